@@ -1,0 +1,66 @@
+"""A cell: one (domain, task, algorithm, dataset, parameter point) compared across the two sides.
+
+Phase 1 writes each cell as JSON; the Python worker and the Rust binary read the same file, so both
+sides are told exactly the same parameters, seed, dtype, thread count and repetition counts.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
+
+
+@dataclass(frozen=True)
+class Cell:
+    run_id: str
+    domain: str
+    task: str
+    algorithm: str
+    dataset: str
+    params: dict[str, Any]
+    frameworks: dict[str, dict[str, str]]
+    seed: int = 42
+    dtype: str = "float64"
+    threads: int = 1
+    warmup: int = 2
+    samples: int = 10
+    launches: int = 3
+    quality_gate: dict[str, Any] = field(default_factory=dict)
+    cell_id: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.cell_id:
+            object.__setattr__(self, "cell_id", make_cell_id(self.task, self.algorithm, self.dataset, self.params))
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+    def write(self, directory: Path) -> Path:
+        directory.mkdir(parents=True, exist_ok=True)
+        path = directory / f"{self.cell_id}.json"
+        path.write_text(self.to_json(), encoding="utf-8")
+        return path
+
+    @classmethod
+    def read(cls, path: Path) -> Cell:
+        return cls(**json.loads(path.read_text(encoding="utf-8")))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, bool):
+        return "T" if value else "F"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def make_cell_id(task: str, algorithm: str, dataset: str, params: dict[str, Any]) -> str:
+    """Readable, filesystem-safe and unique per grid point: task.algorithm.dataset[.k=v...]."""
+    parts = [task, algorithm, dataset]
+    parts += [f"{k}={_fmt(v)}" for k, v in sorted(params.items())]
+    return _UNSAFE.sub("_", ".".join(parts))

@@ -1,0 +1,280 @@
+"""Loading and validating config/*.yaml and the pipeline params, with errors a user can act on.
+
+Every problem is reported as `<file>: <dotted.key>: <what is wrong>; allowed: <values>` and all
+problems are collected before failing, so one run shows everything that needs fixing.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pairbench.datasets.materialise import DatasetSpec
+from pairbench.registry import algorithms, dataset_sources, task_runners
+
+DTYPES = ("float32", "float64")
+DATASET_TASKS = ("regression", "classification", "clustering")
+LANGUAGES = ("python", "rust")
+
+
+class ConfigError(ValueError):
+    """One or more configuration problems; `problems` holds one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
+
+
+@dataclass
+class _Problems:
+    file: str
+    items: list[str] = field(default_factory=list)
+
+    def add(self, key: str, message: str, allowed: Any = None) -> None:
+        text = f"{self.file}: {key}: {message}"
+        if allowed is not None:
+            values = allowed if isinstance(allowed, str) else ", ".join(str(a) for a in allowed)
+            text += f"; allowed: {values}"
+        self.items.append(text)
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError([f"{path}: file not found"])
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError([f"{path}: not valid YAML: {exc}"]) from exc
+    if not isinstance(doc, dict):
+        raise ConfigError([f"{path}: <root>: expected a mapping, got {type(doc).__name__}"])
+    return doc
+
+
+def _check_keys(p: _Problems, key: str, mapping: dict[str, Any], allowed: tuple[str, ...],
+                required: tuple[str, ...] = ()) -> None:
+    for k in mapping:
+        if k not in allowed:
+            p.add(f"{key}.{k}" if key else k, "unknown key", allowed)
+    for k in required:
+        if k not in mapping:
+            p.add(f"{key}.{k}" if key else k, "missing required key")
+
+
+def _is_mapping(p: _Problems, key: str, value: Any) -> bool:
+    if not isinstance(value, dict):
+        p.add(key, f"expected a mapping, got {type(value).__name__} {value!r}")
+        return False
+    return True
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+@dataclass(frozen=True)
+class FrameworkSpec:
+    name: str
+    language: str
+    backend: str
+    domains: tuple[str, ...]
+    package: str = ""
+    module: str = ""
+    crate: str = ""
+    binary: str = ""
+    homepage: str = ""
+    license: str = ""
+
+    def cell_entry(self) -> dict[str, str]:
+        entry = {"name": self.name, "backend": self.backend}
+        entry.update({k: v for k, v in (("package", self.package), ("crate", self.crate),
+                                        ("binary", self.binary)) if v})
+        return entry
+
+
+@dataclass(frozen=True)
+class TaskSpec:
+    domain: str
+    task: str
+    quality_gate: dict[str, Any]
+    datasets: tuple[str, ...]
+    algorithms: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    """The validated contents of benchmarks.yaml + frameworks.yaml."""
+
+    defaults: dict[str, Any]
+    datasets: dict[str, DatasetSpec]
+    frameworks: dict[str, FrameworkSpec]
+    domain_frameworks: dict[str, dict[str, str]]
+    tasks: list[TaskSpec]
+
+
+def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
+    doc = load_yaml(path)
+    p = _Problems(str(path))
+    _check_keys(p, "", doc, ("version", "frameworks"), ("frameworks",))
+    out: dict[str, FrameworkSpec] = {}
+    known_domains = sorted({d for d, _ in task_runners()} | {"deep_learning", "llm", "rl"})
+    fields = ("language", "package", "module", "crate", "binary", "backend", "domains", "homepage", "license")
+    for name, entry in (doc.get("frameworks") or {}).items():
+        key = f"frameworks.{name}"
+        if not _is_mapping(p, key, entry):
+            continue
+        _check_keys(p, key, entry, fields, ("language", "backend", "domains"))
+        language = entry.get("language")
+        if language not in LANGUAGES:
+            p.add(f"{key}.language", f"invalid value {language!r}", LANGUAGES)
+        if language == "python" and not entry.get("package"):
+            p.add(f"{key}.package", "a python framework needs the distribution name whose version is recorded")
+        if language == "rust" and not entry.get("binary"):
+            p.add(f"{key}.binary", "a rust framework needs the benchmark binary's name")
+        domains = entry.get("domains") or []
+        if not isinstance(domains, list):
+            p.add(f"{key}.domains", "expected a list")
+            domains = []
+        for d in domains:
+            if d not in known_domains:
+                p.add(f"{key}.domains", f"unknown domain {d!r}", known_domains)
+        out[name] = FrameworkSpec(
+            name=name, language=str(language), backend=str(entry.get("backend", "")), domains=tuple(domains),
+            **{k: str(entry[k]) for k in ("package", "module", "crate", "binary", "homepage", "license")
+               if k in entry},
+        )
+    if p.items:
+        raise ConfigError(p.items)
+    return out
+
+
+def _check_params(p: _Problems, key: str, params: Any) -> dict[str, Any]:
+    if params is None:
+        return {}
+    if not _is_mapping(p, key, params):
+        return {}
+    for name, value in params.items():
+        values = value if isinstance(value, list) else [value]
+        if not values:
+            p.add(f"{key}.{name}", "an empty grid has no points")
+        for v in values:
+            if not isinstance(v, (bool, int, float, str)):
+                p.add(f"{key}.{name}", f"expected a scalar or a list of scalars, got {v!r}")
+    return dict(params)
+
+
+def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
+    frameworks = load_frameworks(frameworks_path)
+    doc = load_yaml(benchmarks_path)
+    p = _Problems(str(benchmarks_path))
+    _check_keys(p, "", doc, ("version", "defaults", "datasets", "domains"), ("datasets", "domains"))
+
+    defaults = {"seed": 42, "threads": 1, "dtype": "float64", "test_fraction": 0.2}
+    raw_defaults = doc.get("defaults") or {}
+    if _is_mapping(p, "defaults", raw_defaults):
+        _check_keys(p, "defaults", raw_defaults, tuple(defaults))
+        defaults.update(raw_defaults)
+    if not _is_int(defaults["seed"]):
+        p.add("defaults.seed", f"expected an integer, got {defaults['seed']!r}")
+    if not _is_int(defaults["threads"]) or defaults["threads"] < 1:
+        p.add("defaults.threads", f"expected an integer >= 1, got {defaults['threads']!r}")
+    if defaults["dtype"] not in DTYPES:
+        p.add("defaults.dtype", f"invalid value {defaults['dtype']!r}", DTYPES)
+    tf = defaults["test_fraction"]
+    if not _is_number(tf) or not 0 < tf < 1:
+        p.add("defaults.test_fraction", f"expected a number in (0, 1), got {tf!r}")
+
+    sources = dataset_sources()
+    datasets: dict[str, DatasetSpec] = {}
+    for name, entry in (doc.get("datasets") or {}).items():
+        key = f"datasets.{name}"
+        if not _is_mapping(p, key, entry):
+            continue
+        _check_keys(p, key, entry, ("source", "task", "standardize", "options"), ("source", "task"))
+        source, task = entry.get("source"), entry.get("task")
+        if source not in sources:
+            p.add(f"{key}.source", f"unknown dataset source {source!r}", sorted(sources))
+            continue
+        if task not in DATASET_TASKS:
+            p.add(f"{key}.task", f"invalid value {task!r}", DATASET_TASKS)
+        options = entry.get("options") or {}
+        if _is_mapping(p, f"{key}.options", options):
+            accepted = [a for a in inspect.signature(sources[source]).parameters if a != "seed"]
+            for opt in options:
+                if opt not in accepted:
+                    p.add(f"{key}.options.{opt}", f"not an option of source {source!r}", accepted or "<none>")
+        standardize = entry.get("standardize", False)
+        if not isinstance(standardize, bool):
+            p.add(f"{key}.standardize", f"expected true or false, got {standardize!r}")
+        datasets[name] = DatasetSpec(name, str(source), str(task), bool(standardize), dict(options or {}))
+
+    runners = task_runners()
+    domains_known = sorted({d for d, _ in runners})
+    tasks: list[TaskSpec] = []
+    domain_frameworks: dict[str, dict[str, str]] = {}
+    for domain, dentry in (doc.get("domains") or {}).items():
+        dkey = f"domains.{domain}"
+        if domain not in domains_known:
+            p.add(dkey, "unknown domain", domains_known)
+            continue
+        if not _is_mapping(p, dkey, dentry):
+            continue
+        _check_keys(p, dkey, dentry, ("frameworks", "tasks"), ("frameworks", "tasks"))
+        pair = dentry.get("frameworks") or {}
+        if _is_mapping(p, f"{dkey}.frameworks", pair):
+            _check_keys(p, f"{dkey}.frameworks", pair, LANGUAGES, LANGUAGES)
+            for language in LANGUAGES:
+                fw = pair.get(language)
+                options = sorted(n for n, f in frameworks.items() if f.language == language and domain in f.domains)
+                if fw is not None and fw not in options:
+                    p.add(f"{dkey}.frameworks.{language}", f"unknown {language} framework {fw!r} for {domain} "
+                          f"(see {frameworks_path})", options or "<none>")
+            domain_frameworks[domain] = {k: str(v) for k, v in pair.items()}
+        tasks_known = sorted(t for d, t in runners if d == domain)
+        for task, tentry in (dentry.get("tasks") or {}).items():
+            tkey = f"{dkey}.tasks.{task}"
+            if task not in tasks_known:
+                p.add(tkey, "unknown task", tasks_known)
+                continue
+            if not _is_mapping(p, tkey, tentry):
+                continue
+            _check_keys(p, tkey, tentry, ("quality_gate", "datasets", "algorithms"),
+                        ("quality_gate", "datasets", "algorithms"))
+            gate = tentry.get("quality_gate") or {}
+            if _is_mapping(p, f"{tkey}.quality_gate", gate):
+                _check_keys(p, f"{tkey}.quality_gate", gate, ("metric", "tolerance", "floor", "higher_is_better"),
+                            ("metric", "tolerance"))
+                for num in ("tolerance", "floor"):
+                    if num in gate and not _is_number(gate[num]):
+                        p.add(f"{tkey}.quality_gate.{num}", f"expected a number, got {gate[num]!r}")
+            ds_names = tentry.get("datasets") or []
+            if not isinstance(ds_names, list):
+                p.add(f"{tkey}.datasets", "expected a list of dataset names")
+                ds_names = []
+            for ds in ds_names:
+                if ds not in datasets:
+                    p.add(f"{tkey}.datasets", f"unknown dataset {ds!r}", sorted(datasets) or "<none>")
+            algos_known = sorted(algorithms(domain, task))
+            algos: dict[str, dict[str, Any]] = {}
+            raw_algos = tentry.get("algorithms") or {}
+            if _is_mapping(p, f"{tkey}.algorithms", raw_algos):
+                for algo, aentry in raw_algos.items():
+                    akey = f"{tkey}.algorithms.{algo}"
+                    if algo not in algos_known:
+                        p.add(akey, "unknown algorithm", algos_known)
+                        continue
+                    aentry = aentry or {}
+                    if _is_mapping(p, akey, aentry):
+                        _check_keys(p, akey, aentry, ("params",))
+                        algos[algo] = _check_params(p, f"{akey}.params", aentry.get("params"))
+            tasks.append(TaskSpec(domain, task, dict(gate), tuple(ds_names), algos))
+    if p.items:
+        raise ConfigError(p.items)
+    return Catalogue(defaults, datasets, frameworks, domain_frameworks, tasks)

@@ -1,0 +1,1 @@
+"""Measurement layer: timers, resource sampling, thread pinning, environment capture, process launch."""

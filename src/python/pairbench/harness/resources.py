@@ -1,0 +1,34 @@
+"""Peak RSS and CPU use from getrusage: the same source the Rust side reads, so the numbers compare."""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+from dataclasses import dataclass
+
+
+def peak_rss_mb() -> float:
+    """Peak resident set size of this process in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    scale = 1.0 / (1024 * 1024) if sys.platform == "darwin" else 1.0 / 1024
+    return maxrss * scale
+
+
+@dataclass
+class CpuMeter:
+    """CPU time over wall time for a region, as a percentage of one core."""
+
+    _cpu0: float = 0.0
+    _wall0: float = 0.0
+
+    def start(self) -> None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        self._cpu0 = usage.ru_utime + usage.ru_stime
+        self._wall0 = time.perf_counter()
+
+    def percent(self) -> float:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        wall = time.perf_counter() - self._wall0
+        cpu = usage.ru_utime + usage.ru_stime - self._cpu0
+        return 100.0 * cpu / wall if wall > 0 else 0.0

@@ -1,0 +1,124 @@
+"""The Python side's measured process: one launch of one cell, in a fresh interpreter.
+
+Run as `python -m pairbench.harness.worker --cell C --data-dir D --launch N --out R`. Thread variables
+are exported before numpy is imported (BLAS reads them once, at load time); data loading, checksum
+verification and warm-up happen outside the timed region.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+from pathlib import Path
+from typing import Any
+
+
+def _parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="pairbench-worker", description=__doc__)
+    parser.add_argument("--cell", type=Path, required=True, help="cell spec JSON written by phase 1")
+    parser.add_argument("--data-dir", type=Path, required=True, help="directory holding <dataset>/manifest.json")
+    parser.add_argument("--launch", type=int, default=1, help="launch index (1-based), recorded in the result")
+    parser.add_argument("--out", type=Path, required=True, help="result JSON to write")
+    parser.add_argument("--predictions-out", type=Path, help="also save the last test predictions (.npy)")
+    parser.add_argument("--samples", type=int, help="override the cell's timed repetitions")
+    parser.add_argument("--warmup", type=int, help="override the cell's warm-up repetitions")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse(argv)
+    # Import the cell type only: it pulls in no numerical library.
+    from pairbench.cells import Cell
+    from pairbench.harness.threads import thread_env
+
+    cell = Cell.read(args.cell)
+    os.environ.update(thread_env(cell.threads))
+
+    import time
+
+    import numpy as np
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from pairbench.datasets.materialise import load_verified
+    from pairbench.frameworks import python_framework_info
+    from pairbench.harness.resources import CpuMeter, peak_rss_mb
+    from pairbench.registry import get_task_runner
+    from pairbench.schema import SCHEMA_VERSION, hostname, utc_now, write_result
+
+    started = utc_now()
+    threadpool_limits(cell.threads)
+    split = load_verified(args.data_dir / cell.dataset)
+    bench = get_task_runner(cell.domain, cell.task)(cell.algorithm, cell.params, split)
+    warmup = cell.warmup if args.warmup is None else args.warmup
+    samples = cell.samples if args.samples is None else args.samples
+
+    for _ in range(warmup):
+        for phase in bench.phases:
+            bench.run_phase(phase)
+
+    timings: dict[str, list[float]] = {phase: [] for phase in bench.phases}
+    meter = CpuMeter()
+    meter.start()
+    clock = time.perf_counter_ns
+    for _ in range(samples):
+        for phase in bench.phases:
+            t0 = clock()
+            bench.run_phase(phase)
+            timings[phase].append((clock() - t0) / 1e9)
+    cpu_percent = meter.percent()
+
+    quality = bench.quality()
+    if args.predictions_out is not None and bench.predictions is not None:
+        np.save(args.predictions_out, np.asarray(bench.predictions), allow_pickle=False)
+
+    framework = python_framework_info(cell.frameworks["python"])
+    metadata: dict[str, Any] = {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "thread_env": {k: os.environ.get(k) for k in sorted(os.environ) if k.endswith("_THREADS")},
+        "blas": [
+            {k: info.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer")}
+            for info in threadpool_info()
+        ],
+        "argv": sys.argv,
+        **bench.library_metadata(),
+    }
+    result = {
+        "schema_version": SCHEMA_VERSION,
+        "run_id": cell.run_id,
+        "cell_id": cell.cell_id,
+        "launch": args.launch,
+        "language": "python",
+        "framework": framework,
+        "domain": cell.domain,
+        "task": cell.task,
+        "algorithm": cell.algorithm,
+        "dataset": {
+            "name": cell.dataset,
+            "n_train": split.manifest["n_train"],
+            "n_test": split.manifest["n_test"],
+            "n_features": split.manifest["n_features"],
+            "sha256": split.manifest["sha256"],
+        },
+        "params": cell.params,
+        "seed": cell.seed,
+        "dtype": cell.dtype,
+        "threads": cell.threads,
+        "quality": quality,
+        "timing": {"phases": {p: {"unit": "s", "warmup": warmup, "samples": s} for p, s in timings.items()}},
+        "resources": {"peak_rss_mb": round(peak_rss_mb(), 3), "cpu_percent": round(cpu_percent, 2)},
+        "status": "ok",
+        "error": None,
+        "started_at": started,
+        "finished_at": utc_now(),
+        "host": hostname(),
+        "metadata": metadata,
+    }
+    write_result(result, args.out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Quality metrics, implemented once here and checked against scikit-learn's in the tests."""

@@ -1,0 +1,127 @@
+"""Phase 1: from the catalogue and the run's params to the list of cells, each kept or skipped with why."""
+
+from __future__ import annotations
+
+import importlib.util
+import itertools
+import shutil
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+from pairbench.cells import Cell
+from pairbench.config import Catalogue, ConfigError, FrameworkSpec
+from pairbench.datasets.materialise import DatasetSpec
+from pairbench.paths import rust_target_dir
+
+
+@dataclass(frozen=True)
+class RunParams:
+    """The subset of pipeline params that decides what runs (validated against nextflow_schema.json)."""
+
+    run_id: str
+    domains: str = "all"
+    algorithms: str = "all"
+    datasets: str = "all"
+    launches: int = 3
+    samples: int = 10
+    warmup: int = 2
+    threads: int | None = None
+    grid: str = "first"
+    synthetic_n_samples: int | None = None
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> RunParams:
+        fields = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in params.items() if k in fields and v is not None})
+
+
+def _wanted(spec: str, known: list[str], key: str) -> set[str]:
+    if spec in ("all", "", "*"):
+        return set(known)
+    names = {s.strip() for s in spec.split(",") if s.strip()}
+    unknown = sorted(names - set(known))
+    if unknown:
+        raise ConfigError([f"params: --{key}: unknown name(s) {', '.join(unknown)}; allowed: all, "
+                           + ", ".join(sorted(known))])
+    return names
+
+
+def grid_points(params: dict[str, Any], mode: str) -> list[dict[str, Any]]:
+    """Cartesian product of list-valued params; `first` keeps the first value of every axis."""
+    axes = {k: (v if isinstance(v, list) else [v]) for k, v in params.items()}
+    if mode == "first":
+        return [{k: v[0] for k, v in axes.items()}]
+    keys = list(axes)
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(axes[k] for k in keys))]
+
+
+def framework_missing(fw: FrameworkSpec) -> str | None:
+    """Why a framework cannot run here, or None when it can (or can be built in phase 2)."""
+    if fw.language == "python":
+        if fw.module and importlib.util.find_spec(fw.module) is None:
+            return f"python module {fw.module!r} is not importable (install the {fw.package!r} distribution)"
+        return None
+    binary = rust_target_dir() / "release" / fw.binary
+    if not binary.exists() and shutil.which(fw.binary) is None and shutil.which("cargo") is None:
+        return f"rust binary {fw.binary!r} is not built and cargo is not on PATH"
+    return None
+
+
+def effective_datasets(catalogue: Catalogue, rp: RunParams) -> dict[str, DatasetSpec]:
+    out = {}
+    for name, spec in catalogue.datasets.items():
+        if rp.synthetic_n_samples and "n_samples" in spec.options:
+            spec = replace(spec, options={**spec.options, "n_samples": rp.synthetic_n_samples})
+        out[name] = spec
+    return out
+
+
+def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
+    domains = _wanted(rp.domains, sorted({t.domain for t in catalogue.tasks}), "domains")
+    algos = _wanted(rp.algorithms, sorted({a for t in catalogue.tasks for a in t.algorithms}), "algorithms")
+    dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
+    if rp.grid not in ("first", "all"):
+        raise ConfigError([f"params: --grid: invalid value {rp.grid!r}; allowed: first, all"])
+    threads = rp.threads or int(catalogue.defaults["threads"])
+    datasets = effective_datasets(catalogue, rp)
+
+    decisions: list[dict[str, Any]] = []
+    cells: list[Cell] = []
+    for task in catalogue.tasks:
+        pair = catalogue.domain_frameworks[task.domain]
+        fws = {lang: catalogue.frameworks[name] for lang, name in pair.items()}
+        missing = {lang: why for lang, fw in fws.items() if (why := framework_missing(fw))}
+        for algo, params in task.algorithms.items():
+            for ds in task.datasets:
+                for point in grid_points(params, rp.grid):
+                    cell = Cell(
+                        run_id=rp.run_id, domain=task.domain, task=task.task, algorithm=algo, dataset=ds,
+                        params=point, frameworks={lang: fw.cell_entry() for lang, fw in fws.items()},
+                        seed=int(catalogue.defaults["seed"]), dtype=str(catalogue.defaults["dtype"]),
+                        threads=threads, warmup=rp.warmup, samples=rp.samples, launches=rp.launches,
+                        quality_gate=task.quality_gate,
+                    )
+                    reason = None
+                    if task.domain not in domains:
+                        reason = f"domain {task.domain!r} not selected (--domains {rp.domains})"
+                    elif algo not in algos:
+                        reason = f"algorithm not selected (--algorithms {rp.algorithms})"
+                    elif ds not in dsets:
+                        reason = f"dataset not selected (--datasets {rp.datasets})"
+                    elif missing:
+                        reason = "; ".join(f"{lang}: {why}" for lang, why in sorted(missing.items()))
+                    decisions.append({"cell_id": cell.cell_id, "domain": task.domain, "task": task.task,
+                                      "algorithm": algo, "dataset": ds, "params": point,
+                                      "selected": reason is None, "reason": reason or "selected"})
+                    if reason is None:
+                        cells.append(cell)
+    used = {c.dataset for c in cells}
+    return {
+        "run_id": rp.run_id,
+        "params": asdict(rp) | {"threads": threads},
+        "defaults": catalogue.defaults,
+        "datasets": {n: asdict(s) for n, s in datasets.items() if n in used},
+        "frameworks": {n: asdict(f) for n, f in catalogue.frameworks.items()},
+        "decisions": decisions,
+        "cells": [asdict(c) for c in cells],
+    }

@@ -1,0 +1,1 @@
+"""Classical ML on the Python side: scikit-learn estimators, one registered function per algorithm."""

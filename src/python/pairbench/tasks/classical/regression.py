@@ -1,0 +1,97 @@
+"""Regression with scikit-learn. Each function maps pairbench's explicit parameters to an estimator.
+
+Parameters are spelled in the elastic-net parametrisation that linfa uses,
+    1/(2 n) ||y - Xw||^2 + alpha * (l1_ratio ||w||_1 + (1 - l1_ratio)/2 ||w||^2),
+so the same `alpha` means the same objective on both sides; see `ridge` for the one translation.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from sklearn.base import RegressorMixin, clone
+from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
+
+from pairbench.datasets.materialise import Split
+from pairbench.metrics.regression import regression_quality
+from pairbench.registry import algorithm, get_algorithm, task_runner
+
+Params = dict[str, Any]
+
+
+@algorithm("classical_ml", "regression", "linear")
+def linear(params: Params, n_train: int) -> RegressorMixin:
+    """Ordinary least squares (scipy lstsq)."""
+    del n_train
+    return LinearRegression(fit_intercept=bool(params["fit_intercept"]))
+
+
+@algorithm("classical_ml", "regression", "ridge")
+def ridge(params: Params, n_train: int) -> RegressorMixin:
+    """L2-penalised least squares, closed form (Cholesky).
+
+    scikit-learn's Ridge minimises ||y - Xw||^2 + a ||w||^2; with a = alpha * n_train that is the
+    elastic-net objective above with l1_ratio = 0 (times 2n), i.e. the same minimiser linfa seeks.
+    """
+    return Ridge(alpha=float(params["alpha"]) * n_train, fit_intercept=bool(params["fit_intercept"]),
+                 solver="cholesky", tol=float(params["tol"]), max_iter=int(params["max_iter"]))
+
+
+@algorithm("classical_ml", "regression", "lasso")
+def lasso(params: Params, n_train: int) -> RegressorMixin:
+    """L1-penalised least squares by cyclic coordinate descent with a duality-gap stop."""
+    del n_train
+    return Lasso(alpha=float(params["alpha"]), fit_intercept=bool(params["fit_intercept"]),
+                 tol=float(params["tol"]), max_iter=int(params["max_iter"]), selection="cyclic")
+
+
+@algorithm("classical_ml", "regression", "elastic_net")
+def elastic_net(params: Params, n_train: int) -> RegressorMixin:
+    """Mixed L1/L2 penalty by cyclic coordinate descent with a duality-gap stop."""
+    del n_train
+    return ElasticNet(alpha=float(params["alpha"]), l1_ratio=float(params["l1_ratio"]),
+                      fit_intercept=bool(params["fit_intercept"]), tol=float(params["tol"]),
+                      max_iter=int(params["max_iter"]), selection="cyclic")
+
+
+class RegressionBenchmark:
+    """Timed phases `fit` (a fresh, unfitted clone each time) and `predict` on the test split."""
+
+    phases = ("fit", "predict")
+
+    def __init__(self, algorithm_name: str, params: Params, split: Split) -> None:
+        self.split = split
+        self.template = get_algorithm("classical_ml", "regression", algorithm_name).build(
+            params, int(split.X_train.shape[0])
+        )
+        self.model: RegressorMixin | None = None
+        self.predictions: NDArray[np.float64] | None = None
+
+    def run_phase(self, phase: str) -> None:
+        if phase == "fit":
+            self.model = clone(self.template).fit(self.split.X_train, self.split.y_train)
+        elif phase == "predict":
+            assert self.model is not None, "predict before fit"
+            self.predictions = self.model.predict(self.split.X_test)
+        else:
+            raise ValueError(f"unknown phase {phase!r}; allowed: {', '.join(self.phases)}")
+
+    def quality(self) -> dict[str, float | None]:
+        assert self.predictions is not None, "quality before predict"
+        return regression_quality(self.split.y_test, self.predictions)
+
+    def library_metadata(self) -> dict[str, Any]:
+        model = self.model
+        meta: dict[str, Any] = {"estimator": type(self.template).__name__,
+                                "estimator_params": {k: repr(v) for k, v in self.template.get_params().items()}}
+        n_iter = getattr(model, "n_iter_", None)
+        if n_iter is not None:
+            meta["n_iter"] = int(np.max(n_iter))
+        return meta
+
+
+@task_runner("classical_ml", "regression")
+def regression_runner(algorithm_name: str, params: Params, split: Split) -> RegressionBenchmark:
+    return RegressionBenchmark(algorithm_name, params, split)

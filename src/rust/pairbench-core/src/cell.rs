@@ -1,0 +1,57 @@
+//! The cell spec JSON written by phase 1; both sides read the same file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::Deserialize;
+use serde_json::Value;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Cell {
+    pub cell_id: String,
+    pub run_id: String,
+    pub domain: String,
+    pub task: String,
+    pub algorithm: String,
+    pub dataset: String,
+    pub params: BTreeMap<String, Value>,
+    pub frameworks: BTreeMap<String, BTreeMap<String, String>>,
+    pub seed: i64,
+    pub dtype: String,
+    pub threads: u32,
+    pub warmup: u32,
+    pub samples: u32,
+}
+
+impl Cell {
+    pub fn read(path: &Path) -> Result<Self> {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading cell spec {}", path.display()))?;
+        serde_json::from_str(&text).with_context(|| format!("parsing cell spec {}", path.display()))
+    }
+
+    /// A parameter as f64, with an error naming the cell and the key when it is absent or not a number.
+    pub fn param_f64(&self, key: &str) -> Result<f64> {
+        self.params
+            .get(key)
+            .and_then(Value::as_f64)
+            .with_context(|| format!("cell {}: param {key:?} missing or not a number", self.cell_id))
+    }
+
+    pub fn param_u32(&self, key: &str) -> Result<u32> {
+        let v = self
+            .params
+            .get(key)
+            .and_then(Value::as_u64)
+            .with_context(|| format!("cell {}: param {key:?} missing or not an unsigned integer", self.cell_id))?;
+        u32::try_from(v).with_context(|| format!("cell {}: param {key:?}={v} does not fit u32", self.cell_id))
+    }
+
+    pub fn param_bool(&self, key: &str) -> Result<bool> {
+        self.params
+            .get(key)
+            .and_then(Value::as_bool)
+            .with_context(|| format!("cell {}: param {key:?} missing or not a boolean", self.cell_id))
+    }
+}

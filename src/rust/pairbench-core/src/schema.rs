@@ -1,0 +1,90 @@
+//! Result schema v1 as serde structs. `schemas/result.schema.json` is the source of truth; the
+//! test below validates what these structs serialise against that file.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+pub const SCHEMA_VERSION: &str = "1.0";
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Framework {
+    pub name: String,
+    pub version: String,
+    pub backend: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DatasetInfo {
+    pub name: String,
+    pub n_train: u64,
+    pub n_test: u64,
+    pub n_features: u64,
+    pub sha256: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PhaseTiming {
+    pub unit: String,
+    pub warmup: u32,
+    pub samples: Vec<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Timing {
+    pub phases: BTreeMap<String, PhaseTiming>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Resources {
+    pub peak_rss_mb: Option<f64>,
+    pub cpu_percent: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Ok,
+    Failed,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ResultDoc {
+    pub schema_version: String,
+    pub run_id: String,
+    pub cell_id: String,
+    pub launch: u32,
+    pub language: String,
+    pub framework: Framework,
+    pub domain: String,
+    pub task: String,
+    pub algorithm: String,
+    pub dataset: DatasetInfo,
+    pub params: BTreeMap<String, Value>,
+    pub seed: i64,
+    pub dtype: String,
+    pub threads: u32,
+    pub quality: BTreeMap<String, Option<f64>>,
+    pub timing: Timing,
+    pub resources: Resources,
+    pub status: Status,
+    pub error: Option<String>,
+    pub started_at: String,
+    pub finished_at: String,
+    pub host: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub metadata: BTreeMap<String, Value>,
+}
+
+impl ResultDoc {
+    /// Write atomically (temp file + rename) so a crash never leaves half a result behind.
+    pub fn write(&self, path: &Path) -> Result<()> {
+        let text = serde_json::to_string_pretty(self)? + "\n";
+        let tmp = path.with_extension("json.tmp");
+        std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
+        std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))
+    }
+}
