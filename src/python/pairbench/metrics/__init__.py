@@ -1,1 +1,13 @@
 """Quality metrics, implemented once here and checked against scikit-learn's in the tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from pairbench.metrics.regression import regression_quality
+
+QualityFn = Callable[[Any, Any], dict[str, float | None]]
+
+# task -> f(y_true, y_pred); the quality gate recomputes both sides' quality with these.
+QUALITY_BY_TASK: dict[str, QualityFn] = {"regression": regression_quality}

@@ -1,0 +1,20 @@
+// Phase 6: ecosystem assessment + the final report (self-contained HTML, Markdown, JSON).
+process RENDER_REPORT {
+    label 'process_single'
+    publishDir "${params.outdir}", mode: params.publish_dir_mode
+
+    input:
+    path analysis
+    path selection
+    path environment
+    path implementations
+
+    output:
+    path 'report', emit: report
+
+    script:
+    """
+    pairbench report --analysis-dir ${analysis} --selection ${selection} --environment ${environment} \\
+        --implementations ${implementations} --out-dir report
+    """
+}

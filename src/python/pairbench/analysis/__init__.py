@@ -1,0 +1,1 @@
+"""Statistics layer: from raw result JSON to tidy tables, comparisons with CIs, and figures."""

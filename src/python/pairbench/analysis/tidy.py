@@ -1,0 +1,72 @@
+"""Result JSON -> tidy pandas tables (one row per observation), the input of every analysis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pairbench.schema import Result, ResultValidationError, read_result
+
+CELL_KEYS = ("cell_id", "domain", "task", "algorithm", "dataset")
+
+
+def load_results(results_dir: Path) -> tuple[list[Result], list[str]]:
+    """Every *.json below `results_dir` that validates; invalid files are reported, not dropped silently."""
+    results, problems = [], []
+    for path in sorted(results_dir.rglob("*.json")):
+        try:
+            doc = read_result(path)
+        except ResultValidationError as exc:
+            problems.append(str(exc))
+            continue
+        doc.setdefault("metadata", {})["source_file"] = str(path.relative_to(results_dir))
+        results.append(doc)
+    return results, problems
+
+
+def _base(doc: Result) -> dict[str, Any]:
+    return {
+        "run_id": doc["run_id"],
+        "cell_id": doc["cell_id"],
+        "domain": doc["domain"],
+        "task": doc["task"],
+        "algorithm": doc["algorithm"],
+        "dataset": doc["dataset"]["name"],
+        "language": doc["language"],
+        "framework": doc["framework"]["name"],
+        "framework_version": doc["framework"]["version"],
+        "launch": doc["launch"],
+        "threads": doc["threads"],
+        "dtype": doc["dtype"],
+    }
+
+
+def samples_table(results: list[Result]) -> pd.DataFrame:
+    rows = [
+        {**_base(doc), "phase": phase, "sample": i, "seconds": s}
+        for doc in results
+        if doc["status"] == "ok"
+        for phase, timing in doc["timing"]["phases"].items()
+        for i, s in enumerate(timing["samples"])
+    ]
+    columns = [*_base_columns(), "phase", "sample", "seconds"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def launches_table(results: list[Result]) -> pd.DataFrame:
+    rows = []
+    for doc in results:
+        row = {**_base(doc), "status": doc["status"], "error": doc["error"],
+               "peak_rss_mb": doc["resources"]["peak_rss_mb"], "cpu_percent": doc["resources"]["cpu_percent"],
+               "n_train": doc["dataset"]["n_train"], "n_features": doc["dataset"]["n_features"],
+               "source_file": doc.get("metadata", {}).get("source_file", "")}
+        row.update({f"quality_{k}": v for k, v in doc["quality"].items()})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _base_columns() -> list[str]:
+    return ["run_id", "cell_id", "domain", "task", "algorithm", "dataset", "language", "framework",
+            "framework_version", "launch", "threads", "dtype"]

@@ -1,0 +1,24 @@
+"""Phase 2: build the Rust side (--release) and record implementations.json."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pairbench.cli.common import read_json, write_json
+from pairbench.implementations import record_implementations
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--selection", type=Path, required=True)
+    parser.add_argument("--out", type=Path, default=Path("implementations.json"))
+    parser.add_argument("--skip-build", action="store_true", help="record the existing binaries only")
+
+
+def run(args: argparse.Namespace) -> int:
+    record = record_implementations(read_json(args.selection), skip_build=args.skip_build)
+    write_json(record, args.out)
+    for name, rust in record["rust"].items():
+        state = "ok" if rust["available"] else f"UNAVAILABLE: {rust.get('build_error', 'no capabilities')}"
+        print(f"rust {name}: {rust.get('binary_path', rust['binary'])} {state}")
+    return 0

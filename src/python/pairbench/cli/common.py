@@ -1,0 +1,26 @@
+"""Argument helpers shared by the verbs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from pairbench.paths import config_dir
+
+
+def add_config_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--benchmarks", type=Path, default=config_dir() / "benchmarks.yaml")
+    parser.add_argument("--frameworks", type=Path, default=config_dir() / "frameworks.yaml")
+
+
+def read_json(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def write_json(doc: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")

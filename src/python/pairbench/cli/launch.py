@@ -1,0 +1,29 @@
+"""Phase 4: one measured launch of one side of one cell, in a fresh process, with retry semantics."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pairbench.cli.common import read_json
+from pairbench.harness.launcher import SIDES, launch_with_retry_policy
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cell", type=Path, required=True)
+    parser.add_argument("--side", choices=SIDES, required=True)
+    parser.add_argument("--launch", type=int, default=1)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--implementations", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--attempt", type=int, default=1, help="this attempt (Nextflow's task.attempt)")
+    parser.add_argument("--max-attempts", type=int, default=2, help="the last attempt records a failed result")
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds before the launch is killed")
+
+
+def run(args: argparse.Namespace) -> int:
+    return launch_with_retry_policy(
+        args.cell, args.side, args.data_dir, args.out, launch=args.launch, attempt=args.attempt,
+        max_attempts=args.max_attempts, timeout_s=args.timeout,
+        implementations=read_json(args.implementations) or None,
+    )

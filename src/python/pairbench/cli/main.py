@@ -1,0 +1,49 @@
+"""`pairbench <verb>`: one module per verb in this package, each with `add_arguments` and `run`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from pairbench import __version__
+
+VERBS = {
+    "check-config": "check_config",
+    "select": "select",
+    "build": "build",
+    "datasets": "datasets",
+    "environment": "environment",
+    "validate": "validate",
+    "launch": "launch",
+    "analyse": "analyse",
+    "report": "report",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="pairbench", description="Paired Python-vs-Rust ML benchmarks.")
+    parser.add_argument("--version", action="version", version=f"pairbench {__version__}")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+    for verb, module_name in VERBS.items():
+        module = importlib.import_module(f"pairbench.cli.{module_name}")
+        verb_parser = sub.add_parser(verb, help=module.__doc__.splitlines()[0] if module.__doc__ else None,
+                                     description=module.__doc__)
+        module.add_arguments(verb_parser)
+        verb_parser.set_defaults(handler=module.run)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from pairbench.config import ConfigError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except ConfigError as exc:
+        print(f"pairbench {args.verb}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""Phase 6: ecosystem table and the final report (self-contained HTML, Markdown, JSON)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pairbench.report.render import render_report
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--analysis-dir", type=Path, required=True)
+    parser.add_argument("--selection", type=Path, required=True)
+    parser.add_argument("--environment", type=Path)
+    parser.add_argument("--implementations", type=Path)
+    parser.add_argument("--out-dir", type=Path, default=Path("report"))
+
+
+def run(args: argparse.Namespace) -> int:
+    doc = render_report(args.analysis_dir, args.out_dir, selection_path=args.selection,
+                        environment_path=args.environment, implementations_path=args.implementations)
+    for line in doc["headline"]:
+        print(line)
+    return 0

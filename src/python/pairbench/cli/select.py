@@ -1,0 +1,34 @@
+"""Phase 1: choose the cells to run; write selection.json and one cell spec per selected cell."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from pairbench.cells import Cell
+from pairbench.cli.common import add_config_arguments, read_json, write_json
+from pairbench.config import load_catalogue
+from pairbench.params import validate_params
+from pairbench.selection import RunParams, select
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_arguments(parser)
+    parser.add_argument("--params", type=Path, required=True, help="pipeline params as JSON")
+    parser.add_argument("--run-id", required=True)
+    parser.add_argument("--out-dir", type=Path, default=Path("."))
+
+
+def run(args: argparse.Namespace) -> int:
+    params = validate_params(read_json(args.params))
+    catalogue = load_catalogue(args.benchmarks, args.frameworks)
+    selection = select(catalogue, RunParams.from_params({**params, "run_id": args.run_id}))
+    write_json(selection, args.out_dir / "selection.json")
+    for spec in selection["cells"]:
+        Cell(**spec).write(args.out_dir / "cells")
+    kept = len(selection["cells"])
+    print(f"selected {kept} of {len(selection['decisions'])} cells")
+    for d in selection["decisions"]:
+        if not d["selected"]:
+            print(f"  skipped {d['cell_id']}: {d['reason']}")
+    return 0 if kept else 3

@@ -1,0 +1,28 @@
+"""Phase 3: run both sides once on the real split and apply the quality gate to one cell."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from pairbench.cli.common import read_json
+from pairbench.validation import validate_cell, write_validation
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--cell", type=Path, required=True)
+    parser.add_argument("--data-dir", type=Path, required=True)
+    parser.add_argument("--implementations", type=Path)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--timeout", type=float, default=600.0, help="seconds per side")
+
+
+def run(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="pairbench-validate-") as tmp:
+        report = validate_cell(args.cell, args.data_dir, Path(tmp), timeout_s=args.timeout,
+                               implementations=read_json(args.implementations) or None)
+    write_validation(report, args.out)
+    state = "comparable" if report["comparable"] else "NOT comparable: " + "; ".join(report["reasons"])
+    print(f"{report['cell_id']}: {state}")
+    return 0

@@ -1,0 +1,64 @@
+"""Phase 2: build the Rust side in release mode and record what each implementation is."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+from pairbench import __version__
+from pairbench.frameworks import installed_version
+from pairbench.paths import project_root, rust_target_dir
+from pairbench.registry import algorithms
+
+
+def _git_commit() -> str:
+    try:
+        return subprocess.run(["git", "-C", str(project_root()), "rev-parse", "HEAD"], capture_output=True,
+                              text=True, check=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+def build_rust(binary: str, skip_build: bool = False) -> dict[str, Any]:
+    """`cargo build --release` for the package that provides `binary`; returns facts or the error."""
+    record: dict[str, Any] = {"binary": binary, "profile": "release"}
+    path = rust_target_dir() / "release" / binary
+    if not skip_build:
+        if shutil.which("cargo") is None:
+            record["build_error"] = "cargo not on PATH"
+        else:
+            t0 = time.perf_counter()
+            proc = subprocess.run(["cargo", "build", "--release", "--locked", "--bin", binary],
+                                  cwd=project_root(), capture_output=True, text=True, check=False)
+            record["build_seconds"] = round(time.perf_counter() - t0, 2)
+            if proc.returncode != 0:
+                record["build_error"] = proc.stderr[-4000:]
+    if path.exists():
+        record["binary_path"] = str(path)
+        record["binary_size_bytes"] = path.stat().st_size
+        caps = subprocess.run([str(path), "capabilities"], capture_output=True, text=True, check=False)
+        if caps.returncode == 0:
+            record["capabilities"] = json.loads(caps.stdout)
+            record["version"] = record["capabilities"].get("version", "")
+    record["available"] = "binary_path" in record and "capabilities" in record and "build_error" not in record
+    return record
+
+
+def record_implementations(selection: dict[str, Any], skip_build: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {"pairbench_version": __version__, "git_commit": _git_commit(), "python": {}, "rust": {}}
+    for name, fw in selection.get("frameworks", {}).items():
+        if fw["language"] == "python":
+            module = fw.get("module") or ""
+            out["python"][name] = {
+                "package": fw.get("package"), "version": installed_version(fw.get("package") or name),
+                "available": not module or importlib.util.find_spec(module) is not None,
+                "algorithms": {f"{d}": sorted(algorithms(d)) for d in fw["domains"]},
+            }
+        else:
+            out["rust"][name] = build_rust(fw["binary"], skip_build=skip_build)
+    return out

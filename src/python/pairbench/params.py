@@ -1,0 +1,55 @@
+"""Pipeline params validated against nextflow_schema.json (nf-core layout), without nf-schema.
+
+nf-schema is a Nextflow plugin that cannot be downloaded offline, so the same schema file is
+enforced here: unknown params and wrong types or values fail before anything runs.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from pairbench.config import ConfigError
+from pairbench.paths import project_root
+
+
+def schema_properties(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    props: dict[str, dict[str, Any]] = dict(schema.get("properties", {}))
+    for group in schema.get("$defs", schema.get("definitions", {})).values():
+        props.update(group.get("properties", {}))
+    return props
+
+
+def validate_params(params: dict[str, Any], schema_file: Path | None = None) -> dict[str, Any]:
+    schema_file = schema_file or project_root() / "nextflow_schema.json"
+    schema = json.loads(schema_file.read_text(encoding="utf-8"))
+    props = schema_properties(schema)
+    problems = []
+    for name, value in sorted(params.items()):
+        if name not in props:
+            # Nextflow adds camelCase twins of kebab/snake params; ignore those it derives itself.
+            if any(name == _camel(p) for p in props):
+                continue
+            problems.append(f"{schema_file.name}: --{name}: unknown parameter; allowed: {', '.join(sorted(props))}")
+            continue
+        if value is None:
+            continue
+        for err in jsonschema.Draft202012Validator(props[name]).iter_errors(value):
+            allowed = props[name].get("enum")
+            hint = f"; allowed: {', '.join(map(str, allowed))}" if allowed else ""
+            problems.append(f"{schema_file.name}: --{name}: {err.message}{hint}")
+    for group in schema.get("$defs", {}).values():
+        for name in group.get("required", []):
+            if params.get(name) in (None, ""):
+                problems.append(f"{schema_file.name}: --{name}: required parameter is missing")
+    if problems:
+        raise ConfigError(problems)
+    return params
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(p.title() for p in rest)

@@ -1,0 +1,26 @@
+// Phase 3 — experiment set-up: datasets materialised once, environment captured, and every cell
+// cross-checked for quality parity. Only comparable cells go on to be timed.
+include { MATERIALISE_DATASETS } from '../modules/local/materialise_datasets'
+include { CAPTURE_ENVIRONMENT  } from '../modules/local/capture_environment'
+include { VALIDATE_CELL        } from '../modules/local/validate_cell'
+
+workflow PHASE3_EXPERIMENT {
+    take:
+    selection
+    cells
+    implementations
+
+    main:
+    MATERIALISE_DATASETS(selection)
+    CAPTURE_ENVIRONMENT(implementations)
+    VALIDATE_CELL(cells, MATERIALISE_DATASETS.out.data, implementations)
+    comparable = VALIDATE_CELL.out.validated
+        .filter { cell_id, cell, report -> new groovy.json.JsonSlurper().parse(report.toFile()).comparable }
+        .map { cell_id, cell, report -> tuple(cell_id, cell) }
+
+    emit:
+    data        = MATERIALISE_DATASETS.out.data
+    environment = CAPTURE_ENVIRONMENT.out.environment
+    validations = VALIDATE_CELL.out.validated.map { cell_id, cell, report -> report }
+    comparable
+}

@@ -1,0 +1,18 @@
+// Phase 4 — benchmark execution: every comparable cell x side x launch, each a fresh process.
+include { RUN_BENCHMARK } from '../modules/local/run_benchmark'
+
+workflow PHASE4_BENCHMARK {
+    take:
+    comparable
+    data
+    implementations
+
+    main:
+    launches = comparable
+        .combine(Channel.of('python', 'rust'))
+        .combine(Channel.of(1..params.launches))
+    RUN_BENCHMARK(launches, data, implementations)
+
+    emit:
+    results = RUN_BENCHMARK.out.result
+}

@@ -1,0 +1,14 @@
+// Phase 5 — statistical analysis and plots over all results (failed ones included).
+include { ANALYSE_RESULTS } from '../modules/local/analyse_results'
+
+workflow PHASE5_ANALYSIS {
+    take:
+    results
+    validations
+
+    main:
+    ANALYSE_RESULTS(results.collect().ifEmpty([]), validations.collect().ifEmpty([]))
+
+    emit:
+    analysis = ANALYSE_RESULTS.out.analysis
+}

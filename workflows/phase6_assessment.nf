@@ -1,0 +1,16 @@
+// Phase 6 — ecosystem assessment and the final report.
+include { RENDER_REPORT } from '../modules/local/render_report'
+
+workflow PHASE6_ASSESSMENT {
+    take:
+    analysis
+    selection
+    environment
+    implementations
+
+    main:
+    RENDER_REPORT(analysis, selection, environment, implementations)
+
+    emit:
+    report = RENDER_REPORT.out.report
+}
