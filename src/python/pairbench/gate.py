@@ -16,19 +16,35 @@ class GateVerdict:
     tolerance: float
     floor: float | None
     reasons: list[str]
+    # Secondary checks (`also:` in the gate spec), each {metric, baseline_value, candidate_value, delta, ...}.
+    also: list[dict[str, Any]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def apply_gate(gate: dict[str, Any], baseline_quality: dict[str, Any], candidate_quality: dict[str, Any]) -> GateVerdict:
-    """Both sides must reach `floor` on `metric` and differ by at most `tolerance` (absolute)."""
+    """Both sides must reach `floor` on `metric` and differ by at most `tolerance` (absolute); every
+    entry of the optional `also:` list is a further such check (e.g. ARI and silhouette for clustering)."""
+    primary = _check(gate, baseline_quality, candidate_quality)
+    extra = [_check(g, baseline_quality, candidate_quality, both_missing_agree=True) for g in gate.get("also") or []]
+    reasons = primary.reasons + [r for e in extra for r in e.reasons]
+    return GateVerdict(not reasons, primary.metric, primary.baseline_value, primary.candidate_value, primary.delta,
+                       primary.tolerance, primary.floor, reasons,
+                       [{k: v for k, v in asdict(e).items() if k != "also"} for e in extra] or None)
+
+
+def _check(gate: dict[str, Any], baseline_quality: dict[str, Any], candidate_quality: dict[str, Any], *,
+           both_missing_agree: bool = False) -> GateVerdict:
     metric = str(gate["metric"])
     tolerance = float(gate["tolerance"])
     floor = gate.get("floor")
     higher_is_better = bool(gate.get("higher_is_better", True))
     base, cand = baseline_quality.get(metric), candidate_quality.get(metric)
     reasons: list[str] = []
+    if both_missing_agree and base is None and cand is None:
+        # A secondary index undefined on both sides (e.g. silhouette with < 2 clusters) is an agreement.
+        return GateVerdict(True, metric, None, None, None, tolerance, None if floor is None else float(floor), [])
     for side, value in (("baseline", base), ("candidate", cand)):
         if value is None:
             reasons.append(f"{side} reports no {metric}")

@@ -19,6 +19,8 @@ _PLUGIN_MODULES = (
     "pairbench.datasets.builtin",
     "pairbench.datasets.synthetic",
     "pairbench.tasks.classical.regression",
+    "pairbench.tasks.classical.classification",
+    "pairbench.tasks.classical.clustering",
 )
 
 

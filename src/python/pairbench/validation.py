@@ -17,7 +17,8 @@ from pairbench.cells import Cell
 from pairbench.datasets.materialise import load_verified
 from pairbench.gate import apply_gate
 from pairbench.harness.launcher import run_side
-from pairbench.metrics import QUALITY_BY_TASK
+from pairbench.harness.worker import scores_path
+from pairbench.metrics import score_predictions
 from pairbench.schema import read_result
 
 
@@ -30,6 +31,7 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
                               "algorithm": cell.algorithm, "dataset": cell.dataset, "params": cell.params,
                               "quality_gate": cell.quality_gate, "baseline": baseline, "sides": {}}
     predictions: dict[str, np.ndarray] = {}
+    scores: dict[str, np.ndarray | None] = {}
     for side in cell.side_names:
         out = work_dir / f"{cell.cell_id}.{side}.validation.json"
         pred_path = work_dir / f"{cell.cell_id}.{side}.predictions.npy"
@@ -41,13 +43,14 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
             continue
         result = read_result(out)
         predictions[side] = np.load(pred_path, allow_pickle=False)
+        spath = scores_path(pred_path)
+        scores[side] = np.load(spath, allow_pickle=False) if spath.is_file() else None
         report["sides"][side] = {"language": language, "ok": True, "native_quality": result["quality"],
                                  "framework": result["framework"]}
 
-    score = QUALITY_BY_TASK[cell.task]
-    y_test = load_verified(data_dir / cell.dataset).y_test
+    split = load_verified(data_dir / cell.dataset)
     for side, pred in predictions.items():
-        report["sides"][side]["quality"] = score(y_test, pred)
+        report["sides"][side]["quality"] = score_predictions(cell.task, split, pred, scores.get(side))
 
     gates: list[dict[str, Any]] = []
     comparable_sides: list[str] = []

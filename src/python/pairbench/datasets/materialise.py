@@ -19,6 +19,8 @@ from sklearn.model_selection import train_test_split
 from pairbench.registry import dataset_sources
 
 SPLIT_FILES = ("X_train", "y_train", "X_test", "y_test")
+# Targets are int64 class labels (true cluster labels for clustering, used only by the ARI).
+LABELLED_TASKS = ("classification", "clustering")
 
 
 class ChecksumError(RuntimeError):
@@ -62,7 +64,7 @@ def combined_digest(file_digests: dict[str, str]) -> str:
 def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: float, dtype: str) -> dict[str, Any]:
     loader = dataset_sources()[spec.source]
     X, y = loader(seed, **spec.options)
-    stratify = y if spec.task == "classification" else None
+    stratify = y if spec.task in LABELLED_TASKS else None
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_fraction, random_state=seed, stratify=stratify
     )
@@ -73,7 +75,7 @@ def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: floa
         std[std == 0] = 1.0
         X_train = (X_train - mean) / std
         X_test = (X_test - mean) / std
-    target_dtype = np.int64 if spec.task == "classification" else np.dtype(dtype)
+    target_dtype = np.int64 if spec.task in LABELLED_TASKS else np.dtype(dtype)
     arrays = {
         "X_train": np.ascontiguousarray(X_train, dtype=dtype),
         "y_train": np.ascontiguousarray(y_train, dtype=target_dtype),

@@ -34,3 +34,35 @@ def synthetic_sparse(
         n_samples=n_samples, n_features=n_features, n_informative=n_informative, noise=noise, random_state=seed
     )
     return X.astype(np.float64), y.astype(np.float64)
+
+
+@dataset_loader("synthetic_classification")
+def synthetic_classification(seed: int, n_samples: int = 2000, n_features: int = 20, n_informative: int = 10,
+                             n_classes: int = 3) -> XY:
+    """Gaussian clusters on hypercube vertices (Guyon 2003), some features redundant, 1% label noise."""
+    X, y = skd.make_classification(n_samples=n_samples, n_features=n_features, n_informative=n_informative,
+                                   n_redundant=2, n_classes=n_classes, flip_y=0.01, random_state=seed)
+    return X.astype(np.float64), y.astype(np.int64)
+
+
+@dataset_loader("synthetic_blobs")
+def synthetic_blobs(seed: int, n_samples: int = 2000, n_features: int = 2, centers: int = 4,
+                    cluster_std: float = 1.0) -> XY:
+    """Isotropic Gaussian blobs: the case k-means and GMMs are made for."""
+    X, y = skd.make_blobs(n_samples=n_samples, n_features=n_features, centers=centers, cluster_std=cluster_std,
+                          random_state=seed)
+    return X.astype(np.float64), y.astype(np.int64)
+
+
+@dataset_loader("synthetic_moons")
+def synthetic_moons(seed: int, n_samples: int = 2000, noise: float = 0.05) -> XY:
+    """Two interleaving half circles: separable by density (DBSCAN, single linkage), not by k-means."""
+    X, y = skd.make_moons(n_samples=n_samples, noise=noise, random_state=seed)
+    return X.astype(np.float64), y.astype(np.int64)
+
+
+@dataset_loader("synthetic_circles")
+def synthetic_circles(seed: int, n_samples: int = 2000, noise: float = 0.05, factor: float = 0.5) -> XY:
+    """Two concentric circles: another density-separable shape."""
+    X, y = skd.make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=seed)
+    return X.astype(np.float64), y.astype(np.int64)

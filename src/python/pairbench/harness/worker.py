@@ -15,6 +15,11 @@ from pathlib import Path
 from typing import Any
 
 
+def scores_path(predictions_path: Path) -> Path:
+    """Where a side saves its decision values next to its predictions (same rule in the Rust binary)."""
+    return predictions_path.with_name(predictions_path.name.removesuffix(".npy") + ".scores.npy")
+
+
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="pairbench-worker", description=__doc__)
     parser.add_argument("--framework", required=True, help="which of the cell's sides this process is")
@@ -73,6 +78,10 @@ def main(argv: list[str] | None = None) -> int:
     quality = bench.quality()
     if args.predictions_out is not None and bench.predictions is not None:
         np.save(args.predictions_out, np.asarray(bench.predictions), allow_pickle=False)
+        # Decision values too, where the task has them, so the gate can score AUCs from saved outputs.
+        scores = getattr(bench, "scores", None)
+        if scores is not None:
+            np.save(scores_path(args.predictions_out), np.asarray(scores, dtype=np.float64), allow_pickle=False)
 
     framework = python_framework_info(cell.side(args.framework))
     metadata: dict[str, Any] = {

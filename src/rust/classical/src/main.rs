@@ -2,7 +2,10 @@
 //!
 //! Each invocation is one measured launch of one cell, so every launch is a fresh process.
 
+mod classification;
+mod clustering;
 mod regression;
+mod svm;
 
 use std::path::PathBuf;
 
@@ -53,19 +56,58 @@ enum Command {
     },
     /// Print the algorithms this binary implements, as JSON.
     Capabilities,
+    /// Write the kernel matrix K(X, X) linfa's SVMs are trained on, for the parameter-mapping test.
+    KernelMatrix {
+        /// Records (.npy, float64, n x d).
+        #[arg(long)]
+        x: PathBuf,
+        /// linear, rbf or poly (scikit-learn's names).
+        #[arg(long)]
+        kernel: String,
+        #[arg(long, default_value_t = 1.0)]
+        gamma: f64,
+        #[arg(long, default_value_t = 3.0)]
+        degree: f64,
+        #[arg(long, default_value_t = 0.0)]
+        coef0: f64,
+        /// Output .npy.
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Capabilities => {
-            let names: Vec<_> = regression::ALGORITHMS.iter().map(|(n, _)| *n).collect();
             let caps = json!({
                 "framework": "linfa",
                 "version": LINFA_VERSION,
                 "binary_version": env!("CARGO_PKG_VERSION"),
-                "domains": {"classical_ml": {"regression": names}},
+                "domains": {"classical_ml": {
+                    "regression": regression::ALGORITHMS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                    "classification": classification::ALGORITHMS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                    "clustering": clustering::ALGORITHMS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
+                }},
+                "unavailable": {"classical_ml": {"clustering": {
+                    "gaussian_mixture": "covariance_type diag, tied, spherical (linfa-clustering 0.8.1 has full only)"
+                }}},
             });
+
             println!("{}", serde_json::to_string_pretty(&caps)?);
+            Ok(())
+        }
+        Command::KernelMatrix { x, kernel, gamma, degree, coef0, out } => {
+            let records: ndarray::Array2<f64> = ndarray_npy::read_npy(&x)?;
+            let lookup = |k: &str| -> Result<f64> {
+                match k {
+                    "gamma" => Ok(gamma),
+                    "degree" => Ok(degree),
+                    "coef0" => Ok(coef0),
+                    other => bail!("no kernel parameter {other:?}"),
+                }
+            };
+            let spec = svm::KernelSpec::new(&kernel, &lookup)?;
+            ndarray_npy::write_npy(&out, &spec.matrix(&records))?;
             Ok(())
         }
         Command::Run { framework, cell, data_dir, launch, out, predictions_out, samples, warmup } => {
@@ -87,7 +129,22 @@ fn main() -> Result<()> {
                     let mut bench = regression::RegressionBenchmark::new(&cell, split)?;
                     (run_cell(&cell, &manifest, &mut bench, &opts)?, Box::new(bench))
                 }
-                other => bail!("cell {}: task {other:?} not implemented; allowed: regression", cell.cell_id),
+                "classification" => {
+                    let split = load_verified::<i64>(&dir)?;
+                    let manifest = split.manifest.clone();
+                    let mut bench = classification::ClassificationBenchmark::new(&cell, split)?;
+                    (run_cell(&cell, &manifest, &mut bench, &opts)?, Box::new(bench))
+                }
+                "clustering" => {
+                    let split = load_verified::<i64>(&dir)?;
+                    let manifest = split.manifest.clone();
+                    let mut bench = clustering::ClusteringBenchmark::new(&cell, split)?;
+                    (run_cell(&cell, &manifest, &mut bench, &opts)?, Box::new(bench))
+                }
+                other => bail!(
+                    "cell {}: task {other:?} not implemented; allowed: regression, classification, clustering",
+                    cell.cell_id
+                ),
             };
             if let Some(path) = predictions_out {
                 bench.write_predictions(&path)?;

@@ -11,6 +11,7 @@ use linfa::prelude::*;
 use linfa::DatasetBase;
 use linfa_elasticnet::{ElasticNet, ElasticNetParams};
 use linfa_linear::{FittedLinearRegression, LinearRegression};
+use linfa_svm::Svm;
 use ndarray::{Array1, Array2};
 use ndarray_npy::WriteNpyExt;
 use pairbench_core::cell::Cell;
@@ -18,6 +19,8 @@ use pairbench_core::dataset::Split;
 use pairbench_core::metrics::regression_quality;
 use pairbench_core::runner::Benchmark;
 use serde_json::Value;
+
+use crate::svm::KernelSpec;
 
 type TrainSet = DatasetBase<Array2<f64>, Array1<f64>>;
 
@@ -33,8 +36,14 @@ pub trait Fitted {
 pub type Fitter = Box<dyn Fn(&TrainSet) -> Result<Box<dyn Fitted>>>;
 
 /// The registry: adding an algorithm is one function and one line here.
-pub const ALGORITHMS: &[(&str, fn(&Cell) -> Result<Fitter>)] =
-    &[("linear", linear), ("ridge", ridge), ("lasso", lasso), ("elastic_net", elastic_net)];
+pub const ALGORITHMS: &[(&str, fn(&Cell) -> Result<Fitter>)] = &[
+    ("linear", linear),
+    ("ridge", ridge),
+    ("lasso", lasso),
+    ("elastic_net", elastic_net),
+    ("svr", svr),
+    ("nusvr", nusvr),
+];
 
 impl Fitted for FittedLinearRegression<f64> {
     fn predict(&self, x: &Array2<f64>) -> Array1<f64> {
@@ -89,6 +98,55 @@ fn lasso(cell: &Cell) -> Result<Fitter> {
 
 fn elastic_net(cell: &Cell) -> Result<Fitter> {
     coordinate_descent(cell, cell.param_f64("l1_ratio")?)
+}
+
+/// A fitted SVR and the kernel it was built with (records are rescaled the same way to predict).
+struct FittedSvr {
+    model: Svm<f64, f64>,
+    kernel: KernelSpec,
+}
+
+impl Fitted for FittedSvr {
+    fn predict(&self, x: &Array2<f64>) -> Array1<f64> {
+        let scaled = self.kernel.prepare(x);
+        linfa::traits::Predict::predict(&self.model, scaled.as_ref().unwrap_or(x))
+    }
+
+    fn metadata(&self) -> BTreeMap<String, Value> {
+        let mut meta = self.kernel.metadata();
+        meta.insert("n_support".into(), Value::from(self.model.nsupport()));
+        meta
+    }
+}
+
+fn support_vector_regression(cell: &Cell, nu: bool) -> Result<Fitter> {
+    let kernel = KernelSpec::from_cell(cell)?;
+    let c = cell.param_f64("C")?;
+    let base = Svm::<f64, f64>::params()
+        .with_kernel_params(kernel.params())
+        .eps(cell.param_f64("tol")?)
+        .shrinking(cell.param_bool("shrinking")?);
+    let params =
+        if nu { base.nu_svr(cell.param_f64("nu")?, Some(c)) } else { base.c_svr(c, Some(cell.param_f64("epsilon")?)) };
+    let params = params.check().context("invalid SVR parameters")?;
+    Ok(Box::new(move |ds| {
+        let model = match kernel.prepare(ds.records()) {
+            Some(x) => params.fit(&DatasetBase::new(x, ds.targets().clone())),
+            None => params.fit(ds),
+        }
+        .context("linfa SVR fit")?;
+        Ok(Box::new(FittedSvr { model, kernel: kernel.clone() }) as Box<dyn Fitted>)
+    }))
+}
+
+/// epsilon-SVR (libsvm's formulation): C and the epsilon-insensitive tube width.
+fn svr(cell: &Cell) -> Result<Fitter> {
+    support_vector_regression(cell, false)
+}
+
+/// nu-SVR: nu bounds the fraction of support vectors, C as in epsilon-SVR.
+fn nusvr(cell: &Cell) -> Result<Fitter> {
+    support_vector_regression(cell, true)
 }
 
 pub struct RegressionBenchmark {

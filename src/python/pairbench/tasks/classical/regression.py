@@ -13,10 +13,12 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import RegressorMixin, clone
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
+from sklearn.svm import SVR, NuSVR
 
 from pairbench.datasets.materialise import Split
 from pairbench.metrics.regression import regression_quality
 from pairbench.registry import algorithm, get_algorithm, task_runner
+from pairbench.tasks.classical.kernels import linfa_kernel_args, sklearn_kernel_args
 
 Params = dict[str, Any]
 
@@ -56,6 +58,22 @@ def elastic_net(params: Params, n_train: int) -> RegressorMixin:
                       max_iter=int(params["max_iter"]), selection="cyclic")
 
 
+@algorithm("classical_ml", "regression", "svr")
+def svr(params: Params, n_train: int) -> RegressorMixin:
+    """epsilon-SVR by libsvm's SMO (kernel mapping: pairbench.tasks.classical.kernels)."""
+    del n_train
+    return SVR(C=float(params["C"]), epsilon=float(params["epsilon"]), tol=float(params["tol"]),
+               shrinking=bool(params["shrinking"]), max_iter=-1, **sklearn_kernel_args(params))
+
+
+@algorithm("classical_ml", "regression", "nusvr")
+def nusvr(params: Params, n_train: int) -> RegressorMixin:
+    """nu-SVR by libsvm's SMO."""
+    del n_train
+    return NuSVR(C=float(params["C"]), nu=float(params["nu"]), tol=float(params["tol"]),
+                 shrinking=bool(params["shrinking"]), max_iter=-1, **sklearn_kernel_args(params))
+
+
 class RegressionBenchmark:
     """Timed phases `fit` (a fresh, unfitted clone each time) and `predict` on the test split."""
 
@@ -63,6 +81,7 @@ class RegressionBenchmark:
 
     def __init__(self, algorithm_name: str, params: Params, split: Split) -> None:
         self.split = split
+        self.params = params
         self.template = get_algorithm("classical_ml", "regression", algorithm_name).build(
             params, int(split.X_train.shape[0])
         )
@@ -86,6 +105,10 @@ class RegressionBenchmark:
         model = self.model
         meta: dict[str, Any] = {"estimator": type(self.template).__name__,
                                 "estimator_params": {k: repr(v) for k, v in self.template.get_params().items()}}
+        if isinstance(self.template, (SVR, NuSVR)):
+            meta["kernel_mapping"] = {"sklearn": sklearn_kernel_args(self.params), "linfa": linfa_kernel_args(self.params)}
+            if model is not None:
+                meta["n_support"] = int(model.n_support_.sum())
         n_iter = getattr(model, "n_iter_", None)
         if n_iter is not None:
             meta["n_iter"] = int(np.max(n_iter))
