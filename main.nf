@@ -11,6 +11,7 @@ include { PHASE3_EXPERIMENT     } from './workflows/phase3_experiment'
 include { PHASE4_BENCHMARK      } from './workflows/phase4_benchmark'
 include { PHASE5_ANALYSIS       } from './workflows/phase5_analysis'
 include { PHASE6_ASSESSMENT     } from './workflows/phase6_assessment'
+include { SCALING_STUDY         } from './modules/local/scaling_study'
 
 /*
  * Fail before anything runs when a param or a config file is wrong: the message names the file,
@@ -57,8 +58,16 @@ workflow {
     PHASE4_BENCHMARK(PHASE3_EXPERIMENT.out.comparable, PHASE3_EXPERIMENT.out.data,
                      PHASE2_IMPLEMENTATION.out.implementations)
     PHASE5_ANALYSIS(PHASE4_BENCHMARK.out.results, PHASE3_EXPERIMENT.out.validations)
+    // Opt-in (--scaling true; on in -profile full): runs after the last benchmark launch.
+    if (params.scaling) {
+        SCALING_STUDY(PHASE2_IMPLEMENTATION.out.implementations,
+                      PHASE4_BENCHMARK.out.results.collect().ifEmpty([]).map { 'done' })
+        scaling = SCALING_STUDY.out.scaling.collect()
+    } else {
+        scaling = Channel.value([])
+    }
     PHASE6_ASSESSMENT(PHASE5_ANALYSIS.out.analysis, PHASE1_SELECTION.out.selection,
-                      PHASE3_EXPERIMENT.out.environment, PHASE2_IMPLEMENTATION.out.implementations)
+                      PHASE3_EXPERIMENT.out.environment, PHASE2_IMPLEMENTATION.out.implementations, scaling)
 }
 
 workflow.onComplete {

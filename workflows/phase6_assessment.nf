@@ -7,9 +7,10 @@ workflow PHASE6_ASSESSMENT {
     selection
     environment
     implementations
+    scaling          // [] or [the scaling study's output directory]
 
     main:
-    RENDER_REPORT(analysis, selection, environment, implementations)
+    RENDER_REPORT(analysis, selection, environment, implementations, scaling)
 
     emit:
     report = RENDER_REPORT.out.report

@@ -8,13 +8,15 @@ process RENDER_REPORT {
     path selection
     path environment
     path implementations
+    path scaling, stageAs: 'scaling_in/*'
 
     output:
     path 'report', emit: report
 
     script:
+    def scaling_arg = scaling ? '--scaling-dir scaling_in/scaling' : ''
     """
     pairbench report --analysis-dir ${analysis} --selection ${selection} --environment ${environment} \\
-        --implementations ${implementations} --out-dir report
+        --implementations ${implementations} ${scaling_arg} --out-dir report
     """
 }

@@ -28,6 +28,7 @@ class RunParams:
     threads: int | None = None
     grid: str = "first"
     synthetic_n_samples: int | None = None
+    cv_folds: int = 5
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> RunParams:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from pairbench.cells import Cell
+from pairbench.crossval import score_folds, summarise_cv
 from pairbench.datasets.materialise import load_verified
 from pairbench.gate import apply_gate
 from pairbench.harness.launcher import run_side
@@ -23,8 +24,11 @@ from pairbench.schema import read_result
 
 
 def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s: float = 600,
-                  implementations: dict[str, Any] | None = None) -> dict[str, Any]:
+                  implementations: dict[str, Any] | None = None, cv: bool = True) -> dict[str, Any]:
     cell = Cell.read(cell_path)
+    split = load_verified(data_dir / cell.dataset)
+    # Cross-validation rides on the validation run: one extra untimed fit per fold and side.
+    cv = cv and split.folds is not None and cell.task in ("classification", "regression")
     baseline = cell.side_names[0]
     work_dir.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"cell_id": cell.cell_id, "domain": cell.domain, "task": cell.task,
@@ -35,8 +39,9 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
     for side in cell.side_names:
         out = work_dir / f"{cell.cell_id}.{side}.validation.json"
         pred_path = work_dir / f"{cell.cell_id}.{side}.predictions.npy"
+        cv_args = ["--cv-predictions-dir", str(work_dir / f"{cell.cell_id}.{side}.cv")] if cv else []
         outcome = run_side(cell_path, side, data_dir, out, timeout_s=timeout_s, implementations=implementations,
-                           extra=["--samples", "1", "--warmup", "0", "--predictions-out", str(pred_path)])
+                           extra=["--samples", "1", "--warmup", "0", "--predictions-out", str(pred_path), *cv_args])
         language = cell.side(side)["language"]
         if not outcome.ok:
             report["sides"][side] = {"language": language, "ok": False, "error": outcome.error}
@@ -48,7 +53,6 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
         report["sides"][side] = {"language": language, "ok": True, "native_quality": result["quality"],
                                  "framework": result["framework"]}
 
-    split = load_verified(data_dir / cell.dataset)
     for side, pred in predictions.items():
         report["sides"][side]["quality"] = score_predictions(cell.task, split, pred, scores.get(side))
 
@@ -70,6 +74,12 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
                 comparable_sides.append(side)
         gates.append(entry)
     report["gates"] = gates
+    if cv:
+        fold_quality = {side: q for side in predictions
+                        if (q := score_folds(cell.task, split, work_dir / f"{cell.cell_id}.{side}.cv")) is not None}
+        report["cv"] = summarise_cv(fold_quality, baseline, str(cell.quality_gate.get("metric")),
+                                    int(split.folds.max()) + 1,  # type: ignore[union-attr]
+                                    bool((split.manifest.get("cv") or {}).get("stratified")))
     report["comparable_sides"] = [baseline, *comparable_sides] if comparable_sides else []
     report["comparable"] = bool(comparable_sides) and len(comparable_sides) == len(cell.side_names) - 1
     report["reasons"] = [f"{g['candidate']}: {r}" for g in gates for r in g.get("reasons", [])]

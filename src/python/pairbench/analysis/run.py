@@ -36,6 +36,37 @@ def quality_parity_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
                 "prediction_max_abs_diff": gate.get("prediction_max_abs_diff"),
                 "comparable": bool(gate.get("comparable")), "reasons": "; ".join(gate.get("reasons", [])),
             })
+            # Secondary gate metrics (`also:`): one more row each, same verdict, both numbers shown.
+            for extra in gate.get("also") or []:
+                rows.append({**rows[-1], "metric": extra["metric"], "baseline_value": extra["baseline_value"],
+                             "candidate_value": extra["candidate_value"], "delta": extra["delta"],
+                             "tolerance": extra["tolerance"], "floor": extra["floor"]})
+    return pd.DataFrame(rows)
+
+
+def cross_validation_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per (cell, candidate): k-fold mean of the gate metric per side with 95% CIs and the
+    paired per-fold difference (candidate - baseline) with its CI and paired t-test p-value."""
+    rows = []
+    for v in validations:
+        cv = v.get("cv")
+        if not cv:
+            continue
+        metric = cv["metric"]
+        base = v["baseline"]
+        for pair in cv.get("paired", []):
+            cand = pair["candidate"]
+            b = cv["sides"].get(base, {}).get("mean_ci", {}).get(metric, {})
+            c = cv["sides"].get(cand, {}).get("mean_ci", {}).get(metric, {})
+            rows.append({
+                "cell_id": v["cell_id"], "algorithm": v["algorithm"], "dataset": v["dataset"], "k": cv["n_splits"],
+                "metric": metric, "baseline": base, "candidate": cand,
+                "baseline_mean": b.get("mean"), "baseline_ci_low": b.get("ci_low"), "baseline_ci_high": b.get("ci_high"),
+                "candidate_mean": c.get("mean"), "candidate_ci_low": c.get("ci_low"),
+                "candidate_ci_high": c.get("ci_high"), "paired_difference": pair.get("difference_mean"),
+                "difference_ci_low": pair.get("difference_ci_low"), "difference_ci_high": pair.get("difference_ci_high"),
+                "paired_t_p": pair.get("paired_t_p"),
+            })
     return pd.DataFrame(rows)
 
 
@@ -58,7 +89,8 @@ def analyse(results_dir: Path, out_dir: Path, validation_dir: Path | None = None
     failures = launches[launches["status"] == "failed"] if not launches.empty else pd.DataFrame()
 
     tables = {"samples": samples, "launches": launches, "summary": summary, "comparisons": comparisons,
-              "resources": resources, "quality_parity": parity, "failures": failures}
+              "resources": resources, "quality_parity": parity, "failures": failures,
+              "cross_validation": cross_validation_table(validations)}
     for name, table in tables.items():
         table.to_csv(out_dir / f"{name}.csv", index=False)
     figures = [str(p.relative_to(out_dir)) for p in speed_ratio_figure(comparisons, out_dir / "speed_ratio",

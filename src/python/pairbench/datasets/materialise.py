@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from pairbench.registry import dataset_sources
 
@@ -45,6 +45,16 @@ class Split:
     X_test: NDArray[np.float64]
     y_test: NDArray[Any]
     manifest: dict[str, Any]
+    # Cross-validation fold id (0..k-1) of every train row, when the dataset was materialised with folds.
+    folds: NDArray[np.int64] | None = None
+
+    def fold(self, k: int) -> Split:
+        """Fold k as a split: train on the other folds' rows, test on fold k's (both from X_train)."""
+        if self.folds is None:
+            raise ValueError(f"dataset {self.manifest.get('name')!r} has no cross-validation folds")
+        held = self.folds == k
+        return Split(self.X_train[~held], self.y_train[~held], self.X_train[held], self.y_train[held],
+                     {**self.manifest, "n_train": int((~held).sum()), "n_test": int(held.sum()), "cv_fold": k})
 
 
 def sha256_file(path: Path) -> str:
@@ -61,7 +71,18 @@ def combined_digest(file_digests: dict[str, str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: float, dtype: str) -> dict[str, Any]:
+def fold_ids(y_train: NDArray[Any], task: str, n_splits: int, seed: int) -> NDArray[np.int64]:
+    """Fold id of every train row: stratified for classification, plain shuffled k-fold for regression."""
+    splitter = (StratifiedKFold if task == "classification" else KFold)(n_splits=n_splits, shuffle=True,
+                                                                       random_state=seed)
+    ids = np.full(y_train.shape[0], -1, dtype=np.int64)
+    for k, (_, held) in enumerate(splitter.split(np.zeros((y_train.shape[0], 1)), y_train)):
+        ids[held] = k
+    return ids
+
+
+def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: float, dtype: str,
+                cv_folds: int = 0) -> dict[str, Any]:
     loader = dataset_sources()[spec.source]
     X, y = loader(seed, **spec.options)
     stratify = y if spec.task in LABELLED_TASKS else None
@@ -82,6 +103,10 @@ def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: floa
         "X_test": np.ascontiguousarray(X_test, dtype=dtype),
         "y_test": np.ascontiguousarray(y_test, dtype=target_dtype),
     }
+    cv_folds = cv_folds if spec.task in ("classification", "regression") else 0
+    if cv_folds:
+        # Written once here so both sides train and score on exactly the same folds.
+        arrays["folds"] = fold_ids(arrays["y_train"], spec.task, cv_folds, seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     files: dict[str, Any] = {}
     for name, array in arrays.items():
@@ -102,6 +127,8 @@ def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: floa
         "n_features": int(arrays["X_train"].shape[1]),
         "files": files,
         "sha256": combined_digest({n: f["sha256"] for n, f in files.items()}),
+        "cv": ({"n_splits": cv_folds, "stratified": spec.task == "classification", "shuffle_seed": seed,
+                "file": "folds.npy"} if cv_folds else None),
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
@@ -121,4 +148,11 @@ def load_verified(dataset_dir: Path) -> Split:
         if actual != entry["sha256"]:
             raise ChecksumError(f"{path}: sha256 {actual} != manifest {entry['sha256']}")
         arrays[name] = np.load(path, allow_pickle=False)
-    return Split(arrays["X_train"], arrays["y_train"], arrays["X_test"], arrays["y_test"], manifest)
+    folds = None
+    if "folds" in manifest["files"]:
+        entry = manifest["files"]["folds"]
+        path = dataset_dir / entry["file"]
+        if (actual := sha256_file(path)) != entry["sha256"]:
+            raise ChecksumError(f"{path}: sha256 {actual} != manifest {entry['sha256']}")
+        folds = np.load(path, allow_pickle=False)
+    return Split(arrays["X_train"], arrays["y_train"], arrays["X_test"], arrays["y_test"], manifest, folds)

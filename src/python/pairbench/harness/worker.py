@@ -30,6 +30,8 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--predictions-out", type=Path, help="also save the last test predictions (.npy)")
     parser.add_argument("--samples", type=int, help="override the cell's timed repetitions")
     parser.add_argument("--warmup", type=int, help="override the cell's warm-up repetitions")
+    parser.add_argument("--cv-predictions-dir", type=Path,
+                        help="also fit once per cross-validation fold, saving fold predictions here (foldK.npy)")
     return parser.parse_args(argv)
 
 
@@ -82,6 +84,18 @@ def main(argv: list[str] | None = None) -> int:
         scores = getattr(bench, "scores", None)
         if scores is not None:
             np.save(scores_path(args.predictions_out), np.asarray(scores, dtype=np.float64), allow_pickle=False)
+
+    if args.cv_predictions_dir is not None and split.folds is not None and cell.task != "clustering":
+        args.cv_predictions_dir.mkdir(parents=True, exist_ok=True)
+        for k in range(int(split.folds.max()) + 1):
+            fold_bench = get_task_runner(cell.domain, cell.task)(cell.algorithm, cell.params, split.fold(k))
+            for phase in fold_bench.phases:
+                fold_bench.run_phase(phase)
+            fold_path = args.cv_predictions_dir / f"fold{k}.npy"
+            np.save(fold_path, np.asarray(fold_bench.predictions), allow_pickle=False)
+            fold_scores = getattr(fold_bench, "scores", None)
+            if fold_scores is not None:
+                np.save(scores_path(fold_path), np.asarray(fold_scores, dtype=np.float64), allow_pickle=False)
 
     framework = python_framework_info(cell.side(args.framework))
     metadata: dict[str, Any] = {

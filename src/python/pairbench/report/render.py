@@ -14,6 +14,7 @@ from typing import Any
 
 import pandas as pd
 
+from pairbench.report.classical import CV_COLUMNS, classical_methods, scaling_section
 from pairbench.report.ecosystem import ecosystem_table
 
 CSS = """
@@ -90,6 +91,7 @@ def methods_lines(selection: dict[str, Any], environment: dict[str, Any], analys
         "Quality gate: before timing, both sides ran once on the real split; predictions were scored by one "
         "metric implementation and a cell whose sides differ by more than the task's tolerance, or fail its "
         "floor, is reported as not comparable and not timed.",
+        *classical_methods(selection),
         f"Statistics: ratio of medians (candidate/reference, the first framework of a domain being the "
         f"reference of all others) with a {s.get('confidence', 0.95):.0%} percentile bootstrap "
         f"CI ({s.get('resamples')} resamples, samples pooled over launches); two-sided Mann-Whitney U with Holm "
@@ -99,7 +101,7 @@ def methods_lines(selection: dict[str, Any], environment: dict[str, Any], analys
 
 
 def render_report(analysis_dir: Path, out_dir: Path, *, selection_path: Path, environment_path: Path | None,
-                  implementations_path: Path | None) -> dict[str, Any]:
+                  implementations_path: Path | None, scaling_dir: Path | None = None) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     selection = _load_json(selection_path)
     environment = _load_json(environment_path)
@@ -110,6 +112,8 @@ def render_report(analysis_dir: Path, out_dir: Path, *, selection_path: Path, en
     resources = _read_csv(analysis_dir / "resources.csv")
     failures = _read_csv(analysis_dir / "failures.csv")
     summary = _read_csv(analysis_dir / "summary.csv")
+    crossval = _read_csv(analysis_dir / "cross_validation.csv")
+    scaling_html, scaling_md = scaling_section(scaling_dir, out_dir)
     ecosystem = ecosystem_table(selection, implementations)
     ecosystem.to_csv(out_dir / "ecosystem.csv", index=False)
     skipped = pd.DataFrame([d for d in selection.get("decisions", []) if not d["selected"]])
@@ -159,8 +163,10 @@ def render_report(analysis_dir: Path, out_dir: Path, *, selection_path: Path, en
         f"<h1>pairbench report</h1><p class='muted'>run <code>{html.escape(run_id)}</code></p>",
         "<h2>Summary</h2><ul class='summary'>" + "".join(f"<li>{html.escape(h)}</li>" for h in headline) + "</ul>",
         "<h2>Quality parity (the gate)</h2>" + _html_table(parity, parity_cols if not parity.empty else None),
+        "<h2>Cross-validation</h2>" + _html_table(crossval, [c for c in CV_COLUMNS if c in crossval.columns] or None),
         "<h2>Speed</h2>" + (f"<figure>{figure_svg}</figure>" if figure_svg else "")
         + _html_table(comparisons, cmp_cols if n_cmp else None),
+        scaling_html,
         "<h2>Memory and CPU</h2>" + _html_table(resources),
         "<h2>Timing summaries per side</h2>" + _html_table(summary, [c for c in (
             "algorithm", "dataset", "language", "phase", "n_samples", "n_launches", "median_s", "median_ci_low_s",
@@ -178,8 +184,9 @@ def render_report(analysis_dir: Path, out_dir: Path, *, selection_path: Path, en
 
     md = [f"# pairbench report\n\nrun `{run_id}`\n", "## Summary\n", *[f"- {h}" for h in headline], "",
           "## Quality parity (the gate)\n", _md_table(parity, parity_cols if not parity.empty else None),
+          "## Cross-validation\n", _md_table(crossval, [c for c in CV_COLUMNS if c in crossval.columns] or None),
           "## Speed\n", "![speed ratio](speed_ratio.png)\n" if figure_svg else "",
-          _md_table(comparisons, cmp_cols if n_cmp else None), "## Memory and CPU\n", _md_table(resources),
+          _md_table(comparisons, cmp_cols if n_cmp else None), scaling_md, "## Memory and CPU\n", _md_table(resources),
           "## Failures\n", _md_table(failures, fail_cols if not failures.empty else None),
           "## Ecosystem\n", _md_table(ecosystem), "## Methods\n", *[f"- {m}" for m in methods], ""]
     (out_dir / "report.md").write_text("\n".join(md), encoding="utf-8")

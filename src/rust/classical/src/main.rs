@@ -9,11 +9,16 @@ mod svm;
 
 use std::path::PathBuf;
 
-use anyhow::{bail, Result};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use pairbench_core::cell::Cell;
-use pairbench_core::dataset::load_verified;
+use ndarray::Array1;
+use ndarray_npy::ReadNpyExt;
+use pairbench_core::dataset::{load_folds, load_verified, Split};
 use pairbench_core::runner::{run_cell, Benchmark, RunOptions};
+use pairbench_core::schema::ResultDoc;
 use serde_json::json;
 
 const LINFA_VERSION: &str = env!("PAIRBENCH_LINFA_VERSION");
@@ -53,6 +58,9 @@ enum Command {
         /// Override the cell's warm-up repetitions.
         #[arg(long)]
         warmup: Option<u32>,
+        /// Also fit once per cross-validation fold and save each fold's predictions here (foldK.npy).
+        #[arg(long)]
+        cv_predictions_dir: Option<PathBuf>,
     },
     /// Print the algorithms this binary implements, as JSON.
     Capabilities,
@@ -110,7 +118,7 @@ fn main() -> Result<()> {
             ndarray_npy::write_npy(&out, &spec.matrix(&records))?;
             Ok(())
         }
-        Command::Run { framework, cell, data_dir, launch, out, predictions_out, samples, warmup } => {
+        Command::Run { framework, cell, data_dir, launch, out, predictions_out, samples, warmup, cv_predictions_dir } => {
             let cell = Cell::read(&cell)?;
             if cell.domain != "classical_ml" {
                 bail!("cell {}: domain {:?} is not handled by this binary; allowed: classical_ml", cell.cell_id, cell.domain);
@@ -122,34 +130,66 @@ fn main() -> Result<()> {
                 framework: cell.framework(&framework, LINFA_VERSION)?,
             };
             let dir = data_dir.join(&cell.dataset);
-            let (doc, bench): (_, Box<dyn Benchmark>) = match cell.task.as_str() {
-                "regression" => {
-                    let split = load_verified::<f64>(&dir)?;
-                    let manifest = split.manifest.clone();
-                    let mut bench = regression::RegressionBenchmark::new(&cell, split)?;
-                    (run_cell(&cell, &manifest, &mut bench, &opts)?, Box::new(bench))
-                }
-                "classification" => {
-                    let split = load_verified::<i64>(&dir)?;
-                    let manifest = split.manifest.clone();
-                    let mut bench = classification::ClassificationBenchmark::new(&cell, split)?;
-                    (run_cell(&cell, &manifest, &mut bench, &opts)?, Box::new(bench))
-                }
-                "clustering" => {
-                    let split = load_verified::<i64>(&dir)?;
-                    let manifest = split.manifest.clone();
-                    let mut bench = clustering::ClusteringBenchmark::new(&cell, split)?;
-                    (run_cell(&cell, &manifest, &mut bench, &opts)?, Box::new(bench))
-                }
+            let cv = cv_predictions_dir.as_deref();
+            let doc = match cell.task.as_str() {
+                "regression" => run_task::<f64, _>(&cell, &dir, &opts, predictions_out.as_deref(), cv, |c, s| {
+                    regression::RegressionBenchmark::new(c, s)
+                })?,
+                "classification" => run_task::<i64, _>(&cell, &dir, &opts, predictions_out.as_deref(), cv, |c, s| {
+                    classification::ClassificationBenchmark::new(c, s)
+                })?,
+                "clustering" => run_task::<i64, _>(&cell, &dir, &opts, predictions_out.as_deref(), None, |c, s| {
+                    clustering::ClusteringBenchmark::new(c, s)
+                })?,
                 other => bail!(
                     "cell {}: task {other:?} not implemented; allowed: regression, classification, clustering",
                     cell.cell_id
                 ),
             };
-            if let Some(path) = predictions_out {
-                bench.write_predictions(&path)?;
-            }
             doc.write(&out)
         }
     }
+}
+
+/// One launch of one cell: the timed run, its predictions, and (in validation runs) one untimed fit per
+/// cross-validation fold whose predictions the quality gate scores.
+fn run_task<Y, B>(
+    cell: &Cell,
+    dir: &Path,
+    opts: &RunOptions,
+    predictions_out: Option<&Path>,
+    cv_dir: Option<&Path>,
+    make: impl Fn(&Cell, Split<Y>) -> Result<B>,
+) -> Result<ResultDoc>
+where
+    Y: Clone,
+    Array1<Y>: ReadNpyExt,
+    B: Benchmark,
+{
+    let split = load_verified::<Y>(dir)?;
+    let manifest = split.manifest.clone();
+    let folds = match cv_dir {
+        Some(_) => load_folds(dir)?,
+        None => None,
+    };
+    let fold_splits: Vec<Split<Y>> = match &folds {
+        Some(f) => (0..=f.iter().copied().max().unwrap_or(-1)).map(|k| split.fold(f, k)).collect(),
+        None => Vec::new(),
+    };
+    let mut bench = make(cell, split)?;
+    let doc = run_cell(cell, &manifest, &mut bench, opts)?;
+    if let Some(path) = predictions_out {
+        bench.write_predictions(path)?;
+    }
+    if let Some(cv_dir) = cv_dir {
+        std::fs::create_dir_all(cv_dir).with_context(|| format!("creating {}", cv_dir.display()))?;
+        for (k, fold) in fold_splits.into_iter().enumerate() {
+            let mut fold_bench = make(cell, fold)?;
+            for phase in fold_bench.phases() {
+                fold_bench.run_phase(phase)?;
+            }
+            fold_bench.write_predictions(&cv_dir.join(format!("fold{k}.npy")))?;
+        }
+    }
+    Ok(doc)
 }

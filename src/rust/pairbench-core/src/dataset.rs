@@ -6,7 +6,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, Axis};
 use ndarray_npy::ReadNpyExt;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -99,4 +99,32 @@ where
     let x_test = read_npy::<Array2<f64>>(&verified_path(dir, &manifest, "X_test")?)?;
     let y_test = read_npy::<Array1<Y>>(&verified_path(dir, &manifest, "y_test")?)?;
     Ok(Split { x_train, y_train, x_test, y_test, manifest })
+}
+
+/// The cross-validation fold id of every train row (written once by the Python materialiser, listed in
+/// the manifest as `folds` with its sha256), or None when the dataset has no folds.
+pub fn load_folds(dir: &Path) -> Result<Option<Array1<i64>>> {
+    let manifest = read_manifest(dir)?;
+    if !manifest.files.contains_key("folds") {
+        return Ok(None);
+    }
+    Ok(Some(read_npy::<Array1<i64>>(&verified_path(dir, &manifest, "folds")?)?))
+}
+
+impl<Y: Clone> Split<Y> {
+    /// Fold `k` as a split: train on the other folds' train rows, test on fold k's train rows.
+    pub fn fold(&self, folds: &Array1<i64>, k: i64) -> Split<Y> {
+        let held: Vec<usize> = (0..folds.len()).filter(|&i| folds[i] == k).collect();
+        let kept: Vec<usize> = (0..folds.len()).filter(|&i| folds[i] != k).collect();
+        let mut manifest = self.manifest.clone();
+        manifest.n_train = kept.len() as u64;
+        manifest.n_test = held.len() as u64;
+        Split {
+            x_train: self.x_train.select(Axis(0), &kept),
+            y_train: self.y_train.select(Axis(0), &kept),
+            x_test: self.x_train.select(Axis(0), &held),
+            y_test: self.y_train.select(Axis(0), &held),
+            manifest,
+        }
+    }
 }
