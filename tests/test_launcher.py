@@ -52,3 +52,16 @@ def test_python_side_error_text_is_kept(make_cell, data_dir: Path, tmp_path: Pat
     outcome = run_side(cell, "scikit-learn", data_dir, tmp_path / "r.json", timeout_s=60)
     assert not outcome.ok
     assert "max_iter" in (outcome.error or "")
+
+
+def test_peak_rss_is_the_measured_process_not_its_launcher(make_cell, data_dir: Path, tmp_path: Path,
+                                                           classical_binary: Path) -> None:
+    # Linux carries ru_maxrss across fork+exec; a Rust side reporting the Python launcher's ~100 MB
+    # peak would make every memory comparison meaningless.
+    import numpy as np
+
+    ballast = np.ones(50_000_000)  # ~400 MB in this (launching) process
+    out = tmp_path / "r.json"
+    assert run_side(make_cell("linear"), "linfa", data_dir, out, timeout_s=60).ok
+    assert ballast.sum() > 0
+    assert read_result(out)["resources"]["peak_rss_mb"] < 50

@@ -38,8 +38,21 @@ fn rusage() -> libc::rusage {
     }
 }
 
-/// Peak resident set size of this process in MiB (ru_maxrss is KiB on Linux).
+/// Peak resident set size of this process in MiB.
+///
+/// Linux: VmHWM from /proc/self/status, because ru_maxrss survives fork + execve and would report
+/// the launching Python process's peak. Elsewhere: ru_maxrss (bytes on macOS, KiB otherwise).
 pub fn peak_rss_mb() -> f64 {
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        if let Some(kib) = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+        {
+            return kib / 1024.0;
+        }
+    }
     let maxrss = rusage().ru_maxrss as f64;
     if cfg!(target_os = "macos") {
         maxrss / (1024.0 * 1024.0)
