@@ -15,6 +15,6 @@ process VALIDATE_CELL {
     script:
     """
     pairbench validate --cell ${cell} --data-dir ${data} --implementations ${implementations} \\
-        --timeout ${params.timeout_s} --cv ${(params.cv_folds as int) > 0} --out ${cell_id}.validation.json
+        --timeout ${params.validation_timeout_s} --cv ${(params.cv_folds as int) > 0} --out ${cell_id}.validation.json
     """
 }

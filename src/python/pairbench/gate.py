@@ -23,7 +23,8 @@ class GateVerdict:
         return asdict(self)
 
 
-def apply_gate(gate: dict[str, Any], baseline_quality: dict[str, Any], candidate_quality: dict[str, Any]) -> GateVerdict:
+def apply_gate(gate: dict[str, Any], baseline_quality: dict[str, Any],
+               candidate_quality: dict[str, Any]) -> GateVerdict:
     """Both sides must reach `floor` on `metric` and differ by at most `tolerance` (absolute); every
     entry of the optional `also:` list is a further such check (e.g. ARI and silhouette for clustering)."""
     primary = _check(gate, baseline_quality, candidate_quality)

@@ -61,10 +61,12 @@ def cross_validation_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
             rows.append({
                 "cell_id": v["cell_id"], "algorithm": v["algorithm"], "dataset": v["dataset"], "k": cv["n_splits"],
                 "metric": metric, "baseline": base, "candidate": cand,
-                "baseline_mean": b.get("mean"), "baseline_ci_low": b.get("ci_low"), "baseline_ci_high": b.get("ci_high"),
+                "baseline_mean": b.get("mean"), "baseline_ci_low": b.get("ci_low"),
+                "baseline_ci_high": b.get("ci_high"),
                 "candidate_mean": c.get("mean"), "candidate_ci_low": c.get("ci_low"),
                 "candidate_ci_high": c.get("ci_high"), "paired_difference": pair.get("difference_mean"),
-                "difference_ci_low": pair.get("difference_ci_low"), "difference_ci_high": pair.get("difference_ci_high"),
+                "difference_ci_low": pair.get("difference_ci_low"),
+                "difference_ci_high": pair.get("difference_ci_high"),
                 "paired_t_p": pair.get("paired_t_p"),
             })
     return pd.DataFrame(rows)

@@ -10,7 +10,8 @@ from pairbench.analysis.run import analyse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results-dir", type=Path, required=True, help="directory of result JSON (searched recursively)")
+    parser.add_argument("--results-dir", type=Path, required=True,
+                        help="directory of result JSON (searched recursively)")
     parser.add_argument("--validation-dir", type=Path, help="directory of phase-3 validation JSON")
     parser.add_argument("--out-dir", type=Path, default=Path("analysis"))
     parser.add_argument("--alpha", type=float, default=0.05)

@@ -84,6 +84,7 @@ def classification_quality(y_true: ArrayLike, y_pred: ArrayLike, scores: ArrayLi
         raise ValueError(f"scores shape {s.shape} != (n_samples, n_classes) = ({t.size}, {cls.size})")
     rocs = [_binary_roc_auc(t == c, s[:, j]) for j, c in enumerate(cls) if np.any(t == c)]
     aps = [_average_precision(t == c, s[:, j]) for j, c in enumerate(cls) if np.any(t == c)]
-    quality["auc_roc"] = float(np.mean([r for r in rocs if r is not None])) if all(r is not None for r in rocs) else None
+    defined = [r for r in rocs if r is not None]
+    quality["auc_roc"] = float(np.mean(defined)) if defined and len(defined) == len(rocs) else None
     quality["auc_pr"] = float(np.mean([a for a in aps if a is not None])) if aps else None
     return quality

@@ -102,7 +102,8 @@ def inertia(X: NDArray[np.float64], labels: NDArray[Any]) -> float:
     return float(sum(np.sum((X[inv == j] - X[inv == j].mean(axis=0)) ** 2) for j in range(uniq.size)))
 
 
-def clustering_quality(X: ArrayLike, labels: ArrayLike, labels_true: ArrayLike | None = None) -> dict[str, float | None]:
+def clustering_quality(X: ArrayLike, labels: ArrayLike,
+                       labels_true: ArrayLike | None = None) -> dict[str, float | None]:
     x = np.asarray(X, dtype=np.float64)
     lab = np.asarray(labels).astype(np.int64).ravel()
     if lab.shape[0] != x.shape[0]:

@@ -63,8 +63,9 @@ def scaling_section(scaling_dir: Path | None, out_dir: Path) -> tuple[str, str]:
     lines = [f"Sizes requested: {', '.join(f'{n:,}' for n in doc['sizes'])} samples (80% used to fit); "
              f"{doc['samples']} timed fits per size and side; a side stops once a fit exceeds {doc['max_fit_s']:g} s."]
     for algo, info in doc["algorithms"].items():
-        slopes = ", ".join(f"{s} {v:.2f}" if v is not None else f"{s} –" for s, v in info["slopes"].items())
-        reached = "; ".join(f"{s} up to n = {max(v):,}" if v else f"{s}: none" for s, v in info["sizes_reached"].items())
+        slopes = ", ".join(f"{s} {v:.2f}" if v is not None else f"{s} n/a" for s, v in info["slopes"].items())
+        reached = "; ".join(f"{s} up to n = {max(v):,}" if v else f"{s}: none"
+                            for s, v in info["sizes_reached"].items())
         cross = " ".join(c["statement"] + "." for c in info["crossovers"])
         stops = " ".join(f"{s} stopped: {why}." for s, why in info["stopped"].items())
         lines.append(f"{algo} ({info['source']}): log-log slope {slopes}; {reached}. {cross} {stops}".strip())

@@ -29,7 +29,7 @@ code{background:#f3f3f3;padding:0 3px}
 
 def _fmt(value: Any) -> str:
     if value is None or (isinstance(value, float) and pd.isna(value)):
-        return "–"
+        return "-"
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)

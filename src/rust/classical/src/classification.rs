@@ -30,10 +30,14 @@ pub trait FittedClassifier {
 }
 
 /// Builds and fits a fresh model on (records, labels, sorted classes): the timed `fit` phase.
-pub type Fitter = Box<dyn Fn(&Array2<f64>, &Array1<i64>, &[i64]) -> Result<Box<dyn FittedClassifier>>>;
+pub type Fitter =
+    Box<dyn Fn(&Array2<f64>, &Array1<i64>, &[i64]) -> Result<Box<dyn FittedClassifier>>>;
+
+/// Reads the cell's parameters and returns the fitter for one algorithm.
+pub type Builder = fn(&Cell) -> Result<Fitter>;
 
 /// The registry: adding an algorithm is one function and one line here.
-pub const ALGORITHMS: &[(&str, fn(&Cell) -> Result<Fitter>)] =
+pub const ALGORITHMS: &[(&str, Builder)] =
     &[("svc", svc), ("nusvc", nusvc), ("linearsvc", linearsvc)];
 
 struct OneVsRest {
@@ -56,8 +60,18 @@ impl FittedClassifier for OneVsRest {
 
     fn metadata(&self) -> BTreeMap<String, Value> {
         let mut meta = self.kernel.metadata();
-        meta.insert("multiclass".into(), Value::from("one-vs-rest (same as the scikit-learn side)"));
-        meta.insert("n_support".into(), self.models.iter().map(|m| m.nsupport()).collect::<Vec<_>>().into());
+        meta.insert(
+            "multiclass".into(),
+            Value::from("one-vs-rest (same as the scikit-learn side)"),
+        );
+        meta.insert(
+            "n_support".into(),
+            self.models
+                .iter()
+                .map(|m| m.nsupport())
+                .collect::<Vec<_>>()
+                .into(),
+        );
         meta
     }
 }
@@ -66,34 +80,54 @@ fn one_vs_rest(params: SvmValidParams<f64, bool>, kernel: KernelSpec) -> Fitter 
     Box::new(move |x, y, classes| {
         let scaled = kernel.prepare(x);
         let records = scaled.as_ref().unwrap_or(x).view();
-        let positives: &[i64] = if classes.len() == 2 { &classes[1..] } else { classes };
+        let positives: &[i64] = if classes.len() == 2 {
+            &classes[1..]
+        } else {
+            classes
+        };
         let models = positives
             .iter()
             .map(|&c| {
                 let targets = y.mapv(|v| v == c);
-                params.fit(&DatasetBase::new(records, targets.view())).context("linfa SVM fit")
+                params
+                    .fit(&DatasetBase::new(records, targets.view()))
+                    .context("linfa SVM fit")
             })
             .collect::<Result<Vec<_>>>()?;
-        Ok(Box::new(OneVsRest { models, kernel: kernel.clone() }) as Box<dyn FittedClassifier>)
+        Ok(Box::new(OneVsRest {
+            models,
+            kernel: kernel.clone(),
+        }) as Box<dyn FittedClassifier>)
     })
 }
 
-fn base_params(cell: &Cell, kernel: &KernelSpec, shrinking: bool) -> Result<linfa_svm::SvmParams<f64, bool>> {
-    Ok(Svm::<f64, bool>::params().with_kernel_params(kernel.params()).eps(cell.param_f64("tol")?).shrinking(shrinking))
+fn base_params(
+    cell: &Cell,
+    kernel: &KernelSpec,
+    shrinking: bool,
+) -> Result<linfa_svm::SvmParams<f64, bool>> {
+    Ok(Svm::<f64, bool>::params()
+        .with_kernel_params(kernel.params())
+        .eps(cell.param_f64("tol")?)
+        .shrinking(shrinking))
 }
 
 /// C-SVC, kernels linear / rbf / poly.
 fn svc(cell: &Cell) -> Result<Fitter> {
     let kernel = KernelSpec::from_cell(cell)?;
     let c = cell.param_f64("C")?;
-    let params = base_params(cell, &kernel, cell.param_bool("shrinking")?)?.pos_neg_weights(c, c).check()?;
+    let params = base_params(cell, &kernel, cell.param_bool("shrinking")?)?
+        .pos_neg_weights(c, c)
+        .check()?;
     Ok(one_vs_rest(params, kernel))
 }
 
 /// nu-SVC: nu bounds the fraction of margin errors and support vectors.
 fn nusvc(cell: &Cell) -> Result<Fitter> {
     let kernel = KernelSpec::from_cell(cell)?;
-    let params = base_params(cell, &kernel, cell.param_bool("shrinking")?)?.nu_weight(cell.param_f64("nu")?).check()?;
+    let params = base_params(cell, &kernel, cell.param_bool("shrinking")?)?
+        .nu_weight(cell.param_f64("nu")?)
+        .check()?;
     Ok(one_vs_rest(params, kernel))
 }
 
@@ -102,7 +136,9 @@ fn nusvc(cell: &Cell) -> Result<Fitter> {
 fn linearsvc(cell: &Cell) -> Result<Fitter> {
     let kernel = KernelSpec::new("linear", &|k| cell.param_f64(k))?;
     let c = cell.param_f64("C")?;
-    let params = base_params(cell, &kernel, false)?.pos_neg_weights(c, c).check()?;
+    let params = base_params(cell, &kernel, false)?
+        .pos_neg_weights(c, c)
+        .check()?;
     Ok(one_vs_rest(params, kernel))
 }
 
@@ -120,24 +156,49 @@ pub struct ClassificationBenchmark {
 
 fn labels_from(scores: &Array2<f64>, classes: &[i64]) -> Array1<i64> {
     if scores.ncols() == 1 {
-        return scores.column(0).mapv(|s| if s > 0.0 { classes[1] } else { classes[0] });
+        return scores
+            .column(0)
+            .mapv(|s| if s > 0.0 { classes[1] } else { classes[0] });
     }
     let argmax = |row: ArrayView1<f64>| {
-        row.iter().enumerate().fold((0, f64::NEG_INFINITY), |best, (j, &v)| if v > best.1 { (j, v) } else { best }).0
+        row.iter()
+            .enumerate()
+            .fold((0, f64::NEG_INFINITY), |best, (j, &v)| {
+                if v > best.1 {
+                    (j, v)
+                } else {
+                    best
+                }
+            })
+            .0
     };
-    scores.outer_iter().map(|row| classes[argmax(row)]).collect()
+    scores
+        .outer_iter()
+        .map(|row| classes[argmax(row)])
+        .collect()
 }
 
 impl ClassificationBenchmark {
     pub fn new(cell: &Cell, split: Split<i64>) -> Result<Self> {
-        let build = ALGORITHMS.iter().find(|(name, _)| *name == cell.algorithm).map(|(_, b)| b).with_context(|| {
-            let names: Vec<_> = ALGORITHMS.iter().map(|(n, _)| *n).collect();
-            format!("unknown classification algorithm {:?}; allowed: {}", cell.algorithm, names.join(", "))
-        })?;
+        let build = ALGORITHMS
+            .iter()
+            .find(|(name, _)| *name == cell.algorithm)
+            .map(|(_, b)| b)
+            .with_context(|| {
+                let names: Vec<_> = ALGORITHMS.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "unknown classification algorithm {:?}; allowed: {}",
+                    cell.algorithm,
+                    names.join(", ")
+                )
+            })?;
         let mut classes: Vec<i64> = split.y_train.to_vec();
         classes.sort_unstable();
         classes.dedup();
-        anyhow::ensure!(classes.len() >= 2, "classification needs at least two classes in y_train");
+        anyhow::ensure!(
+            classes.len() >= 2,
+            "classification needs at least two classes in y_train"
+        );
         Ok(Self {
             fitter: build(cell)?,
             x_train: split.x_train,
@@ -172,26 +233,50 @@ impl Benchmark for ClassificationBenchmark {
     }
 
     fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
-        let pred = self.predictions.as_ref().context("quality before predict")?;
-        Ok(classification_quality(self.y_test.view(), pred.view(), self.scores.as_ref().map(|s| s.view()), &self.classes))
+        let pred = self
+            .predictions
+            .as_ref()
+            .context("quality before predict")?;
+        Ok(classification_quality(
+            self.y_test.view(),
+            pred.view(),
+            self.scores.as_ref().map(|s| s.view()),
+            &self.classes,
+        ))
     }
 
     fn write_predictions(&self, path: &Path) -> Result<()> {
         let pred = self.predictions.as_ref().context("no predictions yet")?;
-        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        pred.write_npy(file).with_context(|| format!("writing {}", path.display()))?;
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        pred.write_npy(file)
+            .with_context(|| format!("writing {}", path.display()))?;
         if let Some(scores) = &self.scores {
             // Same sibling-file rule as the Python worker's `scores_path`.
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("predictions.npy");
-            let spath = path.with_file_name(format!("{}.scores.npy", name.trim_end_matches(".npy")));
-            let scores = if scores.ncols() == 1 { scores.column(0).to_owned().into_dyn() } else { scores.clone().into_dyn() };
-            let file = std::fs::File::create(&spath).with_context(|| format!("creating {}", spath.display()))?;
-            scores.write_npy(file).with_context(|| format!("writing {}", spath.display()))?;
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or("predictions.npy");
+            let spath =
+                path.with_file_name(format!("{}.scores.npy", name.trim_end_matches(".npy")));
+            let scores = if scores.ncols() == 1 {
+                scores.column(0).to_owned().into_dyn()
+            } else {
+                scores.clone().into_dyn()
+            };
+            let file = std::fs::File::create(&spath)
+                .with_context(|| format!("creating {}", spath.display()))?;
+            scores
+                .write_npy(file)
+                .with_context(|| format!("writing {}", spath.display()))?;
         }
         Ok(())
     }
 
     fn metadata(&self) -> BTreeMap<String, Value> {
-        self.model.as_ref().map(|m| m.metadata()).unwrap_or_default()
+        self.model
+            .as_ref()
+            .map(|m| m.metadata())
+            .unwrap_or_default()
     }
 }

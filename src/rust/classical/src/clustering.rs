@@ -11,7 +11,9 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use linfa::prelude::*;
 use linfa::DatasetBase;
-use linfa_clustering::{Dbscan, GaussianMixtureModel, GmmCovarType, GmmInitMethod, KMeans, KMeansInit};
+use linfa_clustering::{
+    Dbscan, GaussianMixtureModel, GmmCovarType, GmmInitMethod, KMeans, KMeansInit,
+};
 use linfa_hierarchical::{HierarchicalCluster, Method};
 use linfa_kernel::{Kernel, KernelInner, KernelMethod};
 use ndarray::{s, Array1, Array2, Axis};
@@ -27,8 +29,11 @@ use serde_json::Value;
 /// Clusters the records (the timed `fit` phase): labels, -1 for noise, plus what the solver reports.
 pub type Clusterer = Box<dyn Fn(&Array2<f64>) -> Result<(Array1<i64>, BTreeMap<String, Value>)>>;
 
+/// Reads the cell's parameters and returns the fitter for one algorithm.
+pub type Builder = fn(&Cell) -> Result<Clusterer>;
+
 /// The registry: adding an algorithm is one function and one line here.
-pub const ALGORITHMS: &[(&str, fn(&Cell) -> Result<Clusterer>)] = &[
+pub const ALGORITHMS: &[(&str, Builder)] = &[
     ("kmeans", kmeans),
     ("dbscan", dbscan),
     ("agglomerative", agglomerative),
@@ -36,7 +41,15 @@ pub const ALGORITHMS: &[(&str, fn(&Cell) -> Result<Clusterer>)] = &[
 ];
 
 fn param_str<'a>(cell: &'a Cell, key: &str) -> Result<&'a str> {
-    cell.params.get(key).and_then(Value::as_str).with_context(|| format!("cell {}: param {key:?} missing or not a string", cell.cell_id))
+    cell.params
+        .get(key)
+        .and_then(Value::as_str)
+        .with_context(|| {
+            format!(
+                "cell {}: param {key:?} missing or not a string",
+                cell.cell_id
+            )
+        })
 }
 
 fn usize_param(cell: &Cell, key: &str) -> Result<usize> {
@@ -79,9 +92,15 @@ fn kmeans(cell: &Cell) -> Result<Clusterer> {
             .context("linfa KMeans fit")?;
         let labels: Array1<usize> = model.predict(x);
         let meta = BTreeMap::from([
-            ("linfa_tolerance".to_string(), Value::from((tol * mean_var).sqrt())),
+            (
+                "linfa_tolerance".to_string(),
+                Value::from((tol * mean_var).sqrt()),
+            ),
             ("n_runs".to_string(), Value::from(runs)),
-            ("linfa_inertia_mean".to_string(), Value::from(model.inertia())),
+            (
+                "linfa_inertia_mean".to_string(),
+                Value::from(model.inertia()),
+            ),
         ]);
         Ok((to_i64(labels), meta))
     }))
@@ -91,7 +110,10 @@ fn kmeans(cell: &Cell) -> Result<Clusterer> {
 fn dbscan(cell: &Cell) -> Result<Clusterer> {
     let eps = cell.param_f64("eps")?;
     let min_samples = usize_param(cell, "min_samples")?;
-    let params = Dbscan::params(min_samples).tolerance(eps).check().context("invalid DBSCAN parameters")?;
+    let params = Dbscan::params(min_samples)
+        .tolerance(eps)
+        .check()
+        .context("invalid DBSCAN parameters")?;
     Ok(Box::new(move |x| {
         let labels = params.transform(x);
         Ok((labels.mapv(|l| l.map_or(-1, |c| c as i64)), BTreeMap::new()))
@@ -111,18 +133,36 @@ fn agglomerative(cell: &Cell) -> Result<Clusterer> {
         "single" => Method::Single,
         other => bail!("unknown linkage {other:?}; allowed: ward, complete, average, single"),
     };
-    let params = HierarchicalCluster::default().with_method(method).num_clusters(k).check().context("invalid linkage")?;
+    let params = HierarchicalCluster::default()
+        .with_method(method)
+        .num_clusters(k)
+        .check()
+        .context("invalid linkage")?;
     Ok(Box::new(move |x| {
         let n = x.nrows();
         let sq_norms: Array1<f64> = x.outer_iter().map(|r| r.dot(&r)).collect();
         let gram = x.dot(&x.t());
-        let mut dist = Array2::from_shape_fn((n, n), |(i, j)| (sq_norms[i] + sq_norms[j] - 2.0 * gram[[i, j]]).max(0.0).sqrt());
+        let mut dist = Array2::from_shape_fn((n, n), |(i, j)| {
+            (sq_norms[i] + sq_norms[j] - 2.0 * gram[[i, j]])
+                .max(0.0)
+                .sqrt()
+        });
         dist.diag_mut().fill(0.0);
-        let scale = dist.iter().copied().fold(0.0, f64::max).max(f64::MIN_POSITIVE);
+        let scale = dist
+            .iter()
+            .copied()
+            .fold(0.0, f64::max)
+            .max(f64::MIN_POSITIVE);
         let similarity = dist.mapv(|d| (-d / scale).exp());
-        let kernel = Kernel { inner: KernelInner::Dense(similarity), method: KernelMethod::Linear };
+        let kernel = Kernel {
+            inner: KernelInner::Dense(similarity),
+            method: KernelMethod::Linear,
+        };
         let labels = params.transform(kernel).targets;
-        Ok((to_i64(labels), BTreeMap::from([("distance_scale".to_string(), Value::from(scale))])))
+        Ok((
+            to_i64(labels),
+            BTreeMap::from([("distance_scale".to_string(), Value::from(scale))]),
+        ))
     }))
 }
 
@@ -131,19 +171,24 @@ fn gaussian_mixture(cell: &Cell) -> Result<Clusterer> {
     let k = usize_param(cell, "n_clusters")?;
     match param_str(cell, "covariance_type")? {
         "full" => {}
-        other => bail!("covariance_type {other:?} is not available in linfa-clustering 0.8.1 (only \"full\")"),
+        other => bail!(
+            "covariance_type {other:?} is not available in linfa-clustering 0.8.1 (only \"full\")"
+        ),
     }
-    let params = GaussianMixtureModel::params_with_rng(k, Xoshiro256Plus::seed_from_u64(cell.seed as u64))
-        .covariance_type(GmmCovarType::Full)
-        .tolerance(cell.param_f64("tol")?)
-        .reg_covariance(cell.param_f64("reg_covar")?)
-        .max_n_iterations(u64::from(cell.param_u32("max_iter")?))
-        .n_runs(u64::from(cell.param_u32("n_init")?))
-        .init_method(GmmInitMethod::KMeans)
-        .check()
-        .context("invalid GMM parameters")?;
+    let params =
+        GaussianMixtureModel::params_with_rng(k, Xoshiro256Plus::seed_from_u64(cell.seed as u64))
+            .covariance_type(GmmCovarType::Full)
+            .tolerance(cell.param_f64("tol")?)
+            .reg_covariance(cell.param_f64("reg_covar")?)
+            .max_n_iterations(u64::from(cell.param_u32("max_iter")?))
+            .n_runs(u64::from(cell.param_u32("n_init")?))
+            .init_method(GmmInitMethod::KMeans)
+            .check()
+            .context("invalid GMM parameters")?;
     Ok(Box::new(move |x| {
-        let model = params.fit(&DatasetBase::from(x.clone())).context("linfa GMM fit")?;
+        let model = params
+            .fit(&DatasetBase::from(x.clone()))
+            .context("linfa GMM fit")?;
         let labels: Array1<usize> = model.predict(x);
         Ok((to_i64(labels), BTreeMap::new()))
     }))
@@ -159,11 +204,25 @@ pub struct ClusteringBenchmark {
 
 impl ClusteringBenchmark {
     pub fn new(cell: &Cell, split: Split<i64>) -> Result<Self> {
-        let build = ALGORITHMS.iter().find(|(name, _)| *name == cell.algorithm).map(|(_, b)| b).with_context(|| {
-            let names: Vec<_> = ALGORITHMS.iter().map(|(n, _)| *n).collect();
-            format!("unknown clustering algorithm {:?}; allowed: {}", cell.algorithm, names.join(", "))
-        })?;
-        Ok(Self { clusterer: build(cell)?, x_train: split.x_train, y_train: split.y_train, labels: None, meta: BTreeMap::new() })
+        let build = ALGORITHMS
+            .iter()
+            .find(|(name, _)| *name == cell.algorithm)
+            .map(|(_, b)| b)
+            .with_context(|| {
+                let names: Vec<_> = ALGORITHMS.iter().map(|(n, _)| *n).collect();
+                format!(
+                    "unknown clustering algorithm {:?}; allowed: {}",
+                    cell.algorithm,
+                    names.join(", ")
+                )
+            })?;
+        Ok(Self {
+            clusterer: build(cell)?,
+            x_train: split.x_train,
+            y_train: split.y_train,
+            labels: None,
+            meta: BTreeMap::new(),
+        })
     }
 }
 
@@ -187,13 +246,20 @@ impl Benchmark for ClusteringBenchmark {
     fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
         let labels = self.labels.as_ref().context("quality before fit")?;
         let truth = self.y_train.to_vec();
-        Ok(clustering_quality(self.x_train.view(), &labels.to_vec(), Some(&truth)))
+        Ok(clustering_quality(
+            self.x_train.view(),
+            &labels.to_vec(),
+            Some(&truth),
+        ))
     }
 
     fn write_predictions(&self, path: &Path) -> Result<()> {
         let labels = self.labels.as_ref().context("no labels yet")?;
-        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        labels.write_npy(file).with_context(|| format!("writing {}", path.display()))
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        labels
+            .write_npy(file)
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     fn metadata(&self) -> BTreeMap<String, Value> {

@@ -13,10 +13,11 @@ use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
-use pairbench_core::cell::Cell;
 use ndarray::Array1;
 use ndarray_npy::ReadNpyExt;
+use pairbench_core::cell::Cell;
 use pairbench_core::dataset::{load_folds, load_verified, Split};
+use pairbench_core::measure::pin_threads;
 use pairbench_core::runner::{run_cell, Benchmark, RunOptions};
 use pairbench_core::schema::ResultDoc;
 use serde_json::json;
@@ -24,7 +25,10 @@ use serde_json::json;
 const LINFA_VERSION: &str = env!("PAIRBENCH_LINFA_VERSION");
 
 #[derive(Parser)]
-#[command(version, about = "Rust (linfa) side of pairbench's classical-ML benchmarks")]
+#[command(
+    version,
+    about = "Rust (linfa) side of pairbench's classical-ML benchmarks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -104,7 +108,14 @@ fn main() -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&caps)?);
             Ok(())
         }
-        Command::KernelMatrix { x, kernel, gamma, degree, coef0, out } => {
+        Command::KernelMatrix {
+            x,
+            kernel,
+            gamma,
+            degree,
+            coef0,
+            out,
+        } => {
             let records: ndarray::Array2<f64> = ndarray_npy::read_npy(&x)?;
             let lookup = |k: &str| -> Result<f64> {
                 match k {
@@ -118,10 +129,25 @@ fn main() -> Result<()> {
             ndarray_npy::write_npy(&out, &spec.matrix(&records))?;
             Ok(())
         }
-        Command::Run { framework, cell, data_dir, launch, out, predictions_out, samples, warmup, cv_predictions_dir } => {
+        Command::Run {
+            framework,
+            cell,
+            data_dir,
+            launch,
+            out,
+            predictions_out,
+            samples,
+            warmup,
+            cv_predictions_dir,
+        } => {
             let cell = Cell::read(&cell)?;
+            pin_threads(cell.threads);
             if cell.domain != "classical_ml" {
-                bail!("cell {}: domain {:?} is not handled by this binary; allowed: classical_ml", cell.cell_id, cell.domain);
+                bail!(
+                    "cell {}: domain {:?} is not handled by this binary; allowed: classical_ml",
+                    cell.cell_id,
+                    cell.domain
+                );
             }
             let opts = RunOptions {
                 launch,
@@ -173,7 +199,9 @@ where
         None => None,
     };
     let fold_splits: Vec<Split<Y>> = match &folds {
-        Some(f) => (0..=f.iter().copied().max().unwrap_or(-1)).map(|k| split.fold(f, k)).collect(),
+        Some(f) => (0..=f.iter().copied().max().unwrap_or(-1))
+            .map(|k| split.fold(f, k))
+            .collect(),
         None => Vec::new(),
     };
     let mut bench = make(cell, split)?;
@@ -182,7 +210,8 @@ where
         bench.write_predictions(path)?;
     }
     if let Some(cv_dir) = cv_dir {
-        std::fs::create_dir_all(cv_dir).with_context(|| format!("creating {}", cv_dir.display()))?;
+        std::fs::create_dir_all(cv_dir)
+            .with_context(|| format!("creating {}", cv_dir.display()))?;
         for (k, fold) in fold_splits.into_iter().enumerate() {
             let mut fold_bench = make(cell, fold)?;
             for phase in fold_bench.phases() {

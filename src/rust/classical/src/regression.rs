@@ -35,8 +35,11 @@ pub trait Fitted {
 /// Builds a fresh, unfitted model from the cell's parameters and fits it (the timed `fit` phase).
 pub type Fitter = Box<dyn Fn(&TrainSet) -> Result<Box<dyn Fitted>>>;
 
+/// Reads the cell's parameters and returns the fitter for one algorithm.
+pub type Builder = fn(&Cell) -> Result<Fitter>;
+
 /// The registry: adding an algorithm is one function and one line here.
-pub const ALGORITHMS: &[(&str, fn(&Cell) -> Result<Fitter>)] = &[
+pub const ALGORITHMS: &[(&str, Builder)] = &[
     ("linear", linear),
     ("ridge", ridge),
     ("lasso", lasso),
@@ -68,7 +71,10 @@ impl Fitted for ElasticNet<f64> {
 fn linear(cell: &Cell) -> Result<Fitter> {
     let intercept = cell.param_bool("fit_intercept")?;
     Ok(Box::new(move |ds| {
-        let model = LinearRegression::new().with_intercept(intercept).fit(ds).context("linfa OLS fit")?;
+        let model = LinearRegression::new()
+            .with_intercept(intercept)
+            .fit(ds)
+            .context("linfa OLS fit")?;
         Ok(Box::new(model) as Box<dyn Fitted>)
     }))
 }
@@ -126,8 +132,11 @@ fn support_vector_regression(cell: &Cell, nu: bool) -> Result<Fitter> {
         .with_kernel_params(kernel.params())
         .eps(cell.param_f64("tol")?)
         .shrinking(cell.param_bool("shrinking")?);
-    let params =
-        if nu { base.nu_svr(cell.param_f64("nu")?, Some(c)) } else { base.c_svr(c, Some(cell.param_f64("epsilon")?)) };
+    let params = if nu {
+        base.nu_svr(cell.param_f64("nu")?, Some(c))
+    } else {
+        base.c_svr(c, Some(cell.param_f64("epsilon")?))
+    };
     let params = params.check().context("invalid SVR parameters")?;
     Ok(Box::new(move |ds| {
         let model = match kernel.prepare(ds.records()) {
@@ -135,7 +144,10 @@ fn support_vector_regression(cell: &Cell, nu: bool) -> Result<Fitter> {
             None => params.fit(ds),
         }
         .context("linfa SVR fit")?;
-        Ok(Box::new(FittedSvr { model, kernel: kernel.clone() }) as Box<dyn Fitted>)
+        Ok(Box::new(FittedSvr {
+            model,
+            kernel: kernel.clone(),
+        }) as Box<dyn Fitted>)
     }))
 }
 
@@ -166,7 +178,11 @@ impl RegressionBenchmark {
             .map(|(_, build)| build)
             .with_context(|| {
                 let names: Vec<_> = ALGORITHMS.iter().map(|(n, _)| *n).collect();
-                format!("unknown regression algorithm {:?}; allowed: {}", cell.algorithm, names.join(", "))
+                format!(
+                    "unknown regression algorithm {:?}; allowed: {}",
+                    cell.algorithm,
+                    names.join(", ")
+                )
             })?;
         Ok(Self {
             fitter: build(cell)?,
@@ -197,17 +213,25 @@ impl Benchmark for RegressionBenchmark {
     }
 
     fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
-        let pred = self.predictions.as_ref().context("quality before predict")?;
+        let pred = self
+            .predictions
+            .as_ref()
+            .context("quality before predict")?;
         Ok(regression_quality(self.y_test.view(), pred.view()))
     }
 
     fn write_predictions(&self, path: &Path) -> Result<()> {
         let pred = self.predictions.as_ref().context("no predictions yet")?;
-        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        pred.write_npy(file).with_context(|| format!("writing {}", path.display()))
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        pred.write_npy(file)
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     fn metadata(&self) -> BTreeMap<String, Value> {
-        self.model.as_ref().map(|m| m.metadata()).unwrap_or_default()
+        self.model
+            .as_ref()
+            .map(|m| m.metadata())
+            .unwrap_or_default()
     }
 }

@@ -6,8 +6,15 @@ use ndarray::{Array2, ArrayView1, ArrayView2};
 
 /// MSE, RMSE, MAE, R², MAPE, explained variance, residual std/skew/kurtosis (population moments,
 /// Fisher kurtosis, as scipy.stats' defaults). R² and explained variance are None for a constant target.
-pub fn regression_quality(y_true: ArrayView1<f64>, y_pred: ArrayView1<f64>) -> BTreeMap<String, Option<f64>> {
-    assert_eq!(y_true.len(), y_pred.len(), "y_true and y_pred differ in length");
+pub fn regression_quality(
+    y_true: ArrayView1<f64>,
+    y_pred: ArrayView1<f64>,
+) -> BTreeMap<String, Option<f64>> {
+    assert_eq!(
+        y_true.len(),
+        y_pred.len(),
+        "y_true and y_pred differ in length"
+    );
     let n = y_true.len() as f64;
     let residual = &y_true - &y_pred;
     let mean = |v: &ndarray::Array1<f64>| v.sum() / n;
@@ -19,20 +26,36 @@ pub fn regression_quality(y_true: ArrayView1<f64>, y_pred: ArrayView1<f64>) -> B
     let central = |k: i32| residual.iter().map(|r| (r - r_mean).powi(k)).sum::<f64>() / n;
     let (m2, m3, m4) = (central(2), central(3), central(4));
     let mse = sse / n;
-    let mape = y_true.iter().zip(residual.iter()).map(|(t, r)| r.abs() / t.abs().max(f64::EPSILON)).sum::<f64>() / n;
+    let mape = y_true
+        .iter()
+        .zip(residual.iter())
+        .map(|(t, r)| r.abs() / t.abs().max(f64::EPSILON))
+        .sum::<f64>()
+        / n;
     let mut q = BTreeMap::new();
     q.insert("mse".into(), Some(mse));
     q.insert("rmse".into(), Some(mse.sqrt()));
-    q.insert("mae".into(), Some(residual.iter().map(|r| r.abs()).sum::<f64>() / n));
+    q.insert(
+        "mae".into(),
+        Some(residual.iter().map(|r| r.abs()).sum::<f64>() / n),
+    );
     q.insert("r2".into(), (sst != 0.0).then(|| 1.0 - sse / sst));
     q.insert("mape".into(), Some(mape));
-    q.insert("explained_variance".into(), (var_t != 0.0).then(|| 1.0 - m2 / var_t));
+    q.insert(
+        "explained_variance".into(),
+        (var_t != 0.0).then(|| 1.0 - m2 / var_t),
+    );
     q.insert("residual_std".into(), Some(m2.sqrt()));
-    q.insert("residual_skew".into(), (m2 > 0.0 && n > 2.0).then(|| m3 / m2.powf(1.5)));
-    q.insert("residual_kurtosis".into(), (m2 > 0.0 && n > 3.0).then(|| m4 / (m2 * m2) - 3.0));
+    q.insert(
+        "residual_skew".into(),
+        (m2 > 0.0 && n > 2.0).then(|| m3 / m2.powf(1.5)),
+    );
+    q.insert(
+        "residual_kurtosis".into(),
+        (m2 > 0.0 && n > 3.0).then(|| m4 / (m2 * m2) - 3.0),
+    );
     q
 }
-
 
 fn sorted_unique(values: impl Iterator<Item = i64>) -> Vec<i64> {
     let mut v: Vec<i64> = values.collect();
@@ -100,22 +123,38 @@ pub fn classification_quality(
     scores: Option<ArrayView2<f64>>,
     classes: &[i64],
 ) -> BTreeMap<String, Option<f64>> {
-    assert_eq!(y_true.len(), y_pred.len(), "y_true and y_pred differ in length");
+    assert_eq!(
+        y_true.len(),
+        y_pred.len(),
+        "y_true and y_pred differ in length"
+    );
     let n = y_true.len() as f64;
     let labels = sorted_unique(y_true.iter().chain(y_pred.iter()).copied());
     let (mut precision, mut recall, mut f1) = (0.0, 0.0, 0.0);
     for &c in &labels {
-        let tp = y_true.iter().zip(y_pred.iter()).filter(|(t, p)| **t == c && **p == c).count() as f64;
+        let tp = y_true
+            .iter()
+            .zip(y_pred.iter())
+            .filter(|(t, p)| **t == c && **p == c)
+            .count() as f64;
         let n_pred = y_pred.iter().filter(|p| **p == c).count() as f64;
         let n_true = y_true.iter().filter(|t| **t == c).count() as f64;
         let prec = if n_pred > 0.0 { tp / n_pred } else { 0.0 };
         let rec = if n_true > 0.0 { tp / n_true } else { 0.0 };
         precision += prec;
         recall += rec;
-        f1 += if prec + rec > 0.0 { 2.0 * prec * rec / (prec + rec) } else { 0.0 };
+        f1 += if prec + rec > 0.0 {
+            2.0 * prec * rec / (prec + rec)
+        } else {
+            0.0
+        };
     }
     let k = labels.len() as f64;
-    let correct = y_true.iter().zip(y_pred.iter()).filter(|(t, p)| t == p).count() as f64;
+    let correct = y_true
+        .iter()
+        .zip(y_pred.iter())
+        .filter(|(t, p)| t == p)
+        .count() as f64;
     let mut q = BTreeMap::new();
     q.insert("accuracy".into(), Some(correct / n));
     q.insert("precision_macro".into(), Some(precision / k));
@@ -130,14 +169,21 @@ pub fn classification_quality(
             roc = binary_roc_auc(&positive, &col);
             pr = average_precision(&positive, &col);
         } else {
-            let present: Vec<(usize, i64)> =
-                classes.iter().copied().enumerate().filter(|(_, c)| y_true.iter().any(|t| t == c)).collect();
+            let present: Vec<(usize, i64)> = classes
+                .iter()
+                .copied()
+                .enumerate()
+                .filter(|(_, c)| y_true.iter().any(|t| t == c))
+                .collect();
             let per_class: Vec<(Option<f64>, Option<f64>)> = present
                 .iter()
                 .map(|&(j, c)| {
                     let positive: Vec<bool> = y_true.iter().map(|t| *t == c).collect();
                     let col: Vec<f64> = s.column(j).to_vec();
-                    (binary_roc_auc(&positive, &col), average_precision(&positive, &col))
+                    (
+                        binary_roc_auc(&positive, &col),
+                        average_precision(&positive, &col),
+                    )
                 })
                 .collect();
             let mean = |v: Vec<Option<f64>>| -> Option<f64> {
@@ -172,7 +218,11 @@ pub fn adjusted_rand_index(labels_true: &[i64], labels_pred: &[i64]) -> f64 {
     let sum_a: f64 = rows.values().map(|&x| comb2(x)).sum();
     let sum_b: f64 = cols.values().map(|&x| comb2(x)).sum();
     let total = comb2(n);
-    let expected = if total > 0.0 { sum_a * sum_b / total } else { 0.0 };
+    let expected = if total > 0.0 {
+        sum_a * sum_b / total
+    } else {
+        0.0
+    };
     let max_index = (sum_a + sum_b) / 2.0;
     if max_index == expected {
         return 1.0;
@@ -204,11 +254,14 @@ pub fn clustering_quality(
         counts[c] += 1.0;
         centres.row_mut(c).zip_mut_with(&x.row(i), |a, b| *a += *b);
     }
-    for c in 0..k {
-        centres.row_mut(c).mapv_inplace(|v| v / counts[c]);
+    for (mut centre, count) in centres.outer_iter_mut().zip(&counts) {
+        centre.mapv_inplace(|v| v / count);
     }
     let n = keep.len();
-    let inertia: f64 = keep.iter().map(|&i| sq_dist(x.row(i), centres.row(index_of(labels[i])))).sum();
+    let inertia: f64 = keep
+        .iter()
+        .map(|&i| sq_dist(x.row(i), centres.row(index_of(labels[i]))))
+        .sum();
     let defined = k >= 2 && k < n;
     let mut q = BTreeMap::new();
     if defined {
@@ -222,7 +275,10 @@ pub fn clustering_quality(
             let own = index_of(labels[i]);
             if counts[own] > 1.0 {
                 let a = sums[own] / (counts[own] - 1.0);
-                let b = (0..k).filter(|&c| c != own).map(|c| sums[c] / counts[c]).fold(f64::INFINITY, f64::min);
+                let b = (0..k)
+                    .filter(|&c| c != own)
+                    .map(|c| sums[c] / counts[c])
+                    .fold(f64::INFINITY, f64::min);
                 let m = a.max(b);
                 s_total += if m > 0.0 { (b - a) / m } else { 0.0 };
             }
@@ -234,8 +290,14 @@ pub fn clustering_quality(
             }
         }
         let mean = ndarray::Array1::from(mean);
-        let between: f64 = (0..k).map(|c| counts[c] * sq_dist(centres.row(c), mean.view())).sum();
-        let ch = if inertia == 0.0 { 1.0 } else { between * (n - k) as f64 / (inertia * (k - 1) as f64) };
+        let between: f64 = (0..k)
+            .map(|c| counts[c] * sq_dist(centres.row(c), mean.view()))
+            .sum();
+        let ch = if inertia == 0.0 {
+            1.0
+        } else {
+            between * (n - k) as f64 / (inertia * (k - 1) as f64)
+        };
         let mut scatter = vec![0.0; k];
         for &i in &keep {
             let c = index_of(labels[i]);
@@ -247,7 +309,11 @@ pub fn clustering_quality(
                     .filter(|&b| b != a)
                     .map(|b| {
                         let sep = sq_dist(centres.row(a), centres.row(b)).sqrt();
-                        if sep > 0.0 { (scatter[a] + scatter[b]) / sep } else { 0.0 }
+                        if sep > 0.0 {
+                            (scatter[a] + scatter[b]) / sep
+                        } else {
+                            0.0
+                        }
                     })
                     .fold(0.0, f64::max)
             })
@@ -262,9 +328,15 @@ pub fn clustering_quality(
         q.insert("davies_bouldin".into(), None);
     }
     q.insert("inertia".into(), (k >= 1).then_some(inertia));
-    q.insert("adjusted_rand".into(), labels_true.map(|t| adjusted_rand_index(t, labels)));
+    q.insert(
+        "adjusted_rand".into(),
+        labels_true.map(|t| adjusted_rand_index(t, labels)),
+    );
     q.insert("n_clusters".into(), Some(k as f64));
-    q.insert("noise_fraction".into(), Some((labels.len() - n) as f64 / labels.len() as f64));
+    q.insert(
+        "noise_fraction".into(),
+        Some((labels.len() - n) as f64 / labels.len() as f64),
+    );
     q
 }
 
@@ -280,7 +352,10 @@ mod tests {
         close(q["precision_macro"], (0.5 + 2.0 / 3.0 + 1.0) / 3.0);
         close(q["recall_macro"], (0.5 + 1.0 + 0.5) / 3.0);
         let f1 = |p: f64, r: f64| 2.0 * p * r / (p + r);
-        close(q["f1_macro"], (f1(0.5, 0.5) + f1(2.0 / 3.0, 1.0) + f1(1.0, 0.5)) / 3.0);
+        close(
+            q["f1_macro"],
+            (f1(0.5, 0.5) + f1(2.0 / 3.0, 1.0) + f1(1.0, 0.5)) / 3.0,
+        );
         assert_eq!(q["auc_roc"], None);
     }
 

@@ -106,7 +106,8 @@ class RegressionBenchmark:
         meta: dict[str, Any] = {"estimator": type(self.template).__name__,
                                 "estimator_params": {k: repr(v) for k, v in self.template.get_params().items()}}
         if isinstance(self.template, (SVR, NuSVR)):
-            meta["kernel_mapping"] = {"sklearn": sklearn_kernel_args(self.params), "linfa": linfa_kernel_args(self.params)}
+            meta["kernel_mapping"] = {"sklearn": sklearn_kernel_args(self.params),
+                                      "linfa": linfa_kernel_args(self.params)}
             if model is not None:
                 meta["n_support"] = int(model.n_support_.sum())
         n_iter = getattr(model, "n_iter_", None)
