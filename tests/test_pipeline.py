@@ -39,24 +39,29 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     launch_dir, _, _ = smoke_run
     out = launch_dir / "out"
     results = [read_result(p) for p in sorted((out / "raw").glob("*.json"))]
-    # 4 algorithms x 2 datasets x 2 sides x 2 launches, every one valid against the schema
-    assert len(results) == 32
+    selection = json.loads((out / "selection" / "selection.json").read_text())
+    validations = [json.loads(p.read_text()) for p in (out / "validation").glob("*.validation.json")]
+    # Every selected cell is validated; every side that passed its gate is launched twice.
+    assert len(validations) == len(selection["cells"]) >= 19
+    assert {v["task"] for v in validations} == {"regression", "classification", "clustering"}
+    expected = sum(len(v["comparable_sides"]) for v in validations) * 2
+    assert len(results) == expected and expected >= 60
     assert {r["language"] for r in results} == {"python", "rust"}
     assert all(r["status"] == "ok" for r in results)
     assert {r["launch"] for r in results} == {1, 2}
     assert all(len(r["timing"]["phases"]["fit"]["samples"]) == 10 for r in results)
     assert len({r["run_id"] for r in results}) == 1
-
-    validations = [json.loads(p.read_text()) for p in (out / "validation").glob("*.validation.json")]
-    assert len(validations) == 8 and all(v["comparable"] for v in validations)
-    assert {p.name for p in (out / "datasets").glob("*.json")} == {"diabetes.json", "synthetic_linear.json"}
+    assert {p.name for p in (out / "datasets").glob("*.json")} == {"diabetes.json", "synthetic_linear.json",
+                                                                    "iris.json", "synthetic_blobs.json"}
 
     comparisons = (out / "analysis" / "comparisons.csv").read_text().splitlines()
-    assert len(comparisons) == 1 + 16  # header + (8 cells x fit/predict)
+    timed = {(r["cell_id"], phase) for r in results for phase in r["timing"]["phases"]}
+    assert len(comparisons) == 1 + len(timed)  # header + one row per (cell, phase)
     assert (out / "analysis" / "speed_ratio.svg").is_file() and (out / "analysis" / "speed_ratio.png").is_file()
 
     html = (out / "report" / "index.html").read_text()
-    for section in ("Quality parity", "Speed", "Failures", "Ecosystem", "Methods", "Environment"):
+    for section in ("Quality parity", "Cross-validation", "Speed", "Failures", "Ecosystem", "Methods",
+                    "Environment"):
         assert section in html
     assert "<svg" in html
     # self-contained: nothing is fetched (namespace URIs inside the SVG are identifiers, not requests)
