@@ -14,9 +14,13 @@ workflow PHASE3_EXPERIMENT {
     MATERIALISE_DATASETS(selection)
     CAPTURE_ENVIRONMENT(implementations)
     VALIDATE_CELL(cells, MATERIALISE_DATASETS.out.data, implementations)
+    // One (cell, side) per side that passed the gate (plus the baseline it was compared with).
     comparable = VALIDATE_CELL.out.validated
-        .filter { cell_id, cell, report -> new groovy.json.JsonSlurper().parse(report.toFile()).comparable }
-        .map { cell_id, cell, report -> tuple(cell_id, cell) }
+        .flatMap { cell_id, cell, report ->
+            new groovy.json.JsonSlurper().parse(report.toFile()).comparable_sides.collect { side ->
+                tuple(cell_id, cell, side)
+            }
+        }
 
     emit:
     data        = MATERIALISE_DATASETS.out.data

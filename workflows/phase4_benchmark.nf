@@ -1,4 +1,4 @@
-// Phase 4 — benchmark execution: every comparable cell x side x launch, each a fresh process.
+// Phase 4 — benchmark execution: every comparable (cell, side) x launch, each a fresh process.
 include { RUN_BENCHMARK } from '../modules/local/run_benchmark'
 
 workflow PHASE4_BENCHMARK {
@@ -8,9 +8,7 @@ workflow PHASE4_BENCHMARK {
     implementations
 
     main:
-    launches = comparable
-        .combine(Channel.of('python', 'rust'))
-        .combine(Channel.of(1..params.launches))
+    launches = comparable.combine(Channel.of(1..params.launches))
     RUN_BENCHMARK(launches, data, implementations)
 
     emit:

@@ -23,7 +23,8 @@ class Cell:
     algorithm: str
     dataset: str
     params: dict[str, Any]
-    frameworks: dict[str, dict[str, str]]
+    # One entry per side (name, language, backend, package|binary); the first is the baseline.
+    frameworks: list[dict[str, str]]
     seed: int = 42
     dtype: str = "float64"
     threads: int = 1
@@ -36,6 +37,16 @@ class Cell:
     def __post_init__(self) -> None:
         if not self.cell_id:
             object.__setattr__(self, "cell_id", make_cell_id(self.task, self.algorithm, self.dataset, self.params))
+
+    @property
+    def side_names(self) -> list[str]:
+        return [fw["name"] for fw in self.frameworks]
+
+    def side(self, name: str) -> dict[str, str]:
+        for fw in self.frameworks:
+            if fw["name"] == name:
+                return fw
+        raise KeyError(f"cell {self.cell_id}: no side {name!r}; allowed: {', '.join(self.side_names)}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"

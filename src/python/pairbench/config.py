@@ -93,7 +93,7 @@ class FrameworkSpec:
     license: str = ""
 
     def cell_entry(self) -> dict[str, str]:
-        entry = {"name": self.name, "backend": self.backend}
+        entry = {"name": self.name, "language": self.language, "backend": self.backend}
         entry.update({k: v for k, v in (("package", self.package), ("crate", self.crate),
                                         ("binary", self.binary)) if v})
         return entry
@@ -115,7 +115,7 @@ class Catalogue:
     defaults: dict[str, Any]
     datasets: dict[str, DatasetSpec]
     frameworks: dict[str, FrameworkSpec]
-    domain_frameworks: dict[str, dict[str, str]]
+    domain_frameworks: dict[str, list[str]]  # baseline first
     tasks: list[TaskSpec]
 
 
@@ -218,7 +218,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
     runners = task_runners()
     domains_known = sorted({d for d, _ in runners})
     tasks: list[TaskSpec] = []
-    domain_frameworks: dict[str, dict[str, str]] = {}
+    domain_frameworks: dict[str, list[str]] = {}
     for domain, dentry in (doc.get("domains") or {}).items():
         dkey = f"domains.{domain}"
         if domain not in domains_known:
@@ -227,16 +227,19 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
         if not _is_mapping(p, dkey, dentry):
             continue
         _check_keys(p, dkey, dentry, ("frameworks", "tasks"), ("frameworks", "tasks"))
-        pair = dentry.get("frameworks") or {}
-        if _is_mapping(p, f"{dkey}.frameworks", pair):
-            _check_keys(p, f"{dkey}.frameworks", pair, LANGUAGES, LANGUAGES)
-            for language in LANGUAGES:
-                fw = pair.get(language)
-                options = sorted(n for n, f in frameworks.items() if f.language == language and domain in f.domains)
-                if fw is not None and fw not in options:
-                    p.add(f"{dkey}.frameworks.{language}", f"unknown {language} framework {fw!r} for {domain} "
-                          f"(see {frameworks_path})", options or "<none>")
-            domain_frameworks[domain] = {k: str(v) for k, v in pair.items()}
+        names = dentry.get("frameworks") or []
+        options = sorted(n for n, f in frameworks.items() if domain in f.domains)
+        if not isinstance(names, list) or len(names) < 2:
+            p.add(f"{dkey}.frameworks", f"expected a list of at least two frameworks (the first is the baseline), "
+                  f"got {names!r}", options or "<none>")
+            names = []
+        for fw in names:
+            if fw not in options:
+                p.add(f"{dkey}.frameworks", f"unknown framework {fw!r} for {domain} (see {frameworks_path})",
+                      options or "<none>")
+        if len(set(names)) != len(names):
+            p.add(f"{dkey}.frameworks", f"a framework is listed twice in {names!r}")
+        domain_frameworks[domain] = [str(n) for n in names]
         tasks_known = sorted(t for d, t in runners if d == domain)
         for task, tentry in (dentry.get("tasks") or {}).items():
             tkey = f"{dkey}.tasks.{task}"

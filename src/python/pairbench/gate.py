@@ -10,8 +10,8 @@ from typing import Any
 class GateVerdict:
     comparable: bool
     metric: str
-    python_value: float | None
-    rust_value: float | None
+    baseline_value: float | None
+    candidate_value: float | None
     delta: float | None
     tolerance: float
     floor: float | None
@@ -21,24 +21,24 @@ class GateVerdict:
         return asdict(self)
 
 
-def apply_gate(gate: dict[str, Any], python_quality: dict[str, Any], rust_quality: dict[str, Any]) -> GateVerdict:
+def apply_gate(gate: dict[str, Any], baseline_quality: dict[str, Any], candidate_quality: dict[str, Any]) -> GateVerdict:
     """Both sides must reach `floor` on `metric` and differ by at most `tolerance` (absolute)."""
     metric = str(gate["metric"])
     tolerance = float(gate["tolerance"])
     floor = gate.get("floor")
     higher_is_better = bool(gate.get("higher_is_better", True))
-    py, rs = python_quality.get(metric), rust_quality.get(metric)
+    base, cand = baseline_quality.get(metric), candidate_quality.get(metric)
     reasons: list[str] = []
-    for side, value in (("python", py), ("rust", rs)):
+    for side, value in (("baseline", base), ("candidate", cand)):
         if value is None:
             reasons.append(f"{side} reports no {metric}")
         elif floor is not None and (value < floor if higher_is_better else value > floor):
             bound = ">=" if higher_is_better else "<="
             reasons.append(f"{side} {metric}={value:.4g} fails the floor ({bound} {floor})")
     delta = None
-    if py is not None and rs is not None:
-        delta = float(rs) - float(py)
+    if base is not None and cand is not None:
+        delta = float(cand) - float(base)
         if abs(delta) > tolerance:
-            reasons.append(f"|{metric}(rust) - {metric}(python)| = {abs(delta):.4g} > tolerance {tolerance:g}")
-    return GateVerdict(not reasons, metric, py, rs, delta, tolerance,
+            reasons.append(f"|{metric}(candidate) - {metric}(baseline)| = {abs(delta):.4g} > tolerance {tolerance:g}")
+    return GateVerdict(not reasons, metric, base, cand, delta, tolerance,
                        None if floor is None else float(floor), reasons)

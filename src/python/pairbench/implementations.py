@@ -50,15 +50,20 @@ def build_rust(binary: str, skip_build: bool = False) -> dict[str, Any]:
 
 
 def record_implementations(selection: dict[str, Any], skip_build: bool = False) -> dict[str, Any]:
-    out: dict[str, Any] = {"pairbench_version": __version__, "git_commit": _git_commit(), "python": {}, "rust": {}}
+    """Facts about every framework the selected cells use, keyed by framework name."""
+    used = {fw["name"] for cell in selection.get("cells", []) for fw in cell["frameworks"]}
+    frameworks: dict[str, Any] = {}
     for name, fw in selection.get("frameworks", {}).items():
+        if name not in used:
+            continue
         if fw["language"] == "python":
             module = fw.get("module") or ""
-            out["python"][name] = {
-                "package": fw.get("package"), "version": installed_version(fw.get("package") or name),
+            frameworks[name] = {
+                "language": "python", "package": fw.get("package"),
+                "version": installed_version(fw.get("package") or name),
                 "available": not module or importlib.util.find_spec(module) is not None,
-                "algorithms": {f"{d}": sorted(algorithms(d)) for d in fw["domains"]},
+                "algorithms": {d: sorted(algorithms(d)) for d in fw["domains"]},
             }
         else:
-            out["rust"][name] = build_rust(fw["binary"], skip_build=skip_build)
-    return out
+            frameworks[name] = {"language": "rust", **build_rust(fw["binary"], skip_build=skip_build)}
+    return {"pairbench_version": __version__, "git_commit": _git_commit(), "frameworks": frameworks}

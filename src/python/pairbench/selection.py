@@ -88,15 +88,14 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
     decisions: list[dict[str, Any]] = []
     cells: list[Cell] = []
     for task in catalogue.tasks:
-        pair = catalogue.domain_frameworks[task.domain]
-        fws = {lang: catalogue.frameworks[name] for lang, name in pair.items()}
-        missing = {lang: why for lang, fw in fws.items() if (why := framework_missing(fw))}
+        fws = [catalogue.frameworks[name] for name in catalogue.domain_frameworks[task.domain]]
+        missing = {fw.name: why for fw in fws if (why := framework_missing(fw))}
         for algo, params in task.algorithms.items():
             for ds in task.datasets:
                 for point in grid_points(params, rp.grid):
                     cell = Cell(
                         run_id=rp.run_id, domain=task.domain, task=task.task, algorithm=algo, dataset=ds,
-                        params=point, frameworks={lang: fw.cell_entry() for lang, fw in fws.items()},
+                        params=point, frameworks=[fw.cell_entry() for fw in fws],
                         seed=int(catalogue.defaults["seed"]), dtype=str(catalogue.defaults["dtype"]),
                         threads=threads, warmup=rp.warmup, samples=rp.samples, launches=rp.launches,
                         quality_gate=task.quality_gate,
@@ -108,12 +107,16 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
                         reason = f"algorithm not selected (--algorithms {rp.algorithms})"
                     elif ds not in dsets:
                         reason = f"dataset not selected (--datasets {rp.datasets})"
-                    elif missing:
-                        reason = "; ".join(f"{lang}: {why}" for lang, why in sorted(missing.items()))
+                    elif fws[0].name in missing or len(missing) == len(fws) - 1:
+                        reason = "; ".join(f"{name}: {why}" for name, why in sorted(missing.items()))
                     decisions.append({"cell_id": cell.cell_id, "domain": task.domain, "task": task.task,
                                       "algorithm": algo, "dataset": ds, "params": point,
                                       "selected": reason is None, "reason": reason or "selected"})
                     if reason is None:
+                        if missing:  # run the sides that can run; say which could not
+                            cell = replace(cell, frameworks=[f for f in cell.frameworks if f["name"] not in missing])
+                            decisions[-1]["reason"] = "selected without " + "; ".join(
+                                f"{name}: {why}" for name, why in sorted(missing.items()))
                         cells.append(cell)
     used = {c.dataset for c in cells}
     return {

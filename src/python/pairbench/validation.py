@@ -1,7 +1,8 @@
-"""Phase 3 cross-check: run both sides once on the real split and gate the cell on quality parity.
+"""Phase 3 cross-check: run every side once on the real split and gate each against the baseline.
 
 Each side's predictions are saved and scored here by one metric implementation, so a disagreement
 is a disagreement of models, not of metric code; the sides' own scores are kept for comparison.
+A side that fails the gate is not timed; the cell is timed when at least one candidate passes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import numpy as np
 from pairbench.cells import Cell
 from pairbench.datasets.materialise import load_verified
 from pairbench.gate import apply_gate
-from pairbench.harness.launcher import SIDES, run_side
+from pairbench.harness.launcher import run_side
 from pairbench.metrics import QUALITY_BY_TASK
 from pairbench.schema import read_result
 
@@ -23,41 +24,52 @@ from pairbench.schema import read_result
 def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s: float = 600,
                   implementations: dict[str, Any] | None = None) -> dict[str, Any]:
     cell = Cell.read(cell_path)
+    baseline = cell.side_names[0]
     work_dir.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {"cell_id": cell.cell_id, "domain": cell.domain, "task": cell.task,
                               "algorithm": cell.algorithm, "dataset": cell.dataset, "params": cell.params,
-                              "quality_gate": cell.quality_gate, "sides": {}}
+                              "quality_gate": cell.quality_gate, "baseline": baseline, "sides": {}}
     predictions: dict[str, np.ndarray] = {}
-    errors: list[str] = []
-    for side in SIDES:
+    for side in cell.side_names:
         out = work_dir / f"{cell.cell_id}.{side}.validation.json"
         pred_path = work_dir / f"{cell.cell_id}.{side}.predictions.npy"
         outcome = run_side(cell_path, side, data_dir, out, timeout_s=timeout_s, implementations=implementations,
                            extra=["--samples", "1", "--warmup", "0", "--predictions-out", str(pred_path)])
+        language = cell.side(side)["language"]
         if not outcome.ok:
-            errors.append(f"{side} side failed validation run: {outcome.error}")
-            report["sides"][side] = {"ok": False, "error": outcome.error}
+            report["sides"][side] = {"language": language, "ok": False, "error": outcome.error}
             continue
         result = read_result(out)
         predictions[side] = np.load(pred_path, allow_pickle=False)
-        report["sides"][side] = {"ok": True, "native_quality": result["quality"],
+        report["sides"][side] = {"language": language, "ok": True, "native_quality": result["quality"],
                                  "framework": result["framework"]}
 
-    if errors:
-        report.update(comparable=False, reasons=errors)
-        return report
-
-    y_test = load_verified(data_dir / cell.dataset).y_test
     score = QUALITY_BY_TASK[cell.task]
-    quality = {side: score(y_test, predictions[side]) for side in SIDES}
-    for side in SIDES:
-        report["sides"][side]["quality"] = quality[side]
-    verdict = apply_gate(cell.quality_gate, quality["python"], quality["rust"])
-    diff = np.abs(predictions["python"].astype(np.float64) - predictions["rust"].astype(np.float64))
-    report["prediction_max_abs_diff"] = float(diff.max()) if diff.size else 0.0
-    report["gate"] = verdict.to_dict()
-    report["comparable"] = verdict.comparable
-    report["reasons"] = verdict.reasons
+    y_test = load_verified(data_dir / cell.dataset).y_test
+    for side, pred in predictions.items():
+        report["sides"][side]["quality"] = score(y_test, pred)
+
+    gates: list[dict[str, Any]] = []
+    comparable_sides: list[str] = []
+    for side in cell.side_names[1:]:
+        entry: dict[str, Any] = {"candidate": side, "baseline": baseline}
+        if side not in predictions or baseline not in predictions:
+            failed = [s for s in (baseline, side) if s not in predictions]
+            reasons = [f"{s} side failed its validation run: {report['sides'][s]['error']}" for s in failed]
+            entry.update(comparable=False, reasons=reasons)
+        else:
+            verdict = apply_gate(cell.quality_gate, report["sides"][baseline]["quality"],
+                                 report["sides"][side]["quality"])
+            diff = np.abs(predictions[baseline].astype(np.float64) - predictions[side].astype(np.float64))
+            entry.update(verdict.to_dict())
+            entry["prediction_max_abs_diff"] = float(diff.max()) if diff.size else 0.0
+            if verdict.comparable:
+                comparable_sides.append(side)
+        gates.append(entry)
+    report["gates"] = gates
+    report["comparable_sides"] = [baseline, *comparable_sides] if comparable_sides else []
+    report["comparable"] = bool(comparable_sides) and len(comparable_sides) == len(cell.side_names) - 1
+    report["reasons"] = [f"{g['candidate']}: {r}" for g in gates for r in g.get("reasons", [])]
     return report
 
 

@@ -43,35 +43,46 @@ def summarise(samples: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame
     return pd.DataFrame(rows)
 
 
-def compare_pairs(samples: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
-    """Rust time / Python time per (cell, phase): ratio of medians + CI, Mann-Whitney, Holm, Cliff's delta."""
+def side_pairs(frameworks: list[str]) -> list[tuple[str, str]]:
+    """(candidate, reference) pairs in side order: every later side against every earlier one, so the
+    baseline (first) is the reference of all, and e.g. tch/candle separates kernels from language."""
+    return [(frameworks[j], frameworks[i]) for i in range(len(frameworks)) for j in range(i + 1, len(frameworks))]
+
+
+def compare_pairs(samples: pd.DataFrame, settings: AnalysisSettings, side_order: dict[str, list[str]] | None = None
+                  ) -> pd.DataFrame:
+    """candidate time / reference time per (cell, phase, pair): ratio of medians + CI, Mann-Whitney U,
+    Holm over the whole family, Cliff's delta. `side_order` maps cell_id to its frameworks, baseline
+    first; without it, Python frameworks come first."""
     rows = []
     for key, group in samples.groupby([*CELL_KEYS, "phase"], sort=True):
-        py = group.loc[group["language"] == "python", "seconds"].to_numpy()
-        rs = group.loc[group["language"] == "rust", "seconds"].to_numpy()
-        if py.size == 0 or rs.size == 0:
-            continue
-        ratio, low, high = stats.ratio_of_medians_ci(rs, py, settings.confidence, settings.resamples,
-                                                     settings.seed)
-        delta = stats.cliffs_delta(rs, py)
-        rows.append({
-            **dict(zip([*CELL_KEYS, "phase"], key, strict=True)),
-            "python_framework": group.loc[group["language"] == "python", "framework"].iloc[0],
-            "rust_framework": group.loc[group["language"] == "rust", "framework"].iloc[0],
-            "python_median_s": float(np.median(py)), "rust_median_s": float(np.median(rs)),
-            "n_python": int(py.size), "n_rust": int(rs.size),
-            "ratio": ratio, "ratio_ci_low": low, "ratio_ci_high": high,
-            "speedup": 1.0 / ratio if ratio > 0 else np.nan,
-            "p_mannwhitney": stats.mann_whitney_p(rs, py),
-            "cliffs_delta": delta, "cliffs_magnitude": stats.cliffs_magnitude(delta),
-        })
+        language_of = dict(zip(group["framework"], group["language"], strict=False))
+        order = (side_order or {}).get(key[0]) or sorted(language_of, key=lambda f: (language_of[f] != "python", f))
+        for cand, ref in side_pairs([f for f in order if f in language_of]):
+            a = group.loc[group["framework"] == cand, "seconds"].to_numpy()
+            b = group.loc[group["framework"] == ref, "seconds"].to_numpy()
+            ratio, low, high = stats.ratio_of_medians_ci(a, b, settings.confidence, settings.resamples,
+                                                         settings.seed)
+            delta = stats.cliffs_delta(a, b)
+            rows.append({
+                **dict(zip([*CELL_KEYS, "phase"], key, strict=True)),
+                "candidate": cand, "reference": ref,
+                "candidate_language": language_of[cand], "reference_language": language_of[ref],
+                "reference_median_s": float(np.median(b)), "candidate_median_s": float(np.median(a)),
+                "n_reference": int(b.size), "n_candidate": int(a.size),
+                "ratio": ratio, "ratio_ci_low": low, "ratio_ci_high": high,
+                "speedup": 1.0 / ratio if ratio > 0 else np.nan,
+                "p_mannwhitney": stats.mann_whitney_p(a, b),
+                "cliffs_delta": delta, "cliffs_magnitude": stats.cliffs_magnitude(delta),
+            })
     table = pd.DataFrame(rows)
     if table.empty:
         return table
     table["p_holm"] = stats.holm(table["p_mannwhitney"].to_numpy())
     verdicts = [stats.verdict((lo, hi), p, settings.alpha, settings.noise)
                 for lo, hi, p in zip(table["ratio_ci_low"], table["ratio_ci_high"], table["p_holm"], strict=True)]
-    table["verdict"] = [f"rust {v.label}" if v.label != "no meaningful difference" else v.label for v in verdicts]
+    table["verdict"] = [f"{c} {v.label}" if v.label != "no meaningful difference" else v.label
+                        for c, v in zip(table["candidate"], verdicts, strict=True)]
     return table
 
 

@@ -10,7 +10,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-VERDICT_COLOURS = {"rust faster": "#1b7837", "rust slower": "#b2182b", "no meaningful difference": "#777777"}
+VERDICT_COLOURS = {"faster": "#1b7837", "slower": "#b2182b", "no meaningful difference": "#777777"}
 PHASE_MARKERS = {"fit": "o", "predict": "s", "train": "o", "infer": "s"}
 
 
@@ -18,7 +18,10 @@ def speed_ratio_figure(comparisons: pd.DataFrame, out_stem: Path, noise: float =
     """Forest plot of Rust/Python median-time ratios with bootstrap CIs, one row per algorithm x dataset."""
     if comparisons.empty:
         return []
-    labels = sorted({f"{a} / {d}" for a, d in zip(comparisons["algorithm"], comparisons["dataset"], strict=True)})
+    comparisons = comparisons.assign(
+        label=[f"{a} / {d}  [{c} vs {r}]" for a, d, c, r in comparisons[["algorithm", "dataset", "candidate",
+                                                                         "reference"]].itertuples(index=False)])
+    labels = sorted(set(comparisons["label"]))
     y_of = {label: i for i, label in enumerate(labels)}
     phases = sorted(comparisons["phase"].unique())
     offset = {p: (i - (len(phases) - 1) / 2) * 0.25 for i, p in enumerate(phases)}
@@ -26,18 +29,19 @@ def speed_ratio_figure(comparisons: pd.DataFrame, out_stem: Path, noise: float =
     ax.axvspan(1 - noise, 1 + noise, color="#dddddd", zorder=0, label=f"noise band ±{noise:.0%}")
     ax.axvline(1.0, color="black", lw=0.8)
     for _, row in comparisons.iterrows():
-        y = y_of[f"{row['algorithm']} / {row['dataset']}"] + offset[row["phase"]]
-        colour = VERDICT_COLOURS.get(row["verdict"], "#777777")
+        y = y_of[row["label"]] + offset[row["phase"]]
+        colour = VERDICT_COLOURS[row["verdict"].rsplit(" ", 1)[-1] if row["verdict"].endswith(("faster", "slower"))
+                                 else "no meaningful difference"]
         ax.errorbar(row["ratio"], y, xerr=[[row["ratio"] - row["ratio_ci_low"]], [row["ratio_ci_high"] - row["ratio"]]],
                     fmt=PHASE_MARKERS.get(row["phase"], "o"), color=colour, ms=5, capsize=3)
     for phase in phases:
         ax.plot([], [], PHASE_MARKERS.get(phase, "o"), color="black", label=phase)
     for verdict, colour in VERDICT_COLOURS.items():
-        ax.plot([], [], "-", color=colour, label=verdict)
+        ax.plot([], [], "-", color=colour, label=verdict if " " in verdict else f"candidate {verdict}")
     ax.set_xscale("log")
     ax.set_yticks(range(len(labels)), labels)
     ax.invert_yaxis()
-    ax.set_xlabel("Rust time / Python time (median, 95% bootstrap CI; < 1 means Rust is faster)")
+    ax.set_xlabel("candidate time / reference time (median, 95% bootstrap CI; < 1: candidate faster)")
     ax.set_title("Speed ratio per algorithm and dataset")
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(len(labels), 1)), ncol=4, fontsize=8,
               frameon=False)

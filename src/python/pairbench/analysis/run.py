@@ -21,18 +21,26 @@ def load_validations(validation_dir: Path | None) -> list[dict[str, Any]]:
 
 
 def quality_parity_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
+    """One row per (cell, candidate side): both sides' gate metric, their difference, and the verdict."""
     rows = []
     for v in validations:
-        gate = v.get("gate") or {}
-        rows.append({
-            "cell_id": v["cell_id"], "task": v["task"], "algorithm": v["algorithm"], "dataset": v["dataset"],
-            "metric": gate.get("metric", v.get("quality_gate", {}).get("metric")),
-            "python": gate.get("python_value"), "rust": gate.get("rust_value"), "delta": gate.get("delta"),
-            "tolerance": gate.get("tolerance", v.get("quality_gate", {}).get("tolerance")),
-            "floor": gate.get("floor"), "prediction_max_abs_diff": v.get("prediction_max_abs_diff"),
-            "comparable": bool(v.get("comparable")), "reasons": "; ".join(v.get("reasons", [])),
-        })
+        spec = v.get("quality_gate", {})
+        for gate in v.get("gates", []):
+            rows.append({
+                "cell_id": v["cell_id"], "task": v["task"], "algorithm": v["algorithm"], "dataset": v["dataset"],
+                "baseline": gate["baseline"], "candidate": gate["candidate"],
+                "metric": gate.get("metric", spec.get("metric")),
+                "baseline_value": gate.get("baseline_value"), "candidate_value": gate.get("candidate_value"),
+                "delta": gate.get("delta"), "tolerance": gate.get("tolerance", spec.get("tolerance")),
+                "floor": gate.get("floor", spec.get("floor")),
+                "prediction_max_abs_diff": gate.get("prediction_max_abs_diff"),
+                "comparable": bool(gate.get("comparable")), "reasons": "; ".join(gate.get("reasons", [])),
+            })
     return pd.DataFrame(rows)
+
+
+def side_order(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
+    return {v["cell_id"]: [v["baseline"], *[g["candidate"] for g in v.get("gates", [])]] for v in validations}
 
 
 def analyse(results_dir: Path, out_dir: Path, validation_dir: Path | None = None,
@@ -40,12 +48,13 @@ def analyse(results_dir: Path, out_dir: Path, validation_dir: Path | None = None
     settings = settings or AnalysisSettings()
     out_dir.mkdir(parents=True, exist_ok=True)
     results, problems = load_results(results_dir)
+    validations = load_validations(validation_dir)
+    parity = quality_parity_table(validations)
     samples = samples_table(results)
     launches = launches_table(results)
     summary = summarise(samples, settings) if not samples.empty else pd.DataFrame()
-    comparisons = compare_pairs(samples, settings) if not samples.empty else pd.DataFrame()
+    comparisons = compare_pairs(samples, settings, side_order(validations)) if not samples.empty else pd.DataFrame()
     resources = resources_by_side(launches) if not launches.empty else pd.DataFrame()
-    parity = quality_parity_table(load_validations(validation_dir))
     failures = launches[launches["status"] == "failed"] if not launches.empty else pd.DataFrame()
 
     tables = {"samples": samples, "launches": launches, "summary": summary, "comparisons": comparisons,

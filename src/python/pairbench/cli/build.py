@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     record = record_implementations(read_json(args.selection), skip_build=args.skip_build)
     write_json(record, args.out)
-    for name, rust in record["rust"].items():
-        state = "ok" if rust["available"] else f"UNAVAILABLE: {rust.get('build_error', 'no capabilities')}"
-        print(f"rust {name}: {rust.get('binary_path', rust['binary'])} {state}")
+    for name, fw in record["frameworks"].items():
+        state = "ok" if fw["available"] else f"UNAVAILABLE: {fw.get('build_error', 'not importable / no capabilities')}"
+        print(f"{fw['language']} {name} {fw.get('version', '')}: {state}")
     return 0

@@ -6,12 +6,12 @@ import argparse
 from pathlib import Path
 
 from pairbench.cli.common import read_json
-from pairbench.harness.launcher import SIDES, launch_with_retry_policy
+from pairbench.harness.launcher import launch_with_retry_policy
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cell", type=Path, required=True)
-    parser.add_argument("--side", choices=SIDES, required=True)
+    parser.add_argument("--side", required=True, help="framework name of the side to run (one of the cell's)")
     parser.add_argument("--launch", type=int, default=1)
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--implementations", type=Path)

@@ -20,7 +20,7 @@ from pairbench.harness.threads import thread_env
 from pairbench.paths import rust_target_dir
 from pairbench.schema import SCHEMA_VERSION, ResultValidationError, hostname, read_result, utc_now, write_result
 
-SIDES = ("python", "rust")
+LANGUAGES = ("python", "rust")
 _ERROR_TAIL = 4000
 
 
@@ -31,10 +31,10 @@ class LaunchOutcome:
     result_path: Path
 
 
-def rust_binary(cell: Cell, implementations: dict[str, Any] | None) -> str:
-    name = cell.frameworks["rust"].get("binary", "")
+def rust_binary(framework: dict[str, str], implementations: dict[str, Any] | None) -> str:
+    name = framework.get("binary", "")
     if implementations:
-        built = implementations.get("rust", {}).get(cell.frameworks["rust"]["name"], {})
+        built = implementations.get("frameworks", {}).get(framework["name"], {})
         if built.get("binary_path"):
             return str(built["binary_path"])
     local = rust_target_dir() / "release" / name
@@ -46,14 +46,16 @@ def rust_binary(cell: Cell, implementations: dict[str, Any] | None) -> str:
     raise FileNotFoundError(f"rust binary {name!r} not found in {local.parent} or on PATH (run `make setup`)")
 
 
-def side_command(side: str, cell_path: Path, data_dir: Path, launch: int, out: Path,
+def side_command(cell: Cell, side: str, cell_path: Path, data_dir: Path, launch: int, out: Path,
                  implementations: dict[str, Any] | None, extra: list[str]) -> list[str]:
+    """The command line of one side: the Python worker module, or the framework's Rust binary."""
+    framework = cell.side(side)
     common = ["--cell", str(cell_path), "--data-dir", str(data_dir), "--launch", str(launch), "--out", str(out)]
-    if side == "python":
-        return [sys.executable, "-m", "pairbench.harness.worker", *common, *extra]
-    if side == "rust":
-        return [rust_binary(Cell.read(cell_path), implementations), "run", *common, *extra]
-    raise ValueError(f"unknown side {side!r}; allowed: {', '.join(SIDES)}")
+    if framework["language"] == "python":
+        return [sys.executable, "-m", "pairbench.harness.worker", "--framework", side, *common, *extra]
+    if framework["language"] == "rust":
+        return [rust_binary(framework, implementations), "run", "--framework", side, *common, *extra]
+    raise ValueError(f"side {side!r}: unknown language {framework['language']!r}; allowed: {', '.join(LANGUAGES)}")
 
 
 def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path, started: str) -> dict[str, Any]:
@@ -61,13 +63,13 @@ def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path
     manifest_path = data_dir / cell.dataset / "manifest.json"
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    fw = cell.frameworks[side]
+    fw = cell.side(side)
     return {
         "schema_version": SCHEMA_VERSION,
         "run_id": cell.run_id,
         "cell_id": cell.cell_id,
         "launch": launch,
-        "language": side,
+        "language": fw["language"],
         "framework": {"name": fw["name"], "version": "", "backend": fw.get("backend", "")},
         "domain": cell.domain,
         "task": cell.task,
@@ -96,11 +98,11 @@ def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: i
     cell = Cell.read(cell_path)
     env = {**os.environ, **thread_env(cell.threads), "PYTHONHASHSEED": str(cell.seed)}
     try:
-        cmd = side_command(side, cell_path, data_dir, launch, out, implementations, extra or [])
+        cmd = side_command(cell, side, cell_path, data_dir, launch, out, implementations, extra or [])
         proc = subprocess.run(cmd, env=env, timeout=timeout_s, capture_output=True, text=True, check=False)
     except subprocess.TimeoutExpired:
         return LaunchOutcome(False, f"timed out after {timeout_s:g} s", out)
-    except (OSError, ValueError) as exc:
+    except (OSError, ValueError, KeyError) as exc:
         return LaunchOutcome(False, f"could not start the {side} side: {exc}", out)
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout or "").strip()[-_ERROR_TAIL:]

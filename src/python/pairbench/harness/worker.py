@@ -18,6 +18,7 @@ from typing import Any
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="pairbench-worker", description=__doc__)
+    parser.add_argument("--framework", required=True, help="which of the cell's sides this process is")
     parser.add_argument("--cell", type=Path, required=True, help="cell spec JSON written by phase 1")
     parser.add_argument("--data-dir", type=Path, required=True, help="directory holding <dataset>/manifest.json")
     parser.add_argument("--launch", type=int, default=1, help="launch index (1-based), recorded in the result")
@@ -83,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.predictions_out is not None and bench.predictions is not None:
         np.save(args.predictions_out, np.asarray(bench.predictions), allow_pickle=False)
 
-    framework = python_framework_info(cell.frameworks["python"])
+    framework = python_framework_info(cell.side(args.framework))
     metadata: dict[str, Any] = {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),

@@ -16,7 +16,7 @@ def ecosystem_table(selection: dict[str, Any], implementations: dict[str, Any]) 
         catalogue.setdefault((decision["domain"], decision["task"]), set()).add(decision["algorithm"])
     rows = []
     for name, fw in sorted(selection.get("frameworks", {}).items()):
-        impl = implementations.get(fw["language"], {}).get(name, {})
+        impl = implementations.get("frameworks", {}).get(name, {})
         for domain in fw["domains"]:
             for (d, task), wanted in sorted(catalogue.items()):
                 if d != domain:

@@ -75,7 +75,9 @@ def methods_lines(selection: dict[str, Any], environment: dict[str, Any], analys
         f"{selection.get('defaults', {}).get('seed')}), split, standardised on the training split where configured, "
         "and written as .npy with a sha256 manifest; both sides verified every checksum before running.",
         f"Same threads: OMP/MKL/OpenBLAS/BLIS/RAYON thread variables and threadpoolctl were set to {threads} "
-        "on both sides and recorded in every result.",
+        "on both sides and recorded in every result; benchmark launches ran "
+        + ("one at a time" if p.get("max_parallel_benchmarks", 1) == 1 else
+           f"up to {p.get('max_parallel_benchmarks')} at once") + ".",
         "Same hyper-parameters: spelled out explicitly in config/benchmarks.yaml and passed to both sides in one "
         "cell file; the Python ridge uses scikit-learn's Ridge with alpha x n_train, the same objective as "
         "linfa's elastic net with l1_ratio = 0.",
@@ -88,7 +90,8 @@ def methods_lines(selection: dict[str, Any], environment: dict[str, Any], analys
         "Quality gate: before timing, both sides ran once on the real split; predictions were scored by one "
         "metric implementation and a cell whose sides differ by more than the task's tolerance, or fail its "
         "floor, is reported as not comparable and not timed.",
-        f"Statistics: ratio of medians (Rust/Python) with a {s.get('confidence', 0.95):.0%} percentile bootstrap "
+        f"Statistics: ratio of medians (candidate/reference, the first framework of a domain being the "
+        f"reference of all others) with a {s.get('confidence', 0.95):.0%} percentile bootstrap "
         f"CI ({s.get('resamples')} resamples, samples pooled over launches); two-sided Mann-Whitney U with Holm "
         f"correction over all comparisons; Cliff's delta; a verdict needs p_holm < {s.get('alpha')} and the whole "
         f"CI outside the ±{s.get('noise', 0.02):.0%} noise band.",
@@ -127,20 +130,19 @@ def render_report(analysis_dir: Path, out_dir: Path, *, selection_path: Path, en
     if n_cmp:
         fastest = comparisons.loc[comparisons["ratio"].idxmin()]
         slowest = comparisons.loc[comparisons["ratio"].idxmax()]
-        headline.append(f"Largest Rust advantage: {fastest['algorithm']} / {fastest['dataset']} ({fastest['phase']}) "
-                        f"at {fastest['ratio']:.3g}x Python's time "
-                        f"[{fastest['ratio_ci_low']:.3g}, {fastest['ratio_ci_high']:.3g}].")
-        headline.append(f"Largest Python advantage: {slowest['algorithm']} / {slowest['dataset']} "
-                        f"({slowest['phase']}) at {slowest['ratio']:.3g}x "
-                        f"[{slowest['ratio_ci_low']:.3g}, {slowest['ratio_ci_high']:.3g}].")
+        for label, row in (("Largest speed-up", fastest), ("Largest slow-down", slowest)):
+            headline.append(f"{label}: {row['candidate']} vs {row['reference']} on {row['algorithm']} / "
+                            f"{row['dataset']} ({row['phase']}): {row['ratio']:.3g}x the reference's time, "
+                            f"95% CI [{row['ratio_ci_low']:.3g}, {row['ratio_ci_high']:.3g}].")
     unstable = summary[summary["warnings"].fillna("") != ""] if not summary.empty else summary
     if not unstable.empty:
         headline.append(f"{len(unstable)} timing series may be unstable (pyperf rules); see the summary table.")
 
-    cmp_cols = ["algorithm", "dataset", "phase", "python_median_s", "rust_median_s", "ratio", "ratio_ci_low",
-                "ratio_ci_high", "p_holm", "cliffs_delta", "cliffs_magnitude", "verdict"]
-    parity_cols = ["algorithm", "dataset", "metric", "python", "rust", "delta", "tolerance", "comparable", "reasons"]
-    fail_cols = ["cell_id", "language", "launch", "error"]
+    cmp_cols = ["algorithm", "dataset", "phase", "candidate", "reference", "reference_median_s", "candidate_median_s",
+                "ratio", "ratio_ci_low", "ratio_ci_high", "p_holm", "cliffs_delta", "cliffs_magnitude", "verdict"]
+    parity_cols = ["algorithm", "dataset", "baseline", "candidate", "metric", "baseline_value", "candidate_value",
+                   "delta", "tolerance", "comparable", "reasons"]
+    fail_cols = ["cell_id", "framework", "language", "launch", "error"]
     env_rows = pd.DataFrame(
         [{"fact": k, "value": json.dumps(v) if isinstance(v, (dict, list)) else v}
          for k, v in environment.get("summary", environment).items()]

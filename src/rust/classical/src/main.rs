@@ -11,7 +11,6 @@ use clap::{Parser, Subcommand};
 use pairbench_core::cell::Cell;
 use pairbench_core::dataset::load_verified;
 use pairbench_core::runner::{run_cell, Benchmark, RunOptions};
-use pairbench_core::schema::Framework;
 use serde_json::json;
 
 const LINFA_VERSION: &str = env!("PAIRBENCH_LINFA_VERSION");
@@ -27,6 +26,9 @@ struct Cli {
 enum Command {
     /// Run one launch of one cell and write its result JSON.
     Run {
+        /// Which of the cell's sides this process is (its framework name).
+        #[arg(long, default_value = "linfa")]
+        framework: String,
         /// Cell spec JSON written by phase 1.
         #[arg(long)]
         cell: PathBuf,
@@ -66,22 +68,16 @@ fn main() -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&caps)?);
             Ok(())
         }
-        Command::Run { cell, data_dir, launch, out, predictions_out, samples, warmup } => {
+        Command::Run { framework, cell, data_dir, launch, out, predictions_out, samples, warmup } => {
             let cell = Cell::read(&cell)?;
             if cell.domain != "classical_ml" {
                 bail!("cell {}: domain {:?} is not handled by this binary; allowed: classical_ml", cell.cell_id, cell.domain);
             }
-            let rust_fw = cell.frameworks.get("rust");
-            let framework = Framework {
-                name: rust_fw.and_then(|f| f.get("name")).cloned().unwrap_or_else(|| "linfa".into()),
-                version: LINFA_VERSION.into(),
-                backend: rust_fw.and_then(|f| f.get("backend")).cloned().unwrap_or_default(),
-            };
             let opts = RunOptions {
                 launch,
                 warmup: warmup.unwrap_or(cell.warmup),
                 samples: samples.unwrap_or(cell.samples),
-                framework,
+                framework: cell.framework(&framework, LINFA_VERSION)?,
             };
             let dir = data_dir.join(&cell.dataset);
             let (doc, bench): (_, Box<dyn Benchmark>) = match cell.task.as_str() {

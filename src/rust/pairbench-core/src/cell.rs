@@ -16,7 +16,8 @@ pub struct Cell {
     pub algorithm: String,
     pub dataset: String,
     pub params: BTreeMap<String, Value>,
-    pub frameworks: BTreeMap<String, BTreeMap<String, String>>,
+    /// One entry per side (name, language, backend, package|binary); the first is the baseline.
+    pub frameworks: Vec<BTreeMap<String, String>>,
     pub seed: i64,
     pub dtype: String,
     pub threads: u32,
@@ -29,6 +30,24 @@ impl Cell {
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading cell spec {}", path.display()))?;
         serde_json::from_str(&text).with_context(|| format!("parsing cell spec {}", path.display()))
+    }
+
+    /// The side called `name`, with an error listing the cell's sides when there is none.
+    pub fn side(&self, name: &str) -> Result<&BTreeMap<String, String>> {
+        self.frameworks.iter().find(|f| f.get("name").map(String::as_str) == Some(name)).with_context(|| {
+            let names: Vec<_> = self.frameworks.iter().filter_map(|f| f.get("name").cloned()).collect();
+            format!("cell {}: no side {name:?}; allowed: {}", self.cell_id, names.join(", "))
+        })
+    }
+
+    /// The [`Framework`](crate::schema::Framework) record of side `name`, with the version this binary was built with.
+    pub fn framework(&self, name: &str, version: &str) -> Result<crate::schema::Framework> {
+        let side = self.side(name)?;
+        Ok(crate::schema::Framework {
+            name: name.to_string(),
+            version: version.to_string(),
+            backend: side.get("backend").cloned().unwrap_or_default(),
+        })
     }
 
     /// A parameter as f64, with an error naming the cell and the key when it is absent or not a number.
