@@ -1,4 +1,4 @@
-//! Embed the resolved tch version (from the workspace Cargo.lock) so results record what ran.
+//! Embed the resolved tch version (and libtorch's run path) (from the workspace Cargo.lock) so results record what ran.
 
 fn main() {
     let lock = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../Cargo.lock");
@@ -15,4 +15,20 @@ fn main() {
         }
     }
     println!("cargo:rustc-env=PAIRBENCH_TCH_VERSION={version}");
+    println!("cargo:rerun-if-env-changed=PYTHON_SYS_EXECUTABLE");
+    println!("cargo:rerun-if-env-changed=LIBTORCH_USE_PYTORCH");
+    if let Some(dir) = torch_lib_dir() {
+        println!("cargo:rustc-link-arg-bins=-Wl,-rpath,{dir}");
+    }
+}
+
+/// Bake the venv's torch/lib into the binary's run path, so `pairbench-tch` finds the very libtorch it
+/// was linked against without LD_LIBRARY_PATH (the same interpreter lookup torch-sys uses).
+fn torch_lib_dir() -> Option<String> {
+    let python = std::env::var("PYTHON_SYS_EXECUTABLE").unwrap_or_else(|_| "python".into());
+    let out = std::process::Command::new(python)
+        .args(["-c", "import os, torch; print(os.path.join(os.path.dirname(torch.__file__), 'lib'))"])
+        .output()
+        .ok()?;
+    out.status.success().then(|| String::from_utf8_lossy(&out.stdout).trim().to_string())
 }

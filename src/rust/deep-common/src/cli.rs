@@ -10,7 +10,6 @@ use ndarray::Array2;
 use ndarray_npy::{ReadNpyExt, WriteNpyExt};
 use pairbench_core::cell::Cell;
 use pairbench_core::runner::{run_cell, Benchmark, RunOptions};
-use pairbench_core::schema::Framework;
 use serde_json::json;
 
 use crate::bench::{DeepBench, TASKS};
@@ -28,6 +27,9 @@ struct Cli {
 enum Command {
     /// Run one launch of one cell and write its result JSON.
     Run {
+        /// Which of the cell's sides this process is (its framework name); defaults to this binary's.
+        #[arg(long)]
+        framework: Option<String>,
         /// Cell spec JSON written by phase 1.
         #[arg(long)]
         cell: PathBuf,
@@ -91,7 +93,7 @@ pub fn main<E: Engine>() -> Result<()> {
             println!("{}", json!({"param_count": bench.param_count()}));
             Ok(())
         }
-        Command::Run { cell, data_dir, launch, out, predictions_out, samples, warmup } => {
+        Command::Run { framework, cell, data_dir, launch, out, predictions_out, samples, warmup } => {
             let cell = Cell::read(&cell)?;
             if cell.domain != "deep_learning" {
                 bail!("cell {}: domain {:?} is not handled by this binary; allowed: deep_learning", cell.cell_id, cell.domain);
@@ -100,12 +102,14 @@ pub fn main<E: Engine>() -> Result<()> {
                 bail!("cell {}: task {:?} not implemented; allowed: {}", cell.cell_id, cell.task, TASKS.join(", "));
             }
             let (mut bench, manifest) = DeepBench::<E>::new(&cell, &data_dir)?;
-            let entry = cell.frameworks.get(E::NAME);
-            let framework = Framework {
-                name: E::NAME.into(),
-                version: E::version(),
-                backend: entry.and_then(|f| f.get("backend")).cloned().unwrap_or_else(|| bench_backend(&bench)),
-            };
+            let name = framework.unwrap_or_else(|| E::NAME.to_string());
+            if name != E::NAME {
+                bail!("this binary is the {:?} side, not {name:?}", E::NAME);
+            }
+            let mut framework = cell.framework(&name, &E::version())?;
+            if framework.backend.is_empty() {
+                framework.backend = bench_backend(&bench);
+            }
             let opts = RunOptions {
                 launch,
                 warmup: warmup.unwrap_or(cell.warmup),
