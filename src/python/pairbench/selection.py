@@ -64,7 +64,8 @@ def framework_missing(fw: FrameworkSpec) -> str | None:
         return None
     # A Rust framework with `module` links against that Python package (tch: the venv's libtorch).
     if fw.module and importlib.util.find_spec(fw.module) is None:
-        return f"rust binary {fw.binary!r} builds against python module {fw.module!r}, which is not importable"
+        return (f"rust binary {fw.binary!r} builds against python module {fw.module!r}, "
+                "which is not importable")
     binary = rust_target_dir() / "release" / fw.binary
     if not binary.exists() and shutil.which(fw.binary) is None and shutil.which("cargo") is None:
         return f"rust binary {fw.binary!r} is not built and cargo is not on PATH"

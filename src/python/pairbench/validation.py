@@ -71,7 +71,8 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
             entry.update(verdict.to_dict())
             entry["prediction_max_abs_diff"] = float(diff.max()) if diff.size else 0.0
             if baseline in loss_curves and side in loss_curves:
-                entry["loss_curve_max_rel_dev"] = loss_curve_deviation(loss_curves[baseline], loss_curves[side])
+                entry["loss_curve_max_rel_dev"] = loss_curve_deviation(loss_curves[baseline],
+                                                                       loss_curves[side])
             if verdict.comparable:
                 comparable_sides.append(side)
         gates.append(entry)

@@ -22,7 +22,7 @@ from pairbench.registry import dataset_check, dataset_loader
 EXTERNAL_ENV = "PAIRBENCH_EXTERNAL_DATA"
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
                "t10k-labels-idx1-ubyte")
-CIFAR_FILES = tuple(f"data_batch_{i}.bin" for i in range(1, 6)) + ("test_batch.bin",)
+CIFAR_FILES = (*(f"data_batch_{i}.bin" for i in range(1, 6)), "test_batch.bin")
 
 
 def _check_shape(image_shape: list[int], expected: tuple[int, int, int], name: str) -> None:
@@ -89,7 +89,8 @@ def synthetic_forecasting(seed: int, n_samples: int = 2000, seq_len: int = 24, n
 def _external(name: str, files: tuple[str, ...]) -> tuple[Path | None, str | None]:
     root = os.environ.get(EXTERNAL_ENV)
     if not root:
-        return None, f"{name} is a download: set ${EXTERNAL_ENV} to a directory holding {name}/ (not downloaded)"
+        return None, (f"{name} is a download: set ${EXTERNAL_ENV} to a directory holding {name}/ "
+                      "(not downloaded)")
     base = Path(root) / name
     missing = [f for f in files if not (base / f).is_file() and not (base / f"{f}.gz").is_file()]
     if missing:

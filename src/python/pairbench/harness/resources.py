@@ -9,7 +9,15 @@ from dataclasses import dataclass
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    """Peak resident set size of this process in MiB. On Linux this is VmHWM: ru_maxrss survives exec,
+    so a process started by a larger launcher would report the launcher's peak, not its own."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) / 1024
+    except OSError:
+        pass
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     scale = 1.0 / (1024 * 1024) if sys.platform == "darwin" else 1.0 / 1024
     return maxrss * scale

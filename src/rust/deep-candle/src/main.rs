@@ -30,13 +30,20 @@ impl Ops for Candle {
         if let Some(v) = self.params.get(name) {
             return Ok(v.as_tensor().clone());
         }
-        self.buffers.borrow().get(name).cloned().with_context(|| format!("no tensor {name:?}"))
+        self.buffers
+            .borrow()
+            .get(name)
+            .cloned()
+            .with_context(|| format!("no tensor {name:?}"))
     }
 
     fn batch_norm(&self, x: &Tensor, prefix: &str, train: bool) -> Result<Tensor> {
         let w = channel_view(&self.param(&format!("{prefix}.weight"))?)?;
         let b = channel_view(&self.param(&format!("{prefix}.bias"))?)?;
-        let (mean_key, var_key) = (format!("{prefix}.running_mean"), format!("{prefix}.running_var"));
+        let (mean_key, var_key) = (
+            format!("{prefix}.running_mean"),
+            format!("{prefix}.running_var"),
+        );
         let (mean, var) = if train {
             let mean = x.mean_keepdim((0, 2, 3))?;
             let centred = x.broadcast_sub(&mean)?;
@@ -44,23 +51,41 @@ impl Ops for Candle {
             let (n, _, h, wd) = x.dims4()?;
             let count = (n * h * wd) as f64;
             let mut bufs = self.buffers.borrow_mut();
-            let rm = bufs.get(&mean_key).with_context(|| format!("no buffer {mean_key}"))?;
-            let rv = bufs.get(&var_key).with_context(|| format!("no buffer {var_key}"))?;
+            let rm = bufs
+                .get(&mean_key)
+                .with_context(|| format!("no buffer {mean_key}"))?;
+            let rv = bufs
+                .get(&var_key)
+                .with_context(|| format!("no buffer {var_key}"))?;
             // PyTorch's update: biased variance normalises, unbiased variance is tracked.
-            let new_rm = ((rm * (1.0 - BN_MOMENTUM))? + (mean.detach().flatten_all()? * BN_MOMENTUM)?)?;
+            let new_rm =
+                ((rm * (1.0 - BN_MOMENTUM))? + (mean.detach().flatten_all()? * BN_MOMENTUM)?)?;
             let unbiased = (var.detach().flatten_all()? * (count / (count - 1.0).max(1.0)))?;
             let new_rv = ((rv * (1.0 - BN_MOMENTUM))? + (unbiased * BN_MOMENTUM)?)?;
             bufs.insert(mean_key, new_rm);
             bufs.insert(var_key, new_rv);
             (mean, var)
         } else {
-            (channel_view(&self.param(&mean_key)?)?, channel_view(&self.param(&var_key)?)?)
+            (
+                channel_view(&self.param(&mean_key)?)?,
+                channel_view(&self.param(&var_key)?)?,
+            )
         };
-        let x_hat = x.broadcast_sub(&mean)?.broadcast_div(&(var + BN_EPS)?.sqrt()?)?;
+        let x_hat = x
+            .broadcast_sub(&mean)?
+            .broadcast_div(&(var + BN_EPS)?.sqrt()?)?;
         Ok(x_hat.broadcast_mul(&w)?.broadcast_add(&b)?)
     }
 
-    fn conv2d(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>, stride: usize, padding: usize, groups: usize) -> Result<Tensor> {
+    fn conv2d(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        b: Option<&Tensor>,
+        stride: usize,
+        padding: usize,
+        groups: usize,
+    ) -> Result<Tensor> {
         let y = x.conv2d(w, padding, stride, 1, groups)?;
         Ok(match b {
             Some(b) => y.broadcast_add(&channel_view(b)?)?,
@@ -132,35 +157,68 @@ impl Engine for Candle {
     }
 
     fn backend(&self) -> String {
-        format!("{:?}, pure-Rust kernels (gemm), {} rayon threads", self.device, candle_core::utils::get_num_threads())
+        format!(
+            "{:?}, pure-Rust kernels (gemm), {} rayon threads",
+            self.device,
+            candle_core::utils::get_num_threads()
+        )
     }
 
-    fn load(path: &Path, trainable: &[String], opt: AdamWConfig, _threads: u32, device: &str) -> Result<Self> {
+    fn load(
+        path: &Path,
+        trainable: &[String],
+        opt: AdamWConfig,
+        _threads: u32,
+        device: &str,
+    ) -> Result<Self> {
         // Thread count comes from RAYON_NUM_THREADS, which the launcher sets with the others.
         let device = match device {
             "cpu" => Device::Cpu,
-            "cuda" => Device::new_cuda(0).context("candle was built without its `cuda` feature or sees no GPU")?,
+            "cuda" => Device::new_cuda(0)
+                .context("candle was built without its `cuda` feature or sees no GPU")?,
             other => bail!("unknown device {other:?}; allowed: cpu, cuda"),
         };
         let mut tensors = candle_core::safetensors::load(path, &device)?;
         let mut params = HashMap::new();
         let mut vars = Vec::new();
         for name in trainable {
-            let t = tensors.remove(name).with_context(|| format!("weights file lacks {name}"))?;
+            let t = tensors
+                .remove(name)
+                .with_context(|| format!("weights file lacks {name}"))?;
             let var = Var::from_tensor(&t)?;
             vars.push(var.clone());
             params.insert(name.clone(), var);
         }
         let opt = AdamW::new(
             vars,
-            ParamsAdamW { lr: opt.lr, beta1: opt.beta1, beta2: opt.beta2, eps: opt.eps, weight_decay: opt.weight_decay },
+            ParamsAdamW {
+                lr: opt.lr,
+                beta1: opt.beta1,
+                beta2: opt.beta2,
+                eps: opt.eps,
+                weight_decay: opt.weight_decay,
+            },
         )?;
-        Ok(Self { device, params, buffers: RefCell::new(tensors), opt })
+        Ok(Self {
+            device,
+            params,
+            buffers: RefCell::new(tensors),
+            opt,
+        })
     }
 
     fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)> {
-        let mut out: Vec<_> = self.params.iter().map(|(k, v)| (k.clone(), v.dims().to_vec())).collect();
-        out.extend(self.buffers.borrow().iter().map(|(k, v)| (k.clone(), v.dims().to_vec())));
+        let mut out: Vec<_> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.dims().to_vec()))
+            .collect();
+        out.extend(
+            self.buffers
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.dims().to_vec())),
+        );
         out
     }
 
@@ -200,9 +258,17 @@ impl Engine for Candle {
     }
 
     fn save(&self, path: &Path) -> Result<()> {
-        let mut all: HashMap<String, Tensor> =
-            self.params.iter().map(|(k, v)| (k.clone(), v.as_tensor().clone())).collect();
-        all.extend(self.buffers.borrow().iter().map(|(k, v)| (k.clone(), v.clone())));
+        let mut all: HashMap<String, Tensor> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
+            .collect();
+        all.extend(
+            self.buffers
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
         Ok(candle_core::safetensors::save(&all, path)?)
     }
 }

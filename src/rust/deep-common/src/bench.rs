@@ -19,7 +19,13 @@ use crate::ops::{AdamWConfig, Engine};
 
 pub const IMAGE_TASK: &str = "image_classification";
 pub const TASKS: [&str; 3] = [IMAGE_TASK, "sequence_classification", "forecasting"];
-const PHASES: &[&str] = &["train_epoch", "eval_epoch", "infer_b1", "infer_b32", "infer_b256"];
+const PHASES: &[&str] = &[
+    "train_epoch",
+    "eval_epoch",
+    "infer_b1",
+    "infer_b32",
+    "infer_b256",
+];
 const INFER_BATCHES: [usize; 3] = [1, 32, 256];
 const EVAL_BATCH: usize = 256;
 
@@ -31,21 +37,35 @@ pub fn cell_dir(data_dir: &Path, cell_id: &str) -> std::path::PathBuf {
 fn param_or(cell: &Cell, key: &str, default: f64) -> Result<f64> {
     match cell.params.get(key) {
         None => Ok(default),
-        Some(v) => v.as_f64().with_context(|| format!("cell {}: param {key:?} is not a number", cell.cell_id)),
+        Some(v) => v
+            .as_f64()
+            .with_context(|| format!("cell {}: param {key:?} is not a number", cell.cell_id)),
     }
 }
 
 fn usize_param_or(cell: &Cell, key: &str, default: usize) -> Result<usize> {
     let v = param_or(cell, key, default as f64)?;
     if v < 0.0 || v.fract() != 0.0 {
-        bail!("cell {}: param {key:?}={v} is not a non-negative integer", cell.cell_id);
+        bail!(
+            "cell {}: param {key:?}={v} is not a non-negative integer",
+            cell.cell_id
+        );
     }
     Ok(v as usize)
 }
 
 /// Same rules as `input_spec` in Python: shape from the manifest's options, classes = max(y)+1.
-pub fn model_config(cell: &Cell, options: &Value, n_features: usize, n_outputs: usize) -> Result<ModelConfig> {
-    let get = |k: &str| options.get(k).with_context(|| format!("dataset {}: manifest options lack {k:?}", cell.dataset));
+pub fn model_config(
+    cell: &Cell,
+    options: &Value,
+    n_features: usize,
+    n_outputs: usize,
+) -> Result<ModelConfig> {
+    let get = |k: &str| {
+        options
+            .get(k)
+            .with_context(|| format!("dataset {}: manifest options lack {k:?}", cell.dataset))
+    };
     let mut cfg = ModelConfig {
         name: cell.algorithm.clone(),
         image_shape: [0; 3],
@@ -60,14 +80,25 @@ pub fn model_config(cell: &Cell, options: &Value, n_features: usize, n_outputs: 
     if cell.task == IMAGE_TASK {
         let shape: Vec<usize> = serde_json::from_value(get("image_shape")?.clone())?;
         if shape.len() != 3 || shape.iter().product::<usize>() != n_features {
-            bail!("dataset {}: image_shape {shape:?} does not match {n_features} features", cell.dataset);
+            bail!(
+                "dataset {}: image_shape {shape:?} does not match {n_features} features",
+                cell.dataset
+            );
         }
         cfg.image_shape = [shape[0], shape[1], shape[2]];
     } else {
-        cfg.seq_len = get("seq_len")?.as_u64().context("seq_len is not an integer")? as usize;
-        cfg.n_features = options.get("n_channels").and_then(Value::as_u64).unwrap_or(1) as usize;
+        cfg.seq_len = get("seq_len")?
+            .as_u64()
+            .context("seq_len is not an integer")? as usize;
+        cfg.n_features = options
+            .get("n_channels")
+            .and_then(Value::as_u64)
+            .unwrap_or(1) as usize;
         if cfg.seq_len * cfg.n_features != n_features {
-            bail!("dataset {}: seq_len*n_channels != {n_features} features", cell.dataset);
+            bail!(
+                "dataset {}: seq_len*n_channels != {n_features} features",
+                cell.dataset
+            );
         }
     }
     Ok(cfg)
@@ -83,19 +114,29 @@ pub fn sample_shape(cfg: &ModelConfig, task: &str) -> Vec<usize> {
 
 /// The loaded tensors must be exactly the model's: same names, same shapes, nothing extra.
 pub fn check_tensors(specs: &[TensorSpec], loaded: &[(String, Vec<usize>)]) -> Result<()> {
-    let want: BTreeMap<&str, &Vec<usize>> = specs.iter().map(|s| (s.name.as_str(), &s.shape)).collect();
+    let want: BTreeMap<&str, &Vec<usize>> =
+        specs.iter().map(|s| (s.name.as_str(), &s.shape)).collect();
     let have: BTreeMap<&str, &Vec<usize>> = loaded.iter().map(|(n, s)| (n.as_str(), s)).collect();
     let mut problems = Vec::new();
     for (name, shape) in &want {
         match have.get(name) {
             None => problems.push(format!("missing {name}")),
-            Some(s) if s != shape => problems.push(format!("{name}: file {s:?} != model {shape:?}")),
+            Some(s) if s != shape => {
+                problems.push(format!("{name}: file {s:?} != model {shape:?}"))
+            }
             _ => {}
         }
     }
-    problems.extend(have.keys().filter(|n| !want.contains_key(*n)).map(|n| format!("unexpected {n}")));
+    problems.extend(
+        have.keys()
+            .filter(|n| !want.contains_key(*n))
+            .map(|n| format!("unexpected {n}")),
+    );
     if !problems.is_empty() {
-        bail!("weights file does not match the model definition: {}", problems.join("; "));
+        bail!(
+            "weights file does not match the model definition: {}",
+            problems.join("; ")
+        );
     }
     Ok(())
 }
@@ -133,16 +174,28 @@ pub struct DeepBench<E: Engine> {
 impl<E: Engine> DeepBench<E> {
     pub fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, pairbench_core::dataset::Manifest)> {
         if !TASKS.contains(&cell.task.as_str()) {
-            bail!("cell {}: task {:?} not implemented; allowed: {}", cell.cell_id, cell.task, TASKS.join(", "));
+            bail!(
+                "cell {}: task {:?} not implemented; allowed: {}",
+                cell.cell_id,
+                cell.task,
+                TASKS.join(", ")
+            );
         }
         let dir = data_dir.join(&cell.dataset);
-        let manifest_json: Value = serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json"))?)?;
+        let manifest_json: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json"))?)?;
         let options = manifest_json.get("options").cloned().unwrap_or(Value::Null);
         let classify = cell.task != "forecasting";
         let (x_train, x_test, y_train_t, targets, manifest);
         if classify {
             let s: Split<i64> = load_verified(&dir)?;
-            let n_classes = s.y_train.iter().copied().max().context("empty training split")? + 1;
+            let n_classes = s
+                .y_train
+                .iter()
+                .copied()
+                .max()
+                .context("empty training split")?
+                + 1;
             (x_train, x_test, manifest) = (s.x_train, s.x_test, s.manifest);
             y_train_t = (Some(s.y_train), None);
             targets = (Targets::Classes(s.y_test), n_classes as usize);
@@ -157,7 +210,10 @@ impl<E: Engine> DeepBench<E> {
         let prepared = cell_dir(data_dir, &cell.cell_id);
         let init = prepared.join("init.safetensors");
         if !init.is_file() {
-            bail!("{}: shared initial weights missing (run `pairbench datasets`)", init.display());
+            bail!(
+                "{}: shared initial weights missing (run `pairbench datasets`)",
+                init.display()
+            );
         }
         let opt = AdamWConfig {
             lr: param_or(cell, "lr", f64::NAN)?,
@@ -169,8 +225,17 @@ impl<E: Engine> DeepBench<E> {
         if opt.lr.is_nan() {
             bail!("cell {}: param \"lr\" missing", cell.cell_id);
         }
-        let device = cell.params.get("device").and_then(Value::as_str).unwrap_or("cpu").to_string();
-        let trainable: Vec<String> = specs.iter().filter(|s| s.trainable).map(|s| s.name.clone()).collect();
+        let device = cell
+            .params
+            .get("device")
+            .and_then(Value::as_str)
+            .unwrap_or("cpu")
+            .to_string();
+        let trainable: Vec<String> = specs
+            .iter()
+            .filter(|s| s.trainable)
+            .map(|s| s.name.clone())
+            .collect();
         let e = E::load(&init, &trainable, opt, cell.threads, &device)?;
         check_tensors(&specs, &e.tensor_shapes())?;
 
@@ -215,7 +280,10 @@ impl<E: Engine> DeepBench<E> {
             predictions: None,
         };
         if bench.batch_size == 0 {
-            bail!("cell {}: param \"batch_size\" missing or zero", cell.cell_id);
+            bail!(
+                "cell {}: param \"batch_size\" missing or zero",
+                cell.cell_id
+            );
         }
         Ok((bench, manifest))
     }
@@ -226,7 +294,11 @@ impl<E: Engine> DeepBench<E> {
 
     fn train_epoch(&mut self) -> Result<()> {
         if self.epoch >= self.order.nrows() {
-            bail!("batch order has {} epochs; epoch {} requested", self.order.nrows(), self.epoch + 1);
+            bail!(
+                "batch order has {} epochs; epoch {} requested",
+                self.order.nrows(),
+                self.epoch + 1
+            );
         }
         let row = self.order.row(self.epoch).to_vec();
         let mut losses = Vec::new();
@@ -236,11 +308,16 @@ impl<E: Engine> DeepBench<E> {
             let xb = self.e.index_rows(&self.x_train, &idx)?;
             let yb = self.e.index_rows(&self.y_train, &idx)?;
             let out = forward(&self.e, &self.cfg, &xb, true)?;
-            let loss = if self.classify() { self.e.cross_entropy(&out, &yb)? } else { self.e.mse(&out, &yb)? };
+            let loss = if self.classify() {
+                self.e.cross_entropy(&out, &yb)?
+            } else {
+                self.e.mse(&out, &yb)?
+            };
             losses.push(f64::from(self.e.step(&loss)?));
         }
         self.e.sync()?;
-        self.loss_curve.push(losses.iter().sum::<f64>() / losses.len().max(1) as f64);
+        self.loss_curve
+            .push(losses.iter().sum::<f64>() / losses.len().max(1) as f64);
         self.loss_steps.extend(losses);
         self.epoch += 1;
         Ok(())
@@ -253,7 +330,10 @@ impl<E: Engine> DeepBench<E> {
             while start < self.n_test {
                 let len = EVAL_BATCH.min(self.n_test - start);
                 let xb = self.e.narrow(&self.x_test, 0, start, len)?;
-                out.extend(self.e.to_vec_f32(&forward(&self.e, &self.cfg, &xb, false)?)?);
+                out.extend(
+                    self.e
+                        .to_vec_f32(&forward(&self.e, &self.cfg, &xb, false)?)?,
+                );
                 start += len;
             }
             Ok(out)
@@ -280,9 +360,21 @@ impl<E: Engine> DeepBench<E> {
         };
         let metric = match &self.y_test {
             Targets::Classes(y) => {
-                preds.iter().zip(y).filter(|(p, t)| **p as i64 == **t).count() as f64 / y.len() as f64
+                preds
+                    .iter()
+                    .zip(y)
+                    .filter(|(p, t)| **p as i64 == **t)
+                    .count() as f64
+                    / y.len() as f64
             }
-            Targets::Values(y) => preds.iter().zip(y).map(|(p, t)| (p - t).powi(2)).sum::<f64>() / y.len() as f64,
+            Targets::Values(y) => {
+                preds
+                    .iter()
+                    .zip(y)
+                    .map(|(p, t)| (p - t).powi(2))
+                    .sum::<f64>()
+                    / y.len() as f64
+            }
         };
         self.eval_curve.push(metric);
         self.predictions = Some(preds);
@@ -290,7 +382,8 @@ impl<E: Engine> DeepBench<E> {
     }
 
     fn infer(&self, i: usize) -> Result<()> {
-        self.e.no_grad(|| forward(&self.e, &self.cfg, &self.infer_inputs[i], false))?;
+        self.e
+            .no_grad(|| forward(&self.e, &self.cfg, &self.infer_inputs[i], false))?;
         self.e.sync()
     }
 
@@ -307,7 +400,11 @@ impl<E: Engine> DeepBench<E> {
     }
 
     fn model_file_bytes(&self) -> Result<u64> {
-        let path = std::env::temp_dir().join(format!("pairbench-{}-{}.safetensors", E::NAME, std::process::id()));
+        let path = std::env::temp_dir().join(format!(
+            "pairbench-{}-{}.safetensors",
+            E::NAME,
+            std::process::id()
+        ));
         self.e.save(&path)?;
         let size = std::fs::metadata(&path)?.len();
         std::fs::remove_file(&path)?;
@@ -340,23 +437,35 @@ impl<E: Engine> Benchmark for DeepBench<E> {
     }
 
     fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
-        let preds = self.predictions.as_ref().context("quality before any eval_epoch")?;
+        let preds = self
+            .predictions
+            .as_ref()
+            .context("quality before any eval_epoch")?;
         let mut q = BTreeMap::new();
         q.insert("final_loss".into(), self.loss_curve.last().copied());
         q.insert("epochs".into(), Some(self.epoch as f64));
         q.insert("param_count".into(), Some(param_count(&self.specs) as f64));
-        q.insert("model_file_bytes".into(), Some(self.model_file_bytes()? as f64));
+        q.insert(
+            "model_file_bytes".into(),
+            Some(self.model_file_bytes()? as f64),
+        );
         match &self.y_test {
             Targets::Classes(_) => {
                 q.insert("accuracy".into(), self.eval_curve.last().copied());
             }
-            Targets::Values(y) => q.extend(regression_quality(y.view(), Array1::from(preds.clone()).view())),
+            Targets::Values(y) => q.extend(regression_quality(
+                y.view(),
+                Array1::from(preds.clone()).view(),
+            )),
         }
         Ok(q)
     }
 
     fn write_predictions(&self, path: &Path) -> Result<()> {
-        let preds = self.predictions.as_ref().context("no predictions (no eval_epoch ran)")?;
+        let preds = self
+            .predictions
+            .as_ref()
+            .context("no predictions (no eval_epoch ran)")?;
         let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
         if self.classify() {
             Array1::from(preds.iter().map(|&p| p as i64).collect::<Vec<_>>()).write_npy(file)?;
@@ -375,7 +484,10 @@ impl<E: Engine> Benchmark for DeepBench<E> {
         m.insert("loss_curve".into(), Value::from(self.loss_curve.clone()));
         m.insert("loss_steps".into(), Value::from(self.loss_steps.clone()));
         m.insert("eval_curve".into(), Value::from(self.eval_curve.clone()));
-        m.insert("eval_metric".into(), Value::from(if self.classify() { "accuracy" } else { "mse" }));
+        m.insert(
+            "eval_metric".into(),
+            Value::from(if self.classify() { "accuracy" } else { "mse" }),
+        );
         m.insert("compute_dtype".into(), Value::from("float32"));
         m.insert("task".into(), Value::from(self.task.clone()));
         m

@@ -84,7 +84,12 @@ pub fn main<E: Engine>() -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&caps)?);
             Ok(())
         }
-        Command::Forward { cell, data_dir, input, out } => {
+        Command::Forward {
+            cell,
+            data_dir,
+            input,
+            out,
+        } => {
             let cell = Cell::read(&cell)?;
             let (bench, _) = DeepBench::<E>::new(&cell, &data_dir)?;
             let x = Array2::<f64>::read_npy(File::open(&input)?)?;
@@ -93,13 +98,31 @@ pub fn main<E: Engine>() -> Result<()> {
             println!("{}", json!({"param_count": bench.param_count()}));
             Ok(())
         }
-        Command::Run { framework, cell, data_dir, launch, out, predictions_out, samples, warmup } => {
+        Command::Run {
+            framework,
+            cell,
+            data_dir,
+            launch,
+            out,
+            predictions_out,
+            samples,
+            warmup,
+        } => {
             let cell = Cell::read(&cell)?;
             if cell.domain != "deep_learning" {
-                bail!("cell {}: domain {:?} is not handled by this binary; allowed: deep_learning", cell.cell_id, cell.domain);
+                bail!(
+                    "cell {}: domain {:?} is not handled by this binary; allowed: deep_learning",
+                    cell.cell_id,
+                    cell.domain
+                );
             }
             if !TASKS.contains(&cell.task.as_str()) {
-                bail!("cell {}: task {:?} not implemented; allowed: {}", cell.cell_id, cell.task, TASKS.join(", "));
+                bail!(
+                    "cell {}: task {:?} not implemented; allowed: {}",
+                    cell.cell_id,
+                    cell.task,
+                    TASKS.join(", ")
+                );
             }
             let (mut bench, manifest) = DeepBench::<E>::new(&cell, &data_dir)?;
             let name = framework.unwrap_or_else(|| E::NAME.to_string());
@@ -126,5 +149,10 @@ pub fn main<E: Engine>() -> Result<()> {
 }
 
 fn bench_backend<E: Engine>(bench: &DeepBench<E>) -> String {
-    bench.metadata().get("backend").and_then(|v| v.as_str()).unwrap_or_default().to_string()
+    bench
+        .metadata()
+        .get("backend")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string()
 }

@@ -37,7 +37,11 @@ struct Specs(Vec<TensorSpec>);
 
 impl Specs {
     fn p(&mut self, name: String, shape: &[usize]) {
-        self.0.push(TensorSpec { name, shape: shape.to_vec(), trainable: true });
+        self.0.push(TensorSpec {
+            name,
+            shape: shape.to_vec(),
+            trainable: true,
+        });
     }
     fn conv(&mut self, name: &str, c_in: usize, c_out: usize, k: usize, groups: usize, bias: bool) {
         self.p(format!("{name}.weight"), &[c_out, c_in / groups, k, k]);
@@ -53,7 +57,11 @@ impl Specs {
         self.p(format!("{name}.weight"), &[c]);
         self.p(format!("{name}.bias"), &[c]);
         for buf in ["running_mean", "running_var"] {
-            self.0.push(TensorSpec { name: format!("{name}.{buf}"), shape: vec![c], trainable: false });
+            self.0.push(TensorSpec {
+                name: format!("{name}.{buf}"),
+                shape: vec![c],
+                trainable: false,
+            });
         }
     }
 }
@@ -142,33 +150,86 @@ pub fn tensor_specs(cfg: &ModelConfig) -> Result<Vec<TensorSpec>> {
             }
             s.linear("fc", hd, cfg.n_outputs);
         }
-        other => bail!("unknown model {other:?}; allowed: {}, {}", CNN_MODELS.join(", "), RNN_MODELS.join(", ")),
+        other => bail!(
+            "unknown model {other:?}; allowed: {}, {}",
+            CNN_MODELS.join(", "),
+            RNN_MODELS.join(", ")
+        ),
     }
     Ok(s.0)
 }
 
 pub fn param_count(specs: &[TensorSpec]) -> usize {
-    specs.iter().filter(|s| s.trainable).map(|s| s.shape.iter().product::<usize>()).sum()
+    specs
+        .iter()
+        .filter(|s| s.trainable)
+        .map(|s| s.shape.iter().product::<usize>())
+        .sum()
 }
 
-fn conv<O: Ops>(o: &O, x: &O::T, name: &str, stride: usize, padding: usize, groups: usize, bias: bool) -> Result<O::T> {
+fn conv<O: Ops>(
+    o: &O,
+    x: &O::T,
+    name: &str,
+    stride: usize,
+    padding: usize,
+    groups: usize,
+    bias: bool,
+) -> Result<O::T> {
     let w = o.param(&format!("{name}.weight"))?;
-    let b = if bias { Some(o.param(&format!("{name}.bias"))?) } else { None };
+    let b = if bias {
+        Some(o.param(&format!("{name}.bias"))?)
+    } else {
+        None
+    };
     o.conv2d(x, &w, b.as_ref(), stride, padding, groups)
 }
 
 fn linear<O: Ops>(o: &O, x: &O::T, name: &str) -> Result<O::T> {
-    o.linear(x, &o.param(&format!("{name}.weight"))?, Some(&o.param(&format!("{name}.bias"))?))
+    o.linear(
+        x,
+        &o.param(&format!("{name}.weight"))?,
+        Some(&o.param(&format!("{name}.bias"))?),
+    )
 }
 
-fn conv_bn_relu<O: Ops>(o: &O, x: &O::T, conv_name: &str, bn: &str, k: (usize, usize, usize, bool), train: bool) -> Result<O::T> {
+fn conv_bn_relu<O: Ops>(
+    o: &O,
+    x: &O::T,
+    conv_name: &str,
+    bn: &str,
+    k: (usize, usize, usize, bool),
+    train: bool,
+) -> Result<O::T> {
     let (stride, padding, groups, bias) = k;
-    o.relu(&o.batch_norm(&conv(o, x, conv_name, stride, padding, groups, bias)?, bn, train)?)
+    o.relu(&o.batch_norm(
+        &conv(o, x, conv_name, stride, padding, groups, bias)?,
+        bn,
+        train,
+    )?)
 }
 
-fn basic_block<O: Ops>(o: &O, x: &O::T, name: &str, stride: usize, downsample: bool, train: bool) -> Result<O::T> {
-    let out = conv_bn_relu(o, x, &format!("{name}.conv1"), &format!("{name}.bn1"), (stride, 1, 1, false), train)?;
-    let out = o.batch_norm(&conv(o, &out, &format!("{name}.conv2"), 1, 1, 1, false)?, &format!("{name}.bn2"), train)?;
+fn basic_block<O: Ops>(
+    o: &O,
+    x: &O::T,
+    name: &str,
+    stride: usize,
+    downsample: bool,
+    train: bool,
+) -> Result<O::T> {
+    let out = conv_bn_relu(
+        o,
+        x,
+        &format!("{name}.conv1"),
+        &format!("{name}.bn1"),
+        (stride, 1, 1, false),
+        train,
+    )?;
+    let out = o.batch_norm(
+        &conv(o, &out, &format!("{name}.conv2"), 1, 1, 1, false)?,
+        &format!("{name}.bn2"),
+        train,
+    )?;
     let identity = if downsample {
         let d = conv(o, x, &format!("{name}.downsample.0"), stride, 0, 1, false)?;
         o.batch_norm(&d, &format!("{name}.downsample.1"), train)?
@@ -189,7 +250,10 @@ fn recurrent_layer<O: Ops>(o: &O, kind: &str, x: &O::T, l: usize, hidden: usize)
     let b_ih = o.param(&format!("rnn.bias_ih_l{l}"))?;
     let b_hh = o.param(&format!("rnn.bias_hh_l{l}"))?;
     // Input projections of every step in one matrix product, as cuDNN/PyTorch do.
-    let gx_all = o.reshape(&o.linear(&o.reshape(x, &[n * t_len, f])?, &w_ih, Some(&b_ih))?, &[n, t_len, g * hidden])?;
+    let gx_all = o.reshape(
+        &o.linear(&o.reshape(x, &[n * t_len, f])?, &w_ih, Some(&b_ih))?,
+        &[n, t_len, g * hidden],
+    )?;
     let mut h = o.zeros(&[n, hidden])?;
     let mut c = o.zeros(&[n, hidden])?;
     let mut outs = Vec::with_capacity(t_len);
@@ -235,7 +299,10 @@ pub fn forward<O: Ops>(o: &O, cfg: &ModelConfig, x: &O::T, train: bool) -> Resul
         }
         "simple_cnn" => {
             let x = conv_bn_relu(o, x, "conv1", "bn1", (1, 1, 1, true), train)?;
-            let x = o.max_pool2d(&conv_bn_relu(o, &x, "conv2", "bn2", (1, 1, 1, true), train)?, 2)?;
+            let x = o.max_pool2d(
+                &conv_bn_relu(o, &x, "conv2", "bn2", (1, 1, 1, true), train)?,
+                2,
+            )?;
             let x = conv_bn_relu(o, &x, "conv3", "bn3", (1, 1, 1, true), train)?;
             let x = o.spatial_mean(&x)?;
             linear(o, &o.dropout(&x, cfg.dropout, train)?, "fc")
@@ -251,9 +318,27 @@ pub fn forward<O: Ops>(o: &O, cfg: &ModelConfig, x: &O::T, train: bool) -> Resul
             let mut x = conv_bn_relu(o, x, "stem", "stem_bn", (1, 1, 1, false), train)?;
             for (i, (_, stride)) in MOBILENET_BLOCKS.iter().enumerate() {
                 // Depthwise: one group per input channel, i.e. the previous block's output width.
-                let c_in = if i == 0 { cfg.width } else { MOBILENET_BLOCKS[i - 1].0 * cfg.width };
-                x = conv_bn_relu(o, &x, &format!("blocks.{i}.dw"), &format!("blocks.{i}.dw_bn"), (*stride, 1, c_in, false), train)?;
-                x = conv_bn_relu(o, &x, &format!("blocks.{i}.pw"), &format!("blocks.{i}.pw_bn"), (1, 0, 1, false), train)?;
+                let c_in = if i == 0 {
+                    cfg.width
+                } else {
+                    MOBILENET_BLOCKS[i - 1].0 * cfg.width
+                };
+                x = conv_bn_relu(
+                    o,
+                    &x,
+                    &format!("blocks.{i}.dw"),
+                    &format!("blocks.{i}.dw_bn"),
+                    (*stride, 1, c_in, false),
+                    train,
+                )?;
+                x = conv_bn_relu(
+                    o,
+                    &x,
+                    &format!("blocks.{i}.pw"),
+                    &format!("blocks.{i}.pw_bn"),
+                    (1, 0, 1, false),
+                    train,
+                )?;
             }
             linear(o, &o.spatial_mean(&x)?, "fc")
         }

@@ -68,7 +68,13 @@ pub trait Engine: Ops + Sized {
 
     /// Load the shared initial tensors and set up the optimiser over the trainable ones.
     /// `trainable` lists parameter names; every other tensor in the file is a buffer.
-    fn load(path: &Path, trainable: &[String], opt: AdamWConfig, threads: u32, device: &str) -> Result<Self>;
+    fn load(
+        path: &Path,
+        trainable: &[String],
+        opt: AdamWConfig,
+        threads: u32,
+        device: &str,
+    ) -> Result<Self>;
     /// Names and shapes of every tensor held (parameters and buffers), for the spec check.
     fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)>;
     fn from_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<Self::T>;

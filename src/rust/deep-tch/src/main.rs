@@ -50,12 +50,37 @@ impl Ops for Tch {
         let b = self.param(&format!("{prefix}.bias"))?;
         let rm = self.param(&format!("{prefix}.running_mean"))?;
         let rv = self.param(&format!("{prefix}.running_var"))?;
-        Ok(T(Tensor::batch_norm(&x.0, Some(&w.0), Some(&b.0), Some(&rm.0), Some(&rv.0), train, BN_MOMENTUM, BN_EPS, true)))
+        Ok(T(Tensor::batch_norm(
+            &x.0,
+            Some(&w.0),
+            Some(&b.0),
+            Some(&rm.0),
+            Some(&rv.0),
+            train,
+            BN_MOMENTUM,
+            BN_EPS,
+            true,
+        )))
     }
 
-    fn conv2d(&self, x: &T, w: &T, b: Option<&T>, stride: usize, padding: usize, groups: usize) -> Result<T> {
+    fn conv2d(
+        &self,
+        x: &T,
+        w: &T,
+        b: Option<&T>,
+        stride: usize,
+        padding: usize,
+        groups: usize,
+    ) -> Result<T> {
         let (s, p) = (stride as i64, padding as i64);
-        Ok(T(x.0.conv2d(&w.0, b.map(|b| &b.0), [s, s], [p, p], [1, 1], groups as i64)))
+        Ok(T(x.0.conv2d(
+            &w.0,
+            b.map(|b| &b.0),
+            [s, s],
+            [p, p],
+            [1, 1],
+            groups as i64,
+        )))
     }
 
     fn linear(&self, x: &T, w: &T, b: Option<&T>) -> Result<T> {
@@ -104,7 +129,10 @@ impl Ops for Tch {
         x.0.size().iter().map(|&d| d as usize).collect()
     }
     fn zeros(&self, shape: &[usize]) -> Result<T> {
-        Ok(T(Tensor::zeros(dims_i64(shape), (Kind::Float, self.device))))
+        Ok(T(Tensor::zeros(
+            dims_i64(shape),
+            (Kind::Float, self.device),
+        )))
     }
 }
 
@@ -116,10 +144,19 @@ impl Engine for Tch {
     }
 
     fn backend(&self) -> String {
-        format!("libtorch (from the venv's torch) on {:?}, {} intra-op threads", self.device, self.threads)
+        format!(
+            "libtorch (from the venv's torch) on {:?}, {} intra-op threads",
+            self.device, self.threads
+        )
     }
 
-    fn load(path: &Path, trainable: &[String], opt: AdamWConfig, threads: u32, device: &str) -> Result<Self> {
+    fn load(
+        path: &Path,
+        trainable: &[String],
+        opt: AdamWConfig,
+        threads: u32,
+        device: &str,
+    ) -> Result<Self> {
         tch::set_num_threads(threads as i32);
         tch::set_num_interop_threads(threads as i32);
         let device = match device {
@@ -128,12 +165,16 @@ impl Engine for Tch {
             "cuda" => bail!("cell asks for device=cuda but libtorch sees no CUDA device"),
             other => bail!("unknown device {other:?}; allowed: cpu, cuda"),
         };
-        let mut loaded: HashMap<String, Tensor> =
-            Tensor::read_safetensors(path).with_context(|| format!("reading {}", path.display()))?.into_iter().collect();
+        let mut loaded: HashMap<String, Tensor> = Tensor::read_safetensors(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .into_iter()
+            .collect();
         let vs = nn::VarStore::new(device);
         let mut params = HashMap::new();
         for name in trainable {
-            let t = loaded.remove(name).with_context(|| format!("weights file lacks {name}"))?;
+            let t = loaded
+                .remove(name)
+                .with_context(|| format!("weights file lacks {name}"))?;
             // A var store path separates on '.', which is exactly PyTorch's state-dict naming.
             let mut parts: Vec<&str> = name.split('.').collect();
             let leaf = parts.pop().context("empty tensor name")?;
@@ -143,23 +184,44 @@ impl Engine for Tch {
             }
             params.insert(name.clone(), p.var_copy(leaf, &t.to_device(device)));
         }
-        let buffers = loaded.into_iter().map(|(k, v)| (k, v.to_device(device))).collect();
-        let mut optimizer =
-            nn::AdamW { beta1: opt.beta1, beta2: opt.beta2, wd: opt.weight_decay, eps: opt.eps, amsgrad: false }
-                .build(&vs, opt.lr)?;
+        let buffers = loaded
+            .into_iter()
+            .map(|(k, v)| (k, v.to_device(device)))
+            .collect();
+        let mut optimizer = nn::AdamW {
+            beta1: opt.beta1,
+            beta2: opt.beta2,
+            wd: opt.weight_decay,
+            eps: opt.eps,
+            amsgrad: false,
+        }
+        .build(&vs, opt.lr)?;
         optimizer.set_lr(opt.lr);
-        Ok(Self { device, _vs: vs, params, buffers, opt: optimizer, threads: tch::get_num_threads() })
+        Ok(Self {
+            device,
+            _vs: vs,
+            params,
+            buffers,
+            opt: optimizer,
+            threads: tch::get_num_threads(),
+        })
     }
 
     fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)> {
         let shape = |t: &Tensor| t.size().iter().map(|&d| d as usize).collect();
-        let mut out: Vec<_> = self.params.iter().map(|(k, v)| (k.clone(), shape(v))).collect();
+        let mut out: Vec<_> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), shape(v)))
+            .collect();
         out.extend(self.buffers.iter().map(|(k, v)| (k.clone(), shape(v))));
         out
     }
 
     fn from_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<T> {
-        Ok(T(Tensor::from_slice(&data).reshape(dims_i64(shape)).to_device(self.device)))
+        Ok(T(Tensor::from_slice(&data)
+            .reshape(dims_i64(shape))
+            .to_device(self.device)))
     }
 
     fn from_i64(&self, data: Vec<i64>) -> Result<T> {
@@ -175,7 +237,10 @@ impl Engine for Tch {
     }
 
     fn mse(&self, pred: &T, target: &T) -> Result<T> {
-        Ok(T(pred.0.squeeze_dim(1).mse_loss(&target.0, Reduction::Mean)))
+        Ok(T(pred
+            .0
+            .squeeze_dim(1)
+            .mse_loss(&target.0, Reduction::Mean)))
     }
 
     fn step(&mut self, loss: &T) -> Result<f32> {
@@ -186,7 +251,9 @@ impl Engine for Tch {
     }
 
     fn to_vec_f32(&self, x: &T) -> Result<Vec<f32>> {
-        Ok(Vec::<f32>::try_from(x.0.flatten(0, -1).to_device(Device::Cpu))?)
+        Ok(Vec::<f32>::try_from(
+            x.0.flatten(0, -1).to_device(Device::Cpu),
+        )?)
     }
 
     fn no_grad<R>(&self, f: impl FnOnce() -> R) -> R {
@@ -202,8 +269,16 @@ impl Engine for Tch {
     }
 
     fn save(&self, path: &Path) -> Result<()> {
-        let mut all: Vec<(String, Tensor)> = self.params.iter().map(|(k, v)| (k.clone(), v.shallow_clone())).collect();
-        all.extend(self.buffers.iter().map(|(k, v)| (k.clone(), v.shallow_clone())));
+        let mut all: Vec<(String, Tensor)> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.shallow_clone()))
+            .collect();
+        all.extend(
+            self.buffers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.shallow_clone())),
+        );
         Tensor::write_safetensors(&all, path)?;
         Ok(())
     }

@@ -18,8 +18,20 @@ fn rusage() -> libc::rusage {
     }
 }
 
-/// Peak resident set size of this process in MiB (ru_maxrss is KiB on Linux).
+/// Peak resident set size of this process in MiB. On Linux this is `VmHWM`: `ru_maxrss` survives
+/// exec, so a binary started by a large launcher (the Python CLI) would report the launcher's peak.
 pub fn peak_rss_mb() -> f64 {
+    if let Some(kib) = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines().find_map(|l| {
+                l.strip_prefix("VmHWM:")
+                    .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            })
+        })
+    {
+        return kib / 1024.0;
+    }
     let maxrss = rusage().ru_maxrss as f64;
     if cfg!(target_os = "macos") {
         maxrss / (1024.0 * 1024.0)
@@ -42,7 +54,10 @@ pub struct CpuMeter {
 
 impl CpuMeter {
     pub fn start() -> Self {
-        Self { cpu0: cpu_secs(), wall0: Instant::now() }
+        Self {
+            cpu0: cpu_secs(),
+            wall0: Instant::now(),
+        }
     }
 
     pub fn percent(&self) -> f64 {
@@ -68,7 +83,9 @@ pub fn hostname() -> String {
 
 /// Current UTC time as RFC 3339 with milliseconds, e.g. `2026-11-24T13:05:00.123Z`.
 pub fn utc_now() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     format_utc(now.as_secs() as i64, now.subsec_millis())
 }
 

@@ -50,7 +50,8 @@ def input_spec(task: str, manifest: dict[str, Any], y_train: np.ndarray) -> Inpu
         if seq_len * n_feat != manifest["n_features"]:
             raise ValueError(f"{manifest['name']}: seq_len*n_channels != {manifest['n_features']} features")
         return InputSpec(task, (0, 0, 0), seq_len, n_feat, n_outputs)
-    raise ValueError(f"unknown deep-learning task {task!r}; allowed: {IMAGE_TASK}, {', '.join(SEQUENCE_TASKS)}")
+    allowed = ", ".join((IMAGE_TASK, *SEQUENCE_TASKS))
+    raise ValueError(f"unknown deep-learning task {task!r}; allowed: {allowed}")
 
 
 def cell_dir(data_dir: Path, cell_id: str) -> Path:

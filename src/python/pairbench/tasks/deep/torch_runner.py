@@ -29,7 +29,8 @@ def optimizer_for(model: torch.nn.Module, params: dict[str, Any]) -> torch.optim
     """AdamW everywhere: candle's SGD has no momentum, and its AdamW matches PyTorch's decoupled decay."""
     return torch.optim.AdamW(model.parameters(), lr=float(params["lr"]),
                              betas=(float(params.get("beta1", 0.9)), float(params.get("beta2", 0.999))),
-                             eps=float(params.get("eps", 1e-8)), weight_decay=float(params.get("weight_decay", 0.0)))
+                             eps=float(params.get("eps", 1e-8)),
+                             weight_decay=float(params.get("weight_decay", 0.0)))
 
 
 def rows_for_batch(x: torch.Tensor, b: int) -> torch.Tensor:
@@ -89,7 +90,8 @@ class DeepBenchmark:
 
     def train_epoch(self) -> None:
         if self.epoch >= self.order.shape[0]:
-            raise RuntimeError(f"batch order has {self.order.shape[0]} epochs; epoch {self.epoch + 1} requested")
+            raise RuntimeError(f"batch order has {self.order.shape[0]} epochs; "
+                               f"epoch {self.epoch + 1} requested")
         order = torch.from_numpy(self.order[self.epoch]).to(self.device)
         self.model.train()
         losses = []
@@ -110,7 +112,8 @@ class DeepBenchmark:
     @torch.inference_mode()
     def _outputs(self) -> torch.Tensor:
         self.model.eval()
-        return torch.cat([self.model(self.x_test[i:i + EVAL_BATCH]) for i in range(0, len(self.x_test), EVAL_BATCH)])
+        starts = range(0, len(self.x_test), EVAL_BATCH)
+        return torch.cat([self.model(self.x_test[i:i + EVAL_BATCH]) for i in starts])
 
     def eval_epoch(self) -> None:
         out = self._outputs()
