@@ -3,7 +3,9 @@
 # tch 0.26 targets exactly torch 2.13 (LIBTORCH_USE_PYTORCH=1: torch-sys asks this interpreter where
 # libtorch is); the binary gets torch/lib as its run path, so no LD_LIBRARY_PATH is needed later.
 set -u
+# Absolute: build scripts run in the crate's directory, where a relative interpreter path breaks.
 PY="${1:-.venv/bin/python}"
+PY="$(cd "$(dirname "$PY")" && pwd)/$(basename "$PY")"  # absolute, but keep the venv symlink
 if ! "$PY" -c 'import torch' 2>/dev/null; then
     echo "build_tch: torch not importable by $PY; pairbench-tch not built (phase 1 will skip tch)" >&2
     exit 0

@@ -17,8 +17,9 @@ fn main() {
     println!("cargo:rustc-env=PAIRBENCH_TCH_VERSION={version}");
     println!("cargo:rerun-if-env-changed=PYTHON_SYS_EXECUTABLE");
     println!("cargo:rerun-if-env-changed=LIBTORCH_USE_PYTORCH");
-    if let Some(dir) = torch_lib_dir() {
-        println!("cargo:rustc-link-arg-bins=-Wl,-rpath,{dir}");
+    match torch_lib_dir() {
+        Some(dir) => println!("cargo:rustc-link-arg-bins=-Wl,-rpath,{dir}"),
+        None => println!("cargo:warning=torch not importable by $PYTHON_SYS_EXECUTABLE/python: no run path to libtorch baked in (pass an absolute interpreter path)"),
     }
 }
 
