@@ -222,11 +222,11 @@ impl Engine for Candle {
         out
     }
 
-    fn from_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
+    fn tensor_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
         Ok(Tensor::from_vec(data, shape, &self.device)?)
     }
 
-    fn from_i64(&self, data: Vec<i64>) -> Result<Tensor> {
+    fn tensor_i64(&self, data: Vec<i64>) -> Result<Tensor> {
         let n = data.len();
         Ok(Tensor::from_vec(data, n, &self.device)?)
     }

@@ -244,11 +244,11 @@ impl<E: Engine> DeepBench<E> {
         let shape = sample_shape(&cfg, &cell.task);
         let with_n = |n: usize| [vec![n], shape.clone()].concat();
         let n_test = x_test.nrows();
-        let x_train_t = e.from_f32(to_f32(&x_train), &with_n(x_train.nrows()))?;
-        let x_test_t = e.from_f32(to_f32(&x_test), &with_n(n_test))?;
+        let x_train_t = e.tensor_f32(to_f32(&x_train), &with_n(x_train.nrows()))?;
+        let x_test_t = e.tensor_f32(to_f32(&x_test), &with_n(n_test))?;
         let y_train = match y_train_t {
-            (Some(y), _) => e.from_i64(y.to_vec())?,
-            (_, Some(y)) => e.from_f32(y.iter().map(|&v| v as f32).collect(), &[y.len()])?,
+            (Some(y), _) => e.tensor_i64(y.to_vec())?,
+            (_, Some(y)) => e.tensor_f32(y.iter().map(|&v| v as f32).collect(), &[y.len()])?,
             _ => unreachable!("one of the two target kinds is set above"),
         };
         // The first b test rows, tiled when the test split is smaller than b (as in Python).
@@ -256,7 +256,7 @@ impl<E: Engine> DeepBench<E> {
             .iter()
             .map(|&b| {
                 let idx: Vec<i64> = (0..b).map(|i| (i % n_test) as i64).collect();
-                e.index_rows(&x_test_t, &e.from_i64(idx)?)
+                e.index_rows(&x_test_t, &e.tensor_i64(idx)?)
             })
             .collect::<Result<Vec<_>>>()?;
         let bench = Self {
@@ -304,7 +304,7 @@ impl<E: Engine> DeepBench<E> {
         let mut losses = Vec::new();
         // drop_last on every side: a batch-norm batch of one row has no variance.
         for chunk in row.chunks_exact(self.batch_size) {
-            let idx = self.e.from_i64(chunk.to_vec())?;
+            let idx = self.e.tensor_i64(chunk.to_vec())?;
             let xb = self.e.index_rows(&self.x_train, &idx)?;
             let yb = self.e.index_rows(&self.y_train, &idx)?;
             let out = forward(&self.e, &self.cfg, &xb, true)?;
@@ -390,7 +390,7 @@ impl<E: Engine> DeepBench<E> {
     /// Eval-mode outputs on arbitrary rows shaped like the test split (row-major, n_outputs wide).
     pub fn forward_rows(&self, x: &Array2<f64>) -> Result<(Vec<f32>, usize)> {
         let shape = [vec![x.nrows()], sample_shape(&self.cfg, &self.task)].concat();
-        let xt = self.e.from_f32(to_f32(x), &shape)?;
+        let xt = self.e.tensor_f32(to_f32(x), &shape)?;
         let out = self.e.no_grad(|| forward(&self.e, &self.cfg, &xt, false))?;
         Ok((self.e.to_vec_f32(&out)?, self.cfg.n_outputs))
     }

@@ -77,8 +77,8 @@ pub trait Engine: Ops + Sized {
     ) -> Result<Self>;
     /// Names and shapes of every tensor held (parameters and buffers), for the spec check.
     fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)>;
-    fn from_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<Self::T>;
-    fn from_i64(&self, data: Vec<i64>) -> Result<Self::T>;
+    fn tensor_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<Self::T>;
+    fn tensor_i64(&self, data: Vec<i64>) -> Result<Self::T>;
     /// Rows of `x` (first dimension) at `idx` (an i64 tensor).
     fn index_rows(&self, x: &Self::T, idx: &Self::T) -> Result<Self::T>;
     /// Mean cross-entropy of logits (N, K) against class indices (N,).

@@ -218,13 +218,13 @@ impl Engine for Tch {
         out
     }
 
-    fn from_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<T> {
+    fn tensor_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<T> {
         Ok(T(Tensor::from_slice(&data)
             .reshape(dims_i64(shape))
             .to_device(self.device)))
     }
 
-    fn from_i64(&self, data: Vec<i64>) -> Result<T> {
+    fn tensor_i64(&self, data: Vec<i64>) -> Result<T> {
         Ok(T(Tensor::from_slice(&data).to_device(self.device)))
     }
 
