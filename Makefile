@@ -31,12 +31,14 @@ $(VENV_STAMP): pyproject.toml
 	@echo "==> python: $(VENV) (pinned dependencies from pyproject.toml)"
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	@$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@$(VENV)/bin/python -m pip install --quiet -e '.[dev,deep]'
 	@touch $@
 
-rust:
+# pairbench-tch links the venv's libtorch, so it is built after the venv, and only if torch imports.
+rust: python
 	@echo "==> rust: cargo build --release --locked"
 	@$(CARGO) build --release --locked
+	@bash scripts/build_tch.sh $(VENV)/bin/python
 
 nextflow:
 	@bash scripts/setup_nextflow.sh

@@ -9,6 +9,7 @@ import subprocess
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from pairbench.paths import project_root
@@ -38,21 +39,29 @@ def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subproces
 def test_smoke_profile_produces_every_output(smoke_run) -> None:
     launch_dir, _, _ = smoke_run
     out = launch_dir / "out"
-    results = [read_result(p) for p in sorted((out / "raw").glob("*.json"))]
-    # 4 algorithms x 2 datasets x 2 sides x 2 launches, every one valid against the schema
-    assert len(results) == 32
-    assert {r["language"] for r in results} == {"python", "rust"}
+    results = [read_result(p) for p in sorted((out / "raw").glob("*.json"))]  # each valid against the schema
     assert all(r["status"] == "ok" for r in results)
     assert {r["launch"] for r in results} == {1, 2}
-    assert all(len(r["timing"]["phases"]["fit"]["samples"]) == 10 for r in results)
     assert len({r["run_id"] for r in results}) == 1
+    classical = [r for r in results if r["domain"] == "classical_ml"]
+    # 4 algorithms x 2 datasets x 2 frameworks x 2 launches
+    assert len(classical) == 32
+    assert {r["framework"]["name"] for r in classical} == {"scikit-learn", "linfa"}
+    assert all(len(r["timing"]["phases"]["fit"]["samples"]) == 10 for r in classical)
+    deep = [r for r in results if r["domain"] == "deep_learning"]
+    # one CNN and one RNN, each on all three frameworks, 2 launches
+    assert {(r["algorithm"], r["framework"]["name"]) for r in deep} == {
+        (m, f) for m in ("lenet", "lstm") for f in ("pytorch", "candle", "tch")}
+    assert len(deep) == 12
 
     validations = [json.loads(p.read_text()) for p in (out / "validation").glob("*.validation.json")]
-    assert len(validations) == 8 and all(v["comparable"] for v in validations)
-    assert {p.name for p in (out / "datasets").glob("*.json")} == {"diabetes.json", "synthetic_linear.json"}
+    assert len(validations) == 10 and all(v["comparable"] for v in validations)
+    assert {"diabetes.json", "synthetic_linear.json"} <= {p.name for p in (out / "datasets").glob("*.json")}
 
-    comparisons = (out / "analysis" / "comparisons.csv").read_text().splitlines()
-    assert len(comparisons) == 1 + 16  # header + (8 cells x fit/predict)
+    comparisons = pd.read_csv(out / "analysis" / "comparisons.csv")
+    assert len(comparisons[comparisons["domain"] == "classical_ml"]) == 16  # 8 cells x fit/predict
+    deep_pairs = set(zip(comparisons["candidate"], comparisons["reference"], strict=True))
+    assert {("candle", "pytorch"), ("tch", "pytorch"), ("tch", "candle")} <= deep_pairs
     assert (out / "analysis" / "speed_ratio.svg").is_file() and (out / "analysis" / "speed_ratio.png").is_file()
 
     html = (out / "report" / "index.html").read_text()

@@ -252,7 +252,8 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
                         ("quality_gate", "datasets", "algorithms"))
             gate = tentry.get("quality_gate") or {}
             if _is_mapping(p, f"{tkey}.quality_gate", gate):
-                _check_keys(p, f"{tkey}.quality_gate", gate, ("metric", "tolerance", "floor", "higher_is_better"),
+                _check_keys(p, f"{tkey}.quality_gate", gate, ("metric", "tolerance", "floor", "higher_is_better",
+                                                                       "validation_samples"),
                             ("metric", "tolerance"))
                 for num in ("tolerance", "floor"):
                     if num in gate and not _is_number(gate[num]):
