@@ -48,6 +48,11 @@ class _Series:
         )
 
 
+def series_from_samples(x: NDArray[np.float64], language: str, settings: AnalysisSettings, seed: int) -> _Series:
+    """A series from bare samples (e.g. read back from the history store): no seed/fold pairing."""
+    return _Series(pd.DataFrame({"seconds": x, "language": language}), settings, seed)
+
+
 def _series(samples: pd.DataFrame, settings: AnalysisSettings) -> dict[tuple[Any, ...], _Series]:
     out = {}
     for i, (key, group) in enumerate(samples.groupby(list(SERIES_KEYS), sort=True)):
