@@ -7,7 +7,6 @@ import json
 import shutil
 import subprocess
 import time
-from pathlib import Path
 from typing import Any
 
 from pairbench import __version__

@@ -33,30 +33,66 @@ class AnalysisSettings:
 class _Series:
     """One timing series (cell x framework x phase) with its bootstrap distribution, computed once."""
 
-    def __init__(self, frame: pd.DataFrame, settings: AnalysisSettings, seed: int) -> None:
-        self.x: NDArray[np.float64] = frame["seconds"].to_numpy(dtype=np.float64)
-        self.boot = stats.bootstrap_medians(self.x, settings.resamples, seed)
-        self.median = float(np.median(self.x))
-        self.language = str(frame["language"].iat[0])
-        keys = (
-            frame[["seed", "fold"]].astype(str).agg("|".join, axis=1)
-            if {"seed", "fold"} <= set(frame)
-            else None
-        )
-        self.by_pair_key: dict[str, float] = (
-            frame.groupby(keys.to_numpy())["seconds"].median().to_dict() if keys is not None else {}
-        )
+    def __init__(
+        self,
+        x: NDArray[np.float64],
+        language: str,
+        boot: NDArray[np.float64],
+        by_pair_key: dict[int, float] | None = None,
+    ) -> None:
+        self.x = x
+        self.boot = boot
+        self.median = float(np.median(x))
+        self.language = language
+        # Median per (seed, fold): the observations that pair across frameworks.
+        self.by_pair_key = by_pair_key or {}
+        self._shapiro: float | None = None
+
+    @property
+    def shapiro(self) -> float:
+        if self._shapiro is None:
+            self._shapiro = stats.shapiro_p(self.x)
+        return self._shapiro
 
 
-def series_from_samples(x: NDArray[np.float64], language: str, settings: AnalysisSettings, seed: int) -> _Series:
+def series_from_samples(
+    x: NDArray[np.float64], language: str, settings: AnalysisSettings, seed: int
+) -> _Series:
     """A series from bare samples (e.g. read back from the history store): no seed/fold pairing."""
-    return _Series(pd.DataFrame({"seconds": x, "language": language}), settings, seed)
+    return _Series(x, language, stats.bootstrap_medians(x, settings.resamples, seed))
 
 
 def _series(samples: pd.DataFrame, settings: AnalysisSettings) -> dict[tuple[Any, ...], _Series]:
+    """Every series of the table; bootstrap distributions drawn in batches of equal-length series."""
+    if {"seed", "fold"} <= set(samples.columns):
+        pair_codes = pd.factorize(samples["seed"].astype(str) + "|" + samples["fold"].astype(str))[0]
+    else:
+        pair_codes = np.zeros(len(samples), dtype=np.int64)
+    seconds = samples["seconds"].to_numpy(dtype=np.float64)
+    languages = samples["language"].to_numpy()
+    groups = samples.groupby(list(SERIES_KEYS), sort=True).indices
+    keys = list(groups)
+    boots: dict[tuple[Any, ...], NDArray[np.float64]] = {}
+    by_length: dict[int, list[tuple[Any, ...]]] = {}
+    for key in keys:
+        by_length.setdefault(len(groups[key]), []).append(key)
+    rng = np.random.default_rng(settings.seed)
+    for n, same in sorted(by_length.items()):
+        # Chunked so that one batch of draws stays around 40 MB.
+        chunk = max(1, 5_000_000 // max(1, n * settings.resamples))
+        for i in range(0, len(same), chunk):
+            part = same[i : i + chunk]
+            rows = np.sort(np.stack([seconds[groups[k]] for k in part]), axis=1)
+            for k, b in zip(part, stats.bootstrap_medians_sorted(rows, settings.resamples, rng), strict=True):
+                boots[k] = b
     out = {}
-    for i, (key, group) in enumerate(samples.groupby(list(SERIES_KEYS), sort=True)):
-        out[key] = _Series(group, settings, settings.seed + 2 * i)
+    for key in keys:
+        idx = groups[key]
+        codes = pair_codes[idx]
+        by_pair: dict[int, float] = {}
+        if codes.min() != codes.max():
+            by_pair = {int(c): float(np.median(seconds[idx][codes == c])) for c in np.unique(codes)}
+        out[key] = _Series(seconds[idx], str(languages[idx[0]]), boots[key], by_pair)
     return out
 
 
@@ -143,17 +179,18 @@ def _paired(a: _Series, b: _Series) -> tuple[NDArray[np.float64], NDArray[np.flo
     return (np.array([a.by_pair_key[k] for k in keys]), np.array([b.by_pair_key[k] for k in keys]))
 
 
-def compare_series(a: _Series, b: _Series, settings: AnalysisSettings) -> dict[str, Any]:
-    """Every statistic of one candidate (a) / reference (b) pair, before multiple-test correction."""
+def compare_series(
+    a: _Series, b: _Series, settings: AnalysisSettings, p_tests: tuple[float, float] | None = None
+) -> dict[str, Any]:
+    """Every statistic of one candidate (a) / reference (b) pair, before multiple-test correction.
+    `p_tests` = (Mann-Whitney p, Welch p) when already computed in a batch."""
     x, y = a.x, b.x
     ratio = a.median / b.median if b.median > 0 else math.nan
     low, high = stats.percentile_ci(a.boot / b.boot, settings.confidence)
-    sw_a, sw_b = stats.shapiro_p(x), stats.shapiro_p(y)
+    sw_a, sw_b = a.shapiro, b.shapiro
     # Welch's t is the primary test only where Shapiro-Wilk rejects normality on neither side.
-    normal = not (sw_a < settings.alpha or sw_b < settings.alpha) and not (
-        math.isnan(sw_a) or math.isnan(sw_b)
-    )
-    p_mw, p_welch = stats.mann_whitney_p(x, y), stats.welch_p(x, y)
+    normal = not (math.isnan(sw_a) or math.isnan(sw_b)) and sw_a >= settings.alpha and sw_b >= settings.alpha
+    p_mw, p_welch = p_tests if p_tests is not None else (stats.mann_whitney_p(x, y), stats.welch_p(x, y))
     paired = _paired(a, b)
     d, delta = stats.cohens_d(x, y), stats.cliffs_delta(x, y)
     logs = [np.log(v) for v in (x, y) if np.all(v > 0) and v.size > 1]
@@ -192,6 +229,23 @@ def compare_series(a: _Series, b: _Series, settings: AnalysisSettings) -> dict[s
     }
 
 
+def batch_tests(pairs: list[tuple[_Series, _Series]]) -> list[tuple[float, float]]:
+    """(Mann-Whitney p, Welch p) for many pairs: pairs of equal sample sizes go through one
+    vectorised call each, which is what keeps 10,000 results within seconds."""
+    out: list[tuple[float, float]] = [(math.nan, math.nan)] * len(pairs)
+    by_shape: dict[tuple[int, int], list[int]] = {}
+    for i, (a, b) in enumerate(pairs):
+        by_shape.setdefault((a.x.size, b.x.size), []).append(i)
+    for (na, nb), idx in by_shape.items():
+        x = np.stack([pairs[i][0].x for i in idx])
+        y = np.stack([pairs[i][1].x for i in idx])
+        mw = stats.mann_whitney_p_rows(x, y)
+        welch = stats.welch_p_rows(x, y) if min(na, nb) >= 2 else np.full(len(idx), np.nan)
+        for j, i in enumerate(idx):
+            out[i] = (float(mw[j]), float(welch[j]))
+    return out
+
+
 def apply_corrections(table: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
     """Holm (the verdict's) and Bonferroni over the whole family, then the criterion-style verdict."""
     if table.empty:
@@ -227,22 +281,26 @@ def compare_pairs(
     by_cell_phase: dict[tuple[Any, ...], dict[str, _Series]] = {}
     for key, s in series.items():
         by_cell_phase.setdefault((*key[: len(CELL_KEYS)], key[-1]), {})[key[len(CELL_KEYS)]] = s
-    rows = []
+    heads, pairs = [], []
     for key, sides in by_cell_phase.items():
         order = (side_order or {}).get(key[0]) or sorted(
             sides, key=lambda f: (sides[f].language != "python", f)
         )
         for cand, ref in side_pairs([f for f in order if f in sides]):
-            rows.append(
+            heads.append(
                 {
                     **dict(zip([*CELL_KEYS, "phase"], key, strict=True)),
                     "candidate": cand,
                     "reference": ref,
                     "candidate_language": sides[cand].language,
                     "reference_language": sides[ref].language,
-                    **compare_series(sides[cand], sides[ref], settings),
                 }
             )
+            pairs.append((sides[cand], sides[ref]))
+    tests = batch_tests(pairs)
+    rows = [
+        {**h, **compare_series(a, b, settings, t)} for h, (a, b), t in zip(heads, pairs, tests, strict=True)
+    ]
     return apply_corrections(pd.DataFrame(rows), settings)
 
 

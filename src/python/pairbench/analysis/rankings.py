@@ -62,7 +62,10 @@ def framework_profiles(
     prof["memory_score"] = 1.0 / prof["rel_memory"]
     metric_of = {c: m for c, (m, _) in gate_metrics.items()}
     higher_of = {c: h for c, (_, h) in gate_metrics.items()}
-    prof["quality_metric"] = prof["cell_id"].map(metric_of)
+    # Without a gate (no validation report), a cell's quality is its first reported metric.
+    fallback = quality.groupby("cell_id")["metric"].first().to_dict() if not quality.empty else {}
+    prof["quality_metric"] = [metric_of.get(c, fallback.get(c)) for c in prof["cell_id"]]
+    prof["quality_metric"] = prof["quality_metric"].astype(object)
     if not quality.empty:
         q = quality.rename(columns={"metric": "quality_metric", "value": "quality_value"})
         prof = prof.merge(

@@ -176,7 +176,7 @@ def analyse(
     if inputs.figures:
         figures = [
             str(p.relative_to(out_dir))
-            for p in speed_ratio_figure(comparisons, out_dir / "speed_ratio", settings.noise)
+            for p in speed_ratio_figure(comparisons, out_dir / "speed_ratio", settings.noise, geomeans)
         ]
     lap("figures")
     n_regressed = int((regressions["status"] == "regressed").sum()) if not regressions.empty else 0

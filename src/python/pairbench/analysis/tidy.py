@@ -61,12 +61,19 @@ def samples_table(results: list[Result]) -> pd.DataFrame:
 def launches_table(results: list[Result]) -> pd.DataFrame:
     rows = []
     for doc in results:
-        row = {**_base(doc), "status": doc["status"], "error": doc["error"],
-               "peak_rss_mb": doc["resources"]["peak_rss_mb"], "cpu_percent": doc["resources"]["cpu_percent"],
-               "n_train": doc["dataset"]["n_train"], "n_test": doc["dataset"]["n_test"],
-               "n_features": doc["dataset"]["n_features"],
-               "started_at": doc["started_at"], "host": doc["host"],
-               "source_file": doc.get("metadata", {}).get("source_file", "")}
+        row = {
+            **_base(doc),
+            "status": doc["status"],
+            "error": doc["error"],
+            "peak_rss_mb": doc["resources"]["peak_rss_mb"],
+            "cpu_percent": doc["resources"]["cpu_percent"],
+            "n_train": doc["dataset"]["n_train"],
+            "n_test": doc["dataset"]["n_test"],
+            "n_features": doc["dataset"]["n_features"],
+            "started_at": doc["started_at"],
+            "host": doc["host"],
+            "source_file": doc.get("metadata", {}).get("source_file", ""),
+        }
         meta = doc.get("metadata", {})
         # Optional measurement facts a harness may add: measured energy and items per timed call.
         for phase, joules in (meta.get("energy_j") or {}).items():
@@ -79,5 +86,19 @@ def launches_table(results: list[Result]) -> pd.DataFrame:
 
 
 def _base_columns() -> list[str]:
-    return ["run_id", "cell_id", "domain", "task", "algorithm", "dataset", "language", "framework",
-            "framework_version", "launch", "threads", "dtype", "seed", "fold"]
+    return [
+        "run_id",
+        "cell_id",
+        "domain",
+        "task",
+        "algorithm",
+        "dataset",
+        "language",
+        "framework",
+        "framework_version",
+        "launch",
+        "threads",
+        "dtype",
+        "seed",
+        "fold",
+    ]

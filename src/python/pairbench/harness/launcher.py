@@ -18,7 +18,14 @@ from typing import Any
 from pairbench.cells import Cell
 from pairbench.harness.threads import thread_env
 from pairbench.paths import rust_target_dir
-from pairbench.schema import SCHEMA_VERSION, ResultValidationError, hostname, read_result, utc_now, write_result
+from pairbench.schema import (
+    SCHEMA_VERSION,
+    ResultValidationError,
+    hostname,
+    read_result,
+    utc_now,
+    write_result,
+)
 
 LANGUAGES = ("python", "rust")
 _ERROR_TAIL = 4000
