@@ -15,6 +15,6 @@ process VALIDATE_CELL {
     script:
     """
     pairbench validate --cell ${cell} --data-dir ${data} --implementations ${implementations} \\
-        --timeout ${params.timeout_s} --out ${cell_id}.validation.json
+        --timeout ${params.validation_timeout_s} --out ${cell_id}.validation.json
     """
 }

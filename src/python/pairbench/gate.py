@@ -21,7 +21,8 @@ class GateVerdict:
         return asdict(self)
 
 
-def apply_gate(gate: dict[str, Any], baseline_quality: dict[str, Any], candidate_quality: dict[str, Any]) -> GateVerdict:
+def apply_gate(gate: dict[str, Any], baseline_quality: dict[str, Any],
+               candidate_quality: dict[str, Any]) -> GateVerdict:
     """Both sides must reach `floor` on `metric` and differ by at most `tolerance` (absolute)."""
     metric = str(gate["metric"])
     tolerance = float(gate["tolerance"])

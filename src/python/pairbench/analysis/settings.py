@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +22,8 @@ class AnalysisConfig:
     effect: float = 0.05
     power: float = 0.8
     min_samples: int = 10
-    ranking: RankingSettings = RankingSettings()
-    cost: CostSettings = CostSettings()
+    ranking: RankingSettings = field(default_factory=RankingSettings)
+    cost: CostSettings = field(default_factory=CostSettings)
 
 
 def _number(

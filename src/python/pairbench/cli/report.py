@@ -20,7 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     doc = render_report(args.analysis_dir, args.out_dir, selection_path=args.selection,
-                        environment_path=args.environment, implementations_path=args.implementations, raw_href=args.raw_href)
+                        environment_path=args.environment, implementations_path=args.implementations,
+                        raw_href=args.raw_href)
     for line in doc["headline"]:
         print(line)
     return 0

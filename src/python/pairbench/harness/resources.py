@@ -9,7 +9,19 @@ from dataclasses import dataclass
 
 
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process in MiB (ru_maxrss is KiB on Linux, bytes on macOS)."""
+    """Peak resident set size of this process in MiB.
+
+    Linux: VmHWM from /proc/self/status. getrusage's ru_maxrss is *not* used there because Linux
+    carries it across fork and execve, so a benchmark process started by a 170 MB Python launcher
+    would report the launcher's peak. Elsewhere: ru_maxrss (KiB on Linux/BSD, bytes on macOS).
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     maxrss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     scale = 1.0 / (1024 * 1024) if sys.platform == "darwin" else 1.0 / 1024
     return maxrss * scale

@@ -29,7 +29,7 @@ LEADERBOARD_COLS = [
 
 def _fmt(v: Any) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "–"
+        return "-"
     return f"{v:.4g}" if isinstance(v, float) else str(v)
 
 

@@ -26,7 +26,8 @@ CSS = """
 :root{--ok:#1b7837;--bad:#b2182b;--mut:#666;--bg:#f6f7f9}
 body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#222}
 header{background:#17324d;color:#fff;padding:1rem 2rem}header h1{margin:0;font-size:1.6rem}
-header .meta{color:#c9d6e3;font-size:13px}header code{background:#2b4a69;color:#fff}nav{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;
+header .meta{color:#c9d6e3;font-size:13px}header code{background:#2b4a69;color:#fff}
+nav{position:sticky;top:0;background:#fff;border-bottom:1px solid #ddd;
 padding:.4rem 2rem;z-index:2;font-size:13px}nav a{margin-right:.9rem;color:#17324d;text-decoration:none}
 main{max-width:1200px;margin:0 auto;padding:0 2rem 4rem}h2{border-bottom:2px solid #17324d;padding-bottom:.2rem;
 margin-top:2.2rem}h3{margin-bottom:.3rem}
@@ -112,7 +113,7 @@ def _isnan(v: Any) -> bool:
 
 def _fmt(value: Any) -> str:
     if _isnan(value):
-        return "–"
+        return "-"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
@@ -157,7 +158,7 @@ class Sources:
                     f"<a href='{html.escape(self.raw_href + f, quote=True)}' "
                     f"title='{html.escape(f, quote=True)}'>{html.escape(str(fw))}#{i}</a>"
                 )
-        return " ".join(out) or "–"
+        return " ".join(out) or "-"
 
 
 MAX_FOREST_ROWS = 150
@@ -237,7 +238,8 @@ def methods_lines(
         f"Verdict (criterion.rs rule): p_holm < {s.get('alpha')} and the whole ratio CI outside the "
         f"±{s.get('noise', 0.02):.0%} noise band → faster/slower; otherwise no meaningful difference.",
         f"Power: repetitions per side needed to detect a {s.get('effect', 0.05):.0%} change in time at "
-        f"{s.get('power', 0.8):.0%} power, from the pilot spread of log times; series and pairs with fewer are flagged.",
+        f"{s.get('power', 0.8):.0%} power, from the pilot spread of log times; series and pairs with fewer "
+        "are flagged.",
         "Geometric-mean speed-up per domain, pair and phase: t-interval over cells on the log scale.",
         f"Rankings: weighted score with weights {rank.get('weights')}, Borda count over cells, Bradley-Terry "
         f"(MM algorithm, {rank.get('bt_prior_wins')} prior wins each way) and Elo (K = {rank.get('elo_k')}) from "
@@ -248,14 +250,14 @@ def methods_lines(
     if machine:
         lines.append(
             f"Cost: machine '{machine['name']}' ({machine['cores']} cores, ${machine['price_per_hour_usd']}/h, "
-            f"TDP {machine['tdp_watts']} W); cost = wall time × price × cores used / cores. Energy is RAPL "
-            "when a result carries it, else an estimate from CPU-seconds × TDP / cores (labelled)."
+            f"TDP {machine['tdp_watts']} W); cost = wall time x price x cores used / cores. Energy is RAPL "
+            "when a result carries it, else an estimate from CPU-seconds x TDP / cores (labelled)."
         )
     return lines
 
 
 def _pct(x: float) -> str:
-    return f"{x:.3g}×"
+    return f"{x:.3g}x"
 
 
 def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> tuple[str, list[str]]:
@@ -279,7 +281,7 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> t
         cls = "good" if g["n_slower"] == 0 and g["n_faster"] > 0 else "warn" if g["n_faster"] else "badc"
         # State the CI on the same scale as the headline (speed-up if faster, slow-down if slower).
         low, high = (g["ci_low"], g["ci_high"]) if faster else (1 / g["ci_high"], 1 / g["ci_low"])
-        ci = f"95% CI {_pct(low)}–{_pct(high)}" if not _isnan(g["ci_low"]) else "CI n/a"
+        ci = f"95% CI {_pct(low)} to {_pct(high)}" if not _isnan(g["ci_low"]) else "CI n/a"
         head = (
             f"{_pct(g['geomean_speedup'])} faster" if faster else f"{_pct(1 / g['geomean_speedup'])} slower"
         )

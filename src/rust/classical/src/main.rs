@@ -10,13 +10,17 @@ use anyhow::{bail, Result};
 use clap::{Parser, Subcommand};
 use pairbench_core::cell::Cell;
 use pairbench_core::dataset::load_verified;
+use pairbench_core::measure::pin_threads;
 use pairbench_core::runner::{run_cell, Benchmark, RunOptions};
 use serde_json::json;
 
 const LINFA_VERSION: &str = env!("PAIRBENCH_LINFA_VERSION");
 
 #[derive(Parser)]
-#[command(version, about = "Rust (linfa) side of pairbench's classical-ML benchmarks")]
+#[command(
+    version,
+    about = "Rust (linfa) side of pairbench's classical-ML benchmarks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -68,10 +72,24 @@ fn main() -> Result<()> {
             println!("{}", serde_json::to_string_pretty(&caps)?);
             Ok(())
         }
-        Command::Run { framework, cell, data_dir, launch, out, predictions_out, samples, warmup } => {
+        Command::Run {
+            framework,
+            cell,
+            data_dir,
+            launch,
+            out,
+            predictions_out,
+            samples,
+            warmup,
+        } => {
             let cell = Cell::read(&cell)?;
+            pin_threads(cell.threads);
             if cell.domain != "classical_ml" {
-                bail!("cell {}: domain {:?} is not handled by this binary; allowed: classical_ml", cell.cell_id, cell.domain);
+                bail!(
+                    "cell {}: domain {:?} is not handled by this binary; allowed: classical_ml",
+                    cell.cell_id,
+                    cell.domain
+                );
             }
             let opts = RunOptions {
                 launch,
@@ -85,9 +103,15 @@ fn main() -> Result<()> {
                     let split = load_verified::<f64>(&dir)?;
                     let manifest = split.manifest.clone();
                     let mut bench = regression::RegressionBenchmark::new(&cell, split)?;
-                    (run_cell(&cell, &manifest, &mut bench, &opts)?, Box::new(bench))
+                    (
+                        run_cell(&cell, &manifest, &mut bench, &opts)?,
+                        Box::new(bench),
+                    )
                 }
-                other => bail!("cell {}: task {other:?} not implemented; allowed: regression", cell.cell_id),
+                other => bail!(
+                    "cell {}: task {other:?} not implemented; allowed: regression",
+                    cell.cell_id
+                ),
             };
             if let Some(path) = predictions_out {
                 bench.write_predictions(&path)?;

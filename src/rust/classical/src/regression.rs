@@ -32,9 +32,16 @@ pub trait Fitted {
 /// Builds a fresh, unfitted model from the cell's parameters and fits it (the timed `fit` phase).
 pub type Fitter = Box<dyn Fn(&TrainSet) -> Result<Box<dyn Fitted>>>;
 
+/// Reads the cell's parameters and returns the fitter for one algorithm.
+pub type Builder = fn(&Cell) -> Result<Fitter>;
+
 /// The registry: adding an algorithm is one function and one line here.
-pub const ALGORITHMS: &[(&str, fn(&Cell) -> Result<Fitter>)] =
-    &[("linear", linear), ("ridge", ridge), ("lasso", lasso), ("elastic_net", elastic_net)];
+pub const ALGORITHMS: &[(&str, Builder)] = &[
+    ("linear", linear),
+    ("ridge", ridge),
+    ("lasso", lasso),
+    ("elastic_net", elastic_net),
+];
 
 impl Fitted for FittedLinearRegression<f64> {
     fn predict(&self, x: &Array2<f64>) -> Array1<f64> {
@@ -59,7 +66,10 @@ impl Fitted for ElasticNet<f64> {
 fn linear(cell: &Cell) -> Result<Fitter> {
     let intercept = cell.param_bool("fit_intercept")?;
     Ok(Box::new(move |ds| {
-        let model = LinearRegression::new().with_intercept(intercept).fit(ds).context("linfa OLS fit")?;
+        let model = LinearRegression::new()
+            .with_intercept(intercept)
+            .fit(ds)
+            .context("linfa OLS fit")?;
         Ok(Box::new(model) as Box<dyn Fitted>)
     }))
 }
@@ -108,7 +118,11 @@ impl RegressionBenchmark {
             .map(|(_, build)| build)
             .with_context(|| {
                 let names: Vec<_> = ALGORITHMS.iter().map(|(n, _)| *n).collect();
-                format!("unknown regression algorithm {:?}; allowed: {}", cell.algorithm, names.join(", "))
+                format!(
+                    "unknown regression algorithm {:?}; allowed: {}",
+                    cell.algorithm,
+                    names.join(", ")
+                )
             })?;
         Ok(Self {
             fitter: build(cell)?,
@@ -139,17 +153,25 @@ impl Benchmark for RegressionBenchmark {
     }
 
     fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
-        let pred = self.predictions.as_ref().context("quality before predict")?;
+        let pred = self
+            .predictions
+            .as_ref()
+            .context("quality before predict")?;
         Ok(regression_quality(self.y_test.view(), pred.view()))
     }
 
     fn write_predictions(&self, path: &Path) -> Result<()> {
         let pred = self.predictions.as_ref().context("no predictions yet")?;
-        let file = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        pred.write_npy(file).with_context(|| format!("writing {}", path.display()))
+        let file =
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        pred.write_npy(file)
+            .with_context(|| format!("writing {}", path.display()))
     }
 
     fn metadata(&self) -> BTreeMap<String, Value> {
-        self.model.as_ref().map(|m| m.metadata()).unwrap_or_default()
+        self.model
+            .as_ref()
+            .map(|m| m.metadata())
+            .unwrap_or_default()
     }
 }

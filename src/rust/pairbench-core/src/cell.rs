@@ -27,17 +27,28 @@ pub struct Cell {
 
 impl Cell {
     pub fn read(path: &Path) -> Result<Self> {
-        let text =
-            std::fs::read_to_string(path).with_context(|| format!("reading cell spec {}", path.display()))?;
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading cell spec {}", path.display()))?;
         serde_json::from_str(&text).with_context(|| format!("parsing cell spec {}", path.display()))
     }
 
     /// The side called `name`, with an error listing the cell's sides when there is none.
     pub fn side(&self, name: &str) -> Result<&BTreeMap<String, String>> {
-        self.frameworks.iter().find(|f| f.get("name").map(String::as_str) == Some(name)).with_context(|| {
-            let names: Vec<_> = self.frameworks.iter().filter_map(|f| f.get("name").cloned()).collect();
-            format!("cell {}: no side {name:?}; allowed: {}", self.cell_id, names.join(", "))
-        })
+        self.frameworks
+            .iter()
+            .find(|f| f.get("name").map(String::as_str) == Some(name))
+            .with_context(|| {
+                let names: Vec<_> = self
+                    .frameworks
+                    .iter()
+                    .filter_map(|f| f.get("name").cloned())
+                    .collect();
+                format!(
+                    "cell {}: no side {name:?}; allowed: {}",
+                    self.cell_id,
+                    names.join(", ")
+                )
+            })
     }
 
     /// The [`Framework`](crate::schema::Framework) record of side `name`, with the version this binary was built with.
@@ -55,7 +66,12 @@ impl Cell {
         self.params
             .get(key)
             .and_then(Value::as_f64)
-            .with_context(|| format!("cell {}: param {key:?} missing or not a number", self.cell_id))
+            .with_context(|| {
+                format!(
+                    "cell {}: param {key:?} missing or not a number",
+                    self.cell_id
+                )
+            })
     }
 
     pub fn param_u32(&self, key: &str) -> Result<u32> {
@@ -63,14 +79,25 @@ impl Cell {
             .params
             .get(key)
             .and_then(Value::as_u64)
-            .with_context(|| format!("cell {}: param {key:?} missing or not an unsigned integer", self.cell_id))?;
-        u32::try_from(v).with_context(|| format!("cell {}: param {key:?}={v} does not fit u32", self.cell_id))
+            .with_context(|| {
+                format!(
+                    "cell {}: param {key:?} missing or not an unsigned integer",
+                    self.cell_id
+                )
+            })?;
+        u32::try_from(v)
+            .with_context(|| format!("cell {}: param {key:?}={v} does not fit u32", self.cell_id))
     }
 
     pub fn param_bool(&self, key: &str) -> Result<bool> {
         self.params
             .get(key)
             .and_then(Value::as_bool)
-            .with_context(|| format!("cell {}: param {key:?} missing or not a boolean", self.cell_id))
+            .with_context(|| {
+                format!(
+                    "cell {}: param {key:?} missing or not a boolean",
+                    self.cell_id
+                )
+            })
     }
 }

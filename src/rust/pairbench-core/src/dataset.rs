@@ -58,7 +58,9 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 pub fn combined_digest(files: &BTreeMap<String, FileEntry>) -> Result<String> {
     let mut hasher = Sha256::new();
     for name in SPLIT_FILES {
-        let entry = files.get(name).with_context(|| format!("manifest lacks {name}"))?;
+        let entry = files
+            .get(name)
+            .with_context(|| format!("manifest lacks {name}"))?;
         hasher.update(format!("{name}:{}\n", entry.sha256).as_bytes());
     }
     Ok(hex::encode(hasher.finalize()))
@@ -66,17 +68,28 @@ pub fn combined_digest(files: &BTreeMap<String, FileEntry>) -> Result<String> {
 
 pub fn read_manifest(dir: &Path) -> Result<Manifest> {
     let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("{}: dataset manifest missing (run phase 3 first)", path.display()))?;
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "{}: dataset manifest missing (run phase 3 first)",
+            path.display()
+        )
+    })?;
     serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
 }
 
 fn verified_path(dir: &Path, manifest: &Manifest, name: &str) -> Result<PathBuf> {
-    let entry = manifest.files.get(name).with_context(|| format!("manifest lacks {name}"))?;
+    let entry = manifest
+        .files
+        .get(name)
+        .with_context(|| format!("manifest lacks {name}"))?;
     let path = dir.join(&entry.file);
     let actual = sha256_file(&path)?;
     if actual != entry.sha256 {
-        bail!("{}: sha256 {actual} != manifest {}", path.display(), entry.sha256);
+        bail!(
+            "{}: sha256 {actual} != manifest {}",
+            path.display(),
+            entry.sha256
+        );
     }
     Ok(path)
 }
@@ -92,11 +105,20 @@ where
 {
     let manifest = read_manifest(dir)?;
     if combined_digest(&manifest.files)? != manifest.sha256 {
-        bail!("{}: combined digest does not match its file digests", dir.join("manifest.json").display());
+        bail!(
+            "{}: combined digest does not match its file digests",
+            dir.join("manifest.json").display()
+        );
     }
     let x_train = read_npy::<Array2<f64>>(&verified_path(dir, &manifest, "X_train")?)?;
     let y_train = read_npy::<Array1<Y>>(&verified_path(dir, &manifest, "y_train")?)?;
     let x_test = read_npy::<Array2<f64>>(&verified_path(dir, &manifest, "X_test")?)?;
     let y_test = read_npy::<Array1<Y>>(&verified_path(dir, &manifest, "y_test")?)?;
-    Ok(Split { x_train, y_train, x_test, y_test, manifest })
+    Ok(Split {
+        x_train,
+        y_train,
+        x_test,
+        y_test,
+        manifest,
+    })
 }

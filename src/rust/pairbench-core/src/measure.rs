@@ -2,6 +2,26 @@
 
 use std::time::Instant;
 
+/// The thread variables both sides set from the cell's one thread count (see harness/threads.py).
+pub const THREAD_VARIABLES: [&str; 7] = [
+    "OMP_NUM_THREADS",
+    "MKL_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "BLIS_NUM_THREADS",
+    "VECLIB_MAXIMUM_THREADS",
+    "NUMEXPR_NUM_THREADS",
+    "RAYON_NUM_THREADS",
+];
+
+/// Export the cell's thread count to every threading runtime, so a binary started by hand is
+/// pinned exactly as one started by `pairbench launch`. Call before any thread pool starts.
+pub fn pin_threads(threads: u32) {
+    for var in THREAD_VARIABLES {
+        // Single-threaded at this point: no other thread can be reading the environment.
+        std::env::set_var(var, threads.to_string());
+    }
+}
+
 /// Seconds taken by `f`, on the monotonic clock.
 pub fn time_secs<F: FnOnce()>(f: F) -> f64 {
     let start = Instant::now();
@@ -18,8 +38,21 @@ fn rusage() -> libc::rusage {
     }
 }
 
-/// Peak resident set size of this process in MiB (ru_maxrss is KiB on Linux).
+/// Peak resident set size of this process in MiB.
+///
+/// Linux: VmHWM from /proc/self/status, because ru_maxrss survives fork + execve and would report
+/// the launching Python process's peak. Elsewhere: ru_maxrss (bytes on macOS, KiB otherwise).
 pub fn peak_rss_mb() -> f64 {
+    if let Ok(status) = std::fs::read_to_string("/proc/self/status") {
+        if let Some(kib) = status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<f64>().ok())
+        {
+            return kib / 1024.0;
+        }
+    }
     let maxrss = rusage().ru_maxrss as f64;
     if cfg!(target_os = "macos") {
         maxrss / (1024.0 * 1024.0)
@@ -42,7 +75,10 @@ pub struct CpuMeter {
 
 impl CpuMeter {
     pub fn start() -> Self {
-        Self { cpu0: cpu_secs(), wall0: Instant::now() }
+        Self {
+            cpu0: cpu_secs(),
+            wall0: Instant::now(),
+        }
     }
 
     pub fn percent(&self) -> f64 {
@@ -68,7 +104,9 @@ pub fn hostname() -> String {
 
 /// Current UTC time as RFC 3339 with milliseconds, e.g. `2026-11-24T13:05:00.123Z`.
 pub fn utc_now() -> String {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
     format_utc(now.as_secs() as i64, now.subsec_millis())
 }
 

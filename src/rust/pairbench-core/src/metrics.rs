@@ -6,8 +6,15 @@ use ndarray::ArrayView1;
 
 /// MSE, RMSE, MAE, R², MAPE, explained variance, residual std/skew/kurtosis (population moments,
 /// Fisher kurtosis, as scipy.stats' defaults). R² and explained variance are None for a constant target.
-pub fn regression_quality(y_true: ArrayView1<f64>, y_pred: ArrayView1<f64>) -> BTreeMap<String, Option<f64>> {
-    assert_eq!(y_true.len(), y_pred.len(), "y_true and y_pred differ in length");
+pub fn regression_quality(
+    y_true: ArrayView1<f64>,
+    y_pred: ArrayView1<f64>,
+) -> BTreeMap<String, Option<f64>> {
+    assert_eq!(
+        y_true.len(),
+        y_pred.len(),
+        "y_true and y_pred differ in length"
+    );
     let n = y_true.len() as f64;
     let residual = &y_true - &y_pred;
     let mean = |v: &ndarray::Array1<f64>| v.sum() / n;
@@ -19,17 +26,34 @@ pub fn regression_quality(y_true: ArrayView1<f64>, y_pred: ArrayView1<f64>) -> B
     let central = |k: i32| residual.iter().map(|r| (r - r_mean).powi(k)).sum::<f64>() / n;
     let (m2, m3, m4) = (central(2), central(3), central(4));
     let mse = sse / n;
-    let mape = y_true.iter().zip(residual.iter()).map(|(t, r)| r.abs() / t.abs().max(f64::EPSILON)).sum::<f64>() / n;
+    let mape = y_true
+        .iter()
+        .zip(residual.iter())
+        .map(|(t, r)| r.abs() / t.abs().max(f64::EPSILON))
+        .sum::<f64>()
+        / n;
     let mut q = BTreeMap::new();
     q.insert("mse".into(), Some(mse));
     q.insert("rmse".into(), Some(mse.sqrt()));
-    q.insert("mae".into(), Some(residual.iter().map(|r| r.abs()).sum::<f64>() / n));
+    q.insert(
+        "mae".into(),
+        Some(residual.iter().map(|r| r.abs()).sum::<f64>() / n),
+    );
     q.insert("r2".into(), (sst != 0.0).then(|| 1.0 - sse / sst));
     q.insert("mape".into(), Some(mape));
-    q.insert("explained_variance".into(), (var_t != 0.0).then(|| 1.0 - m2 / var_t));
+    q.insert(
+        "explained_variance".into(),
+        (var_t != 0.0).then(|| 1.0 - m2 / var_t),
+    );
     q.insert("residual_std".into(), Some(m2.sqrt()));
-    q.insert("residual_skew".into(), (m2 > 0.0 && n > 2.0).then(|| m3 / m2.powf(1.5)));
-    q.insert("residual_kurtosis".into(), (m2 > 0.0 && n > 3.0).then(|| m4 / (m2 * m2) - 3.0));
+    q.insert(
+        "residual_skew".into(),
+        (m2 > 0.0 && n > 2.0).then(|| m3 / m2.powf(1.5)),
+    );
+    q.insert(
+        "residual_kurtosis".into(),
+        (m2 > 0.0 && n > 3.0).then(|| m4 / (m2 * m2) - 3.0),
+    );
     q
 }
 

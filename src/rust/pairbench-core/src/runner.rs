@@ -9,7 +9,9 @@ use serde_json::Value;
 use crate::cell::Cell;
 use crate::dataset::Manifest;
 use crate::measure::{hostname, peak_rss_mb, time_secs, utc_now, CpuMeter};
-use crate::schema::{DatasetInfo, Framework, PhaseTiming, Resources, ResultDoc, Status, Timing, SCHEMA_VERSION};
+use crate::schema::{
+    DatasetInfo, Framework, PhaseTiming, Resources, ResultDoc, Status, Timing, SCHEMA_VERSION,
+};
 
 /// One algorithm on one prepared dataset. Phases run in order in every repetition; only
 /// `run_phase` is inside the timed region.
@@ -32,22 +34,33 @@ pub struct RunOptions {
 }
 
 /// Run warm-up (discarded) then `samples` timed repetitions, and build the result document.
-pub fn run_cell(cell: &Cell, manifest: &Manifest, bench: &mut dyn Benchmark, opts: &RunOptions) -> Result<ResultDoc> {
+pub fn run_cell(
+    cell: &Cell,
+    manifest: &Manifest,
+    bench: &mut dyn Benchmark,
+    opts: &RunOptions,
+) -> Result<ResultDoc> {
     let started_at = utc_now();
     for _ in 0..opts.warmup {
         for phase in bench.phases() {
             bench.run_phase(phase)?;
         }
     }
-    let mut timings: BTreeMap<String, Vec<f64>> =
-        bench.phases().iter().map(|p| ((*p).to_string(), Vec::with_capacity(opts.samples as usize))).collect();
+    let mut timings: BTreeMap<String, Vec<f64>> = bench
+        .phases()
+        .iter()
+        .map(|p| ((*p).to_string(), Vec::with_capacity(opts.samples as usize)))
+        .collect();
     let meter = CpuMeter::start();
     for _ in 0..opts.samples {
         for phase in bench.phases() {
             let mut outcome = Ok(());
             let secs = time_secs(|| outcome = bench.run_phase(phase));
             outcome?;
-            timings.get_mut(*phase).expect("phase registered above").push(secs);
+            timings
+                .get_mut(*phase)
+                .expect("phase registered above")
+                .push(secs);
         }
     }
     let cpu_percent = meter.percent();
@@ -55,14 +68,27 @@ pub fn run_cell(cell: &Cell, manifest: &Manifest, bench: &mut dyn Benchmark, opt
 
     let mut metadata = bench.metadata();
     metadata.insert("rustc".into(), Value::from(env!("PAIRBENCH_RUSTC_VERSION")));
-    metadata.insert("profile".into(), Value::from(if cfg!(debug_assertions) { "debug" } else { "release" }));
-    metadata.insert("target_features".into(), Value::from(env!("PAIRBENCH_TARGET_FEATURES")));
+    metadata.insert(
+        "profile".into(),
+        Value::from(if cfg!(debug_assertions) {
+            "debug"
+        } else {
+            "release"
+        }),
+    );
+    metadata.insert(
+        "target_features".into(),
+        Value::from(env!("PAIRBENCH_TARGET_FEATURES")),
+    );
     let thread_env: BTreeMap<String, Value> = std::env::vars()
         .filter(|(k, _)| k.ends_with("_THREADS"))
         .map(|(k, v)| (k, Value::from(v)))
         .collect();
     metadata.insert("thread_env".into(), serde_json::to_value(thread_env)?);
-    metadata.insert("argv".into(), serde_json::to_value(std::env::args().collect::<Vec<_>>())?);
+    metadata.insert(
+        "argv".into(),
+        serde_json::to_value(std::env::args().collect::<Vec<_>>())?,
+    );
 
     Ok(ResultDoc {
         schema_version: SCHEMA_VERSION.into(),
@@ -89,7 +115,16 @@ pub fn run_cell(cell: &Cell, manifest: &Manifest, bench: &mut dyn Benchmark, opt
         timing: Timing {
             phases: timings
                 .into_iter()
-                .map(|(p, samples)| (p, PhaseTiming { unit: "s".into(), warmup: opts.warmup, samples }))
+                .map(|(p, samples)| {
+                    (
+                        p,
+                        PhaseTiming {
+                            unit: "s".into(),
+                            warmup: opts.warmup,
+                            samples,
+                        },
+                    )
+                })
                 .collect(),
         },
         resources: Resources {

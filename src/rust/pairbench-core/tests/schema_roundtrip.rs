@@ -9,20 +9,33 @@ use pairbench_core::schema::{
 use serde_json::{json, Value};
 
 fn schema() -> Value {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../schemas/result.schema.json");
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file readable")).expect("schema is JSON")
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../schemas/result.schema.json");
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("schema file readable"))
+        .expect("schema is JSON")
 }
 
 fn sample() -> ResultDoc {
     let mut phases = BTreeMap::new();
-    phases.insert("fit".into(), PhaseTiming { unit: "s".into(), warmup: 2, samples: vec![0.001, 0.0012, 0.0011] });
+    phases.insert(
+        "fit".into(),
+        PhaseTiming {
+            unit: "s".into(),
+            warmup: 2,
+            samples: vec![0.001, 0.0012, 0.0011],
+        },
+    );
     ResultDoc {
         schema_version: SCHEMA_VERSION.into(),
         run_id: "run-1".into(),
         cell_id: "regression.ridge.diabetes.alpha=1".into(),
         launch: 1,
         language: "rust".into(),
-        framework: Framework { name: "linfa".into(), version: "0.8.1".into(), backend: "pure-rust".into() },
+        framework: Framework {
+            name: "linfa".into(),
+            version: "0.8.1".into(),
+            backend: "pure-rust".into(),
+        },
         domain: "classical_ml".into(),
         task: "regression".into(),
         algorithm: "ridge".into(),
@@ -37,9 +50,15 @@ fn sample() -> ResultDoc {
         seed: 42,
         dtype: "float64".into(),
         threads: 1,
-        quality: BTreeMap::from([("r2".to_string(), Some(0.45)), ("residual_skew".to_string(), None)]),
+        quality: BTreeMap::from([
+            ("r2".to_string(), Some(0.45)),
+            ("residual_skew".to_string(), None),
+        ]),
         timing: Timing { phases },
-        resources: Resources { peak_rss_mb: Some(12.5), cpu_percent: Some(99.0) },
+        resources: Resources {
+            peak_rss_mb: Some(12.5),
+            cpu_percent: Some(99.0),
+        },
         status: Status::Ok,
         error: None,
         started_at: "2026-11-24T13:00:00.000Z".into(),
@@ -52,7 +71,10 @@ fn sample() -> ResultDoc {
 fn errors(doc: &Value) -> Vec<String> {
     let schema = schema();
     let validator = jsonschema::validator_for(&schema).expect("schema compiles");
-    validator.iter_errors(doc).map(|e| format!("{} at {}", e, e.instance_path)).collect()
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path))
+        .collect()
 }
 
 #[test]
@@ -68,7 +90,10 @@ fn serialised_result_validates_and_round_trips() {
 fn schema_rejects_what_it_should() {
     let mut failed_without_error = serde_json::to_value(sample()).unwrap();
     failed_without_error["status"] = json!("failed");
-    assert!(!errors(&failed_without_error).is_empty(), "a failed result must carry its error text");
+    assert!(
+        !errors(&failed_without_error).is_empty(),
+        "a failed result must carry its error text"
+    );
 
     let mut unknown_language = serde_json::to_value(sample()).unwrap();
     unknown_language["language"] = json!("julia");

@@ -1,0 +1,75 @@
+# pairbench — the two commands a user needs:  `make run`  and  `make test`.
+# Everything is installed from the package registries by this file; `make setup` is idempotent
+# and a no-op when nothing changed.
+
+SHELL        := /bin/bash
+.SHELLFLAGS  := -eu -o pipefail -c
+PYTHON       ?= python3
+VENV         := .venv
+VENV_STAMP   := $(VENV)/.installed
+PROFILE      ?= standard
+OUTDIR       ?= results
+NXF_ARGS     ?=
+CARGO        ?= cargo
+
+.DEFAULT_GOAL := help
+.PHONY: help setup python rust nextflow chromium run smoke test test-rust test-python lint format clean
+
+help:
+	@echo "make run     set up, then run the pipeline (PROFILE=$(PROFILE), OUTDIR=$(OUTDIR))"
+	@echo "make test    set up, then run every test (cargo test + pytest, pipeline end to end included)"
+	@echo "make setup   install the Python venv, release Rust binaries, offline Nextflow and chromium"
+	@echo "make smoke   the smoke profile into $(OUTDIR)-smoke"
+	@echo "make lint    ruff, rustfmt --check, clippy -D warnings"
+
+setup: python rust nextflow chromium
+
+python: $(VENV_STAMP)
+
+# Re-install only when the dependency pins change.
+$(VENV_STAMP): pyproject.toml
+	@echo "==> python: $(VENV) (pinned dependencies from pyproject.toml)"
+	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	@$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+rust:
+	@echo "==> rust: cargo build --release --locked"
+	@$(CARGO) build --release --locked
+
+nextflow:
+	@bash scripts/setup_nextflow.sh
+
+# Debian chromium for the report's headless-browser test (apt-get when missing and root).
+chromium:
+	@bash scripts/setup_chromium.sh
+
+run: setup
+	./nextflow run main.nf -profile $(PROFILE) --outdir $(OUTDIR) $(NXF_ARGS)
+
+smoke: setup
+	./nextflow run main.nf -profile smoke --outdir $(OUTDIR)-smoke $(NXF_ARGS)
+
+test: setup test-rust test-python
+
+test-rust:
+	@echo "==> cargo test --release"
+	@$(CARGO) test --release --locked
+
+test-python:
+	@echo "==> pytest"
+	@$(VENV)/bin/python -m pytest
+
+lint: setup
+	$(VENV)/bin/ruff check src tests
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --release --all-targets --locked -- -D warnings
+
+format: setup
+	$(VENV)/bin/ruff check --fix src tests
+	$(VENV)/bin/ruff format src tests
+	$(CARGO) fmt --all
+
+clean:
+	rm -rf work .nextflow .nextflow.log* results results-smoke

@@ -1,0 +1,70 @@
+"""Shared fixtures: real datasets materialised into a temp dir, real cell specs, the real binaries."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from pairbench.cells import Cell
+from pairbench.config import load_catalogue
+from pairbench.datasets.materialise import DatasetSpec, materialise
+from pairbench.paths import config_dir, project_root, rust_target_dir
+
+ROOT = project_root()
+
+
+@pytest.fixture(scope="session")
+def catalogue() -> Any:
+    return load_catalogue(config_dir() / "benchmarks.yaml", config_dir() / "frameworks.yaml")
+
+
+@pytest.fixture(scope="session")
+def classical_binary() -> Path:
+    path = rust_target_dir() / "release" / "pairbench-classical"
+    if not path.exists():
+        pytest.fail(f"{path} missing: run `make setup` (cargo build --release) first")
+    return path
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """diabetes and a small synthetic_linear, materialised exactly as phase 3 does."""
+    root = tmp_path_factory.mktemp("data")
+    materialise(DatasetSpec("diabetes", "sklearn_diabetes", "regression", True, {}), root / "diabetes",
+                seed=42, test_fraction=0.2, dtype="float64")
+    materialise(DatasetSpec("synthetic_linear", "synthetic_linear", "regression", True,
+                            {"n_samples": 400, "n_features": 8, "noise": 5.0}),
+                root / "synthetic_linear", seed=42, test_fraction=0.2, dtype="float64")
+    return root
+
+
+REGRESSION_PARAMS: dict[str, dict[str, Any]] = {
+    "linear": {"fit_intercept": True},
+    "ridge": {"alpha": 0.1, "fit_intercept": True, "tol": 1e-6, "max_iter": 10000},
+    "lasso": {"alpha": 0.1, "fit_intercept": True, "tol": 1e-6, "max_iter": 10000},
+    "elastic_net": {"alpha": 0.1, "l1_ratio": 0.5, "fit_intercept": True, "tol": 1e-6, "max_iter": 10000},
+}
+
+SKLEARN = {"name": "scikit-learn", "language": "python", "backend": "numpy", "package": "scikit-learn"}
+LINFA = {"name": "linfa", "language": "rust", "backend": "pure Rust", "binary": "pairbench-classical"}
+
+
+@pytest.fixture
+def make_cell(tmp_path: Path) -> Callable[..., Path]:
+    def make(algorithm: str = "ridge", dataset: str = "diabetes", samples: int = 3, warmup: int = 1,
+             frameworks: list[dict[str, str]] | None = None, **overrides: Any) -> Path:
+        cell = Cell(run_id="test", domain="classical_ml", task="regression", algorithm=algorithm,
+                    dataset=dataset, params=dict(REGRESSION_PARAMS[algorithm], **overrides),
+                    frameworks=frameworks or [SKLEARN, LINFA], samples=samples, warmup=warmup,
+                    quality_gate={"metric": "r2", "tolerance": 0.01, "floor": 0.0})
+        return cell.write(tmp_path / "cells")
+
+    return make
+
+
+def read_json(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]

@@ -1,0 +1,102 @@
+"""Bad input fails before anything runs, naming the file, the key and the allowed values."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from pairbench.config import ConfigError, load_catalogue
+from pairbench.params import validate_params
+from pairbench.paths import config_dir
+from pairbench.selection import RunParams, select
+
+BENCHMARKS = config_dir() / "benchmarks.yaml"
+FRAMEWORKS = config_dir() / "frameworks.yaml"
+
+
+def _write(tmp_path: Path, doc: dict, name: str = "benchmarks.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(doc))
+    return path
+
+
+def _problems(benchmarks: Path, frameworks: Path = FRAMEWORKS) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_catalogue(benchmarks, frameworks)
+    return str(info.value)
+
+
+@pytest.fixture
+def doc() -> dict:
+    return yaml.safe_load(BENCHMARKS.read_text())
+
+
+def test_shipped_config_is_valid(catalogue) -> None:
+    assert {a for t in catalogue.tasks for a in t.algorithms} >= {"linear", "ridge", "lasso", "elastic_net"}
+
+
+def test_unknown_algorithm_names_file_key_and_allowed(doc: dict, tmp_path: Path) -> None:
+    doc["domains"]["classical_ml"]["tasks"]["regression"]["algorithms"]["ridgee"] = {"params": {}}
+    text = _problems(_write(tmp_path, doc))
+    assert "benchmarks.yaml: domains.classical_ml.tasks.regression.algorithms.ridgee: unknown algorithm" in text
+    assert "allowed: " in text and "elastic_net" in text and "ridge" in text
+
+
+def test_unknown_dataset_and_wrong_types(doc: dict, tmp_path: Path) -> None:
+    doc["domains"]["classical_ml"]["tasks"]["regression"]["datasets"].append("diabetis")
+    doc["defaults"]["threads"] = "two"
+    doc["datasets"]["diabetes"]["standardize"] = "yes"
+    doc["datasets"]["synthetic_linear"]["options"]["n_sample"] = 10
+    text = _problems(_write(tmp_path, doc))
+    assert "unknown dataset 'diabetis'" in text and "allowed: diabetes" in text
+    assert "defaults.threads: expected an integer >= 1, got 'two'" in text
+    assert "datasets.diabetes.standardize: expected true or false" in text
+    assert "datasets.synthetic_linear.options.n_sample: not an option of source 'synthetic_linear'" in text
+    assert "n_samples" in text
+
+
+def test_unknown_framework_and_source(doc: dict, tmp_path: Path) -> None:
+    doc["domains"]["classical_ml"]["frameworks"] = ["scikit-learn", "linfaa"]
+    doc["datasets"]["diabetes"]["source"] = "kaggle"
+    text = _problems(_write(tmp_path, doc))
+    assert "domains.classical_ml.frameworks: unknown framework 'linfaa'" in text and "allowed: linfa" in text
+    assert "datasets.diabetes.source: unknown dataset source 'kaggle'" in text and "sklearn_diabetes" in text
+
+
+def test_bad_frameworks_file(tmp_path: Path) -> None:
+    fw = yaml.safe_load(FRAMEWORKS.read_text())
+    fw["frameworks"]["linfa"]["language"] = "go"
+    text = _problems(BENCHMARKS, _write(tmp_path, fw, "frameworks.yaml"))
+    assert "frameworks.yaml: frameworks.linfa.language: invalid value 'go'; allowed: python, rust" in text
+
+
+def test_missing_file_is_named(tmp_path: Path) -> None:
+    assert "file not found" in _problems(tmp_path / "nope.yaml")
+
+
+def test_params_are_checked_against_nextflow_schema() -> None:
+    with pytest.raises(ConfigError) as info:
+        validate_params({"outdir": "r", "launches": "three", "grid": "some", "lanches": 3})
+    text = str(info.value)
+    assert "--launches: 'three' is not of type 'integer'" in text
+    assert "--grid: 'some' is not one of ['first', 'all']; allowed: first, all" in text
+    assert "--lanches: unknown parameter" in text and "launches" in text
+
+
+def test_unknown_names_in_params(catalogue) -> None:
+    with pytest.raises(ConfigError, match=r"--algorithms: unknown name\(s\) svm; allowed: all, elastic_net"):
+        select(catalogue, RunParams(run_id="x", algorithms="ridge,svm"))
+
+
+def test_cli_exits_2_with_the_message(doc: dict, tmp_path: Path) -> None:
+    params = tmp_path / "params.json"
+    params.write_text(json.dumps({"outdir": "r", "threads": 0}))
+    proc = subprocess.run([sys.executable, "-m", "pairbench.cli.main", "check-config", "--params", str(params)],
+                          capture_output=True, text=True, check=False)
+    assert proc.returncode == 2
+    assert "--threads: 0 is less than the minimum of 1" in proc.stderr

@@ -1,0 +1,67 @@
+"""A crashing or hanging side is retried by Nextflow, then recorded as a failed result — never lost."""
+
+from __future__ import annotations
+
+import stat
+import sys
+from pathlib import Path
+
+from pairbench.harness.launcher import launch_with_retry_policy, run_side
+from pairbench.schema import read_result
+from tests.conftest import LINFA, SKLEARN
+
+
+def test_successful_launch_writes_a_valid_result(make_cell, data_dir: Path, tmp_path: Path,
+                                                 classical_binary: Path) -> None:
+    out = tmp_path / "r.json"
+    rc = launch_with_retry_policy(make_cell("linear"), "linfa", data_dir, out, launch=3, attempt=1,
+                                  max_attempts=2, timeout_s=60, implementations=None)
+    assert rc == 0
+    assert read_result(out)["launch"] == 3
+
+
+def test_crash_asks_for_retry_then_records_failure(make_cell, data_dir: Path, tmp_path: Path) -> None:
+    broken = {**LINFA, "name": "broken", "binary": "no-such-binary-anywhere"}
+    cell = make_cell("linear", frameworks=[SKLEARN, broken])
+    out = tmp_path / "r.json"
+    first = launch_with_retry_policy(cell, "broken", data_dir, out, launch=1, attempt=1, max_attempts=2,
+                                     timeout_s=60, implementations=None)
+    assert first == 1 and not out.exists()  # Nextflow will retry
+    last = launch_with_retry_policy(cell, "broken", data_dir, out, launch=1, attempt=2, max_attempts=2,
+                                    timeout_s=60, implementations=None)
+    assert last == 0
+    doc = read_result(out)
+    assert doc["status"] == "failed"
+    assert "no-such-binary-anywhere" in doc["error"] and "attempt 2/2" in doc["error"]
+    assert doc["framework"]["name"] == "broken" and doc["dataset"]["n_train"] == 353
+
+
+def test_timeout_is_enforced_and_reported(make_cell, data_dir: Path, tmp_path: Path) -> None:
+    sleeper = tmp_path / "sleeper"
+    sleeper.write_text(f'#!/bin/sh\nexec "{sys.executable}" -c "import time; time.sleep(30)"\n')
+    sleeper.chmod(sleeper.stat().st_mode | stat.S_IXUSR)
+    slow = {**LINFA, "name": "slow", "binary": "sleeper"}
+    cell = make_cell("linear", frameworks=[SKLEARN, slow])
+    outcome = run_side(cell, "slow", data_dir, tmp_path / "r.json", timeout_s=1,
+                       implementations={"frameworks": {"slow": {"binary_path": str(sleeper)}}})
+    assert not outcome.ok and "timed out after 1 s" in (outcome.error or "")
+
+
+def test_python_side_error_text_is_kept(make_cell, data_dir: Path, tmp_path: Path) -> None:
+    cell = make_cell("lasso", max_iter=-5)  # scikit-learn rejects a negative max_iter
+    outcome = run_side(cell, "scikit-learn", data_dir, tmp_path / "r.json", timeout_s=60)
+    assert not outcome.ok
+    assert "max_iter" in (outcome.error or "")
+
+
+def test_peak_rss_is_the_measured_process_not_its_launcher(make_cell, data_dir: Path, tmp_path: Path,
+                                                           classical_binary: Path) -> None:
+    # Linux carries ru_maxrss across fork+exec; a Rust side reporting the Python launcher's ~100 MB
+    # peak would make every memory comparison meaningless.
+    import numpy as np
+
+    ballast = np.ones(50_000_000)  # ~400 MB in this (launching) process
+    out = tmp_path / "r.json"
+    assert run_side(make_cell("linear"), "linfa", data_dir, out, timeout_s=60).ok
+    assert ballast.sum() > 0
+    assert read_result(out)["resources"]["peak_rss_mb"] < 50

@@ -1,0 +1,107 @@
+"""End to end: the real pipeline through the offline Nextflow wrapper (slow; marked `pipeline`)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from pairbench.paths import project_root
+from pairbench.schema import read_result
+
+ROOT = project_root()
+pytestmark = pytest.mark.pipeline
+
+
+def nextflow(args: list[str], cwd: Path, timeout: int = 900) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NXF_ANSI_LOG": "false"}
+    return subprocess.run([str(ROOT / "nextflow"), "run", str(ROOT / "main.nf"), *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str], float]:
+    launch_dir = tmp_path_factory.mktemp("smoke")
+    t0 = time.perf_counter()
+    proc = nextflow(["-profile", "smoke", "--outdir", "out"], launch_dir)
+    elapsed = time.perf_counter() - t0
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    print(f"smoke pipeline wall time: {elapsed:.1f} s")
+    return launch_dir, proc, elapsed
+
+
+def test_smoke_profile_produces_every_output(smoke_run) -> None:
+    launch_dir, _, _ = smoke_run
+    out = launch_dir / "out"
+    results = [read_result(p) for p in sorted((out / "raw").glob("*.json"))]
+    # 4 algorithms x 2 datasets x 2 sides x 2 launches, every one valid against the schema
+    assert len(results) == 32
+    assert {r["language"] for r in results} == {"python", "rust"}
+    assert all(r["status"] == "ok" for r in results)
+    assert {r["launch"] for r in results} == {1, 2}
+    assert all(len(r["timing"]["phases"]["fit"]["samples"]) == 10 for r in results)
+    assert len({r["run_id"] for r in results}) == 1
+
+    validations = [json.loads(p.read_text()) for p in (out / "validation").glob("*.validation.json")]
+    assert len(validations) == 8 and all(v["comparable"] for v in validations)
+    assert {p.name for p in (out / "datasets").glob("*.json")} == {"diabetes.json", "synthetic_linear.json"}
+
+    comparisons = (out / "analysis" / "comparisons.csv").read_text().splitlines()
+    assert len(comparisons) == 1 + 16  # header + (8 cells x fit/predict)
+    assert (out / "analysis" / "speed_ratio.svg").is_file() and (out / "analysis" / "speed_ratio.png").is_file()
+
+    html = (out / "report" / "index.html").read_text()
+    for section in ("Quality parity", "Speed", "Failures", "Ecosystem", "Methods", "Environment"):
+        assert section in html
+    assert "<svg" in html
+    # self-contained: nothing is fetched (namespace URIs inside the SVG are identifiers, not requests)
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//|url\(\s*["']?https?:|@import""", html)
+    assert (out / "report" / "report.md").is_file() and (out / "report" / "report.json").is_file()
+
+    info = {p.name.split("_2")[0] for p in (out / "pipeline_info").iterdir()}
+    assert {"execution_report", "execution_timeline", "execution_trace", "pipeline_dag"} <= info
+
+
+def test_resume_reuses_every_task(smoke_run) -> None:
+    launch_dir, _, first = smoke_run
+    t0 = time.perf_counter()
+    proc = nextflow(["-profile", "smoke", "--outdir", "out", "-resume"], launch_dir)
+    elapsed = time.perf_counter() - t0
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert "Cached" in proc.stdout
+    log = (launch_dir / ".nextflow.log").read_text()
+    assert "Submitted process" not in log.split("Session UUID")[-1]  # nothing re-ran
+    assert elapsed < first
+
+
+def test_failing_benchmark_is_retried_recorded_and_reported(tmp_path: Path) -> None:
+    # A 0.2 s budget kills every Python launch (interpreter + scikit-learn import alone take longer)
+    # while the Rust binary finishes in milliseconds; validation gets a normal budget.
+    proc = nextflow(["-profile", "smoke", "--outdir", "out", "--algorithms", "linear", "--datasets", "diabetes",
+                     "--launches", "1", "--timeout_s", "0.2", "--validation_timeout_s", "120"], tmp_path)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    results = {r["language"]: r for r in (read_result(p) for p in (tmp_path / "out" / "raw").glob("*.json"))}
+    assert results["rust"]["status"] == "ok"
+    failed = results["python"]
+    assert failed["status"] == "failed"
+    assert "timed out after 0.2 s" in failed["error"] and "attempt 2/2" in failed["error"]
+    trace = next((tmp_path / "out" / "pipeline_info").glob("execution_trace_*.txt")).read_text()
+    assert "RUN_BENCHMARK" in trace
+    report = (tmp_path / "out" / "report" / "index.html").read_text()
+    assert "timed out after 0.2 s" in report
+    assert "1 failed" in report
+
+
+def test_bad_config_fails_before_anything_runs(tmp_path: Path) -> None:
+    proc = nextflow(["-profile", "smoke", "--outdir", "out", "--algorithms", "ridge,svm_typo"], tmp_path)
+    assert proc.returncode != 0
+    text = proc.stdout + proc.stderr
+    assert "Invalid configuration" in text and "--algorithms: unknown name(s) svm_typo" in text
+    assert "allowed: all, elastic_net, lasso, linear, ridge" in text
+    assert not (tmp_path / "out" / "raw").exists()
+    assert not list((tmp_path / "work").rglob(".command.sh"))  # no task was even submitted

@@ -1,0 +1,46 @@
+"""Phase 1: cells, grids and the reasons cells are skipped."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from pairbench.cells import Cell, make_cell_id
+from pairbench.selection import RunParams, grid_points, select
+
+
+def test_grid_first_and_all() -> None:
+    params = {"C": [0.1, 1.0, 10.0], "kernel": ["rbf", "linear"], "tol": 1e-3}
+    assert grid_points(params, "first") == [{"C": 0.1, "kernel": "rbf", "tol": 1e-3}]
+    points = grid_points(params, "all")
+    assert len(points) == 6 and {"C": 10.0, "kernel": "linear", "tol": 1e-3} in points
+
+
+def test_cell_ids_are_readable_unique_and_safe() -> None:
+    a = make_cell_id("regression", "ridge", "diabetes", {"alpha": 0.1, "fit_intercept": True})
+    b = make_cell_id("regression", "ridge", "diabetes", {"alpha": 1.0, "fit_intercept": True})
+    assert a == "regression.ridge.diabetes.alpha=0.1.fit_intercept=T" and a != b
+    assert "/" not in make_cell_id("t", "a", "d", {"path": "x/y z"})
+
+
+def test_selection_keeps_and_skips_with_reasons(catalogue) -> None:
+    sel = select(catalogue, RunParams(run_id="r", algorithms="ridge", datasets="diabetes", launches=4))
+    assert [c["algorithm"] for c in sel["cells"]] == ["ridge"]
+    cell = Cell(**sel["cells"][0])
+    assert cell.side_names == ["scikit-learn", "linfa"] and cell.launches == 4
+    skipped = [d for d in sel["decisions"] if not d["selected"]]
+    assert skipped and all("not selected" in d["reason"] for d in skipped)
+    assert set(sel["datasets"]) == {"diabetes"}
+
+
+def test_synthetic_size_override_only_touches_synthetic_data(catalogue) -> None:
+    sel = select(catalogue, RunParams(run_id="r", synthetic_n_samples=123))
+    assert sel["datasets"]["synthetic_linear"]["options"]["n_samples"] == 123
+    assert sel["datasets"]["diabetes"]["options"] == {}
+
+
+def test_missing_framework_is_a_skip_reason(catalogue) -> None:
+    frameworks = dict(catalogue.frameworks)
+    frameworks["scikit-learn"] = replace(frameworks["scikit-learn"], module="not_a_module_xyz")
+    sel = select(replace(catalogue, frameworks=frameworks), RunParams(run_id="r"))
+    assert sel["cells"] == []
+    assert all("not_a_module_xyz" in d["reason"] for d in sel["decisions"])
