@@ -121,36 +121,40 @@ def compare_runs(db: Path, baseline: str, current: str, settings: AnalysisSettin
     return pd.concat([compared, other], ignore_index=True)
 
 
-def detect_steps(values: Sequence[float], threshold: float = 0.02, min_size: int = 1) -> list[int]:
-    """Indices where the level of a series changes: recursive binary segmentation with an L1 cost
-    (robust to one outlier). A split is kept when the segment medians differ by more than
-    `threshold` (relative) and by more than the spread (median absolute deviation) within either side."""
+def detect_steps(values: Sequence[float], threshold: float = 0.02) -> list[int]:
+    """Indices where the level of a series changes (asv-style): the optimal piecewise-constant fit
+    under an L1 cost (robust to single outliers), with a penalty per change point of
+    level x max(threshold, 3 x noise x log n) (BIC-like), the noise estimated from successive differences so that a
+    steady but jittery series is not split. Adjacent segments whose medians differ by no more than
+    `threshold` (relative) are not reported as steps."""
     x = np.asarray(values, dtype=float)
-    steps: list[int] = []
-
-    def cost(seg: np.ndarray) -> float:
-        return float(np.abs(seg - np.median(seg)).sum())
-
-    def split(lo: int, hi: int) -> None:
-        if hi - lo < 2 * min_size:
-            return
-        best, best_k = cost(x[lo:hi]), None
-        for k in range(lo + min_size, hi - min_size + 1):
-            c = cost(x[lo:k]) + cost(x[k:hi])
-            if c < best - 1e-12:
-                best, best_k = c, k
-        if best_k is None:
-            return
-        left, right = x[lo:best_k], x[best_k:hi]
-        ml, mr = float(np.median(left)), float(np.median(right))
-        spread = max(float(np.median(np.abs(left - ml))), float(np.median(np.abs(right - mr))))
-        if ml > 0 and abs(mr / ml - 1) > threshold and abs(mr - ml) > 2 * spread:
-            steps.append(best_k)
-            split(lo, best_k)
-            split(best_k, hi)
-
-    split(0, len(x))
-    return sorted(steps)
+    n = x.size
+    if n < 2:
+        return []
+    level = float(np.median(np.abs(x))) or 1.0
+    noise = 1.4826 * float(np.median(np.abs(np.diff(x)))) / np.sqrt(2) / level
+    penalty = level * max(threshold, 3 * noise * np.log(n))
+    cost = np.zeros((n + 1, n + 1))
+    for i in range(n):
+        for j in range(i + 1, n + 1):
+            seg = x[i:j]
+            cost[i, j] = float(np.abs(seg - np.median(seg)).sum())
+    best = np.full(n + 1, np.inf)
+    best[0] = -penalty
+    last = np.zeros(n + 1, dtype=int)
+    for j in range(1, n + 1):
+        totals = best[:j] + cost[:j, j] + penalty
+        last[j] = int(np.argmin(totals))
+        best[j] = totals[last[j]]
+    cuts, j = [], n
+    while j > 0:
+        cuts.append(last[j])
+        j = last[j]
+    bounds = sorted(cuts)[1:] + [n]
+    starts = [0, *bounds[:-1]]
+    medians = [float(np.median(x[a:b])) for a, b in zip(starts, bounds, strict=True)]
+    return [int(starts[k]) for k in range(1, len(starts))
+            if medians[k - 1] != 0 and abs(medians[k] / medians[k - 1] - 1) > threshold]
 
 
 def step_report(db: Path, threshold: float = 0.02) -> pd.DataFrame:
