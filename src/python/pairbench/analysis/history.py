@@ -150,7 +150,7 @@ def detect_steps(values: Sequence[float], threshold: float = 0.02) -> list[int]:
     while j > 0:
         cuts.append(last[j])
         j = last[j]
-    bounds = sorted(cuts)[1:] + [n]
+    bounds = [*sorted(cuts)[1:], n]
     starts = [0, *bounds[:-1]]
     medians = [float(np.median(x[a:b])) for a, b in zip(starts, bounds, strict=True)]
     return [int(starts[k]) for k in range(1, len(starts))
