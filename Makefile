@@ -13,16 +13,16 @@ NXF_ARGS     ?=
 CARGO        ?= cargo
 
 .DEFAULT_GOAL := help
-.PHONY: help setup python rust nextflow run smoke test test-rust test-python lint format clean
+.PHONY: help setup python rust nextflow chromium run smoke test test-rust test-python lint format clean
 
 help:
 	@echo "make run     set up, then run the pipeline (PROFILE=$(PROFILE), OUTDIR=$(OUTDIR))"
 	@echo "make test    set up, then run every test (cargo test + pytest, pipeline end to end included)"
-	@echo "make setup   install the Python venv, release Rust binaries and offline Nextflow"
+	@echo "make setup   install the Python venv, release Rust binaries, offline Nextflow and chromium"
 	@echo "make smoke   the smoke profile into $(OUTDIR)-smoke"
 	@echo "make lint    ruff, rustfmt --check, clippy -D warnings"
 
-setup: python rust nextflow
+setup: python rust nextflow chromium
 
 python: $(VENV_STAMP)
 
@@ -42,6 +42,10 @@ rust: python
 
 nextflow:
 	@bash scripts/setup_nextflow.sh
+
+# Debian chromium for the report's headless-browser test (apt-get when missing and root).
+chromium:
+	@bash scripts/setup_chromium.sh
 
 run: setup
 	./nextflow run main.nf -profile $(PROFILE) --outdir $(OUTDIR) $(NXF_ARGS)

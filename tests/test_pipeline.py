@@ -21,6 +21,8 @@ pytestmark = pytest.mark.pipeline
 
 def nextflow(args: list[str], cwd: Path, timeout: int = 900) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NXF_ANSI_LOG": "false"}
+    # Each test run gets its own history store, so tests never append to the project's.
+    args = [*args, "--history_db", str(cwd / "history.duckdb")]
     return subprocess.run([str(ROOT / "nextflow"), "run", str(ROOT / "main.nf"), *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=timeout, check=False)
 

@@ -18,6 +18,7 @@ VERBS = {
     "launch": "launch",
     "analyse": "analyse",
     "report": "report",
+    "compare": "compare",
 }
 
 

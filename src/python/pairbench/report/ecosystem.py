@@ -26,12 +26,19 @@ def ecosystem_table(selection: dict[str, Any], implementations: dict[str, Any]) 
                 else:
                     have = set(impl.get("capabilities", {}).get("domains", {}).get(domain, {}).get(task, []))
                 covered = sorted(wanted & have)
-                rows.append({
-                    "framework": name, "language": fw["language"], "version": impl.get("version", ""),
-                    "backend": fw["backend"], "license": fw.get("license", ""), "domain": domain, "task": task,
-                    "algorithms_covered": ", ".join(covered) or "-",
-                    "algorithms_missing": ", ".join(sorted(wanted - have)) or "-",
-                    "coverage": f"{len(covered)}/{len(wanted)}",
-                    "available": impl.get("available", False),
-                })
+                rows.append(
+                    {
+                        "framework": name,
+                        "language": fw["language"],
+                        "version": impl.get("version", ""),
+                        "backend": fw["backend"],
+                        "license": fw.get("license", ""),
+                        "domain": domain,
+                        "task": task,
+                        "algorithms_covered": ", ".join(covered) or "-",
+                        "algorithms_missing": ", ".join(sorted(wanted - have)) or "-",
+                        "coverage": f"{len(covered)}/{len(wanted)}",
+                        "available": impl.get("available", False),
+                    }
+                )
     return pd.DataFrame(rows)
