@@ -12,7 +12,7 @@ if ! "$PY" -c 'import torch' 2>/dev/null; then
 fi
 # torch-sys runs `python` when VIRTUAL_ENV is set (else `python3`) from PATH, not a given interpreter.
 VENV_BIN="$(dirname "$PY")"
-if LIBTORCH_USE_PYTORCH=1 VIRTUAL_ENV="$(dirname "$VENV_BIN")" PATH="$VENV_BIN:$PATH" \
+if LIBTORCH_USE_PYTORCH=1 PYTHON_SYS_EXECUTABLE="$PY" VIRTUAL_ENV="$(dirname "$VENV_BIN")" PATH="$VENV_BIN:$PATH" \
     cargo build --release --locked -p pairbench-tch; then
     target/release/pairbench-tch capabilities >/dev/null \
         || echo "build_tch: pairbench-tch built but cannot load libtorch" >&2

@@ -39,7 +39,8 @@ def build_rust(binary: str, skip_build: bool = False) -> dict[str, Any]:
             # torch-sys asks `python` (with VIRTUAL_ENV set) or else `python3` on PATH where libtorch is,
             # so this interpreter's bin directory goes first.
             venv_bin = os.path.dirname(sys.executable)
-            env = {**os.environ, "LIBTORCH_USE_PYTORCH": "1", "VIRTUAL_ENV": os.path.dirname(venv_bin),
+            env = {**os.environ, "LIBTORCH_USE_PYTORCH": "1", "PYTHON_SYS_EXECUTABLE": sys.executable,
+                   "VIRTUAL_ENV": os.path.dirname(venv_bin),
                    "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
             proc = subprocess.run(["cargo", "build", "--release", "--locked", "-p", binary, "--bin", binary],
                                   cwd=project_root(), capture_output=True, text=True, check=False, env=env)

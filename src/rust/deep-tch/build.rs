@@ -1,20 +1,10 @@
-//! Embed the resolved tch version (and libtorch's run path) (from the workspace Cargo.lock) so results record what ran.
+//! Embed the resolved tch version and libtorch's run path, so results record what ran and the
+//! binary finds the libtorch it was linked against.
+
+include!("../build-support/locked_version.rs");
 
 fn main() {
-    let lock = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../Cargo.lock");
-    println!("cargo:rerun-if-changed={lock}");
-    let text = std::fs::read_to_string(lock).unwrap_or_default();
-    let mut lines = text.lines();
-    let mut version = String::from("unknown");
-    while let Some(line) = lines.next() {
-        if line == "name = \"candle-core\"" {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                version = v.trim_end_matches('"').to_string();
-            }
-            break;
-        }
-    }
-    println!("cargo:rustc-env=PAIRBENCH_TCH_VERSION={version}");
+    println!("cargo:rustc-env=PAIRBENCH_TCH_VERSION={}", locked_version("tch"));
     println!("cargo:rerun-if-env-changed=PYTHON_SYS_EXECUTABLE");
     println!("cargo:rerun-if-env-changed=LIBTORCH_USE_PYTORCH");
     match torch_lib_dir() {

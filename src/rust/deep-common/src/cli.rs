@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use ndarray::Array2;
 use ndarray_npy::{ReadNpyExt, WriteNpyExt};
 use pairbench_core::cell::Cell;
-use pairbench_core::runner::{run_cell, Benchmark, RunOptions};
+use pairbench_core::cli::{RunArgs, Side};
 use serde_json::json;
 
 use crate::bench::{DeepBench, TASKS};
@@ -26,32 +26,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run one launch of one cell and write its result JSON.
-    Run {
-        /// Which of the cell's sides this process is (its framework name); defaults to this binary's.
-        #[arg(long)]
-        framework: Option<String>,
-        /// Cell spec JSON written by phase 1.
-        #[arg(long)]
-        cell: PathBuf,
-        /// Directory holding <dataset>/manifest.json and _deep/<cell_id>/ (shared initial weights).
-        #[arg(long)]
-        data_dir: PathBuf,
-        /// Launch index (1-based), recorded in the result.
-        #[arg(long, default_value_t = 1)]
-        launch: u32,
-        /// Result JSON to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Also save the last test predictions (.npy) for the quality gate.
-        #[arg(long)]
-        predictions_out: Option<PathBuf>,
-        /// Override the cell's timed repetitions (one training epoch each).
-        #[arg(long)]
-        samples: Option<u32>,
-        /// Override the cell's warm-up repetitions.
-        #[arg(long)]
-        warmup: Option<u32>,
-    },
+    Run(RunArgs),
     /// Print the models and tasks this binary implements, as JSON.
     Capabilities,
     /// Forward pass (eval mode) of the cell's initial weights on rows of an .npy (N, features),
@@ -98,61 +73,23 @@ pub fn main<E: Engine>() -> Result<()> {
             println!("{}", json!({"param_count": bench.param_count()}));
             Ok(())
         }
-        Command::Run {
-            framework,
-            cell,
-            data_dir,
-            launch,
-            out,
-            predictions_out,
-            samples,
-            warmup,
-        } => {
-            let cell = Cell::read(&cell)?;
-            if cell.domain != "deep_learning" {
-                bail!(
-                    "cell {}: domain {:?} is not handled by this binary; allowed: deep_learning",
-                    cell.cell_id,
-                    cell.domain
-                );
-            }
-            if !TASKS.contains(&cell.task.as_str()) {
-                bail!(
-                    "cell {}: task {:?} not implemented; allowed: {}",
-                    cell.cell_id,
-                    cell.task,
-                    TASKS.join(", ")
-                );
-            }
-            let (mut bench, manifest) = DeepBench::<E>::new(&cell, &data_dir)?;
-            let name = framework.unwrap_or_else(|| E::NAME.to_string());
-            if name != E::NAME {
-                bail!("this binary is the {:?} side, not {name:?}", E::NAME);
-            }
-            let mut framework = cell.framework(&name, &E::version())?;
-            if framework.backend.is_empty() {
-                framework.backend = bench_backend(&bench);
-            }
-            let opts = RunOptions {
-                launch,
-                warmup: warmup.unwrap_or(cell.warmup),
-                samples: samples.unwrap_or(cell.samples),
-                framework,
+        Command::Run(args) => {
+            let side = Side {
+                framework: E::NAME,
+                version: &E::version(),
+                domain: "deep_learning",
             };
-            let doc = run_cell(&cell, &manifest, &mut bench, &opts)?;
-            if let Some(path) = predictions_out {
-                bench.write_predictions(&path)?;
-            }
-            doc.write(&out)
+            args.execute(&side, |cell, data_dir| {
+                if !TASKS.contains(&cell.task.as_str()) {
+                    bail!(
+                        "cell {}: task {:?} not implemented; allowed: {}",
+                        cell.cell_id,
+                        cell.task,
+                        TASKS.join(", ")
+                    );
+                }
+                DeepBench::<E>::new(cell, data_dir)
+            })
         }
     }
-}
-
-fn bench_backend<E: Engine>(bench: &DeepBench<E>) -> String {
-    bench
-        .metadata()
-        .get("backend")
-        .and_then(|v| v.as_str())
-        .unwrap_or_default()
-        .to_string()
 }
