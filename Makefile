@@ -13,16 +13,16 @@ NXF_ARGS     ?=
 CARGO        ?= cargo
 
 .DEFAULT_GOAL := help
-.PHONY: help setup python rust nextflow run smoke test test-rust test-python lint format clean
+.PHONY: help setup python rust nextflow chromium run smoke test test-rust test-python lint format clean
 
 help:
 	@echo "make run     set up, then run the pipeline (PROFILE=$(PROFILE), OUTDIR=$(OUTDIR))"
 	@echo "make test    set up, then run every test (cargo test + pytest, pipeline end to end included)"
-	@echo "make setup   install the Python venv, release Rust binaries and offline Nextflow"
+	@echo "make setup   install the Python venv, release Rust binaries, offline Nextflow and chromium"
 	@echo "make smoke   the smoke profile into $(OUTDIR)-smoke"
 	@echo "make lint    ruff, rustfmt --check, clippy -D warnings"
 
-setup: python rust nextflow
+setup: python rust nextflow chromium
 
 python: $(VENV_STAMP)
 
@@ -31,15 +31,21 @@ $(VENV_STAMP): pyproject.toml
 	@echo "==> python: $(VENV) (pinned dependencies from pyproject.toml)"
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	@$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	@$(VENV)/bin/python -m pip install --quiet -e '.[dev,deep]'
 	@touch $@
 
-rust:
+# pairbench-tch links the venv's libtorch, so it is built after the venv, and only if torch imports.
+rust: python
 	@echo "==> rust: cargo build --release --locked"
 	@$(CARGO) build --release --locked
+	@bash scripts/build_tch.sh $(VENV)/bin/python
 
 nextflow:
 	@bash scripts/setup_nextflow.sh
+
+# Debian chromium for the report's headless-browser test (apt-get when missing and root).
+chromium:
+	@bash scripts/setup_chromium.sh
 
 run: setup
 	./nextflow run main.nf -profile $(PROFILE) --outdir $(OUTDIR) $(NXF_ARGS)

@@ -24,7 +24,9 @@ def checkConfiguration() {
     def params_file = java.nio.file.Files.createTempFile('pairbench-params-', '.json')
     params_file.text = groovy.json.JsonOutput.toJson(userParams())
     def cmd = [cli, 'check-config', '--benchmarks', params.benchmarks_config, '--frameworks', params.frameworks_config,
-               '--hardware', params.hardware_config, '--params', params_file.toString()]
+               '--hardware', params.hardware_config, '--hardware-profile', params.hardware_profile,
+               '--analysis-config', params.analysis_config, '--params', params_file.toString()]
+    if (params.requirements) cmd += ['--requirements', params.requirements.toString()]
     def out = new StringBuilder(), err = new StringBuilder()
     def proc
     try {

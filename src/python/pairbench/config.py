@@ -252,8 +252,9 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
                         ("quality_gate", "datasets", "algorithms"))
             gate = tentry.get("quality_gate") or {}
             if _is_mapping(p, f"{tkey}.quality_gate", gate):
-                _check_keys(p, f"{tkey}.quality_gate", gate,
-                            ("metric", "tolerance", "floor", "higher_is_better", "also"), ("metric", "tolerance"))
+                _check_keys(p, f"{tkey}.quality_gate", gate, ("metric", "tolerance", "floor", "higher_is_better",
+                                                                       "validation_samples", "also"),
+                            ("metric", "tolerance"))
                 for i, extra in enumerate(gate.get("also") or []):
                     if not isinstance(extra, dict) or "metric" not in extra or not _is_number(extra.get("tolerance")):
                         p.add(f"{tkey}.quality_gate.also[{i}]", f"expected {{metric, tolerance}}, got {extra!r}")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import shutil
 import subprocess
+import sys
 import time
 from typing import Any
 
@@ -32,8 +34,16 @@ def build_rust(binary: str, skip_build: bool = False) -> dict[str, Any]:
             record["build_error"] = "cargo not on PATH"
         else:
             t0 = time.perf_counter()
-            proc = subprocess.run(["cargo", "build", "--release", "--locked", "--bin", binary],
-                                  cwd=project_root(), capture_output=True, text=True, check=False)
+            # Each binary is its own package (pairbench-tch is outside the default members, since it
+            # links the venv's libtorch: torch-sys finds it through this very interpreter).
+            # torch-sys asks `python` (with VIRTUAL_ENV set) or else `python3` on PATH where libtorch is,
+            # so this interpreter's bin directory goes first.
+            venv_bin = os.path.dirname(sys.executable)
+            env = {**os.environ, "LIBTORCH_USE_PYTORCH": "1", "PYTHON_SYS_EXECUTABLE": sys.executable,
+                   "VIRTUAL_ENV": os.path.dirname(venv_bin),
+                   "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
+            proc = subprocess.run(["cargo", "build", "--release", "--locked", "-p", binary, "--bin", binary],
+                                  cwd=project_root(), capture_output=True, text=True, check=False, env=env)
             record["build_seconds"] = round(time.perf_counter() - t0, 2)
             if proc.returncode != 0:
                 record["build_error"] = proc.stderr[-4000:]

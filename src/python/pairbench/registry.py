@@ -21,6 +21,8 @@ _PLUGIN_MODULES = (
     "pairbench.tasks.classical.regression",
     "pairbench.tasks.classical.classification",
     "pairbench.tasks.classical.clustering",
+    "pairbench.datasets.deep",
+    "pairbench.tasks.deep.tasks",
 )
 
 
@@ -36,6 +38,8 @@ class AlgorithmEntry:
 _ALGORITHMS: dict[tuple[str, str, str], AlgorithmEntry] = {}
 _TASK_RUNNERS: dict[tuple[str, str], Callable[..., Any]] = {}
 _DATASET_LOADERS: dict[str, Callable[..., Any]] = {}
+_DATASET_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {}
+_CELL_PREPARERS: dict[str, Callable[..., Any]] = {}
 _loaded = False
 
 
@@ -74,6 +78,36 @@ def dataset_loader(source: str) -> Callable[[F], F]:
         return fn
 
     return register
+
+
+def dataset_check(source: str) -> Callable[[F], F]:
+    """For sources that read files the user supplies: f(options) -> why it is unavailable, or None."""
+    def register(fn: F) -> F:
+        _DATASET_CHECKS[source] = fn
+        return fn
+
+    return register
+
+
+def cell_preparer(domain: str) -> Callable[[F], F]:
+    """f(cell_dict, data_dir): per-cell artefacts every side reads (e.g. shared initial weights),
+    written once when datasets are materialised."""
+    def register(fn: F) -> F:
+        _CELL_PREPARERS[domain] = fn
+        return fn
+
+    return register
+
+
+def dataset_unavailable(source: str, options: dict[str, Any]) -> str | None:
+    _ensure_loaded()
+    check = _DATASET_CHECKS.get(source)
+    return check(options) if check else None
+
+
+def get_cell_preparer(domain: str) -> Callable[..., Any] | None:
+    _ensure_loaded()
+    return _CELL_PREPARERS.get(domain)
 
 
 def algorithms(domain: str | None = None, task: str | None = None) -> dict[str, AlgorithmEntry]:

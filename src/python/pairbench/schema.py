@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import fastjsonschema
 import jsonschema
 
 from pairbench.paths import schema_path
@@ -41,8 +42,21 @@ def _validator(name: str = "result") -> jsonschema.Draft202012Validator:
     )
 
 
+@lru_cache(maxsize=4)
+def _fast_validator(name: str = "result") -> Any:
+    """The same schema compiled to Python by fastjsonschema (~20x faster than jsonschema): analysis
+    reads tens of thousands of results. Compiled as draft-07, which has every keyword the schema uses;
+    jsonschema (2020-12) still produces the error messages."""
+    return fastjsonschema.compile({**load_schema(name), "$schema": "http://json-schema.org/draft-07/schema#"})
+
+
 def validate_result(doc: Any, source: str = "<memory>") -> Result:
     """Return `doc` if it conforms to the schema, else raise naming every violation and its path."""
+    try:
+        _fast_validator()(doc)
+        return doc  # type: ignore[no-any-return]
+    except fastjsonschema.JsonSchemaException:
+        pass
     errors = sorted(_validator().iter_errors(doc), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [f"{source}: result does not match schema v{SCHEMA_VERSION}:"]

@@ -12,6 +12,7 @@ from pairbench.cells import Cell
 from pairbench.config import Catalogue, ConfigError, FrameworkSpec
 from pairbench.datasets.materialise import DatasetSpec
 from pairbench.paths import rust_target_dir
+from pairbench.registry import dataset_unavailable
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,10 @@ def framework_missing(fw: FrameworkSpec) -> str | None:
         if fw.module and importlib.util.find_spec(fw.module) is None:
             return f"python module {fw.module!r} is not importable (install the {fw.package!r} distribution)"
         return None
+    # A Rust framework with `module` links against that Python package (tch: the venv's libtorch).
+    if fw.module and importlib.util.find_spec(fw.module) is None:
+        return (f"rust binary {fw.binary!r} builds against python module {fw.module!r}, "
+                "which is not importable")
     binary = rust_target_dir() / "release" / fw.binary
     if not binary.exists() and shutil.which(fw.binary) is None and shutil.which("cargo") is None:
         return f"rust binary {fw.binary!r} is not built and cargo is not on PATH"
@@ -108,6 +113,8 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
                         reason = f"algorithm not selected (--algorithms {rp.algorithms})"
                     elif ds not in dsets:
                         reason = f"dataset not selected (--datasets {rp.datasets})"
+                    elif why_absent := dataset_unavailable(datasets[ds].source, datasets[ds].options):
+                        reason = f"dataset {ds!r} unavailable: {why_absent}"
                     elif fws[0].name in missing or len(missing) == len(fws) - 1:
                         reason = "; ".join(f"{name}: {why}" for name, why in sorted(missing.items()))
                     decisions.append({"cell_id": cell.cell_id, "domain": task.domain, "task": task.task,

@@ -36,12 +36,16 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
                               "quality_gate": cell.quality_gate, "baseline": baseline, "sides": {}}
     predictions: dict[str, np.ndarray] = {}
     scores: dict[str, np.ndarray | None] = {}
+    loss_curves: dict[str, list[float]] = {}
+    # Trained models (deep learning) are gated after a few epochs, not one: `validation_samples`.
+    validation_samples = int(cell.quality_gate.get("validation_samples", 1))
     for side in cell.side_names:
         out = work_dir / f"{cell.cell_id}.{side}.validation.json"
         pred_path = work_dir / f"{cell.cell_id}.{side}.predictions.npy"
         cv_args = ["--cv-predictions-dir", str(work_dir / f"{cell.cell_id}.{side}.cv")] if cv else []
         outcome = run_side(cell_path, side, data_dir, out, timeout_s=timeout_s, implementations=implementations,
-                           extra=["--samples", "1", "--warmup", "0", "--predictions-out", str(pred_path), *cv_args])
+                           extra=["--samples", str(validation_samples), "--warmup", "0",
+                                  "--predictions-out", str(pred_path), *cv_args])
         language = cell.side(side)["language"]
         if not outcome.ok:
             report["sides"][side] = {"language": language, "ok": False, "error": outcome.error}
@@ -50,6 +54,9 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
         predictions[side] = np.load(pred_path, allow_pickle=False)
         spath = scores_path(pred_path)
         scores[side] = np.load(spath, allow_pickle=False) if spath.is_file() else None
+        curve = (result.get("metadata") or {}).get("loss_steps")
+        if isinstance(curve, list) and curve:
+            loss_curves[side] = [float(v) for v in curve]
         report["sides"][side] = {"language": language, "ok": True, "native_quality": result["quality"],
                                  "framework": result["framework"]}
 
@@ -70,6 +77,9 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
             diff = np.abs(predictions[baseline].astype(np.float64) - predictions[side].astype(np.float64))
             entry.update(verdict.to_dict())
             entry["prediction_max_abs_diff"] = float(diff.max()) if diff.size else 0.0
+            if baseline in loss_curves and side in loss_curves:
+                entry["loss_curve_max_rel_dev"] = loss_curve_deviation(loss_curves[baseline],
+                                                                       loss_curves[side])
             if verdict.comparable:
                 comparable_sides.append(side)
         gates.append(entry)
@@ -84,6 +94,16 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
     report["comparable"] = bool(comparable_sides) and len(comparable_sides) == len(cell.side_names) - 1
     report["reasons"] = [f"{g['candidate']}: {r}" for g in gates for r in g.get("reasons", [])]
     return report
+
+
+def loss_curve_deviation(baseline: list[float], candidate: list[float]) -> float | None:
+    """Largest |candidate - baseline| / |baseline| over the steps both sides report (same start, same
+    batches, so step k is the same mini-batch on both)."""
+    n = min(len(baseline), len(candidate))
+    if n == 0 or len(baseline) != len(candidate):
+        return None
+    b, c = np.asarray(baseline[:n]), np.asarray(candidate[:n])
+    return float(np.max(np.abs(c - b) / np.maximum(np.abs(b), 1e-12)))
 
 
 def write_validation(report: dict[str, Any], path: Path) -> None:

@@ -1,18 +1,10 @@
-//! Embed the resolved linfa version (from the workspace Cargo.lock) so results record what ran.
+//! Embed the resolved linfa version so results record what ran.
+
+include!("../build-support/locked_version.rs");
 
 fn main() {
-    let lock = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../Cargo.lock");
-    println!("cargo:rerun-if-changed={lock}");
-    let text = std::fs::read_to_string(lock).unwrap_or_default();
-    let mut version = String::from("unknown");
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        if line == "name = \"linfa\"" {
-            if let Some(v) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                version = v.trim_end_matches('"').to_string();
-            }
-            break;
-        }
-    }
-    println!("cargo:rustc-env=PAIRBENCH_LINFA_VERSION={version}");
+    println!(
+        "cargo:rustc-env=PAIRBENCH_LINFA_VERSION={}",
+        locked_version("linfa")
+    );
 }

@@ -1,14 +1,20 @@
-"""Per-cell summaries and Rust-vs-Python comparisons, with Holm correction over the whole family."""
+"""Per-cell summaries and per-pair comparisons (candidate vs reference framework), with Holm and
+Bonferroni over the whole family, and geometric-mean speed-ups per domain."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from pairbench.analysis import stats
 from pairbench.analysis.tidy import CELL_KEYS
+
+SERIES_KEYS = (*CELL_KEYS, "framework", "phase")
 
 
 @dataclass(frozen=True)
@@ -18,79 +24,349 @@ class AnalysisSettings:
     confidence: float = 0.95
     resamples: int = stats.DEFAULT_RESAMPLES
     seed: int = 0
+    # Power analysis: the relative change in time the run should be able to detect, at this power.
+    effect: float = 0.05
+    power: float = 0.8
+    min_samples: int = 10
 
 
-def summarise(samples: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
-    """One row per (cell, language, phase): median with CI, mean, std, CV, percentiles, warnings."""
+class _Series:
+    """One timing series (cell x framework x phase) with its bootstrap distribution, computed once."""
+
+    def __init__(
+        self,
+        x: NDArray[np.float64],
+        language: str,
+        boot: NDArray[np.float64],
+        by_pair_key: dict[int, float] | None = None,
+    ) -> None:
+        self.x = x
+        self.boot = boot
+        self.median = float(np.median(x))
+        self.language = language
+        # Median per (seed, fold): the observations that pair across frameworks.
+        self.by_pair_key = by_pair_key or {}
+        self._shapiro: float | None = None
+
+    @property
+    def shapiro(self) -> float:
+        if self._shapiro is None:
+            self._shapiro = stats.shapiro_p(self.x)
+        return self._shapiro
+
+
+def series_from_samples(
+    x: NDArray[np.float64], language: str, settings: AnalysisSettings, seed: int
+) -> _Series:
+    """A series from bare samples (e.g. read back from the history store): no seed/fold pairing."""
+    return _Series(x, language, stats.bootstrap_medians(x, settings.resamples, seed))
+
+
+def _series(samples: pd.DataFrame, settings: AnalysisSettings) -> dict[tuple[Any, ...], _Series]:
+    """Every series of the table; bootstrap distributions drawn in batches of equal-length series."""
+    if {"seed", "fold"} <= set(samples.columns):
+        pair_codes = pd.factorize(samples["seed"].astype(str) + "|" + samples["fold"].astype(str))[0]
+    else:
+        pair_codes = np.zeros(len(samples), dtype=np.int64)
+    seconds = samples["seconds"].to_numpy(dtype=np.float64)
+    languages = samples["language"].to_numpy()
+    groups = samples.groupby(list(SERIES_KEYS), sort=True).indices
+    keys = list(groups)
+    boots: dict[tuple[Any, ...], NDArray[np.float64]] = {}
+    by_length: dict[int, list[tuple[Any, ...]]] = {}
+    for key in keys:
+        by_length.setdefault(len(groups[key]), []).append(key)
+    rng = np.random.default_rng(settings.seed)
+    for n, same in sorted(by_length.items()):
+        # Chunked so that one batch of draws stays around 40 MB.
+        chunk = max(1, 5_000_000 // max(1, n * settings.resamples))
+        for i in range(0, len(same), chunk):
+            part = same[i : i + chunk]
+            rows = np.sort(np.stack([seconds[groups[k]] for k in part]), axis=1)
+            for k, b in zip(part, stats.bootstrap_medians_sorted(rows, settings.resamples, rng), strict=True):
+                boots[k] = b
+    out = {}
+    for key in keys:
+        idx = groups[key]
+        codes = pair_codes[idx]
+        by_pair: dict[int, float] = {}
+        if codes.min() != codes.max():
+            by_pair = {int(c): float(np.median(seconds[idx][codes == c])) for c in np.unique(codes)}
+        out[key] = _Series(seconds[idx], str(languages[idx[0]]), boots[key], by_pair)
+    return out
+
+
+def summarise(
+    samples: pd.DataFrame, settings: AnalysisSettings, series: dict[tuple[Any, ...], _Series] | None = None
+) -> pd.DataFrame:
+    """One row per (cell, framework, phase): median with CI, mean, std, CV, percentiles, warnings,
+    and the repetitions needed to detect a `settings.effect` change."""
+    series = series if series is not None else _series(samples, settings)
+    launches = samples.groupby(list(SERIES_KEYS), sort=True)["launch"].nunique().to_dict()
     rows = []
-    for key, group in samples.groupby([*CELL_KEYS, "language", "framework", "phase"], sort=True):
-        x = group["seconds"].to_numpy()
-        med, low, high = stats.bootstrap_median_ci(x, settings.confidence, settings.resamples, settings.seed)
+    for key, s in series.items():
+        x = s.x
+        low, high = stats.percentile_ci(s.boot, settings.confidence)
         mean = float(np.mean(x))
         std = float(np.std(x, ddof=1)) if x.size > 1 else 0.0
-        per_launch = group.groupby("launch")["seconds"].median()
-        rows.append({
-            **dict(zip([*CELL_KEYS, "language", "framework", "phase"], key, strict=True)),
-            "n_samples": int(x.size), "n_launches": int(group["launch"].nunique()),
-            "median_s": med, "median_ci_low_s": low, "median_ci_high_s": high,
-            "mean_s": mean, "std_s": std, "cv": std / mean if mean > 0 else np.nan,
-            "p50_s": float(np.percentile(x, 50)), "p95_s": float(np.percentile(x, 95)),
-            "p99_s": float(np.percentile(x, 99)), "min_s": float(x.min()), "max_s": float(x.max()),
-            "throughput_per_s": 1.0 / med if med > 0 else np.nan,
-            "launch_median_spread": float(per_launch.max() / per_launch.min()) if per_launch.min() > 0 else np.nan,
-            "warnings": "; ".join(stats.instability_warnings(x)),
-        })
-    return pd.DataFrame(rows)
+        needed = stats.samples_needed(x, settings.effect, settings.alpha, settings.power)
+        warnings = stats.instability_warnings(x, settings.min_samples)
+        if needed > x.size:
+            warnings.append(
+                f"power: {needed} samples needed to detect a {settings.effect:.0%} change "
+                f"at {settings.power:.0%} power, have {x.size}"
+            )
+        rows.append(
+            {
+                **dict(zip(SERIES_KEYS, key, strict=True)),
+                "language": s.language,
+                "n_samples": int(x.size),
+                "n_launches": int(launches[key]),
+                "median_s": s.median,
+                "median_ci_low_s": low,
+                "median_ci_high_s": high,
+                "mean_s": mean,
+                "std_s": std,
+                "cv": std / mean if mean > 0 else np.nan,
+                "p50_s": float(np.percentile(x, 50)),
+                "p95_s": float(np.percentile(x, 95)),
+                "p99_s": float(np.percentile(x, 99)),
+                "min_s": float(x.min()),
+                "max_s": float(x.max()),
+                "throughput_per_s": 1.0 / s.median if s.median > 0 else np.nan,
+                "samples_needed": needed,
+                "unstable": bool(warnings),
+                "warnings": "; ".join(warnings),
+            }
+        )
+    columns = [
+        *SERIES_KEYS,
+        "language",
+        "n_samples",
+        "n_launches",
+        "median_s",
+        "median_ci_low_s",
+        "median_ci_high_s",
+        "mean_s",
+        "std_s",
+        "cv",
+        "p50_s",
+        "p95_s",
+        "p99_s",
+        "min_s",
+        "max_s",
+        "throughput_per_s",
+        "samples_needed",
+        "unstable",
+        "warnings",
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def side_pairs(frameworks: list[str]) -> list[tuple[str, str]]:
     """(candidate, reference) pairs in side order: every later side against every earlier one, so the
     baseline (first) is the reference of all, and e.g. tch/candle separates kernels from language."""
-    return [(frameworks[j], frameworks[i]) for i in range(len(frameworks)) for j in range(i + 1, len(frameworks))]
+    return [
+        (frameworks[j], frameworks[i]) for i in range(len(frameworks)) for j in range(i + 1, len(frameworks))
+    ]
 
 
-def compare_pairs(samples: pd.DataFrame, settings: AnalysisSettings, side_order: dict[str, list[str]] | None = None
-                  ) -> pd.DataFrame:
-    """candidate time / reference time per (cell, phase, pair): ratio of medians + CI, Mann-Whitney U,
-    Holm over the whole family, Cliff's delta. `side_order` maps cell_id to its frameworks, baseline
-    first; without it, Python frameworks come first."""
-    rows = []
-    for key, group in samples.groupby([*CELL_KEYS, "phase"], sort=True):
-        language_of = dict(zip(group["framework"], group["language"], strict=False))
-        order = (side_order or {}).get(key[0]) or sorted(language_of, key=lambda f: (language_of[f] != "python", f))
-        for cand, ref in side_pairs([f for f in order if f in language_of]):
-            a = group.loc[group["framework"] == cand, "seconds"].to_numpy()
-            b = group.loc[group["framework"] == ref, "seconds"].to_numpy()
-            ratio, low, high = stats.ratio_of_medians_ci(a, b, settings.confidence, settings.resamples,
-                                                         settings.seed)
-            delta = stats.cliffs_delta(a, b)
-            rows.append({
-                **dict(zip([*CELL_KEYS, "phase"], key, strict=True)),
-                "candidate": cand, "reference": ref,
-                "candidate_language": language_of[cand], "reference_language": language_of[ref],
-                "reference_median_s": float(np.median(b)), "candidate_median_s": float(np.median(a)),
-                "n_reference": int(b.size), "n_candidate": int(a.size),
-                "ratio": ratio, "ratio_ci_low": low, "ratio_ci_high": high,
-                "speedup": 1.0 / ratio if ratio > 0 else np.nan,
-                "p_mannwhitney": stats.mann_whitney_p(a, b),
-                "cliffs_delta": delta, "cliffs_magnitude": stats.cliffs_magnitude(delta),
-            })
-    table = pd.DataFrame(rows)
+def _paired(a: _Series, b: _Series) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
+    """Matched per-(seed, fold) medians when both sides ran the same >= 2 seeds/folds, else None."""
+    keys = sorted(a.by_pair_key)
+    if len(keys) < 2 or keys != sorted(b.by_pair_key):
+        return None
+    return (np.array([a.by_pair_key[k] for k in keys]), np.array([b.by_pair_key[k] for k in keys]))
+
+
+def compare_series(
+    a: _Series, b: _Series, settings: AnalysisSettings, p_tests: tuple[float, float] | None = None
+) -> dict[str, Any]:
+    """Every statistic of one candidate (a) / reference (b) pair, before multiple-test correction.
+    `p_tests` = (Mann-Whitney p, Welch p) when already computed in a batch."""
+    x, y = a.x, b.x
+    ratio = a.median / b.median if b.median > 0 else math.nan
+    low, high = stats.percentile_ci(a.boot / b.boot, settings.confidence)
+    sw_a, sw_b = a.shapiro, b.shapiro
+    # Welch's t is the primary test only where Shapiro-Wilk rejects normality on neither side.
+    normal = not (math.isnan(sw_a) or math.isnan(sw_b)) and sw_a >= settings.alpha and sw_b >= settings.alpha
+    p_mw, p_welch = p_tests if p_tests is not None else (stats.mann_whitney_p(x, y), stats.welch_p(x, y))
+    paired = _paired(a, b)
+    d, delta = stats.cohens_d(x, y), stats.cliffs_delta(x, y)
+    logs = [np.log(v) for v in (x, y) if np.all(v > 0) and v.size > 1]
+    pooled_sd = float(np.sqrt(np.mean([np.var(v, ddof=1) for v in logs]))) if len(logs) == 2 else math.nan
+    needed = (
+        stats.samples_for_effect_size(math.log1p(settings.effect) / pooled_sd, settings.alpha, settings.power)
+        if pooled_sd and not math.isnan(pooled_sd)
+        else 2
+    )
+    return {
+        "reference_median_s": b.median,
+        "candidate_median_s": a.median,
+        "n_reference": int(y.size),
+        "n_candidate": int(x.size),
+        "ratio": ratio,
+        "ratio_ci_low": low,
+        "ratio_ci_high": high,
+        "speedup": 1.0 / ratio if ratio > 0 else np.nan,
+        "speedup_ci_low": 1.0 / high if high > 0 else np.nan,
+        "speedup_ci_high": 1.0 / low if low > 0 else np.nan,
+        "shapiro_p_candidate": sw_a,
+        "shapiro_p_reference": sw_b,
+        "normal": normal,
+        "p_welch": p_welch,
+        "p_mannwhitney": p_mw,
+        "paired": paired is not None,
+        "p_paired_t": stats.paired_t_p(*paired) if paired is not None else np.nan,
+        "test": "welch" if normal else "mann-whitney",
+        "p_value": p_welch if normal else p_mw,
+        "cohens_d": d,
+        "cohens_magnitude": stats.cohens_magnitude(d),
+        "cliffs_delta": delta,
+        "cliffs_magnitude": stats.cliffs_magnitude(delta),
+        "samples_needed": needed,
+        "underpowered": bool(min(x.size, y.size) < needed),
+    }
+
+
+def batch_tests(pairs: list[tuple[_Series, _Series]]) -> list[tuple[float, float]]:
+    """(Mann-Whitney p, Welch p) for many pairs: pairs of equal sample sizes go through one
+    vectorised call each, which is what keeps 10,000 results within seconds."""
+    out: list[tuple[float, float]] = [(math.nan, math.nan)] * len(pairs)
+    by_shape: dict[tuple[int, int], list[int]] = {}
+    for i, (a, b) in enumerate(pairs):
+        by_shape.setdefault((a.x.size, b.x.size), []).append(i)
+    for (na, nb), idx in by_shape.items():
+        x = np.stack([pairs[i][0].x for i in idx])
+        y = np.stack([pairs[i][1].x for i in idx])
+        mw = stats.mann_whitney_p_rows(x, y)
+        welch = stats.welch_p_rows(x, y) if min(na, nb) >= 2 else np.full(len(idx), np.nan)
+        for j, i in enumerate(idx):
+            out[i] = (float(mw[j]), float(welch[j]))
+    return out
+
+
+def apply_corrections(table: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
+    """Holm (the verdict's) and Bonferroni over the whole family, then the criterion-style verdict."""
     if table.empty:
         return table
-    table["p_holm"] = stats.holm(table["p_mannwhitney"].to_numpy())
-    verdicts = [stats.verdict((lo, hi), p, settings.alpha, settings.noise)
-                for lo, hi, p in zip(table["ratio_ci_low"], table["ratio_ci_high"], table["p_holm"], strict=True)]
-    table["verdict"] = [f"{c} {v.label}" if v.label != "no meaningful difference" else v.label
-                        for c, v in zip(table["candidate"], verdicts, strict=True)]
+    table = table.copy()
+    table["p_holm"] = stats.holm(table["p_value"].to_numpy())
+    table["p_bonferroni"] = stats.bonferroni(table["p_value"].to_numpy())
+    table["p_mannwhitney_holm"] = stats.holm(table["p_mannwhitney"].to_numpy())
+    table["p_welch_holm"] = stats.holm(table["p_welch"].to_numpy())
+    verdicts = [
+        stats.verdict((lo, hi), p, settings.alpha, settings.noise)
+        for lo, hi, p in zip(table["ratio_ci_low"], table["ratio_ci_high"], table["p_holm"], strict=True)
+    ]
+    table["outcome"] = [v.label for v in verdicts]
+    table["verdict"] = [
+        f"{c} {v.label}" if v.label != "no meaningful difference" else v.label
+        for c, v in zip(table["candidate"], verdicts, strict=True)
+    ]
     return table
+
+
+def compare_pairs(
+    samples: pd.DataFrame,
+    settings: AnalysisSettings,
+    side_order: dict[str, list[str]] | None = None,
+    series: dict[tuple[Any, ...], _Series] | None = None,
+) -> pd.DataFrame:
+    """candidate time / reference time per (cell, phase, pair). `side_order` maps cell_id to its
+    frameworks, baseline first; without it, Python frameworks come first."""
+    if {"seed", "fold"} - set(samples.columns):
+        samples = samples.assign(**{c: "" for c in ("seed", "fold") if c not in samples.columns})
+    series = series if series is not None else _series(samples, settings)
+    by_cell_phase: dict[tuple[Any, ...], dict[str, _Series]] = {}
+    for key, s in series.items():
+        by_cell_phase.setdefault((*key[: len(CELL_KEYS)], key[-1]), {})[key[len(CELL_KEYS)]] = s
+    heads, pairs = [], []
+    for key, sides in by_cell_phase.items():
+        order = (side_order or {}).get(key[0]) or sorted(
+            sides, key=lambda f: (sides[f].language != "python", f)
+        )
+        for cand, ref in side_pairs([f for f in order if f in sides]):
+            heads.append(
+                {
+                    **dict(zip([*CELL_KEYS, "phase"], key, strict=True)),
+                    "candidate": cand,
+                    "reference": ref,
+                    "candidate_language": sides[cand].language,
+                    "reference_language": sides[ref].language,
+                }
+            )
+            pairs.append((sides[cand], sides[ref]))
+    tests = batch_tests(pairs)
+    rows = [
+        {**h, **compare_series(a, b, settings, t)} for h, (a, b), t in zip(heads, pairs, tests, strict=True)
+    ]
+    return apply_corrections(pd.DataFrame(rows), settings)
+
+
+def geometric_mean_speedups(comparisons: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
+    """Geometric-mean speed-up (reference time / candidate time) per domain, pair and phase, with a
+    t-interval over cells on the log scale; with one cell, that cell's bootstrap CI."""
+    if comparisons.empty:
+        return pd.DataFrame()
+    rows = []
+    for (domain, cand, ref, phase), group in comparisons.groupby(
+        ["domain", "candidate", "reference", "phase"], sort=True
+    ):
+        sp = group["speedup"].to_numpy(dtype=np.float64)
+        sp = sp[np.isfinite(sp) & (sp > 0)]
+        if sp.size == 0:
+            continue
+        gm, low, high = stats.geometric_mean_ci(sp, confidence)
+        if sp.size == 1:
+            low, high = float(group["speedup_ci_low"].iat[0]), float(group["speedup_ci_high"].iat[0])
+        rows.append(
+            {
+                "domain": domain,
+                "candidate": cand,
+                "reference": ref,
+                "phase": phase,
+                "n_cells": int(sp.size),
+                "geomean_speedup": gm,
+                "ci_low": low,
+                "ci_high": high,
+                "n_faster": int((group["outcome"] == "faster").sum()),
+                "n_slower": int((group["outcome"] == "slower").sum()),
+                "n_no_difference": int((group["outcome"] == "no meaningful difference").sum()),
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def resources_by_side(launches: pd.DataFrame) -> pd.DataFrame:
     ok = launches[launches["status"] == "ok"]
     if ok.empty:
         return pd.DataFrame()
-    return (ok.groupby([*CELL_KEYS, "language", "framework"], sort=True)
-              .agg(peak_rss_mb_median=("peak_rss_mb", "median"), peak_rss_mb_max=("peak_rss_mb", "max"),
-                   cpu_percent_median=("cpu_percent", "median"), launches=("launch", "nunique"))
-              .reset_index())
+    return (
+        ok.groupby([*CELL_KEYS, "language", "framework"], sort=True)
+        .agg(
+            peak_rss_mb_median=("peak_rss_mb", "median"),
+            peak_rss_mb_max=("peak_rss_mb", "max"),
+            cpu_percent_median=("cpu_percent", "median"),
+            launches=("launch", "nunique"),
+        )
+        .reset_index()
+    )
+
+
+def quality_by_side(launches: pd.DataFrame) -> pd.DataFrame:
+    """Median of every quality metric per (cell, framework), long format: generic over metrics."""
+    ok = launches[launches["status"] == "ok"]
+    metric_cols = [c for c in ok.columns if c.startswith("quality_")]
+    if ok.empty or not metric_cols:
+        return pd.DataFrame(columns=[*CELL_KEYS, "framework", "metric", "value"])
+    long = ok.melt(
+        id_vars=[*CELL_KEYS, "framework"], value_vars=metric_cols, var_name="metric", value_name="value"
+    )
+    long["metric"] = long["metric"].str.removeprefix("quality_")
+    return (
+        long.dropna(subset=["value"])
+        .groupby([*CELL_KEYS, "framework", "metric"], sort=True)["value"]
+        .median()
+        .reset_index()
+    )

@@ -11,31 +11,78 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 VERDICT_COLOURS = {"faster": "#1b7837", "slower": "#b2182b", "no meaningful difference": "#777777"}
-PHASE_MARKERS = {"fit": "o", "predict": "s", "train": "o", "infer": "s"}
+MARKERS = ["o", "s", "^", "D", "v", "P"]
 
 
-def speed_ratio_figure(comparisons: pd.DataFrame, out_stem: Path, noise: float = 0.02) -> list[Path]:
-    """Forest plot of Rust/Python median-time ratios with bootstrap CIs, one row per algorithm x dataset."""
+MAX_FIGURE_ROWS = 120
+
+
+def geomean_rows(geomeans: pd.DataFrame, noise: float) -> pd.DataFrame:
+    """Per-domain geometric means shaped like comparison rows (ratio = 1 / speed-up), for a figure
+    that stays readable when a run has thousands of comparisons."""
+    ratio, low, high = 1 / geomeans["geomean_speedup"], 1 / geomeans["ci_high"], 1 / geomeans["ci_low"]
+    verdict = [
+        f"{c} faster" if h < 1 - noise else f"{c} slower" if lo > 1 + noise else "no meaningful difference"
+        for c, lo, h in zip(geomeans["candidate"], low, high, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "algorithm": geomeans["domain"],
+            "dataset": "geometric mean",
+            "phase": geomeans["phase"],
+            "candidate": geomeans["candidate"],
+            "reference": geomeans["reference"],
+            "ratio": ratio,
+            "ratio_ci_low": low.fillna(ratio),
+            "ratio_ci_high": high.fillna(ratio),
+            "verdict": verdict,
+        }
+    )
+
+
+def speed_ratio_figure(
+    comparisons: pd.DataFrame, out_stem: Path, noise: float = 0.02, geomeans: pd.DataFrame | None = None
+) -> list[Path]:
+    """Forest plot of candidate/reference median-time ratios with bootstrap CIs, one row per
+    algorithm x dataset; beyond MAX_FIGURE_ROWS rows, one row per domain (geometric mean) instead."""
     if comparisons.empty:
         return []
+    if len(comparisons) > MAX_FIGURE_ROWS and geomeans is not None and not geomeans.empty:
+        comparisons = geomean_rows(geomeans, noise)
     comparisons = comparisons.assign(
-        label=[f"{a} / {d}  [{c} vs {r}]" for a, d, c, r in comparisons[["algorithm", "dataset", "candidate",
-                                                                         "reference"]].itertuples(index=False)])
+        label=[
+            f"{a} / {d}  [{c} vs {r}]"
+            for a, d, c, r in comparisons[["algorithm", "dataset", "candidate", "reference"]].itertuples(
+                index=False
+            )
+        ]
+    )
     labels = sorted(set(comparisons["label"]))
     y_of = {label: i for i, label in enumerate(labels)}
     phases = sorted(comparisons["phase"].unique())
     offset = {p: (i - (len(phases) - 1) / 2) * 0.25 for i, p in enumerate(phases)}
+    marker = {p: MARKERS[i % len(MARKERS)] for i, p in enumerate(phases)}
     fig, ax = plt.subplots(figsize=(8, 1.2 + 0.45 * len(labels)))
     ax.axvspan(1 - noise, 1 + noise, color="#dddddd", zorder=0, label=f"noise band ±{noise:.0%}")
     ax.axvline(1.0, color="black", lw=0.8)
     for _, row in comparisons.iterrows():
         y = y_of[row["label"]] + offset[row["phase"]]
-        colour = VERDICT_COLOURS[row["verdict"].rsplit(" ", 1)[-1] if row["verdict"].endswith(("faster", "slower"))
-                                 else "no meaningful difference"]
-        ax.errorbar(row["ratio"], y, xerr=[[row["ratio"] - row["ratio_ci_low"]], [row["ratio_ci_high"] - row["ratio"]]],
-                    fmt=PHASE_MARKERS.get(row["phase"], "o"), color=colour, ms=5, capsize=3)
+        colour = VERDICT_COLOURS[
+            row["verdict"].rsplit(" ", 1)[-1]
+            if row["verdict"].endswith(("faster", "slower"))
+            else "no meaningful difference"
+        ]
+        ax.errorbar(
+            row["ratio"],
+            y,
+            xerr=[[row["ratio"] - row["ratio_ci_low"]], [row["ratio_ci_high"] - row["ratio"]]],
+            fmt=marker[row["phase"]],
+            color=colour,
+            ms=5,
+            capsize=3,
+        )
     for phase in phases:
-        ax.plot([], [], PHASE_MARKERS.get(phase, "o"), color="black", label=phase)
+        ax.plot([], [], marker[phase], color="black", label=phase)
     for verdict, colour in VERDICT_COLOURS.items():
         ax.plot([], [], "-", color=colour, label=verdict if " " in verdict else f"candidate {verdict}")
     ax.set_xscale("log")
@@ -43,8 +90,13 @@ def speed_ratio_figure(comparisons: pd.DataFrame, out_stem: Path, noise: float =
     ax.invert_yaxis()
     ax.set_xlabel("candidate time / reference time (median, 95% bootstrap CI; < 1: candidate faster)")
     ax.set_title("Speed ratio per algorithm and dataset")
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12 - 0.3 / max(len(labels), 1)), ncol=4, fontsize=8,
-              frameon=False)
+    ax.legend(
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.12 - 0.3 / max(len(labels), 1)),
+        ncol=4,
+        fontsize=8,
+        frameon=False,
+    )
     fig.tight_layout()
     paths = []
     for ext in ("png", "svg"):

@@ -1,17 +1,46 @@
-"""Phase 5 entry point: raw results + validation reports -> tables, comparisons, figures."""
+"""Phase 5 entry point: raw results + validation reports -> tables, comparisons, rankings,
+recommendations, cost, history and figures. Each step lives in its own module; this only wires."""
 
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+import time
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from pairbench.analysis.compare import AnalysisSettings, compare_pairs, resources_by_side, summarise
+from pairbench.analysis import history
+from pairbench.analysis.compare import (
+    AnalysisSettings,
+    _series,
+    compare_pairs,
+    geometric_mean_speedups,
+    quality_by_side,
+    resources_by_side,
+    summarise,
+)
+from pairbench.analysis.cost import cost_table, load_machine
 from pairbench.analysis.plots import speed_ratio_figure
+from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, rankings
+from pairbench.analysis.recommend import Requirements, load_requirements, recommend
+from pairbench.analysis.settings import load_analysis_config
 from pairbench.analysis.tidy import launches_table, load_results, samples_table
+
+
+@dataclass(frozen=True)
+class AnalysisInputs:
+    """Optional inputs beyond the results; each one left None switches its step off."""
+
+    validation_dir: Path | None = None
+    analysis_config: Path | None = None
+    requirements: Path | None = None
+    hardware: Path | None = None
+    hardware_profile: str = "default"
+    history_db: Path | None = None
+    baseline_run: str | None = None
+    figures: bool = True
 
 
 def load_validations(validation_dir: Path | None) -> list[dict[str, Any]]:
@@ -26,16 +55,25 @@ def quality_parity_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
     for v in validations:
         spec = v.get("quality_gate", {})
         for gate in v.get("gates", []):
-            rows.append({
-                "cell_id": v["cell_id"], "task": v["task"], "algorithm": v["algorithm"], "dataset": v["dataset"],
-                "baseline": gate["baseline"], "candidate": gate["candidate"],
-                "metric": gate.get("metric", spec.get("metric")),
-                "baseline_value": gate.get("baseline_value"), "candidate_value": gate.get("candidate_value"),
-                "delta": gate.get("delta"), "tolerance": gate.get("tolerance", spec.get("tolerance")),
-                "floor": gate.get("floor", spec.get("floor")),
-                "prediction_max_abs_diff": gate.get("prediction_max_abs_diff"),
-                "comparable": bool(gate.get("comparable")), "reasons": "; ".join(gate.get("reasons", [])),
-            })
+            rows.append(
+                {
+                    "cell_id": v["cell_id"],
+                    "task": v["task"],
+                    "algorithm": v["algorithm"],
+                    "dataset": v["dataset"],
+                    "baseline": gate["baseline"],
+                    "candidate": gate["candidate"],
+                    "metric": gate.get("metric", spec.get("metric")),
+                    "baseline_value": gate.get("baseline_value"),
+                    "candidate_value": gate.get("candidate_value"),
+                    "delta": gate.get("delta"),
+                    "tolerance": gate.get("tolerance", spec.get("tolerance")),
+                    "floor": gate.get("floor", spec.get("floor")),
+                    "prediction_max_abs_diff": gate.get("prediction_max_abs_diff"),
+                    "comparable": bool(gate.get("comparable")),
+                    "reasons": "; ".join(gate.get("reasons", [])),
+                }
+            )
             # Secondary gate metrics (`also:`): one more row each, same verdict, both numbers shown.
             for extra in gate.get("also") or []:
                 rows.append({**rows[-1], "metric": extra["metric"], "baseline_value": extra["baseline_value"],
@@ -76,35 +114,127 @@ def side_order(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
     return {v["cell_id"]: [v["baseline"], *[g["candidate"] for g in v.get("gates", [])]] for v in validations}
 
 
-def analyse(results_dir: Path, out_dir: Path, validation_dir: Path | None = None,
-            settings: AnalysisSettings | None = None) -> dict[str, Any]:
+def analyse(
+    results_dir: Path,
+    out_dir: Path,
+    validation_dir: Path | None = None,
+    settings: AnalysisSettings | None = None,
+    inputs: AnalysisInputs | None = None,
+) -> dict[str, Any]:
+    inputs = inputs or AnalysisInputs(validation_dir=validation_dir)
+    if validation_dir is not None and inputs.validation_dir is None:
+        inputs = replace(inputs, validation_dir=validation_dir)
+    config = load_analysis_config(inputs.analysis_config)
     settings = settings or AnalysisSettings()
+    settings = replace(settings, effect=config.effect, power=config.power, min_samples=config.min_samples)
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+
     out_dir.mkdir(parents=True, exist_ok=True)
     results, problems = load_results(results_dir)
-    validations = load_validations(validation_dir)
+    validations = load_validations(inputs.validation_dir)
+    lap("load")
     parity = quality_parity_table(validations)
     samples = samples_table(results)
     launches = launches_table(results)
-    summary = summarise(samples, settings) if not samples.empty else pd.DataFrame()
-    comparisons = compare_pairs(samples, settings, side_order(validations)) if not samples.empty else pd.DataFrame()
+    lap("tidy")
+    series = _series(samples, settings) if not samples.empty else {}
+    summary = summarise(samples, settings, series) if not samples.empty else pd.DataFrame()
+    lap("summary")
+    comparisons = (
+        compare_pairs(samples, settings, side_order(validations), series)
+        if not samples.empty
+        else pd.DataFrame()
+    )
+    geomeans = geometric_mean_speedups(comparisons, settings.confidence)
+    lap("comparisons")
     resources = resources_by_side(launches) if not launches.empty else pd.DataFrame()
+    quality = quality_by_side(launches) if not launches.empty else pd.DataFrame()
     failures = launches[launches["status"] == "failed"] if not launches.empty else pd.DataFrame()
+    profiles = framework_profiles(summary, resources, quality, gate_metrics_from(validations))
+    ranks = rankings(profiles, comparisons, config.ranking)
+    requirements = (
+        load_requirements(inputs.requirements)
+        if inputs.requirements
+        else Requirements(weights=config.ranking.weights)
+    )
+    recommendations = recommend(profiles, summary, comparisons, requirements)
+    machine = load_machine(inputs.hardware, inputs.hardware_profile) if inputs.hardware else None
+    costs = (
+        cost_table(summary, launches, machine, config.cost)
+        if machine and not launches.empty
+        else pd.DataFrame()
+    )
+    lap("rankings_cost")
 
-    tables = {"samples": samples, "launches": launches, "summary": summary, "comparisons": comparisons,
-              "resources": resources, "quality_parity": parity, "failures": failures,
-              "cross_validation": cross_validation_table(validations)}
+    run_id = str(launches["run_id"].iloc[0]) if not launches.empty else ""
+    regressions, steps, history_note = pd.DataFrame(), pd.DataFrame(), None
+    if inputs.history_db is not None and run_id:
+        history.append_run(inputs.history_db, run_id, samples, summary, launches)
+        steps = history.step_report(inputs.history_db, settings.noise)
+        if inputs.baseline_run:
+            try:
+                regressions = history.compare_runs(inputs.history_db, inputs.baseline_run, run_id, settings)
+            except KeyError as exc:
+                history_note = str(exc.args[0])
+    lap("history")
+
+    tables = {
+        "samples": samples,
+        "launches": launches,
+        "summary": summary,
+        "comparisons": comparisons,
+        "geomean_speedups": geomeans,
+        "resources": resources,
+        "quality": quality,
+        "quality_parity": parity,
+        "failures": failures,
+        "cross_validation": cross_validation_table(validations),
+        "profiles": profiles,
+        "rankings": ranks,
+        "recommendations": recommendations,
+        "cost": costs,
+        "regressions": regressions,
+        "steps": steps,
+    }
     for name, table in tables.items():
         table.to_csv(out_dir / f"{name}.csv", index=False)
-    figures = [str(p.relative_to(out_dir)) for p in speed_ratio_figure(comparisons, out_dir / "speed_ratio",
-                                                                         settings.noise)]
+    lap("write")
+    figures = []
+    if inputs.figures:
+        figures = [
+            str(p.relative_to(out_dir))
+            for p in speed_ratio_figure(comparisons, out_dir / "speed_ratio", settings.noise, geomeans)
+        ]
+    lap("figures")
+    n_regressed = int((regressions["status"] == "regressed").sum()) if not regressions.empty else 0
     overview = {
+        "run_id": run_id,
         "settings": asdict(settings),
+        "analysis_config": {"ranking": asdict(config.ranking), "cost": asdict(config.cost)},
+        "requirements": asdict(requirements),
+        "machine": asdict(machine) if machine else None,
         "n_results": len(results),
         "n_ok": int((launches["status"] == "ok").sum()) if not launches.empty else 0,
         "n_failed": len(failures),
         "invalid_result_files": problems,
+        "history": {
+            "db": str(inputs.history_db) if inputs.history_db else None,
+            "baseline_run": inputs.baseline_run,
+            "n_regressed": n_regressed,
+            "note": history_note,
+        },
         "figures": figures,
         "tables": {name: f"{name}.csv" for name in tables},
+        "timings_s": timings,
     }
-    (out_dir / "analysis.json").write_text(json.dumps(overview, indent=2) + "\n", encoding="utf-8")
+    (out_dir / "analysis.json").write_text(
+        json.dumps(overview, indent=2, default=str) + "\n", encoding="utf-8"
+    )
     return overview

@@ -40,6 +40,9 @@ def _base(doc: Result) -> dict[str, Any]:
         "launch": doc["launch"],
         "threads": doc["threads"],
         "dtype": doc["dtype"],
+        "seed": doc["seed"],
+        # Observations pair across frameworks when they share a seed and a fold (paired t-test).
+        "fold": str(doc.get("metadata", {}).get("fold", "")),
     }
 
 
@@ -58,15 +61,44 @@ def samples_table(results: list[Result]) -> pd.DataFrame:
 def launches_table(results: list[Result]) -> pd.DataFrame:
     rows = []
     for doc in results:
-        row = {**_base(doc), "status": doc["status"], "error": doc["error"],
-               "peak_rss_mb": doc["resources"]["peak_rss_mb"], "cpu_percent": doc["resources"]["cpu_percent"],
-               "n_train": doc["dataset"]["n_train"], "n_features": doc["dataset"]["n_features"],
-               "source_file": doc.get("metadata", {}).get("source_file", "")}
+        row = {
+            **_base(doc),
+            "status": doc["status"],
+            "error": doc["error"],
+            "peak_rss_mb": doc["resources"]["peak_rss_mb"],
+            "cpu_percent": doc["resources"]["cpu_percent"],
+            "n_train": doc["dataset"]["n_train"],
+            "n_test": doc["dataset"]["n_test"],
+            "n_features": doc["dataset"]["n_features"],
+            "started_at": doc["started_at"],
+            "host": doc["host"],
+            "source_file": doc.get("metadata", {}).get("source_file", ""),
+        }
+        meta = doc.get("metadata", {})
+        # Optional measurement facts a harness may add: measured energy and items per timed call.
+        for phase, joules in (meta.get("energy_j") or {}).items():
+            row[f"energy_j_{phase}"] = joules
+        for phase, items in (meta.get("items_per_call") or {}).items():
+            row[f"items_per_call_{phase}"] = items
         row.update({f"quality_{k}": v for k, v in doc["quality"].items()})
         rows.append(row)
     return pd.DataFrame(rows)
 
 
 def _base_columns() -> list[str]:
-    return ["run_id", "cell_id", "domain", "task", "algorithm", "dataset", "language", "framework",
-            "framework_version", "launch", "threads", "dtype"]
+    return [
+        "run_id",
+        "cell_id",
+        "domain",
+        "task",
+        "algorithm",
+        "dataset",
+        "language",
+        "framework",
+        "framework_version",
+        "launch",
+        "threads",
+        "dtype",
+        "seed",
+        "fold",
+    ]

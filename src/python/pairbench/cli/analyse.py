@@ -1,4 +1,4 @@
-"""Phase 5: tidy tables, per-pair statistics with CIs and Holm correction, figures."""
+"""Phase 5: tidy tables, per-pair statistics, rankings, recommendations, cost, history, figures."""
 
 from __future__ import annotations
 
@@ -6,24 +6,63 @@ import argparse
 from pathlib import Path
 
 from pairbench.analysis.compare import AnalysisSettings
-from pairbench.analysis.run import analyse
+from pairbench.analysis.run import AnalysisInputs, analyse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--results-dir", type=Path, required=True,
-                        help="directory of result JSON (searched recursively)")
+    parser.add_argument(
+        "--results-dir", type=Path, required=True, help="directory of result JSON (searched recursively)"
+    )
     parser.add_argument("--validation-dir", type=Path, help="directory of phase-3 validation JSON")
     parser.add_argument("--out-dir", type=Path, default=Path("analysis"))
     parser.add_argument("--alpha", type=float, default=0.05)
     parser.add_argument("--noise", type=float, default=0.02, help="noise band for verdicts (0.02 = ±2%%)")
     parser.add_argument("--resamples", type=int, default=5000)
+    parser.add_argument(
+        "--analysis-config", type=Path, help="config/analysis.yaml (power, ranking weights, cost)"
+    )
+    parser.add_argument("--requirements", type=Path, help="requirements YAML for recommendations")
+    parser.add_argument("--hardware", type=Path, help="config/hardware.yaml (cost and energy)")
+    parser.add_argument("--hardware-profile", default="default", help="machine profile in the hardware file")
+    parser.add_argument("--history-db", type=Path, help="DuckDB results store this run is appended to")
+    parser.add_argument("--baseline-run", help="compare this run with a stored run (needs --history-db)")
+    parser.add_argument(
+        "--fail-on-regression",
+        action="store_true",
+        help="exit 3 when a series is a confirmed regression against --baseline-run",
+    )
+    parser.add_argument("--no-figures", action="store_true", help="skip the PNG/SVG figures")
 
 
 def run(args: argparse.Namespace) -> int:
-    overview = analyse(args.results_dir, args.out_dir, args.validation_dir,
-                       AnalysisSettings(alpha=args.alpha, noise=args.noise, resamples=args.resamples))
-    print(f"analysed {overview['n_results']} results ({overview['n_failed']} failed, "
-          f"{len(overview['invalid_result_files'])} invalid files)")
+    inputs = AnalysisInputs(
+        validation_dir=args.validation_dir,
+        analysis_config=args.analysis_config,
+        requirements=args.requirements,
+        hardware=args.hardware,
+        hardware_profile=args.hardware_profile,
+        history_db=args.history_db,
+        baseline_run=args.baseline_run or None,
+        figures=not args.no_figures,
+    )
+    overview = analyse(
+        args.results_dir,
+        args.out_dir,
+        None,
+        AnalysisSettings(alpha=args.alpha, noise=args.noise, resamples=args.resamples),
+        inputs,
+    )
+    print(
+        f"analysed {overview['n_results']} results ({overview['n_failed']} failed, "
+        f"{len(overview['invalid_result_files'])} invalid files) in {sum(overview['timings_s'].values()):.1f} s"
+    )
     for problem in overview["invalid_result_files"]:
         print(f"  invalid: {problem.splitlines()[0]}")
+    hist = overview["history"]
+    if hist["note"]:
+        print(f"  history: {hist['note']}")
+    if hist["baseline_run"] and hist["n_regressed"]:
+        print(f"  {hist['n_regressed']} confirmed regression(s) against {hist['baseline_run']}")
+        if args.fail_on_regression:
+            return 3
     return 0

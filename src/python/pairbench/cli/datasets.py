@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pairbench.cli.common import read_json
 from pairbench.datasets.materialise import DatasetSpec, materialise
+from pairbench.registry import get_cell_preparer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -23,4 +24,9 @@ def run(args: argparse.Namespace) -> int:
                                cv_folds=int(selection.get("params", {}).get("cv_folds") or 0))
         print(f"{name}: train {manifest['n_train']} x {manifest['n_features']}, test {manifest['n_test']}, "
               f"sha256 {manifest['sha256'][:12]}")
+    # Per-cell artefacts every side reads (deep learning: the shared initial weights and batch order).
+    for cell in selection.get("cells", []):
+        prepare = get_cell_preparer(cell["domain"])
+        if prepare is not None:
+            print(f"{cell['cell_id']}: prepared {prepare(cell, args.out_dir)}")
     return 0

@@ -19,6 +19,7 @@ VERBS = {
     "analyse": "analyse",
     "report": "report",
     "scaling": "scaling",
+    "compare": "compare",
 }
 
 

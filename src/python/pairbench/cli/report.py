@@ -1,4 +1,4 @@
-"""Phase 6: ecosystem table and the final report (self-contained HTML, Markdown, JSON)."""
+"""Phase 6: ecosystem table and the final report (self-contained HTML; Markdown, JSON, CSV, Excel)."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--selection", type=Path, required=True)
     parser.add_argument("--environment", type=Path)
     parser.add_argument("--implementations", type=Path)
-    parser.add_argument("--scaling-dir", type=Path, help="output of `pairbench scaling`, when it ran")
     parser.add_argument("--out-dir", type=Path, default=Path("report"))
+    parser.add_argument("--scaling-dir", type=Path, help="output of `pairbench scaling`, when it ran")
+    parser.add_argument("--raw-href", default="../raw/",
+                        help="where the report links raw result files, relative to the report (published layout)")
 
 
 def run(args: argparse.Namespace) -> int:
     doc = render_report(args.analysis_dir, args.out_dir, selection_path=args.selection,
                         environment_path=args.environment, implementations_path=args.implementations,
-                        scaling_dir=args.scaling_dir)
+                        raw_href=args.raw_href, scaling_dir=args.scaling_dir)
     for line in doc["headline"]:
         print(line)
     return 0

@@ -8,6 +8,7 @@ verification and warm-up happen outside the timed region.
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
 import platform
 import sys
@@ -58,13 +59,21 @@ def main(argv: list[str] | None = None) -> int:
     started = utc_now()
     threadpool_limits(cell.threads)
     split = load_verified(args.data_dir / cell.dataset)
-    bench = get_task_runner(cell.domain, cell.task)(cell.algorithm, cell.params, split)
+    runner = get_task_runner(cell.domain, cell.task)
+    # Runners that need per-cell artefacts (deep learning: the shared initial weights) say so by
+    # accepting these keywords; the classical runners keep their three-argument form.
+    context = {"cell_id": cell.cell_id, "data_dir": args.data_dir, "threads": cell.threads}
+    accepted = inspect.signature(runner).parameters
+    bench = runner(cell.algorithm, cell.params, split, **{k: v for k, v in context.items() if k in accepted})
+    # A phase may be timed several times per repetition (latency phases), each run its own sample.
+    repeats: dict[str, int] = dict(getattr(bench, "phase_repeats", {}))
     warmup = cell.warmup if args.warmup is None else args.warmup
     samples = cell.samples if args.samples is None else args.samples
 
     for _ in range(warmup):
         for phase in bench.phases:
-            bench.run_phase(phase)
+            for _ in range(repeats.get(phase, 1)):
+                bench.run_phase(phase)
 
     timings: dict[str, list[float]] = {phase: [] for phase in bench.phases}
     meter = CpuMeter()
@@ -72,9 +81,10 @@ def main(argv: list[str] | None = None) -> int:
     clock = time.perf_counter_ns
     for _ in range(samples):
         for phase in bench.phases:
-            t0 = clock()
-            bench.run_phase(phase)
-            timings[phase].append((clock() - t0) / 1e9)
+            for _ in range(repeats.get(phase, 1)):
+                t0 = clock()
+                bench.run_phase(phase)
+                timings[phase].append((clock() - t0) / 1e9)
     cpu_percent = meter.percent()
 
     quality = bench.quality()

@@ -7,12 +7,19 @@ from typing import Any
 
 from pairbench.metrics.classification import classification_quality
 from pairbench.metrics.clustering import clustering_quality
+from pairbench.metrics.deep import accuracy_quality
 from pairbench.metrics.regression import regression_quality
 
 QualityFn = Callable[[Any, Any], dict[str, float | None]]
 
 # task -> f(y_true, y_pred) for tasks scored on the test split's targets alone.
-QUALITY_BY_TASK: dict[str, QualityFn] = {"regression": regression_quality, "classification": classification_quality}
+QUALITY_BY_TASK: dict[str, QualityFn] = {
+    "regression": regression_quality,
+    "classification": classification_quality,
+    "image_classification": accuracy_quality,
+    "sequence_classification": accuracy_quality,
+    "forecasting": regression_quality,
+}
 
 
 def score_predictions(task: str, split: Any, predictions: Any, scores: Any = None) -> dict[str, float | None]:

@@ -69,7 +69,7 @@ def scaling_section(scaling_dir: Path | None, out_dir: Path) -> tuple[str, str]:
         cross = " ".join(c["statement"] + "." for c in info["crossovers"])
         stops = " ".join(f"{s} stopped: {why}." for s, why in info["stopped"].items())
         lines.append(f"{algo} ({info['source']}): log-log slope {slopes}; {reached}. {cross} {stops}".strip())
-    html_part = ("<h2>Scaling</h2>" + (f"<figure>{svg}</figure>" if svg else "") + "<ul>"
+    html_part = ("<h3>fit time vs n_samples (scaling study)</h3>" + (f"<figure>{svg}</figure>" if svg else "") + "<ul>"
                  + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
     md_part = "## Scaling\n\n![scaling](scaling.png)\n\n" + "\n".join(f"- {line}" for line in lines) + "\n"
     return html_part, md_part

@@ -28,13 +28,20 @@ def ecosystem_table(selection: dict[str, Any], implementations: dict[str, Any]) 
                 covered = sorted(wanted & have)
                 # Variants a framework lacks (e.g. GMM covariance types), as its binary declares them.
                 lacking = impl.get("capabilities", {}).get("unavailable", {}).get(domain, {}).get(task, {})
-                rows.append({
-                    "framework": name, "language": fw["language"], "version": impl.get("version", ""),
-                    "backend": fw["backend"], "license": fw.get("license", ""), "domain": domain, "task": task,
-                    "algorithms_covered": ", ".join(covered) or "-",
-                    "algorithms_missing": ", ".join(sorted(wanted - have)) or "-",
-                    "coverage": f"{len(covered)}/{len(wanted)}",
-                    "not_available": "; ".join(f"{a}: {why}" for a, why in sorted(lacking.items())) or "-",
-                    "available": impl.get("available", False),
-                })
+                rows.append(
+                    {
+                        "framework": name,
+                        "language": fw["language"],
+                        "version": impl.get("version", ""),
+                        "backend": fw["backend"],
+                        "license": fw.get("license", ""),
+                        "domain": domain,
+                        "task": task,
+                        "algorithms_covered": ", ".join(covered) or "-",
+                        "algorithms_missing": ", ".join(sorted(wanted - have)) or "-",
+                        "coverage": f"{len(covered)}/{len(wanted)}",
+                        "not_available": "; ".join(f"{a}: {why}" for a, why in sorted(lacking.items())) or "-",
+                        "available": impl.get("available", False),
+                    }
+                )
     return pd.DataFrame(rows)

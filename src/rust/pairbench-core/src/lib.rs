@@ -5,6 +5,7 @@
 //! `schema` (the result document, serialised to `schemas/result.schema.json`).
 
 pub mod cell;
+pub mod cli;
 pub mod dataset;
 pub mod measure;
 pub mod metrics;

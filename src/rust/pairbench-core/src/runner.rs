@@ -24,6 +24,11 @@ pub trait Benchmark {
     fn metadata(&self) -> BTreeMap<String, Value> {
         BTreeMap::new()
     }
+    /// Timed runs of `phase` per repetition, each its own sample: a latency phase lasting
+    /// microseconds needs many samples for p99, while a training epoch is one sample per repetition.
+    fn repeats(&self, _phase: &str) -> u32 {
+        1
+    }
 }
 
 pub struct RunOptions {
@@ -43,7 +48,9 @@ pub fn run_cell(
     let started_at = utc_now();
     for _ in 0..opts.warmup {
         for phase in bench.phases() {
-            bench.run_phase(phase)?;
+            for _ in 0..bench.repeats(phase) {
+                bench.run_phase(phase)?;
+            }
         }
     }
     let mut timings: BTreeMap<String, Vec<f64>> = bench
@@ -54,13 +61,15 @@ pub fn run_cell(
     let meter = CpuMeter::start();
     for _ in 0..opts.samples {
         for phase in bench.phases() {
-            let mut outcome = Ok(());
-            let secs = time_secs(|| outcome = bench.run_phase(phase));
-            outcome?;
-            timings
-                .get_mut(*phase)
-                .expect("phase registered above")
-                .push(secs);
+            for _ in 0..bench.repeats(phase) {
+                let mut outcome = Ok(());
+                let secs = time_secs(|| outcome = bench.run_phase(phase));
+                outcome?;
+                timings
+                    .get_mut(*phase)
+                    .expect("phase registered above")
+                    .push(secs);
+            }
         }
     }
     let cpu_percent = meter.percent();

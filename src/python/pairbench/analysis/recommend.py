@@ -1,0 +1,190 @@
+"""Requirements (latency budget, memory budget, quality floor, weights) -> a ranked framework
+choice per task, with the reason and a confidence derived from the CIs.
+
+Requirements file (YAML):
+    version: 1
+    weights: {speed: 0.5, memory: 0.2, quality: 0.3}
+    default: {latency_budget_s: null, latency_phase: null, memory_budget_mb: null, quality_floor: null}
+    tasks:
+      <task>: {latency_budget_s: 0.01, latency_phase: <phase>, memory_budget_mb: 512, quality_floor: 0.4}
+A latency budget applies to `latency_phase`, or to every phase when that is null.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from pairbench.analysis.rankings import weighted_scores
+from pairbench.config import ConfigError, load_yaml
+
+REQUIREMENT_KEYS = ("latency_budget_s", "latency_phase", "memory_budget_mb", "quality_floor")
+WEIGHT_KEYS = ("speed", "memory", "quality")
+
+
+@dataclass(frozen=True)
+class Requirements:
+    weights: dict[str, float] = field(default_factory=lambda: {"speed": 0.5, "memory": 0.2, "quality": 0.3})
+    default: dict[str, Any] = field(default_factory=dict)
+    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def for_task(self, task: str) -> dict[str, Any]:
+        return {**{k: None for k in REQUIREMENT_KEYS}, **self.default, **self.tasks.get(task, {})}
+
+
+def load_requirements(path: Path) -> Requirements:
+    doc = load_yaml(path)
+    problems: list[str] = []
+    for key in doc:
+        if key not in ("version", "weights", "default", "tasks"):
+            problems.append(f"{path}: {key}: unknown key; allowed: version, weights, default, tasks")
+    weights = doc.get("weights") or {}
+    for k, v in weights.items():
+        if k not in WEIGHT_KEYS:
+            problems.append(f"{path}: weights.{k}: unknown weight; allowed: {', '.join(WEIGHT_KEYS)}")
+        elif isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+            problems.append(f"{path}: weights.{k}: got {v!r}; allowed: a number >= 0")
+    sections = [("default", doc.get("default") or {})]
+    sections += [(f"tasks.{t}", spec or {}) for t, spec in (doc.get("tasks") or {}).items()]
+    for where, spec in sections:
+        if not isinstance(spec, dict):
+            problems.append(f"{path}: {where}: expected a mapping")
+            continue
+        for k, v in spec.items():
+            if k not in REQUIREMENT_KEYS:
+                problems.append(f"{path}: {where}.{k}: unknown key; allowed: {', '.join(REQUIREMENT_KEYS)}")
+            elif k == "latency_phase":
+                if v is not None and not isinstance(v, str):
+                    problems.append(f"{path}: {where}.{k}: got {v!r}; allowed: a phase name or null")
+            elif v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+                problems.append(f"{path}: {where}.{k}: got {v!r}; allowed: a number or null")
+    if problems:
+        raise ConfigError(problems)
+    return Requirements(
+        {**Requirements().weights, **{k: float(v) for k, v in weights.items()}},
+        dict(doc.get("default") or {}),
+        {str(t): dict(s or {}) for t, s in (doc.get("tasks") or {}).items()},
+    )
+
+
+def _check(framework_rows: pd.DataFrame, summary: pd.DataFrame, req: dict[str, Any]) -> tuple[str, list[str]]:
+    """('pass' | 'marginal' | 'fail', reasons) for one framework on one task: 'pass' when every CI
+    lies on the right side of every budget, 'marginal' when only the medians do."""
+    status, reasons = "pass", []
+    budget = req.get("latency_budget_s")
+    if budget is not None and not summary.empty:
+        s = summary if req.get("latency_phase") is None else summary[summary["phase"] == req["latency_phase"]]
+        if s.empty:
+            return "fail", [f"no timing for phase {req['latency_phase']}"]
+        worst_median, worst_high = float(s["median_s"].max()), float(s["median_ci_high_s"].max())
+        if worst_median > budget:
+            return "fail", [f"median latency {worst_median:.3g} s exceeds the {budget:g} s budget"]
+        if worst_high > budget:
+            status = "marginal"
+            reasons.append(f"latency CI reaches {worst_high:.3g} s, above the {budget:g} s budget")
+        else:
+            reasons.append(f"latency ≤ {worst_high:.3g} s (CI upper bound) within {budget:g} s")
+    mem = req.get("memory_budget_mb")
+    if mem is not None:
+        rss = framework_rows["peak_rss_mb"].max()
+        if pd.isna(rss):
+            status = "marginal" if status == "pass" else status
+            reasons.append("peak memory not measured")
+        elif rss > mem:
+            return "fail", [f"peak memory {rss:.0f} MB exceeds the {mem:g} MB budget"]
+        else:
+            reasons.append(f"peak memory {rss:.0f} MB within {mem:g} MB")
+    floor = req.get("quality_floor")
+    if floor is not None:
+        q = framework_rows["quality_value"].min()
+        if pd.isna(q):
+            status = "marginal" if status == "pass" else status
+            reasons.append("quality not measured")
+        elif q < floor:
+            return "fail", [f"quality {q:.4g} below the floor {floor:g}"]
+        else:
+            reasons.append(f"quality ≥ {q:.4g} meets the floor {floor:g}")
+    return status, reasons
+
+
+def recommend(
+    profiles: pd.DataFrame, summary: pd.DataFrame, comparisons: pd.DataFrame, requirements: Requirements
+) -> pd.DataFrame:
+    """One row per (task, framework), rank 1 = the recommendation for that task."""
+    if profiles.empty:
+        return pd.DataFrame()
+    profiles = profiles.assign(weighted_score=weighted_scores(profiles, requirements.weights))
+    rows = []
+    for task, prof in profiles.groupby("task", sort=True):
+        req = requirements.for_task(str(task))
+        cands = []
+        for fw, fw_rows in prof.groupby("framework"):
+            s = summary[(summary["task"] == task) & (summary["framework"] == fw)]
+            status, reasons = _check(fw_rows, s, req)
+            cands.append(
+                {
+                    "task": task,
+                    "framework": fw,
+                    "status": status,
+                    "score": float(fw_rows["weighted_score"].mean()),
+                    "cells": int(fw_rows["cell_id"].nunique()),
+                    "checks": "; ".join(reasons) or "no requirements set",
+                }
+            )
+        order = {"pass": 0, "marginal": 1, "fail": 2}
+        cands.sort(
+            key=lambda c: (
+                order[c["status"]],
+                -c["score"] if not math.isnan(c["score"]) else 0.0,
+                c["framework"],
+            )
+        )
+        task_cmp = comparisons[comparisons["task"] == task] if not comparisons.empty else comparisons
+        for rank, c in enumerate(cands, start=1):
+            c["rank"] = rank
+        top = cands[0]
+        confidence, why = _confidence(top, cands[1] if len(cands) > 1 else None, task_cmp)
+        for c in cands:
+            c["confidence"] = confidence if c is top else ""
+            c["reason"] = why if c is top else c["checks"]
+        rows.extend(cands)
+    cols = ["task", "rank", "framework", "status", "score", "cells", "confidence", "reason", "checks"]
+    return pd.DataFrame(rows)[cols]
+
+
+def _confidence(top: dict[str, Any], runner_up: dict[str, Any] | None, cmp: pd.DataFrame) -> tuple[str, str]:
+    """high: meets every requirement with its CI, and either it alone does or it has significant
+    speed wins and no loss against the runner-up; medium: it leads on score only (CIs overlap, or a
+    budget is met only at the median); low: nothing meets the requirements."""
+    fw = top["framework"]
+    if top["status"] == "fail":
+        return "low", f"no framework meets the requirements; {fw} is closest ({top['checks']})"
+    base = f"{fw}: weighted score {top['score']:.3f} over {top['cells']} cell(s); {top['checks']}"
+    if runner_up is None:
+        return ("high" if top["status"] == "pass" else "medium"), base + "; the only framework measured"
+    mine = (
+        cmp[
+            ((cmp["candidate"] == fw) & (cmp["reference"] == runner_up["framework"]))
+            | ((cmp["reference"] == fw) & (cmp["candidate"] == runner_up["framework"]))
+        ]
+        if not cmp.empty
+        else cmp
+    )
+    wins = losses = ties = 0
+    for c, o in zip(mine.get("candidate", []), mine.get("outcome", []), strict=False):
+        won = (o == "faster") if c == fw else (o == "slower")
+        lost = (o == "slower") if c == fw else (o == "faster")
+        wins, losses, ties = wins + won, losses + lost, ties + (not won and not lost)
+    versus = (
+        f"vs {runner_up['framework']} (score {runner_up['score']:.3f}, {runner_up['status']}): "
+        f"{wins} significant speed win(s), {losses} loss(es), {ties} within noise"
+    )
+    if top["status"] == "pass" and runner_up["status"] != "pass":
+        return "high", f"{base}; only framework meeting every budget with its CI; {versus}"
+    if top["status"] == "pass" and wins > 0 and losses == 0:
+        return "high", f"{base}; {versus}"
+    return "medium", f"{base}; {versus}"

@@ -1,0 +1,60 @@
+"""Compare a stored run with a baseline run: improved / regressed / unchanged per series, by the
+same rule as the framework comparisons (significant after Holm and the CI outside the noise band)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from pairbench.analysis import history
+from pairbench.analysis.compare import AnalysisSettings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, required=True, help="DuckDB results store (the history_db param)")
+    parser.add_argument("--baseline", required=True, metavar="RUN_ID", help="the run to compare against")
+    parser.add_argument("--run", metavar="RUN_ID", help="the run to judge (default: the latest stored run)")
+    parser.add_argument("--alpha", type=float, default=0.05)
+    parser.add_argument("--noise", type=float, default=0.02)
+    parser.add_argument("--resamples", type=int, default=5000)
+    parser.add_argument("--out", type=Path, help="write the per-series table as CSV")
+    parser.add_argument(
+        "--steps", action="store_true", help="also list steps detected over the whole history"
+    )
+    parser.add_argument("--fail-on-regression", action="store_true", help="exit 3 on a confirmed regression")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.db.is_file():
+        print(f"pairbench compare: error: {args.db}: no such results store", flush=True)
+        return 2
+    stored = history.runs(args.db)
+    current = args.run or (str(stored["run_id"].iloc[-1]) if not stored.empty else "")
+    settings = AnalysisSettings(alpha=args.alpha, noise=args.noise, resamples=args.resamples)
+    try:
+        table = history.compare_runs(args.db, args.baseline, current, settings)
+    except KeyError as exc:
+        print(f"pairbench compare: error: {exc.args[0]}")
+        return 2
+    if args.out:
+        table.to_csv(args.out, index=False)
+    counts = table["status"].value_counts().to_dict() if not table.empty else {}
+    print(
+        f"{current} vs baseline {args.baseline}: "
+        + (", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no common series")
+    )
+    flagged = table[table["status"].isin(["regressed", "improved"])] if not table.empty else table
+    for _, r in flagged.iterrows():
+        print(
+            f"  {r['status']:9s} {r['cell_id']} {r['framework']} {r['phase']}: x{r['ratio']:.3g} "
+            f"[{r['ratio_ci_low']:.3g}, {r['ratio_ci_high']:.3g}] p_holm={r['p_holm']:.2g}"
+        )
+    if args.steps:
+        steps = history.step_report(args.db, args.noise)
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            print(steps.to_string(index=False) if not steps.empty else "no steps detected")
+    if args.fail_on_regression and counts.get("regressed", 0):
+        return 3
+    return 0

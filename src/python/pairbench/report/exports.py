@@ -1,0 +1,124 @@
+"""Report exports: Markdown, JSON, CSV (one file per table), Excel (one sheet per table) and a
+leaderboard in Markdown and CSV."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+LEADERBOARD_COLS = [
+    "scope",
+    "rank",
+    "framework",
+    "language",
+    "cells",
+    "weighted_score",
+    "speed_score",
+    "memory_score",
+    "quality_score",
+    "borda",
+    "bradley_terry",
+    "elo",
+    "pareto_optimal",
+]
+
+
+def _fmt(v: Any) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return "-"
+    return f"{v:.4g}" if isinstance(v, float) else str(v)
+
+
+def md_table(df: pd.DataFrame, columns: list[str] | None = None) -> str:
+    if df.empty:
+        return "_none_\n"
+    df = df[[c for c in (columns or list(df.columns)) if c in df.columns]]
+    lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
+    lines += [
+        "| " + " | ".join(_fmt(v).replace("|", "\\|") for v in row) + " |"
+        for row in df.itertuples(index=False)
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _records(df: pd.DataFrame) -> list[dict[str, Any]]:
+    return json.loads(df.to_json(orient="records")) if not df.empty else []  # type: ignore[no-any-return]
+
+
+def write_exports(
+    out_dir: Path, tables: dict[str, pd.DataFrame], doc: dict[str, Any], analysis: dict[str, Any]
+) -> None:
+    data = out_dir / "data"
+    data.mkdir(exist_ok=True)
+    for name, df in tables.items():
+        df.to_csv(data / f"{name}.csv", index=False)
+    ranks = tables.get("rankings", pd.DataFrame())
+    board = ranks[[c for c in LEADERBOARD_COLS if c in ranks.columns]] if not ranks.empty else ranks
+    board.to_csv(out_dir / "leaderboard.csv", index=False)
+    (out_dir / "leaderboard.md").write_text("# pairbench leaderboard\n\n" + md_table(board), encoding="utf-8")
+    # Excel caps sheet names at 31 characters; the table names are short and unique.
+    with pd.ExcelWriter(out_dir / "report.xlsx", engine="openpyxl") as xl:
+        pd.DataFrame({"headline": doc["headline"]}).to_excel(xl, sheet_name="summary", index=False)
+        for name, df in tables.items():
+            (df if not df.empty else pd.DataFrame({"note": ["none"]})).to_excel(
+                xl, sheet_name=name[:31], index=False
+            )
+    cmp_cols = [
+        "algorithm",
+        "dataset",
+        "phase",
+        "candidate",
+        "reference",
+        "ratio",
+        "ratio_ci_low",
+        "ratio_ci_high",
+        "p_holm",
+        "cliffs_magnitude",
+        "verdict",
+    ]
+    md = [
+        f"# pairbench report\n\nrun `{doc['run_id']}`\n",
+        "## Executive summary\n",
+        *[f"- {h}" for h in doc["headline"]],
+        "",
+        "## Leaderboard\n",
+        md_table(board),
+        "## Recommendations\n",
+        md_table(
+            tables.get("recommendations", pd.DataFrame()),
+            ["task", "rank", "framework", "status", "score", "confidence", "reason"],
+        ),
+        "## Quality parity\n",
+        md_table(
+            tables.get("quality_parity", pd.DataFrame()),
+            ["algorithm", "dataset", "baseline", "candidate", "metric", "delta", "comparable", "reasons"],
+        ),
+        "## Geometric-mean speed-ups\n",
+        md_table(tables.get("geomean_speedups", pd.DataFrame())),
+        "## Comparisons\n",
+        md_table(tables.get("comparisons", pd.DataFrame()), cmp_cols),
+        "## Memory\n",
+        md_table(tables.get("resources", pd.DataFrame())),
+        "## Regressions against the baseline\n",
+        md_table(
+            tables.get("regressions", pd.DataFrame()),
+            ["algorithm", "dataset", "framework", "phase", "ratio", "p_holm", "status"],
+        ),
+        "## Failures\n",
+        md_table(tables.get("failures", pd.DataFrame()), ["cell_id", "framework", "launch", "error"]),
+        "## Methods\n",
+        *[f"- {m}" for m in doc["methods"]],
+        "",
+    ]
+    (out_dir / "report.md").write_text("\n".join(md), encoding="utf-8")
+    full = {
+        **doc,
+        "settings": analysis.get("settings"),
+        "machine": analysis.get("machine"),
+        **{name: _records(df) for name, df in tables.items() if name not in ("launches",)},
+    }
+    (out_dir / "report.json").write_text(json.dumps(full, indent=2, default=str) + "\n", encoding="utf-8")

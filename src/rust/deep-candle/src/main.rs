@@ -1,0 +1,278 @@
+//! `pairbench-candle`: the candle (pure-Rust CPU kernels: gemm + rayon) side of the deep-learning
+//! cells. Each invocation is one measured launch of one cell.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use candle_core::{DType, Device, Tensor, Var};
+use candle_nn::optim::{AdamW, Optimizer, ParamsAdamW};
+use pairbench_deep::ops::{AdamWConfig, Engine, Ops, BN_EPS, BN_MOMENTUM};
+
+struct Candle {
+    device: Device,
+    params: HashMap<String, Var>,
+    // Running statistics are replaced, not mutated in place: candle tensors are immutable.
+    buffers: RefCell<HashMap<String, Tensor>>,
+    opt: AdamW,
+}
+
+fn channel_view(t: &Tensor) -> Result<Tensor> {
+    let c = t.dims1()?;
+    Ok(t.reshape((1, c, 1, 1))?)
+}
+
+impl Ops for Candle {
+    type T = Tensor;
+
+    fn param(&self, name: &str) -> Result<Tensor> {
+        if let Some(v) = self.params.get(name) {
+            return Ok(v.as_tensor().clone());
+        }
+        self.buffers
+            .borrow()
+            .get(name)
+            .cloned()
+            .with_context(|| format!("no tensor {name:?}"))
+    }
+
+    fn batch_norm(&self, x: &Tensor, prefix: &str, train: bool) -> Result<Tensor> {
+        let w = channel_view(&self.param(&format!("{prefix}.weight"))?)?;
+        let b = channel_view(&self.param(&format!("{prefix}.bias"))?)?;
+        let (mean_key, var_key) = (
+            format!("{prefix}.running_mean"),
+            format!("{prefix}.running_var"),
+        );
+        let (mean, var) = if train {
+            let mean = x.mean_keepdim((0, 2, 3))?;
+            let centred = x.broadcast_sub(&mean)?;
+            let var = centred.sqr()?.mean_keepdim((0, 2, 3))?;
+            let (n, _, h, wd) = x.dims4()?;
+            let count = (n * h * wd) as f64;
+            let mut bufs = self.buffers.borrow_mut();
+            let rm = bufs
+                .get(&mean_key)
+                .with_context(|| format!("no buffer {mean_key}"))?;
+            let rv = bufs
+                .get(&var_key)
+                .with_context(|| format!("no buffer {var_key}"))?;
+            // PyTorch's update: biased variance normalises, unbiased variance is tracked.
+            let new_rm =
+                ((rm * (1.0 - BN_MOMENTUM))? + (mean.detach().flatten_all()? * BN_MOMENTUM)?)?;
+            let unbiased = (var.detach().flatten_all()? * (count / (count - 1.0).max(1.0)))?;
+            let new_rv = ((rv * (1.0 - BN_MOMENTUM))? + (unbiased * BN_MOMENTUM)?)?;
+            bufs.insert(mean_key, new_rm);
+            bufs.insert(var_key, new_rv);
+            (mean, var)
+        } else {
+            (
+                channel_view(&self.param(&mean_key)?)?,
+                channel_view(&self.param(&var_key)?)?,
+            )
+        };
+        let x_hat = x
+            .broadcast_sub(&mean)?
+            .broadcast_div(&(var + BN_EPS)?.sqrt()?)?;
+        Ok(x_hat.broadcast_mul(&w)?.broadcast_add(&b)?)
+    }
+
+    fn conv2d(
+        &self,
+        x: &Tensor,
+        w: &Tensor,
+        b: Option<&Tensor>,
+        stride: usize,
+        padding: usize,
+        groups: usize,
+    ) -> Result<Tensor> {
+        let y = x.conv2d(w, padding, stride, 1, groups)?;
+        Ok(match b {
+            Some(b) => y.broadcast_add(&channel_view(b)?)?,
+            None => y,
+        })
+    }
+
+    fn linear(&self, x: &Tensor, w: &Tensor, b: Option<&Tensor>) -> Result<Tensor> {
+        let y = x.matmul(&w.t()?)?;
+        Ok(match b {
+            Some(b) => y.broadcast_add(b)?,
+            None => y,
+        })
+    }
+
+    fn relu(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(x.relu()?)
+    }
+    fn tanh(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(x.tanh()?)
+    }
+    fn sigmoid(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(candle_nn::ops::sigmoid(x)?)
+    }
+    fn max_pool2d(&self, x: &Tensor, k: usize) -> Result<Tensor> {
+        Ok(x.max_pool2d(k)?)
+    }
+    fn spatial_mean(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(x.mean((2, 3))?)
+    }
+    fn add(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        Ok((a + b)?)
+    }
+    fn sub(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        Ok((a - b)?)
+    }
+    fn mul(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        Ok((a * b)?)
+    }
+    fn dropout(&self, x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
+        if train && p > 0.0 {
+            Ok(candle_nn::ops::dropout(x, p as f32)?)
+        } else {
+            Ok(x.clone())
+        }
+    }
+    fn narrow(&self, x: &Tensor, dim: usize, start: usize, len: usize) -> Result<Tensor> {
+        Ok(x.narrow(dim, start, len)?)
+    }
+    fn reshape(&self, x: &Tensor, shape: &[usize]) -> Result<Tensor> {
+        Ok(x.reshape(shape)?)
+    }
+    fn cat(&self, xs: &[Tensor], dim: usize) -> Result<Tensor> {
+        Ok(Tensor::cat(xs, dim)?)
+    }
+    fn dims(&self, x: &Tensor) -> Vec<usize> {
+        x.dims().to_vec()
+    }
+    fn zeros(&self, shape: &[usize]) -> Result<Tensor> {
+        Ok(Tensor::zeros(shape, DType::F32, &self.device)?)
+    }
+}
+
+impl Engine for Candle {
+    const NAME: &'static str = "candle";
+
+    fn version() -> String {
+        env!("PAIRBENCH_CANDLE_VERSION").into()
+    }
+
+    fn backend(&self) -> String {
+        format!(
+            "{:?}, pure-Rust kernels (gemm), {} rayon threads",
+            self.device,
+            candle_core::utils::get_num_threads()
+        )
+    }
+
+    fn load(
+        path: &Path,
+        trainable: &[String],
+        opt: AdamWConfig,
+        _threads: u32,
+        device: &str,
+    ) -> Result<Self> {
+        // Thread count comes from RAYON_NUM_THREADS, which the launcher sets with the others.
+        let device = match device {
+            "cpu" => Device::Cpu,
+            "cuda" => Device::new_cuda(0)
+                .context("candle was built without its `cuda` feature or sees no GPU")?,
+            other => bail!("unknown device {other:?}; allowed: cpu, cuda"),
+        };
+        let mut tensors = candle_core::safetensors::load(path, &device)?;
+        let mut params = HashMap::new();
+        let mut vars = Vec::new();
+        for name in trainable {
+            let t = tensors
+                .remove(name)
+                .with_context(|| format!("weights file lacks {name}"))?;
+            let var = Var::from_tensor(&t)?;
+            vars.push(var.clone());
+            params.insert(name.clone(), var);
+        }
+        let opt = AdamW::new(
+            vars,
+            ParamsAdamW {
+                lr: opt.lr,
+                beta1: opt.beta1,
+                beta2: opt.beta2,
+                eps: opt.eps,
+                weight_decay: opt.weight_decay,
+            },
+        )?;
+        Ok(Self {
+            device,
+            params,
+            buffers: RefCell::new(tensors),
+            opt,
+        })
+    }
+
+    fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let mut out: Vec<_> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.dims().to_vec()))
+            .collect();
+        out.extend(
+            self.buffers
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.dims().to_vec())),
+        );
+        out
+    }
+
+    fn tensor_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
+        Ok(Tensor::from_vec(data, shape, &self.device)?)
+    }
+
+    fn tensor_i64(&self, data: Vec<i64>) -> Result<Tensor> {
+        let n = data.len();
+        Ok(Tensor::from_vec(data, n, &self.device)?)
+    }
+
+    fn index_rows(&self, x: &Tensor, idx: &Tensor) -> Result<Tensor> {
+        Ok(x.index_select(idx, 0)?)
+    }
+
+    fn cross_entropy(&self, logits: &Tensor, target: &Tensor) -> Result<Tensor> {
+        Ok(candle_nn::loss::cross_entropy(logits, target)?)
+    }
+
+    fn mse(&self, pred: &Tensor, target: &Tensor) -> Result<Tensor> {
+        Ok(candle_nn::loss::mse(&pred.squeeze(1)?, target)?)
+    }
+
+    fn step(&mut self, loss: &Tensor) -> Result<f32> {
+        let grads = loss.backward()?;
+        self.opt.step(&grads)?;
+        Ok(loss.to_scalar::<f32>()?)
+    }
+
+    fn to_vec_f32(&self, x: &Tensor) -> Result<Vec<f32>> {
+        Ok(x.flatten_all()?.to_vec1::<f32>()?)
+    }
+
+    fn sync(&self) -> Result<()> {
+        Ok(self.device.synchronize()?)
+    }
+
+    fn save(&self, path: &Path) -> Result<()> {
+        let mut all: HashMap<String, Tensor> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_tensor().clone()))
+            .collect();
+        all.extend(
+            self.buffers
+                .borrow()
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone())),
+        );
+        Ok(candle_core::safetensors::save(&all, path)?)
+    }
+}
+
+fn main() -> Result<()> {
+    pairbench_deep::cli::main::<Candle>()
+}

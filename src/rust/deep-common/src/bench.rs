@@ -1,0 +1,495 @@
+//! The Rust side of a deep-learning cell, generic over the framework: the same phases, data order
+//! and bookkeeping as the PyTorch runner (src/python/pairbench/tasks/deep/torch_runner.py).
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use ndarray::{Array1, Array2};
+use ndarray_npy::{ReadNpyExt, WriteNpyExt};
+use pairbench_core::cell::Cell;
+use pairbench_core::dataset::{load_verified, Split};
+use pairbench_core::metrics::regression_quality;
+use pairbench_core::runner::Benchmark;
+use serde_json::Value;
+
+use crate::models::{forward, param_count, tensor_specs, ModelConfig, TensorSpec};
+use crate::ops::{AdamWConfig, Engine};
+
+pub const IMAGE_TASK: &str = "image_classification";
+pub const TASKS: [&str; 3] = [IMAGE_TASK, "sequence_classification", "forecasting"];
+const PHASES: &[&str] = &[
+    "train_epoch",
+    "eval_epoch",
+    "infer_b1",
+    "infer_b32",
+    "infer_b256",
+];
+const INFER_BATCHES: [usize; 3] = [1, 32, 256];
+const EVAL_BATCH: usize = 256;
+
+/// Where phase 3 put the cell's shared start (see `prepare_cell` in tasks/deep/spec.py).
+pub fn cell_dir(data_dir: &Path, cell_id: &str) -> std::path::PathBuf {
+    data_dir.join("_deep").join(cell_id)
+}
+
+fn param_or(cell: &Cell, key: &str, default: f64) -> Result<f64> {
+    match cell.params.get(key) {
+        None => Ok(default),
+        Some(v) => v
+            .as_f64()
+            .with_context(|| format!("cell {}: param {key:?} is not a number", cell.cell_id)),
+    }
+}
+
+fn usize_param_or(cell: &Cell, key: &str, default: usize) -> Result<usize> {
+    let v = param_or(cell, key, default as f64)?;
+    if v < 0.0 || v.fract() != 0.0 {
+        bail!(
+            "cell {}: param {key:?}={v} is not a non-negative integer",
+            cell.cell_id
+        );
+    }
+    Ok(v as usize)
+}
+
+/// Same rules as `input_spec` in Python: shape from the manifest's options, classes = max(y)+1.
+pub fn model_config(
+    cell: &Cell,
+    options: &Value,
+    n_features: usize,
+    n_outputs: usize,
+) -> Result<ModelConfig> {
+    let get = |k: &str| {
+        options
+            .get(k)
+            .with_context(|| format!("dataset {}: manifest options lack {k:?}", cell.dataset))
+    };
+    let mut cfg = ModelConfig {
+        name: cell.algorithm.clone(),
+        image_shape: [0; 3],
+        seq_len: 0,
+        n_features: 0,
+        n_outputs,
+        width: usize_param_or(cell, "width", 16)?,
+        hidden: usize_param_or(cell, "hidden", 64)?,
+        layers: usize_param_or(cell, "layers", 1)?,
+        dropout: param_or(cell, "dropout", 0.0)?,
+    };
+    if cell.task == IMAGE_TASK {
+        let shape: Vec<usize> = serde_json::from_value(get("image_shape")?.clone())?;
+        if shape.len() != 3 || shape.iter().product::<usize>() != n_features {
+            bail!(
+                "dataset {}: image_shape {shape:?} does not match {n_features} features",
+                cell.dataset
+            );
+        }
+        cfg.image_shape = [shape[0], shape[1], shape[2]];
+    } else {
+        cfg.seq_len = get("seq_len")?
+            .as_u64()
+            .context("seq_len is not an integer")? as usize;
+        cfg.n_features = options
+            .get("n_channels")
+            .and_then(Value::as_u64)
+            .unwrap_or(1) as usize;
+        if cfg.seq_len * cfg.n_features != n_features {
+            bail!(
+                "dataset {}: seq_len*n_channels != {n_features} features",
+                cell.dataset
+            );
+        }
+    }
+    Ok(cfg)
+}
+
+pub fn sample_shape(cfg: &ModelConfig, task: &str) -> Vec<usize> {
+    if task == IMAGE_TASK {
+        cfg.image_shape.to_vec()
+    } else {
+        vec![cfg.seq_len, cfg.n_features]
+    }
+}
+
+/// The loaded tensors must be exactly the model's: same names, same shapes, nothing extra.
+pub fn check_tensors(specs: &[TensorSpec], loaded: &[(String, Vec<usize>)]) -> Result<()> {
+    let want: BTreeMap<&str, &Vec<usize>> =
+        specs.iter().map(|s| (s.name.as_str(), &s.shape)).collect();
+    let have: BTreeMap<&str, &Vec<usize>> = loaded.iter().map(|(n, s)| (n.as_str(), s)).collect();
+    let mut problems = Vec::new();
+    for (name, shape) in &want {
+        match have.get(name) {
+            None => problems.push(format!("missing {name}")),
+            Some(s) if s != shape => {
+                problems.push(format!("{name}: file {s:?} != model {shape:?}"))
+            }
+            _ => {}
+        }
+    }
+    problems.extend(
+        have.keys()
+            .filter(|n| !want.contains_key(*n))
+            .map(|n| format!("unexpected {n}")),
+    );
+    if !problems.is_empty() {
+        bail!(
+            "weights file does not match the model definition: {}",
+            problems.join("; ")
+        );
+    }
+    Ok(())
+}
+
+enum Targets {
+    Classes(Array1<i64>),
+    Values(Array1<f64>),
+}
+
+fn to_f32(x: &Array2<f64>) -> Vec<f32> {
+    x.iter().map(|&v| v as f32).collect()
+}
+
+pub struct DeepBench<E: Engine> {
+    e: E,
+    cfg: ModelConfig,
+    specs: Vec<TensorSpec>,
+    task: String,
+    x_train: E::T,
+    y_train: E::T,
+    x_test: E::T,
+    n_test: usize,
+    y_test: Targets,
+    order: Array2<i64>,
+    batch_size: usize,
+    latency_repeats: u32,
+    infer_inputs: Vec<E::T>,
+    epoch: usize,
+    loss_steps: Vec<f64>,
+    loss_curve: Vec<f64>,
+    eval_curve: Vec<f64>,
+    predictions: Option<Vec<f64>>,
+}
+
+impl<E: Engine> DeepBench<E> {
+    pub fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, pairbench_core::dataset::Manifest)> {
+        if !TASKS.contains(&cell.task.as_str()) {
+            bail!(
+                "cell {}: task {:?} not implemented; allowed: {}",
+                cell.cell_id,
+                cell.task,
+                TASKS.join(", ")
+            );
+        }
+        let dir = data_dir.join(&cell.dataset);
+        let manifest_json: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json"))?)?;
+        let options = manifest_json.get("options").cloned().unwrap_or(Value::Null);
+        let classify = cell.task != "forecasting";
+        let (x_train, x_test, y_train_t, targets, manifest);
+        if classify {
+            let s: Split<i64> = load_verified(&dir)?;
+            let n_classes = s
+                .y_train
+                .iter()
+                .copied()
+                .max()
+                .context("empty training split")?
+                + 1;
+            (x_train, x_test, manifest) = (s.x_train, s.x_test, s.manifest);
+            y_train_t = (Some(s.y_train), None);
+            targets = (Targets::Classes(s.y_test), n_classes as usize);
+        } else {
+            let s: Split<f64> = load_verified(&dir)?;
+            (x_train, x_test, manifest) = (s.x_train, s.x_test, s.manifest);
+            y_train_t = (None, Some(s.y_train));
+            targets = (Targets::Values(s.y_test), 1);
+        }
+        let cfg = model_config(cell, &options, x_train.ncols(), targets.1)?;
+        let specs = tensor_specs(&cfg)?;
+        let prepared = cell_dir(data_dir, &cell.cell_id);
+        let init = prepared.join("init.safetensors");
+        if !init.is_file() {
+            bail!(
+                "{}: shared initial weights missing (run `pairbench datasets`)",
+                init.display()
+            );
+        }
+        let opt = AdamWConfig {
+            lr: param_or(cell, "lr", f64::NAN)?,
+            beta1: param_or(cell, "beta1", 0.9)?,
+            beta2: param_or(cell, "beta2", 0.999)?,
+            eps: param_or(cell, "eps", 1e-8)?,
+            weight_decay: param_or(cell, "weight_decay", 0.0)?,
+        };
+        if opt.lr.is_nan() {
+            bail!("cell {}: param \"lr\" missing", cell.cell_id);
+        }
+        let device = cell
+            .params
+            .get("device")
+            .and_then(Value::as_str)
+            .unwrap_or("cpu")
+            .to_string();
+        let trainable: Vec<String> = specs
+            .iter()
+            .filter(|s| s.trainable)
+            .map(|s| s.name.clone())
+            .collect();
+        let e = E::load(&init, &trainable, opt, cell.threads, &device)?;
+        check_tensors(&specs, &e.tensor_shapes())?;
+
+        let order = Array2::<i64>::read_npy(File::open(prepared.join("batch_order.npy"))?)
+            .with_context(|| format!("reading {}", prepared.join("batch_order.npy").display()))?;
+        let shape = sample_shape(&cfg, &cell.task);
+        let with_n = |n: usize| [vec![n], shape.clone()].concat();
+        let n_test = x_test.nrows();
+        let x_train_t = e.tensor_f32(to_f32(&x_train), &with_n(x_train.nrows()))?;
+        let x_test_t = e.tensor_f32(to_f32(&x_test), &with_n(n_test))?;
+        let y_train = match y_train_t {
+            (Some(y), _) => e.tensor_i64(y.to_vec())?,
+            (_, Some(y)) => e.tensor_f32(y.iter().map(|&v| v as f32).collect(), &[y.len()])?,
+            _ => unreachable!("one of the two target kinds is set above"),
+        };
+        // The first b test rows, tiled when the test split is smaller than b (as in Python).
+        let infer_inputs = INFER_BATCHES
+            .iter()
+            .map(|&b| {
+                let idx: Vec<i64> = (0..b).map(|i| (i % n_test) as i64).collect();
+                e.index_rows(&x_test_t, &e.tensor_i64(idx)?)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let bench = Self {
+            batch_size: usize_param_or(cell, "batch_size", 0)?,
+            latency_repeats: usize_param_or(cell, "latency_repeats", 10)? as u32,
+            e,
+            cfg,
+            specs,
+            task: cell.task.clone(),
+            x_train: x_train_t,
+            y_train,
+            x_test: x_test_t,
+            n_test,
+            y_test: targets.0,
+            order,
+            infer_inputs,
+            epoch: 0,
+            loss_steps: Vec::new(),
+            loss_curve: Vec::new(),
+            eval_curve: Vec::new(),
+            predictions: None,
+        };
+        if bench.batch_size == 0 {
+            bail!(
+                "cell {}: param \"batch_size\" missing or zero",
+                cell.cell_id
+            );
+        }
+        Ok((bench, manifest))
+    }
+
+    fn classify(&self) -> bool {
+        matches!(self.y_test, Targets::Classes(_))
+    }
+
+    fn train_epoch(&mut self) -> Result<()> {
+        if self.epoch >= self.order.nrows() {
+            bail!(
+                "batch order has {} epochs; epoch {} requested",
+                self.order.nrows(),
+                self.epoch + 1
+            );
+        }
+        let row = self.order.row(self.epoch).to_vec();
+        let mut losses = Vec::new();
+        // drop_last on every side: a batch-norm batch of one row has no variance.
+        for chunk in row.chunks_exact(self.batch_size) {
+            let idx = self.e.tensor_i64(chunk.to_vec())?;
+            let xb = self.e.index_rows(&self.x_train, &idx)?;
+            let yb = self.e.index_rows(&self.y_train, &idx)?;
+            let out = forward(&self.e, &self.cfg, &xb, true)?;
+            let loss = if self.classify() {
+                self.e.cross_entropy(&out, &yb)?
+            } else {
+                self.e.mse(&out, &yb)?
+            };
+            losses.push(f64::from(self.e.step(&loss)?));
+        }
+        self.e.sync()?;
+        self.loss_curve
+            .push(losses.iter().sum::<f64>() / losses.len().max(1) as f64);
+        self.loss_steps.extend(losses);
+        self.epoch += 1;
+        Ok(())
+    }
+
+    fn outputs(&self) -> Result<Vec<f32>> {
+        self.e.no_grad(|| {
+            let mut out = Vec::new();
+            let mut start = 0;
+            while start < self.n_test {
+                let len = EVAL_BATCH.min(self.n_test - start);
+                let xb = self.e.narrow(&self.x_test, 0, start, len)?;
+                out.extend(
+                    self.e
+                        .to_vec_f32(&forward(&self.e, &self.cfg, &xb, false)?)?,
+                );
+                start += len;
+            }
+            Ok(out)
+        })
+    }
+
+    fn eval_epoch(&mut self) -> Result<()> {
+        let out = self.outputs()?;
+        let preds: Vec<f64> = if self.classify() {
+            out.chunks_exact(self.cfg.n_outputs)
+                .map(|row| {
+                    // First maximum on ties, as torch.argmax.
+                    let mut best = 0;
+                    for (k, v) in row.iter().enumerate() {
+                        if *v > row[best] {
+                            best = k;
+                        }
+                    }
+                    best as f64
+                })
+                .collect()
+        } else {
+            out.iter().map(|&v| f64::from(v)).collect()
+        };
+        let metric = match &self.y_test {
+            Targets::Classes(y) => {
+                preds
+                    .iter()
+                    .zip(y)
+                    .filter(|(p, t)| **p as i64 == **t)
+                    .count() as f64
+                    / y.len() as f64
+            }
+            Targets::Values(y) => {
+                preds
+                    .iter()
+                    .zip(y)
+                    .map(|(p, t)| (p - t).powi(2))
+                    .sum::<f64>()
+                    / y.len() as f64
+            }
+        };
+        self.eval_curve.push(metric);
+        self.predictions = Some(preds);
+        Ok(())
+    }
+
+    fn infer(&self, i: usize) -> Result<()> {
+        self.e
+            .no_grad(|| forward(&self.e, &self.cfg, &self.infer_inputs[i], false))?;
+        self.e.sync()
+    }
+
+    /// Eval-mode outputs on arbitrary rows shaped like the test split (row-major, n_outputs wide).
+    pub fn forward_rows(&self, x: &Array2<f64>) -> Result<(Vec<f32>, usize)> {
+        let shape = [vec![x.nrows()], sample_shape(&self.cfg, &self.task)].concat();
+        let xt = self.e.tensor_f32(to_f32(x), &shape)?;
+        let out = self.e.no_grad(|| forward(&self.e, &self.cfg, &xt, false))?;
+        Ok((self.e.to_vec_f32(&out)?, self.cfg.n_outputs))
+    }
+
+    pub fn param_count(&self) -> usize {
+        param_count(&self.specs)
+    }
+
+    fn model_file_bytes(&self) -> Result<u64> {
+        let path = std::env::temp_dir().join(format!(
+            "pairbench-{}-{}.safetensors",
+            E::NAME,
+            std::process::id()
+        ));
+        self.e.save(&path)?;
+        let size = std::fs::metadata(&path)?.len();
+        std::fs::remove_file(&path)?;
+        Ok(size)
+    }
+}
+
+impl<E: Engine> Benchmark for DeepBench<E> {
+    fn phases(&self) -> &'static [&'static str] {
+        PHASES
+    }
+
+    fn run_phase(&mut self, phase: &str) -> Result<()> {
+        match phase {
+            "train_epoch" => self.train_epoch(),
+            "eval_epoch" => self.eval_epoch(),
+            "infer_b1" => self.infer(0),
+            "infer_b32" => self.infer(1),
+            "infer_b256" => self.infer(2),
+            other => bail!("unknown phase {other:?}; allowed: {}", PHASES.join(", ")),
+        }
+    }
+
+    fn repeats(&self, phase: &str) -> u32 {
+        if phase.starts_with("infer_b") {
+            self.latency_repeats
+        } else {
+            1
+        }
+    }
+
+    fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
+        let preds = self
+            .predictions
+            .as_ref()
+            .context("quality before any eval_epoch")?;
+        let mut q = BTreeMap::new();
+        q.insert("final_loss".into(), self.loss_curve.last().copied());
+        q.insert("epochs".into(), Some(self.epoch as f64));
+        q.insert("param_count".into(), Some(param_count(&self.specs) as f64));
+        q.insert(
+            "model_file_bytes".into(),
+            Some(self.model_file_bytes()? as f64),
+        );
+        match &self.y_test {
+            Targets::Classes(_) => {
+                q.insert("accuracy".into(), self.eval_curve.last().copied());
+            }
+            Targets::Values(y) => q.extend(regression_quality(
+                y.view(),
+                Array1::from(preds.clone()).view(),
+            )),
+        }
+        Ok(q)
+    }
+
+    fn write_predictions(&self, path: &Path) -> Result<()> {
+        let preds = self
+            .predictions
+            .as_ref()
+            .context("no predictions (no eval_epoch ran)")?;
+        let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
+        if self.classify() {
+            Array1::from(preds.iter().map(|&p| p as i64).collect::<Vec<_>>()).write_npy(file)?;
+        } else {
+            Array1::from(preds.clone()).write_npy(file)?;
+        }
+        Ok(())
+    }
+
+    fn metadata(&self) -> BTreeMap<String, Value> {
+        let mut m = BTreeMap::new();
+        m.insert("backend".into(), Value::from(self.e.backend()));
+        m.insert("optimizer".into(), Value::from("AdamW"));
+        m.insert("batch_size".into(), Value::from(self.batch_size));
+        m.insert("latency_repeats".into(), Value::from(self.latency_repeats));
+        m.insert("loss_curve".into(), Value::from(self.loss_curve.clone()));
+        m.insert("loss_steps".into(), Value::from(self.loss_steps.clone()));
+        m.insert("eval_curve".into(), Value::from(self.eval_curve.clone()));
+        m.insert(
+            "eval_metric".into(),
+            Value::from(if self.classify() { "accuracy" } else { "mse" }),
+        );
+        m.insert("compute_dtype".into(), Value::from("float32"));
+        m.insert("task".into(), Value::from(self.task.clone()));
+        m
+    }
+}

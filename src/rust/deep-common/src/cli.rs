@@ -1,0 +1,95 @@
+//! The command line every deep-learning binary shares (`run`, `capabilities`, `forward`), the
+//! same verbs and flags as `pairbench-classical` so the launcher treats all binaries alike.
+
+use std::fs::File;
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+use clap::{Parser, Subcommand};
+use ndarray::Array2;
+use ndarray_npy::{ReadNpyExt, WriteNpyExt};
+use pairbench_core::cell::Cell;
+use pairbench_core::cli::{RunArgs, Side};
+use serde_json::json;
+
+use crate::bench::{DeepBench, TASKS};
+use crate::models::{CNN_MODELS, RNN_MODELS};
+use crate::ops::Engine;
+
+#[derive(Parser)]
+#[command(version, about = "Rust side of pairbench's deep-learning benchmarks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one launch of one cell and write its result JSON.
+    Run(RunArgs),
+    /// Print the models and tasks this binary implements, as JSON.
+    Capabilities,
+    /// Forward pass (eval mode) of the cell's initial weights on rows of an .npy (N, features),
+    /// written as float32 (N, outputs): the cross-framework agreement check in the tests.
+    Forward {
+        #[arg(long)]
+        cell: PathBuf,
+        #[arg(long)]
+        data_dir: PathBuf,
+        #[arg(long)]
+        input: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub fn main<E: Engine>() -> Result<()> {
+    match Cli::parse().command {
+        Command::Capabilities => {
+            let caps = json!({
+                "framework": E::NAME,
+                "version": E::version(),
+                "binary_version": env!("CARGO_PKG_VERSION"),
+                "domains": {"deep_learning": {
+                    "image_classification": CNN_MODELS,
+                    "sequence_classification": RNN_MODELS,
+                    "forecasting": RNN_MODELS,
+                }},
+            });
+            println!("{}", serde_json::to_string_pretty(&caps)?);
+            Ok(())
+        }
+        Command::Forward {
+            cell,
+            data_dir,
+            input,
+            out,
+        } => {
+            let cell = Cell::read(&cell)?;
+            let (bench, _) = DeepBench::<E>::new(&cell, &data_dir)?;
+            let x = Array2::<f64>::read_npy(File::open(&input)?)?;
+            let (y, n_out) = bench.forward_rows(&x)?;
+            Array2::from_shape_vec((x.nrows(), n_out), y)?.write_npy(File::create(&out)?)?;
+            println!("{}", json!({"param_count": bench.param_count()}));
+            Ok(())
+        }
+        Command::Run(args) => {
+            let side = Side {
+                framework: E::NAME,
+                version: &E::version(),
+                domain: "deep_learning",
+            };
+            args.execute(&side, |cell, data_dir| {
+                if !TASKS.contains(&cell.task.as_str()) {
+                    bail!(
+                        "cell {}: task {:?} not implemented; allowed: {}",
+                        cell.cell_id,
+                        cell.task,
+                        TASKS.join(", ")
+                    );
+                }
+                DeepBench::<E>::new(cell, data_dir)
+            })
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! Framework-neutral half of pairbench's deep-learning binaries: the models (written once over
+//! [`ops::Ops`]), the data and batch order, the training/inference phases and the CLI. The
+//! `pairbench-candle` and `pairbench-tch` binaries only implement [`ops::Engine`].
+
+pub mod bench;
+pub mod cli;
+pub mod models;
+pub mod ops;

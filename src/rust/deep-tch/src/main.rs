@@ -1,0 +1,289 @@
+//! `pairbench-tch`: the tch side of the deep-learning cells — Rust driving the same libtorch that
+//! PyTorch uses (linked from the venv's torch), so tch vs PyTorch isolates the language layer and
+//! tch vs candle isolates the kernels.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use pairbench_deep::ops::{AdamWConfig, Engine, Ops, BN_EPS, BN_MOMENTUM};
+use tch::nn::{self, OptimizerConfig};
+use tch::{Device, Kind, Reduction, Tensor};
+
+/// tch tensors are reference-counted handles without `Clone`; a shallow clone shares storage.
+struct T(Tensor);
+
+impl Clone for T {
+    fn clone(&self) -> Self {
+        T(self.0.shallow_clone())
+    }
+}
+
+struct Tch {
+    device: Device,
+    // Owns the parameters the optimiser updates; never read after construction.
+    _vs: nn::VarStore,
+    params: HashMap<String, Tensor>,
+    // Running statistics: plain tensors that libtorch's batch_norm updates in place.
+    buffers: HashMap<String, Tensor>,
+    opt: nn::Optimizer,
+    threads: i32,
+}
+
+fn dims_i64(shape: &[usize]) -> Vec<i64> {
+    shape.iter().map(|&d| d as i64).collect()
+}
+
+impl Ops for Tch {
+    type T = T;
+
+    fn param(&self, name: &str) -> Result<T> {
+        self.params
+            .get(name)
+            .or_else(|| self.buffers.get(name))
+            .map(|t| T(t.shallow_clone()))
+            .with_context(|| format!("no tensor {name:?}"))
+    }
+
+    fn batch_norm(&self, x: &T, prefix: &str, train: bool) -> Result<T> {
+        let w = self.param(&format!("{prefix}.weight"))?;
+        let b = self.param(&format!("{prefix}.bias"))?;
+        let rm = self.param(&format!("{prefix}.running_mean"))?;
+        let rv = self.param(&format!("{prefix}.running_var"))?;
+        Ok(T(Tensor::batch_norm(
+            &x.0,
+            Some(&w.0),
+            Some(&b.0),
+            Some(&rm.0),
+            Some(&rv.0),
+            train,
+            BN_MOMENTUM,
+            BN_EPS,
+            true,
+        )))
+    }
+
+    fn conv2d(
+        &self,
+        x: &T,
+        w: &T,
+        b: Option<&T>,
+        stride: usize,
+        padding: usize,
+        groups: usize,
+    ) -> Result<T> {
+        let (s, p) = (stride as i64, padding as i64);
+        Ok(T(x.0.conv2d(
+            &w.0,
+            b.map(|b| &b.0),
+            [s, s],
+            [p, p],
+            [1, 1],
+            groups as i64,
+        )))
+    }
+
+    fn linear(&self, x: &T, w: &T, b: Option<&T>) -> Result<T> {
+        Ok(T(x.0.linear(&w.0, b.map(|b| &b.0))))
+    }
+
+    fn relu(&self, x: &T) -> Result<T> {
+        Ok(T(x.0.relu()))
+    }
+    fn tanh(&self, x: &T) -> Result<T> {
+        Ok(T(x.0.tanh()))
+    }
+    fn sigmoid(&self, x: &T) -> Result<T> {
+        Ok(T(x.0.sigmoid()))
+    }
+    fn max_pool2d(&self, x: &T, k: usize) -> Result<T> {
+        let k = k as i64;
+        Ok(T(x.0.max_pool2d([k, k], [k, k], [0, 0], [1, 1], false)))
+    }
+    fn spatial_mean(&self, x: &T) -> Result<T> {
+        Ok(T(x.0.mean_dim(&[2i64, 3][..], false, Kind::Float)))
+    }
+    fn add(&self, a: &T, b: &T) -> Result<T> {
+        Ok(T(&a.0 + &b.0))
+    }
+    fn sub(&self, a: &T, b: &T) -> Result<T> {
+        Ok(T(&a.0 - &b.0))
+    }
+    fn mul(&self, a: &T, b: &T) -> Result<T> {
+        Ok(T(&a.0 * &b.0))
+    }
+    fn dropout(&self, x: &T, p: f64, train: bool) -> Result<T> {
+        Ok(T(x.0.dropout(p, train)))
+    }
+    fn narrow(&self, x: &T, dim: usize, start: usize, len: usize) -> Result<T> {
+        Ok(T(x.0.narrow(dim as i64, start as i64, len as i64)))
+    }
+    fn reshape(&self, x: &T, shape: &[usize]) -> Result<T> {
+        Ok(T(x.0.reshape(dims_i64(shape))))
+    }
+    fn cat(&self, xs: &[T], dim: usize) -> Result<T> {
+        let parts: Vec<&Tensor> = xs.iter().map(|t| &t.0).collect();
+        Ok(T(Tensor::cat(&parts, dim as i64)))
+    }
+    fn dims(&self, x: &T) -> Vec<usize> {
+        x.0.size().iter().map(|&d| d as usize).collect()
+    }
+    fn zeros(&self, shape: &[usize]) -> Result<T> {
+        Ok(T(Tensor::zeros(
+            dims_i64(shape),
+            (Kind::Float, self.device),
+        )))
+    }
+}
+
+impl Engine for Tch {
+    const NAME: &'static str = "tch";
+
+    fn version() -> String {
+        env!("PAIRBENCH_TCH_VERSION").into()
+    }
+
+    fn backend(&self) -> String {
+        format!(
+            "libtorch (from the venv's torch) on {:?}, {} intra-op threads",
+            self.device, self.threads
+        )
+    }
+
+    fn load(
+        path: &Path,
+        trainable: &[String],
+        opt: AdamWConfig,
+        threads: u32,
+        device: &str,
+    ) -> Result<Self> {
+        tch::set_num_threads(threads as i32);
+        tch::set_num_interop_threads(threads as i32);
+        let device = match device {
+            "cpu" => Device::Cpu,
+            "cuda" if tch::Cuda::is_available() => Device::Cuda(0),
+            "cuda" => bail!("cell asks for device=cuda but libtorch sees no CUDA device"),
+            other => bail!("unknown device {other:?}; allowed: cpu, cuda"),
+        };
+        let mut loaded: HashMap<String, Tensor> = Tensor::read_safetensors(path)
+            .with_context(|| format!("reading {}", path.display()))?
+            .into_iter()
+            .collect();
+        let vs = nn::VarStore::new(device);
+        let mut params = HashMap::new();
+        for name in trainable {
+            let t = loaded
+                .remove(name)
+                .with_context(|| format!("weights file lacks {name}"))?;
+            // A var store path separates on '.', which is exactly PyTorch's state-dict naming.
+            let mut parts: Vec<&str> = name.split('.').collect();
+            let leaf = parts.pop().context("empty tensor name")?;
+            let mut p = vs.root();
+            for part in parts {
+                p = p.sub(part);
+            }
+            params.insert(name.clone(), p.var_copy(leaf, &t.to_device(device)));
+        }
+        let buffers = loaded
+            .into_iter()
+            .map(|(k, v)| (k, v.to_device(device)))
+            .collect();
+        let mut optimizer = nn::AdamW {
+            beta1: opt.beta1,
+            beta2: opt.beta2,
+            wd: opt.weight_decay,
+            eps: opt.eps,
+            amsgrad: false,
+        }
+        .build(&vs, opt.lr)?;
+        optimizer.set_lr(opt.lr);
+        Ok(Self {
+            device,
+            _vs: vs,
+            params,
+            buffers,
+            opt: optimizer,
+            threads: tch::get_num_threads(),
+        })
+    }
+
+    fn tensor_shapes(&self) -> Vec<(String, Vec<usize>)> {
+        let shape = |t: &Tensor| t.size().iter().map(|&d| d as usize).collect();
+        let mut out: Vec<_> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), shape(v)))
+            .collect();
+        out.extend(self.buffers.iter().map(|(k, v)| (k.clone(), shape(v))));
+        out
+    }
+
+    fn tensor_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<T> {
+        Ok(T(Tensor::from_slice(&data)
+            .reshape(dims_i64(shape))
+            .to_device(self.device)))
+    }
+
+    fn tensor_i64(&self, data: Vec<i64>) -> Result<T> {
+        Ok(T(Tensor::from_slice(&data).to_device(self.device)))
+    }
+
+    fn index_rows(&self, x: &T, idx: &T) -> Result<T> {
+        Ok(T(x.0.index_select(0, &idx.0)))
+    }
+
+    fn cross_entropy(&self, logits: &T, target: &T) -> Result<T> {
+        Ok(T(logits.0.cross_entropy_for_logits(&target.0)))
+    }
+
+    fn mse(&self, pred: &T, target: &T) -> Result<T> {
+        Ok(T(pred
+            .0
+            .squeeze_dim(1)
+            .mse_loss(&target.0, Reduction::Mean)))
+    }
+
+    fn step(&mut self, loss: &T) -> Result<f32> {
+        self.opt.zero_grad();
+        loss.0.backward();
+        self.opt.step();
+        Ok(loss.0.double_value(&[]) as f32)
+    }
+
+    fn to_vec_f32(&self, x: &T) -> Result<Vec<f32>> {
+        Ok(Vec::<f32>::try_from(
+            x.0.flatten(0, -1).to_device(Device::Cpu),
+        )?)
+    }
+
+    fn no_grad<R>(&self, f: impl FnOnce() -> R) -> R {
+        tch::no_grad(f)
+    }
+
+    fn sync(&self) -> Result<()> {
+        // CUDA kernels are asynchronous: without this the timer would stop before the work is done.
+        if let Device::Cuda(i) = self.device {
+            tch::Cuda::synchronize(i as i64);
+        }
+        Ok(())
+    }
+
+    fn save(&self, path: &Path) -> Result<()> {
+        let mut all: Vec<(String, Tensor)> = self
+            .params
+            .iter()
+            .map(|(k, v)| (k.clone(), v.shallow_clone()))
+            .collect();
+        all.extend(
+            self.buffers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.shallow_clone())),
+        );
+        Tensor::write_safetensors(&all, path)?;
+        Ok(())
+    }
+}
+
+fn main() -> Result<()> {
+    pairbench_deep::cli::main::<Tch>()
+}

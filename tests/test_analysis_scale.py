@@ -1,0 +1,47 @@
+"""The 10,000-record benchmark's generator and pipeline run end to end at a small size (the timing
+target itself is measured by benchmarks/analyse_10k.py, not asserted here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from pairbench.analysis.compare import AnalysisSettings
+from pairbench.analysis.run import AnalysisInputs, analyse
+from pairbench.cli.main import main
+from pairbench.paths import config_dir
+from tests.synthetic_results import bench_module
+
+
+def test_synthetic_records_analyse_into_every_table(tmp_path: Path) -> None:
+    n = bench_module().make_results(400, tmp_path / "raw", seed=1)
+    assert n == 400
+    overview = analyse(tmp_path / "raw", tmp_path / "out", None, AnalysisSettings(resamples=300),
+                       AnalysisInputs(analysis_config=config_dir() / "analysis.yaml",
+                                      hardware=config_dir() / "hardware.yaml", figures=False))
+    assert overview["n_results"] == 400 and not overview["invalid_result_files"]
+    for name in ("summary", "comparisons", "geomean_speedups", "rankings", "recommendations", "cost"):
+        assert not pd.read_csv(tmp_path / "out" / f"{name}.csv").empty, name
+    assert set(overview["timings_s"]) >= {"load", "summary", "comparisons"}
+
+
+def test_analyse_cli_fails_on_regression_only_when_asked(tmp_path: Path) -> None:
+    bench = bench_module()
+    bench.make_results(60, tmp_path / "raw", seed=1)
+    db = tmp_path / "h.duckdb"
+    args = ["analyse", "--results-dir", str(tmp_path / "raw"), "--out-dir", str(tmp_path / "a"), "--resamples", "300",
+            "--history-db", str(db), "--no-figures"]
+    assert main(args) == 0
+    # the same records, 30% slower, as a second run
+    for path in (tmp_path / "raw").glob("*.json"):
+        doc = json.loads(path.read_text())
+        doc["run_id"] = "slower"
+        for timing in doc["timing"]["phases"].values():
+            timing["samples"] = [s * 1.3 for s in timing["samples"]]
+        path.write_text(json.dumps(doc))
+    assert main([*args, "--baseline-run", "bench-10k"]) == 0
+    assert main([*args, "--baseline-run", "bench-10k", "--fail-on-regression"]) == 3
+    reg = pd.read_csv(tmp_path / "a" / "regressions.csv")
+    assert (reg["status"] == "regressed").all()

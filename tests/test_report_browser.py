@@ -1,0 +1,94 @@
+"""The report as a person sees it: rendered from real analysis output, opened in headless Chromium
+(Debian's, through the DevTools protocol), with no console error and no request leaving the page.
+The screenshot is kept in test-artifacts/report.png."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from pairbench.analysis.compare import AnalysisSettings
+from pairbench.analysis.run import AnalysisInputs, analyse
+from pairbench.paths import config_dir
+from pairbench.report.browser import find_chromium, open_page
+from pairbench.report.render import render_report
+from tests.synthetic_results import ROOT, bench_module
+
+ARTIFACTS = ROOT / "test-artifacts"
+SECTIONS = ["Executive summary", "Leaderboard", "Recommendations", "Quality parity (the gate)", "Speed",
+            "Memory and CPU", "Pareto front: time vs memory", "Profile per framework", "Scaling",
+            "Cost and energy", "History and regressions", "Timing series", "Methods"]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An outdir laid out as the pipeline publishes it: raw/, analysis/, report/."""
+    out = tmp_path_factory.mktemp("outdir")
+    bench_module().make_results(150, out / "raw", seed=3)
+    selection = out / "selection.json"
+    selection.write_text(json.dumps({"run_id": "bench-10k", "params": {"threads": 1, "warmup": 2, "samples": 10,
+                                                                       "launches": 3},
+                                     "defaults": {"seed": 42, "dtype": "float32"}, "decisions": []}))
+    history_db = out / "history.duckdb"
+    analyse(out / "raw", out / "analysis", None, AnalysisSettings(resamples=500),
+            AnalysisInputs(analysis_config=config_dir() / "analysis.yaml",
+                           requirements=config_dir() / "requirements.yaml",
+                           hardware=config_dir() / "hardware.yaml", history_db=history_db,
+                           baseline_run="bench-10k"))
+    render_report(out / "analysis", out / "report", selection_path=selection, environment_path=None,
+                  implementations_path=None)
+    return out
+
+
+def test_report_is_self_contained_and_links_every_number_to_raw_files(published: Path) -> None:
+    page = (published / "report" / "index.html").read_text(encoding="utf-8")
+    # nothing is fetched: no external src/href, no @import, no url() (SVG xmlns is a name, not a request)
+    assert not re.search(r"""(src|href)\s*=\s*['"]?(https?:)?//""", page)
+    assert "@import" not in page and "url(" not in page
+    assert "<script src" not in page and "<link" not in page
+    links = set(re.findall(r"href='(\.\./raw/[^']+)'", page))
+    assert links, "numbers should link to raw result files"
+    for link in links:
+        assert (published / "report" / link).resolve().is_file(), link
+    for name in ("report.md", "report.json", "report.xlsx", "leaderboard.md", "leaderboard.csv",
+                 "data/comparisons.csv"):
+        assert (published / "report" / name).is_file(), name
+    doc = json.loads((published / "report" / "report.json").read_text())
+    assert doc["headline"] and doc["rankings"] and doc["methods"]
+    # three frameworks of the deep-learning domain give three pairs per phase, generic phase names kept
+    pairs = {(c["candidate"], c["reference"]) for c in doc["comparisons"] if c["domain"] == "deep_learning"}
+    assert pairs == {("candle", "pytorch"), ("tch", "pytorch"), ("tch", "candle")}
+    assert {c["phase"] for c in doc["comparisons"]} == {"fit", "predict", "train_epoch", "infer_b32"}
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed (make setup installs it as root: "
+                    "apt-get install -y chromium)")
+def test_report_in_headless_chromium(published: Path) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    shot = ARTIFACTS / "report.png"
+    probe = """({
+      ready: document.body.getAttribute('data-ready'),
+      sections: Array.from(document.querySelectorAll('section h2')).map(h => h.textContent),
+      firstText: document.querySelector('main section').innerText.slice(0, 3000),
+      forestMarks: document.querySelectorAll('#forest g.mark').length,
+      charts: document.querySelectorAll('svg.chart').length,
+      rawLinks: document.querySelectorAll("a[href^='../raw/']").length,
+      sortWorks: (function(){ var t = document.getElementById('t-cmp'); var th = t.tHead.rows[0].cells[8];
+        th.click(); var v = Array.from(t.tBodies[0].rows).map(r => parseFloat(r.cells[8].getAttribute('data-v')));
+        return v.every((x, i) => i === 0 || v[i-1] <= x); })()
+    })"""
+    report = open_page(published / "report" / "index.html", probe, screenshot=shot)
+    assert report.console_errors == []
+    assert report.requests == [], f"the page requested {report.requests}"
+    got = report.evaluated
+    assert got["ready"] == "1"
+    for section in SECTIONS:
+        assert section in got["sections"]
+    assert got["sections"][0] == "Executive summary"
+    assert "use " in got["firstText"] and "faster" in got["firstText"]
+    assert got["forestMarks"] > 0 and got["charts"] >= 4 and got["rawLinks"] > 0
+    assert got["sortWorks"] is True
+    assert shot.is_file() and shot.stat().st_size > 10_000
