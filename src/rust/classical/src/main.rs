@@ -7,19 +7,16 @@ mod clustering;
 mod regression;
 mod svm;
 
-use std::path::PathBuf;
-
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use ndarray::Array1;
 use ndarray_npy::ReadNpyExt;
 use pairbench_core::cell::Cell;
-use pairbench_core::dataset::{load_folds, load_verified, Split};
-use pairbench_core::measure::pin_threads;
-use pairbench_core::runner::{run_cell, Benchmark, RunOptions};
-use pairbench_core::schema::ResultDoc;
+use pairbench_core::cli::{RunArgs, Side};
+use pairbench_core::dataset::{load_folds, load_verified, Manifest, Split};
+use pairbench_core::runner::Benchmark;
 use serde_json::json;
 
 const LINFA_VERSION: &str = env!("PAIRBENCH_LINFA_VERSION");
@@ -38,30 +35,8 @@ struct Cli {
 enum Command {
     /// Run one launch of one cell and write its result JSON.
     Run {
-        /// Which of the cell's sides this process is (its framework name).
-        #[arg(long, default_value = "linfa")]
-        framework: String,
-        /// Cell spec JSON written by phase 1.
-        #[arg(long)]
-        cell: PathBuf,
-        /// Directory holding <dataset>/manifest.json and the .npy files.
-        #[arg(long)]
-        data_dir: PathBuf,
-        /// Launch index (1-based), recorded in the result.
-        #[arg(long, default_value_t = 1)]
-        launch: u32,
-        /// Result JSON to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Also save the last test predictions (.npy) for the quality gate.
-        #[arg(long)]
-        predictions_out: Option<PathBuf>,
-        /// Override the cell's timed repetitions.
-        #[arg(long)]
-        samples: Option<u32>,
-        /// Override the cell's warm-up repetitions.
-        #[arg(long)]
-        warmup: Option<u32>,
+        #[command(flatten)]
+        args: RunArgs,
         /// Also fit once per cross-validation fold and save each fold's predictions here (foldK.npy).
         #[arg(long)]
         cv_predictions_dir: Option<PathBuf>,
@@ -130,67 +105,46 @@ fn main() -> Result<()> {
             Ok(())
         }
         Command::Run {
-            framework,
-            cell,
-            data_dir,
-            launch,
-            out,
-            predictions_out,
-            samples,
-            warmup,
+            args,
             cv_predictions_dir,
         } => {
-            let cell = Cell::read(&cell)?;
-            pin_threads(cell.threads);
-            if cell.domain != "classical_ml" {
-                bail!(
-                    "cell {}: domain {:?} is not handled by this binary; allowed: classical_ml",
-                    cell.cell_id,
-                    cell.domain
-                );
-            }
-            let opts = RunOptions {
-                launch,
-                warmup: warmup.unwrap_or(cell.warmup),
-                samples: samples.unwrap_or(cell.samples),
-                framework: cell.framework(&framework, LINFA_VERSION)?,
+            let side = Side {
+                framework: "linfa",
+                version: LINFA_VERSION,
+                domain: "classical_ml",
             };
-            let dir = data_dir.join(&cell.dataset);
             let cv = cv_predictions_dir.as_deref();
-            let doc = match cell.task.as_str() {
-                "regression" => run_task::<f64, _>(&cell, &dir, &opts, predictions_out.as_deref(), cv, |c, s| {
-                    regression::RegressionBenchmark::new(c, s)
-                })?,
-                "classification" => run_task::<i64, _>(&cell, &dir, &opts, predictions_out.as_deref(), cv, |c, s| {
-                    classification::ClassificationBenchmark::new(c, s)
-                })?,
-                "clustering" => run_task::<i64, _>(&cell, &dir, &opts, predictions_out.as_deref(), None, |c, s| {
-                    clustering::ClusteringBenchmark::new(c, s)
-                })?,
-                other => bail!(
-                    "cell {}: task {other:?} not implemented; allowed: regression, classification, clustering",
-                    cell.cell_id
-                ),
-            };
-            doc.write(&out)
+            args.execute(&side, |cell, data_dir| {
+                let dir = data_dir.join(&cell.dataset);
+                match cell.task.as_str() {
+                    "regression" => prepare::<f64, _>(cell, &dir, cv, regression::RegressionBenchmark::new),
+                    "classification" => {
+                        prepare::<i64, _>(cell, &dir, cv, classification::ClassificationBenchmark::new)
+                    }
+                    "clustering" => prepare::<i64, _>(cell, &dir, None, clustering::ClusteringBenchmark::new),
+                    other => bail!(
+                        "cell {}: task {other:?} not implemented; allowed: regression, classification, clustering",
+                        cell.cell_id
+                    ),
+                }
+            })
         }
     }
 }
 
-/// One launch of one cell: the timed run, its predictions, and (in validation runs) one untimed fit per
-/// cross-validation fold whose predictions the quality gate scores.
-fn run_task<Y, B>(
+/// Load the verified split and build the task's benchmark (untimed). In validation runs with a
+/// cross-validation directory, first fit once per fold and save that fold's predictions for the gate:
+/// these fits are separate models, and validation runs are never used for timing.
+fn prepare<Y, B>(
     cell: &Cell,
     dir: &Path,
-    opts: &RunOptions,
-    predictions_out: Option<&Path>,
     cv_dir: Option<&Path>,
     make: impl Fn(&Cell, Split<Y>) -> Result<B>,
-) -> Result<ResultDoc>
+) -> Result<(Box<dyn Benchmark>, Manifest)>
 where
     Y: Clone,
     Array1<Y>: ReadNpyExt,
-    B: Benchmark,
+    B: Benchmark + 'static,
 {
     let split = load_verified::<Y>(dir)?;
     let manifest = split.manifest.clone();
@@ -198,27 +152,16 @@ where
         Some(_) => load_folds(dir)?,
         None => None,
     };
-    let fold_splits: Vec<Split<Y>> = match &folds {
-        Some(f) => (0..=f.iter().copied().max().unwrap_or(-1))
-            .map(|k| split.fold(f, k))
-            .collect(),
-        None => Vec::new(),
-    };
-    let mut bench = make(cell, split)?;
-    let doc = run_cell(cell, &manifest, &mut bench, opts)?;
-    if let Some(path) = predictions_out {
-        bench.write_predictions(path)?;
-    }
-    if let Some(cv_dir) = cv_dir {
+    if let (Some(cv_dir), Some(folds)) = (cv_dir, folds) {
         std::fs::create_dir_all(cv_dir)
             .with_context(|| format!("creating {}", cv_dir.display()))?;
-        for (k, fold) in fold_splits.into_iter().enumerate() {
-            let mut fold_bench = make(cell, fold)?;
+        for k in 0..=folds.iter().copied().max().unwrap_or(-1) {
+            let mut fold_bench = make(cell, split.fold(&folds, k))?;
             for phase in fold_bench.phases() {
                 fold_bench.run_phase(phase)?;
             }
             fold_bench.write_predictions(&cv_dir.join(format!("fold{k}.npy")))?;
         }
     }
-    Ok(doc)
+    Ok((Box::new(make(cell, split)?), manifest))
 }

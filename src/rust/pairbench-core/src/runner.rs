@@ -31,6 +31,28 @@ pub trait Benchmark {
     }
 }
 
+/// A binary that picks its benchmark type at run time (by task) hands the protocol a box.
+impl<T: Benchmark + ?Sized> Benchmark for Box<T> {
+    fn phases(&self) -> &'static [&'static str] {
+        (**self).phases()
+    }
+    fn run_phase(&mut self, phase: &str) -> Result<()> {
+        (**self).run_phase(phase)
+    }
+    fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
+        (**self).quality()
+    }
+    fn write_predictions(&self, path: &Path) -> Result<()> {
+        (**self).write_predictions(path)
+    }
+    fn metadata(&self) -> BTreeMap<String, Value> {
+        (**self).metadata()
+    }
+    fn repeats(&self, phase: &str) -> u32 {
+        (**self).repeats(phase)
+    }
+}
+
 pub struct RunOptions {
     pub launch: u32,
     pub warmup: u32,
