@@ -65,3 +65,20 @@ def test_peak_rss_is_the_measured_process_not_its_launcher(make_cell, data_dir: 
     assert run_side(make_cell("linear"), "linfa", data_dir, out, timeout_s=60).ok
     assert ballast.sum() > 0
     assert read_result(out)["resources"]["peak_rss_mb"] < 50
+
+
+def test_a_solver_stopping_at_max_iter_is_flagged(make_cell, data_dir: Path, tmp_path: Path,
+                                                  classical_binary: Path) -> None:
+    # linfa 0.8.1's elastic net with l1_ratio = 0 (ridge) never meets its duality-gap test, so it
+    # always runs max_iter; lasso converges in a few sweeps. The tidy table must tell them apart.
+    from pairbench.analysis.tidy import launches_table
+
+    docs = []
+    for algorithm in ("ridge", "lasso"):
+        out = tmp_path / f"{algorithm}.json"
+        cell = make_cell(algorithm, dataset="synthetic_linear", max_iter=200, samples=1)
+        assert run_side(cell, "linfa", data_dir, out, timeout_s=60).ok
+        docs.append(read_result(out))
+    table = launches_table(docs).set_index("algorithm")
+    assert bool(table.loc["ridge", "hit_max_iter"]) and table.loc["ridge", "n_iter"] == 200
+    assert not bool(table.loc["lasso", "hit_max_iter"])

@@ -80,6 +80,12 @@ def launches_table(results: list[Result]) -> pd.DataFrame:
             row[f"energy_j_{phase}"] = joules
         for phase, items in (meta.get("items_per_call") or {}).items():
             row[f"items_per_call_{phase}"] = items
+        # An iterative solver that stops at max_iter has not met its tolerance: its time measures
+        # max_iter iterations, not convergence, and the report must say so.
+        max_iter = doc["params"].get("max_iter")
+        if "n_iter" in meta and isinstance(max_iter, int) and not isinstance(max_iter, bool):
+            row["n_iter"] = meta["n_iter"]
+            row["hit_max_iter"] = meta["n_iter"] >= max_iter
         row.update({f"quality_{k}": v for k, v in doc["quality"].items()})
         rows.append(row)
     return pd.DataFrame(rows)

@@ -323,6 +323,20 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> t
         f"<div class='muted'>reliability</div><div class='big'>{failed} failed</div>"
         f"<div>{unstable}/{len(summary)} series unstable · {under}/{len(cmp)} under-powered</div></div>"
     )
+    launches = t["launches"]
+    if "hit_max_iter" in launches:
+        stuck = launches[launches["hit_max_iter"].fillna(False).astype(bool)]
+        if not stuck.empty:
+            pairs = sorted({f"{f} {a}" for f, a in zip(stuck["framework"], stuck["algorithm"], strict=True)})
+            text = (
+                f"{len(stuck)} launches stopped at max_iter without meeting their tolerance "
+                f"({', '.join(pairs)}): their fit times measure max_iter iterations, not convergence"
+            )
+            lines.append(text)
+            cards.append(
+                f"<div class='card warn'><div class='muted'>not converged</div><div class='big'>{len(stuck)}"
+                f"</div><div>{html.escape(', '.join(pairs))}: stopped at max_iter</div></div>"
+            )
     reg = t["regressions"]
     hist = analysis.get("history", {})
     if hist.get("baseline_run"):
