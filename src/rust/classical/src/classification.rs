@@ -13,7 +13,7 @@ use linfa::DatasetBase;
 use linfa_svm::{Svm, SvmValidParams};
 use ndarray::{Array1, Array2, ArrayView1};
 use ndarray_npy::WriteNpyExt;
-use pairbench_core::cell::Cell;
+use pairbench_core::cell::{lookup, Cell};
 use pairbench_core::dataset::Split;
 use pairbench_core::metrics::classification_quality;
 use pairbench_core::runner::Benchmark;
@@ -180,18 +180,7 @@ fn labels_from(scores: &Array2<f64>, classes: &[i64]) -> Array1<i64> {
 
 impl ClassificationBenchmark {
     pub fn new(cell: &Cell, split: Split<i64>) -> Result<Self> {
-        let build = ALGORITHMS
-            .iter()
-            .find(|(name, _)| *name == cell.algorithm)
-            .map(|(_, b)| b)
-            .with_context(|| {
-                let names: Vec<_> = ALGORITHMS.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "unknown classification algorithm {:?}; allowed: {}",
-                    cell.algorithm,
-                    names.join(", ")
-                )
-            })?;
+        let build = lookup(ALGORITHMS, &cell.algorithm, "classification")?;
         let mut classes: Vec<i64> = split.y_train.to_vec();
         classes.sort_unstable();
         classes.dedup();

@@ -18,7 +18,7 @@ use linfa_hierarchical::{HierarchicalCluster, Method};
 use linfa_kernel::{Kernel, KernelInner, KernelMethod};
 use ndarray::{s, Array1, Array2, Axis};
 use ndarray_npy::WriteNpyExt;
-use pairbench_core::cell::Cell;
+use pairbench_core::cell::{lookup, Cell};
 use pairbench_core::dataset::Split;
 use pairbench_core::metrics::clustering_quality;
 use pairbench_core::runner::Benchmark;
@@ -204,18 +204,7 @@ pub struct ClusteringBenchmark {
 
 impl ClusteringBenchmark {
     pub fn new(cell: &Cell, split: Split<i64>) -> Result<Self> {
-        let build = ALGORITHMS
-            .iter()
-            .find(|(name, _)| *name == cell.algorithm)
-            .map(|(_, b)| b)
-            .with_context(|| {
-                let names: Vec<_> = ALGORITHMS.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "unknown clustering algorithm {:?}; allowed: {}",
-                    cell.algorithm,
-                    names.join(", ")
-                )
-            })?;
+        let build = lookup(ALGORITHMS, &cell.algorithm, "clustering")?;
         Ok(Self {
             clusterer: build(cell)?,
             x_train: split.x_train,

@@ -14,7 +14,7 @@ use linfa_linear::{FittedLinearRegression, LinearRegression};
 use linfa_svm::Svm;
 use ndarray::{Array1, Array2};
 use ndarray_npy::WriteNpyExt;
-use pairbench_core::cell::Cell;
+use pairbench_core::cell::{lookup, Cell};
 use pairbench_core::dataset::Split;
 use pairbench_core::metrics::regression_quality;
 use pairbench_core::runner::Benchmark;
@@ -172,18 +172,7 @@ pub struct RegressionBenchmark {
 
 impl RegressionBenchmark {
     pub fn new(cell: &Cell, split: Split<f64>) -> Result<Self> {
-        let build = ALGORITHMS
-            .iter()
-            .find(|(name, _)| *name == cell.algorithm)
-            .map(|(_, build)| build)
-            .with_context(|| {
-                let names: Vec<_> = ALGORITHMS.iter().map(|(n, _)| *n).collect();
-                format!(
-                    "unknown regression algorithm {:?}; allowed: {}",
-                    cell.algorithm,
-                    names.join(", ")
-                )
-            })?;
+        let build = lookup(ALGORITHMS, &cell.algorithm, "regression")?;
         Ok(Self {
             fitter: build(cell)?,
             train: DatasetBase::new(split.x_train, split.y_train),

@@ -25,6 +25,21 @@ pub struct Cell {
     pub samples: u32,
 }
 
+/// The entry called `name` in a binary's algorithm table, or an error naming the allowed ones.
+pub fn lookup<'a, T>(table: &'a [(&str, T)], name: &str, what: &str) -> Result<&'a T> {
+    table
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map(|(_, entry)| entry)
+        .with_context(|| {
+            let names: Vec<_> = table.iter().map(|(n, _)| *n).collect();
+            format!(
+                "unknown {what} algorithm {name:?}; allowed: {}",
+                names.join(", ")
+            )
+        })
+}
+
 impl Cell {
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
