@@ -82,6 +82,22 @@ def test_svc_one_vs_rest_passes_gate_with_cross_validation(cl_data: Path, tmp_pa
     assert pair["difference_ci_low"] is None or pair["difference_ci_low"] <= pair["difference_mean"]
 
 
+def test_one_vs_rest_iteration_counts_reduce_to_the_largest(cl_data: Path, tmp_path: Path) -> None:
+    # One-vs-rest records one iteration count per class; the max_iter flag must read the list, not crash.
+    from pairbench.analysis.tidy import launches_table
+    from pairbench.harness.launcher import run_side
+    from pairbench.schema import read_result
+
+    cell = _cell(tmp_path, "classification", "linearsvc", "iris", {"C": 1.0, "tol": 1e-4, "max_iter": 3},
+                 CLASSIFICATION_GATE)
+    out = tmp_path / "r.json"
+    assert run_side(cell, "scikit-learn", cl_data, out, timeout_s=60).ok
+    doc = read_result(out)
+    assert isinstance(doc["metadata"]["n_iter"], list) and len(doc["metadata"]["n_iter"]) == 3
+    row = launches_table([doc]).iloc[0]
+    assert row["n_iter"] == 3 and bool(row["hit_max_iter"])
+
+
 @pytest.mark.parametrize(("algorithm", "params"), [
     ("kmeans", {"n_clusters": 3, "init": "first_rows", "n_init": 1, "tol": 1e-4, "max_iter": 300}),
     ("dbscan", {"eps": 0.3, "min_samples": 5}),

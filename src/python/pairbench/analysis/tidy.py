@@ -83,12 +83,20 @@ def launches_table(results: list[Result]) -> pd.DataFrame:
         # An iterative solver that stops at max_iter has not met its tolerance: its time measures
         # max_iter iterations, not convergence, and the report must say so.
         max_iter = doc["params"].get("max_iter")
-        if "n_iter" in meta and isinstance(max_iter, int) and not isinstance(max_iter, bool):
-            row["n_iter"] = meta["n_iter"]
-            row["hit_max_iter"] = meta["n_iter"] >= max_iter
+        n_iter = _iterations_used(meta.get("n_iter"))
+        if n_iter is not None and isinstance(max_iter, int) and not isinstance(max_iter, bool):
+            row["n_iter"] = n_iter
+            row["hit_max_iter"] = n_iter >= max_iter
         row.update({f"quality_{k}": v for k, v in doc["quality"].items()})
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def _iterations_used(n_iter: object) -> int | None:
+    """The solver's iteration count; per-class counts (one-vs-rest, per-init) reduce to the largest."""
+    values = n_iter if isinstance(n_iter, list) else [n_iter]
+    numbers = [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    return int(max(numbers)) if numbers else None
 
 
 def _base_columns() -> list[str]:
