@@ -76,6 +76,14 @@ def test_bad_frameworks_file(tmp_path: Path) -> None:
     assert "frameworks.yaml: frameworks.linfa.language: invalid value 'go'; allowed: python, rust" in text
 
 
+def test_bad_framework_devices(tmp_path: Path) -> None:
+    fw = yaml.safe_load(FRAMEWORKS.read_text())
+    fw["frameworks"]["candle"]["devices"] = ["cpu", "tpu"]
+    text = _problems(BENCHMARKS, _write(tmp_path, fw, "frameworks.yaml"))
+    assert "frameworks.yaml: frameworks.candle.devices: invalid value ['cpu', 'tpu']" in text
+    assert "allowed: cpu, cuda" in text
+
+
 def test_missing_file_is_named(tmp_path: Path) -> None:
     assert "file not found" in _problems(tmp_path / "nope.yaml")
 

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
+
+from pairbench import selection
 from pairbench.cells import Cell, make_cell_id
+from pairbench.config import ConfigError
 from pairbench.selection import RunParams, grid_points, select
 
 
@@ -45,3 +49,42 @@ def test_missing_framework_is_a_skip_reason(catalogue) -> None:
     assert sel["cells"] == []  # the baseline cannot run, so no classical cell can
     classical = [d for d in sel["decisions"] if d["domain"] == "classical_ml"]
     assert classical and all("not_a_module_xyz" in d["reason"] for d in classical)
+
+
+def _cuda_cells(sel: dict) -> list[dict]:
+    return [c for c in sel["cells"] if c["params"].get("device") == "cuda"]
+
+
+def test_cpu_cells_keep_their_ids_and_auto_adds_no_cuda_cell_without_a_gpu(catalogue, monkeypatch) -> None:
+    monkeypatch.setattr(selection, "cuda_unavailable", lambda: "no GPU in this test")
+    sel = select(catalogue, RunParams(run_id="r", domains="deep_learning", devices="auto"))
+    assert sel["cells"] and not _cuda_cells(sel)
+    assert sel["devices"] == {"used": ["cpu"], "unavailable": {"cuda": "no GPU in this test"}}
+    assert all("device" not in c["cell_id"] for c in sel["cells"])
+
+
+def test_an_asked_for_absent_gpu_skips_its_cells_with_the_reason(catalogue, monkeypatch) -> None:
+    monkeypatch.setattr(selection, "cuda_unavailable", lambda: "no GPU in this test")
+    sel = select(catalogue, RunParams(run_id="r", domains="deep_learning", devices="cpu,cuda"))
+    cuda = [d for d in sel["decisions"] if d["params"].get("device") == "cuda"]
+    assert cuda and not _cuda_cells(sel)
+    reasons = {d["reason"] for d in cuda if not d["reason"].startswith("dataset")}  # mnist/cifar10 absent
+    assert reasons == {"device cuda: no GPU in this test"}
+    # classical frameworks list only cpu, so the device axis never reaches that domain
+    assert not any(d["domain"] == "classical_ml" and d["params"].get("device") for d in sel["decisions"])
+
+
+def test_gpu_cells_keep_only_the_frameworks_that_run_on_cuda(catalogue, monkeypatch) -> None:
+    # Stands in for a visible GPU: what is checked is which sides a cuda cell keeps, not CUDA itself.
+    monkeypatch.setattr(selection, "cuda_unavailable", lambda: None)
+    sel = select(catalogue, RunParams(run_id="r", domains="deep_learning", algorithms="lenet", datasets="digits"))
+    (cuda,) = _cuda_cells(sel)
+    assert [f["name"] for f in cuda["frameworks"]] == ["pytorch", "tch"]
+    assert "device=cuda" in cuda["cell_id"]
+    decision = next(d for d in sel["decisions"] if d["cell_id"] == cuda["cell_id"])
+    assert "candle: runs on cpu only" in decision["reason"]
+
+
+def test_unknown_device_names_the_allowed_values(catalogue) -> None:
+    with pytest.raises(ConfigError, match=r"--devices: invalid value 'gpu'; allowed: auto, .*cpu, cuda"):
+        select(catalogue, RunParams(run_id="r", devices="gpu"))

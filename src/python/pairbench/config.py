@@ -19,6 +19,7 @@ from pairbench.registry import algorithms, dataset_sources, task_runners
 DTYPES = ("float32", "float64")
 DATASET_TASKS = ("regression", "classification", "clustering")
 LANGUAGES = ("python", "rust")
+DEVICES = ("cpu", "cuda")
 
 
 class ConfigError(ValueError):
@@ -91,6 +92,8 @@ class FrameworkSpec:
     binary: str = ""
     homepage: str = ""
     license: str = ""
+    # Where its adapter can run as built by `make setup`; a GPU cell keeps only the frameworks listing it.
+    devices: tuple[str, ...] = ("cpu",)
 
     def cell_entry(self) -> dict[str, str]:
         entry = {"name": self.name, "language": self.language, "backend": self.backend}
@@ -125,7 +128,8 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
     _check_keys(p, "", doc, ("version", "frameworks"), ("frameworks",))
     out: dict[str, FrameworkSpec] = {}
     known_domains = sorted({d for d, _ in task_runners()} | {"deep_learning", "llm", "rl"})
-    fields = ("language", "package", "module", "crate", "binary", "backend", "domains", "homepage", "license")
+    fields = ("language", "package", "module", "crate", "binary", "backend", "domains", "homepage", "license",
+              "devices")
     for name, entry in (doc.get("frameworks") or {}).items():
         key = f"frameworks.{name}"
         if not _is_mapping(p, key, entry):
@@ -145,8 +149,13 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
         for d in domains:
             if d not in known_domains:
                 p.add(f"{key}.domains", f"unknown domain {d!r}", known_domains)
+        devices = entry.get("devices", ["cpu"])
+        if not isinstance(devices, list) or not devices or any(d not in DEVICES for d in devices):
+            p.add(f"{key}.devices", f"invalid value {devices!r}: expected a non-empty list", DEVICES)
+            devices = ["cpu"]
         out[name] = FrameworkSpec(
             name=name, language=str(language), backend=str(entry.get("backend", "")), domains=tuple(domains),
+            devices=tuple(devices),
             **{k: str(entry[k]) for k in ("package", "module", "crate", "binary", "homepage", "license")
                if k in entry},
         )

@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from pairbench.cells import Cell
-from pairbench.config import Catalogue, ConfigError, FrameworkSpec
+from pairbench.config import DEVICES, Catalogue, ConfigError, FrameworkSpec
 from pairbench.datasets.materialise import DatasetSpec
 from pairbench.paths import rust_target_dir
 from pairbench.registry import dataset_unavailable
@@ -30,6 +30,7 @@ class RunParams:
     grid: str = "first"
     synthetic_n_samples: int | None = None
     cv_folds: int = 5
+    devices: str = "auto"
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> RunParams:
@@ -73,6 +74,37 @@ def framework_missing(fw: FrameworkSpec) -> str | None:
     return None
 
 
+def cuda_unavailable() -> str | None:
+    """Why no CUDA device can be used here, or None when torch sees one."""
+    if importlib.util.find_spec("torch") is None:
+        return "torch is not importable, so no CUDA device can be detected"
+    import torch
+
+    if not torch.cuda.is_available():
+        return f"torch {torch.__version__} sees no CUDA device"
+    return None
+
+
+def run_devices(spec: str, offered: set[str]) -> tuple[list[str], dict[str, str]]:
+    """The devices to make cells for, and why a wanted device cannot run (its cells are then skipped).
+
+    `auto` is cpu plus cuda when one is visible; naming a device asks for it even when it is absent, so
+    the selection says why those cells did not run.
+    """
+    names = ["cpu", "cuda"] if spec == "auto" else [d.strip() for d in spec.split(",") if d.strip()]
+    unknown = sorted(set(names) - set(DEVICES))
+    if unknown or not names:
+        raise ConfigError([f"params: --devices: invalid value {spec!r}; allowed: auto, or a comma-separated "
+                           "list of " + ", ".join(DEVICES)])
+    devices = [d for d in DEVICES if d in names and d in offered]
+    absent = {}
+    if "cuda" in devices and (why := cuda_unavailable()):
+        absent["cuda"] = why
+        if spec == "auto":
+            devices.remove("cuda")
+    return devices, absent
+
+
 def effective_datasets(catalogue: Catalogue, rp: RunParams) -> dict[str, DatasetSpec]:
     out = {}
     for name, spec in catalogue.datasets.items():
@@ -91,46 +123,63 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
     threads = rp.threads or int(catalogue.defaults["threads"])
     datasets = effective_datasets(catalogue, rp)
 
+    offered = {d for t in catalogue.tasks if t.domain in domains
+               for name in catalogue.domain_frameworks[t.domain] for d in catalogue.frameworks[name].devices}
+    devices, device_absent = run_devices(rp.devices, offered)
+
     decisions: list[dict[str, Any]] = []
     cells: list[Cell] = []
     for task in catalogue.tasks:
         fws = [catalogue.frameworks[name] for name in catalogue.domain_frameworks[task.domain]]
         missing = {fw.name: why for fw in fws if (why := framework_missing(fw))}
-        for algo, params in task.algorithms.items():
-            for ds in task.datasets:
-                for point in grid_points(params, rp.grid):
-                    cell = Cell(
-                        run_id=rp.run_id, domain=task.domain, task=task.task, algorithm=algo, dataset=ds,
-                        params=point, frameworks=[fw.cell_entry() for fw in fws],
-                        seed=int(catalogue.defaults["seed"]), dtype=str(catalogue.defaults["dtype"]),
-                        threads=threads, warmup=rp.warmup, samples=rp.samples, launches=rp.launches,
-                        quality_gate=task.quality_gate,
-                    )
-                    reason = None
-                    if task.domain not in domains:
-                        reason = f"domain {task.domain!r} not selected (--domains {rp.domains})"
-                    elif algo not in algos:
-                        reason = f"algorithm not selected (--algorithms {rp.algorithms})"
-                    elif ds not in dsets:
-                        reason = f"dataset not selected (--datasets {rp.datasets})"
-                    elif why_absent := dataset_unavailable(datasets[ds].source, datasets[ds].options):
-                        reason = f"dataset {ds!r} unavailable: {why_absent}"
-                    elif fws[0].name in missing or len(missing) == len(fws) - 1:
-                        reason = "; ".join(f"{name}: {why}" for name, why in sorted(missing.items()))
-                    decisions.append({"cell_id": cell.cell_id, "domain": task.domain, "task": task.task,
-                                      "algorithm": algo, "dataset": ds, "params": point,
-                                      "selected": reason is None, "reason": reason or "selected"})
-                    if reason is None:
-                        if missing:  # run the sides that can run; say which could not
-                            cell = replace(cell, frameworks=[f for f in cell.frameworks if f["name"] not in missing])
-                            decisions[-1]["reason"] = "selected without " + "; ".join(
-                                f"{name}: {why}" for name, why in sorted(missing.items()))
-                        cells.append(cell)
+        for device in devices:
+            if not any(device in fw.devices for fw in fws):
+                continue
+            # cpu is every runner's default, so cpu cells keep the ids they had before devices existed.
+            on_device = {} if device == "cpu" else {"device": device}
+            absent = dict(missing)
+            absent.update({fw.name: f"runs on {', '.join(fw.devices)} only (frameworks.yaml devices)"
+                           for fw in fws if device not in fw.devices and fw.name not in absent})
+            for algo, params in task.algorithms.items():
+                for ds in task.datasets:
+                    for point in grid_points(params, rp.grid):
+                        point = {**point, **on_device}
+                        cell = Cell(
+                            run_id=rp.run_id, domain=task.domain, task=task.task, algorithm=algo, dataset=ds,
+                            params=point, frameworks=[fw.cell_entry() for fw in fws],
+                            seed=int(catalogue.defaults["seed"]), dtype=str(catalogue.defaults["dtype"]),
+                            threads=threads, warmup=rp.warmup, samples=rp.samples, launches=rp.launches,
+                            quality_gate=task.quality_gate,
+                        )
+                        reason = None
+                        if task.domain not in domains:
+                            reason = f"domain {task.domain!r} not selected (--domains {rp.domains})"
+                        elif algo not in algos:
+                            reason = f"algorithm not selected (--algorithms {rp.algorithms})"
+                        elif ds not in dsets:
+                            reason = f"dataset not selected (--datasets {rp.datasets})"
+                        elif why_absent := dataset_unavailable(datasets[ds].source, datasets[ds].options):
+                            reason = f"dataset {ds!r} unavailable: {why_absent}"
+                        elif device in device_absent:
+                            reason = f"device {device}: {device_absent[device]}"
+                        elif fws[0].name in absent or len(absent) == len(fws) - 1:
+                            reason = "; ".join(f"{name}: {why}" for name, why in sorted(absent.items()))
+                        decisions.append({"cell_id": cell.cell_id, "domain": task.domain, "task": task.task,
+                                          "algorithm": algo, "dataset": ds, "params": point,
+                                          "selected": reason is None, "reason": reason or "selected"})
+                        if reason is None:
+                            if absent:  # run the sides that can run; say which could not
+                                cell = replace(cell, frameworks=[f for f in cell.frameworks
+                                                                 if f["name"] not in absent])
+                                decisions[-1]["reason"] = "selected without " + "; ".join(
+                                    f"{name}: {why}" for name, why in sorted(absent.items()))
+                            cells.append(cell)
     used = {c.dataset for c in cells}
     return {
         "run_id": rp.run_id,
         "params": asdict(rp) | {"threads": threads},
         "defaults": catalogue.defaults,
+        "devices": {"used": devices, "unavailable": device_absent},
         "datasets": {n: asdict(s) for n, s in datasets.items() if n in used},
         "frameworks": {n: asdict(f) for n, f in catalogue.frameworks.items()},
         "decisions": decisions,

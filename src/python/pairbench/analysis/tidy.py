@@ -80,6 +80,8 @@ def launches_table(results: list[Result]) -> pd.DataFrame:
             row[f"energy_j_{phase}"] = joules
         for phase, items in (meta.get("items_per_call") or {}).items():
             row[f"items_per_call_{phase}"] = items
+        if "gpu_peak_memory_mb" in meta:  # GPU cells: the allocator's peak, which peak RSS does not see
+            row["gpu_peak_memory_mb"] = meta["gpu_peak_memory_mb"]
         # An iterative solver that stops at max_iter has not met its tolerance: its time measures
         # max_iter iterations, not convergence, and the report must say so.
         max_iter = doc["params"].get("max_iter")

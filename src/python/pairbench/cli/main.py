@@ -23,11 +23,17 @@ VERBS = {
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(verb_given: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with a known verb, only that verb's module is imported.
+
+    Every measured launch is a fresh `pairbench launch` process: it should not pay for importing the
+    analysis and report stacks (pandas, DuckDB, matplotlib), nor need them installed.
+    """
     parser = argparse.ArgumentParser(prog="pairbench", description="Paired Python-vs-Rust ML benchmarks.")
     parser.add_argument("--version", action="version", version=f"pairbench {__version__}")
     sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
-    for verb, module_name in VERBS.items():
+    verbs = {verb_given: VERBS[verb_given]} if verb_given in VERBS else VERBS
+    for verb, module_name in verbs.items():
         module = importlib.import_module(f"pairbench.cli.{module_name}")
         verb_parser = sub.add_parser(verb, help=module.__doc__.splitlines()[0] if module.__doc__ else None,
                                      description=module.__doc__)
@@ -39,7 +45,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from pairbench.config import ConfigError
 
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(argv[0] if argv else None).parse_args(argv)
     try:
         return int(args.handler(args))
     except ConfigError as exc:

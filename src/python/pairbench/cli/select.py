@@ -28,6 +28,9 @@ def run(args: argparse.Namespace) -> int:
         Cell(**spec).write(args.out_dir / "cells")
     kept = len(selection["cells"])
     print(f"selected {kept} of {len(selection['decisions'])} cells")
+    devices = selection["devices"]
+    print(f"devices: {', '.join(devices['used'])}"
+          + "".join(f" ({d} not used: {why})" for d, why in devices["unavailable"].items()))
     for d in selection["decisions"]:
         if not d["selected"]:
             print(f"  skipped {d['cell_id']}: {d['reason']}")

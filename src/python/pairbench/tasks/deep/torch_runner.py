@@ -174,4 +174,13 @@ class DeepBenchmark:
             "loss_curve": self.loss_curve, "loss_steps": self.loss_steps,
             "eval_curve": self.eval_curve, "eval_metric": "accuracy" if self.classify else "mse",
             "compute_dtype": "float32",
+            **self._gpu_metadata(),
         }
+
+    def _gpu_metadata(self) -> dict[str, Any]:
+        """The GPU's name and the peak memory torch's allocator held for this launch (peak RSS misses it)."""
+        if self.device.type != "cuda":
+            return {}
+        return {"gpu_name": torch.cuda.get_device_name(self.device),
+                "gpu_peak_memory_mb": torch.cuda.max_memory_allocated(self.device) / 2**20,
+                "gpu_peak_reserved_mb": torch.cuda.max_memory_reserved(self.device) / 2**20}
