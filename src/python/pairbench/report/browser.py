@@ -51,15 +51,21 @@ class PageReport:
     screenshot: Path | None = None
 
 
+CALL_TIMEOUT_S = 30.0
+
+
 class _Cdp:
     def __init__(self, ws_url: str) -> None:
-        self.ws = websocket.create_connection(ws_url, timeout=30, suppress_origin=True)
+        self.ws = websocket.create_connection(ws_url, timeout=CALL_TIMEOUT_S, suppress_origin=True)
         self.next_id = 0
         self.events: list[dict[str, Any]] = []
 
     def call(self, method: str, **params: Any) -> dict[str, Any]:
         self.next_id += 1
         my_id = self.next_id
+        # wait_for and drain shorten the socket's timeout; a call (a screenshot on a busy machine) gets
+        # the full one back, or it fails with a WebSocketTimeoutException under load.
+        self.ws.settimeout(CALL_TIMEOUT_S)
         self.ws.send(json.dumps({"id": my_id, "method": method, "params": params}))
         while True:
             msg = json.loads(self.ws.recv())
