@@ -13,5 +13,5 @@ if [[ "$(id -u)" -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
   log "installed $(command -v chromium)"
 else
-  log "chromium missing and not root: run 'sudo apt-get install -y chromium'; the browser test will be skipped"
+  log "chromium missing and not root: run 'sudo apt-get install -y chromium'; the browser test will fail until it is installed"
 fi

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+import torch
 
 from pairbench.cells import Cell
 from pairbench.datasets.deep import EXTERNAL_ENV, MNIST_FILES, _idx, mnist_available, synthetic_sequences
@@ -20,12 +21,9 @@ from pairbench.harness.launcher import run_side
 from pairbench.metrics import QUALITY_BY_TASK
 from pairbench.paths import rust_target_dir
 from pairbench.schema import read_result
+from pairbench.tasks.deep.spec import cell_dir, input_spec, prepare_cell
+from pairbench.tasks.deep.torch_models import build_model
 from pairbench.validation import loss_curve_deviation
-
-torch = pytest.importorskip("torch")
-
-from pairbench.tasks.deep.spec import cell_dir, input_spec, prepare_cell  # noqa: E402
-from pairbench.tasks.deep.torch_models import build_model  # noqa: E402
 
 # Forward-pass tolerance (float32 logits, eval mode, same weights and input). Convolutions and
 # matrix products sum in different orders in candle's gemm and libtorch's kernels, so bit equality
@@ -69,7 +67,7 @@ MODELS = [
 def binary(name: str) -> Path:
     path = rust_target_dir() / "release" / name
     if not path.exists():
-        pytest.skip(f"{path} not built (run `make setup`)")
+        pytest.fail(f"{path} missing: run `make setup` (it builds every side's binary)")
     return path
 
 

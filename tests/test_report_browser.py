@@ -64,9 +64,10 @@ def test_report_is_self_contained_and_links_every_number_to_raw_files(published:
     assert {c["phase"] for c in doc["comparisons"]} == {"fit", "predict", "train_epoch", "infer_b32"}
 
 
-@pytest.mark.skipif(find_chromium() is None, reason="chromium is not installed (make setup installs it as root: "
-                    "apt-get install -y chromium)")
 def test_report_in_headless_chromium(published: Path) -> None:
+    if find_chromium() is None:
+        pytest.fail("chromium is not installed: `make setup` installs it as root, else `sudo apt-get install -y "
+                    "chromium`")
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report.png"
     probe = """({
