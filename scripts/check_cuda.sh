@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Check the CUDA path on a GPU machine without Nextflow: select the same deep cells on cpu and cuda,
 # materialise their data and shared start, launch the given sides, and summarise (cpu vs cuda per cell).
+# Phase 1 keeps a cell only when at least two of its sides can run here (Rust binaries built, or cargo
+# on PATH to build them), even when SIDES names fewer.
 # Usage: scripts/check_cuda.sh OUT_DIR [SIDES] [ALGORITHMS] [DATASETS]
 set -euo pipefail
 out=${1:?usage: scripts/check_cuda.sh OUT_DIR [SIDES] [ALGORITHMS] [DATASETS]}
