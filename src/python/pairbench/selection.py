@@ -127,53 +127,49 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
                for name in catalogue.domain_frameworks[t.domain] for d in catalogue.frameworks[name].devices}
     devices, device_absent = run_devices(rp.devices, offered)
 
+    def skip_reason(domain: str, algo: str, ds: str, device: str) -> str | None:
+        if domain not in domains:
+            return f"domain {domain!r} not selected (--domains {rp.domains})"
+        if algo not in algos:
+            return f"algorithm not selected (--algorithms {rp.algorithms})"
+        if ds not in dsets:
+            return f"dataset not selected (--datasets {rp.datasets})"
+        if why := dataset_unavailable(datasets[ds].source, datasets[ds].options):
+            return f"dataset {ds!r} unavailable: {why}"
+        if device in device_absent:
+            return f"device {device}: {device_absent[device]}"
+        return None
+
     decisions: list[dict[str, Any]] = []
     cells: list[Cell] = []
     for task in catalogue.tasks:
         fws = [catalogue.frameworks[name] for name in catalogue.domain_frameworks[task.domain]]
         missing = {fw.name: why for fw in fws if (why := framework_missing(fw))}
-        for device in devices:
-            if not any(device in fw.devices for fw in fws):
-                continue
+        for device in (d for d in devices if any(d in fw.devices for fw in fws)):
             # cpu is every runner's default, so cpu cells keep the ids they had before devices existed.
             on_device = {} if device == "cpu" else {"device": device}
-            absent = dict(missing)
-            absent.update({fw.name: f"runs on {', '.join(fw.devices)} only (frameworks.yaml devices)"
-                           for fw in fws if device not in fw.devices and fw.name not in absent})
+            absent = missing | {fw.name: f"runs on {', '.join(fw.devices)} only (frameworks.yaml devices)"
+                                for fw in fws if device not in fw.devices and fw.name not in missing}
+            why_absent = "; ".join(f"{name}: {why}" for name, why in sorted(absent.items()))
+            # A cell needs its baseline and one other side; otherwise it runs the sides that can run.
+            sides_reason = why_absent if fws[0].name in absent or len(absent) == len(fws) - 1 else None
+            selected = f"selected without {why_absent}" if absent else "selected"
             for algo, params in task.algorithms.items():
-                for ds in task.datasets:
-                    for point in grid_points(params, rp.grid):
-                        point = {**point, **on_device}
-                        cell = Cell(
-                            run_id=rp.run_id, domain=task.domain, task=task.task, algorithm=algo, dataset=ds,
-                            params=point, frameworks=[fw.cell_entry() for fw in fws],
-                            seed=int(catalogue.defaults["seed"]), dtype=str(catalogue.defaults["dtype"]),
-                            threads=threads, warmup=rp.warmup, samples=rp.samples, launches=rp.launches,
-                            quality_gate=task.quality_gate,
-                        )
-                        reason = None
-                        if task.domain not in domains:
-                            reason = f"domain {task.domain!r} not selected (--domains {rp.domains})"
-                        elif algo not in algos:
-                            reason = f"algorithm not selected (--algorithms {rp.algorithms})"
-                        elif ds not in dsets:
-                            reason = f"dataset not selected (--datasets {rp.datasets})"
-                        elif why_absent := dataset_unavailable(datasets[ds].source, datasets[ds].options):
-                            reason = f"dataset {ds!r} unavailable: {why_absent}"
-                        elif device in device_absent:
-                            reason = f"device {device}: {device_absent[device]}"
-                        elif fws[0].name in absent or len(absent) == len(fws) - 1:
-                            reason = "; ".join(f"{name}: {why}" for name, why in sorted(absent.items()))
-                        decisions.append({"cell_id": cell.cell_id, "domain": task.domain, "task": task.task,
-                                          "algorithm": algo, "dataset": ds, "params": point,
-                                          "selected": reason is None, "reason": reason or "selected"})
-                        if reason is None:
-                            if absent:  # run the sides that can run; say which could not
-                                cell = replace(cell, frameworks=[f for f in cell.frameworks
-                                                                 if f["name"] not in absent])
-                                decisions[-1]["reason"] = "selected without " + "; ".join(
-                                    f"{name}: {why}" for name, why in sorted(absent.items()))
-                            cells.append(cell)
+                for ds, point in itertools.product(task.datasets, grid_points(params, rp.grid)):
+                    point = {**point, **on_device}
+                    cell = Cell(
+                        run_id=rp.run_id, domain=task.domain, task=task.task, algorithm=algo, dataset=ds,
+                        params=point, frameworks=[fw.cell_entry() for fw in fws if fw.name not in absent],
+                        seed=int(catalogue.defaults["seed"]), dtype=str(catalogue.defaults["dtype"]),
+                        threads=threads, warmup=rp.warmup, samples=rp.samples, launches=rp.launches,
+                        quality_gate=task.quality_gate,
+                    )
+                    reason = skip_reason(task.domain, algo, ds, device) or sides_reason
+                    decisions.append({"cell_id": cell.cell_id, "domain": task.domain, "task": task.task,
+                                      "algorithm": algo, "dataset": ds, "params": point,
+                                      "selected": reason is None, "reason": reason or selected})
+                    if reason is None:
+                        cells.append(cell)
     used = {c.dataset for c in cells}
     return {
         "run_id": rp.run_id,
