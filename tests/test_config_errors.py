@@ -97,6 +97,12 @@ def test_params_are_checked_against_nextflow_schema() -> None:
     assert "--lanches: unknown parameter" in text and "launches" in text
 
 
+def test_a_pattern_param_names_its_allowed_values() -> None:
+    with pytest.raises(ConfigError, match=r"--devices: invalid value 'gpu'; allowed: auto, or a comma-separated "
+                                          r"list of cpu, cuda"):
+        validate_params({"outdir": "r", "devices": "gpu"})
+
+
 def test_unknown_names_in_params(catalogue) -> None:
     allowed = r"allowed: all, [a-z_, ]*\belastic_net\b"
     with pytest.raises(ConfigError, match=r"--algorithms: unknown name\(s\) svm; " + allowed):

@@ -40,7 +40,10 @@ def validate_params(params: dict[str, Any], schema_file: Path | None = None) -> 
         for err in jsonschema.Draft202012Validator(props[name]).iter_errors(value):
             allowed = props[name].get("enum")
             hint = f"; allowed: {', '.join(map(str, allowed))}" if allowed else ""
-            problems.append(f"{schema_file.name}: --{name}: {err.message}{hint}")
+            # nf-schema's `errorMessage` says in words what a bare regex pattern cannot.
+            message = f"invalid value {value!r}; {props[name]['errorMessage']}" if "errorMessage" in props[name] \
+                else err.message
+            problems.append(f"{schema_file.name}: --{name}: {message}{hint}")
     for group in schema.get("$defs", {}).values():
         for name in group.get("required", []):
             if params.get(name) in (None, ""):
