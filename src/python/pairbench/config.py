@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from pairbench.datasets.materialise import DatasetSpec
+from pairbench.names import name_problem
 from pairbench.registry import algorithms, dataset_sources, task_runners
 
 DTYPES = ("float32", "float64")
@@ -132,8 +133,15 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
               "devices")
     for name, entry in (doc.get("frameworks") or {}).items():
         key = f"frameworks.{name}"
+        if why := name_problem(name):
+            p.add(key, why)
+            continue
         if not _is_mapping(p, key, entry):
             continue
+        # These become file names and command words (the binary is run, the module imported).
+        for field_name in ("binary", "module", "package", "crate"):
+            if field_name in entry and (why := name_problem(entry[field_name])):
+                p.add(f"{key}.{field_name}", why)
         _check_keys(p, key, entry, fields, ("language", "backend", "domains"))
         language = entry.get("language")
         if language not in LANGUAGES:
@@ -162,6 +170,23 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
     if p.items:
         raise ConfigError(p.items)
     return out
+
+
+# Dataset options whose values must be positive counts, or non-negative amounts: checked here so that
+# a bad value is named before anything runs, not raised by a generator in phase 3.
+_COUNT_OPTIONS = ("n_samples", "n_features", "n_informative", "n_classes", "n_channels", "seq_len", "centers")
+_AMOUNT_OPTIONS = ("noise", "cluster_std", "factor")
+
+
+def _option_problem(name: str, value: Any) -> str | None:
+    if name in _COUNT_OPTIONS and (not _is_int(value) or value < 1):
+        return f"expected a positive integer, got {value!r}"
+    if name in _AMOUNT_OPTIONS and (not _is_number(value) or value < 0):
+        return f"expected a number >= 0, got {value!r}"
+    if name == "image_shape" and (not isinstance(value, list) or len(value) != 3
+                                  or not all(_is_int(v) and v > 0 for v in value)):
+        return f"expected [channels, height, width] of positive integers, got {value!r}"
+    return None
 
 
 def _check_params(p: _Problems, key: str, params: Any) -> dict[str, Any]:
@@ -204,6 +229,9 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
     datasets: dict[str, DatasetSpec] = {}
     for name, entry in (doc.get("datasets") or {}).items():
         key = f"datasets.{name}"
+        if why := name_problem(name):  # the name is the dataset's folder and part of every cell id
+            p.add(key, why)
+            continue
         if not _is_mapping(p, key, entry):
             continue
         _check_keys(p, key, entry, ("source", "task", "standardize", "options"), ("source", "task"))
@@ -219,6 +247,8 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
             for opt in options:
                 if opt not in accepted:
                     p.add(f"{key}.options.{opt}", f"not an option of source {source!r}", accepted or "<none>")
+                elif why := _option_problem(opt, options[opt]):
+                    p.add(f"{key}.options.{opt}", why)
         standardize = entry.get("standardize", False)
         if not isinstance(standardize, bool):
             p.add(f"{key}.standardize", f"expected true or false, got {standardize!r}")
