@@ -68,6 +68,10 @@ class Cell:
             raise ValueError(f"{path}: not a valid cell spec: {exc}") from None
         if not isinstance(doc, dict):
             raise ValueError(f"{path}: not a valid cell spec: expected a JSON object, got {type(doc).__name__}")
+        kinds = {name: kind for name, kind in _FIELD_TYPES.items() if name in doc and not _is(doc[name], kind)}
+        if kinds:
+            raise ValueError(f"{path}: not a valid cell spec: " + "; ".join(
+                f"{name}: expected {kind.__name__}, got {type(doc[name]).__name__}" for name, kind in kinds.items()))
         try:
             cell = cls(**doc)
         except TypeError as exc:
@@ -82,6 +86,15 @@ class Cell:
         if bad:
             raise ValueError(f"{path}: " + "; ".join(bad))
         return cell
+
+
+_FIELD_TYPES: dict[str, type] = {"run_id": str, "domain": str, "task": str, "algorithm": str, "dataset": str,
+                                 "params": dict, "frameworks": list, "seed": int, "dtype": str, "threads": int,
+                                 "warmup": int, "samples": int, "launches": int, "quality_gate": dict, "cell_id": str}
+
+
+def _is(value: Any, kind: type) -> bool:
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
 
 
 def _fmt(value: Any) -> str:

@@ -73,6 +73,13 @@ def _is_mapping(p: _Problems, key: str, value: Any) -> bool:
     return True
 
 
+def _items(p: _Problems, key: str, value: Any) -> list[tuple[Any, Any]]:
+    """The entries of a section that must be a mapping (none when it is absent or not a mapping)."""
+    if value is None:
+        return []
+    return list(value.items()) if _is_mapping(p, key, value) else []
+
+
 def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -131,7 +138,7 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
     known_domains = sorted({d for d, _ in task_runners()} | {"deep_learning", "llm", "rl"})
     fields = ("language", "package", "module", "crate", "binary", "backend", "domains", "homepage", "license",
               "devices")
-    for name, entry in (doc.get("frameworks") or {}).items():
+    for name, entry in _items(p, "frameworks", doc.get("frameworks")):
         key = f"frameworks.{name}"
         if why := name_problem(name):
             p.add(key, why)
@@ -227,7 +234,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
 
     sources = dataset_sources()
     datasets: dict[str, DatasetSpec] = {}
-    for name, entry in (doc.get("datasets") or {}).items():
+    for name, entry in _items(p, "datasets", doc.get("datasets")):
         key = f"datasets.{name}"
         if why := name_problem(name):  # the name is the dataset's folder and part of every cell id
             p.add(key, why)
@@ -236,7 +243,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
             continue
         _check_keys(p, key, entry, ("source", "task", "standardize", "options"), ("source", "task"))
         source, task = entry.get("source"), entry.get("task")
-        if source not in sources:
+        if not isinstance(source, str) or source not in sources:
             p.add(f"{key}.source", f"unknown dataset source {source!r}", sorted(sources))
             continue
         if task not in DATASET_TASKS:
@@ -258,7 +265,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
     domains_known = sorted({d for d, _ in runners})
     tasks: list[TaskSpec] = []
     domain_frameworks: dict[str, list[str]] = {}
-    for domain, dentry in (doc.get("domains") or {}).items():
+    for domain, dentry in _items(p, "domains", doc.get("domains")):
         dkey = f"domains.{domain}"
         if domain not in domains_known:
             p.add(dkey, "unknown domain", domains_known)
@@ -268,7 +275,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
         _check_keys(p, dkey, dentry, ("frameworks", "tasks"), ("frameworks", "tasks"))
         names = dentry.get("frameworks") or []
         options = sorted(n for n, f in frameworks.items() if domain in f.domains)
-        if not isinstance(names, list) or len(names) < 2:
+        if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
             p.add(f"{dkey}.frameworks", f"expected a list of at least two frameworks (the first is the baseline), "
                   f"got {names!r}", options or "<none>")
             names = []
@@ -280,7 +287,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
             p.add(f"{dkey}.frameworks", f"a framework is listed twice in {names!r}")
         domain_frameworks[domain] = [str(n) for n in names]
         tasks_known = sorted(t for d, t in runners if d == domain)
-        for task, tentry in (dentry.get("tasks") or {}).items():
+        for task, tentry in _items(p, f"{dkey}.tasks", dentry.get("tasks")):
             tkey = f"{dkey}.tasks.{task}"
             if task not in tasks_known:
                 p.add(tkey, "unknown task", tasks_known)
@@ -294,7 +301,11 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
                 _check_keys(p, f"{tkey}.quality_gate", gate, ("metric", "tolerance", "floor", "higher_is_better",
                                                                        "validation_samples", "also"),
                             ("metric", "tolerance"))
-                for i, extra in enumerate(gate.get("also") or []):
+                also = gate.get("also") or []
+                if not isinstance(also, list):
+                    p.add(f"{tkey}.quality_gate.also", f"expected a list of {{metric, tolerance}}, got {also!r}")
+                    also = []
+                for i, extra in enumerate(also):
                     if not isinstance(extra, dict) or "metric" not in extra or not _is_number(extra.get("tolerance")):
                         p.add(f"{tkey}.quality_gate.also[{i}]", f"expected {{metric, tolerance}}, got {extra!r}")
                 for num in ("tolerance", "floor"):
@@ -305,7 +316,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
                 p.add(f"{tkey}.datasets", "expected a list of dataset names")
                 ds_names = []
             for ds in ds_names:
-                if ds not in datasets:
+                if not isinstance(ds, str) or ds not in datasets:
                     p.add(f"{tkey}.datasets", f"unknown dataset {ds!r}", sorted(datasets) or "<none>")
             algos_known = sorted(algorithms(domain, task))
             algos: dict[str, dict[str, Any]] = {}
