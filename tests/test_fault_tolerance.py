@@ -67,7 +67,24 @@ def test_every_string_param_is_patterned_or_a_quoted_path(tmp_path: Path) -> Non
     assert set(PATH_PARAMS) <= set(strings)
 
 
-def _pids(pattern: list[str]) -> list[int]:
+def _parent(pid: int) -> int:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    return int(stat.rsplit(")", 1)[1].split()[1])
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        if pid == ancestor:
+            return True
+        pid = _parent(pid)
+    return False
+
+
+def _pids(pattern: list[str], ancestor: int) -> list[int]:
+    """Processes below `ancestor` (this test's Nextflow run only) whose argv has every word of `pattern`."""
     found = []
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -77,17 +94,18 @@ def _pids(pattern: list[str]) -> list[int]:
         except OSError:
             continue
         text = [a.decode(errors="replace") for a in argv]
-        if all(any(p == a or a.endswith(p) for a in text) for p in pattern):
+        if all(any(p == a or a.endswith(p) for a in text) for p in pattern) and _descends_from(int(proc.name),
+                                                                                               ancestor):
             found.append(int(proc.name))
     return found
 
 
-def _killer(patterns: list[list[str]], stop: threading.Event, killed: list[str]) -> None:
-    """SIGKILL the first process matching each pattern (argv words), once each."""
+def _killer(patterns: list[list[str]], ancestor: int, stop: threading.Event, killed: list[str]) -> None:
+    """SIGKILL the first process below `ancestor` matching each pattern (argv words), once each."""
     todo = list(patterns)
     while todo and not stop.is_set():
         for pattern in list(todo):
-            for pid in _pids(pattern):
+            for pid in _pids(pattern, ancestor):
                 try:
                     os.kill(pid, signal.SIGKILL)
                     killed.append(" ".join(pattern))
@@ -111,12 +129,14 @@ def test_hostile_paths_and_killed_launches(tmp_path: Path) -> None:
         args += [f"--{param}", str(target)]
 
     stop, killed = threading.Event(), []
-    # The Rust side's first launch (its measured child), and the Python side's second launcher itself.
-    patterns = [["pairbench-classical", "run", "--launch", "1"],
-                ["launch", "--side", "scikit-learn", "--launch", "2", "--attempt"]]
-    watcher = threading.Thread(target=_killer, args=(patterns, stop, killed), daemon=True)
+    # The Rust side's first launch (its measured child), and the Python side's second launcher itself;
+    # matched by the result file phase 4 writes, so the validation runs of phase 3 are left alone.
+    patterns = [["pairbench-classical", "run", ".linfa.1.json"],
+                ["launch", "--side", "scikit-learn", ".scikit-learn.2.json", "--attempt"]]
+    run = nextflow(args, tmp_path)
+    watcher = threading.Thread(target=_killer, args=(patterns, run.pid, stop, killed), daemon=True)
     watcher.start()
-    code, out = finish(nextflow(args, tmp_path))
+    code, out = finish(run)
     stop.set()
     watcher.join()
     assert code == 0, out[-5000:]

@@ -2,7 +2,7 @@
 // recommendations, cost, history (DuckDB; regressions against params.baseline_run), figures.
 process ANALYSE_RESULTS {
     label 'process_single'
-    publishDir "${params.outdir}", mode: params.publish_dir_mode
+    publishDir "${params.outdir}", mode: params.publish_dir_mode, overwrite: true
 
     input:
     path results, stageAs: 'raw/*'

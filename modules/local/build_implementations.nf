@@ -1,7 +1,7 @@
 // Phase 2: cargo build --release of the Rust side; record versions, binary sizes, capabilities.
 process BUILD_IMPLEMENTATIONS {
     label 'process_build'
-    publishDir "${params.outdir}/implementations", mode: params.publish_dir_mode
+    publishDir "${params.outdir}/implementations", mode: params.publish_dir_mode, overwrite: true
 
     input:
     path selection

@@ -1,7 +1,7 @@
 // Phase 3: machine and software facts that could explain a difference.
 process CAPTURE_ENVIRONMENT {
     label 'process_single'
-    publishDir "${params.outdir}/environment", mode: params.publish_dir_mode
+    publishDir "${params.outdir}/environment", mode: params.publish_dir_mode, overwrite: true
 
     input:
     path implementations

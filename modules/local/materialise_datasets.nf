@@ -1,7 +1,7 @@
 // Phase 3: every selected dataset once, as .npy + manifest.json with sha256 (the bytes both sides read).
 process MATERIALISE_DATASETS {
     label 'process_single'
-    publishDir "${params.outdir}/datasets", mode: params.publish_dir_mode, pattern: 'manifests/*.json',
+    publishDir "${params.outdir}/datasets", mode: params.publish_dir_mode, overwrite: true, pattern: 'manifests/*.json',
         saveAs: { it.tokenize('/').last() }
 
     input:

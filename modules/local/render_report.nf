@@ -1,7 +1,7 @@
 // Phase 6: ecosystem assessment + the final report (self-contained HTML, Markdown, JSON).
 process RENDER_REPORT {
     label 'process_single'
-    publishDir "${params.outdir}", mode: params.publish_dir_mode
+    publishDir "${params.outdir}", mode: params.publish_dir_mode, overwrite: true
 
     input:
     path analysis

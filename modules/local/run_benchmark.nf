@@ -3,7 +3,7 @@
 process RUN_BENCHMARK {
     tag "${cell_id} ${side} #${launch}"
     label 'process_benchmark'
-    publishDir "${params.outdir}/raw", mode: params.publish_dir_mode
+    publishDir "${params.outdir}/raw", mode: params.publish_dir_mode, overwrite: true
 
     input:
     tuple val(cell_id), path(cell), val(side), val(launch)

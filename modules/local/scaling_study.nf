@@ -2,7 +2,7 @@
 // It waits for every benchmark launch (the `after` input) so it never competes with them for cores.
 process SCALING_STUDY {
     label 'process_scaling'
-    publishDir "${params.outdir}", mode: params.publish_dir_mode
+    publishDir "${params.outdir}", mode: params.publish_dir_mode, overwrite: true
 
     input:
     path implementations

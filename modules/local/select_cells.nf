@@ -2,7 +2,7 @@
 process SELECT_CELLS {
     tag "${run_id}"
     label 'process_single'
-    publishDir "${params.outdir}/selection", mode: params.publish_dir_mode
+    publishDir "${params.outdir}/selection", mode: params.publish_dir_mode, overwrite: true
 
     input:
     val run_id

@@ -2,7 +2,7 @@
 process VALIDATE_CELL {
     tag "${cell_id}"
     label 'process_single'
-    publishDir "${params.outdir}/validation", mode: params.publish_dir_mode, pattern: '*.validation.json'
+    publishDir "${params.outdir}/validation", mode: params.publish_dir_mode, overwrite: true, pattern: '*.validation.json'
 
     input:
     tuple val(cell_id), path(cell)
