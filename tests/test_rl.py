@@ -66,6 +66,20 @@ def run(path: Path, side: str, data: Path, out_dir: Path) -> tuple[dict[str, Any
     return read_result(out), np.load(pred)
 
 
+@pytest.fixture(scope="module")
+def validated(rl_cell: tuple[Cell, Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The phase-3 gate run once for the module: every side once, predictions saved."""
+    cell, path, data = rl_cell
+    for side in ("candle", "tch"):
+        if not (rust_target_dir() / "release" / f"pairbench-{side}").exists():
+            pytest.fail(f"pairbench-{side} missing: run `make setup`")
+    work = tmp_path_factory.mktemp("rl-validation")
+    report = validate_cell(path, data, work)
+    sides = {side: (read_result(work / f"{cell.cell_id}.{side}.validation.json"),
+                    np.load(work / f"{cell.cell_id}.{side}.predictions.npy")) for side in cell.side_names}
+    return {"report": report, "sides": sides}
+
+
 def param_deviation(base: dict[str, list[float]], cand: dict[str, list[float]]) -> float:
     """Largest |difference| of a probed entry (or norm) relative to that tensor's largest |value|."""
     assert base.keys() == cand.keys() and base
@@ -73,37 +87,40 @@ def param_deviation(base: dict[str, list[float]], cand: dict[str, list[float]]) 
 
 
 @pytest.mark.rust
-def test_lockstep_and_action_identity(rl_cell: tuple[Cell, Path, Path], tmp_path: Path) -> None:
-    cell, path, data = rl_cell
-    results = {side: run(path, side, data, tmp_path) for side in ("sb3", "candle", "tch")}
-    base, base_pred = results["sb3"]
+def test_lockstep_and_action_identity(validated: dict[str, Any]) -> None:
+    report, sides = validated["report"], validated["sides"]
+    assert report["comparable"], report["reasons"]
+    base, base_pred = sides["sb3"]
     n_eval = 100
     assert len(base["metadata"]["loss_steps"]) == 128
     # Not vacuous: the probes see both actions and the losses are not constant.
     assert set(base_pred[n_eval:].astype(int)) == {0, 1}
     assert np.ptp(base["metadata"]["loss_steps"]) > 0
     for side in ("candle", "tch"):
-        result, pred = results[side]
+        result, pred = sides[side]
         np.testing.assert_array_equal(pred, base_pred, err_msg=f"{side}: greedy returns/actions differ")
         dev = loss_curve_deviation(base["metadata"]["loss_steps"], result["metadata"]["loss_steps"])
         assert dev is not None and dev <= LOCKSTEP_RTOL, f"{side}: loss deviation {dev}"
         pdev = param_deviation(base["metadata"]["lockstep_params"], result["metadata"]["lockstep_params"])
         assert pdev <= LOCKSTEP_RTOL, f"{side}: parameter deviation {pdev}"
-        print(f"{side}: loss dev {dev:.2e}, param dev {pdev:.2e}")
+        gate = next(g for g in report["gates"] if g["candidate"] == side)
+        assert gate["comparable"] and gate["prediction_max_abs_diff"] == 0.0
+        assert gate["loss_curve_max_rel_dev"] == pytest.approx(dev)
 
 
 @pytest.mark.rust
-def test_validation_gate_passes_and_broken_agent_fails(rl_cell: tuple[Cell, Path, Path], tmp_path: Path) -> None:
-    cell, path, data = rl_cell
-    report = validate_cell(path, data, tmp_path / "ok")
-    assert report["comparable"], report["reasons"]
-    # Same cell id (so the same shared files), but gamma 0.9: the Rust agent's TD targets change.
+def test_broken_agent_fails_the_gate(rl_cell: tuple[Cell, Path, Path], validated: dict[str, Any],
+                                     tmp_path: Path) -> None:
+    cell, _, data = rl_cell
+    # Same cell id (so the same shared files), but gamma 0.9 for the Rust agent: its TD targets change.
     broken = dataclasses.replace(cell, params={**PARAMS, "gamma": 0.9})
+    assert broken.cell_id == cell.cell_id
     broken_path = tmp_path / "broken.json"
     broken_path.write_text(broken.to_json(), encoding="utf-8")
-    assert broken.cell_id == cell.cell_id
-    base, base_pred = run(path, "sb3", data, tmp_path)
+    base, base_pred = validated["sides"]["sb3"]
     bad, bad_pred = run(broken_path, "candle", data, tmp_path)
     dev = loss_curve_deviation(base["metadata"]["loss_steps"], bad["metadata"]["loss_steps"])
     reasons = strict_reasons(GATE, float(np.max(np.abs(bad_pred - base_pred))), dev)
     assert any("max_loss_curve_rel_dev" in r for r in reasons), reasons
+    # And the gate's own bookkeeping refuses a side with no loss curve at all.
+    assert strict_reasons(GATE, 0.0, None)

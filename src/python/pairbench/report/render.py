@@ -20,9 +20,9 @@ import pandas as pd
 from pairbench.analysis.plots import geomean_rows
 from pairbench.report import charts
 from pairbench.report.classical import CV_COLUMNS, classical_methods, scaling_section
-from pairbench.report.rl import RL_COLUMNS, RL_NOTE, rl_table
 from pairbench.report.ecosystem import ecosystem_table
 from pairbench.report.exports import write_exports
+from pairbench.report.rl import RL_COLUMNS, RL_NOTE, rl_table
 
 CSS = """
 :root{--ok:#1b7837;--bad:#b2182b;--mut:#666;--bg:#f6f7f9}

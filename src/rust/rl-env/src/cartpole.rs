@@ -85,6 +85,8 @@ impl CartPole {
         ];
         self.elapsed += 1;
         let [x, _, theta, _] = self.state;
+        // gymnasium's comparisons verbatim: `!range.contains` would call a NaN state terminated.
+        #[allow(clippy::manual_range_contains)]
         let terminated = x < -X_THRESHOLD
             || x > X_THRESHOLD
             || theta < -self.theta_threshold

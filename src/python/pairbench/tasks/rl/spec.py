@@ -83,7 +83,7 @@ def cell_dir(data_dir: Path, cell_id: str) -> Path:
 def buffer_upper_bounds(p: DqnParams) -> list[int]:
     """Rows the replay buffer holds at each gradient step of the lockstep run."""
     bounds, steps = [], 0
-    n_steps, n_updates = p.lockstep_schedule()
+    _, n_updates = p.lockstep_schedule()
     while len(bounds) < n_updates:
         steps += p.train_freq
         if steps > p.learning_starts:
