@@ -305,7 +305,8 @@ pub fn train_lockstep<E: Engine>(
     let gamma = p.gamma as f32;
     let online = p.layer_names(ONLINE);
     let target = p.layer_names(TARGET);
-    loop {
+    // SB3's learn(): whole rollouts while num_timesteps < total_timesteps.
+    while t < p.total_timesteps {
         for _ in 0..p.train_freq {
             if t >= d.explore_u.len() {
                 bail!("pre-drawn exploration randoms exhausted at step {t}");
@@ -474,6 +475,7 @@ pub struct RlBench<E: Engine> {
     probes: [Vec<f32>; 2],
     env: CartPole,
     outcome: Option<LockstepOutcome>,
+    trained: Option<E>,
 }
 
 impl<E: Engine> RlBench<E> {
@@ -521,6 +523,7 @@ impl<E: Engine> RlBench<E> {
             draws,
             env: CartPole::new(),
             outcome: None,
+            trained: None,
         };
         Ok((bench, split.manifest))
     }
@@ -548,6 +551,7 @@ impl<E: Engine> RlBench<E> {
             &self.draws,
             &self.train_states,
         )?);
+        self.trained = Some(e);
         Ok(())
     }
 
@@ -594,6 +598,14 @@ impl<E: Engine> Benchmark for RlBench<E> {
             "mean_return".into(),
             Some(preds[..n].iter().sum::<f64>() / n as f64),
         );
+        let trained = match &self.trained {
+            Some(e) => {
+                let r = evaluate(e, &self.p, &self.eval_states)?;
+                Some(r.iter().sum::<f64>() / r.len() as f64)
+            }
+            None => None,
+        };
+        q.insert("trained_mean_return".into(), trained);
         q.insert(
             "lockstep_updates".into(),
             self.outcome.as_ref().map(|o| o.losses.len() as f64),

@@ -10,6 +10,7 @@ The quality run also evaluates the shared initial policy greedily from the 100 e
 
 from __future__ import annotations
 
+import contextlib
 import types
 from pathlib import Path
 from typing import Any
@@ -200,12 +201,11 @@ class DqnBenchmark:
 
     def train_lockstep(self) -> None:
         model = self._fresh_model()
-        try:
+        with contextlib.suppress(LockstepDone):
             model.learn(total_timesteps=self.p.total_timesteps)
-        except LockstepDone:
-            pass
-        else:
-            raise RuntimeError("training ended before the lockstep's gradient steps")
+        expected = self.p.lockstep_schedule()[1]
+        if len(model.losses) != expected:
+            raise RuntimeError(f"SB3 took {len(model.losses)} gradient steps; the schedule says {expected}")
         self.losses = model.losses
         self.trained = model
 
@@ -230,7 +230,10 @@ class DqnBenchmark:
         # Predictions: the initial policy's evaluation returns, then its actions on the probes;
         # the gate requires both to be identical on every side.
         self.predictions = np.concatenate([returns, self.probe_actions().astype(np.float64)])
+        trained = evaluate(self.trained.q_net, self.split.X_test) if hasattr(self, "trained") else None
         return {"mean_return": float(returns.mean()), "lockstep_updates": float(len(self.losses)),
+                # The policy after the lockstep run (after the whole budget when lockstep_updates covers it).
+                "trained_mean_return": None if trained is None else float(trained.mean()),
                 "param_count": float(sum(int(v.numel()) for k, v in self.init.items() if k.startswith("q_net.")))}
 
     def library_metadata(self) -> dict[str, Any]:

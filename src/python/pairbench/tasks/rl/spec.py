@@ -67,9 +67,11 @@ class DqnParams:
 
     def lockstep_schedule(self) -> tuple[int, int]:
         """(env steps, gradient steps) of the lockstep run: rollouts of train_freq steps; training
-        starts after the first rollout that ends beyond learning_starts, as in SB3's learn()."""
+        starts after the first rollout that ends beyond learning_starts, as in SB3's learn(). A
+        lockstep_updates beyond the budget makes it the whole training run."""
         steps = updates = 0
-        while updates < self.lockstep_updates:
+        # SB3's learn(): whole rollouts while num_timesteps < total_timesteps.
+        while updates < self.lockstep_updates and steps < self.total_timesteps:
             steps += self.train_freq
             if steps > self.learning_starts:
                 updates += self.gradient_steps
@@ -88,7 +90,7 @@ def buffer_upper_bounds(p: DqnParams) -> list[int]:
         steps += p.train_freq
         if steps > p.learning_starts:
             bounds += [min(steps, p.buffer_size)] * p.gradient_steps
-    return bounds
+    return bounds[:n_updates]
 
 
 def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
