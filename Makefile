@@ -31,7 +31,7 @@ $(VENV_STAMP): pyproject.toml
 	@echo "==> python: $(VENV) (pinned dependencies from pyproject.toml)"
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	@$(VENV)/bin/python -m pip install --quiet -e '.[dev,deep]'
+	@$(VENV)/bin/python -m pip install --quiet -e '.[dev,deep,rl]'
 	@touch $@
 
 # pairbench-tch links the venv's libtorch, so it is built after the venv, and only if torch imports.

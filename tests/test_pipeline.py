@@ -53,6 +53,9 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     assert {(r["algorithm"], r["framework"]["name"]) for r in deep} == {
         (m, f) for m in ("lenet", "lstm") for f in ("pytorch", "candle", "tch")}
     assert len(deep) == 12
+    rl = [r for r in results if r["domain"] == "rl"]
+    # the DQN lockstep cell: SB3 plus both Rust sides passed the gate (lockstep + identical actions)
+    assert {r["framework"]["name"] for r in rl} == {"sb3", "candle", "tch"} and len(rl) == 6
 
     selection = json.loads((out / "selection" / "selection.json").read_text())
     validations = [json.loads(p.read_text()) for p in (out / "validation").glob("*.validation.json")]
@@ -72,7 +75,7 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
 
     html = (out / "report" / "index.html").read_text()
     for section in ("Quality parity", "Cross-validation", "Speed", "Failures", "Ecosystem", "Methods",
-                    "Environment"):
+                    "Environment", "Reinforcement learning"):
         assert section in html
     assert "<svg" in html
     # self-contained: nothing is fetched (namespace URIs inside the SVG are identifiers, not requests)

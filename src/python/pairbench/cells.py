@@ -6,6 +6,7 @@ sides are told exactly the same parameters, seed, dtype, thread count and repeti
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -15,6 +16,8 @@ from typing import Any
 from pairbench.names import name_problem
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
+# File names derived from a cell id add up to ~40 characters (".sb3.predictions.scores.npy" ...).
+MAX_ID = 160
 
 
 @dataclass(frozen=True)
@@ -109,4 +112,10 @@ def make_cell_id(task: str, algorithm: str, dataset: str, params: dict[str, Any]
     """Readable, filesystem-safe and unique per grid point: task.algorithm.dataset[.k=v...]."""
     parts = [task, algorithm, dataset]
     parts += [f"{k}={_fmt(v)}" for k, v in sorted(params.items())]
-    return _UNSAFE.sub("_", ".".join(parts))
+    cell_id = _UNSAFE.sub("_", ".".join(parts))
+    if len(cell_id) > MAX_ID:
+        # Many parameters (RL hyper-parameters) would exceed file-name limits once suffixes are added:
+        # keep a readable head and make it unique with a digest of the whole id.
+        digest = hashlib.sha256(cell_id.encode()).hexdigest()[:16]
+        cell_id = f"{cell_id[:MAX_ID - 19]}.h={digest}"
+    return cell_id

@@ -18,7 +18,7 @@ from pairbench.names import name_problem
 from pairbench.registry import algorithms, dataset_sources, task_runners
 
 DTYPES = ("float32", "float64")
-DATASET_TASKS = ("regression", "classification", "clustering")
+DATASET_TASKS = ("regression", "classification", "clustering", "control")
 LANGUAGES = ("python", "rust")
 DEVICES = ("cpu", "cuda")
 
@@ -299,7 +299,9 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
             gate = tentry.get("quality_gate") or {}
             if _is_mapping(p, f"{tkey}.quality_gate", gate):
                 _check_keys(p, f"{tkey}.quality_gate", gate, ("metric", "tolerance", "floor", "higher_is_better",
-                                                                       "validation_samples", "also"),
+                                                                       "validation_samples", "also",
+                                                                       "prediction_tolerance",
+                                                                       "max_loss_curve_rel_dev"),
                             ("metric", "tolerance"))
                 also = gate.get("also") or []
                 if not isinstance(also, list):
@@ -308,7 +310,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
                 for i, extra in enumerate(also):
                     if not isinstance(extra, dict) or "metric" not in extra or not _is_number(extra.get("tolerance")):
                         p.add(f"{tkey}.quality_gate.also[{i}]", f"expected {{metric, tolerance}}, got {extra!r}")
-                for num in ("tolerance", "floor"):
+                for num in ("tolerance", "floor", "prediction_tolerance", "max_loss_curve_rel_dev"):
                     if num in gate and not _is_number(gate[num]):
                         p.add(f"{tkey}.quality_gate.{num}", f"expected a number, got {gate[num]!r}")
             ds_names = tentry.get("datasets") or []

@@ -23,6 +23,8 @@ _PLUGIN_MODULES = (
     "pairbench.tasks.classical.clustering",
     "pairbench.datasets.deep",
     "pairbench.tasks.deep.tasks",
+    "pairbench.datasets.rl",
+    "pairbench.tasks.rl.tasks",
 )
 
 

@@ -145,7 +145,8 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
     for task in catalogue.tasks:
         fws = [catalogue.frameworks[name] for name in catalogue.domain_frameworks[task.domain]]
         missing = {fw.name: why for fw in fws if (why := framework_missing(fw))}
-        for device in (d for d in devices if any(d in fw.devices for fw in fws)):
+        # A device axis only where the baseline runs on it (rl's SB3 is cpu-only, though tch is not).
+        for device in (d for d in devices if d in fws[0].devices):
             # cpu is every runner's default, so cpu cells keep the ids they had before devices existed.
             on_device = {} if device == "cpu" else {"device": device}
             absent = missing | {fw.name: f"runs on {', '.join(fw.devices)} only (frameworks.yaml devices)"

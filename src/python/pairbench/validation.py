@@ -74,13 +74,20 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
         else:
             verdict = apply_gate(cell.quality_gate, report["sides"][baseline]["quality"],
                                  report["sides"][side]["quality"])
-            diff = np.abs(predictions[baseline].astype(np.float64) - predictions[side].astype(np.float64))
             entry.update(verdict.to_dict())
-            entry["prediction_max_abs_diff"] = float(diff.max()) if diff.size else 0.0
+            if predictions[baseline].shape != predictions[side].shape:
+                entry["prediction_max_abs_diff"] = float("inf")
+            else:
+                diff = np.abs(predictions[baseline].astype(np.float64) - predictions[side].astype(np.float64))
+                entry["prediction_max_abs_diff"] = float(diff.max()) if diff.size else 0.0
             if baseline in loss_curves and side in loss_curves:
                 entry["loss_curve_max_rel_dev"] = loss_curve_deviation(loss_curves[baseline],
                                                                        loss_curves[side])
-            if verdict.comparable:
+            extra = strict_reasons(cell.quality_gate, entry.get("prediction_max_abs_diff"),
+                                   entry.get("loss_curve_max_rel_dev"))
+            entry["reasons"] = [*entry["reasons"], *extra]
+            entry["comparable"] = verdict.comparable and not extra
+            if entry["comparable"]:
                 comparable_sides.append(side)
         gates.append(entry)
     report["gates"] = gates
@@ -94,6 +101,24 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
     report["comparable"] = bool(comparable_sides) and len(comparable_sides) == len(cell.side_names) - 1
     report["reasons"] = [f"{g['candidate']}: {r}" for g in gates for r in g.get("reasons", [])]
     return report
+
+
+def strict_reasons(gate: dict[str, Any], prediction_diff: float | None, loss_dev: float | None) -> list[str]:
+    """Gate keys for sides that must agree step for step (RL lockstep): `prediction_tolerance` bounds
+    the largest prediction difference, `max_loss_curve_rel_dev` the per-step loss deviation. A check
+    asked for but without data fails: it must not pass vacuously."""
+    reasons = []
+    if (tol := gate.get("prediction_tolerance")) is not None:
+        if prediction_diff is None:
+            reasons.append("no predictions to compare (prediction_tolerance asked for)")
+        elif prediction_diff > float(tol):
+            reasons.append(f"predictions differ by up to {prediction_diff:.4g} > prediction_tolerance {tol:g}")
+    if (tol := gate.get("max_loss_curve_rel_dev")) is not None:
+        if loss_dev is None:
+            reasons.append("no loss curves of equal length to compare (max_loss_curve_rel_dev asked for)")
+        elif loss_dev > float(tol):
+            reasons.append(f"loss curve deviates by up to {loss_dev:.3g} relative > max_loss_curve_rel_dev {tol:g}")
+    return reasons
 
 
 def loss_curve_deviation(baseline: list[float], candidate: list[float]) -> float | None:

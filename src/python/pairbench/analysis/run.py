@@ -75,6 +75,7 @@ def quality_parity_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
                     "tolerance": gate.get("tolerance", spec.get("tolerance")),
                     "floor": gate.get("floor", spec.get("floor")),
                     "prediction_max_abs_diff": gate.get("prediction_max_abs_diff"),
+                    "loss_curve_max_rel_dev": gate.get("loss_curve_max_rel_dev"),
                     "comparable": bool(gate.get("comparable")),
                     "reasons": "; ".join(gate.get("reasons", [])),
                 }

@@ -85,7 +85,7 @@ def _launch(args: argparse.Namespace) -> int:
     runner = get_task_runner(cell.domain, cell.task)
     # Runners that need per-cell artefacts (deep learning: the shared initial weights) say so by
     # accepting these keywords; the classical runners keep their three-argument form.
-    context = {"cell_id": cell.cell_id, "data_dir": args.data_dir, "threads": cell.threads}
+    context = {"cell_id": cell.cell_id, "data_dir": args.data_dir, "threads": cell.threads, "seed": cell.seed}
     accepted = inspect.signature(runner).parameters
     bench = runner(cell.algorithm, cell.params, split, **{k: v for k, v in context.items() if k in accepted})
     # A phase may be timed several times per repetition (latency phases), each run its own sample.

@@ -9,6 +9,7 @@ from pairbench.metrics.classification import classification_quality
 from pairbench.metrics.clustering import clustering_quality
 from pairbench.metrics.deep import accuracy_quality
 from pairbench.metrics.regression import regression_quality
+from pairbench.metrics.rl import return_quality
 
 QualityFn = Callable[[Any, Any], dict[str, float | None]]
 
@@ -19,6 +20,7 @@ QUALITY_BY_TASK: dict[str, QualityFn] = {
     "image_classification": accuracy_quality,
     "sequence_classification": accuracy_quality,
     "forecasting": regression_quality,
+    "policy": return_quality,
 }
 
 

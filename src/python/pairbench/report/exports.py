@@ -108,6 +108,7 @@ def write_exports(
             tables.get("regressions", pd.DataFrame()),
             ["algorithm", "dataset", "framework", "phase", "ratio", "p_holm", "status"],
         ),
+        *(["## Reinforcement learning\n", md_table(tables["rl"])] if "rl" in tables else []),
         "## Failures\n",
         md_table(tables.get("failures", pd.DataFrame()),
                  ["status", "cell_id", "framework", "launch", "error", "source_file"]),

@@ -22,6 +22,7 @@ from pairbench.report import charts
 from pairbench.report.classical import CV_COLUMNS, classical_methods, scaling_section
 from pairbench.report.ecosystem import ecosystem_table
 from pairbench.report.exports import write_exports
+from pairbench.report.rl import RL_COLUMNS, RL_NOTE, rl_table
 
 CSS = """
 :root{--ok:#1b7837;--bad:#b2182b;--mut:#666;--bg:#f6f7f9}
@@ -405,6 +406,9 @@ def render_report(
     ]
     t = {n: _read_csv(analysis_dir / f"{n}.csv") for n in names}
     t["ecosystem"] = ecosystem_table(selection, implementations)
+    rl = rl_table(t["summary"], t["quality_parity"])
+    if not rl.empty:
+        t["rl"] = rl
     skipped = pd.DataFrame([d for d in selection.get("decisions", []) if not d["selected"]])
     t["skipped"] = skipped
     src = Sources(t["launches"], raw_href)
@@ -586,6 +590,7 @@ def render_report(
         "pareto",
         "radar",
         "scaling",
+        *(["rl"] if not rl.empty else []),
         "cost",
         "history",
         "stability",
@@ -695,6 +700,9 @@ def render_report(
             "cell; stability = share of series without a pyperf warning.</p>" + radar_html,
         ),
         ("scaling", "Scaling", scaling_html),
+        *([("rl", "Reinforcement learning",
+            f"<p class='muted'>{html.escape(RL_NOTE)}</p>" + html_table(rl, RL_COLUMNS, "t-rl"))]
+          if not rl.empty else []),
         ("cost", "Cost and energy", html_table(cost, cost_cols, "t-cost", link=side_link, filter_box=True)),
         (
             "history",

@@ -16,6 +16,7 @@ struct Candle {
     // Running statistics are replaced, not mutated in place: candle tensors are immutable.
     buffers: RefCell<HashMap<String, Tensor>>,
     opt: AdamW,
+    max_grad_norm: Option<f64>,
 }
 
 fn channel_view(t: &Tensor) -> Result<Tensor> {
@@ -144,6 +145,12 @@ impl Ops for Candle {
     fn dims(&self, x: &Tensor) -> Vec<usize> {
         x.dims().to_vec()
     }
+    fn max_last(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(x.max(x.rank() - 1)?)
+    }
+    fn sum_last(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(x.sum(x.rank() - 1)?)
+    }
     fn zeros(&self, shape: &[usize]) -> Result<Tensor> {
         Ok(Tensor::zeros(shape, DType::F32, &self.device)?)
     }
@@ -171,6 +178,7 @@ impl Engine for Candle {
         _threads: u32,
         device: &str,
     ) -> Result<Self> {
+        let max_grad_norm = opt.max_grad_norm;
         // Thread count comes from RAYON_NUM_THREADS, which the launcher sets with the others.
         let device = match device {
             "cpu" => Device::Cpu,
@@ -204,6 +212,7 @@ impl Engine for Candle {
             params,
             buffers: RefCell::new(tensors),
             opt,
+            max_grad_norm,
         })
     }
 
@@ -243,8 +252,37 @@ impl Engine for Candle {
         Ok(candle_nn::loss::mse(&pred.squeeze(1)?, target)?)
     }
 
+    fn huber(&self, pred: &Tensor, target: &Tensor) -> Result<Tensor> {
+        Ok(candle_nn::loss::huber(pred, target, 1.0)?)
+    }
+
+    fn set_buffer(&mut self, name: &str, value: &Tensor) -> Result<()> {
+        // A deep copy: a parameter's storage is overwritten in place by the optimiser.
+        let copy = value.detach().copy()?;
+        self.buffers.borrow_mut().insert(name.to_string(), copy);
+        Ok(())
+    }
+
     fn step(&mut self, loss: &Tensor) -> Result<f32> {
-        let grads = loss.backward()?;
+        let mut grads = loss.backward()?;
+        if let Some(max) = self.max_grad_norm {
+            // torch's clip_grad_norm_: one L2 norm over all gradients, scale by max / (norm + 1e-6)
+            // when that is below 1.
+            let mut sq = 0f64;
+            for var in self.params.values() {
+                if let Some(g) = grads.get(var.as_tensor()) {
+                    sq += f64::from(g.sqr()?.sum_all()?.to_scalar::<f32>()?);
+                }
+            }
+            let coef = max / (sq.sqrt() + 1e-6);
+            if coef < 1.0 {
+                for var in self.params.values() {
+                    if let Some(g) = grads.remove(var.as_tensor()) {
+                        grads.insert(var.as_tensor(), (g * coef)?);
+                    }
+                }
+            }
+        }
         self.opt.step(&grads)?;
         Ok(loss.to_scalar::<f32>()?)
     }

@@ -34,7 +34,7 @@ pub fn cell_dir(data_dir: &Path, cell_id: &str) -> std::path::PathBuf {
     data_dir.join("_deep").join(cell_id)
 }
 
-fn param_or(cell: &Cell, key: &str, default: f64) -> Result<f64> {
+pub fn param_or(cell: &Cell, key: &str, default: f64) -> Result<f64> {
     match cell.params.get(key) {
         None => Ok(default),
         Some(v) => v
@@ -43,7 +43,7 @@ fn param_or(cell: &Cell, key: &str, default: f64) -> Result<f64> {
     }
 }
 
-fn usize_param_or(cell: &Cell, key: &str, default: usize) -> Result<usize> {
+pub fn usize_param_or(cell: &Cell, key: &str, default: usize) -> Result<usize> {
     let v = param_or(cell, key, default as f64)?;
     if v < 0.0 || v.fract() != 0.0 {
         bail!(
@@ -221,6 +221,7 @@ impl<E: Engine> DeepBench<E> {
             beta2: param_or(cell, "beta2", 0.999)?,
             eps: param_or(cell, "eps", 1e-8)?,
             weight_decay: param_or(cell, "weight_decay", 0.0)?,
+            max_grad_norm: None,
         };
         if opt.lr.is_nan() {
             bail!("cell {}: param \"lr\" missing", cell.cell_id);

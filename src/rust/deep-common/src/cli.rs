@@ -12,12 +12,18 @@ use pairbench_core::cell::Cell;
 use pairbench_core::cli::{RunArgs, Side};
 use serde_json::json;
 
+use pairbench_core::runner::Benchmark;
+
 use crate::bench::DeepBench;
 use crate::models::{CNN_MODELS, RNN_MODELS};
 use crate::ops::Engine;
+use crate::rl::{self, RlBench};
 
 #[derive(Parser)]
-#[command(version, about = "Rust side of pairbench's deep-learning benchmarks")]
+#[command(
+    version,
+    about = "Rust side of pairbench's deep-learning and RL benchmarks"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -54,7 +60,8 @@ pub fn main<E: Engine>() -> Result<()> {
                     "image_classification": CNN_MODELS,
                     "sequence_classification": RNN_MODELS,
                     "forecasting": RNN_MODELS,
-                }},
+                },
+                "rl": {rl::POLICY_TASK: rl::AGENTS}},
             });
             println!("{}", serde_json::to_string_pretty(&caps)?);
             Ok(())
@@ -74,12 +81,22 @@ pub fn main<E: Engine>() -> Result<()> {
             Ok(())
         }
         Command::Run(args) => {
+            // One binary serves two domains: the cell says which benchmark it is.
+            let rl = Cell::read(&args.cell)?.domain == rl::DOMAIN;
             let side = Side {
                 framework: E::NAME,
                 version: &E::version(),
-                domain: "deep_learning",
+                domain: if rl { rl::DOMAIN } else { "deep_learning" },
             };
-            args.execute(&side, |cell, data_dir| DeepBench::<E>::new(cell, data_dir))
+            args.execute(&side, |cell, data_dir| {
+                Ok(if rl {
+                    let (b, m) = RlBench::<E>::new(cell, data_dir)?;
+                    (Box::new(b) as Box<dyn Benchmark>, m)
+                } else {
+                    let (b, m) = DeepBench::<E>::new(cell, data_dir)?;
+                    (Box::new(b) as Box<dyn Benchmark>, m)
+                })
+            })
         }
     }
 }

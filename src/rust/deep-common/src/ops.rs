@@ -16,6 +16,8 @@ pub struct AdamWConfig {
     pub beta2: f64,
     pub eps: f64,
     pub weight_decay: f64,
+    /// Clip the global gradient L2 norm to this before each step (torch's clip_grad_norm_).
+    pub max_grad_norm: Option<f64>,
 }
 
 /// Batch-norm constants shared with PyTorch's defaults.
@@ -56,6 +58,10 @@ pub trait Ops {
     fn reshape(&self, x: &Self::T, shape: &[usize]) -> Result<Self::T>;
     fn cat(&self, xs: &[Self::T], dim: usize) -> Result<Self::T>;
     fn dims(&self, x: &Self::T) -> Vec<usize>;
+    /// Max over the last dimension: (N, K) -> (N).
+    fn max_last(&self, x: &Self::T) -> Result<Self::T>;
+    /// Sum over the last dimension: (N, K) -> (N).
+    fn sum_last(&self, x: &Self::T) -> Result<Self::T>;
     fn zeros(&self, shape: &[usize]) -> Result<Self::T>;
 }
 
@@ -85,7 +91,12 @@ pub trait Engine: Ops + Sized {
     fn cross_entropy(&self, logits: &Self::T, target: &Self::T) -> Result<Self::T>;
     /// Mean squared error of (N, 1) predictions against (N,) targets.
     fn mse(&self, pred: &Self::T, target: &Self::T) -> Result<Self::T>;
-    /// Backward pass from `loss` and one optimiser step; returns the loss value.
+    /// Mean Huber loss with delta 1 (torch's smooth_l1_loss) of equal-shaped tensors.
+    fn huber(&self, pred: &Self::T, target: &Self::T) -> Result<Self::T>;
+    /// Replace a non-trainable tensor with a detached copy of `value` (a hard target-network update).
+    fn set_buffer(&mut self, name: &str, value: &Self::T) -> Result<()>;
+    /// Backward pass from `loss`, gradient clipping if configured, and one optimiser step; returns
+    /// the loss value.
     fn step(&mut self, loss: &Self::T) -> Result<f32>;
     fn to_vec_f32(&self, x: &Self::T) -> Result<Vec<f32>>;
     /// Run `f` without recording a graph for gradients.

@@ -27,6 +27,7 @@ struct Tch {
     // Running statistics: plain tensors that libtorch's batch_norm updates in place.
     buffers: HashMap<String, Tensor>,
     opt: nn::Optimizer,
+    max_grad_norm: Option<f64>,
     threads: i32,
 }
 
@@ -128,6 +129,12 @@ impl Ops for Tch {
     fn dims(&self, x: &T) -> Vec<usize> {
         x.0.size().iter().map(|&d| d as usize).collect()
     }
+    fn max_last(&self, x: &T) -> Result<T> {
+        Ok(T(x.0.amax(&[-1i64][..], false)))
+    }
+    fn sum_last(&self, x: &T) -> Result<T> {
+        Ok(T(x.0.sum_dim_intlist(&[-1i64][..], false, Kind::Float)))
+    }
     fn zeros(&self, shape: &[usize]) -> Result<T> {
         Ok(T(Tensor::zeros(
             dims_i64(shape),
@@ -158,7 +165,10 @@ impl Engine for Tch {
         device: &str,
     ) -> Result<Self> {
         tch::set_num_threads(threads as i32);
-        tch::set_num_interop_threads(threads as i32);
+        // libtorch refuses a second call once parallel work ran; an RL run loads a fresh engine per
+        // lockstep repetition, so set it once per process.
+        static INTEROP: std::sync::Once = std::sync::Once::new();
+        INTEROP.call_once(|| tch::set_num_interop_threads(threads as i32));
         let device = match device {
             "cpu" => Device::Cpu,
             "cuda" if tch::Cuda::is_available() => Device::Cuda(0),
@@ -203,6 +213,7 @@ impl Engine for Tch {
             params,
             buffers,
             opt: optimizer,
+            max_grad_norm: opt.max_grad_norm,
             threads: tch::get_num_threads(),
         })
     }
@@ -243,9 +254,22 @@ impl Engine for Tch {
             .mse_loss(&target.0, Reduction::Mean)))
     }
 
+    fn huber(&self, pred: &T, target: &T) -> Result<T> {
+        Ok(T(pred.0.smooth_l1_loss(&target.0, Reduction::Mean, 1.0)))
+    }
+
+    fn set_buffer(&mut self, name: &str, value: &T) -> Result<()> {
+        let copy = tch::no_grad(|| value.0.detach().copy());
+        self.buffers.insert(name.to_string(), copy);
+        Ok(())
+    }
+
     fn step(&mut self, loss: &T) -> Result<f32> {
         self.opt.zero_grad();
         loss.0.backward();
+        if let Some(max) = self.max_grad_norm {
+            self.opt.clip_grad_norm(max);
+        }
         self.opt.step();
         Ok(loss.0.double_value(&[]) as f32)
     }

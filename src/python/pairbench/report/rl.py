@@ -1,0 +1,60 @@
+"""Report pieces specific to RL: environment speed, inference latency, lockstep update time and the
+lockstep deviation, one row per (cell, framework)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from pairbench.tasks.rl.spec import ENV_ACTIONS
+
+RL_COLUMNS = ["algorithm", "dataset", "framework", "env_steps_per_s", "env_steps_ci", "infer_b1_ms", "infer_b1_ci",
+              "infer_b256_per_s", "train_lockstep_s", "train_lockstep_ci", "lockstep_loss_rel_dev", "gate"]
+
+
+def _ci(lo: float, hi: float, scale: float = 1.0, invert: float | None = None) -> str:
+    if invert is not None:
+        lo, hi = invert / hi, invert / lo
+    return f"[{lo * scale:.4g}, {hi * scale:.4g}]"
+
+
+def rl_table(summary: pd.DataFrame, parity: pd.DataFrame) -> pd.DataFrame:
+    """Medians (bootstrap 95% CIs) per side of the RL phases, plus each candidate's lockstep verdict."""
+    if summary.empty or "domain" not in summary.columns:
+        return pd.DataFrame(columns=RL_COLUMNS)
+    rl = summary[summary["domain"] == "rl"]
+    rows: list[dict[str, Any]] = []
+    for (cell, algo, ds, fw), g in rl.groupby(["cell_id", "algorithm", "dataset", "framework"], sort=True):
+        by = {r["phase"]: r for _, r in g.iterrows()}
+        row: dict[str, Any] = {"algorithm": algo, "dataset": ds, "framework": fw}
+        if (r := by.get("env_steps")) is not None:
+            row["env_steps_per_s"] = round(ENV_ACTIONS / r["median_s"])
+            row["env_steps_ci"] = _ci(r["median_ci_low_s"], r["median_ci_high_s"], invert=ENV_ACTIONS)
+        if (r := by.get("infer_b1")) is not None:
+            row["infer_b1_ms"] = r["median_s"] * 1e3
+            row["infer_b1_ci"] = _ci(r["median_ci_low_s"], r["median_ci_high_s"], 1e3)
+        if (r := by.get("infer_b256")) is not None:
+            row["infer_b256_per_s"] = round(256 / r["median_s"])
+        if (r := by.get("train_lockstep")) is not None:
+            row["train_lockstep_s"] = r["median_s"]
+            row["train_lockstep_ci"] = _ci(r["median_ci_low_s"], r["median_ci_high_s"])
+        gate = parity[(parity["cell_id"] == cell) & (parity["candidate"] == fw)] if not parity.empty else parity
+        if not gate.empty:
+            g0 = gate.iloc[0]
+            row["lockstep_loss_rel_dev"] = g0.get("loss_curve_max_rel_dev")
+            row["gate"] = "comparable" if bool(g0["comparable"]) else f"not comparable: {g0['reasons']}"
+        else:
+            row["gate"] = "baseline"
+        rows.append(row)
+    return pd.DataFrame(rows, columns=RL_COLUMNS)
+
+
+RL_NOTE = (
+    "Environment speed: the same 20,000 recorded actions replayed on gymnasium's CartPole-v1 (Python) and on "
+    "the Rust CartPole (bit-identical dynamics; on the candle and tch rows it is the same Rust code). "
+    "Agent update speed: SB3's DQN learn() vs the Rust DQN (candle, tch) from the same SB3-exported weights, "
+    "with the same pre-drawn exploration and minibatch randoms, until the lockstep's gradient steps are done. "
+    "Gate (all profiles): per-step TD losses within 1e-4 relative of SB3's, and identical greedy actions and "
+    "evaluation returns of the shared initial policy. End-to-end time to solve (evaluation mean >= 475) is "
+    "not measured yet: no training-to-threshold cell exists.")

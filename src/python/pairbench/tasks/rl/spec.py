@@ -1,0 +1,129 @@
+"""What an RL cell needs besides the initial-state tables: the shared start and the pre-drawn randoms.
+
+`prepare_cell` runs once per cell when datasets are materialised (phase 3) and writes, under
+`<data-dir>/_rl/<cell_id>/`:
+  init.safetensors   the Q-network (and its target copy) of a seeded stable-baselines3 DQN
+  explore_u.npy      one uniform number per env step: epsilon-greedy's "explore?" draw (f64)
+  explore_a.npy      one random action per env step: warm-up and exploration actions (int64)
+  batch_idx.npy      replay-buffer row indices of every gradient step's minibatch (int64, steps x batch)
+  env_actions.npy    the recorded action sequence the environment-speed phase replays (int64)
+  probe_obs.npy      observations the inference phases and the action-identity check use (f32)
+Every side reads the same files, so SB3, candle and tch explore, sample and update identically and
+only floating-point round-off can separate them (the lockstep check).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+RL_DIR = "_rl"
+OBS_DIM, N_ACTIONS = 4, 2
+ENV_ACTIONS = 20_000
+N_PROBES = 256
+PROBE_SCALE = np.array([2.4, 3.0, 0.2, 3.0])
+
+
+@dataclass(frozen=True)
+class DqnParams:
+    """rl-baselines3-zoo's CartPole-v1 DQN; SB3's hidden defaults are spelled out on the Rust side."""
+
+    total_timesteps: int
+    learning_rate: float
+    batch_size: int
+    buffer_size: int
+    learning_starts: int
+    gamma: float
+    target_update_interval: int
+    train_freq: int
+    gradient_steps: int
+    exploration_fraction: float
+    exploration_final_eps: float
+    # SB3's net_arch as [hidden] * hidden_layers (a list in the catalogue would be a grid axis).
+    hidden: int
+    hidden_layers: int
+    max_grad_norm: float
+    # Gradient steps of the lockstep check: training stops after the train() call that reaches it.
+    lockstep_updates: int
+    latency_repeats: int
+
+    @classmethod
+    def from_params(cls, params: dict[str, Any]) -> DqnParams:
+        ints = ("total_timesteps", "batch_size", "buffer_size", "learning_starts", "target_update_interval",
+                "train_freq", "gradient_steps", "lockstep_updates", "latency_repeats", "hidden", "hidden_layers")
+        floats = ("learning_rate", "gamma", "exploration_fraction", "exploration_final_eps", "max_grad_norm")
+        missing = [k for k in (*ints, *floats) if k not in params]
+        if missing:
+            raise KeyError(f"dqn params: missing {', '.join(missing)}")
+        return cls(**{k: int(params[k]) for k in ints}, **{k: float(params[k]) for k in floats})
+
+    @property
+    def net_arch(self) -> list[int]:
+        return [self.hidden] * self.hidden_layers
+
+    def lockstep_schedule(self) -> tuple[int, int]:
+        """(env steps, gradient steps) of the lockstep run: rollouts of train_freq steps; training
+        starts after the first rollout that ends beyond learning_starts, as in SB3's learn(). A
+        lockstep_updates beyond the budget makes it the whole training run."""
+        steps = updates = 0
+        # SB3's learn(): whole rollouts while num_timesteps < total_timesteps.
+        while updates < self.lockstep_updates and steps < self.total_timesteps:
+            steps += self.train_freq
+            if steps > self.learning_starts:
+                updates += self.gradient_steps
+        return steps, updates
+
+
+def cell_dir(data_dir: Path, cell_id: str) -> Path:
+    return data_dir / RL_DIR / cell_id
+
+
+def buffer_upper_bounds(p: DqnParams) -> list[int]:
+    """Rows the replay buffer holds at each gradient step of the lockstep run."""
+    bounds, steps = [], 0
+    _, n_updates = p.lockstep_schedule()
+    while len(bounds) < n_updates:
+        steps += p.train_freq
+        if steps > p.learning_starts:
+            bounds += [min(steps, p.buffer_size)] * p.gradient_steps
+    return bounds[:n_updates]
+
+
+def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
+    """Write the shared start of one cell; idempotent (same seed, same bytes)."""
+    from safetensors.torch import save_file
+
+    from pairbench.datasets.materialise import load_verified
+    from pairbench.tasks.rl.sb3_runner import make_dqn, q_state
+
+    p = DqnParams.from_params(cell["params"])
+    seed = int(cell["seed"])
+    split = load_verified(data_dir / cell["dataset"])
+    model = make_dqn(p, split.X_train, seed)
+    out = cell_dir(data_dir, cell["cell_id"])
+    out.mkdir(parents=True, exist_ok=True)
+    state = q_state(model)
+    save_file(state, str(out / "init.safetensors"))
+    rng = np.random.default_rng(seed)
+    n_steps, _ = p.lockstep_schedule()
+    bounds = buffer_upper_bounds(p)
+    arrays = {
+        "explore_u": rng.random(n_steps),
+        "explore_a": rng.integers(0, N_ACTIONS, size=n_steps).astype(np.int64),
+        "batch_idx": np.stack([rng.integers(0, b, size=p.batch_size) for b in bounds]).astype(np.int64),
+        "env_actions": rng.integers(0, N_ACTIONS, size=ENV_ACTIONS).astype(np.int64),
+        # Spread over the non-terminal state space, not just near the start, so the identity check
+        # sees both actions and a range of Q-value gaps.
+        "probe_obs": (rng.uniform(-1, 1, size=(N_PROBES, OBS_DIM)) * PROBE_SCALE).astype(np.float32),
+    }
+    for name, array in arrays.items():
+        np.save(out / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    info = {"cell_id": cell["cell_id"], "algorithm": cell["algorithm"], "seed": seed,
+            "lockstep_env_steps": n_steps, "lockstep_updates": len(bounds),
+            "tensors": {k: list(v.shape) for k, v in state.items()}}
+    (out / "model.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
+    return out

@@ -1,0 +1,35 @@
+"""Registration of the RL tasks and agents; gymnasium, SB3 and torch are imported only when a cell runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pairbench.datasets.materialise import Split
+from pairbench.registry import algorithm, cell_preparer, task_runner
+
+DOMAIN = "rl"
+POLICY_TASK = "policy"
+
+
+@algorithm(DOMAIN, POLICY_TASK, "dqn")
+def dqn(params: dict[str, Any]) -> Any:
+    """DQN (SB3's, rl-baselines3-zoo CartPole-v1 hyper-parameters), MLP Q-network with a hard target copy"""
+    from pairbench.tasks.rl.spec import DqnParams
+    return DqnParams.from_params(params)
+
+
+@task_runner(DOMAIN, POLICY_TASK)
+def make(algorithm_name: str, params: dict[str, Any], split: Split, *, cell_id: str, data_dir: Path,
+         seed: int = 42, threads: int = 1) -> Any:
+    if algorithm_name != "dqn":
+        raise KeyError(f"no RL agent {algorithm_name!r}; allowed: dqn")
+    from pairbench.tasks.rl.sb3_runner import DqnBenchmark
+    return DqnBenchmark(params, split, cell_id=cell_id, data_dir=data_dir, seed=seed, threads=threads)
+
+
+@cell_preparer(DOMAIN)
+def prepare(cell: dict[str, Any], data_dir: Path) -> Path:
+    """Phase-3 hook: the shared initial Q-network, the pre-drawn randoms and the probe observations."""
+    from pairbench.tasks.rl.spec import prepare_cell
+    return prepare_cell(cell, data_dir)

@@ -1,0 +1,10 @@
+//! Classic-control environments for pairbench's reinforcement-learning domain.
+//!
+//! The dynamics are gymnasium 1.4's, operation for operation in f64, so that a trace recorded from
+//! gymnasium replays here with bit-identical states (tests/replay.rs). Reset randomness is not
+//! ported: numpy's generator is Python's business, so Python exports a table of initial states and
+//! both sides read it (see [`CartPole::reset_to`]).
+
+pub mod cartpole;
+
+pub use cartpole::{CartPole, Step};

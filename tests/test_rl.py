@@ -1,0 +1,126 @@
+"""RL: the trace fixture is gymnasium's own output, and SB3, candle and tch run the same DQN in lockstep
+from the same start (same losses within 1e-4 relative, identical greedy actions and returns). A
+deliberately broken agent (wrong gamma) must fail the gate. Tiny budgets: well under a minute."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pairbench.cells import Cell
+from pairbench.datasets.materialise import DatasetSpec, materialise
+from pairbench.harness.launcher import run_side
+from pairbench.paths import rust_target_dir
+from pairbench.schema import read_result
+from pairbench.tasks.rl import traces
+from pairbench.tasks.rl.spec import prepare_cell
+from pairbench.validation import loss_curve_deviation, strict_reasons, validate_cell
+
+ROOT = Path(__file__).resolve().parents[1]
+FIXTURE = ROOT / "tests" / "fixtures" / "rl" / "cartpole_v1_traces.bin.gz"
+FRAMEWORKS = [
+    {"name": "sb3", "language": "python", "backend": "sb3", "package": "stable-baselines3"},
+    {"name": "candle", "language": "rust", "backend": "candle", "binary": "pairbench-candle"},
+    {"name": "tch", "language": "rust", "backend": "libtorch", "binary": "pairbench-tch"},
+]
+# The catalogue's zoo settings, with a smaller network, buffer and lockstep so the test stays fast;
+# learning_starts < the first rollout's end so greedy actions are also exercised before training.
+PARAMS = {"total_timesteps": 50000, "learning_rate": 2.3e-3, "batch_size": 64, "buffer_size": 100000,
+          "learning_starts": 400, "gamma": 0.99, "target_update_interval": 10, "train_freq": 256,
+          "gradient_steps": 64, "exploration_fraction": 0.16, "exploration_final_eps": 0.04,
+          "hidden": 64, "hidden_layers": 2, "max_grad_norm": 10.0, "lockstep_updates": 128,
+          "latency_repeats": 2}
+GATE = {"metric": "mean_return", "tolerance": 0.0, "prediction_tolerance": 0.0, "max_loss_curve_rel_dev": 1e-4,
+        "validation_samples": 1}
+LOCKSTEP_RTOL = 1e-4
+
+
+def test_trace_fixture_is_what_gymnasium_records() -> None:
+    assert traces.record() == FIXTURE.read_bytes(), (
+        "tests/fixtures/rl differs from gymnasium's output: re-run `python -m pairbench.tasks.rl.traces`")
+
+
+@pytest.fixture(scope="module")
+def rl_cell(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cell, Path, Path]:
+    data = tmp_path_factory.mktemp("rl-data")
+    materialise(DatasetSpec("cartpole", "cartpole_initial_states", "control", False, {"n_samples": 500}),
+                data / "cartpole", seed=5, test_fraction=0.2, dtype="float64")
+    cell = Cell(run_id="test", domain="rl", task="policy", algorithm="dqn", dataset="cartpole", params=PARAMS,
+                frameworks=FRAMEWORKS, seed=5, warmup=0, samples=1, launches=1, quality_gate=GATE)
+    path = cell.write(data / "cells")
+    prepare_cell(json.loads(cell.to_json()), data)
+    return cell, path, data
+
+
+def run(path: Path, side: str, data: Path, out_dir: Path) -> tuple[dict[str, Any], np.ndarray]:
+    if side != "sb3" and not (rust_target_dir() / "release" / f"pairbench-{side}").exists():
+        pytest.fail(f"pairbench-{side} missing: run `make setup`")
+    out, pred = out_dir / f"{side}.json", out_dir / f"{side}.npy"
+    outcome = run_side(path, side, data, out, extra=["--predictions-out", str(pred)])
+    assert outcome.ok, outcome.error
+    return read_result(out), np.load(pred)
+
+
+@pytest.fixture(scope="module")
+def validated(rl_cell: tuple[Cell, Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """The phase-3 gate run once for the module: every side once, predictions saved."""
+    cell, path, data = rl_cell
+    for side in ("candle", "tch"):
+        if not (rust_target_dir() / "release" / f"pairbench-{side}").exists():
+            pytest.fail(f"pairbench-{side} missing: run `make setup`")
+    work = tmp_path_factory.mktemp("rl-validation")
+    report = validate_cell(path, data, work)
+    sides = {side: (read_result(work / f"{cell.cell_id}.{side}.validation.json"),
+                    np.load(work / f"{cell.cell_id}.{side}.predictions.npy")) for side in cell.side_names}
+    return {"report": report, "sides": sides}
+
+
+def param_deviation(base: dict[str, list[float]], cand: dict[str, list[float]]) -> float:
+    """Largest |difference| of a probed entry (or norm) relative to that tensor's largest |value|."""
+    assert base.keys() == cand.keys() and base
+    return max(float(np.max(np.abs(np.subtract(cand[k], base[k]))) / np.max(np.abs(base[k]))) for k in base)
+
+
+@pytest.mark.rust
+def test_lockstep_and_action_identity(validated: dict[str, Any]) -> None:
+    report, sides = validated["report"], validated["sides"]
+    assert report["comparable"], report["reasons"]
+    base, base_pred = sides["sb3"]
+    n_eval = 100
+    assert len(base["metadata"]["loss_steps"]) == 128
+    # Not vacuous: the probes see both actions and the losses are not constant.
+    assert set(base_pred[n_eval:].astype(int)) == {0, 1}
+    assert np.ptp(base["metadata"]["loss_steps"]) > 0
+    for side in ("candle", "tch"):
+        result, pred = sides[side]
+        np.testing.assert_array_equal(pred, base_pred, err_msg=f"{side}: greedy returns/actions differ")
+        dev = loss_curve_deviation(base["metadata"]["loss_steps"], result["metadata"]["loss_steps"])
+        assert dev is not None and dev <= LOCKSTEP_RTOL, f"{side}: loss deviation {dev}"
+        pdev = param_deviation(base["metadata"]["lockstep_params"], result["metadata"]["lockstep_params"])
+        assert pdev <= LOCKSTEP_RTOL, f"{side}: parameter deviation {pdev}"
+        gate = next(g for g in report["gates"] if g["candidate"] == side)
+        assert gate["comparable"] and gate["prediction_max_abs_diff"] == 0.0
+        assert gate["loss_curve_max_rel_dev"] == pytest.approx(dev)
+
+
+@pytest.mark.rust
+def test_broken_agent_fails_the_gate(rl_cell: tuple[Cell, Path, Path], validated: dict[str, Any],
+                                     tmp_path: Path) -> None:
+    cell, _, data = rl_cell
+    # Same cell id (so the same shared files), but gamma 0.9 for the Rust agent: its TD targets change.
+    broken = dataclasses.replace(cell, params={**PARAMS, "gamma": 0.9})
+    assert broken.cell_id == cell.cell_id
+    broken_path = tmp_path / "broken.json"
+    broken_path.write_text(broken.to_json(), encoding="utf-8")
+    base, base_pred = validated["sides"]["sb3"]
+    bad, bad_pred = run(broken_path, "candle", data, tmp_path)
+    dev = loss_curve_deviation(base["metadata"]["loss_steps"], bad["metadata"]["loss_steps"])
+    reasons = strict_reasons(GATE, float(np.max(np.abs(bad_pred - base_pred))), dev)
+    assert any("max_loss_curve_rel_dev" in r for r in reasons), reasons
+    # And the gate's own bookkeeping refuses a side with no loss curve at all.
+    assert strict_reasons(GATE, 0.0, None)
