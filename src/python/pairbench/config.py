@@ -17,7 +17,7 @@ from pairbench.datasets.materialise import DatasetSpec
 from pairbench.registry import algorithms, dataset_sources, task_runners
 
 DTYPES = ("float32", "float64")
-DATASET_TASKS = ("regression", "classification", "clustering")
+DATASET_TASKS = ("regression", "classification", "clustering", "text")
 LANGUAGES = ("python", "rust")
 DEVICES = ("cpu", "cuda")
 

@@ -23,6 +23,8 @@ _PLUGIN_MODULES = (
     "pairbench.tasks.classical.clustering",
     "pairbench.datasets.deep",
     "pairbench.tasks.deep.tasks",
+    "pairbench.datasets.text",
+    "pairbench.tasks.llm.tasks",
 )
 
 

@@ -22,6 +22,7 @@ from pairbench.report import charts
 from pairbench.report.classical import CV_COLUMNS, classical_methods, scaling_section
 from pairbench.report.ecosystem import ecosystem_table
 from pairbench.report.exports import write_exports
+from pairbench.report.llm import llm_methods, llm_section, llm_table
 
 CSS = """
 :root{--ok:#1b7837;--bad:#b2182b;--mut:#666;--bg:#f6f7f9}
@@ -255,6 +256,7 @@ def methods_lines(
             "when a result carries it, else an estimate from CPU-seconds x TDP / cores (labelled)."
         )
     lines += classical_methods(selection)
+    lines += llm_methods(selection)
     return lines
 
 
@@ -405,6 +407,7 @@ def render_report(
     ]
     t = {n: _read_csv(analysis_dir / f"{n}.csv") for n in names}
     t["ecosystem"] = ecosystem_table(selection, implementations)
+    t["llm"] = llm_table(t["summary"], t["launches"], selection)
     skipped = pd.DataFrame([d for d in selection.get("decisions", []) if not d["selected"]])
     t["skipped"] = skipped
     src = Sources(t["launches"], raw_href)
@@ -580,6 +583,7 @@ def render_report(
     nav = [
         "summary",
         "leaderboard",
+        *(["llm"] if not t["llm"].empty else []),
         "quality",
         "speed",
         "memory",
@@ -617,6 +621,7 @@ def render_report(
             "Click a column to sort.</p>" + html_table(ranks, table_id="t-rank", filter_box=True),
         ),
         ("recommendations", "Recommendations", html_table(t["recommendations"], table_id="t-reco")),
+        *([("llm", "LLM inference", llm_section(t["llm"])[0])] if not t["llm"].empty else []),
         (
             "quality",
             "Quality parity (the gate)",
