@@ -159,3 +159,26 @@ def test_candle_generate_matches_transformers(llm_data: Path) -> None:
                            "--model-dir", str(path), "--prompt", prompt, "--new-tokens", "10"],
                           capture_output=True, text=True, check=True)
     assert json.loads(proc.stdout)["ids"] == expected
+
+
+def test_gguf_conversion_greedy_completion(llm_data: Path) -> None:
+    """SmolLM2's Q4_1 GGUF, converted to f32 safetensors in HF naming (q/k un-permuted), completes a fixed
+    prompt coherently, and candle-transformers produces the very same greedy ids as transformers."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = materialise_model(llm_data, "smollm2_135m", seed=42)
+    manifest = verified_model(llm_data, "smollm2_135m").manifest
+    assert manifest["rope_theta"] == 100000.0 and abs(manifest["rms_norm_eps"] - 1e-5) < 1e-9
+    prompt = "The capital of France is"
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+    ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        out = model.generate(ids, max_new_tokens=8, do_sample=False, min_new_tokens=8)
+    expected = out[0, ids.shape[1]:].tolist()
+    assert "Paris" in tok.decode(expected)
+    proc = subprocess.run([str(rust_target_dir() / "release" / "pairbench-llm-candle"), "generate",
+                           "--model-dir", str(path), "--prompt", prompt, "--new-tokens", "8"],
+                          capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout)["ids"] == expected

@@ -52,10 +52,10 @@ def llm_table(summary: pd.DataFrame, launches: pd.DataFrame, selection: dict[str
     return pd.DataFrame(rows, columns=LLM_COLUMNS)
 
 
-def llm_section(table: pd.DataFrame) -> tuple[str, str]:
-    """HTML and Markdown of the LLM section; empty when the run has no LLM cells."""
+def llm_section(table: pd.DataFrame) -> str:
+    """HTML of the LLM section (report.md gets the table itself); empty when the run has no LLM cells."""
     if table.empty:
-        return "", ""
+        return ""
     parts = []
     for figure in ("decode tokens/s", "time to first token", "end_to_end sentences/s"):
         g = table[table["figure"] == figure]
@@ -67,9 +67,6 @@ def llm_section(table: pd.DataFrame) -> tuple[str, str]:
     shown = table.copy()
     for col in ("value", "ci_low", "ci_high", "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb"):
         shown[col] = shown[col].map(lambda v: f"{v:.4g}" if pd.notna(v) else "")
-    head = "| " + " | ".join(LLM_COLUMNS) + " |\n|" + "---|" * len(LLM_COLUMNS) + "\n"
-    md = "## LLM inference\n\n" + head + "".join(
-        "| " + " | ".join(str(row[c]) for c in LLM_COLUMNS) + " |\n" for _, row in shown.iterrows())
     body = ("<p class='muted'>Rates are items / median time; their CI inverts the median's bootstrap CI. "
             "Latency percentiles are per timed call (a batch, a prefill or one decoded token). The gate figures "
             "(token-id agreement, cosine, logit delta, perplexity) are in the quality-parity table.</p>"
@@ -77,7 +74,7 @@ def llm_section(table: pd.DataFrame) -> tuple[str, str]:
             + "</tr></thead><tbody>" + "".join("<tr>" + "".join(f"<td>{html.escape(str(row[c]))}</td>"
                                                                 for c in LLM_COLUMNS) + "</tr>"
                                                for _, row in shown.iterrows()) + "</tbody></table>")
-    return body, md
+    return body
 
 
 def llm_methods(selection: dict[str, Any]) -> list[str]:

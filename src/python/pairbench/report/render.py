@@ -621,7 +621,7 @@ def render_report(
             "Click a column to sort.</p>" + html_table(ranks, table_id="t-rank", filter_box=True),
         ),
         ("recommendations", "Recommendations", html_table(t["recommendations"], table_id="t-reco")),
-        *([("llm", "LLM inference", llm_section(t["llm"])[0])] if not t["llm"].empty else []),
+        *([("llm", "LLM inference", llm_section(t["llm"]))] if not t["llm"].empty else []),
         (
             "quality",
             "Quality parity (the gate)",
