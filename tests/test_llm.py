@@ -182,3 +182,27 @@ def test_gguf_conversion_greedy_completion(llm_data: Path) -> None:
                            "--model-dir", str(path), "--prompt", prompt, "--new-tokens", "8"],
                           capture_output=True, text=True, check=True)
     assert json.loads(proc.stdout)["ids"] == expected
+
+
+def test_report_derives_ttft_and_rates_from_the_summary() -> None:
+    import pandas as pd
+
+    from pairbench.report.llm import llm_section, llm_table
+
+    def row(cell: str, task: str, phase: str, med: float) -> dict[str, Any]:
+        return {"cell_id": cell, "domain": "llm", "task": task, "algorithm": "m", "framework": "candle-transformers",
+                "phase": phase, "median_s": med, "median_ci_low_s": med / 2, "median_ci_high_s": med * 2,
+                "p50_s": med, "p95_s": 2 * med, "p99_s": 3 * med}
+
+    summary = pd.DataFrame([row("d", "text_generation", "prefill", 0.05),
+                            row("d", "text_generation", "decode_token", 0.01),
+                            row("e", "sentence_embedding", "forward", 0.004)])
+    selection = {"cells": [{"cell_id": "d", "params": {"prompt_len": 128, "new_tokens": 64}},
+                           {"cell_id": "e", "params": {"batch_size": 8, "seq_len": 64}}]}
+    t = llm_table(summary, pd.DataFrame(), selection).set_index("figure")
+    assert t.loc["time to first token", "value"] == pytest.approx(50.0)
+    assert t.loc["decode tokens/s", "value"] == pytest.approx(100.0)
+    assert (t.loc["decode tokens/s", "ci_low"], t.loc["decode tokens/s", "ci_high"]) == pytest.approx((50.0, 200.0))
+    assert t.loc["forward sentences/s", "value"] == pytest.approx(2000.0)
+    assert t.loc["decode tokens/s", "p99_ms"] == pytest.approx(30.0)
+    assert "decode tokens/s" in llm_section(t.reset_index())
