@@ -53,6 +53,11 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     assert {(r["algorithm"], r["framework"]["name"]) for r in deep} == {
         (m, f) for m in ("lenet", "lstm") for f in ("pytorch", "candle", "tch")}
     assert len(deep) == 12
+    llm = [r for r in results if r["domain"] == "llm"]
+    # the seeded tiny encoder and decoder, on both sides, 2 launches
+    assert {(r["algorithm"], r["framework"]["name"]) for r in llm} == {
+        (m, f) for m in ("tiny_bert", "tiny_llama") for f in ("transformers", "candle-transformers")}
+    assert len(llm) == 8
 
     selection = json.loads((out / "selection" / "selection.json").read_text())
     validations = [json.loads(p.read_text()) for p in (out / "validation").glob("*.validation.json")]
@@ -71,7 +76,7 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     assert (out / "analysis" / "speed_ratio.svg").is_file() and (out / "analysis" / "speed_ratio.png").is_file()
 
     html = (out / "report" / "index.html").read_text()
-    for section in ("Quality parity", "Cross-validation", "Speed", "Failures", "Ecosystem", "Methods",
+    for section in ("Quality parity", "Cross-validation", "LLM inference", "Speed", "Failures", "Ecosystem", "Methods",
                     "Environment"):
         assert section in html
     assert "<svg" in html
