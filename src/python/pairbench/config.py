@@ -18,7 +18,7 @@ from pairbench.names import name_problem
 from pairbench.registry import algorithms, dataset_sources, task_runners
 
 DTYPES = ("float32", "float64")
-DATASET_TASKS = ("regression", "classification", "clustering", "control")
+DATASET_TASKS = ("regression", "classification", "clustering", "control", "text")
 LANGUAGES = ("python", "rust")
 DEVICES = ("cpu", "cuda")
 

@@ -25,6 +25,8 @@ _PLUGIN_MODULES = (
     "pairbench.tasks.deep.tasks",
     "pairbench.datasets.rl",
     "pairbench.tasks.rl.tasks",
+    "pairbench.datasets.text",
+    "pairbench.tasks.llm.tasks",
 )
 
 

@@ -20,6 +20,7 @@ from pairbench.gate import apply_gate
 from pairbench.harness.launcher import run_side
 from pairbench.harness.worker import scores_path
 from pairbench.metrics import score_predictions
+from pairbench.metrics.llm import LLM_TASKS, paired_quality
 from pairbench.schema import read_result
 
 
@@ -61,7 +62,13 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
                                  "framework": result["framework"]}
 
     for side, pred in predictions.items():
-        report["sides"][side]["quality"] = score_predictions(cell.task, split, pred, scores.get(side))
+        if cell.task in LLM_TASKS:
+            # No labels: every side (the baseline too, against itself) is scored against the baseline's outputs.
+            report["sides"][side]["quality"] = (
+                paired_quality(cell.task, split, predictions[baseline], scores.get(baseline), pred, scores.get(side))
+                if baseline in predictions else {})
+        else:
+            report["sides"][side]["quality"] = score_predictions(cell.task, split, pred, scores.get(side))
 
     gates: list[dict[str, Any]] = []
     comparable_sides: list[str] = []

@@ -57,7 +57,7 @@ def append_run(
     rows = summary[[*SERIES_KEYS, "language", "n_samples", "median_s", "median_ci_low_s", "median_ci_high_s"]]
     rows = rows.rename(columns={"n_samples": "n"}).merge(raw, on=SERIES_KEYS, how="left")
     rows.insert(0, "run_id", run_id)
-    when = recorded_at or dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    when = recorded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     host = str(launches["host"].iloc[0]) if "host" in launches and not launches.empty else ""
     n_failed = int((launches["status"] == "failed").sum()) if not launches.empty else 0
     with connect(db) as con:

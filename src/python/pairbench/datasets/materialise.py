@@ -22,6 +22,8 @@ from pairbench.registry import dataset_sources
 SPLIT_FILES = ("X_train", "y_train", "X_test", "y_test")
 # Targets are int64 class labels (true cluster labels for clustering, used only by the ARI).
 LABELLED_TASKS = ("classification", "clustering")
+# Text rows (the LLM corpus) carry int64 group ids too, but are split without stratifying on them.
+INT_TARGET_TASKS = (*LABELLED_TASKS, "text")
 
 
 @dataclass(frozen=True)
@@ -93,7 +95,7 @@ def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: floa
         std[std == 0] = 1.0
         X_train = (X_train - mean) / std
         X_test = (X_test - mean) / std
-    target_dtype = np.int64 if spec.task in LABELLED_TASKS else np.dtype(dtype)
+    target_dtype = np.int64 if spec.task in INT_TARGET_TASKS else np.dtype(dtype)
     arrays = {
         "X_train": np.ascontiguousarray(X_train, dtype=dtype),
         "y_train": np.ascontiguousarray(y_train, dtype=target_dtype),

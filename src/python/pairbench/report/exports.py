@@ -92,6 +92,7 @@ def write_exports(
             tables.get("recommendations", pd.DataFrame()),
             ["task", "rank", "framework", "status", "score", "confidence", "reason"],
         ),
+        *(["## LLM inference\n", md_table(tables["llm"])] if not tables.get("llm", pd.DataFrame()).empty else []),
         "## Quality parity\n",
         md_table(
             tables.get("quality_parity", pd.DataFrame()),

@@ -22,6 +22,7 @@ from pairbench.report import charts
 from pairbench.report.classical import CV_COLUMNS, classical_methods, scaling_section
 from pairbench.report.ecosystem import ecosystem_table
 from pairbench.report.exports import write_exports
+from pairbench.report.llm import llm_methods, llm_section, llm_table
 from pairbench.report.rl import RL_COLUMNS, RL_NOTE, rl_table
 
 CSS = """
@@ -256,6 +257,7 @@ def methods_lines(
             "when a result carries it, else an estimate from CPU-seconds x TDP / cores (labelled)."
         )
     lines += classical_methods(selection)
+    lines += llm_methods(selection)
     return lines
 
 
@@ -409,6 +411,7 @@ def render_report(
     rl = rl_table(t["summary"], t["quality_parity"])
     if not rl.empty:
         t["rl"] = rl
+    t["llm"] = llm_table(t["summary"], t["launches"], selection)
     skipped = pd.DataFrame([d for d in selection.get("decisions", []) if not d["selected"]])
     t["skipped"] = skipped
     src = Sources(t["launches"], raw_href)
@@ -584,6 +587,7 @@ def render_report(
     nav = [
         "summary",
         "leaderboard",
+        *(["llm"] if not t["llm"].empty else []),
         "quality",
         "speed",
         "memory",
@@ -622,6 +626,7 @@ def render_report(
             "Click a column to sort.</p>" + html_table(ranks, table_id="t-rank", filter_box=True),
         ),
         ("recommendations", "Recommendations", html_table(t["recommendations"], table_id="t-reco")),
+        *([("llm", "LLM inference", llm_section(t["llm"]))] if not t["llm"].empty else []),
         (
             "quality",
             "Quality parity (the gate)",

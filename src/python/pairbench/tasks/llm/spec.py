@@ -1,0 +1,93 @@
+"""What both sides of an LLM cell agree on: where the models are, which text they read, in which order.
+
+The Rust binary (src/rust/llm-candle) applies the same rules; each function names its Rust twin.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pairbench.datasets.materialise import ChecksumError, Split, sha256_file
+from pairbench.datasets.text import decode_rows
+
+LLM_DIR = "_llm"
+ENCODER_TASK = "sentence_embedding"
+DECODER_TASK = "text_generation"
+TASKS = (ENCODER_TASK, DECODER_TASK)
+# Teacher-forced logits of the gate cover at most this many prompt tokens (T x vocab floats per side).
+GATE_TOKENS = 32
+# A top-1 disagreement is excused when the baseline's top-2 logit gap is below this (a near tie).
+NEAR_TIE = 1e-4
+ENCODER_PHASES = ("tokenize", "forward", "end_to_end")
+DECODER_PHASES = ("prefill", "decode_token")
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """A verified model directory: config.json, model.safetensors, tokenizer.json (+ tokenizer_config)."""
+
+    dir: Path
+    manifest: dict[str, Any]
+
+
+def model_dir(data_dir: Path, algorithm: str) -> Path:
+    """`model_dir` in main.rs: `<data-dir>/_llm/<algorithm>/`."""
+    return data_dir / LLM_DIR / algorithm
+
+
+def digest_of(files: dict[str, dict[str, Any]]) -> str:
+    """One digest for a model: sha256 over sorted 'name:digest\\n' lines (same rule in main.rs)."""
+    text = "".join(f"{name}:{files[name]['sha256']}\n" for name in sorted(files))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def verified_model(data_dir: Path, algorithm: str) -> ModelFiles:
+    """Every file of the model checked against the manifest written when it was materialised."""
+    base = model_dir(data_dir, algorithm)
+    path = base / "manifest.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: model manifest missing (run phase 3 / `pairbench datasets`)")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if digest_of(manifest["files"]) != manifest["sha256"]:
+        raise ChecksumError(f"{path}: combined digest does not match its file digests")
+    for name, entry in manifest["files"].items():
+        if (actual := sha256_file(base / name)) != entry["sha256"]:
+            raise ChecksumError(f"{base / name}: sha256 {actual} != manifest {entry['sha256']}")
+    return ModelFiles(base, manifest)
+
+
+def corpus_rows(split: Split) -> list[str]:
+    """Every corpus string, train rows then test rows (`corpus_rows` in main.rs)."""
+    return decode_rows(split.X_train) + decode_rows(split.X_test)
+
+
+def corpus_groups(split: Split) -> list[int]:
+    return [int(v) for v in split.y_train] + [int(v) for v in split.y_test]
+
+
+def rows_per_text(seq_len: int) -> int:
+    """Consecutive corpus rows joined into one encoder input, enough to fill `seq_len` tokens."""
+    return max(1, math.ceil(seq_len / 8))
+
+
+def encoder_texts(rows: list[str], batch_size: int, seq_len: int) -> list[str]:
+    """The timed batch: text i joins k rows from row i*k on, cyclically (`encoder_texts` in main.rs)."""
+    k = rows_per_text(seq_len)
+    return [" ".join(rows[(i * k + j) % len(rows)] for j in range(k)) for i in range(batch_size)]
+
+
+def decoder_text(rows: list[str]) -> str:
+    """The text whose first tokens are the prompt (`decoder_text` in main.rs)."""
+    return "\n".join(rows)
+
+
+def int_param(params: dict[str, Any], key: str, default: int | None = None) -> int:
+    value = params.get(key, default)
+    if value is None or isinstance(value, bool) or int(value) != value or int(value) < 1:
+        raise ValueError(f"param {key!r}: expected an integer >= 1, got {value!r}")
+    return int(value)

@@ -1,0 +1,766 @@
+//! `pairbench-llm-candle`: the candle-transformers side of the LLM cells (`models::bert` for
+//! sentence embeddings, `models::llama` for greedy generation), pure-Rust CPU kernels, with the
+//! `tokenizers` crate reading the same tokenizer.json as the Python side. Each invocation is one
+//! measured launch of one cell. The rules shared with Python live in
+//! src/python/pairbench/tasks/llm/spec.py; each function here names its twin.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{anyhow, bail, Context, Result};
+use candle_core::{DType, Device, Tensor, D};
+use candle_nn::VarBuilder;
+use candle_transformers::models::{bert, llama};
+use clap::{Parser, Subcommand};
+use ndarray::Array2;
+use ndarray_npy::WriteNpyExt;
+use pairbench_core::cell::{lookup, Cell};
+use pairbench_core::cli::{RunArgs, Side};
+use pairbench_core::dataset::{load_verified, sha256_file, Manifest, Split};
+use pairbench_core::runner::Benchmark;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
+
+const FRAMEWORK: &str = "candle-transformers";
+const VERSION: &str = env!("PAIRBENCH_CANDLE_TRANSFORMERS_VERSION");
+const ENCODER_TASK: &str = "sentence_embedding";
+const DECODER_TASK: &str = "text_generation";
+const ENCODER_PHASES: &[&str] = &["tokenize", "forward", "end_to_end"];
+const DECODER_PHASES: &[&str] = &["prefill", "decode_token"];
+/// `GATE_TOKENS` in spec.py: teacher-forced logits cover at most this many prompt tokens.
+const GATE_TOKENS: usize = 32;
+const ENCODERS: &[(&str, ())] = &[("minilm_l6", ()), ("tiny_bert", ())];
+const DECODERS: &[(&str, ())] = &[("smollm2_135m", ()), ("tiny_llama", ())];
+
+#[derive(Parser)]
+#[command(
+    version,
+    about = "Rust (candle-transformers) side of pairbench's LLM benchmarks"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one launch of one cell and write its result JSON.
+    Run(RunArgs),
+    /// Print the models and tasks this binary implements, as JSON.
+    Capabilities,
+    /// Greedy completion of a prompt (text) with a decoder model directory: the conversion check.
+    Generate {
+        #[arg(long)]
+        model_dir: PathBuf,
+        #[arg(long)]
+        prompt: String,
+        #[arg(long, default_value_t = 16)]
+        new_tokens: usize,
+    },
+}
+
+/// The model's files, after checking each against `<model>/manifest.json` (`verified_model` in spec.py).
+fn verified_model(dir: &Path) -> Result<Value> {
+    let path = dir.join("manifest.json");
+    let text = std::fs::read_to_string(&path).with_context(|| {
+        format!(
+            "{}: model manifest missing (run phase 3 first)",
+            path.display()
+        )
+    })?;
+    let manifest: Value = serde_json::from_str(&text)?;
+    let files = manifest
+        .get("files")
+        .and_then(Value::as_object)
+        .with_context(|| format!("{}: no files", path.display()))?;
+    let mut digests = BTreeMap::new();
+    for (name, entry) in files {
+        let want = entry
+            .get("sha256")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        let actual = sha256_file(&dir.join(name))?;
+        if actual != want {
+            bail!(
+                "{}: sha256 {actual} != manifest {want}",
+                dir.join(name).display()
+            );
+        }
+        digests.insert(name.clone(), actual);
+    }
+    if Some(combined_model_digest(&digests).as_str())
+        != manifest.get("sha256").and_then(Value::as_str)
+    {
+        bail!(
+            "{}: combined digest does not match its file digests",
+            path.display()
+        );
+    }
+    Ok(manifest)
+}
+
+/// `digest_of` in spec.py: sha256 over sorted "name:digest\n" lines.
+fn combined_model_digest(digests: &BTreeMap<String, String>) -> String {
+    let mut h = Sha256::new();
+    for (name, d) in digests {
+        h.update(format!("{name}:{d}\n").as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// `decode_rows` in text.py: each row's bytes up to the first 0, as UTF-8.
+fn decode_rows(x: &Array2<f64>) -> Result<Vec<String>> {
+    x.rows()
+        .into_iter()
+        .map(|row| {
+            let bytes: Vec<u8> = row
+                .iter()
+                .map(|&v| v as u8)
+                .take_while(|&b| b != 0)
+                .collect();
+            String::from_utf8(bytes).context("text corpus row is not UTF-8")
+        })
+        .collect()
+}
+
+/// `corpus_rows` in spec.py: train rows then test rows.
+fn corpus_rows(split: &Split<i64>) -> Result<Vec<String>> {
+    let mut rows = decode_rows(&split.x_train)?;
+    rows.extend(decode_rows(&split.x_test)?);
+    Ok(rows)
+}
+
+/// `encoder_texts` in spec.py.
+fn encoder_texts(rows: &[String], batch_size: usize, seq_len: usize) -> Vec<String> {
+    let k = seq_len.div_ceil(8).max(1);
+    (0..batch_size)
+        .map(|i| {
+            (0..k)
+                .map(|j| rows[(i * k + j) % rows.len()].as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+/// `int_param` in spec.py.
+fn int_param(cell: &Cell, key: &str, default: Option<usize>) -> Result<usize> {
+    let v = match (cell.params.get(key), default) {
+        (None, Some(d)) => return Ok(d),
+        (v, _) => v,
+    };
+    match v.and_then(Value::as_u64) {
+        Some(n) if n >= 1 => Ok(n as usize),
+        _ => bail!(
+            "cell {}: param {key:?}: expected an integer >= 1, got {v:?}",
+            cell.cell_id
+        ),
+    }
+}
+
+fn device_of(cell: &Cell) -> Result<Device> {
+    match cell
+        .params
+        .get("device")
+        .and_then(Value::as_str)
+        .unwrap_or("cpu")
+    {
+        "cpu" => Ok(Device::Cpu),
+        other => bail!(
+            "cell {}: device {other:?}: candle-transformers is built for cpu only; allowed: cpu",
+            cell.cell_id
+        ),
+    }
+}
+
+fn tokenizer(dir: &Path) -> Result<Tokenizer> {
+    Tokenizer::from_file(dir.join("tokenizer.json"))
+        .map_err(|e| anyhow!("{}: {e}", dir.join("tokenizer.json").display()))
+}
+
+fn load_weights(dir: &Path, device: &Device) -> Result<VarBuilder<'static>> {
+    let tensors = candle_core::safetensors::load(dir.join("model.safetensors"), device)?;
+    Ok(VarBuilder::from_tensors(tensors, DType::F32, device))
+}
+
+/// Load-time facts every result records.
+struct Loaded {
+    dir: PathBuf,
+    manifest: Value,
+    rows: Vec<String>,
+    device: Device,
+    load_s: f64,
+}
+
+impl Loaded {
+    fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, Manifest)> {
+        let split: Split<i64> = load_verified(&data_dir.join(&cell.dataset))?;
+        let dir = data_dir.join("_llm").join(&cell.algorithm);
+        let manifest = verified_model(&dir)?;
+        let rows = corpus_rows(&split)?;
+        Ok((
+            Self {
+                dir,
+                manifest,
+                rows,
+                device: device_of(cell)?,
+                load_s: 0.0,
+            },
+            split.manifest,
+        ))
+    }
+
+    fn metadata(&self) -> BTreeMap<String, Value> {
+        let mut m = BTreeMap::new();
+        m.insert(
+            "backend".into(),
+            Value::from(format!(
+                "{:?}, pure-Rust kernels (gemm), {} rayon threads",
+                self.device,
+                candle_core::utils::get_num_threads()
+            )),
+        );
+        m.insert("candle_transformers".into(), Value::from(VERSION));
+        m.insert(
+            "tokenizers".into(),
+            Value::from(env!("PAIRBENCH_TOKENIZERS_VERSION")),
+        );
+        m.insert("compute_dtype".into(), Value::from("float32"));
+        m.insert("model_load_s".into(), Value::from(self.load_s));
+        m.insert(
+            "model_sha256".into(),
+            self.manifest.get("sha256").cloned().unwrap_or(Value::Null),
+        );
+        m
+    }
+}
+
+fn scores_path(predictions: &Path) -> PathBuf {
+    let name = predictions
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    predictions.with_file_name(format!(
+        "{}.scores.npy",
+        name.strip_suffix(".npy").unwrap_or(&name)
+    ))
+}
+
+fn write_npy<T: ndarray_npy::WritableElement>(a: &Array2<T>, path: &Path) -> Result<()> {
+    a.write_npy(File::create(path).with_context(|| format!("creating {}", path.display()))?)
+        .with_context(|| format!("writing {}", path.display()))
+}
+
+// ---------------------------------------------------------------- sentence embeddings (BERT)
+
+struct Encoder {
+    l: Loaded,
+    model: bert::BertModel,
+    padded: Tokenizer,
+    raw: Tokenizer,
+    texts: Vec<String>,
+    batch: [Tensor; 3],
+    batch_size: usize,
+    repeats: u32,
+    hidden: usize,
+}
+
+impl Encoder {
+    fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, Manifest)> {
+        lookup(ENCODERS, &cell.algorithm, ENCODER_TASK)?;
+        let (mut l, manifest) = Loaded::new(cell, data_dir)?;
+        let batch_size = int_param(cell, "batch_size", None)?;
+        let seq_len = int_param(cell, "seq_len", None)?;
+        let repeats = int_param(cell, "latency_repeats", Some(1))? as u32;
+        let t0 = Instant::now();
+        let config: bert::Config =
+            serde_json::from_str(&std::fs::read_to_string(l.dir.join("config.json"))?)
+                .with_context(|| format!("{}: config.json", l.dir.display()))?;
+        let model = bert::BertModel::load(load_weights(&l.dir, &l.device)?, &config)?;
+        let mut raw = tokenizer(&l.dir)?;
+        raw.with_truncation(None).map_err(|e| anyhow!("{e}"))?;
+        raw.with_padding(None);
+        let mut padded = raw.clone();
+        // Same as transformers' padding="max_length", truncation=True, max_length=seq_len.
+        padded
+            .with_truncation(Some(TruncationParams {
+                max_length: seq_len,
+                ..Default::default()
+            }))
+            .map_err(|e| anyhow!("{e}"))?;
+        let pad_token = "[PAD]".to_string();
+        let pad_id = raw
+            .token_to_id(&pad_token)
+            .with_context(|| format!("{}: tokenizer has no [PAD] token", l.dir.display()))?;
+        padded.with_padding(Some(PaddingParams {
+            strategy: PaddingStrategy::Fixed(seq_len),
+            pad_id,
+            pad_token,
+            ..Default::default()
+        }));
+        l.load_s = t0.elapsed().as_secs_f64();
+        let texts = encoder_texts(&l.rows, batch_size, seq_len);
+        let mut enc = Self {
+            l,
+            model,
+            padded,
+            raw,
+            batch: [
+                Tensor::zeros(1, DType::U32, &Device::Cpu)?,
+                Tensor::zeros(1, DType::U32, &Device::Cpu)?,
+                Tensor::zeros(1, DType::U32, &Device::Cpu)?,
+            ],
+            texts,
+            batch_size,
+            repeats,
+            hidden: config.hidden_size,
+        };
+        enc.batch = enc.tokenize(&enc.texts)?;
+        Ok((enc, manifest))
+    }
+
+    /// ids, token types, attention mask, each (batch, seq_len).
+    fn tokenize(&self, texts: &[String]) -> Result<[Tensor; 3]> {
+        let encs = self
+            .padded
+            .encode_batch(texts.to_vec(), true)
+            .map_err(|e| anyhow!("tokenizing: {e}"))?;
+        let n = encs.len();
+        let len = encs.first().map_or(0, |e| e.get_ids().len());
+        let (mut ids, mut types, mut mask) = (
+            Vec::with_capacity(n * len),
+            Vec::with_capacity(n * len),
+            Vec::with_capacity(n * len),
+        );
+        for e in &encs {
+            ids.extend_from_slice(e.get_ids());
+            types.extend_from_slice(e.get_type_ids());
+            mask.extend_from_slice(e.get_attention_mask());
+        }
+        let dev = &self.l.device;
+        Ok([
+            Tensor::from_vec(ids, (n, len), dev)?,
+            Tensor::from_vec(types, (n, len), dev)?,
+            Tensor::from_vec(mask, (n, len), dev)?,
+        ])
+    }
+
+    /// BERT, mean pooling over the attention mask, L2 normalisation (as sentence-transformers).
+    fn embed(&self, batch: &[Tensor; 3]) -> Result<Tensor> {
+        let [ids, types, mask] = batch;
+        let hidden = self.model.forward(ids, types, Some(mask))?;
+        let m = mask.to_dtype(DType::F32)?.unsqueeze(2)?;
+        let summed = hidden.broadcast_mul(&m)?.sum(1)?;
+        let pooled = summed.broadcast_div(&m.sum(1)?.clamp(1e-9f32, f32::MAX)?)?;
+        let norm = pooled
+            .sqr()?
+            .sum_keepdim(1)?
+            .sqrt()?
+            .clamp(1e-12f32, f32::MAX)?;
+        Ok(pooled.broadcast_div(&norm)?)
+    }
+}
+
+impl Benchmark for Encoder {
+    fn phases(&self) -> &'static [&'static str] {
+        ENCODER_PHASES
+    }
+    fn repeats(&self, _phase: &str) -> u32 {
+        self.repeats
+    }
+    fn run_phase(&mut self, phase: &str) -> Result<()> {
+        match phase {
+            "tokenize" => {
+                self.tokenize(&self.texts)?;
+            }
+            "forward" => {
+                self.embed(&self.batch)?;
+            }
+            "end_to_end" => {
+                self.embed(&self.tokenize(&self.texts)?)?;
+            }
+            other => bail!(
+                "unknown phase {other:?}; allowed: {}",
+                ENCODER_PHASES.join(", ")
+            ),
+        }
+        Ok(())
+    }
+    fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
+        Ok(BTreeMap::from([(
+            "embedding_dim".to_string(),
+            Some(self.hidden as f64),
+        )]))
+    }
+    /// Every corpus row's embedding, and every row's token ids as the scores file (spec.py's rules).
+    fn write_predictions(&self, path: &Path) -> Result<()> {
+        let mut out = Vec::new();
+        for chunk in self.l.rows.chunks(self.batch_size) {
+            let e = self.embed(&self.tokenize(chunk)?)?;
+            out.extend(e.flatten_all()?.to_vec1::<f32>()?);
+        }
+        let n = self.l.rows.len();
+        write_npy(&Array2::from_shape_vec((n, out.len() / n), out)?, path)?;
+        let ids: Vec<Vec<u32>> = self
+            .l
+            .rows
+            .iter()
+            .map(|t| {
+                self.raw
+                    .encode(t.as_str(), true)
+                    .map(|e| e.get_ids().to_vec())
+                    .map_err(|e| anyhow!("tokenizing: {e}"))
+            })
+            .collect::<Result<_>>()?;
+        let width = ids.iter().map(Vec::len).max().unwrap_or(0);
+        let mut s = Array2::<f64>::from_elem((n, width), -1.0);
+        for (r, row) in ids.iter().enumerate() {
+            for (c, &id) in row.iter().enumerate() {
+                s[[r, c]] = f64::from(id);
+            }
+        }
+        write_npy(&s, &scores_path(path))
+    }
+    fn metadata(&self) -> BTreeMap<String, Value> {
+        let mut m = self.l.metadata();
+        let per_call: BTreeMap<&str, usize> = ENCODER_PHASES
+            .iter()
+            .map(|p| (*p, self.batch_size))
+            .collect();
+        m.insert("items_per_call".into(), json!(per_call));
+        m
+    }
+}
+
+// ---------------------------------------------------------------- greedy generation (Llama)
+
+/// candle's `Config` written out from config.json field by field: transformers 5 stores the RoPE base
+/// under `rope_parameters`, and `LlamaConfig`'s serde default would silently use 10,000 instead.
+fn llama_config(dir: &Path) -> Result<llama::Config> {
+    let path = dir.join("config.json");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)?;
+    let problem = |k: &str, what: &str| anyhow!("{}: {k}: {what}", path.display());
+    let int = |k: &str| -> Result<usize> {
+        v.get(k)
+            .and_then(Value::as_u64)
+            .map(|n| n as usize)
+            .ok_or_else(|| problem(k, "missing or not an integer"))
+    };
+    let rope = v.get("rope_parameters");
+    if let Some(kind) = rope
+        .and_then(|r| r.get("rope_type"))
+        .and_then(Value::as_str)
+    {
+        if kind != "default" {
+            bail!(problem(
+                "rope_parameters.rope_type",
+                &format!("{kind:?} is not supported; allowed: default")
+            ));
+        }
+    }
+    let rope_theta = v
+        .get("rope_theta")
+        .or_else(|| rope.and_then(|r| r.get("rope_theta")))
+        .and_then(Value::as_f64)
+        .ok_or_else(|| problem("rope_theta", "missing (top level and rope_parameters)"))?;
+    let heads = int("num_attention_heads")?;
+    Ok(llama::Config {
+        hidden_size: int("hidden_size")?,
+        intermediate_size: int("intermediate_size")?,
+        vocab_size: int("vocab_size")?,
+        num_hidden_layers: int("num_hidden_layers")?,
+        num_attention_heads: heads,
+        num_key_value_heads: v
+            .get("num_key_value_heads")
+            .and_then(Value::as_u64)
+            .map_or(heads, |n| n as usize),
+        use_flash_attn: false,
+        rms_norm_eps: v
+            .get("rms_norm_eps")
+            .and_then(Value::as_f64)
+            .ok_or_else(|| problem("rms_norm_eps", "missing"))?,
+        rope_theta: rope_theta as f32,
+        bos_token_id: None,
+        eos_token_id: None,
+        rope_scaling: None,
+        max_position_embeddings: int("max_position_embeddings")?,
+        tie_word_embeddings: v
+            .get("tie_word_embeddings")
+            .and_then(Value::as_bool)
+            .ok_or_else(|| problem("tie_word_embeddings", "missing or not a boolean"))?,
+    })
+}
+
+struct LlamaModel {
+    model: llama::Llama,
+    cfg: llama::Config,
+    device: Device,
+}
+
+impl LlamaModel {
+    fn load(dir: &Path, device: &Device) -> Result<Self> {
+        let cfg = llama_config(dir)?;
+        let model = llama::Llama::load(load_weights(dir, device)?, &cfg)?;
+        Ok(Self {
+            model,
+            cfg,
+            device: device.clone(),
+        })
+    }
+
+    /// A fresh cache: candle's `Cache` has no reset, so every prompt gets a new one.
+    fn cache(&self) -> Result<llama::Cache> {
+        Ok(llama::Cache::new(
+            true,
+            DType::F32,
+            &self.cfg,
+            &self.device,
+        )?)
+    }
+
+    /// The last position's logits (vocab,) after feeding `ids` at position `pos`.
+    fn step(&self, ids: &[u32], pos: usize, cache: &mut llama::Cache) -> Result<Tensor> {
+        let input = Tensor::new(ids, &self.device)?.unsqueeze(0)?;
+        Ok(self.model.forward(&input, pos, cache)?.squeeze(0)?)
+    }
+}
+
+fn argmax(logits: &Tensor) -> Result<u32> {
+    Ok(logits.argmax(D::Minus1)?.to_scalar::<u32>()?)
+}
+
+fn top2_gap(logits: &Tensor) -> Result<f64> {
+    let v = logits.to_vec1::<f32>()?;
+    let (mut a, mut b) = (f32::NEG_INFINITY, f32::NEG_INFINITY);
+    for x in v {
+        if x > a {
+            b = a;
+            a = x;
+        } else if x > b {
+            b = x;
+        }
+    }
+    Ok(f64::from(a - b))
+}
+
+struct Decoder {
+    l: Loaded,
+    m: LlamaModel,
+    prompt: Vec<u32>,
+    new_tokens: usize,
+    cache: Option<llama::Cache>,
+    pos: usize,
+    generated: Vec<u32>,
+    step_logits: Vec<Tensor>,
+}
+
+impl Decoder {
+    fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, Manifest)> {
+        lookup(DECODERS, &cell.algorithm, DECODER_TASK)?;
+        let (mut l, manifest) = Loaded::new(cell, data_dir)?;
+        let prompt_len = int_param(cell, "prompt_len", None)?;
+        let new_tokens = int_param(cell, "new_tokens", None)?;
+        let t0 = Instant::now();
+        let tok = tokenizer(&l.dir)?;
+        let m = LlamaModel::load(&l.dir, &l.device)?;
+        l.load_s = t0.elapsed().as_secs_f64();
+        let ids = tok
+            .encode(l.rows.join("\n"), false)
+            .map_err(|e| anyhow!("tokenizing: {e}"))?
+            .get_ids()
+            .to_vec();
+        if ids.len() < prompt_len {
+            bail!(
+                "cell {}: param \"prompt_len\": {prompt_len} > the corpus's {} tokens",
+                cell.cell_id,
+                ids.len()
+            );
+        }
+        Ok((
+            Self {
+                l,
+                m,
+                prompt: ids[..prompt_len].to_vec(),
+                new_tokens,
+                cache: None,
+                pos: 0,
+                generated: Vec::new(),
+                step_logits: Vec::new(),
+            },
+            manifest,
+        ))
+    }
+
+    fn push(&mut self, logits: Tensor) -> Result<()> {
+        self.generated.push(argmax(&logits)?);
+        self.step_logits.push(logits);
+        Ok(())
+    }
+}
+
+impl Benchmark for Decoder {
+    fn phases(&self) -> &'static [&'static str] {
+        DECODER_PHASES
+    }
+    fn repeats(&self, phase: &str) -> u32 {
+        if phase == "decode_token" {
+            self.new_tokens.saturating_sub(1) as u32
+        } else {
+            1
+        }
+    }
+    fn run_phase(&mut self, phase: &str) -> Result<()> {
+        match phase {
+            "prefill" => {
+                let mut cache = self.m.cache()?;
+                let logits = self.m.step(&self.prompt, 0, &mut cache)?;
+                self.cache = Some(cache);
+                self.pos = self.prompt.len();
+                self.generated.clear();
+                self.step_logits.clear();
+                self.push(logits)
+            }
+            "decode_token" => {
+                let last = *self
+                    .generated
+                    .last()
+                    .context("decode_token before prefill")?;
+                let mut cache = self.cache.take().context("decode_token before prefill")?;
+                let logits = self.m.step(&[last], self.pos, &mut cache)?;
+                self.cache = Some(cache);
+                self.pos += 1;
+                self.push(logits)
+            }
+            other => bail!(
+                "unknown phase {other:?}; allowed: {}",
+                DECODER_PHASES.join(", ")
+            ),
+        }
+    }
+    fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
+        Ok(BTreeMap::from([(
+            "generated_tokens".to_string(),
+            Some(self.generated.len() as f64),
+        )]))
+    }
+    /// Teacher-forced logits of the first GATE_TOKENS prompt tokens, fed one at a time through the KV
+    /// cache (candle's forward returns only the last position); scores as in hf_runner.py.
+    fn write_predictions(&self, path: &Path) -> Result<()> {
+        let tf = &self.prompt[..self.prompt.len().min(GATE_TOKENS)];
+        let mut cache = self.m.cache()?;
+        let mut rows = Vec::new();
+        for (t, &id) in tf.iter().enumerate() {
+            rows.push(self.m.step(&[id], t, &mut cache)?);
+        }
+        let logits = Tensor::stack(&rows, 0)?;
+        let (n, v) = logits.dims2()?;
+        write_npy(
+            &Array2::from_shape_vec((n, v), logits.flatten_all()?.to_vec1::<f32>()?)?,
+            path,
+        )?;
+        let width = tf.len().max(self.generated.len());
+        let mut s = Array2::<f64>::from_elem((3, width), -1.0);
+        for (c, &id) in tf.iter().enumerate() {
+            s[[0, c]] = f64::from(id);
+        }
+        for (c, (&id, lg)) in self.generated.iter().zip(&self.step_logits).enumerate() {
+            s[[1, c]] = f64::from(id);
+            s[[2, c]] = top2_gap(lg)?;
+        }
+        write_npy(&s, &scores_path(path))
+    }
+    fn metadata(&self) -> BTreeMap<String, Value> {
+        let mut m = self.l.metadata();
+        // Tokens per timed call: prefill processes the prompt, a decode step one token.
+        m.insert(
+            "items_per_call".into(),
+            json!({"prefill": self.prompt.len(), "decode_token": 1}),
+        );
+        m.insert("rope_theta".into(), Value::from(self.m.cfg.rope_theta));
+        m.insert("rms_norm_eps".into(), Value::from(self.m.cfg.rms_norm_eps));
+        m.insert(
+            "kv_cache".into(),
+            Value::from(
+                "candle_transformers::models::llama::Cache (grows by Tensor::cat each step)",
+            ),
+        );
+        m
+    }
+}
+
+fn generate(dir: &Path, prompt: &str, new_tokens: usize) -> Result<()> {
+    verified_model(dir)?;
+    let tok = tokenizer(dir)?;
+    let m = LlamaModel::load(dir, &Device::Cpu)?;
+    let ids = tok
+        .encode(prompt, false)
+        .map_err(|e| anyhow!("tokenizing: {e}"))?
+        .get_ids()
+        .to_vec();
+    let mut cache = m.cache()?;
+    let mut next = argmax(&m.step(&ids, 0, &mut cache)?)?;
+    let mut out = vec![next];
+    for i in 1..new_tokens {
+        next = argmax(&m.step(&[next], ids.len() + i - 1, &mut cache)?)?;
+        out.push(next);
+    }
+    let text = tok.decode(&out, false).map_err(|e| anyhow!("{e}"))?;
+    println!("{}", json!({"ids": out, "text": text}));
+    Ok(())
+}
+
+fn prepare(cell: &Cell, data_dir: &Path) -> Result<(Box<dyn Benchmark>, Manifest)> {
+    Ok(match cell.task.as_str() {
+        ENCODER_TASK => {
+            let (e, m) = Encoder::new(cell, data_dir)?;
+            (Box::new(e), m)
+        }
+        DECODER_TASK => {
+            let (d, m) = Decoder::new(cell, data_dir)?;
+            (Box::new(d), m)
+        }
+        other => bail!(
+            "cell {}: task {other:?} not implemented; allowed: {ENCODER_TASK}, {DECODER_TASK}",
+            cell.cell_id
+        ),
+    })
+}
+
+fn names(table: &[(&'static str, ())]) -> Vec<&'static str> {
+    table.iter().map(|(n, _)| *n).collect()
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().command {
+        Command::Capabilities => {
+            let caps = json!({
+                "framework": FRAMEWORK,
+                "version": VERSION,
+                "binary_version": env!("CARGO_PKG_VERSION"),
+                "tokenizers": env!("PAIRBENCH_TOKENIZERS_VERSION"),
+                "domains": {"llm": {
+                    ENCODER_TASK: names(ENCODERS),
+                    DECODER_TASK: names(DECODERS),
+                }},
+            });
+            println!("{}", serde_json::to_string_pretty(&caps)?);
+            Ok(())
+        }
+        Command::Generate {
+            model_dir,
+            prompt,
+            new_tokens,
+        } => generate(&model_dir, &prompt, new_tokens),
+        Command::Run(args) => {
+            let side = Side {
+                framework: FRAMEWORK,
+                version: VERSION,
+                domain: "llm",
+            };
+            args.execute(&side, prepare)
+        }
+    }
+}

@@ -1,0 +1,208 @@
+"""The LLM domain on the seeded tiny models: corpus bytes, tokenizer parity, encoder cosine,
+teacher-forced decoder logits and greedy ids (transformers vs the real candle-transformers binary),
+and the gate refusing a side that is deliberately wrong (candle's old RoPE default)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from pairbench.cells import Cell
+from pairbench.datasets.materialise import ChecksumError, DatasetSpec, load_verified, materialise
+from pairbench.datasets.text import decode_rows, encode_rows, text_corpus
+from pairbench.gate import apply_gate
+from pairbench.metrics.llm import paired_quality
+from pairbench.paths import rust_target_dir
+from pairbench.tasks.llm.models import materialise_model
+from pairbench.tasks.llm.spec import GATE_TOKENS, corpus_rows, decoder_text, model_dir, verified_model
+from pairbench.validation import validate_cell
+
+TRANSFORMERS = {"name": "transformers", "language": "python", "backend": "PyTorch", "package": "transformers"}
+CANDLE = {"name": "candle-transformers", "language": "rust", "backend": "pure Rust",
+          "binary": "pairbench-llm-candle"}
+ENCODER_GATE = {"metric": "embedding_cosine_min", "tolerance": 1e-4, "floor": 0.9999,
+                "also": [{"metric": "token_id_agreement", "tolerance": 0.0, "floor": 1.0}]}
+DECODER_GATE = {"metric": "logit_max_abs_diff", "tolerance": 1e-3, "floor": 1e-3, "higher_is_better": False,
+                "also": [{"metric": "top1_agreement", "tolerance": 0.0, "floor": 1.0},
+                         {"metric": "greedy_agreement", "tolerance": 0.0, "floor": 1.0},
+                         {"metric": "perplexity_rel_dev", "tolerance": 0.005, "floor": 0.005,
+                          "higher_is_better": False}]}
+
+
+@pytest.fixture(scope="module")
+def llm_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    binary = rust_target_dir() / "release" / "pairbench-llm-candle"
+    if not binary.exists():
+        pytest.fail(f"{binary} missing: run `make setup` (cargo build --release) first")
+    root = tmp_path_factory.mktemp("llm")
+    materialise(DatasetSpec("text_corpus", "text_corpus", "text", False, {"n_generated": 240}),
+                root / "text_corpus", seed=42, test_fraction=0.2, dtype="float64")
+    for model in ("tiny_bert", "tiny_llama"):
+        materialise_model(root, model, seed=42)
+    return root
+
+
+def _cell(tmp: Path, task: str, algorithm: str, params: dict[str, Any], gate: dict[str, Any]) -> Path:
+    cell = Cell(run_id="test", domain="llm", task=task, algorithm=algorithm, dataset="text_corpus",
+                params=params, frameworks=[TRANSFORMERS, CANDLE], dtype="float32", samples=1, warmup=0,
+                quality_gate=gate)
+    return cell.write(tmp / "cells")
+
+
+def test_corpus_round_trips_and_is_varied() -> None:
+    X, y = text_corpus(42)
+    texts = decode_rows(X)
+    assert len(texts) >= 200 and len(set(texts)) == len(texts)
+    assert np.array_equal(encode_rows(texts), X)
+    joined = "".join(texts)
+    for needle in ("東京", "🚀", "Привет", "\t", "antidisestablishmentarianism", "Beautiful is better than ugly."):
+        assert needle in joined
+    assert any(ch.isdigit() for ch in joined)
+    assert len(np.unique(y)) < len(y)  # paraphrase pairs share a group
+
+
+def test_models_are_checksummed(llm_data: Path, tmp_path: Path) -> None:
+    manifest = verified_model(llm_data, "tiny_bert").manifest
+    assert {"config.json", "model.safetensors", "tokenizer.json"} <= set(manifest["files"])
+    # A second materialisation is a no-op with the same bytes (fixed seed).
+    before = manifest["sha256"]
+    materialise_model(llm_data, "tiny_bert", seed=42)
+    assert verified_model(llm_data, "tiny_bert").manifest["sha256"] == before
+    # Tampered weights are refused.
+    import shutil
+    copy = tmp_path / "data"
+    shutil.copytree(model_dir(llm_data, "tiny_bert"), model_dir(copy, "tiny_bert"))
+    weights = model_dir(copy, "tiny_bert") / "model.safetensors"
+    raw = bytearray(weights.read_bytes())
+    raw[-1] ^= 1
+    weights.write_bytes(bytes(raw))
+    with pytest.raises(ChecksumError):
+        verified_model(copy, "tiny_bert")
+
+
+def test_encoder_gate_tokenizer_parity_and_cosine(llm_data: Path, tmp_path: Path) -> None:
+    cell = _cell(tmp_path, "sentence_embedding", "tiny_bert", {"batch_size": 8, "seq_len": 32}, ENCODER_GATE)
+    report = validate_cell(cell, llm_data, tmp_path / "work")
+    cand = report["sides"]["candle-transformers"]
+    assert cand["ok"], cand.get("error")
+    q = cand["quality"]
+    assert q["n_strings"] >= 200
+    assert q["token_id_agreement"] == 1.0
+    assert q["embedding_cosine_min"] >= 0.9999
+    assert report["comparable"], report["reasons"]
+
+
+def test_decoder_gate_teacher_forced_logits(llm_data: Path, tmp_path: Path) -> None:
+    cell = _cell(tmp_path, "text_generation", "tiny_llama", {"prompt_len": 32, "new_tokens": 12}, DECODER_GATE)
+    report = validate_cell(cell, llm_data, tmp_path / "work")
+    cand = report["sides"]["candle-transformers"]
+    assert cand["ok"], cand.get("error")
+    q = cand["quality"]
+    assert q["logit_max_abs_diff"] <= 1e-3 and q["top1_agreement"] == 1.0 and q["greedy_agreement"] == 1.0
+    assert q["perplexity_rel_dev"] <= 0.005
+    assert report["comparable"], report["reasons"]
+    logits = np.load(tmp_path / "work" / f"{Path(cell).stem}.candle-transformers.predictions.npy")
+    assert logits.shape[0] == GATE_TOKENS and logits.shape[1] > 49000
+
+
+def _transformers_logits(model_path: Path, ids: list[int], rope_theta: float | None = None) -> np.ndarray:
+    import torch
+    from transformers import AutoConfig, AutoModelForCausalLM
+
+    config = AutoConfig.from_pretrained(model_path)
+    if rope_theta is not None:
+        config.rope_parameters = {**(config.rope_parameters or {}), "rope_theta": rope_theta}
+    model = AutoModelForCausalLM.from_pretrained(model_path, config=config, dtype=torch.float32).eval()
+    with torch.inference_mode():
+        return model(input_ids=torch.tensor([ids])).logits[0].numpy()
+
+
+def test_gate_refuses_a_wrong_side(llm_data: Path) -> None:
+    """A side with RoPE base 10,000 instead of the model's 100,000 (what candle's LlamaConfig defaults to
+    when transformers 5 moves rope_theta under rope_parameters) is refused by the gate."""
+    from transformers import AutoTokenizer
+
+    path = model_dir(llm_data, "tiny_llama")
+    rows = corpus_rows(load_verified(llm_data / "text_corpus"))
+    ids = AutoTokenizer.from_pretrained(path)(decoder_text(rows), add_special_tokens=False)["input_ids"][:32]
+    right = _transformers_logits(path, ids)
+    wrong = _transformers_logits(path, ids, rope_theta=10_000.0)
+    scores = np.full((3, 32), -1.0)
+    scores[0] = ids
+    base = paired_quality("text_generation", None, right, scores, right, scores)
+    cand = paired_quality("text_generation", None, right, scores, wrong, scores)
+    assert apply_gate(DECODER_GATE, base, base).comparable
+    verdict = apply_gate(DECODER_GATE, base, cand)
+    assert not verdict.comparable
+    assert any("logit_max_abs_diff" in r for r in verdict.reasons)
+
+
+def test_candle_generate_matches_transformers(llm_data: Path) -> None:
+    """The binary's free-running greedy completion equals transformers' generate() (KV cache on both)."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = model_dir(llm_data, "tiny_llama")
+    prompt = "The Zen of Python says that"
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+    ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        out = model.generate(ids, max_new_tokens=10, do_sample=False, min_new_tokens=10)
+    expected = out[0, ids.shape[1]:].tolist()
+    proc = subprocess.run([str(rust_target_dir() / "release" / "pairbench-llm-candle"), "generate",
+                           "--model-dir", str(path), "--prompt", prompt, "--new-tokens", "10"],
+                          capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout)["ids"] == expected
+
+
+def test_gguf_conversion_greedy_completion(llm_data: Path) -> None:
+    """SmolLM2's Q4_1 GGUF, converted to f32 safetensors in HF naming (q/k un-permuted), completes a fixed
+    prompt coherently, and candle-transformers produces the very same greedy ids as transformers."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    path = materialise_model(llm_data, "smollm2_135m", seed=42)
+    manifest = verified_model(llm_data, "smollm2_135m").manifest
+    assert manifest["rope_theta"] == 100000.0 and abs(manifest["rms_norm_eps"] - 1e-5) < 1e-9
+    prompt = "The capital of France is"
+    tok = AutoTokenizer.from_pretrained(path)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32).eval()
+    ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
+    with torch.inference_mode():
+        out = model.generate(ids, max_new_tokens=8, do_sample=False, min_new_tokens=8)
+    expected = out[0, ids.shape[1]:].tolist()
+    assert "Paris" in tok.decode(expected)
+    proc = subprocess.run([str(rust_target_dir() / "release" / "pairbench-llm-candle"), "generate",
+                           "--model-dir", str(path), "--prompt", prompt, "--new-tokens", "8"],
+                          capture_output=True, text=True, check=True)
+    assert json.loads(proc.stdout)["ids"] == expected
+
+
+def test_report_derives_ttft_and_rates_from_the_summary() -> None:
+    import pandas as pd
+
+    from pairbench.report.llm import llm_section, llm_table
+
+    def row(cell: str, task: str, phase: str, med: float) -> dict[str, Any]:
+        return {"cell_id": cell, "domain": "llm", "task": task, "algorithm": "m", "framework": "candle-transformers",
+                "phase": phase, "median_s": med, "median_ci_low_s": med / 2, "median_ci_high_s": med * 2,
+                "p50_s": med, "p95_s": 2 * med, "p99_s": 3 * med}
+
+    summary = pd.DataFrame([row("d", "text_generation", "prefill", 0.05),
+                            row("d", "text_generation", "decode_token", 0.01),
+                            row("e", "sentence_embedding", "forward", 0.004)])
+    selection = {"cells": [{"cell_id": "d", "params": {"prompt_len": 128, "new_tokens": 64}},
+                           {"cell_id": "e", "params": {"batch_size": 8, "seq_len": 64}}]}
+    t = llm_table(summary, pd.DataFrame(), selection).set_index("figure")
+    assert t.loc["time to first token", "value"] == pytest.approx(50.0)
+    assert t.loc["decode tokens/s", "value"] == pytest.approx(100.0)
+    assert (t.loc["decode tokens/s", "ci_low"], t.loc["decode tokens/s", "ci_high"]) == pytest.approx((50.0, 200.0))
+    assert t.loc["forward sentences/s", "value"] == pytest.approx(2000.0)
+    assert t.loc["decode tokens/s", "p99_ms"] == pytest.approx(30.0)
+    assert "decode tokens/s" in llm_section(t.reset_index())
