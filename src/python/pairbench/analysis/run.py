@@ -26,7 +26,13 @@ from pairbench.analysis.plots import speed_ratio_figure
 from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, rankings
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
 from pairbench.analysis.settings import load_analysis_config
-from pairbench.analysis.tidy import launches_table, load_results, samples_table
+from pairbench.analysis.tidy import (
+    launches_table,
+    load_results,
+    nodes_table,
+    refuse_mixed_cpu_models,
+    samples_table,
+)
 
 
 @dataclass(frozen=True)
@@ -138,6 +144,7 @@ def analyse(
 
     out_dir.mkdir(parents=True, exist_ok=True)
     results, problems = load_results(results_dir)
+    results, mixed_cpu = refuse_mixed_cpu_models(results)
     validations = load_validations(inputs.validation_dir)
     lap("load")
     parity = quality_parity_table(validations)
@@ -213,6 +220,7 @@ def analyse(
             for p in speed_ratio_figure(comparisons, out_dir / "speed_ratio", settings.noise, geomeans)
         ]
     lap("figures")
+    nodes = nodes_table(launches)
     n_regressed = int((regressions["status"] == "regressed").sum()) if not regressions.empty else 0
     overview = {
         "run_id": run_id,
@@ -224,6 +232,12 @@ def analyse(
         "n_ok": int((launches["status"] == "ok").sum()) if not launches.empty else 0,
         "n_failed": len(failures),
         "invalid_result_files": problems,
+        "nodes": [
+            {"host": str(r.host), "cpu_model": str(r.cpu_model), "framework": str(r.framework),
+             "launches": int(r.launches)}
+            for r in nodes.itertuples(index=False)
+        ],
+        "mixed_cpu_models": mixed_cpu,
         "history": {
             "db": str(inputs.history_db) if inputs.history_db else None,
             "baseline_run": inputs.baseline_run,

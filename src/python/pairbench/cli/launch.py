@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from pairbench.cli.common import read_json
-from pairbench.harness.launcher import launch_with_retry_policy
+from pairbench.harness.launcher import launch_with_retry_policy, record_lost_launch
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,9 +19,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--attempt", type=int, default=1, help="this attempt (Nextflow's task.attempt)")
     parser.add_argument("--max-attempts", type=int, default=2, help="the last attempt records a failed result")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before the launch is killed")
+    parser.add_argument("--lost", metavar="REASON",
+                        help="run nothing: record this launch as failed with REASON (phase 4, when every attempt "
+                             "was killed before it could record a result)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.lost:
+        record_lost_launch(args.cell, args.side, args.data_dir, args.out, launch=args.launch, reason=args.lost)
+        return 0
     return launch_with_retry_policy(
         args.cell, args.side, args.data_dir, args.out, launch=args.launch, attempt=args.attempt,
         max_attempts=args.max_attempts, timeout_s=args.timeout,

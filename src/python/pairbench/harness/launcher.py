@@ -21,6 +21,7 @@ from pairbench.paths import rust_target_dir
 from pairbench.schema import (
     SCHEMA_VERSION,
     ResultValidationError,
+    cpu_model,
     hostname,
     read_result,
     utc_now,
@@ -96,6 +97,7 @@ def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path
         "started_at": started,
         "finished_at": utc_now(),
         "host": hostname(),
+        "cpu_model": cpu_model(),
     }
 
 
@@ -137,3 +139,15 @@ def launch_with_retry_policy(cell_path: Path, side: str, data_dir: Path, out: Pa
         return 1
     write_result(failed_result(Cell.read(cell_path), side, launch, message, data_dir, started), out)
     return 0
+
+
+def record_lost_launch(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: int, reason: str) -> None:
+    """A `status: failed` result for a launch whose every attempt was killed before it could write one
+    (cancelled, preempted, past the scheduler's time limit, node failure). Written by another task on
+    another node, so the node that ran it is unknown: `host` is empty and `cpu_model` absent."""
+    cell = Cell.read(cell_path)
+    doc = failed_result(cell, side, launch, reason, data_dir, utc_now())
+    doc["host"] = ""
+    doc.pop("cpu_model", None)
+    doc["metadata"] = {"lost": True, "recorded_on": hostname()}
+    write_result(doc, out)
