@@ -12,8 +12,10 @@ import csv
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -144,11 +146,13 @@ def _free_port_pair() -> int:
 
 
 @pytest.fixture(scope="module")
-def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+def slurm() -> Iterator[dict[str, str]]:
     """A one-node cluster on its own state directory and ports; `down` runs whatever the outcome."""
     if os.geteuid() != 0:
         pytest.skip("needs root: scripts/slurm_local.sh starts slurmctld, slurmd and munged")
-    state = tmp_path_factory.mktemp("slurm-state")
+    # Not under pytest's tmp dir (mode 0700): munged wants every directory above its socket searchable.
+    state = Path(tempfile.mkdtemp(prefix="pairbench-slurm-", dir="/tmp"))
+    state.chmod(0o755)
     env = {**os.environ, "PAIRBENCH_SLURM_DIR": str(state), "PAIRBENCH_SLURM_PORT": str(_free_port_pair())}
     try:
         up = subprocess.run(["bash", str(SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=600,
@@ -158,9 +162,10 @@ def slurm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     finally:
         down = subprocess.run(["bash", str(SCRIPT), "down"], env=env, capture_output=True, text=True,
                               timeout=120, check=False)
-        leftover = subprocess.run(["pgrep", "-f", f"-f {state}/slurm.conf"], capture_output=True, text=True,
+        leftover = subprocess.run(["pgrep", "-f", "--", f"-f {state}/slurm.conf"], capture_output=True, text=True,
                                   check=False).stdout.split()
         assert down.returncode == 0 and not leftover, down.stdout + down.stderr + f" leftover pids: {leftover}"
+        shutil.rmtree(state, ignore_errors=True)
 
 
 class Canceller(threading.Thread):

@@ -57,12 +57,13 @@ def refuse_mixed_cpu_models(results: list[Result]) -> tuple[list[Result], dict[s
 
 
 def nodes_table(launches: pd.DataFrame) -> pd.DataFrame:
-    """Which node (host, CPU model) ran which frameworks' launches: the report's methods say it."""
+    """Which node (host, CPU model) ran which frameworks' launches: the report's methods say it. A launch
+    lost with its node (empty host) ran nowhere known and is counted among the failures only."""
     columns = ["host", "cpu_model", "framework", "launches"]
     if launches.empty:
         return pd.DataFrame(columns=columns)
     return (
-        launches.groupby(["host", "cpu_model", "framework"], sort=True)["launch"]
+        launches[launches["host"] != ""].groupby(["host", "cpu_model", "framework"], sort=True)["launch"]
         .size()
         .rename("launches")
         .reset_index()
