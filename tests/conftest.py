@@ -68,3 +68,8 @@ def make_cell(tmp_path: Path) -> Callable[..., Path]:
 
 def read_json(path: Path) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Registered here rather than in pyproject.toml, whose every change re-installs the venv.
+    config.addinivalue_line("markers", "slurm: runs the pipeline on a local one-node Slurm cluster (needs root)")

@@ -1,5 +1,6 @@
 // Phase 4 — benchmark execution: every comparable (cell, side) x launch, each a fresh process.
-include { RUN_BENCHMARK } from '../modules/local/run_benchmark'
+include { RUN_BENCHMARK      } from '../modules/local/run_benchmark'
+include { RECORD_LOST_LAUNCH } from '../modules/local/record_lost_launch'
 
 workflow PHASE4_BENCHMARK {
     take:
@@ -10,7 +11,17 @@ workflow PHASE4_BENCHMARK {
     main:
     launches = comparable.combine(Channel.of(1..params.launches))
     RUN_BENCHMARK(launches, data, implementations)
+    // A launch killed on its last attempt has no result (its errorStrategy is 'ignore'): find it by
+    // its result's name and record it as failed rather than let it vanish.
+    expected = launches.map { cell_id, cell, side, launch ->
+        tuple("${cell_id}.${side}.${launch}".toString(), cell_id, cell, side, launch)
+    }
+    produced = RUN_BENCHMARK.out.result.map { f -> tuple(f.name.replaceAll(/\.json$/, ''), f) }
+    lost = expected.join(produced, remainder: true)
+        .filter { row -> row[1] != null && (row.size() < 6 || row[5] == null) }
+        .map { row -> tuple(row[1], row[2], row[3], row[4]) }
+    RECORD_LOST_LAUNCH(lost, data)
 
     emit:
-    results = RUN_BENCHMARK.out.result
+    results = RUN_BENCHMARK.out.result.mix(RECORD_LOST_LAUNCH.out.result)
 }

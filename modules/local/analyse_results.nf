@@ -1,7 +1,7 @@
 // Phase 5: tidy tables, comparisons with bootstrap CIs + Holm-corrected tests, rankings,
 // recommendations, cost, history (DuckDB; regressions against params.baseline_run), figures.
 process ANALYSE_RESULTS {
-    label 'process_single'
+    label 'process_analysis'
     publishDir "${params.outdir}", mode: params.publish_dir_mode, overwrite: true
 
     input:

@@ -1,6 +1,6 @@
 // Phase 6: ecosystem assessment + the final report (self-contained HTML, Markdown, JSON).
 process RENDER_REPORT {
-    label 'process_single'
+    label 'process_analysis'
     publishDir "${params.outdir}", mode: params.publish_dir_mode, overwrite: true
 
     input:

@@ -7,6 +7,7 @@ Both languages write results in this one format; every result Python reads goes 
 from __future__ import annotations
 
 import json
+import platform
 import socket
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -99,3 +100,16 @@ def utc_now() -> str:
 
 def hostname() -> str:
     return socket.gethostname()
+
+
+def cpu_model() -> str:
+    """The CPU's model name as /proc/cpuinfo gives it (the architecture where it gives none): results
+    from different CPU models are never pooled into one comparison. Same rule as the Rust side."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    for line in text.splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.machine()

@@ -27,7 +27,13 @@ from pairbench.analysis.plots import speed_ratio_figure
 from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, rankings
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
 from pairbench.analysis.settings import load_analysis_config
-from pairbench.analysis.tidy import launches_table, load_results, samples_table
+from pairbench.analysis.tidy import (
+    launches_table,
+    load_results,
+    nodes_table,
+    refuse_mixed_cpu_models,
+    samples_table,
+)
 from pairbench.config import ConfigError
 
 
@@ -145,6 +151,7 @@ def analyse(
     if not results_dir.is_dir():
         raise ConfigError([f"{results_dir}: no such directory; nothing to analyse"])
     results, problems = load_results(results_dir)
+    results, mixed_cpu = refuse_mixed_cpu_models(results)
     validations = load_validations(inputs.validation_dir)
     if not results and not problems and not validations:
         raise ConfigError([f"{results_dir}: nothing to analyse: no result files (*.json) and no validation reports"])
@@ -225,6 +232,7 @@ def analyse(
             for p in speed_ratio_figure(comparisons, out_dir / "speed_ratio", settings.noise, geomeans)
         ]
     lap("figures")
+    nodes = nodes_table(launches)
     n_regressed = int((regressions["status"] == "regressed").sum()) if not regressions.empty else 0
     overview = {
         "run_id": run_id,
@@ -237,6 +245,12 @@ def analyse(
         "n_failed": int(failures["status"].isin(["failed", "lost"]).sum()),
         "n_missing": int((failures["status"] == "missing").sum()),
         "invalid_result_files": [f"{source}: {reason}" for source, reason in problems],
+        "nodes": [
+            {"host": str(r.host), "cpu_model": str(r.cpu_model), "framework": str(r.framework),
+             "launches": int(r.launches)}
+            for r in nodes.itertuples(index=False)
+        ],
+        "mixed_cpu_models": mixed_cpu,
         "history": {
             "db": str(inputs.history_db) if inputs.history_db else None,
             "baseline_run": inputs.baseline_run,

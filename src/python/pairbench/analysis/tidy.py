@@ -10,6 +10,8 @@ import pandas as pd
 from pairbench.schema import Result, ResultValidationError, read_result
 
 CELL_KEYS = ("cell_id", "domain", "task", "algorithm", "dataset")
+MIXED_CPU_MODELS = "mixed_cpu_models"
+UNKNOWN_CPU = "unknown"
 
 
 def load_results(results_dir: Path) -> tuple[list[Result], list[tuple[str, str]]]:
@@ -28,6 +30,48 @@ def load_results(results_dir: Path) -> tuple[list[Result], list[tuple[str, str]]
         doc.setdefault("metadata", {})["source_file"] = source
         results.append(doc)
     return results, problems
+
+
+def refuse_mixed_cpu_models(results: list[Result]) -> tuple[list[Result], dict[str, dict[str, list[str]]]]:
+    """A cell whose successful launches ran on more than one CPU model is not compared: pooling its
+    samples would put a hardware difference into the speed ratio. Its launches become failed rows whose
+    error names the rule (`mixed_cpu_models`) and which launch ran on which model; the rest are kept.
+    Returns the results and, per refused cell, {cpu model: ["framework#launch", ...]}."""
+    models: dict[str, dict[str, list[str]]] = {}
+    for doc in results:
+        if doc["status"] == "ok":
+            model = doc.get("cpu_model") or UNKNOWN_CPU
+            models.setdefault(doc["cell_id"], {}).setdefault(model, []).append(
+                f"{doc['framework']['name']}#{doc['launch']}")
+    mixed = {cell: by_model for cell, by_model in models.items() if len(by_model) > 1}
+    if not mixed:
+        return results, {}
+    out = []
+    for doc in results:
+        by_model = mixed.get(doc["cell_id"])
+        if by_model is None or doc["status"] != "ok":
+            out.append(doc)
+            continue
+        where = "; ".join(f"{m}: {', '.join(sorted(runs))}" for m, runs in sorted(by_model.items()))
+        error = (f"{MIXED_CPU_MODELS}: the launches of this cell ran on {len(by_model)} CPU models ({where}); "
+                 "samples from different CPU models are never pooled into one comparison. Run the cell on one "
+                 "node type (with Slurm: --slurm_cluster_options '--constraint=FEATURE').")
+        out.append({**doc, "status": "failed", "error": error, "timing": {"phases": {}}})
+    return out, mixed
+
+
+def nodes_table(launches: pd.DataFrame) -> pd.DataFrame:
+    """Which node (host, CPU model) ran which frameworks' launches: the report's methods say it. A launch
+    lost with its node (empty host) ran nowhere known and is counted among the failures only."""
+    columns = ["host", "cpu_model", "framework", "launches"]
+    if launches.empty:
+        return pd.DataFrame(columns=columns)
+    return (
+        launches[launches["host"] != ""].groupby(["host", "cpu_model", "framework"], sort=True)["launch"]
+        .size()
+        .rename("launches")
+        .reset_index()
+    )
 
 
 def _base(doc: Result) -> dict[str, Any]:
@@ -76,6 +120,7 @@ def launches_table(results: list[Result]) -> pd.DataFrame:
             "n_features": doc["dataset"]["n_features"],
             "started_at": doc["started_at"],
             "host": doc["host"],
+            "cpu_model": doc.get("cpu_model") or UNKNOWN_CPU,
             "source_file": doc.get("metadata", {}).get("source_file", ""),
         }
         meta = doc.get("metadata", {})

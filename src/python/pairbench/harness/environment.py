@@ -14,6 +14,7 @@ import psutil
 from pairbench.frameworks import installed_version
 from pairbench.harness.threads import THREAD_VARIABLES
 from pairbench.paths import project_root
+from pairbench.schema import cpu_model
 
 PYTHON_LIBRARIES = ("numpy", "scipy", "scikit-learn", "pandas", "matplotlib", "threadpoolctl", "psutil")
 
@@ -30,14 +31,6 @@ def _run(cmd: list[str]) -> str | None:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=30, check=True).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return None
-
-
-def cpu_model() -> str:
-    text = _read("/proc/cpuinfo") or ""
-    for line in text.splitlines():
-        if line.startswith("model name"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor() or platform.machine()
 
 
 def cpu_flags() -> list[str]:

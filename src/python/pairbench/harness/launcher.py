@@ -22,6 +22,7 @@ from pairbench.paths import rust_target_dir
 from pairbench.schema import (
     SCHEMA_VERSION,
     ResultValidationError,
+    cpu_model,
     hostname,
     read_result,
     utc_now,
@@ -98,6 +99,7 @@ def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path
         "started_at": started,
         "finished_at": utc_now(),
         "host": hostname(),
+        "cpu_model": cpu_model(),
         **({"metadata": metadata} if metadata else {}),
     }
 
@@ -153,18 +155,31 @@ def launch_with_retry_policy(cell_path: Path, side: str, data_dir: Path, out: Pa
     return 0
 
 
+
 def record_lost_launch(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: int, attempt: int,
-                       max_attempts: int, exit_status: int, task_hash: str) -> int:
-    """The last attempt's launcher died without a result (kill -9, OOM killer): write a failed result
-    marked `lost`, with the exit status and the Nextflow task hash, so the analysis lists it."""
+                       max_attempts: int, exit_status: int | None = None, task_hash: str = "",
+                       reason: str | None = None) -> int:
+    """A `status: failed` result marked `lost` for a launch that left none, so the analysis lists it.
+
+    Two callers: the task script, when its launcher died on the last attempt (kill -9, the OOM killer;
+    `exit_status` and `task_hash` say which), and phase 4's RECORD_LOST_LAUNCH, when every attempt was
+    killed before even the script could record it (scancel, preemption, a node failure; `reason`).
+    A valid result already at `out` is kept.
+    """
     try:
         read_result(out)
         return 0  # the launcher finished its result before it died: keep it
     except (ResultValidationError, FileNotFoundError, ValueError):
         pass
-    message = (f"[attempt {attempt}/{max_attempts}] lost: the launcher exited with status {exit_status} "
-               f"without writing a result (Nextflow task {task_hash or '?'})")
-    print(f"pairbench launch: {Cell.read(cell_path).cell_id} {side} launch {launch}: {message}", file=sys.stderr)
-    lost = {"lost": {"exit_status": exit_status, "task_hash": task_hash}}
-    write_result(failed_result(Cell.read(cell_path), side, launch, message, data_dir, utc_now(), lost), out)
+    cell = Cell.read(cell_path)
+    if reason is None:
+        reason = (f"[attempt {attempt}/{max_attempts}] lost: the launcher exited with status {exit_status} "
+                  f"without writing a result (Nextflow task {task_hash or '?'})")
+    print(f"pairbench launch: {cell.cell_id} {side} launch {launch}: {reason}", file=sys.stderr)
+    lost = {"lost": {"exit_status": exit_status, "task_hash": task_hash}, "recorded_on": hostname()}
+    doc = failed_result(cell, side, launch, reason, data_dir, utc_now(), lost)
+    if exit_status is None:  # written by another task, maybe on another node: which one ran it is unknown
+        doc["host"] = ""
+        doc.pop("cpu_model", None)
+    write_result(doc, out)
     return 0

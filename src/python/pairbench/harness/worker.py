@@ -77,7 +77,7 @@ def _launch(args: argparse.Namespace) -> int:
     from pairbench.frameworks import python_framework_info
     from pairbench.harness.resources import CpuMeter, peak_rss_mb
     from pairbench.registry import get_task_runner
-    from pairbench.schema import SCHEMA_VERSION, hostname, utc_now, write_result
+    from pairbench.schema import SCHEMA_VERSION, cpu_model, hostname, utc_now, write_result
 
     started = utc_now()
     threadpool_limits(cell.threads)
@@ -171,6 +171,7 @@ def _launch(args: argparse.Namespace) -> int:
         "started_at": started,
         "finished_at": utc_now(),
         "host": hostname(),
+        "cpu_model": cpu_model(),
         "metadata": metadata,
     }
     write_result(result, args.out)

@@ -258,6 +258,27 @@ def methods_lines(
         )
     lines += classical_methods(selection)
     lines += llm_methods(selection)
+    lines += node_lines(analysis)
+    return lines
+
+
+def node_lines(analysis: dict[str, Any]) -> list[str]:
+    """Which node (hostname, CPU model) ran which launches, and the cells refused for mixing CPU models."""
+    ran: dict[tuple[str, str], list[str]] = {}
+    for n in analysis.get("nodes") or []:
+        ran.setdefault((n["host"], n["cpu_model"]), []).append(f"{n['framework']} ({n['launches']})")
+    lines = [
+        f"Node {host} ({cpu}) ran the launches of: {', '.join(frameworks)}."
+        for (host, cpu), frameworks in sorted(ran.items())
+    ]
+    if len({cpu for _, cpu in ran}) > 1:
+        lines.append("Launches ran on more than one CPU model: samples are compared only within one CPU model.")
+    mixed = analysis.get("mixed_cpu_models") or {}
+    if mixed:
+        lines.append(
+            f"Not compared (mixed_cpu_models): {len(mixed)} cell(s) whose launches ran on more than one CPU "
+            f"model, listed under Failures: {', '.join(sorted(mixed))}."
+        )
     return lines
 
 

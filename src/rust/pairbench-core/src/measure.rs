@@ -102,6 +102,20 @@ pub fn hostname() -> String {
     String::from_utf8_lossy(&buf[..end]).into_owned()
 }
 
+/// The CPU's model name as /proc/cpuinfo gives it (the architecture where it gives none), the same
+/// rule as the Python side: analysis never pools samples of different CPU models.
+pub fn cpu_model() -> String {
+    std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .find(|line| line.starts_with("model name"))
+                .and_then(|line| line.split_once(':'))
+                .map(|(_, model)| model.trim().to_string())
+        })
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string())
+}
+
 /// Current UTC time as RFC 3339 with milliseconds, e.g. `2026-11-24T13:05:00.123Z`.
 pub fn utc_now() -> String {
     let now = std::time::SystemTime::now()

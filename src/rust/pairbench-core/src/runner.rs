@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::cell::Cell;
 use crate::dataset::Manifest;
-use crate::measure::{hostname, peak_rss_mb, time_secs, utc_now, CpuMeter};
+use crate::measure::{cpu_model, hostname, peak_rss_mb, time_secs, utc_now, CpuMeter};
 use crate::schema::{
     DatasetInfo, Framework, PhaseTiming, Resources, ResultDoc, Status, Timing, SCHEMA_VERSION,
 };
@@ -167,6 +167,7 @@ pub fn run_cell(
         started_at,
         finished_at: utc_now(),
         host: hostname(),
+        cpu_model: Some(cpu_model()),
         metadata,
     })
 }

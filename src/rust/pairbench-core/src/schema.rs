@@ -75,6 +75,9 @@ pub struct ResultDoc {
     pub started_at: String,
     pub finished_at: String,
     pub host: String,
+    /// Optional in schema v1.0 (results written before it existed stay valid).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_model: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, Value>,
 }

@@ -64,6 +64,7 @@ fn sample() -> ResultDoc {
         started_at: "2026-11-24T13:00:00.000Z".into(),
         finished_at: "2026-11-24T13:00:01.000Z".into(),
         host: "localhost".into(),
+        cpu_model: Some("AMD EPYC 7B13".into()),
         metadata: BTreeMap::new(),
     }
 }
@@ -113,4 +114,15 @@ fn written_file_is_the_same_document() {
     let value: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(errors(&value), Vec::<String>::new());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_result_without_cpu_model_is_still_schema_v1() {
+    let mut old = serde_json::to_value(sample()).unwrap();
+    old.as_object_mut().unwrap().remove("cpu_model");
+    assert_eq!(errors(&old), Vec::<String>::new());
+    let back: ResultDoc = serde_json::from_value(old).unwrap();
+    assert_eq!(back.cpu_model, None);
+    let measured = pairbench_core::measure::cpu_model();
+    assert!(!measured.is_empty());
 }
