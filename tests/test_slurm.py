@@ -96,7 +96,7 @@ def test_failed_and_lost_launches_record_their_node(make_cell, data_dir: Path, t
     lost = read_result(out)
     assert lost["status"] == "failed" and lost["error"] == "no result after 2 attempt(s)"
     # Another task wrote it: the node that ran the lost launch is unknown, not this one.
-    assert lost["host"] == "" and "cpu_model" not in lost and lost["metadata"]["lost"] is True
+    assert lost["host"] == "" and "cpu_model" not in lost and lost["metadata"]["lost"]["exit_status"] is None
 
 
 def test_samples_from_two_cpu_models_are_never_pooled() -> None:

@@ -156,8 +156,8 @@ def launch_with_retry_policy(cell_path: Path, side: str, data_dir: Path, out: Pa
 
 
 
-def record_lost_launch(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: int, attempt: int,
-                       max_attempts: int, exit_status: int | None = None, task_hash: str = "",
+def record_lost_launch(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: int, attempt: int = 1,
+                       max_attempts: int = 1, exit_status: int | None = None, task_hash: str = "",
                        reason: str | None = None) -> int:
     """A `status: failed` result marked `lost` for a launch that left none, so the analysis lists it.
 
