@@ -28,6 +28,10 @@ class AnalysisSettings:
     effect: float = 0.05
     power: float = 0.8
     min_samples: int = 10
+    # Cross-cell geometric means: fewer cells than this give per-cell ratios instead of a pooled
+    # interval, and a pooled interval wider than this factor (high / low) is flagged.
+    geomean_min_cells: int = 3
+    geomean_max_ci_factor: float = 4.0
 
 
 class _Series:
@@ -304,22 +308,64 @@ def compare_pairs(
     return apply_corrections(pd.DataFrame(rows), settings)
 
 
-def geometric_mean_speedups(comparisons: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Geometric-mean speed-up (reference time / candidate time) per domain, pair and phase, with a
-    t-interval over cells on the log scale; with one cell, that cell's bootstrap CI."""
+def geometric_mean_speedups(
+    comparisons: pd.DataFrame,
+    confidence: float = 0.95,
+    series: dict[tuple[Any, ...], _Series] | None = None,
+    settings: AnalysisSettings | None = None,
+) -> pd.DataFrame:
+    """Geometric-mean speed-up (reference time / candidate time) per domain, pair and phase.
+
+    The interval is a two-level bootstrap (cells, then samples within each cell) when the series are
+    given, else a bootstrap over cells only. Below `settings.geomean_min_cells` cells no pooled
+    interval is given (NaN): a handful of cells says nothing about the population of cells, so
+    `per_cell` lists each cell's own ratio and CI instead. A pooled interval wider than a factor of
+    `settings.geomean_max_ci_factor` (high / low) carries a warning in `interval_warning`.
+    """
+    settings = settings or AnalysisSettings(confidence=confidence)
     if comparisons.empty:
         return pd.DataFrame()
     rows = []
     for (domain, cand, ref, phase), group in comparisons.groupby(
         ["domain", "candidate", "reference", "phase"], sort=True
     ):
-        sp = group["speedup"].to_numpy(dtype=np.float64)
-        sp = sp[np.isfinite(sp) & (sp > 0)]
-        if sp.size == 0:
+        group = group[np.isfinite(group["speedup"]) & (group["speedup"] > 0)]
+        if group.empty:
             continue
-        gm, low, high = stats.geometric_mean_ci(sp, confidence)
-        if sp.size == 1:
-            low, high = float(group["speedup_ci_low"].iat[0]), float(group["speedup_ci_high"].iat[0])
+        sp = group["speedup"].to_numpy(dtype=np.float64)
+        per_cell = "; ".join(
+            f"{a}/{d}: {s_:.3g}x [{lo:.3g}, {hi:.3g}]"
+            for a, d, s_, lo, hi in zip(
+                group["algorithm"], group["dataset"], sp, group["speedup_ci_low"], group["speedup_ci_high"],
+                strict=True,
+            )
+        )
+        draws = []
+        for row in group.itertuples(index=False):
+            key = tuple(getattr(row, k) for k in CELL_KEYS)
+            a, b = (series or {}).get((*key, cand, phase)), (series or {}).get((*key, ref, phase))
+            if a is not None and b is not None:
+                # speed-up = reference / candidate
+                draws.append(np.log(b.boot) - np.log(a.boot))
+        logs = np.log(sp)
+        if len(draws) != len(logs):
+            # No sample-level distributions: resample cells only (each cell a point).
+            draws = [np.array([v]) for v in logs]
+        gm, low, high = stats.hierarchical_geomean_ci(
+            logs, draws, settings.confidence, settings.resamples, settings.seed
+        )
+        warning = ""
+        if sp.size < settings.geomean_min_cells:
+            low = high = math.nan
+            warning = (
+                f"{sp.size} cell(s) < {settings.geomean_min_cells}: no pooled interval; "
+                "read the per-cell ratios"
+            )
+        elif high / low > settings.geomean_max_ci_factor:
+            warning = (
+                f"interval spans a factor of {high / low:.3g} (> {settings.geomean_max_ci_factor:g}): "
+                "the cells disagree; read the per-cell ratios"
+            )
         rows.append(
             {
                 "domain": domain,
@@ -330,6 +376,8 @@ def geometric_mean_speedups(comparisons: pd.DataFrame, confidence: float = 0.95)
                 "geomean_speedup": gm,
                 "ci_low": low,
                 "ci_high": high,
+                "interval_warning": warning,
+                "per_cell": per_cell,
                 "n_faster": int((group["outcome"] == "faster").sum()),
                 "n_slower": int((group["outcome"] == "slower").sum()),
                 "n_no_difference": int((group["outcome"] == "no meaningful difference").sum()),

@@ -27,6 +27,7 @@ from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, r
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
 from pairbench.analysis.settings import load_analysis_config
 from pairbench.analysis.tidy import launches_table, load_results, samples_table
+from pairbench.analysis.usecases import recommend_use_cases
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,16 @@ def cross_validation_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def expected_frameworks(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Every framework each task should have measured (failed or gated-out sides included), so that a
+    recommendation with one side left can say which side is missing."""
+    out: dict[str, list[str]] = {}
+    for v in validations:
+        names = out.setdefault(str(v["task"]), [])
+        names += [s for s in [v["baseline"], *v.get("sides", {})] if s not in names]
+    return out
+
+
 def side_order(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
     return {v["cell_id"]: [v["baseline"], *[g["candidate"] for g in v.get("gates", [])]] for v in validations}
 
@@ -152,7 +163,7 @@ def analyse(
         if not samples.empty
         else pd.DataFrame()
     )
-    geomeans = geometric_mean_speedups(comparisons, settings.confidence)
+    geomeans = geometric_mean_speedups(comparisons, settings.confidence, series, settings)
     lap("comparisons")
     resources = resources_by_side(launches) if not launches.empty else pd.DataFrame()
     quality = quality_by_side(launches) if not launches.empty else pd.DataFrame()
@@ -164,7 +175,9 @@ def analyse(
         if inputs.requirements
         else Requirements(weights=config.ranking.weights)
     )
-    recommendations = recommend(profiles, summary, comparisons, requirements)
+    expected = expected_frameworks(validations)
+    recommendations = recommend(profiles, summary, comparisons, requirements, expected)
+    use_cases = recommend_use_cases(summary, resources, comparisons, requirements.use_case_list(), expected)
     machine = load_machine(inputs.hardware, inputs.hardware_profile) if inputs.hardware else None
     costs = (
         cost_table(summary, launches, machine, config.cost)
@@ -199,6 +212,7 @@ def analyse(
         "profiles": profiles,
         "rankings": ranks,
         "recommendations": recommendations,
+        "use_cases": use_cases,
         "cost": costs,
         "regressions": regressions,
         "steps": steps,

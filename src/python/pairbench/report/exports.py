@@ -92,6 +92,11 @@ def write_exports(
             tables.get("recommendations", pd.DataFrame()),
             ["task", "rank", "framework", "status", "score", "confidence", "reason"],
         ),
+        "## Recommendations by use case\n",
+        md_table(
+            tables.get("use_cases", pd.DataFrame()),
+            ["task", "use_case", "framework", "confidence", "recommendation", "trade_off"],
+        ),
         "## Quality parity\n",
         md_table(
             tables.get("quality_parity", pd.DataFrame()),

@@ -241,7 +241,11 @@ def methods_lines(
         f"Power: repetitions per side needed to detect a {s.get('effect', 0.05):.0%} change in time at "
         f"{s.get('power', 0.8):.0%} power, from the pilot spread of log times; series and pairs with fewer "
         "are flagged.",
-        "Geometric-mean speed-up per domain, pair and phase: t-interval over cells on the log scale.",
+        "Geometric-mean speed-up per domain, pair and phase: percentile bootstrap that resamples the cells and, "
+        "within each drawn cell, its samples (two levels), on the log scale. Below "
+        f"{s.get('geomean_min_cells', 3)} cells no pooled interval is shown, only each cell's own ratio and CI; a "
+        f"pooled interval wider than a factor of {s.get('geomean_max_ci_factor', 4.0):g} (high/low) is shown with "
+        "a warning.",
         f"Rankings: weighted score with weights {rank.get('weights')}, Borda count over cells, Bradley-Terry "
         f"(MM algorithm, {rank.get('bt_prior_wins')} prior wins each way) and Elo (K = {rank.get('elo_k')}) from "
         "pairwise speed outcomes (faster = win, no meaningful difference = draw); Pareto front over relative time, "
@@ -277,20 +281,30 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> t
                 f"{html.escape(str(r['framework']))}</b> — confidence <b>{html.escape(str(r['confidence']))}"
                 f"</b><br><span class='muted'>{html.escape(str(r['reason']))}</span></div>"
             )
+    uc = t.get("use_cases", pd.DataFrame())
+    if not uc.empty:
+        for _, r in uc[uc["use_case"] != "weighted"].iterrows():
+            trade = "" if _isnan(r["trade_off"]) or not str(r["trade_off"]) else f" Trade-off {r['trade_off']}."
+            conf = "" if _isnan(r["confidence"]) else f" (confidence {r['confidence']})"
+            text = f"{r['task']}, {r['recommendation']}{conf}.{trade}"
+            lines.append(text)
+            parts.append(f"<div class='reco muted'>{html.escape(text)}</div>")
     cards = []
     for _, g in t["geomean_speedups"].iterrows():
         faster = g["geomean_speedup"] >= 1
         cls = "good" if g["n_slower"] == 0 and g["n_faster"] > 0 else "warn" if g["n_faster"] else "badc"
         # State the CI on the same scale as the headline (speed-up if faster, slow-down if slower).
         low, high = (g["ci_low"], g["ci_high"]) if faster else (1 / g["ci_high"], 1 / g["ci_low"])
-        ci = f"95% CI {_pct(low)} to {_pct(high)}" if not _isnan(g["ci_low"]) else "CI n/a"
+        warning = str(g.get("interval_warning") or "") if not _isnan(g.get("interval_warning")) else ""
+        # Too few cells for a pooled interval: the cells' own ratios (speed-up, bootstrap CI) say more.
+        ci = f"per cell: {g.get('per_cell') or 'n/a'}" if _isnan(g["ci_low"]) else f"95% CI {_pct(low)} to {_pct(high)}"
         head = (
             f"{_pct(g['geomean_speedup'])} faster" if faster else f"{_pct(1 / g['geomean_speedup'])} slower"
         )
         text = (
             f"{g['candidate']} vs {g['reference']} ({g['domain']}, {g['phase']}): {head} (geometric mean over "
             f"{g['n_cells']} cells, {ci}); {g['n_faster']} faster, {g['n_slower']} slower, "
-            f"{g['n_no_difference']} no meaningful difference"
+            f"{g['n_no_difference']} no meaningful difference" + (f"; warning: {warning}" if warning else "")
         )
         lines.append(text)
         cards.append(
@@ -298,7 +312,9 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> t
             f"{html.escape(str(g['reference']))} · {html.escape(str(g['phase']))}</div>"
             f"<div class='big'>{html.escape(head)}</div><div>{html.escape(ci)}, {g['n_cells']} cells"
             f"</div><div class='muted'>{g['n_faster']} faster · {g['n_slower']} slower · "
-            f"{g['n_no_difference']} no difference</div></div>"
+            f"{g['n_no_difference']} no difference</div>"
+            + (f"<div class='muted'>⚠ {html.escape(warning)}</div>" if warning else "")
+            + "</div>"
         )
     parity = t["quality_parity"]
     if not parity.empty:
@@ -396,6 +412,7 @@ def render_report(
         "geomean_speedups",
         "rankings",
         "recommendations",
+        "use_cases",
         "cost",
         "regressions",
         "steps",
@@ -616,7 +633,15 @@ def render_report(
             "<p class='muted'>Per task and over all tasks; rank by weighted score. "
             "Click a column to sort.</p>" + html_table(ranks, table_id="t-rank", filter_box=True),
         ),
-        ("recommendations", "Recommendations", html_table(t["recommendations"], table_id="t-reco")),
+        (
+            "recommendations",
+            "Recommendations",
+            html_table(t["recommendations"], table_id="t-reco")
+            + "<h3>By use case</h3><p class='muted'>Each use case is decided by one factor (time on its phases, "
+            "or peak memory); the trade-off is what the choice gives up against the runner-up. The use-case "
+            "weights come from the requirements file.</p>"
+            + html_table(t["use_cases"], table_id="t-usecase"),
+        ),
         (
             "quality",
             "Quality parity (the gate)",
