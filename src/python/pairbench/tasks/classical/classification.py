@@ -49,11 +49,13 @@ def linearsvc(params: Params, n_train: int) -> ClassifierMixin:
     """Linear SVM, hinge loss, liblinear dual coordinate descent.
 
     linfa has no liblinear; its side is the SMO SVM with a linear kernel. Both minimise the hinge loss
-    with the same C; liblinear also penalises the intercept (intercept_scaling=1), SMO does not.
+    with the same C. liblinear penalises the intercept as the weight of a constant feature of value
+    `intercept_scaling` (penalty b² / (2 s²)); SMO does not, so a large s makes both solve the same problem.
     """
     del n_train
     return _ovr(LinearSVC(C=float(params["C"]), loss="hinge", dual=True, tol=float(params["tol"]),
-                          max_iter=int(params["max_iter"]), intercept_scaling=1.0))
+                          max_iter=int(params["max_iter"]),
+                          intercept_scaling=float(params.get("intercept_scaling", 1.0))))
 
 
 class ClassificationBenchmark:
