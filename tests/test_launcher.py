@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import sys
 from pathlib import Path
 
-from pairbench.harness.launcher import launch_with_retry_policy, run_side
+import pytest
+
+from pairbench.harness.launcher import launch_with_retry_policy, pinned_cpus, run_side
 from pairbench.schema import read_result
 from tests.conftest import LINFA, SKLEARN
 
@@ -82,3 +85,21 @@ def test_a_solver_stopping_at_max_iter_is_flagged(make_cell, data_dir: Path, tmp
     table = launches_table(docs).set_index("algorithm")
     assert bool(table.loc["ridge", "hit_max_iter"]) and table.loc["ridge", "n_iter"] == 200
     assert not bool(table.loc["lasso", "hit_max_iter"])
+
+
+def test_launch_is_pinned_to_threads_cpus_and_says_so(make_cell, data_dir: Path, tmp_path: Path) -> None:
+    allowed = sorted(os.sched_getaffinity(0))
+    assert pinned_cpus(1, "auto") == allowed[-1:]
+    assert pinned_cpus(2, "off") is None
+    with pytest.raises(ValueError, match="PAIRBENCH_PIN_CPUS: got 'x'; allowed: auto, off"):
+        pinned_cpus(1, "x")
+    with pytest.raises(ValueError, match="not all in this process's allowed set"):
+        pinned_cpus(1, "9999")
+    out = tmp_path / "r.json"
+    assert run_side(make_cell("linear"), "scikit-learn", data_dir, out, timeout_s=60, pin="auto").ok
+    meta = read_result(out)["metadata"]
+    assert meta["cpu_pinning"]["pinned"] and meta["cpu_pinning"]["cpus"] == allowed[-1:]
+    assert meta["cpu_affinity"] == allowed[-1:]  # the child itself ran pinned
+    assert run_side(make_cell("linear"), "scikit-learn", data_dir, out, timeout_s=60, pin="off").ok
+    meta = read_result(out)["metadata"]
+    assert not meta["cpu_pinning"]["pinned"] and meta["cpu_affinity"] == allowed

@@ -99,14 +99,59 @@ def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path
     }
 
 
+PIN_VARIABLE = "PAIRBENCH_PIN_CPUS"
+
+
+def pinned_cpus(threads: int, setting: str | None = None) -> list[int] | None:
+    """The CPUs a measured process is pinned to, or None for no pinning.
+
+    `setting` (default: $PAIRBENCH_PIN_CPUS, else "auto"): "auto" pins to `threads` CPUs of this
+    process's allowed set, the highest-numbered ones (CPU 0 usually takes more interrupts); "off" does
+    not pin; "2,3" pins to those. Pinning stops the scheduler from migrating a launch (and its worker
+    threads, e.g. linfa's rayon pool) between cores mid-measurement, the largest single source of
+    launch-to-launch spread measured on 2 vCPUs. With --max_parallel_benchmarks > 1, give each
+    concurrent launch its own list or use "off", since "auto" pins every launch to the same CPUs.
+    """
+    setting = (setting if setting is not None else os.environ.get(PIN_VARIABLE, "auto")).strip().lower()
+    if setting in ("off", "none", "0", "false", "no") or not hasattr(os, "sched_getaffinity"):
+        return None
+    allowed = sorted(os.sched_getaffinity(0))
+    if setting in ("auto", "on", "", "true", "yes"):
+        return allowed[-threads:] if threads <= len(allowed) else allowed
+    try:
+        wanted = sorted({int(c) for c in setting.split(",") if c.strip()})
+    except ValueError:
+        raise ValueError(f"${PIN_VARIABLE}: got {setting!r}; allowed: auto, off, or a comma-separated CPU "
+                         f"list from {allowed}") from None
+    if not wanted or not set(wanted) <= set(allowed):
+        raise ValueError(f"${PIN_VARIABLE}: CPUs {wanted} not all in this process's allowed set; allowed: "
+                         f"auto, off, or CPUs from {allowed}")
+    return wanted
+
+
+def _record_pinning(out: Path, cpus: list[int] | None) -> None:
+    """Add what the launch was pinned to the result's metadata (both languages: the launcher knows)."""
+    doc = dict(read_result(out))
+    doc["metadata"] = {**(doc.get("metadata") or {}),
+                       "cpu_pinning": {"pinned": cpus is not None, "cpus": cpus,
+                                       "setting": os.environ.get(PIN_VARIABLE, "auto")}}
+    write_result(doc, out)
+
+
 def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: int = 1, timeout_s: float = 600,
-             implementations: dict[str, Any] | None = None, extra: list[str] | None = None) -> LaunchOutcome:
-    """Run one side once in a fresh process with pinned threads; report success or the error text."""
+             implementations: dict[str, Any] | None = None, extra: list[str] | None = None,
+             pin: str | None = None) -> LaunchOutcome:
+    """Run one side once in a fresh process with pinned threads (and, unless switched off, pinned to
+    `threads` CPUs, see `pinned_cpus`); report success or the error text."""
     cell = Cell.read(cell_path)
     env = {**os.environ, **thread_env(cell.threads), "PYTHONHASHSEED": str(cell.seed)}
     try:
+        cpus = pinned_cpus(cell.threads, pin)
         cmd = side_command(cell, side, cell_path, data_dir, launch, out, implementations, extra or [])
-        proc = subprocess.run(cmd, env=env, timeout=timeout_s, capture_output=True, text=True, check=False)
+        # Set in the child before exec, so the interpreter or binary never runs unpinned.
+        preexec = (lambda: os.sched_setaffinity(0, cpus)) if cpus is not None else None
+        proc = subprocess.run(cmd, env=env, timeout=timeout_s, capture_output=True, text=True, check=False,
+                              preexec_fn=preexec)
     except subprocess.TimeoutExpired:
         return LaunchOutcome(False, f"timed out after {timeout_s:g} s", out)
     except (OSError, ValueError, KeyError) as exc:
@@ -115,7 +160,7 @@ def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: i
         tail = (proc.stderr or proc.stdout or "").strip()[-_ERROR_TAIL:]
         return LaunchOutcome(False, f"exit code {proc.returncode}: {tail or '<no output>'}", out)
     try:
-        read_result(out)
+        _record_pinning(out, cpus)
     except (ResultValidationError, FileNotFoundError) as exc:
         return LaunchOutcome(False, f"invalid result: {exc}", out)
     return LaunchOutcome(True, None, out)

@@ -117,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             for info in threadpool_info()
         ],
         "argv": sys.argv,
+        # What the scheduler allows this process, as seen from inside it (the launcher pins it).
+        "cpu_affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         **bench.library_metadata(),
     }
     result = {
