@@ -148,3 +148,27 @@ def test_one_side_measured_is_not_a_recommendation() -> None:
                              expected={"image": ["big", "small"]}).set_index("use_case")
     assert (uc.drop(index="weighted", errors="ignore")["confidence"] == NO_COMPARISON).all()
     assert "big missing" in uc.loc["training_throughput", "recommendation"]
+
+
+def test_robust_spread_and_tukey_outliers_ignore_one_spike() -> None:
+    x = [1.00, 1.01, 0.99, 1.02, 0.98, 1.00, 1.01, 0.99, 1.00, 5.0]  # one preemption spike
+    assert stats.cv(x) > 0.9  # std / mean is dominated by the spike
+    mad_rel, iqr, iqr_rel = stats.robust_spread(x)
+    assert mad_rel == pytest.approx(0.01) and iqr == pytest.approx(0.0175) and iqr_rel == pytest.approx(0.0175)
+    # quartiles 0.9925 and 1.01: mild fences 0.966 / 1.036, severe fences 0.94 / 1.063
+    assert stats.tukey_outliers(x) == (0, 1)
+    assert stats.tukey_outliers([1.00, 1.01, 0.99, 1.02, 0.98, 1.00, 1.01, 0.99, 1.00, 1.05]) == (1, 0)
+
+
+def test_summary_tells_a_slow_first_launch_from_within_launch_noise() -> None:
+    from pairbench.analysis.compare import summarise
+
+    rows = []
+    for launch, scale in ((1, 1.5), (2, 1.0), (3, 1.0)):
+        for i in range(10):
+            rows.append({"cell_id": "c", "domain": "d", "task": "t", "algorithm": "a", "dataset": "x",
+                         "language": "rust", "framework": "f", "launch": launch, "phase": "fit",
+                         "seconds": scale * (1.0 + 0.001 * (i % 3))})
+    row = summarise(pd.DataFrame(rows), AnalysisSettings(resamples=200)).iloc[0]
+    assert row["first_launch_ratio"] == pytest.approx(1.5) and row["within_launch_cv"] < 0.002
+    assert row["between_launch_cv"] > 0.2 and row["outliers_mild"] + row["outliers_severe"] == 0

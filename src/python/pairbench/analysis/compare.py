@@ -107,6 +107,16 @@ def summarise(
     and the repetitions needed to detect a `settings.effect` change."""
     series = series if series is not None else _series(samples, settings)
     launches = samples.groupby(list(SERIES_KEYS), sort=True)["launch"].nunique().to_dict()
+    # A slow first launch and noise within launches look alike in std / mean; these tell them apart.
+    per_launch = samples.groupby([*SERIES_KEYS, "launch"], sort=True)["seconds"].agg(["median", "mean", "std"])
+    per_launch["cv"] = per_launch["std"] / per_launch["mean"]
+    by_series = per_launch.groupby(level=list(range(len(SERIES_KEYS))))
+    launch_medians = by_series["median"]
+    between = (launch_medians.std() / launch_medians.mean()).to_dict()
+    within = by_series["cv"].median().to_dict()
+    first_excess = (
+        launch_medians.first() / launch_medians.apply(lambda v: float(np.median(v.iloc[1:])) if len(v) > 1 else np.nan)
+    ).to_dict()
     rows = []
     for key, s in series.items():
         x = s.x
@@ -120,6 +130,8 @@ def summarise(
                 f"power: {needed} samples needed to detect a {settings.effect:.0%} change "
                 f"at {settings.power:.0%} power, have {x.size}"
             )
+        mad_rel, iqr, iqr_rel = stats.robust_spread(x)
+        mild, severe = stats.tukey_outliers(x)
         rows.append(
             {
                 **dict(zip(SERIES_KEYS, key, strict=True)),
@@ -132,6 +144,14 @@ def summarise(
                 "mean_s": mean,
                 "std_s": std,
                 "cv": std / mean if mean > 0 else np.nan,
+                "mad_rel": mad_rel,
+                "iqr_s": iqr,
+                "iqr_rel": iqr_rel,
+                "outliers_mild": mild,
+                "outliers_severe": severe,
+                "between_launch_cv": between.get(key, np.nan),
+                "within_launch_cv": within.get(key, np.nan),
+                "first_launch_ratio": first_excess.get(key, np.nan),
                 "p50_s": float(np.percentile(x, 50)),
                 "p95_s": float(np.percentile(x, 95)),
                 "p99_s": float(np.percentile(x, 99)),
@@ -154,6 +174,14 @@ def summarise(
         "mean_s",
         "std_s",
         "cv",
+        "mad_rel",
+        "iqr_s",
+        "iqr_rel",
+        "outliers_mild",
+        "outliers_severe",
+        "between_launch_cv",
+        "within_launch_cv",
+        "first_launch_ratio",
         "p50_s",
         "p95_s",
         "p99_s",

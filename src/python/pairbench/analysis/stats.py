@@ -121,6 +121,29 @@ def cv(x: ArrayLike) -> float:
     return float(np.std(a, ddof=1) / mean)
 
 
+def robust_spread(x: ArrayLike) -> tuple[float, float, float]:
+    """(MAD / median, IQR, IQR / median): spread measures that one preemption spike cannot inflate,
+    unlike std / mean. MAD is the raw median absolute deviation (not scaled by 1.4826)."""
+    a = _arr(x)
+    med = float(np.median(a))
+    q1, q3 = np.percentile(a, [25, 75])
+    iqr = float(q3 - q1)
+    if med == 0:
+        return math.nan, iqr, math.nan
+    return float(np.median(np.abs(a - med)) / med), iqr, iqr / med
+
+
+def tukey_outliers(x: ArrayLike) -> tuple[int, int]:
+    """(mild, severe) outlier counts by Tukey's fences, as criterion.rs classifies them: mild between
+    1.5 and 3 IQR outside the quartiles, severe beyond 3 IQR."""
+    a = _arr(x)
+    q1, q3 = np.percentile(a, [25, 75])
+    iqr = q3 - q1
+    outside_mild = (a < q1 - 1.5 * iqr) | (a > q3 + 1.5 * iqr)
+    severe = (a < q1 - 3 * iqr) | (a > q3 + 3 * iqr)
+    return int(np.sum(outside_mild & ~severe)), int(np.sum(severe))
+
+
 def shapiro_p(x: ArrayLike) -> float:
     """Shapiro-Wilk p-value; NaN when it is undefined (fewer than 3 samples or no spread)."""
     a = _arr(x)

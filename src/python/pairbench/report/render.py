@@ -230,7 +230,11 @@ def methods_lines(
     lines += [
         f"Per series: median with a {s.get('confidence', 0.95):.0%} percentile bootstrap CI ({s.get('resamples')} "
         "resamples, samples pooled over launches), CV, and pyperf's instability rules (fewer than "
-        f"{s.get('min_samples', 10)} samples, std ≥ 10% of the mean, min or max ≥ 50% from the mean).",
+        f"{s.get('min_samples', 10)} samples, std ≥ 10% of the mean, min or max ≥ 50% from the mean). Beside the "
+        "CV, which one preemption spike can dominate: MAD/median and IQR, Tukey-fence outlier counts (mild: 1.5 to "
+        "3 IQR beyond the quartiles, severe: beyond 3, as criterion.rs), the CV of the per-launch medians "
+        "(between launches), the median per-launch CV (within launches) and launch 1's median over the others' "
+        "(a slow first launch).",
         "Per pair (candidate/reference, the first framework of a domain being the reference of all others): "
         "Shapiro-Wilk on each side; Welch's t and Mann-Whitney U both reported, the primary test being Welch where "
         "neither side rejects normality and Mann-Whitney otherwise; a paired t-test where both sides ran the same "
@@ -329,9 +333,19 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> t
     unstable = int(summary["unstable"].astype(bool).sum()) if "unstable" in summary else 0
     under = int(cmp["underpowered"].astype(bool).sum()) if "underpowered" in cmp else 0
     failed = int(analysis.get("n_failed", 0))
+    robust = ""
+    if "mad_rel" in summary and not summary.empty:
+        long = summary[summary["median_s"] >= 1e-3]
+        severe = int((summary["outliers_severe"] > 0).sum())
+        robust = (
+            f"; series ≥ 1 ms: median CV {long['cv'].median():.1%}, median MAD/median {long['mad_rel'].median():.1%} "
+            f"({len(long)} series); {severe} series with severe outliers"
+            if not long.empty
+            else ""
+        )
     text = (
         f"{analysis.get('n_ok', 0)} launches ok, {failed} failed; {unstable} of {len(summary)} timing series "
-        f"flagged unstable; {under} of {len(cmp)} comparisons under-powered"
+        f"flagged unstable; {under} of {len(cmp)} comparisons under-powered{robust}"
     )
     lines.append(text)
     cards.append(
