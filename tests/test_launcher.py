@@ -103,3 +103,59 @@ def test_launch_is_pinned_to_threads_cpus_and_says_so(make_cell, data_dir: Path,
     assert run_side(make_cell("linear"), "scikit-learn", data_dir, out, timeout_s=60, pin="off").ok
     meta = read_result(out)["metadata"]
     assert not meta["cpu_pinning"]["pinned"] and meta["cpu_affinity"] == allowed
+
+
+def test_protocol_warms_up_by_time_and_batches_sub_floor_calls(make_cell, data_dir: Path, tmp_path: Path) -> None:
+    from pairbench.harness.protocol import SAMPLE_FLOOR_S, WARMUP_MIN_S
+
+    out = tmp_path / "r.json"
+    assert run_side(make_cell("linear", samples=5, warmup=1), "scikit-learn", data_dir, out, timeout_s=60).ok
+    doc = read_result(out)
+    phases = doc["timing"]["phases"]
+    assert doc["metadata"]["protocol"]["order"] == "phase-major"
+    for phase in ("fit", "predict"):
+        t = phases[phase]
+        assert len(t["samples"]) == 5 and t["batch"] >= 1
+        # at least the cell's one warm-up call, and more until 0.1 s of warm-up (or the cap) has run
+        assert t["warmup"] >= 1 and (t["warmup_s"] >= WARMUP_MIN_S or t["warmup"] == 1000)
+        # a batch lasts at least the floor; samples stay seconds per call
+        assert t["batch"] * max(t["samples"]) >= SAMPLE_FLOOR_S * 0.5
+
+
+def test_protocol_batches_calls_below_the_floor_and_divides_back() -> None:
+    from pairbench.harness.protocol import SAMPLE_FLOOR_S, run_phase_protocol
+
+    class Tiny:
+        calls = 0
+
+        def run_phase(self, phase: str) -> None:
+            self.calls += 1
+            sum(range(50))  # a few microseconds
+
+    t = Tiny()
+    res = run_phase_protocol(t, "p", warmup=1, samples=4)
+    assert res.batch > 1 and len(res.samples) == 4
+    assert t.calls == res.warmup + 4 * res.batch
+    median = sorted(res.samples)[2]
+    assert median < SAMPLE_FLOOR_S / 2  # per call, not per batch
+    assert res.batch * median > 0.3 * SAMPLE_FLOOR_S
+
+
+def test_protocol_keeps_per_repetition_order_for_stateful_benchmarks() -> None:
+    from pairbench.harness.protocol import run_protocol
+
+    class Trainer:
+        phases = ("train", "infer")
+        stateful_phases = ("train",)
+
+        def __init__(self) -> None:
+            self.log: list[str] = []
+
+        def run_phase(self, phase: str) -> None:
+            self.log.append(phase)
+
+    t = Trainer()
+    order, res = run_protocol(t, warmup=1, samples=2, repeats={"infer": 2})
+    assert order == "per-repetition" and t.log == ["train", "infer", "infer"] * 3
+    assert res["train"].warmup == 1 and len(res["train"].samples) == 2 and len(res["infer"].samples) == 4
+    assert res["infer"].batch == 1

@@ -172,3 +172,18 @@ def test_summary_tells_a_slow_first_launch_from_within_launch_noise() -> None:
     row = summarise(pd.DataFrame(rows), AnalysisSettings(resamples=200)).iloc[0]
     assert row["first_launch_ratio"] == pytest.approx(1.5) and row["within_launch_cv"] < 0.002
     assert row["between_launch_cv"] > 0.2 and row["outliers_mild"] + row["outliers_severe"] == 0
+
+
+def test_noise_band_is_the_larger_of_the_flag_and_the_measured_floor(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from pairbench.analysis.run import measured_noise_floor
+    from pairbench.harness.environment import noise_floor, robust_cv, system_facts
+
+    env = tmp_path / "environment.json"
+    env.write_text(json.dumps({"noise_floor": {"cv": 0.07}}))
+    assert measured_noise_floor(env) == 0.07 and measured_noise_floor(None) is None
+    floor = noise_floor(samples=5, target_s=1e-3)
+    assert floor["median_s"] > 0 and floor["cv"] >= 0 and robust_cv(floor) == pytest.approx(1.4826 * floor["mad_rel"])
+    facts = system_facts()
+    assert {"governors", "turbo", "aslr", "isolated_cpus", "warnings"} <= set(facts)

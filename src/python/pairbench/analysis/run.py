@@ -42,6 +42,8 @@ class AnalysisInputs:
     history_db: Path | None = None
     baseline_run: str | None = None
     figures: bool = True
+    # Phase 3's environment.json: its measured noise floor widens the verdicts' noise band.
+    environment: Path | None = None
 
 
 def load_validations(validation_dir: Path | None) -> list[dict[str, Any]]:
@@ -111,6 +113,14 @@ def cross_validation_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def measured_noise_floor(environment: Path | None) -> float | None:
+    """The noise floor phase 3 measured (environment.json `noise_floor.cv`), or None."""
+    if environment is None or not environment.is_file():
+        return None
+    floor = (json.loads(environment.read_text(encoding="utf-8")).get("noise_floor") or {}).get("cv")
+    return float(floor) if isinstance(floor, (int, float)) else None
+
+
 def expected_frameworks(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
     """Every framework each task should have measured (failed or gated-out sides included), so that a
     recommendation with one side left can say which side is missing."""
@@ -138,6 +148,10 @@ def analyse(
     config = load_analysis_config(inputs.analysis_config)
     settings = settings or AnalysisSettings()
     settings = replace(settings, effect=config.effect, power=config.power, min_samples=config.min_samples)
+    floor = measured_noise_floor(inputs.environment)
+    noise_requested = settings.noise
+    if floor is not None and floor > settings.noise:
+        settings = replace(settings, noise=floor)
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -231,6 +245,8 @@ def analyse(
     overview = {
         "run_id": run_id,
         "settings": asdict(settings),
+        "noise_band": {"requested": noise_requested, "measured_floor": floor, "used": settings.noise,
+                       "rule": "max(--noise, the noise floor measured in phase 3)"},
         "analysis_config": {"ranking": asdict(config.ranking), "cost": asdict(config.cost)},
         "requirements": asdict(requirements),
         "machine": asdict(machine) if machine else None,

@@ -6,6 +6,7 @@ Nextflow retries a failed task; on the last allowed attempt a failure is not an 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -129,6 +130,26 @@ def pinned_cpus(threads: int, setting: str | None = None) -> list[int] | None:
     return wanted
 
 
+def run_pinned(cmd: list[str], cpus: list[int] | None, timeout_s: float,
+               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `cmd` pinned to `cpus` (None: unpinned), capturing its output; raises TimeoutExpired.
+
+    Pinned right after the fork, microseconds before its first thread pool and long before its first
+    timed call; threads started later inherit it. (A preexec_fn would pin before exec, but is unsafe
+    in a launcher that has threads.)"""
+    with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+        if cpus is not None:
+            with contextlib.suppress(ProcessLookupError):  # already exited: its status says why
+                os.sched_setaffinity(child.pid, cpus)
+        try:
+            stdout, stderr = child.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise
+    return subprocess.CompletedProcess(cmd, child.returncode, stdout, stderr)
+
+
 def _record_pinning(out: Path, cpus: list[int] | None) -> None:
     """Add what the launch was pinned to the result's metadata (both languages: the launcher knows)."""
     doc = dict(read_result(out))
@@ -148,10 +169,7 @@ def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: i
     try:
         cpus = pinned_cpus(cell.threads, pin)
         cmd = side_command(cell, side, cell_path, data_dir, launch, out, implementations, extra or [])
-        # Set in the child before exec, so the interpreter or binary never runs unpinned.
-        preexec = (lambda: os.sched_setaffinity(0, cpus)) if cpus is not None else None
-        proc = subprocess.run(cmd, env=env, timeout=timeout_s, capture_output=True, text=True, check=False,
-                              preexec_fn=preexec)
+        proc = run_pinned(cmd, cpus, timeout_s, env)
     except subprocess.TimeoutExpired:
         return LaunchOutcome(False, f"timed out after {timeout_s:g} s", out)
     except (OSError, ValueError, KeyError) as exc:

@@ -241,7 +241,22 @@ def methods_lines(
         f"≥ 2 seeds or folds; Holm (used by the verdict) and Bonferroni over the family of {analysis.get('n_cmp', 0)} "
         "comparisons; Cohen's d and Cliff's delta with magnitude labels; ratio of medians with a bootstrap CI.",
         f"Verdict (criterion.rs rule): p_holm < {s.get('alpha')} and the whole ratio CI outside the "
-        f"±{s.get('noise', 0.02):.0%} noise band → faster/slower; otherwise no meaningful difference.",
+        f"±{s.get('noise', 0.02):.1%} noise band → faster/slower; otherwise no meaningful difference. The band is "
+        "max(--noise, the machine's noise floor measured in phase 3: the robust CV, 1.4826 x MAD/median, of 30 "
+        "timings of a calibrated ~2 ms busy loop in each harness, pinned like a launch; the larger of the two)"
+        + (
+            f"; here --noise {nb['requested']:.1%}, floor {nb['measured_floor']:.1%}."
+            if (nb := analysis.get("noise_band") or {}).get("measured_floor") is not None
+            else "; no floor was measured for this analysis."
+        ),
+        "Timing protocol (both harnesses): each measured process pinned to `threads` CPUs (sched_setaffinity, "
+        "recorded per result; $PAIRBENCH_PIN_CPUS=off disables it). Phase-major: every phase is warmed up and timed "
+        "in its own loop, so 'predict' is predicting with a fitted model in a steady loop, not right after a fit; "
+        "the estimator a fit starts from is cloned outside the timer. Warm-up: at least the requested calls and, "
+        "when any, until 0.1 s has run (at most 1,000 calls). Calls shorter than the timer's credible floor "
+        "(100 µs in Python, 20 µs in Rust) are timed in batches and each sample is the batch time ÷ batch size "
+        "(recorded). Deep-learning cells keep the per-repetition order (a training epoch changes the model) with "
+        "exactly the requested warm-up and no batching; latency phases are never batched.",
         f"Power: repetitions per side needed to detect a {s.get('effect', 0.05):.0%} change in time at "
         f"{s.get('power', 0.8):.0%} power, from the pilot spread of log times; series and pairs with fewer "
         "are flagged.",
