@@ -187,3 +187,19 @@ def test_noise_band_is_the_larger_of_the_flag_and_the_measured_floor(tmp_path) -
     assert floor["median_s"] > 0 and floor["cv"] >= 0 and robust_cv(floor) == pytest.approx(1.4826 * floor["mad_rel"])
     facts = system_facts()
     assert {"governors", "turbo", "aslr", "isolated_cpus", "warnings"} <= set(facts)
+
+
+@pytest.mark.parametrize(("floor", "used"), [(0.07, 0.07), (0.01, 0.02), (3.0, 0.5)])
+def test_analysis_widens_the_noise_band_to_the_measured_floor(tmp_path, floor: float, used: float) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from pairbench.analysis.run import AnalysisInputs, analyse
+    from tests.synthetic_results import bench_module
+
+    bench_module().make_results(8, tmp_path / "raw", seed=1)
+    env = tmp_path / "environment.json"
+    env.write_text(json.dumps({"noise_floor": {"cv": floor}}))
+    ov = analyse(tmp_path / "raw", tmp_path / "analysis", None, AnalysisSettings(resamples=200),
+                 AnalysisInputs(environment=env, figures=False))
+    assert ov["noise_band"]["used"] == pytest.approx(used) and ov["settings"]["noise"] == pytest.approx(used)
+    assert ov["noise_band"]["measured_floor"] == floor and ov["noise_band"]["requested"] == 0.02

@@ -275,11 +275,11 @@ def _deciding(top: dict[str, Any], runner_up: dict[str, Any], prof: pd.DataFrame
         return f"{rel:.3g}x the speed of {other} (geometric mean of relative time)"
 
     text = f"deciding factor: {key} (weight {weights.get(key, 0.0):g}): {describe(key)}"
-    give_up = [k for k, v in contrib.items() if v < 0]
-    trade = []
-    for k in give_up:
-        if k == "speed":
-            trade.append(speed_trade_off(fw, other, summary, cmp, {}, decided_by_memory=True))
-        else:
-            trade.append(describe(k))
+    # A component counts as given up only when it moves the weighted score by 0.001 or more.
+    give_up = [k for k, v in contrib.items() if v <= -1e-3]
+    # Slower phases are a trade-off even when the speed score as a whole is higher (e.g. a much faster
+    # predict hiding a slower fit).
+    slower = speed_trade_off(fw, other, summary, cmp, {}, decided_by_memory=False)
+    trade = [slower] if slower.startswith("slower") else []
+    trade += [describe(k) for k in give_up if k != "speed"]
     return text + ("; trade-off vs " + other + ": " + "; ".join(trade) if trade else "; no trade-off vs " + other)

@@ -100,7 +100,9 @@ def speed_trade_off(fw: str, other: str, summary: pd.DataFrame, cmp: pd.DataFram
             parts.append(f"no slower phase ({len(ratio)} compared)")
     if not decided_by_memory and fw in memory and other in memory and memory[fw] > memory[other]:
         parts.append(f"{memory[fw]:.0f} MB vs {memory[other]:.0f} MB peak memory")
-    return "; ".join(parts) or "none measured"
+    if parts:
+        return "; ".join(parts)
+    return "none: no slower phase and no larger peak memory" if not both.empty else "none measured"
 
 
 def recommend_use_cases(

@@ -243,7 +243,8 @@ def methods_lines(
         f"Verdict (criterion.rs rule): p_holm < {s.get('alpha')} and the whole ratio CI outside the "
         f"±{s.get('noise', 0.02):.1%} noise band → faster/slower; otherwise no meaningful difference. The band is "
         "max(--noise, the machine's noise floor measured in phase 3: the robust CV, 1.4826 x MAD/median, of 30 "
-        "timings of a calibrated ~2 ms busy loop in each harness, pinned like a launch; the larger of the two)"
+        "timings of a calibrated ~2 ms busy loop in each harness, pinned like a launch; the larger of the two), "
+        "at most ±50% (beyond that, the rule could call nothing faster)"
         + (
             f"; here --noise {nb['requested']:.1%}, floor {nb['measured_floor']:.1%}."
             if (nb := analysis.get("noise_band") or {}).get("measured_floor") is not None
