@@ -27,6 +27,10 @@ def checkConfiguration() {
                '--hardware', params.hardware_config, '--hardware-profile', params.hardware_profile,
                '--analysis-config', params.analysis_config, '--params', params_file.toString()]
     if (params.requirements) cmd += ['--requirements', params.requirements.toString()]
+    // The local executor can only give a task the cores this machine has: say so now, not in phase 4.
+    def executor = session.config.navigate('process.executor') ?: 'local'
+    def local_cpus = session.config.navigate('executor.$local.cpus') ?: Runtime.runtime.availableProcessors()
+    cmd += ['--executor', executor.toString(), '--executor-cpus', local_cpus.toString()]
     def out = new StringBuilder(), err = new StringBuilder()
     def proc
     try {
@@ -75,5 +79,18 @@ workflow {
 workflow.onComplete {
     log.info(workflow.success
         ? "pairbench done in ${workflow.duration}: report at ${params.outdir}/report/index.html"
-        : "pairbench failed: ${workflow.errorMessage}")
+        : "pairbench failed: ${failureInWords(workflow.errorMessage ?: workflow.errorReport)}")
+}
+
+// What went wrong, in words a user can act on (no Java class names).
+def failureInWords(message) {
+    def text = message?.toString()?.trim()
+    if (!text) {
+        return "a task failed without a message (exit status ${workflow.exitStatus}); see .nextflow.log"
+    }
+    def full = (text =~ /(?:[\w.]+Exception: )?(\S+?): No space left on device/)
+    if (full.find()) {
+        return "no space left on ${full.group(1)}; free some space, then run again with -resume (finished tasks are kept)"
+    }
+    return text.replaceAll(/\b(?:java|nextflow|groovy)\.[\w.]+(?:Exception|Error): /, '')
 }

@@ -12,15 +12,18 @@ process ANALYSE_RESULTS {
     path 'analysis', emit: analysis
 
     script:
-    def requirements = params.requirements ? "--requirements ${params.requirements}" : ''
-    def history = params.history_db ? "--history-db ${file(params.history_db)}" : ''
-    def baseline = params.baseline_run ? "--baseline-run ${params.baseline_run}" : ''
+    // Every param is one quoted shell word (lib/Shell.groovy): a hostile value cannot run commands.
+    def q = Shell.&quote
+    def requirements = params.requirements ? "--requirements ${q(params.requirements)}" : ''
+    def history = params.history_db ? "--history-db ${q(file(params.history_db))}" : ''
+    def baseline = params.baseline_run ? "--baseline-run ${q(params.baseline_run)}" : ''
     def fail = params.fail_on_regression ? '--fail-on-regression' : ''
     """
     mkdir -p raw validation
     pairbench analyse --results-dir raw --validation-dir validation --out-dir analysis \\
-        --alpha ${params.alpha} --noise ${params.noise} --resamples ${params.resamples} \\
-        --analysis-config ${params.analysis_config} --hardware ${params.hardware_config} \\
-        --hardware-profile ${params.hardware_profile} ${requirements} ${history} ${baseline} ${fail}
+        --launches ${q(params.launches)} --trace-dir ${q(file(params.outdir).toAbsolutePath().resolve('pipeline_info'))} \\
+        --alpha ${q(params.alpha)} --noise ${q(params.noise)} --resamples ${q(params.resamples)} \\
+        --analysis-config ${q(params.analysis_config)} --hardware ${q(params.hardware_config)} \\
+        --hardware-profile ${q(params.hardware_profile)} ${requirements} ${history} ${baseline} ${fail}
     """
 }

@@ -11,6 +11,6 @@ process BUILD_IMPLEMENTATIONS {
 
     script:
     """
-    pairbench build --selection ${selection} --out implementations.json
+    pairbench build --selection ${Shell.quote(selection)} --out implementations.json
     """
 }

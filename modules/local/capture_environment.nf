@@ -11,6 +11,6 @@ process CAPTURE_ENVIRONMENT {
 
     script:
     """
-    pairbench environment --threads ${params.threads} --out environment.json
+    pairbench environment --threads ${Shell.quote(params.threads)} --out environment.json
     """
 }

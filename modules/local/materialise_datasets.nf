@@ -13,8 +13,8 @@ process MATERIALISE_DATASETS {
 
     script:
     """
-    pairbench datasets --selection ${selection} --out-dir data
+    pairbench datasets --selection ${Shell.quote(selection)} --out-dir data
     mkdir -p manifests
-    for m in data/*/manifest.json; do cp "\$m" "manifests/\$(basename \$(dirname \$m)).json"; done
+    for m in data/*/manifest.json; do cp "\$m" "manifests/\$(basename "\$(dirname "\$m")").json"; done
     """
 }

@@ -16,7 +16,7 @@ process RENDER_REPORT {
     script:
     def scaling_arg = scaling ? '--scaling-dir scaling_in/scaling' : ''
     """
-    pairbench report --analysis-dir ${analysis} --selection ${selection} --environment ${environment} \\
-        --implementations ${implementations} ${scaling_arg} --out-dir report
+    pairbench report --analysis-dir ${Shell.quote(analysis)} --selection ${Shell.quote(selection)} --environment ${Shell.quote(environment)} \\
+        --implementations ${Shell.quote(implementations)} ${scaling_arg} --out-dir report
     """
 }

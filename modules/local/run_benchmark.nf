@@ -14,9 +14,23 @@ process RUN_BENCHMARK {
     path "${cell_id}.${side}.${launch}.json", emit: result
 
     script:
+    // Every value is one quoted shell word (lib/Shell.groovy): a hostile name cannot run commands.
+    def q = Shell.&quote
+    def out = "${cell_id}.${side}.${launch}.json"
+    def common = "--cell ${q(cell)} --side ${q(side)} --launch ${q(launch)} --data-dir ${q(data)} " +
+                 "--implementations ${q(implementations)} --out ${q(out)} " +
+                 "--attempt ${q(task.attempt)} --max-attempts ${q(params.max_attempts)}"
     """
-    pairbench launch --cell ${cell} --side ${side} --launch ${launch} --data-dir ${data} \\
-        --implementations ${implementations} --out ${cell_id}.${side}.${launch}.json \\
-        --attempt ${task.attempt} --max-attempts ${params.max_attempts} --timeout ${params.timeout_s}
+    status=0
+    pairbench launch ${common} --timeout ${q(params.timeout_s)} || status=\$?
+    # A launcher killed from outside (kill -9, the OOM killer) writes nothing. Retry it; on the last
+    # attempt record it as a lost launch, with this task's hash and exit status, instead of losing it.
+    if [ "\$status" -ne 0 ] || [ ! -s ${q(out)} ]; then
+        if [ ${q(task.attempt)} -lt ${q(params.max_attempts)} ]; then
+            exit \$(( status == 0 ? 1 : status ))
+        fi
+        pairbench launch ${common} --record-lost "\$status" \\
+            --task-hash "\$(basename "\$(dirname "\$PWD")")/\$(basename "\$PWD")"
+    fi
     """
 }

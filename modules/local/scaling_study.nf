@@ -12,11 +12,12 @@ process SCALING_STUDY {
     path 'scaling', emit: scaling
 
     script:
+    def q = Shell.&quote
     """
-    pairbench scaling --benchmarks ${params.benchmarks_config} --frameworks ${params.frameworks_config} \\
-        --sizes ${params.scaling_sizes} --algorithms ${params.scaling_algorithms} \\
-        --max-fit-s ${params.scaling_max_fit_s} --threads ${params.threads} \\
-        --implementations ${implementations} --out-dir scaling
+    pairbench scaling --benchmarks ${q(params.benchmarks_config)} --frameworks ${q(params.frameworks_config)} \\
+        --sizes ${q(params.scaling_sizes)} --algorithms ${q(params.scaling_algorithms)} \\
+        --max-fit-s ${q(params.scaling_max_fit_s)} --threads ${q(params.threads)} \\
+        --implementations ${Shell.quote(implementations)} --out-dir scaling
     rm -rf scaling/data scaling/cells
     """
 }

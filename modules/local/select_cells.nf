@@ -19,7 +19,7 @@ process SELECT_CELLS {
     cat > params.json <<'PAIRBENCH_PARAMS'
     ${params_json}
     PAIRBENCH_PARAMS
-    pairbench select --benchmarks ${benchmarks_config} --frameworks ${frameworks_config} \\
-        --params params.json --run-id ${run_id} --out-dir .
+    pairbench select --benchmarks ${Shell.quote(benchmarks_config)} --frameworks ${Shell.quote(frameworks_config)} \\
+        --params params.json --run-id ${Shell.quote(run_id)} --out-dir .
     """
 }

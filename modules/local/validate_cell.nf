@@ -14,7 +14,8 @@ process VALIDATE_CELL {
 
     script:
     """
-    pairbench validate --cell ${cell} --data-dir ${data} --implementations ${implementations} \\
-        --timeout ${params.validation_timeout_s} --cv ${(params.cv_folds as int) > 0} --out ${cell_id}.validation.json
+    pairbench validate --cell ${Shell.quote(cell)} --data-dir ${Shell.quote(data)} --implementations ${Shell.quote(implementations)} \\
+        --timeout ${Shell.quote(params.validation_timeout_s)} --cv ${(params.cv_folds as int) > 0} \\
+        --out ${Shell.quote("${cell_id}.validation.json")}
     """
 }

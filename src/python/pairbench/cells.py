@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pairbench.names import name_problem
+
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
 
 
@@ -59,7 +61,40 @@ class Cell:
 
     @classmethod
     def read(cls, path: Path) -> Cell:
-        return cls(**json.loads(path.read_text(encoding="utf-8")))
+        """A cell spec from its file; a malformed spec or an unsafe name is a ValueError naming the file."""
+        try:
+            doc = json.loads(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: not a valid cell spec: {exc}") from None
+        if not isinstance(doc, dict):
+            raise ValueError(f"{path}: not a valid cell spec: expected a JSON object, got {type(doc).__name__}")
+        kinds = {name: kind for name, kind in _FIELD_TYPES.items() if name in doc and not _is(doc[name], kind)}
+        if kinds:
+            raise ValueError(f"{path}: not a valid cell spec: " + "; ".join(
+                f"{name}: expected {kind.__name__}, got {type(doc[name]).__name__}" for name, kind in kinds.items()))
+        try:
+            cell = cls(**doc)
+        except TypeError as exc:
+            raise ValueError(f"{path}: not a valid cell spec: {exc}") from None
+        bad = [f"{key}: {why}" for key in ("domain", "task", "algorithm", "dataset")
+               if (why := name_problem(getattr(cell, key)))]
+        if name_problem(cell.cell_id.replace("=", "_")):
+            bad.append(f"cell_id: {name_problem(cell.cell_id)}")
+        if not isinstance(cell.frameworks, list) or not all(isinstance(f, dict) and "name" in f
+                                                            for f in cell.frameworks):
+            bad.append("frameworks: expected a list of {name, language, ...} objects")
+        if bad:
+            raise ValueError(f"{path}: " + "; ".join(bad))
+        return cell
+
+
+_FIELD_TYPES: dict[str, type] = {"run_id": str, "domain": str, "task": str, "algorithm": str, "dataset": str,
+                                 "params": dict, "frameworks": list, "seed": int, "dtype": str, "threads": int,
+                                 "warmup": int, "samples": int, "launches": int, "quality_gate": dict, "cell_id": str}
+
+
+def _is(value: Any, kind: type) -> bool:
+    return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
 
 
 def _fmt(value: Any) -> str:

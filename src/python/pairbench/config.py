@@ -14,6 +14,7 @@ from typing import Any
 import yaml
 
 from pairbench.datasets.materialise import DatasetSpec
+from pairbench.names import name_problem
 from pairbench.registry import algorithms, dataset_sources, task_runners
 
 DTYPES = ("float32", "float64")
@@ -70,6 +71,13 @@ def _is_mapping(p: _Problems, key: str, value: Any) -> bool:
         p.add(key, f"expected a mapping, got {type(value).__name__} {value!r}")
         return False
     return True
+
+
+def _items(p: _Problems, key: str, value: Any) -> list[tuple[Any, Any]]:
+    """The entries of a section that must be a mapping (none when it is absent or not a mapping)."""
+    if value is None:
+        return []
+    return list(value.items()) if _is_mapping(p, key, value) else []
 
 
 def _is_int(value: Any) -> bool:
@@ -136,10 +144,17 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
     known_domains = sorted({d for d, _ in task_runners()} | {"deep_learning", "llm", "rl"})
     fields = ("language", "package", "module", "crate", "binary", "backend", "domains", "homepage", "license",
               "devices")
-    for name, entry in (doc.get("frameworks") or {}).items():
+    for name, entry in _items(p, "frameworks", doc.get("frameworks")):
         key = f"frameworks.{name}"
+        if why := name_problem(name):
+            p.add(key, why)
+            continue
         if not _is_mapping(p, key, entry):
             continue
+        # These become file names and command words (the binary is run, the module imported).
+        for field_name in ("binary", "module", "package", "crate"):
+            if field_name in entry and (why := name_problem(entry[field_name])):
+                p.add(f"{key}.{field_name}", why)
         _check_keys(p, key, entry, fields, ("language", "backend", "domains"))
         language = entry.get("language")
         if language not in LANGUAGES:
@@ -168,6 +183,23 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
     if p.items:
         raise ConfigError(p.items)
     return out
+
+
+# Dataset options whose values must be positive counts, or non-negative amounts: checked here so that
+# a bad value is named before anything runs, not raised by a generator in phase 3.
+_COUNT_OPTIONS = ("n_samples", "n_features", "n_informative", "n_classes", "n_channels", "seq_len", "centers")
+_AMOUNT_OPTIONS = ("noise", "cluster_std", "factor")
+
+
+def _option_problem(name: str, value: Any) -> str | None:
+    if name in _COUNT_OPTIONS and (not _is_int(value) or value < 1):
+        return f"expected a positive integer, got {value!r}"
+    if name in _AMOUNT_OPTIONS and (not _is_number(value) or value < 0):
+        return f"expected a number >= 0, got {value!r}"
+    if name == "image_shape" and (not isinstance(value, list) or len(value) != 3
+                                  or not all(_is_int(v) and v > 0 for v in value)):
+        return f"expected [channels, height, width] of positive integers, got {value!r}"
+    return None
 
 
 def _check_params(p: _Problems, key: str, params: Any) -> dict[str, Any]:
@@ -208,13 +240,16 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
 
     sources = dataset_sources()
     datasets: dict[str, DatasetSpec] = {}
-    for name, entry in (doc.get("datasets") or {}).items():
+    for name, entry in _items(p, "datasets", doc.get("datasets")):
         key = f"datasets.{name}"
+        if why := name_problem(name):  # the name is the dataset's folder and part of every cell id
+            p.add(key, why)
+            continue
         if not _is_mapping(p, key, entry):
             continue
         _check_keys(p, key, entry, ("source", "task", "standardize", "options"), ("source", "task"))
         source, task = entry.get("source"), entry.get("task")
-        if source not in sources:
+        if not isinstance(source, str) or source not in sources:
             p.add(f"{key}.source", f"unknown dataset source {source!r}", sorted(sources))
             continue
         if task not in DATASET_TASKS:
@@ -225,6 +260,8 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
             for opt in options:
                 if opt not in accepted:
                     p.add(f"{key}.options.{opt}", f"not an option of source {source!r}", accepted or "<none>")
+                elif why := _option_problem(opt, options[opt]):
+                    p.add(f"{key}.options.{opt}", why)
         standardize = entry.get("standardize", False)
         if not isinstance(standardize, bool):
             p.add(f"{key}.standardize", f"expected true or false, got {standardize!r}")
@@ -234,7 +271,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
     domains_known = sorted({d for d, _ in runners})
     tasks: list[TaskSpec] = []
     domain_frameworks: dict[str, list[str]] = {}
-    for domain, dentry in (doc.get("domains") or {}).items():
+    for domain, dentry in _items(p, "domains", doc.get("domains")):
         dkey = f"domains.{domain}"
         if domain not in domains_known:
             p.add(dkey, "unknown domain", domains_known)
@@ -244,7 +281,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
         _check_keys(p, dkey, dentry, ("frameworks", "tasks"), ("frameworks", "tasks"))
         names = dentry.get("frameworks") or []
         options = sorted(n for n, f in frameworks.items() if domain in f.domains)
-        if not isinstance(names, list) or len(names) < 2:
+        if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
             p.add(f"{dkey}.frameworks", f"expected a list of at least two frameworks (the first is the baseline), "
                   f"got {names!r}", options or "<none>")
             names = []
@@ -256,7 +293,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
             p.add(f"{dkey}.frameworks", f"a framework is listed twice in {names!r}")
         domain_frameworks[domain] = [str(n) for n in names]
         tasks_known = sorted(t for d, t in runners if d == domain)
-        for task, tentry in (dentry.get("tasks") or {}).items():
+        for task, tentry in _items(p, f"{dkey}.tasks", dentry.get("tasks")):
             tkey = f"{dkey}.tasks.{task}"
             if task not in tasks_known:
                 p.add(tkey, "unknown task", tasks_known)
@@ -270,7 +307,11 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
                 _check_keys(p, f"{tkey}.quality_gate", gate, ("metric", "tolerance", "floor", "higher_is_better",
                                                                        "validation_samples", "also"),
                             ("metric", "tolerance"))
-                for i, extra in enumerate(gate.get("also") or []):
+                also = gate.get("also") or []
+                if not isinstance(also, list):
+                    p.add(f"{tkey}.quality_gate.also", f"expected a list of {{metric, tolerance}}, got {also!r}")
+                    also = []
+                for i, extra in enumerate(also):
                     if not isinstance(extra, dict) or "metric" not in extra or not _is_number(extra.get("tolerance")):
                         p.add(f"{tkey}.quality_gate.also[{i}]", f"expected {{metric, tolerance}}, got {extra!r}")
                 for num in ("tolerance", "floor"):
@@ -281,7 +322,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
                 p.add(f"{tkey}.datasets", "expected a list of dataset names")
                 ds_names = []
             for ds in ds_names:
-                if ds not in datasets:
+                if not isinstance(ds, str) or ds not in datasets:
                     p.add(f"{tkey}.datasets", f"unknown dataset {ds!r}", sorted(datasets) or "<none>")
             algos_known = sorted(algorithms(domain, task))
             algos: dict[str, dict[str, Any]] = {}

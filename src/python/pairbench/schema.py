@@ -68,11 +68,20 @@ def validate_result(doc: Any, source: str = "<memory>") -> Result:
 
 
 def read_result(path: Path) -> Result:
-    with path.open(encoding="utf-8") as fh:
-        try:
-            doc = json.load(fh)
-        except json.JSONDecodeError as exc:
-            raise ResultValidationError(f"{path}: not valid JSON: {exc}") from exc
+    """The validated result in `path`; any unreadable, non-JSON or non-conforming file raises
+    ResultValidationError (a missing file raises FileNotFoundError)."""
+    try:
+        raw = path.read_bytes()
+    except IsADirectoryError as exc:
+        raise ResultValidationError(f"{path}: a directory, not a result file") from exc
+    if not raw.strip():
+        raise ResultValidationError(f"{path}: empty file")
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ResultValidationError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise ResultValidationError(f"{path}: not valid JSON: {exc}") from exc
     return validate_result(doc, str(path))
 
 

@@ -182,3 +182,28 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
         "decisions": decisions,
         "cells": [asdict(c) for c in cells],
     }
+
+
+def nothing_to_run(catalogue: Catalogue, rp: RunParams, selection: dict[str, Any]) -> str | None:
+    """One line saying why a selection keeps no cell (None when it keeps some), before any skip list."""
+    if selection["cells"]:
+        return None
+    domains = _wanted(rp.domains, sorted({t.domain for t in catalogue.tasks}), "domains")
+    algos = _wanted(rp.algorithms, sorted({a for t in catalogue.tasks for a in t.algorithms}), "algorithms")
+    dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
+    tasks = [t for t in catalogue.tasks if t.domain in domains]
+    pairs = [(a, d) for t in tasks for a in t.algorithms if a in algos for d in t.datasets if d in dsets]
+    if not pairs:
+        needs = []
+        for algo in sorted(algos):
+            kinds = sorted({t.task for t in tasks if algo in t.algorithms})
+            if kinds:
+                needs.append(f"{algo} needs a {' or '.join(kinds)} dataset")
+            else:
+                needs.append(f"{algo} is in none of the selected domains ({', '.join(sorted(domains))})")
+        has = [f"{d} is {catalogue.datasets[d].task}" for d in sorted(dsets)]
+        return "nothing to run: " + "; ".join(needs + has)
+    reasons = sorted({d["reason"] for d in selection["decisions"]
+                      if d["algorithm"] in algos and d["dataset"] in dsets and d["domain"] in domains})
+    return (f"nothing to run: all {len(pairs)} matching cell(s) were skipped: " + "; ".join(reasons[:3])
+            + (f"; and {len(reasons) - 3} more reason(s) in selection.json" if len(reasons) > 3 else ""))

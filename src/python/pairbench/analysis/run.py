@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from pairbench.analysis import history
+from pairbench.analysis.accounting import expected_launches, failures_table, trace_records
 from pairbench.analysis.compare import (
     AnalysisSettings,
     _series,
@@ -28,6 +29,7 @@ from pairbench.analysis.recommend import Requirements, load_requirements, recomm
 from pairbench.analysis.settings import load_analysis_config
 from pairbench.analysis.tidy import launches_table, load_results, samples_table
 from pairbench.analysis.usecases import recommend_use_cases
+from pairbench.config import ConfigError
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,9 @@ class AnalysisInputs:
     figures: bool = True
     # Phase 3's environment.json: its measured noise floor widens the verdicts' noise band.
     environment: Path | None = None
+    # Launches per (cell, side) phase 4 scheduled: any that did not arrive is listed as missing.
+    launches: int | None = None
+    trace_dir: Path | None = None  # pipeline_info/: the Nextflow trace names a missing launch's task
 
 
 def load_validations(validation_dir: Path | None) -> list[dict[str, Any]]:
@@ -166,9 +171,13 @@ def analyse(
         timings[name] = round(now - clock, 3)
         clock = now
 
-    out_dir.mkdir(parents=True, exist_ok=True)
+    if not results_dir.is_dir():
+        raise ConfigError([f"{results_dir}: no such directory; nothing to analyse"])
     results, problems = load_results(results_dir)
     validations = load_validations(inputs.validation_dir)
+    if not results and not problems and not validations:
+        raise ConfigError([f"{results_dir}: nothing to analyse: no result files (*.json) and no validation reports"])
+    out_dir.mkdir(parents=True, exist_ok=True)
     lap("load")
     parity = quality_parity_table(validations)
     samples = samples_table(results)
@@ -186,7 +195,9 @@ def analyse(
     lap("comparisons")
     resources = resources_by_side(launches) if not launches.empty else pd.DataFrame()
     quality = quality_by_side(launches) if not launches.empty else pd.DataFrame()
-    failures = launches[launches["status"] == "failed"] if not launches.empty else pd.DataFrame()
+    expected = expected_launches(validations, inputs.launches) if inputs.launches else set()
+    arrived = {(d["cell_id"], d["framework"]["name"], int(d["launch"])): d.get("metadata") or {} for d in results}
+    failures = failures_table(launches, arrived, expected, problems, trace_records(inputs.trace_dir))
     profiles = framework_profiles(summary, resources, quality, gate_metrics_from(validations))
     ranks = rankings(profiles, comparisons, config.ranking)
     requirements = (
@@ -257,8 +268,9 @@ def analyse(
         "machine": asdict(machine) if machine else None,
         "n_results": len(results),
         "n_ok": int((launches["status"] == "ok").sum()) if not launches.empty else 0,
-        "n_failed": len(failures),
-        "invalid_result_files": problems,
+        "n_failed": int(failures["status"].isin(["failed", "lost"]).sum()),
+        "n_missing": int((failures["status"] == "missing").sum()),
+        "invalid_result_files": [f"{source}: {reason}" for source, reason in problems],
         "history": {
             "db": str(inputs.history_db) if inputs.history_db else None,
             "baseline_run": inputs.baseline_run,

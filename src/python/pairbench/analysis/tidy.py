@@ -12,16 +12,20 @@ from pairbench.schema import Result, ResultValidationError, read_result
 CELL_KEYS = ("cell_id", "domain", "task", "algorithm", "dataset")
 
 
-def load_results(results_dir: Path) -> tuple[list[Result], list[str]]:
-    """Every *.json below `results_dir` that validates; invalid files are reported, not dropped silently."""
-    results, problems = [], []
+def load_results(results_dir: Path) -> tuple[list[Result], list[tuple[str, str]]]:
+    """Every *.json below `results_dir` that validates, and (file, reason) for every one that does not:
+    an invalid file is listed with the failures, never dropped silently."""
+    results: list[Result] = []
+    problems: list[tuple[str, str]] = []
     for path in sorted(results_dir.rglob("*.json")):
+        source = str(path.relative_to(results_dir))
         try:
             doc = read_result(path)
         except ResultValidationError as exc:
-            problems.append(str(exc))
+            reason = str(exc).replace(f"{path}: ", "", 1)
+            problems.append((source, " ".join(line.strip() for line in reason.splitlines())))
             continue
-        doc.setdefault("metadata", {})["source_file"] = str(path.relative_to(results_dir))
+        doc.setdefault("metadata", {})["source_file"] = source
         results.append(doc)
     return results, problems
 

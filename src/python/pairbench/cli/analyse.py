@@ -37,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="phase 3's environment.json: the verdicts' noise band becomes max(--noise, its measured noise floor)",
     )
+    parser.add_argument("--launches", type=int,
+                        help="launches scheduled per comparable (cell, side); any that did not arrive is "
+                             "listed as missing")
+    parser.add_argument("--trace-dir", type=Path,
+                        help="pipeline_info/ of the run: its Nextflow trace gives a missing launch's task hash")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         baseline_run=args.baseline_run or None,
         figures=not args.no_figures,
         environment=args.environment,
+        launches=args.launches,
+        trace_dir=args.trace_dir,
     )
     overview = analyse(
         args.results_dir,
@@ -59,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         inputs,
     )
     print(
-        f"analysed {overview['n_results']} results ({overview['n_failed']} failed, "
+        f"analysed {overview['n_results']} results ({overview['n_failed']} failed, {overview['n_missing']} missing, "
         f"{len(overview['invalid_result_files'])} invalid files) in {sum(overview['timings_s'].values()):.1f} s"
     )
     for problem in overview["invalid_result_files"]:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from pairbench.analysis.cost import load_machine, validate_hardware
 from pairbench.analysis.recommend import load_requirements
@@ -11,7 +14,7 @@ from pairbench.analysis.settings import load_analysis_config
 from pairbench.cli.common import add_config_arguments, read_json
 from pairbench.config import ConfigError, load_catalogue
 from pairbench.params import validate_params
-from pairbench.selection import RunParams, select
+from pairbench.selection import RunParams, nothing_to_run, select
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,29 +24,73 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--analysis-config", type=Path, help="config/analysis.yaml")
     parser.add_argument("--requirements", type=Path, help="requirements YAML for recommendations")
     parser.add_argument("--params", type=Path, help="pipeline params as JSON (checked against nextflow_schema.json)")
+    parser.add_argument("--executor", default="local",
+                        help="the Nextflow executor the run will use (local: --threads must fit this machine)")
+    parser.add_argument("--executor-cpus", type=int, default=os.cpu_count() or 1,
+                        help="cores the local executor may use (Nextflow's executor.cpus)")
 
 
 def run(args: argparse.Namespace) -> int:
-    catalogue = load_catalogue(args.benchmarks, args.frameworks)
+    """Every problem of every file and param is collected, then reported together."""
     problems: list[str] = []
+
+    def collect(check: Callable[[], Any]) -> Any:
+        try:
+            return check()
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+            return None
+
+    catalogue = collect(lambda: load_catalogue(args.benchmarks, args.frameworks))
     if args.hardware:
-        problems += validate_hardware(args.hardware)
-        if args.hardware_profile and not problems:
-            try:
-                load_machine(args.hardware, args.hardware_profile)
-            except ConfigError as exc:
-                problems += exc.problems
+        hardware_problems = validate_hardware(args.hardware)
+        problems.extend(hardware_problems)
+        if args.hardware_profile and not hardware_problems:
+            collect(lambda: load_machine(args.hardware, args.hardware_profile))
     for path, loader in ((args.analysis_config, load_analysis_config), (args.requirements, load_requirements)):
         if path:
-            try:
-                loader(path)
-            except ConfigError as exc:
-                problems += exc.problems
+            collect(lambda path=path, loader=loader: loader(path))
+    params = None
+    if args.params:
+        names = {} if catalogue is None else {
+            "domains": sorted({t.domain for t in catalogue.tasks}),
+            "algorithms": sorted({a for t in catalogue.tasks for a in t.algorithms}),
+            "datasets": sorted(catalogue.datasets)}
+        raw = collect(lambda: read_json(args.params))
+        if raw is not None:
+            params = collect(lambda: validate_params(raw, allowed_names=names))
+            problems.extend(run_problems(raw, args.executor, args.executor_cpus))
     if problems:
         raise ConfigError(problems)
-    if args.params:
-        params = validate_params(read_json(args.params))
-        select(catalogue, RunParams.from_params({**params, "run_id": params.get("run_id") or "check"}))
+    if params is not None:
+        rp = RunParams.from_params({**params, "run_id": params.get("run_id") or "check"})
+        if why := nothing_to_run(catalogue, rp, select(catalogue, rp)):
+            raise ConfigError([f"params: {why}"])
     print(f"config ok: {len(catalogue.tasks)} task(s), {len(catalogue.datasets)} dataset(s), "
           f"{len(catalogue.frameworks)} framework(s)")
     return 0
+
+def run_problems(params: dict[str, Any], executor: str, executor_cpus: int) -> list[str]:
+    """Checks that need more than one param, or the machine, or the history store."""
+    problems = []
+    threads = params.get("threads")
+    if executor == "local" and isinstance(threads, int) and threads > executor_cpus:
+        problems.append(f"params: --threads: {threads} threads, but the local executor has {executor_cpus} core(s); "
+                        f"allowed: 1 to {executor_cpus}")
+    baseline = params.get("baseline_run")
+    if params.get("fail_on_regression") and not baseline:
+        problems.append("params: --fail_on_regression: needs --baseline_run (the run to compare with)")
+    if baseline:
+        db = params.get("history_db")
+        if not db:
+            problems.append(f"params: --baseline_run: {baseline!r} needs --history_db, the store it is read from")
+        elif not Path(db).is_file():
+            problems.append(f"params: --baseline_run: {baseline!r} cannot be found: history store {db} does not exist")
+        else:
+            from pairbench.analysis.history import runs
+
+            known = sorted(runs(Path(db))["run_id"])
+            if baseline not in known:
+                problems.append(f"params: --baseline_run: run {baseline!r} is not in {db}; allowed: "
+                                + (", ".join(known) or "<no runs stored yet>"))
+    return problems

@@ -16,9 +16,20 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def read_json(path: Path | None) -> dict[str, Any]:
+    """A JSON object from `path` ({} for None); a missing or malformed file is a named ConfigError."""
+    from pairbench.config import ConfigError
+
     if path is None:
         return {}
-    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError([f"{path}: not valid JSON: {exc}"]) from None
+    if not isinstance(doc, dict):
+        raise ConfigError([f"{path}: <root>: expected a JSON object, got {type(doc).__name__}"])
+    return doc
 
 
 def write_json(doc: Any, path: Path) -> None:

@@ -20,6 +20,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pairbench.config import ConfigError
+
+    problems = []
+    if not (args.analysis_dir / "analysis.json").is_file():
+        problems.append(f"{args.analysis_dir}: no analysis here (analysis.json missing); run `pairbench analyse` first")
+    for path in (args.selection, args.environment, args.implementations, args.scaling_dir):
+        if path is not None and not path.exists():
+            problems.append(f"{path}: file not found")
+    if problems:
+        raise ConfigError(problems)
     doc = render_report(args.analysis_dir, args.out_dir, selection_path=args.selection,
                         environment_path=args.environment, implementations_path=args.implementations,
                         raw_href=args.raw_href, scaling_dir=args.scaling_dir)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from pairbench.cells import Cell
 from pairbench.cli.common import add_config_arguments, read_json, write_json
 from pairbench.config import load_catalogue
 from pairbench.params import validate_params
-from pairbench.selection import RunParams, select
+from pairbench.selection import RunParams, nothing_to_run, select
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,16 +23,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     params = validate_params(read_json(args.params))
     catalogue = load_catalogue(args.benchmarks, args.frameworks)
-    selection = select(catalogue, RunParams.from_params({**params, "run_id": args.run_id}))
+    rp = RunParams.from_params({**params, "run_id": args.run_id})
+    selection = select(catalogue, rp)
     write_json(selection, args.out_dir / "selection.json")
     for spec in selection["cells"]:
         Cell(**spec).write(args.out_dir / "cells")
     kept = len(selection["cells"])
-    print(f"selected {kept} of {len(selection['decisions'])} cells")
+    if why := nothing_to_run(catalogue, rp, selection):
+        print(why, file=sys.stderr)
+    print(f"selected {kept} of {len(selection['decisions'])} cells; every skipped cell and its reason is in "
+          f"{args.out_dir / 'selection.json'}")
     devices = selection["devices"]
     print(f"devices: {', '.join(devices['used'])}"
           + "".join(f" ({d} not used: {why})" for d, why in devices["unavailable"].items()))
-    for d in selection["decisions"]:
-        if not d["selected"]:
-            print(f"  skipped {d['cell_id']}: {d['reason']}")
     return 0 if kept else 3

@@ -106,9 +106,44 @@ def _read_maybe_gz(path: Path) -> bytes:
         return fh.read()
 
 
+def _idx_problem(raw: bytes, path: Path) -> str | None:
+    """Why `raw` is not a well-formed uint8 IDX file (naming the file, expected and actual size), or None."""
+    if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] != 0x08:
+        return f"{path}: not an IDX file of unsigned bytes (magic {raw[:4].hex() or 'missing'}, expected 000008xx)"
+    ndim = raw[3]
+    header = 4 + 4 * ndim
+    if len(raw) < header:
+        return f"{path}: truncated IDX header: expected at least {header} bytes, found {len(raw)}"
+    dims = np.frombuffer(raw, dtype=">u4", count=ndim, offset=4)
+    expected = header + int(np.prod(dims.astype(np.int64)))
+    if len(raw) != expected:
+        return f"{path}: expected {expected} bytes for shape {tuple(int(d) for d in dims)}, found {len(raw)}"
+    return None
+
+
+def _cifar_problem(raw: bytes, path: Path) -> str | None:
+    if not raw or len(raw) % 3073:
+        return f"{path}: expected a whole number of 3073-byte records (label + 3x32x32 pixels), found {len(raw)} bytes"
+    return None
+
+
+def _files_problem(base: Path, files: tuple[str, ...], check: Any) -> str | None:
+    for f in files:
+        path = base / f if (base / f).is_file() else base / f"{f}.gz"
+        try:
+            raw = _read_maybe_gz(base / f)
+        except (OSError, EOFError) as exc:
+            return f"{path}: unreadable: {exc}"
+        if why := check(raw, path):
+            return str(why)
+    return None
+
+
 def _idx(path: Path) -> np.ndarray:
     """The IDX format of LeCun's MNIST files: magic (dtype, ndim), big-endian dims, then data."""
     raw = _read_maybe_gz(path)
+    if why := _idx_problem(raw, path):
+        raise ValueError(why)
     ndim = raw[3]
     dims = np.frombuffer(raw, dtype=">u4", count=ndim, offset=4)
     return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(tuple(int(d) for d in dims))
@@ -123,7 +158,8 @@ def _subsample(X: np.ndarray, y: np.ndarray, n_samples: int | None, seed: int) -
 
 @dataset_check("mnist_dir")
 def mnist_available(options: dict[str, Any]) -> str | None:
-    return _external("mnist", MNIST_FILES)[1]
+    base, why = _external("mnist", MNIST_FILES)
+    return why or _files_problem(base, MNIST_FILES, _idx_problem)  # type: ignore[arg-type]
 
 
 @dataset_loader("mnist_dir")
@@ -141,7 +177,8 @@ def mnist(seed: int, image_shape: list[int] | None = None, n_samples: int | None
 
 @dataset_check("cifar10_dir")
 def cifar10_available(options: dict[str, Any]) -> str | None:
-    return _external("cifar10", CIFAR_FILES)[1]
+    base, why = _external("cifar10", CIFAR_FILES)
+    return why or _files_problem(base, CIFAR_FILES, _cifar_problem)  # type: ignore[arg-type]
 
 
 @dataset_loader("cifar10_dir")

@@ -15,15 +15,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pairbench.datasets.errors import ChecksumError
 from pairbench.registry import dataset_sources
 
 SPLIT_FILES = ("X_train", "y_train", "X_test", "y_test")
 # Targets are int64 class labels (true cluster labels for clustering, used only by the ARI).
 LABELLED_TASKS = ("classification", "clustering")
-
-
-class ChecksumError(RuntimeError):
-    """Dataset bytes on disk differ from the manifest written when they were materialised."""
 
 
 @dataclass(frozen=True)
@@ -139,6 +136,20 @@ def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: floa
     return manifest
 
 
+def contained_path(dataset_dir: Path, file: str) -> Path:
+    """`dataset_dir/file` when `file` is a plain relative path resolving inside the folder; a manifest
+    naming `../x.npy`, an absolute path, or a link out of the folder is refused (as in Rust)."""
+    parts = file.split("/") if isinstance(file, str) else []
+    if not parts or any(p in ("", ".", "..") for p in parts):
+        raise ChecksumError(f"{dataset_dir}: manifest file {file!r} is not a plain relative path inside the "
+                            "data folder")
+    path = dataset_dir / file
+    real_dir, real = dataset_dir.resolve(), path.resolve()
+    if path.exists() and not real.is_relative_to(real_dir):
+        raise ChecksumError(f"{dataset_dir}: manifest file {file!r} resolves to {real}, outside the data folder")
+    return path
+
+
 def load_verified(dataset_dir: Path) -> Split:
     """Load a materialised split after checking every file's sha256 against the manifest."""
     manifest_path = dataset_dir / "manifest.json"
@@ -148,7 +159,7 @@ def load_verified(dataset_dir: Path) -> Split:
     arrays: dict[str, NDArray[Any]] = {}
     for name in SPLIT_FILES:
         entry = manifest["files"][name]
-        path = dataset_dir / entry["file"]
+        path = contained_path(dataset_dir, entry["file"])
         actual = sha256_file(path)
         if actual != entry["sha256"]:
             raise ChecksumError(f"{path}: sha256 {actual} != manifest {entry['sha256']}")
@@ -156,7 +167,7 @@ def load_verified(dataset_dir: Path) -> Split:
     folds = None
     if "folds" in manifest["files"]:
         entry = manifest["files"]["folds"]
-        path = dataset_dir / entry["file"]
+        path = contained_path(dataset_dir, entry["file"])
         if (actual := sha256_file(path)) != entry["sha256"]:
             raise ChecksumError(f"{path}: sha256 {actual} != manifest {entry['sha256']}")
         folds = np.load(path, allow_pickle=False)

@@ -10,8 +10,10 @@ import contextlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,7 +68,8 @@ def side_command(cell: Cell, side: str, cell_path: Path, data_dir: Path, launch:
     raise ValueError(f"side {side!r}: unknown language {framework['language']!r}; allowed: {', '.join(LANGUAGES)}")
 
 
-def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path, started: str) -> dict[str, Any]:
+def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path, started: str,
+                  metadata: dict[str, Any] | None = None) -> dict[str, Any]:
     manifest: dict[str, Any] = {}
     manifest_path = data_dir / cell.dataset / "manifest.json"
     if manifest_path.is_file():
@@ -97,6 +100,7 @@ def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path
         "started_at": started,
         "finished_at": utc_now(),
         "host": hostname(),
+        **({"metadata": metadata} if metadata else {}),
     }
 
 
@@ -130,14 +134,15 @@ def pinned_cpus(threads: int, setting: str | None = None) -> list[int] | None:
     return wanted
 
 
-def run_pinned(cmd: list[str], cpus: list[int] | None, timeout_s: float,
-               env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_pinned(cmd: list[str], cpus: list[int] | None, timeout_s: float, env: dict[str, str] | None = None,
+               preexec: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
     """Run `cmd` pinned to `cpus` (None: unpinned), capturing its output; raises TimeoutExpired.
 
     Pinned right after the fork, microseconds before its first thread pool and long before its first
-    timed call; threads started later inherit it. (A preexec_fn would pin before exec, but is unsafe
-    in a launcher that has threads.)"""
-    with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as child:
+    timed call; threads started later inherit it. `preexec` runs in the child before exec (the
+    launcher passes `_die_with_parent`)."""
+    with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          preexec_fn=preexec) as child:
         if cpus is not None:
             with contextlib.suppress(ProcessLookupError):  # already exited: its status says why
                 os.sched_setaffinity(child.pid, cpus)
@@ -159,6 +164,16 @@ def _record_pinning(out: Path, cpus: list[int] | None) -> None:
     write_result(doc, out)
 
 
+def _die_with_parent() -> None:
+    """In the child, before exec: ask Linux to SIGKILL it when its launcher dies. A measured process
+    orphaned by a killed launcher would otherwise go on competing for the cores of the next launch."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+
+
 def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: int = 1, timeout_s: float = 600,
              implementations: dict[str, Any] | None = None, extra: list[str] | None = None,
              pin: str | None = None) -> LaunchOutcome:
@@ -169,7 +184,7 @@ def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: i
     try:
         cpus = pinned_cpus(cell.threads, pin)
         cmd = side_command(cell, side, cell_path, data_dir, launch, out, implementations, extra or [])
-        proc = run_pinned(cmd, cpus, timeout_s, env)
+        proc = run_pinned(cmd, cpus, timeout_s, env, preexec=_die_with_parent)
     except subprocess.TimeoutExpired:
         return LaunchOutcome(False, f"timed out after {timeout_s:g} s", out)
     except (OSError, ValueError, KeyError) as exc:
@@ -199,4 +214,21 @@ def launch_with_retry_policy(cell_path: Path, side: str, data_dir: Path, out: Pa
     if attempt < max_attempts:
         return 1
     write_result(failed_result(Cell.read(cell_path), side, launch, message, data_dir, started), out)
+    return 0
+
+
+def record_lost_launch(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: int, attempt: int,
+                       max_attempts: int, exit_status: int, task_hash: str) -> int:
+    """The last attempt's launcher died without a result (kill -9, OOM killer): write a failed result
+    marked `lost`, with the exit status and the Nextflow task hash, so the analysis lists it."""
+    try:
+        read_result(out)
+        return 0  # the launcher finished its result before it died: keep it
+    except (ResultValidationError, FileNotFoundError, ValueError):
+        pass
+    message = (f"[attempt {attempt}/{max_attempts}] lost: the launcher exited with status {exit_status} "
+               f"without writing a result (Nextflow task {task_hash or '?'})")
+    print(f"pairbench launch: {Cell.read(cell_path).cell_id} {side} launch {launch}: {message}", file=sys.stderr)
+    lost = {"lost": {"exit_status": exit_status, "task_hash": task_hash}}
+    write_result(failed_result(Cell.read(cell_path), side, launch, message, data_dir, utc_now(), lost), out)
     return 0

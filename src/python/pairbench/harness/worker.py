@@ -37,12 +37,35 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parse(argv)
+    """Run one launch; refused input (bad cell spec, tampered or missing data) is one line, exit 2."""
+    from pairbench.datasets.errors import ChecksumError
+
+    try:
+        return _launch(_parse(argv))
+    except (ChecksumError, FileNotFoundError, ValueError) as exc:
+        if not _is_refusal(exc):
+            raise
+        print(f"pairbench-worker: refused: {exc}", file=sys.stderr)
+        return 2
+
+
+def _is_refusal(exc: BaseException) -> bool:
+    """Input problems the worker names in one line; anything else keeps its traceback for debugging."""
+    from pairbench.datasets.errors import ChecksumError
+
+    return isinstance(exc, (ChecksumError, FileNotFoundError)) or getattr(exc, "refusal", False)
+
+
+def _launch(args: argparse.Namespace) -> int:
     # Import the cell type only: it pulls in no numerical library.
     from pairbench.cells import Cell
     from pairbench.harness.threads import thread_env
 
-    cell = Cell.read(args.cell)
+    try:
+        cell = Cell.read(args.cell)
+    except ValueError as exc:
+        exc.refusal = True  # type: ignore[attr-defined]
+        raise
     os.environ.update(thread_env(cell.threads))
 
     import numpy as np

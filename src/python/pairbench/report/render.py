@@ -784,9 +784,8 @@ def render_report(
         (
             "failures",
             "Failures and skipped cells",
-            html_table(
-                t["failures"], ["cell_id", "framework", "language", "launch", "error"], "t-fail", raw=side_raw
-            )
+            html_table(t["failures"], ["status", "cell_id", "framework", "launch", "error", "task_hash", "source_file"],
+                       "t-fail", raw=side_raw)
             + html_table(skipped, ["cell_id", "reason"], "t-skip"),
         ),
         ("ecosystem", "Ecosystem", html_table(t["ecosystem"], table_id="t-eco")),

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -40,11 +40,48 @@ pub fn lookup<'a, T>(table: &'a [(&str, T)], name: &str, what: &str) -> Result<&
         })
 }
 
+/// The pattern every name that becomes part of a path or a command must match (same rule as Python's
+/// `pairbench.names.NAME_PATTERN`): `[A-Za-z0-9_.-]+`, and not `.` or `..`.
+pub const NAME_PATTERN: &str = "[A-Za-z0-9_.-]+ (and not . or ..)";
+
+/// Whether `name` is safe to use as one path component or one command word.
+pub fn is_safe_name(name: &str) -> bool {
+    !name.is_empty()
+        && name != "."
+        && name != ".."
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
+}
+
 impl Cell {
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading cell spec {}", path.display()))?;
-        serde_json::from_str(&text).with_context(|| format!("parsing cell spec {}", path.display()))
+        Self::parse(&text).with_context(|| format!("cell spec {}", path.display()))
+    }
+
+    /// A cell spec from its JSON text; names that become paths must match [`NAME_PATTERN`].
+    pub fn parse(text: &str) -> Result<Self> {
+        let cell: Cell = serde_json::from_str(text).context("not a valid cell spec")?;
+        // A cell id also carries `key=value` grid points.
+        let cell_id = cell.cell_id.replace('=', "_");
+        let names = [
+            ("cell_id", &cell_id),
+            ("domain", &cell.domain),
+            ("task", &cell.task),
+            ("algorithm", &cell.algorithm),
+            ("dataset", &cell.dataset),
+        ];
+        let bad: Vec<String> = names
+            .iter()
+            .filter(|(_, v)| !is_safe_name(v))
+            .map(|(k, v)| format!("{k}: invalid name {v:?}"))
+            .collect();
+        if !bad.is_empty() {
+            bail!("{}; allowed: {NAME_PATTERN}", bad.join("; "));
+        }
+        Ok(cell)
     }
 
     /// The side called `name`, with an error listing the cell's sides when there is none.

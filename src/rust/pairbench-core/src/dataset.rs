@@ -74,7 +74,41 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest> {
             path.display()
         )
     })?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    Manifest::parse(&text).with_context(|| format!("parsing {}", path.display()))
+}
+
+impl Manifest {
+    pub fn parse(text: &str) -> Result<Self> {
+        serde_json::from_str(text).context("not a valid dataset manifest")
+    }
+}
+
+/// `dir/file` when `file` is a plain relative path that resolves inside `dir`; a manifest that names
+/// `../x.npy`, an absolute path, or a link leading out of the data folder is refused.
+pub fn contained_path(dir: &Path, file: &str) -> Result<PathBuf> {
+    let relative = Path::new(file);
+    // Checked on the text (same rule as Python): `components()` would quietly drop `.` parts.
+    let plain = !file.is_empty()
+        && file
+            .split('/')
+            .all(|part| !part.is_empty() && part != "." && part != "..");
+    if !plain {
+        bail!(
+            "{}: manifest file {file:?} is not a plain relative path inside the data folder",
+            dir.display()
+        );
+    }
+    let path = dir.join(relative);
+    if let (Ok(real_dir), Ok(real)) = (dir.canonicalize(), path.canonicalize()) {
+        if !real.starts_with(&real_dir) {
+            bail!(
+                "{}: manifest file {file:?} resolves to {}, outside the data folder",
+                dir.display(),
+                real.display()
+            );
+        }
+    }
+    Ok(path)
 }
 
 fn verified_path(dir: &Path, manifest: &Manifest, name: &str) -> Result<PathBuf> {
@@ -82,7 +116,7 @@ fn verified_path(dir: &Path, manifest: &Manifest, name: &str) -> Result<PathBuf>
         .files
         .get(name)
         .with_context(|| format!("manifest lacks {name}"))?;
-    let path = dir.join(&entry.file);
+    let path = contained_path(dir, &entry.file)?;
     let actual = sha256_file(&path)?;
     if actual != entry.sha256 {
         bail!(

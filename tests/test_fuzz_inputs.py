@@ -1,0 +1,82 @@
+"""Fuzzing the three readers every run depends on: any input is either accepted or refused with a
+named error (ConfigError / ResultValidationError / ValueError), never an uncaught exception."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from pairbench.cells import Cell
+from pairbench.config import ConfigError, load_catalogue
+from pairbench.paths import config_dir
+from pairbench.schema import ResultValidationError, read_result
+
+FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | st.text(max_size=12)
+json_docs = st.recursive(
+    scalars, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+    max_leaves=20)
+SHIPPED = yaml.safe_load((config_dir() / "benchmarks.yaml").read_text())
+
+
+def _mutate(doc: Any, path: list[str], value: Any) -> Any:
+    """The shipped catalogue with the value at a (possibly new) key path replaced."""
+    if not path:
+        return value
+    if isinstance(doc, dict):
+        key = path[0] if path[0] in doc or not doc else sorted(doc)[hash(path[0]) % len(doc)]
+        return {**doc, key: _mutate(doc.get(key), path[1:], value)}
+    return value
+
+
+@FUZZ
+@given(path=st.lists(st.text(max_size=6), max_size=5), value=json_docs)
+def test_catalogue_loader_names_every_problem(tmp_path: Path, path: list[str], value: Any) -> None:
+    target = tmp_path / "benchmarks.yaml"
+    target.write_text(yaml.safe_dump(_mutate(SHIPPED, path, value)))
+    try:
+        load_catalogue(target, config_dir() / "frameworks.yaml")
+    except ConfigError as exc:
+        assert exc.problems and all(str(target) in p or p.startswith("params") for p in exc.problems)
+
+
+@FUZZ
+@given(text=st.text(max_size=200))
+def test_catalogue_loader_on_any_text(tmp_path: Path, text: str) -> None:
+    target = tmp_path / "benchmarks.yaml"
+    target.write_text(text)
+    with contextlib.suppress(ConfigError):
+        load_catalogue(target, config_dir() / "frameworks.yaml")
+
+
+@FUZZ
+@given(raw=st.binary(max_size=300) | json_docs.map(lambda d: json.dumps(d).encode()))
+def test_result_loader_refuses_with_a_named_error(tmp_path: Path, raw: bytes) -> None:
+    target = tmp_path / "r.json"
+    target.write_bytes(raw)
+    try:
+        read_result(target)
+    except ResultValidationError as exc:
+        assert str(target) in str(exc)
+
+
+@FUZZ
+@given(raw=st.binary(max_size=300) | json_docs.map(lambda d: json.dumps(d).encode())
+       | st.fixed_dictionaries({"run_id": scalars, "domain": st.text(max_size=20), "task": st.text(max_size=9),
+                                "algorithm": st.text(max_size=9), "dataset": st.text(max_size=20),
+                                "params": json_docs, "frameworks": json_docs}).map(lambda d: json.dumps(d).encode()))
+def test_cell_reader_refuses_with_a_named_error(tmp_path: Path, raw: bytes) -> None:
+    target = tmp_path / "cell.json"
+    target.write_bytes(raw)
+    try:
+        cell = Cell.read(target)
+    except ValueError as exc:
+        assert str(target) in str(exc)
+    else:
+        assert "/" not in cell.dataset and cell.dataset not in (".", "..")
