@@ -137,9 +137,22 @@ def test_secondary_gate_metric_can_fail_alone() -> None:
     bad = apply_gate(gate, {"adjusted_rand": 0.9, "silhouette": 0.5}, {"adjusted_rand": 0.9, "silhouette": 0.55})
     assert ok.comparable and not bad.comparable
     assert any("silhouette" in r for r in bad.reasons)
-    both_undefined = apply_gate(gate, {"adjusted_rand": 0.0, "silhouette": None},
-                                {"adjusted_rand": 0.0, "silhouette": None})
+    # A secondary index undefined on both sides is agreement; the primary at chance on both is not parity.
+    both_undefined = apply_gate(gate, {"adjusted_rand": 0.6, "silhouette": None},
+                                {"adjusted_rand": 0.6, "silhouette": None})
     assert both_undefined.comparable
+    at_chance = apply_gate(gate, {"adjusted_rand": 0.0, "silhouette": None}, {"adjusted_rand": 0.0, "silhouette": None})
+    assert not at_chance.comparable and "degenerate on both sides" in at_chance.reasons[0]
+
+
+def test_dbscan_labelling_everything_noise_on_both_sides_is_not_comparable(cl_data: Path, tmp_path: Path) -> None:
+    # eps far below the spacing of standardised blobs: every point is noise on both sides.
+    report = validate_cell(_cell(tmp_path, "clustering", "dbscan", "blobs", {"eps": 0.001, "min_samples": 5},
+                                 CLUSTERING_GATE), cl_data, tmp_path / "work")
+    assert not report["comparable"]
+    assert any("fewer than 2 clusters" in r for r in report["reasons"]), report["reasons"]
+    sides = report["sides"]
+    assert sides["scikit-learn"]["quality"]["noise_fraction"] == 1.0 == sides["linfa"]["quality"]["noise_fraction"]
 
 
 def test_folds_are_stratified_and_checksummed(cl_data: Path) -> None:

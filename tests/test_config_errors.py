@@ -116,3 +116,17 @@ def test_cli_exits_2_with_the_message(doc: dict, tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert "--threads: 0 is less than the minimum of 1" in proc.stderr
+
+
+def test_dataset_params_override_per_dataset_and_bad_ones_are_named(doc: dict, catalogue, tmp_path: Path) -> None:
+    clustering = next(t for t in catalogue.tasks if t.task == "clustering")
+    assert clustering.params_for("dbscan", "iris")["eps"] == [1.0, 0.8]
+    assert clustering.params_for("dbscan", "synthetic_blobs")["min_samples"] == 10
+    assert clustering.params_for("kmeans", "iris") == clustering.algorithms["kmeans"]
+    dbscan = doc["domains"]["classical_ml"]["tasks"]["clustering"]["algorithms"]["dbscan"]
+    dbscan["dataset_params"]["diabetes"] = {"eps": 1.0}
+    dbscan["dataset_params"]["iris"]["epsilon"] = 1.0
+    text = _problems(_write(tmp_path, doc))
+    key = "domains.classical_ml.tasks.clustering.algorithms.dbscan.dataset_params"
+    assert f"{key}.diabetes: not a dataset of this task; allowed: " in text
+    assert f"{key}.iris.epsilon: overrides no parameter of the algorithm; allowed: eps, min_samples" in text

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import stat
 import sys
 from pathlib import Path
 
-from pairbench.harness.launcher import launch_with_retry_policy, run_side
+import pytest
+
+from pairbench.harness.launcher import launch_with_retry_policy, pinned_cpus, run_side
 from pairbench.schema import read_result
 from tests.conftest import LINFA, SKLEARN
 
@@ -82,3 +85,77 @@ def test_a_solver_stopping_at_max_iter_is_flagged(make_cell, data_dir: Path, tmp
     table = launches_table(docs).set_index("algorithm")
     assert bool(table.loc["ridge", "hit_max_iter"]) and table.loc["ridge", "n_iter"] == 200
     assert not bool(table.loc["lasso", "hit_max_iter"])
+
+
+def test_launch_is_pinned_to_threads_cpus_and_says_so(make_cell, data_dir: Path, tmp_path: Path) -> None:
+    allowed = sorted(os.sched_getaffinity(0))
+    assert pinned_cpus(1, "auto") == allowed[-1:]
+    assert pinned_cpus(2, "off") is None
+    with pytest.raises(ValueError, match="PAIRBENCH_PIN_CPUS: got 'x'; allowed: auto, off"):
+        pinned_cpus(1, "x")
+    with pytest.raises(ValueError, match="not all in this process's allowed set"):
+        pinned_cpus(1, "9999")
+    out = tmp_path / "r.json"
+    assert run_side(make_cell("linear"), "scikit-learn", data_dir, out, timeout_s=60, pin="auto").ok
+    meta = read_result(out)["metadata"]
+    assert meta["cpu_pinning"]["pinned"] and meta["cpu_pinning"]["cpus"] == allowed[-1:]
+    assert meta["cpu_affinity"] == allowed[-1:]  # the child itself ran pinned
+    assert run_side(make_cell("linear"), "scikit-learn", data_dir, out, timeout_s=60, pin="off").ok
+    meta = read_result(out)["metadata"]
+    assert not meta["cpu_pinning"]["pinned"] and meta["cpu_affinity"] == allowed
+
+
+def test_protocol_warms_up_by_time_and_batches_sub_floor_calls(make_cell, data_dir: Path, tmp_path: Path) -> None:
+    from pairbench.harness.protocol import SAMPLE_FLOOR_S, WARMUP_MIN_S
+
+    out = tmp_path / "r.json"
+    assert run_side(make_cell("linear", samples=5, warmup=1), "scikit-learn", data_dir, out, timeout_s=60).ok
+    doc = read_result(out)
+    phases = doc["timing"]["phases"]
+    assert doc["metadata"]["protocol"]["order"] == "phase-major"
+    for phase in ("fit", "predict"):
+        t = phases[phase]
+        assert len(t["samples"]) == 5 and t["batch"] >= 1
+        # at least the cell's one warm-up call, and more until 0.1 s of warm-up (or the cap) has run
+        assert t["warmup"] >= 1 and (t["warmup_s"] >= WARMUP_MIN_S or t["warmup"] == 1000)
+        # a batch lasts at least the floor; samples stay seconds per call
+        assert t["batch"] * max(t["samples"]) >= SAMPLE_FLOOR_S * 0.5
+
+
+def test_protocol_batches_calls_below_the_floor_and_divides_back() -> None:
+    from pairbench.harness.protocol import SAMPLE_FLOOR_S, run_phase_protocol
+
+    class Tiny:
+        calls = 0
+
+        def run_phase(self, phase: str) -> None:
+            self.calls += 1
+            sum(range(50))  # a few microseconds
+
+    t = Tiny()
+    res = run_phase_protocol(t, "p", warmup=1, samples=4)
+    assert res.batch > 1 and len(res.samples) == 4
+    assert t.calls == res.warmup + 4 * res.batch
+    median = sorted(res.samples)[2]
+    assert median < SAMPLE_FLOOR_S / 2  # per call, not per batch
+    assert res.batch * median > 0.3 * SAMPLE_FLOOR_S
+
+
+def test_protocol_keeps_per_repetition_order_for_stateful_benchmarks() -> None:
+    from pairbench.harness.protocol import run_protocol
+
+    class Trainer:
+        phases = ("train", "infer")
+        stateful_phases = ("train",)
+
+        def __init__(self) -> None:
+            self.log: list[str] = []
+
+        def run_phase(self, phase: str) -> None:
+            self.log.append(phase)
+
+    t = Trainer()
+    order, res = run_protocol(t, warmup=1, samples=2, repeats={"infer": 2})
+    assert order == "per-repetition" and t.log == ["train", "infer", "infer"] * 3
+    assert res["train"].warmup == 1 and len(res["train"].samples) == 2 and len(res["infer"].samples) == 4
+    assert res["infer"].batch == 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pairbench.gate import apply_gate
+from pairbench.gate import apply_gate, chance_levels
 from pairbench.validation import validate_cell
 from tests.conftest import LINFA, SKLEARN
 
@@ -25,6 +25,26 @@ def test_gate_rules() -> None:
     assert not missing.comparable and "no r2" in missing.reasons[0]
     lower_is_better = {"metric": "mse", "tolerance": 1.0, "floor": 10.0, "higher_is_better": False}
     assert not apply_gate(lower_is_better, {"mse": 5.0}, {"mse": 12.0}).comparable
+
+
+def test_degenerate_quality_on_both_sides_is_not_parity() -> None:
+    acc = {"metric": "accuracy", "tolerance": 0.01, "floor": 0.0}
+    # Three balanced classes, 40% majority: both sides at the majority-class rate agree but learned nothing.
+    chance = chance_levels("classification", [0] * 4 + [1] * 3 + [2] * 3)
+    assert chance["accuracy"] == 0.4
+    at_chance = apply_gate(acc, {"accuracy": 0.4}, {"accuracy": 0.405}, chance)
+    assert not at_chance.comparable and "chance level 0.4" in at_chance.reasons[0]
+    assert apply_gate(acc, {"accuracy": 0.9}, {"accuracy": 0.905}, chance).comparable
+    # One side at chance is a tolerance failure, not the degenerate rule.
+    one = apply_gate(acc, {"accuracy": 0.9}, {"accuracy": 0.4}, chance)
+    assert not one.comparable and not any("degenerate" in r for r in one.reasons)
+    # No clusters on both sides (DBSCAN all noise): not comparable whatever the indices say.
+    ari = {"metric": "adjusted_rand", "tolerance": 0.02}
+    noise = {"adjusted_rand": 0.0, "n_clusters": 0.0, "noise_fraction": 1.0}
+    v = apply_gate(ari, noise, noise)
+    assert not v.comparable and "fewer than 2 clusters" in v.reasons[0]
+    fine = {"adjusted_rand": 0.7, "n_clusters": 3.0}
+    assert apply_gate(ari, fine, fine).comparable
 
 
 @pytest.mark.parametrize("algorithm", ["linear", "ridge", "lasso", "elastic_net"])

@@ -38,7 +38,8 @@ def test_both_sides_write_valid_results_with_raw_samples(results: dict[str, Path
         assert doc["status"] == "ok"
         for phase in ("fit", "predict"):
             timing = doc["timing"]["phases"][phase]
-            assert len(timing["samples"]) == 3 and timing["warmup"] == 1
+            # at least the requested warm-up call; more when the time-based warm-up needed them
+            assert len(timing["samples"]) == 3 and timing["warmup"] >= 1 and timing["batch"] >= 1
             assert all(s > 0 for s in timing["samples"])
         assert doc["resources"]["peak_rss_mb"] > 1
         assert doc["threads"] == 1

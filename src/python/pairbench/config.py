@@ -117,6 +117,12 @@ class TaskSpec:
     quality_gate: dict[str, Any]
     datasets: tuple[str, ...]
     algorithms: dict[str, dict[str, Any]]
+    # algorithm -> dataset -> params replacing the algorithm's own for that dataset (e.g. DBSCAN's eps,
+    # which depends on the data's dimension and density).
+    dataset_params: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+
+    def params_for(self, algorithm: str, dataset: str) -> dict[str, Any]:
+        return {**self.algorithms[algorithm], **self.dataset_params.get(algorithm, {}).get(dataset, {})}
 
 
 @dataclass(frozen=True)
@@ -322,6 +328,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
                     p.add(f"{tkey}.datasets", f"unknown dataset {ds!r}", sorted(datasets) or "<none>")
             algos_known = sorted(algorithms(domain, task))
             algos: dict[str, dict[str, Any]] = {}
+            per_dataset: dict[str, dict[str, dict[str, Any]]] = {}
             raw_algos = tentry.get("algorithms") or {}
             if _is_mapping(p, f"{tkey}.algorithms", raw_algos):
                 for algo, aentry in raw_algos.items():
@@ -331,9 +338,22 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
                         continue
                     aentry = aentry or {}
                     if _is_mapping(p, akey, aentry):
-                        _check_keys(p, akey, aentry, ("params",))
+                        _check_keys(p, akey, aentry, ("params", "dataset_params"))
                         algos[algo] = _check_params(p, f"{akey}.params", aentry.get("params"))
-            tasks.append(TaskSpec(domain, task, dict(gate), tuple(ds_names), algos))
+                        overrides = aentry.get("dataset_params") or {}
+                        if _is_mapping(p, f"{akey}.dataset_params", overrides):
+                            for ds, ov in overrides.items():
+                                dkey_ = f"{akey}.dataset_params.{ds}"
+                                if ds not in ds_names:
+                                    p.add(dkey_, "not a dataset of this task", sorted(ds_names) or "<none>")
+                                    continue
+                                ov = _check_params(p, dkey_, ov)
+                                for name in ov:
+                                    if name not in algos[algo]:
+                                        p.add(f"{dkey_}.{name}", "overrides no parameter of the algorithm",
+                                              sorted(algos[algo]) or "<none>")
+                                per_dataset.setdefault(algo, {})[str(ds)] = ov
+            tasks.append(TaskSpec(domain, task, dict(gate), tuple(ds_names), algos, per_dataset))
     if p.items:
         raise ConfigError(p.items)
     return Catalogue(defaults, datasets, frameworks, domain_frameworks, tasks)

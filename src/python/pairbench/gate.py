@@ -24,12 +24,15 @@ class GateVerdict:
 
 
 def apply_gate(gate: dict[str, Any], baseline_quality: dict[str, Any],
-               candidate_quality: dict[str, Any]) -> GateVerdict:
+               candidate_quality: dict[str, Any], chance: dict[str, float] | None = None) -> GateVerdict:
     """Both sides must reach `floor` on `metric` and differ by at most `tolerance` (absolute); every
-    entry of the optional `also:` list is a further such check (e.g. ARI and silhouette for clustering)."""
+    entry of the optional `also:` list is a further such check (e.g. ARI and silhouette for clustering).
+    Agreement on a degenerate result is not parity: see `degenerate_reasons`."""
     primary = _check(gate, baseline_quality, candidate_quality)
     extra = [_check(g, baseline_quality, candidate_quality, both_missing_agree=True) for g in gate.get("also") or []]
     reasons = primary.reasons + [r for e in extra for r in e.reasons]
+    # ARI's chance level is 0 whatever the data; the others come from the test labels (chance_levels).
+    reasons += degenerate_reasons(gate, baseline_quality, candidate_quality, {"adjusted_rand": 0.0, **(chance or {})})
     return GateVerdict(not reasons, primary.metric, primary.baseline_value, primary.candidate_value, primary.delta,
                        primary.tolerance, primary.floor, reasons,
                        [{k: v for k, v in asdict(e).items() if k != "also"} for e in extra] or None)
@@ -59,3 +62,48 @@ def _check(gate: dict[str, Any], baseline_quality: dict[str, Any], candidate_qua
             reasons.append(f"|{metric}(candidate) - {metric}(baseline)| = {abs(delta):.4g} > tolerance {tolerance:g}")
     return GateVerdict(not reasons, metric, base, cand, delta, tolerance,
                        None if floor is None else float(floor), reasons)
+
+
+def degenerate_reasons(gate: dict[str, Any], baseline_quality: dict[str, Any], candidate_quality: dict[str, Any],
+                       chance: dict[str, float]) -> list[str]:
+    """Reasons why two sides that agree have both produced nothing worth timing.
+
+    - a clustering with fewer than two clusters on both sides (e.g. DBSCAN labelling every point
+      noise): ARI near 0 and silhouette undefined on both sides agree, but trivially;
+    - the gate metric within `tolerance` of its chance level on both sides (`chance[metric]`: the
+      majority-class share for accuracy, 0 for ARI): a classifier at chance on both sides.
+    One degenerate side is already caught by the tolerance or the floor; this catches both at once.
+    """
+    reasons = []
+    nb, nc = baseline_quality.get("n_clusters"), candidate_quality.get("n_clusters")
+    if nb is not None and nc is not None and nb < 2 and nc < 2:
+        reasons.append(
+            f"degenerate on both sides: fewer than 2 clusters (baseline {nb:g}, candidate {nc:g}; noise fraction "
+            f"{baseline_quality.get('noise_fraction', float('nan')):.2f} and "
+            f"{candidate_quality.get('noise_fraction', float('nan')):.2f}), so the clustering indices are "
+            "undefined or trivial: not comparable")
+    metric = str(gate["metric"])
+    level = chance.get(metric)
+    base, cand = baseline_quality.get(metric), candidate_quality.get(metric)
+    if level is not None and base is not None and cand is not None and not reasons:
+        margin = float(gate["tolerance"])
+        higher = bool(gate.get("higher_is_better", True))
+        at_chance = [(v <= level + margin) if higher else (v >= level - margin) for v in (base, cand)]
+        if all(at_chance):
+            reasons.append(
+                f"degenerate on both sides: {metric} {base:.4g} (baseline) and {cand:.4g} (candidate) are within "
+                f"{margin:g} of the chance level {level:.4g}: agreement at chance is not parity")
+    return reasons
+
+
+def chance_levels(task: str, y_test: Any) -> dict[str, float]:
+    """The score of a model that learned nothing, per gate metric: accuracy of always predicting the
+    majority class, and 0 for the adjusted Rand index (its expected value under random labels)."""
+    levels = {"adjusted_rand": 0.0}
+    if "classification" in task and y_test is not None:
+        import numpy as np
+
+        _, counts = np.unique(np.asarray(y_test), return_counts=True)
+        if counts.size:
+            levels["accuracy"] = float(counts.max() / counts.sum())
+    return levels

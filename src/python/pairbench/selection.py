@@ -155,8 +155,9 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
             # A cell needs its baseline and one other side; otherwise it runs the sides that can run.
             sides_reason = why_absent if fws[0].name in absent or len(absent) == len(fws) - 1 else None
             selected = f"selected without {why_absent}" if absent else "selected"
-            for algo, params in task.algorithms.items():
-                for ds, point in itertools.product(task.datasets, grid_points(params, rp.grid)):
+            for algo in task.algorithms:
+                for ds, point in ((d, pt) for d in task.datasets
+                                  for pt in grid_points(task.params_for(algo, d), rp.grid)):
                     point = {**point, **on_device}
                     cell = Cell(
                         run_id=rp.run_id, domain=task.domain, task=task.task, algorithm=algo, dataset=ds,

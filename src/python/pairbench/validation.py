@@ -16,7 +16,7 @@ import numpy as np
 from pairbench.cells import Cell
 from pairbench.crossval import score_folds, summarise_cv
 from pairbench.datasets.materialise import load_verified
-from pairbench.gate import apply_gate
+from pairbench.gate import apply_gate, chance_levels
 from pairbench.harness.launcher import run_side
 from pairbench.harness.worker import scores_path
 from pairbench.metrics import score_predictions
@@ -80,7 +80,7 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
             entry.update(comparable=False, reasons=reasons)
         else:
             verdict = apply_gate(cell.quality_gate, report["sides"][baseline]["quality"],
-                                 report["sides"][side]["quality"])
+                                 report["sides"][side]["quality"], chance_levels(cell.task, split.y_test))
             entry.update(verdict.to_dict())
             if predictions[baseline].shape != predictions[side].shape:
                 entry["prediction_max_abs_diff"] = float("inf")

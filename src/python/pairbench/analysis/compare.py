@@ -28,6 +28,10 @@ class AnalysisSettings:
     effect: float = 0.05
     power: float = 0.8
     min_samples: int = 10
+    # Cross-cell geometric means: fewer cells than this give per-cell ratios instead of a pooled
+    # interval, and a pooled interval wider than this factor (high / low) is flagged.
+    geomean_min_cells: int = 3
+    geomean_max_ci_factor: float = 4.0
 
 
 class _Series:
@@ -103,6 +107,16 @@ def summarise(
     and the repetitions needed to detect a `settings.effect` change."""
     series = series if series is not None else _series(samples, settings)
     launches = samples.groupby(list(SERIES_KEYS), sort=True)["launch"].nunique().to_dict()
+    # A slow first launch and noise within launches look alike in std / mean; these tell them apart.
+    per_launch = samples.groupby([*SERIES_KEYS, "launch"], sort=True)["seconds"].agg(["median", "mean", "std"])
+    per_launch["cv"] = per_launch["std"] / per_launch["mean"]
+    by_series = per_launch.groupby(level=list(range(len(SERIES_KEYS))))
+    launch_medians = by_series["median"]
+    between = (launch_medians.std() / launch_medians.mean()).to_dict()
+    within = by_series["cv"].median().to_dict()
+    first_excess = (
+        launch_medians.first() / launch_medians.apply(lambda v: float(np.median(v.iloc[1:])) if len(v) > 1 else np.nan)
+    ).to_dict()
     rows = []
     for key, s in series.items():
         x = s.x
@@ -116,6 +130,8 @@ def summarise(
                 f"power: {needed} samples needed to detect a {settings.effect:.0%} change "
                 f"at {settings.power:.0%} power, have {x.size}"
             )
+        mad_rel, iqr, iqr_rel = stats.robust_spread(x)
+        mild, severe = stats.tukey_outliers(x)
         rows.append(
             {
                 **dict(zip(SERIES_KEYS, key, strict=True)),
@@ -128,6 +144,14 @@ def summarise(
                 "mean_s": mean,
                 "std_s": std,
                 "cv": std / mean if mean > 0 else np.nan,
+                "mad_rel": mad_rel,
+                "iqr_s": iqr,
+                "iqr_rel": iqr_rel,
+                "outliers_mild": mild,
+                "outliers_severe": severe,
+                "between_launch_cv": between.get(key, np.nan),
+                "within_launch_cv": within.get(key, np.nan),
+                "first_launch_ratio": first_excess.get(key, np.nan),
                 "p50_s": float(np.percentile(x, 50)),
                 "p95_s": float(np.percentile(x, 95)),
                 "p99_s": float(np.percentile(x, 99)),
@@ -150,6 +174,14 @@ def summarise(
         "mean_s",
         "std_s",
         "cv",
+        "mad_rel",
+        "iqr_s",
+        "iqr_rel",
+        "outliers_mild",
+        "outliers_severe",
+        "between_launch_cv",
+        "within_launch_cv",
+        "first_launch_ratio",
         "p50_s",
         "p95_s",
         "p99_s",
@@ -304,22 +336,64 @@ def compare_pairs(
     return apply_corrections(pd.DataFrame(rows), settings)
 
 
-def geometric_mean_speedups(comparisons: pd.DataFrame, confidence: float = 0.95) -> pd.DataFrame:
-    """Geometric-mean speed-up (reference time / candidate time) per domain, pair and phase, with a
-    t-interval over cells on the log scale; with one cell, that cell's bootstrap CI."""
+def geometric_mean_speedups(
+    comparisons: pd.DataFrame,
+    confidence: float = 0.95,
+    series: dict[tuple[Any, ...], _Series] | None = None,
+    settings: AnalysisSettings | None = None,
+) -> pd.DataFrame:
+    """Geometric-mean speed-up (reference time / candidate time) per domain, pair and phase.
+
+    The interval is a two-level bootstrap (cells, then samples within each cell) when the series are
+    given, else a bootstrap over cells only. Below `settings.geomean_min_cells` cells no pooled
+    interval is given (NaN): a handful of cells says nothing about the population of cells, so
+    `per_cell` lists each cell's own ratio and CI instead. A pooled interval wider than a factor of
+    `settings.geomean_max_ci_factor` (high / low) carries a warning in `interval_warning`.
+    """
+    settings = settings or AnalysisSettings(confidence=confidence)
     if comparisons.empty:
         return pd.DataFrame()
     rows = []
     for (domain, cand, ref, phase), group in comparisons.groupby(
         ["domain", "candidate", "reference", "phase"], sort=True
     ):
-        sp = group["speedup"].to_numpy(dtype=np.float64)
-        sp = sp[np.isfinite(sp) & (sp > 0)]
-        if sp.size == 0:
+        group = group[np.isfinite(group["speedup"]) & (group["speedup"] > 0)]
+        if group.empty:
             continue
-        gm, low, high = stats.geometric_mean_ci(sp, confidence)
-        if sp.size == 1:
-            low, high = float(group["speedup_ci_low"].iat[0]), float(group["speedup_ci_high"].iat[0])
+        sp = group["speedup"].to_numpy(dtype=np.float64)
+        per_cell = "; ".join(
+            f"{a}/{d}: {s_:.3g}x [{lo:.3g}, {hi:.3g}]"
+            for a, d, s_, lo, hi in zip(
+                group["algorithm"], group["dataset"], sp, group["speedup_ci_low"], group["speedup_ci_high"],
+                strict=True,
+            )
+        )
+        draws = []
+        for row in group.itertuples(index=False):
+            key = tuple(getattr(row, k) for k in CELL_KEYS)
+            a, b = (series or {}).get((*key, cand, phase)), (series or {}).get((*key, ref, phase))
+            if a is not None and b is not None:
+                # speed-up = reference / candidate
+                draws.append(np.log(b.boot) - np.log(a.boot))
+        logs = np.log(sp)
+        if len(draws) != len(logs):
+            # No sample-level distributions: resample cells only (each cell a point).
+            draws = [np.array([v]) for v in logs]
+        gm, low, high = stats.hierarchical_geomean_ci(
+            logs, draws, settings.confidence, settings.resamples, settings.seed
+        )
+        warning = ""
+        if sp.size < settings.geomean_min_cells:
+            low = high = math.nan
+            warning = (
+                f"{sp.size} cell(s) < {settings.geomean_min_cells}: no pooled interval; "
+                "read the per-cell ratios"
+            )
+        elif high / low > settings.geomean_max_ci_factor:
+            warning = (
+                f"interval spans a factor of {high / low:.3g} (> {settings.geomean_max_ci_factor:g}): "
+                "the cells disagree; read the per-cell ratios"
+            )
         rows.append(
             {
                 "domain": domain,
@@ -330,6 +404,8 @@ def geometric_mean_speedups(comparisons: pd.DataFrame, confidence: float = 0.95)
                 "geomean_speedup": gm,
                 "ci_low": low,
                 "ci_high": high,
+                "interval_warning": warning,
+                "per_cell": per_cell,
                 "n_faster": int((group["outcome"] == "faster").sum()),
                 "n_slower": int((group["outcome"] == "slower").sum()),
                 "n_no_difference": int((group["outcome"] == "no meaningful difference").sum()),

@@ -7,6 +7,9 @@ Requirements file (YAML):
     default: {latency_budget_s: null, latency_phase: null, memory_budget_mb: null, quality_floor: null}
     tasks:
       <task>: {latency_budget_s: 0.01, latency_phase: <phase>, memory_budget_mb: 512, quality_floor: 0.4}
+    use_cases:   # optional; weights combine the per-use-case choices (analysis/usecases.py)
+      training_throughput: {weight: 1.0, phases: [fit, train_epoch]}
+      memory_constrained: {weight: 2.0}
 A latency budget applies to `latency_phase`, or to every phase when that is null.
 """
 
@@ -17,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from pairbench.analysis.rankings import weighted_scores
+from pairbench.analysis.usecases import DEFAULT_USE_CASES, NO_COMPARISON, UseCase, speed_trade_off
 from pairbench.config import ConfigError, load_yaml
 
 REQUIREMENT_KEYS = ("latency_budget_s", "latency_phase", "memory_budget_mb", "quality_floor")
@@ -31,6 +36,16 @@ class Requirements:
     weights: dict[str, float] = field(default_factory=lambda: {"speed": 0.5, "memory": 0.2, "quality": 0.3})
     default: dict[str, Any] = field(default_factory=dict)
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    use_cases: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def use_case_list(self) -> tuple[UseCase, ...]:
+        """The default use cases with this file's weights and phases applied."""
+        out = []
+        for uc in DEFAULT_USE_CASES:
+            spec = self.use_cases.get(uc.name) or {}
+            phases = tuple(str(p) for p in spec["phases"]) if "phases" in spec else uc.phases
+            out.append(UseCase(uc.name, uc.label, float(spec.get("weight", uc.weight)), phases))
+        return tuple(out)
 
     def for_task(self, task: str) -> dict[str, Any]:
         return {**{k: None for k in REQUIREMENT_KEYS}, **self.default, **self.tasks.get(task, {})}
@@ -40,8 +55,32 @@ def load_requirements(path: Path) -> Requirements:
     doc = load_yaml(path)
     problems: list[str] = []
     for key in doc:
-        if key not in ("version", "weights", "default", "tasks"):
-            problems.append(f"{path}: {key}: unknown key; allowed: version, weights, default, tasks")
+        if key not in ("version", "weights", "default", "tasks", "use_cases"):
+            problems.append(f"{path}: {key}: unknown key; allowed: version, weights, default, tasks, use_cases")
+    names = [uc.name for uc in DEFAULT_USE_CASES]
+    use_cases = doc.get("use_cases") or {}
+    if not isinstance(use_cases, dict):
+        problems.append(f"{path}: use_cases: expected a mapping; allowed: {', '.join(names)}")
+        use_cases = {}
+    for name, spec in use_cases.items():
+        where = f"{path}: use_cases.{name}"
+        if name not in names:
+            problems.append(f"{where}: unknown use case; allowed: {', '.join(names)}")
+            continue
+        if not isinstance(spec, dict):
+            problems.append(f"{where}: expected a mapping; allowed: weight, phases")
+            continue
+        for k, v in spec.items():
+            if k == "weight":
+                if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+                    problems.append(f"{where}.weight: got {v!r}; allowed: a number >= 0")
+            elif k == "phases":
+                if name == "memory_constrained":
+                    problems.append(f"{where}.phases: memory is not per phase; allowed: weight")
+                elif not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+                    problems.append(f"{where}.phases: got {v!r}; allowed: a list of phase names")
+            else:
+                problems.append(f"{where}.{k}: unknown key; allowed: weight, phases")
     weights = doc.get("weights") or {}
     for k, v in weights.items():
         if k not in WEIGHT_KEYS:
@@ -68,6 +107,7 @@ def load_requirements(path: Path) -> Requirements:
         {**Requirements().weights, **{k: float(v) for k, v in weights.items()}},
         dict(doc.get("default") or {}),
         {str(t): dict(s or {}) for t, s in (doc.get("tasks") or {}).items()},
+        {str(k): dict(v) for k, v in use_cases.items()},
     )
 
 
@@ -112,9 +152,14 @@ def _check(framework_rows: pd.DataFrame, summary: pd.DataFrame, req: dict[str, A
 
 
 def recommend(
-    profiles: pd.DataFrame, summary: pd.DataFrame, comparisons: pd.DataFrame, requirements: Requirements
+    profiles: pd.DataFrame,
+    summary: pd.DataFrame,
+    comparisons: pd.DataFrame,
+    requirements: Requirements,
+    expected: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
-    """One row per (task, framework), rank 1 = the recommendation for that task."""
+    """One row per (task, framework), rank 1 = the recommendation for that task. `expected` maps a
+    task to every framework that should have been measured (from the validation reports)."""
     if profiles.empty:
         return pd.DataFrame()
     profiles = profiles.assign(weighted_score=weighted_scores(profiles, requirements.weights))
@@ -147,7 +192,12 @@ def recommend(
         for rank, c in enumerate(cands, start=1):
             c["rank"] = rank
         top = cands[0]
-        confidence, why = _confidence(top, cands[1] if len(cands) > 1 else None, task_cmp)
+        missing = [f for f in (expected or {}).get(str(task), []) if f not in {c["framework"] for c in cands}]
+        runner_up = cands[1] if len(cands) > 1 else None
+        confidence, why = _confidence(top, runner_up, task_cmp, missing)
+        if runner_up is not None and top["status"] != "fail":
+            why += "; " + _deciding(top, runner_up, prof, summary[summary["task"] == task], task_cmp,
+                                    requirements.weights)
         for c in cands:
             c["confidence"] = confidence if c is top else ""
             c["reason"] = why if c is top else c["checks"]
@@ -156,16 +206,25 @@ def recommend(
     return pd.DataFrame(rows)[cols]
 
 
-def _confidence(top: dict[str, Any], runner_up: dict[str, Any] | None, cmp: pd.DataFrame) -> tuple[str, str]:
+def _confidence(
+    top: dict[str, Any], runner_up: dict[str, Any] | None, cmp: pd.DataFrame, missing: list[str] | None = None
+) -> tuple[str, str]:
     """high: meets every requirement with its CI, and either it alone does or it has significant
     speed wins and no loss against the runner-up; medium: it leads on score only (CIs overlap, or a
-    budget is met only at the median); low: nothing meets the requirements."""
+    budget is met only at the median); low: nothing meets the requirements; none: only one
+    framework was measured, so there is nothing it was chosen over."""
     fw = top["framework"]
+    gone = f" ({', '.join(missing)} not measured: failed, timed out or not comparable)" if missing else ""
+    if runner_up is None:
+        return NO_COMPARISON, (
+            f"only {fw} was measured for this task{gone}; with one side measured there is no comparison, "
+            f"so this is not a recommendation ({top['checks']})"
+        )
     if top["status"] == "fail":
         return "low", f"no framework meets the requirements; {fw} is closest ({top['checks']})"
     base = f"{fw}: weighted score {top['score']:.3f} over {top['cells']} cell(s); {top['checks']}"
-    if runner_up is None:
-        return ("high" if top["status"] == "pass" else "medium"), base + "; the only framework measured"
+    if missing:
+        base += f"; {', '.join(missing)} not measured"
     mine = (
         cmp[
             ((cmp["candidate"] == fw) & (cmp["reference"] == runner_up["framework"]))
@@ -188,3 +247,39 @@ def _confidence(top: dict[str, Any], runner_up: dict[str, Any] | None, cmp: pd.D
     if top["status"] == "pass" and wins > 0 and losses == 0:
         return "high", f"{base}; {versus}"
     return "medium", f"{base}; {versus}"
+
+
+def _deciding(top: dict[str, Any], runner_up: dict[str, Any], prof: pd.DataFrame, summary: pd.DataFrame,
+              cmp: pd.DataFrame, weights: dict[str, float]) -> str:
+    """The score component that decided top over runner-up (largest weighted difference), in numbers,
+    and the trade-off: what top gives up on the other components."""
+    a = prof[prof["framework"] == top["framework"]]
+    b = prof[prof["framework"] == runner_up["framework"]]
+    contrib = {}
+    for k in ("speed", "memory", "quality"):
+        col = f"{k}_score"
+        if col in prof and a[col].notna().any() and b[col].notna().any():
+            contrib[k] = float(weights.get(k, 0.0)) * (float(a[col].mean()) - float(b[col].mean()))
+    if not contrib:
+        return "deciding factor unknown (no common scores)"
+    key = max(contrib, key=lambda k: contrib[k])
+    fw, other = top["framework"], runner_up["framework"]
+    memory = {fw: float(a["peak_rss_mb"].median()), other: float(b["peak_rss_mb"].median())}
+
+    def describe(k: str) -> str:
+        if k == "memory":
+            return f"{memory[fw]:.0f} MB vs {memory[other]:.0f} MB peak memory"
+        if k == "quality":
+            return f"quality {a['quality_value'].mean():.4g} vs {b['quality_value'].mean():.4g}"
+        rel = float(np.exp(np.mean(np.log(b["rel_time"])) - np.mean(np.log(a["rel_time"]))))
+        return f"{rel:.3g}x the speed of {other} (geometric mean of relative time)"
+
+    text = f"deciding factor: {key} (weight {weights.get(key, 0.0):g}): {describe(key)}"
+    # A component counts as given up only when it moves the weighted score by 0.001 or more.
+    give_up = [k for k, v in contrib.items() if v <= -1e-3]
+    # Slower phases are a trade-off even when the speed score as a whole is higher (e.g. a much faster
+    # predict hiding a slower fit).
+    slower = speed_trade_off(fw, other, summary, cmp, {}, decided_by_memory=False)
+    trade = [slower] if slower.startswith("slower") else []
+    trade += [describe(k) for k in give_up if k != "speed"]
+    return text + ("; trade-off vs " + other + ": " + "; ".join(trade) if trade else "; no trade-off vs " + other)

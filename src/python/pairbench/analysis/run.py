@@ -34,6 +34,7 @@ from pairbench.analysis.tidy import (
     refuse_mixed_cpu_models,
     samples_table,
 )
+from pairbench.analysis.usecases import recommend_use_cases
 from pairbench.config import ConfigError
 
 
@@ -49,6 +50,8 @@ class AnalysisInputs:
     history_db: Path | None = None
     baseline_run: str | None = None
     figures: bool = True
+    # Phase 3's environment.json: its measured noise floor widens the verdicts' noise band.
+    environment: Path | None = None
     # Launches per (cell, side) phase 4 scheduled: any that did not arrive is listed as missing.
     launches: int | None = None
     trace_dir: Path | None = None  # pipeline_info/: the Nextflow trace names a missing launch's task
@@ -122,6 +125,27 @@ def cross_validation_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+MAX_NOISE_BAND = 0.5
+
+
+def measured_noise_floor(environment: Path | None) -> float | None:
+    """The noise floor phase 3 measured (environment.json `noise_floor.cv`), or None."""
+    if environment is None or not environment.is_file():
+        return None
+    floor = (json.loads(environment.read_text(encoding="utf-8")).get("noise_floor") or {}).get("cv")
+    return float(floor) if isinstance(floor, (int, float)) else None
+
+
+def expected_frameworks(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
+    """Every framework each task should have measured (failed or gated-out sides included), so that a
+    recommendation with one side left can say which side is missing."""
+    out: dict[str, list[str]] = {}
+    for v in validations:
+        names = out.setdefault(str(v["task"]), [])
+        names += [s for s in [v["baseline"], *v.get("sides", {})] if s not in names]
+    return out
+
+
 def side_order(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
     return {v["cell_id"]: [v["baseline"], *[g["candidate"] for g in v.get("gates", [])]] for v in validations}
 
@@ -139,6 +163,12 @@ def analyse(
     config = load_analysis_config(inputs.analysis_config)
     settings = settings or AnalysisSettings()
     settings = replace(settings, effect=config.effect, power=config.power, min_samples=config.min_samples)
+    floor = measured_noise_floor(inputs.environment)
+    noise_requested = settings.noise
+    if floor is not None and floor > settings.noise:
+        # The rule calls a ratio faster only below 1 - noise, so the band must stay well under 1: a
+        # floor beyond MAX_NOISE_BAND (a very busy machine) is recorded but the band stops there.
+        settings = replace(settings, noise=min(floor, max(MAX_NOISE_BAND, settings.noise)))
     timings: dict[str, float] = {}
     clock = time.perf_counter()
 
@@ -169,7 +199,7 @@ def analyse(
         if not samples.empty
         else pd.DataFrame()
     )
-    geomeans = geometric_mean_speedups(comparisons, settings.confidence)
+    geomeans = geometric_mean_speedups(comparisons, settings.confidence, series, settings)
     lap("comparisons")
     resources = resources_by_side(launches) if not launches.empty else pd.DataFrame()
     quality = quality_by_side(launches) if not launches.empty else pd.DataFrame()
@@ -183,7 +213,9 @@ def analyse(
         if inputs.requirements
         else Requirements(weights=config.ranking.weights)
     )
-    recommendations = recommend(profiles, summary, comparisons, requirements)
+    expected = expected_frameworks(validations)
+    recommendations = recommend(profiles, summary, comparisons, requirements, expected)
+    use_cases = recommend_use_cases(summary, resources, comparisons, requirements.use_case_list(), expected)
     machine = load_machine(inputs.hardware, inputs.hardware_profile) if inputs.hardware else None
     costs = (
         cost_table(summary, launches, machine, config.cost)
@@ -218,6 +250,7 @@ def analyse(
         "profiles": profiles,
         "rankings": ranks,
         "recommendations": recommendations,
+        "use_cases": use_cases,
         "cost": costs,
         "regressions": regressions,
         "steps": steps,
@@ -237,6 +270,8 @@ def analyse(
     overview = {
         "run_id": run_id,
         "settings": asdict(settings),
+        "noise_band": {"requested": noise_requested, "measured_floor": floor, "used": settings.noise,
+                       "rule": f"max(--noise, the noise floor measured in phase 3), at most {MAX_NOISE_BAND:g}"},
         "analysis_config": {"ranking": asdict(config.ranking), "cost": asdict(config.cost)},
         "requirements": asdict(requirements),
         "machine": asdict(machine) if machine else None,

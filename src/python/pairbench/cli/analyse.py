@@ -32,6 +32,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="exit 3 when a series is a confirmed regression against --baseline-run",
     )
     parser.add_argument("--no-figures", action="store_true", help="skip the PNG/SVG figures")
+    parser.add_argument(
+        "--environment",
+        type=Path,
+        help="phase 3's environment.json: the verdicts' noise band becomes max(--noise, its measured noise floor)",
+    )
     parser.add_argument("--launches", type=int,
                         help="launches scheduled per comparable (cell, side); any that did not arrive is "
                              "listed as missing")
@@ -49,6 +54,7 @@ def run(args: argparse.Namespace) -> int:
         history_db=args.history_db,
         baseline_run=args.baseline_run or None,
         figures=not args.no_figures,
+        environment=args.environment,
         launches=args.launches,
         trace_dir=args.trace_dir,
     )

@@ -14,7 +14,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.model_selection import KFold, StratifiedKFold, train_test_split
 
 from pairbench.datasets.errors import ChecksumError
 from pairbench.registry import dataset_sources
@@ -72,6 +71,10 @@ def combined_digest(file_digests: dict[str, str]) -> str:
 
 def fold_ids(y_train: NDArray[Any], task: str, n_splits: int, seed: int) -> NDArray[np.int64]:
     """Fold id of every train row: stratified for classification, plain shuffled k-fold for regression."""
+    # Imported here: the measured workers only load_verified(), and the PyTorch worker would otherwise
+    # import scikit-learn and SciPy (about a second of a launch's start) for nothing.
+    from sklearn.model_selection import KFold, StratifiedKFold
+
     splitter = (StratifiedKFold if task == "classification" else KFold)(n_splits=n_splits, shuffle=True,
                                                                        random_state=seed)
     ids = np.full(y_train.shape[0], -1, dtype=np.int64)
@@ -85,6 +88,8 @@ def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: floa
     loader = dataset_sources()[spec.source]
     X, y = loader(seed, **spec.options)
     stratify = y if spec.task in LABELLED_TASKS else None
+    from sklearn.model_selection import train_test_split
+
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=test_fraction, random_state=seed, stratify=stratify
     )

@@ -6,6 +6,7 @@ import os
 import platform
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,135 @@ def cpu_flags() -> list[str]:
     return []
 
 
-def capture_environment(threads: int) -> dict[str, Any]:
+def _cpu_list(text: str | None) -> list[int]:
+    """'0-2,5' -> [0, 1, 2, 5] (the kernel's cpulist format); [] for empty or unreadable."""
+    out: list[int] = []
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        lo, _, hi = part.partition("-")
+        try:
+            out += list(range(int(lo), int(hi or lo) + 1))
+        except ValueError:
+            return []
+    return out
+
+
+def system_facts() -> dict[str, Any]:
+    """What pyperf's `system show` checks, with its warnings: CPU frequency governor per CPU, turbo
+    boost, ASLR, isolated and nohz_full CPUs, and the load at capture time."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    governors = {c: _read(f"/sys/devices/system/cpu/cpu{c}/cpufreq/scaling_governor") for c in cpus}
+    no_turbo = _read("/sys/devices/system/cpu/intel_pstate/no_turbo")
+    boost = _read("/sys/devices/system/cpu/cpufreq/boost")
+    turbo = "off" if no_turbo == "1" or boost == "0" else "on" if no_turbo == "0" or boost == "1" else "unknown"
+    aslr = _read("/proc/sys/kernel/randomize_va_space")
+    isolated = _cpu_list(_read("/sys/devices/system/cpu/isolated"))
+    nohz = _cpu_list(_read("/sys/devices/system/cpu/nohz_full"))
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
+    warnings = []
+    bad_gov = sorted({g for g in governors.values() if g and g != "performance"})
+    if bad_gov:
+        warnings.append(f"CPU frequency governor {', '.join(bad_gov)} (pyperf wants 'performance')")
+    if all(g is None for g in governors.values()):
+        warnings.append("CPU frequency governor not readable (virtual machine?): frequency may vary")
+    if turbo == "on":
+        warnings.append("turbo boost is on: frequency depends on temperature and the other cores' load")
+    if aslr not in (None, "0"):
+        warnings.append(f"ASLR is on (randomize_va_space={aslr}): addresses, hence cache behaviour, vary by launch")
+    if not isolated:
+        warnings.append("no isolated CPUs (isolcpus): measured processes share their core with the system")
+    if load is not None and cpus and load > 0.5 * len(cpus):
+        warnings.append(f"load average {load:.2f} on {len(cpus)} CPUs at capture: the machine is busy")
+    return {"cpus": cpus, "governors": {str(c): g for c, g in governors.items()}, "turbo": turbo,
+            "aslr": aslr, "isolated_cpus": isolated, "nohz_full_cpus": nohz, "load_average_1m": load,
+            "warnings": warnings}
+
+
+def _busy_loop(n: int) -> int:
+    acc = 0
+    for i in range(n):
+        acc ^= i
+    return acc
+
+
+def noise_floor(samples: int = 30, target_s: float = 2e-3, pin: str | None = None) -> dict[str, Any]:
+    """This machine's timing noise: the spread of a fixed, calibrated busy loop (~2 ms, pure Python,
+    no allocation or I/O), pinned as a measured launch is. What a series cannot resolve below."""
+    import statistics
+
+    from pairbench.harness.launcher import pinned_cpus
+
+    cpus = pinned_cpus(1, pin)
+    before = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    if cpus is not None:
+        os.sched_setaffinity(0, cpus)
+    try:
+        clock = time.perf_counter_ns
+        n = 1000
+        while True:  # calibrate: double until one loop lasts target_s
+            t0 = clock()
+            _busy_loop(n)
+            dt = (clock() - t0) / 1e9
+            if dt >= target_s or n > 1 << 30:
+                break
+            n = int(n * max(2.0, min(10.0, target_s / max(dt, 1e-9))))
+        for _ in range(5):
+            _busy_loop(n)
+        times = []
+        for _ in range(samples):
+            t0 = clock()
+            _busy_loop(n)
+            times.append((clock() - t0) / 1e9)
+    finally:
+        if before is not None and cpus is not None:
+            os.sched_setaffinity(0, before)
+    mean, med = statistics.fmean(times), statistics.median(times)
+    mad = statistics.median(abs(t - med) for t in times)
+    return {"harness": "python", "loop_iterations": n, "samples": samples, "median_s": med,
+            "cv": statistics.stdev(times) / mean, "mad_rel": mad / med, "pinned_cpus": cpus}
+
+
+def robust_cv(floor: dict[str, Any]) -> float:
+    """1.4826 x MAD / median: the CV a normal distribution with this MAD would have. One preemption
+    spike among 30 timings moves the plain CV by tens of percent and this not at all."""
+    return 1.4826 * float(floor["mad_rel"])
+
+
+def rust_noise_floor(samples: int = 30, pin: str | None = None) -> dict[str, Any] | None:
+    """The same busy-loop noise floor timed by the Rust harness (`pairbench-classical noise-floor`),
+    pinned as a launch is; None when the binary is not built."""
+    import json
+
+    from pairbench.harness.launcher import pinned_cpus, run_pinned, rust_binary
+
+    try:
+        binary = rust_binary({"name": "linfa", "binary": "pairbench-classical"}, None)
+    except FileNotFoundError:
+        return None
+    cpus = pinned_cpus(1, pin)
+    try:
+        out = run_pinned([binary, "noise-floor", "--samples", str(samples)], cpus, 60)
+        if out.returncode != 0:
+            return None
+        doc: dict[str, Any] = json.loads(out.stdout)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return None
+    doc["pinned_cpus"] = cpus
+    return doc
+
+
+def noise_floors() -> dict[str, Any]:
+    """Both harnesses' floors and the one the verdicts use: the larger CV of the two."""
+    sides = {"python": noise_floor(), "rust": rust_noise_floor()}
+    cvs = [robust_cv(v) for v in sides.values() if v]
+    return {**sides, "cv": max(cvs) if cvs else None,
+            "method": "30 timings of a calibrated ~2 ms busy loop per harness, pinned like a launch; floor = "
+                      "the larger robust CV (1.4826 x MAD / median) of the two harnesses"}
+
+
+def capture_environment(threads: int, measure_noise: bool = True) -> dict[str, Any]:
     from threadpoolctl import threadpool_info
 
     vm = psutil.virtual_memory()
@@ -65,8 +194,19 @@ def capture_environment(threads: int) -> dict[str, Any]:
         "threads": threads,
         "git_commit": _run(["git", "-C", str(project_root()), "rev-parse", "HEAD"]) or "unknown",
     }
+    system = system_facts()
+    summary["system_warnings"] = len(system["warnings"])
+    floor = noise_floors() if measure_noise else None
+    if floor is not None and floor["cv"] is not None:
+        summary["noise_floor_cv"] = round(floor["cv"], 5)
+        if floor["cv"] > 0.02:
+            system["warnings"].append(f"timing noise floor {floor['cv']:.1%} is above the default ±2% noise band: "
+                                      "verdicts use the floor instead")
+            summary["system_warnings"] = len(system["warnings"])
     return {
         "summary": summary,
+        "system": system,
+        "noise_floor": floor,
         "python": {"version": platform.python_version(), "executable": sys.executable,
                    "libraries": {lib: installed_version(lib) for lib in PYTHON_LIBRARIES},
                    "blas": threadpool_info()},

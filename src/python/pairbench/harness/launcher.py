@@ -6,12 +6,14 @@ Nextflow retries a failed task; on the last allowed attempt a failure is not an 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,66 @@ def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path
     }
 
 
+PIN_VARIABLE = "PAIRBENCH_PIN_CPUS"
+
+
+def pinned_cpus(threads: int, setting: str | None = None) -> list[int] | None:
+    """The CPUs a measured process is pinned to, or None for no pinning.
+
+    `setting` (default: $PAIRBENCH_PIN_CPUS, else "auto"): "auto" pins to `threads` CPUs of this
+    process's allowed set, the highest-numbered ones (CPU 0 usually takes more interrupts); "off" does
+    not pin; "2,3" pins to those. Pinning stops the scheduler from migrating a launch (and its worker
+    threads, e.g. linfa's rayon pool) between cores mid-measurement, the largest single source of
+    launch-to-launch spread measured on 2 vCPUs. With --max_parallel_benchmarks > 1, give each
+    concurrent launch its own list or use "off", since "auto" pins every launch to the same CPUs.
+    """
+    setting = (setting if setting is not None else os.environ.get(PIN_VARIABLE, "auto")).strip().lower()
+    if setting in ("off", "none", "0", "false", "no") or not hasattr(os, "sched_getaffinity"):
+        return None
+    allowed = sorted(os.sched_getaffinity(0))
+    if setting in ("auto", "on", "", "true", "yes"):
+        return allowed[-threads:] if threads <= len(allowed) else allowed
+    try:
+        wanted = sorted({int(c) for c in setting.split(",") if c.strip()})
+    except ValueError:
+        raise ValueError(f"${PIN_VARIABLE}: got {setting!r}; allowed: auto, off, or a comma-separated CPU "
+                         f"list from {allowed}") from None
+    if not wanted or not set(wanted) <= set(allowed):
+        raise ValueError(f"${PIN_VARIABLE}: CPUs {wanted} not all in this process's allowed set; allowed: "
+                         f"auto, off, or CPUs from {allowed}")
+    return wanted
+
+
+def run_pinned(cmd: list[str], cpus: list[int] | None, timeout_s: float, env: dict[str, str] | None = None,
+               preexec: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `cmd` pinned to `cpus` (None: unpinned), capturing its output; raises TimeoutExpired.
+
+    Pinned right after the fork, microseconds before its first thread pool and long before its first
+    timed call; threads started later inherit it. `preexec` runs in the child before exec (the
+    launcher passes `_die_with_parent`)."""
+    with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                          preexec_fn=preexec) as child:
+        if cpus is not None:
+            with contextlib.suppress(ProcessLookupError):  # already exited: its status says why
+                os.sched_setaffinity(child.pid, cpus)
+        try:
+            stdout, stderr = child.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            raise
+    return subprocess.CompletedProcess(cmd, child.returncode, stdout, stderr)
+
+
+def _record_pinning(out: Path, cpus: list[int] | None) -> None:
+    """Add what the launch was pinned to the result's metadata (both languages: the launcher knows)."""
+    doc = dict(read_result(out))
+    doc["metadata"] = {**(doc.get("metadata") or {}),
+                       "cpu_pinning": {"pinned": cpus is not None, "cpus": cpus,
+                                       "setting": os.environ.get(PIN_VARIABLE, "auto")}}
+    write_result(doc, out)
+
+
 def _die_with_parent() -> None:
     """In the child, before exec: ask Linux to SIGKILL it when its launcher dies. A measured process
     orphaned by a killed launcher would otherwise go on competing for the cores of the next launch."""
@@ -115,14 +177,16 @@ def _die_with_parent() -> None:
 
 
 def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: int = 1, timeout_s: float = 600,
-             implementations: dict[str, Any] | None = None, extra: list[str] | None = None) -> LaunchOutcome:
-    """Run one side once in a fresh process with pinned threads; report success or the error text."""
+             implementations: dict[str, Any] | None = None, extra: list[str] | None = None,
+             pin: str | None = None) -> LaunchOutcome:
+    """Run one side once in a fresh process with pinned threads (and, unless switched off, pinned to
+    `threads` CPUs, see `pinned_cpus`); report success or the error text."""
     cell = Cell.read(cell_path)
     env = {**os.environ, **thread_env(cell.threads), "PYTHONHASHSEED": str(cell.seed)}
     try:
+        cpus = pinned_cpus(cell.threads, pin)
         cmd = side_command(cell, side, cell_path, data_dir, launch, out, implementations, extra or [])
-        proc = subprocess.run(cmd, env=env, timeout=timeout_s, capture_output=True, text=True, check=False,
-                              preexec_fn=_die_with_parent)
+        proc = run_pinned(cmd, cpus, timeout_s, env, preexec=_die_with_parent)
     except subprocess.TimeoutExpired:
         return LaunchOutcome(False, f"timed out after {timeout_s:g} s", out)
     except (OSError, ValueError, KeyError) as exc:
@@ -131,7 +195,7 @@ def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: i
         tail = (proc.stderr or proc.stdout or "").strip()[-_ERROR_TAIL:]
         return LaunchOutcome(False, f"exit code {proc.returncode}: {tail or '<no output>'}", out)
     try:
-        read_result(out)
+        _record_pinning(out, cpus)
     except (ResultValidationError, FileNotFoundError) as exc:
         return LaunchOutcome(False, f"invalid result: {exc}", out)
     return LaunchOutcome(True, None, out)

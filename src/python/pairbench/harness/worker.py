@@ -68,13 +68,12 @@ def _launch(args: argparse.Namespace) -> int:
         raise
     os.environ.update(thread_env(cell.threads))
 
-    import time
-
     import numpy as np
     from threadpoolctl import threadpool_info, threadpool_limits
 
     from pairbench.datasets.materialise import load_verified
     from pairbench.frameworks import python_framework_info
+    from pairbench.harness.protocol import SAMPLE_FLOOR_S, WARMUP_MAX, WARMUP_MIN_S, run_protocol
     from pairbench.harness.resources import CpuMeter, peak_rss_mb
     from pairbench.registry import get_task_runner
     from pairbench.schema import SCHEMA_VERSION, cpu_model, hostname, utc_now, write_result
@@ -93,21 +92,9 @@ def _launch(args: argparse.Namespace) -> int:
     warmup = cell.warmup if args.warmup is None else args.warmup
     samples = cell.samples if args.samples is None else args.samples
 
-    for _ in range(warmup):
-        for phase in bench.phases:
-            for _ in range(repeats.get(phase, 1)):
-                bench.run_phase(phase)
-
-    timings: dict[str, list[float]] = {phase: [] for phase in bench.phases}
     meter = CpuMeter()
     meter.start()
-    clock = time.perf_counter_ns
-    for _ in range(samples):
-        for phase in bench.phases:
-            for _ in range(repeats.get(phase, 1)):
-                t0 = clock()
-                bench.run_phase(phase)
-                timings[phase].append((clock() - t0) / 1e9)
+    order, measured = run_protocol(bench, warmup=warmup, samples=samples, repeats=repeats)
     cpu_percent = meter.percent()
 
     quality = bench.quality()
@@ -140,6 +127,11 @@ def _launch(args: argparse.Namespace) -> int:
             for info in threadpool_info()
         ],
         "argv": sys.argv,
+        "protocol": {"order": order, "warmup_min": warmup, "warmup_min_s": WARMUP_MIN_S,
+                     "warmup_max": WARMUP_MAX, "sample_floor_s": SAMPLE_FLOOR_S,
+                     "cpu_percent_covers": "warm-up and timed calls"},
+        # What the scheduler allows this process, as seen from inside it (the launcher pins it).
+        "cpu_affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         **bench.library_metadata(),
     }
     result = {
@@ -164,7 +156,8 @@ def _launch(args: argparse.Namespace) -> int:
         "dtype": cell.dtype,
         "threads": cell.threads,
         "quality": quality,
-        "timing": {"phases": {p: {"unit": "s", "warmup": warmup, "samples": s} for p, s in timings.items()}},
+        "timing": {"phases": {p: {"unit": "s", "warmup": m.warmup, "samples": m.samples, "batch": m.batch,
+                                  "warmup_s": m.warmup_s} for p, m in measured.items()}},
         "resources": {"peak_rss_mb": round(peak_rss_mb(), 3), "cpu_percent": round(cpu_percent, 2)},
         "status": "ok",
         "error": None,

@@ -25,8 +25,11 @@ def classical_methods(selection: dict[str, Any]) -> list[str]:
             "no gamma, so its records are scaled by sqrt(gamma); checked by comparing kernel matrices. Both are "
             "SMO solvers with the same stopping tolerance (libsvm tol = linfa eps) and shrinking off on both "
             "sides (linfa-svm 0.8.1's shrinking panics or returns wrong models). linfa precomputes the dense "
-            "n x n kernel; libsvm caches kernel rows (200 MB). LinearSVC (liblinear, hinge loss, penalised "
-            "intercept) is compared with linfa's SMO with a linear kernel (unpenalised intercept).")
+            "n x n kernel; libsvm caches kernel rows (200 MB). LinearSVC (liblinear, hinge loss) is compared with "
+            "linfa's SMO with a linear kernel, whose intercept is not penalised; liblinear penalises it as the "
+            "weight of a constant feature of value intercept_scaling (penalty b²/(2s²)), so the run sets "
+            "intercept_scaling = 10 (a 100-fold smaller penalty; the intercepts then match libsvm's unpenalised "
+            "ones to about 0.01 on iris and wine) and both sides solve the same problem.")
     if "clustering" in tasks:
         lines.append(
             "Clustering: the train split is clustered and scored (DBSCAN and agglomerative clustering cannot "
@@ -36,7 +39,11 @@ def classical_methods(selection: dict[str, Any]) -> list[str]:
             "translated to linfa's absolute centre-shift norm (sqrt(tol x mean variance)). Agglomerative: "
             "linfa-hierarchical gets K = exp(-d/s), so its -ln K is the Euclidean distance up to scale. "
             "Gaussian mixtures: full covariance only on linfa 0.8.1. Gate: ARI within 0.02 and silhouette "
-            "within 0.01.")
+            "within 0.01; a cell where both sides find fewer than 2 clusters (e.g. DBSCAN labelling every point "
+            "noise), or where both sides' gate metric is within tolerance of chance (ARI 0, or a classifier's "
+            "majority-class accuracy), is not comparable: agreement on a degenerate result is not parity. "
+            "DBSCAN's eps and min_samples are set per dataset (benchmarks.yaml dataset_params), since one eps "
+            "cannot suit 2 and 30 standardised dimensions.")
     if selection.get("params", {}).get("cv_folds"):
         lines.append(
             f"Cross-validation: {selection['params']['cv_folds']}-fold (stratified for classification) on the "

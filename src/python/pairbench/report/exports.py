@@ -92,6 +92,11 @@ def write_exports(
             tables.get("recommendations", pd.DataFrame()),
             ["task", "rank", "framework", "status", "score", "confidence", "reason"],
         ),
+        "## Recommendations by use case\n",
+        md_table(
+            tables.get("use_cases", pd.DataFrame()),
+            ["task", "use_case", "framework", "confidence", "recommendation", "trade_off"],
+        ),
         *(["## LLM inference\n", md_table(tables["llm"])] if not tables.get("llm", pd.DataFrame()).empty else []),
         "## Quality parity\n",
         md_table(

@@ -232,18 +232,42 @@ def methods_lines(
     lines += [
         f"Per series: median with a {s.get('confidence', 0.95):.0%} percentile bootstrap CI ({s.get('resamples')} "
         "resamples, samples pooled over launches), CV, and pyperf's instability rules (fewer than "
-        f"{s.get('min_samples', 10)} samples, std ≥ 10% of the mean, min or max ≥ 50% from the mean).",
+        f"{s.get('min_samples', 10)} samples, std ≥ 10% of the mean, min or max ≥ 50% from the mean). Beside the "
+        "CV, which one preemption spike can dominate: MAD/median and IQR, Tukey-fence outlier counts (mild: 1.5 to "
+        "3 IQR beyond the quartiles, severe: beyond 3, as criterion.rs), the CV of the per-launch medians "
+        "(between launches), the median per-launch CV (within launches) and launch 1's median over the others' "
+        "(a slow first launch).",
         "Per pair (candidate/reference, the first framework of a domain being the reference of all others): "
         "Shapiro-Wilk on each side; Welch's t and Mann-Whitney U both reported, the primary test being Welch where "
         "neither side rejects normality and Mann-Whitney otherwise; a paired t-test where both sides ran the same "
         f"≥ 2 seeds or folds; Holm (used by the verdict) and Bonferroni over the family of {analysis.get('n_cmp', 0)} "
         "comparisons; Cohen's d and Cliff's delta with magnitude labels; ratio of medians with a bootstrap CI.",
         f"Verdict (criterion.rs rule): p_holm < {s.get('alpha')} and the whole ratio CI outside the "
-        f"±{s.get('noise', 0.02):.0%} noise band → faster/slower; otherwise no meaningful difference.",
+        f"±{s.get('noise', 0.02):.1%} noise band → faster/slower; otherwise no meaningful difference. The band is "
+        "max(--noise, the machine's noise floor measured in phase 3: the robust CV, 1.4826 x MAD/median, of 30 "
+        "timings of a calibrated ~2 ms busy loop in each harness, pinned like a launch; the larger of the two), "
+        "at most ±50% (beyond that, the rule could call nothing faster)"
+        + (
+            f"; here --noise {nb['requested']:.1%}, floor {nb['measured_floor']:.1%}."
+            if (nb := analysis.get("noise_band") or {}).get("measured_floor") is not None
+            else "; no floor was measured for this analysis."
+        ),
+        "Timing protocol (both harnesses): each measured process pinned to `threads` CPUs (sched_setaffinity, "
+        "recorded per result; $PAIRBENCH_PIN_CPUS=off disables it). Phase-major: every phase is warmed up and timed "
+        "in its own loop, so 'predict' is predicting with a fitted model in a steady loop, not right after a fit; "
+        "the estimator a fit starts from is cloned outside the timer. Warm-up: at least the requested calls and, "
+        "when any, until 0.1 s has run (at most 1,000 calls). Calls shorter than the timer's credible floor "
+        "(100 µs in Python, 20 µs in Rust) are timed in batches and each sample is the batch time ÷ batch size "
+        "(recorded). Deep-learning cells keep the per-repetition order (a training epoch changes the model) with "
+        "exactly the requested warm-up and no batching; latency phases are never batched.",
         f"Power: repetitions per side needed to detect a {s.get('effect', 0.05):.0%} change in time at "
         f"{s.get('power', 0.8):.0%} power, from the pilot spread of log times; series and pairs with fewer "
         "are flagged.",
-        "Geometric-mean speed-up per domain, pair and phase: t-interval over cells on the log scale.",
+        "Geometric-mean speed-up per domain, pair and phase: percentile bootstrap that resamples the cells and, "
+        "within each drawn cell, its samples (two levels), on the log scale. Below "
+        f"{s.get('geomean_min_cells', 3)} cells no pooled interval is shown, only each cell's own ratio and CI; a "
+        f"pooled interval wider than a factor of {s.get('geomean_max_ci_factor', 4.0):g} (high/low) is shown with "
+        "a warning.",
         f"Rankings: weighted score with weights {rank.get('weights')}, Borda count over cells, Bradley-Terry "
         f"(MM algorithm, {rank.get('bt_prior_wins')} prior wins each way) and Elo (K = {rank.get('elo_k')}) from "
         "pairwise speed outcomes (faster = win, no meaningful difference = draw); Pareto front over relative time, "
@@ -301,20 +325,30 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> t
                 f"{html.escape(str(r['framework']))}</b> — confidence <b>{html.escape(str(r['confidence']))}"
                 f"</b><br><span class='muted'>{html.escape(str(r['reason']))}</span></div>"
             )
+    uc = t.get("use_cases", pd.DataFrame())
+    if not uc.empty:
+        for _, r in uc[uc["use_case"] != "weighted"].iterrows():
+            trade = "" if _isnan(r["trade_off"]) or not str(r["trade_off"]) else f" Trade-off {r['trade_off']}."
+            conf = "" if _isnan(r["confidence"]) else f" (confidence {r['confidence']})"
+            text = f"{r['task']}, {r['recommendation']}{conf}.{trade}"
+            lines.append(text)
+            parts.append(f"<div class='reco muted'>{html.escape(text)}</div>")
     cards = []
     for _, g in t["geomean_speedups"].iterrows():
         faster = g["geomean_speedup"] >= 1
         cls = "good" if g["n_slower"] == 0 and g["n_faster"] > 0 else "warn" if g["n_faster"] else "badc"
         # State the CI on the same scale as the headline (speed-up if faster, slow-down if slower).
         low, high = (g["ci_low"], g["ci_high"]) if faster else (1 / g["ci_high"], 1 / g["ci_low"])
-        ci = f"95% CI {_pct(low)} to {_pct(high)}" if not _isnan(g["ci_low"]) else "CI n/a"
+        warning = str(g.get("interval_warning") or "") if not _isnan(g.get("interval_warning")) else ""
+        # Too few cells for a pooled interval: the cells' own ratios (speed-up, bootstrap CI) say more.
+        ci = f"per cell: {g.get('per_cell') or 'n/a'}" if _isnan(g["ci_low"]) else f"95% CI {_pct(low)} to {_pct(high)}"
         head = (
             f"{_pct(g['geomean_speedup'])} faster" if faster else f"{_pct(1 / g['geomean_speedup'])} slower"
         )
         text = (
             f"{g['candidate']} vs {g['reference']} ({g['domain']}, {g['phase']}): {head} (geometric mean over "
             f"{g['n_cells']} cells, {ci}); {g['n_faster']} faster, {g['n_slower']} slower, "
-            f"{g['n_no_difference']} no meaningful difference"
+            f"{g['n_no_difference']} no meaningful difference" + (f"; warning: {warning}" if warning else "")
         )
         lines.append(text)
         cards.append(
@@ -322,7 +356,9 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> t
             f"{html.escape(str(g['reference']))} · {html.escape(str(g['phase']))}</div>"
             f"<div class='big'>{html.escape(head)}</div><div>{html.escape(ci)}, {g['n_cells']} cells"
             f"</div><div class='muted'>{g['n_faster']} faster · {g['n_slower']} slower · "
-            f"{g['n_no_difference']} no difference</div></div>"
+            f"{g['n_no_difference']} no difference</div>"
+            + (f"<div class='muted'>⚠ {html.escape(warning)}</div>" if warning else "")
+            + "</div>"
         )
     parity = t["quality_parity"]
     if not parity.empty:
@@ -337,9 +373,19 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> t
     unstable = int(summary["unstable"].astype(bool).sum()) if "unstable" in summary else 0
     under = int(cmp["underpowered"].astype(bool).sum()) if "underpowered" in cmp else 0
     failed = int(analysis.get("n_failed", 0))
+    robust = ""
+    if "mad_rel" in summary and not summary.empty:
+        long = summary[summary["median_s"] >= 1e-3]
+        severe = int((summary["outliers_severe"] > 0).sum())
+        robust = (
+            f"; series ≥ 1 ms: median CV {long['cv'].median():.1%}, median MAD/median {long['mad_rel'].median():.1%} "
+            f"({len(long)} series); {severe} series with severe outliers"
+            if not long.empty
+            else ""
+        )
     text = (
         f"{analysis.get('n_ok', 0)} launches ok, {failed} failed; {unstable} of {len(summary)} timing series "
-        f"flagged unstable; {under} of {len(cmp)} comparisons under-powered"
+        f"flagged unstable; {under} of {len(cmp)} comparisons under-powered{robust}"
     )
     lines.append(text)
     cards.append(
@@ -420,6 +466,7 @@ def render_report(
         "geomean_speedups",
         "rankings",
         "recommendations",
+        "use_cases",
         "cost",
         "regressions",
         "steps",
@@ -646,7 +693,15 @@ def render_report(
             "<p class='muted'>Per task and over all tasks; rank by weighted score. "
             "Click a column to sort.</p>" + html_table(ranks, table_id="t-rank", filter_box=True),
         ),
-        ("recommendations", "Recommendations", html_table(t["recommendations"], table_id="t-reco")),
+        (
+            "recommendations",
+            "Recommendations",
+            html_table(t["recommendations"], table_id="t-reco")
+            + "<h3>By use case</h3><p class='muted'>Each use case is decided by one factor (time on its phases, "
+            "or peak memory); the trade-off is what the choice gives up against the runner-up. The use-case "
+            "weights come from the requirements file.</p>"
+            + html_table(t["use_cases"], table_id="t-usecase"),
+        ),
         *([("llm", "LLM inference", llm_section(t["llm"]))] if not t["llm"].empty else []),
         (
             "quality",

@@ -429,6 +429,10 @@ impl<E: Engine> Benchmark for DeepBench<E> {
         }
     }
 
+    /// Training changes the model: per-repetition order, as the PyTorch side (harness/protocol.py).
+    fn stateful(&self) -> bool {
+        true
+    }
     fn repeats(&self, phase: &str) -> u32 {
         if phase.starts_with("infer_b") {
             self.latency_repeats

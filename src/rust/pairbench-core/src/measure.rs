@@ -91,6 +91,53 @@ impl CpuMeter {
     }
 }
 
+/// This machine's timing noise as the Rust harness sees it: the spread of a fixed, calibrated busy
+/// loop (~`target_s`, integer work only, no allocation) over `samples` timings. The Python twin is
+/// `noise_floor` in harness/environment.py; both are recorded by phase 3's environment capture.
+pub fn noise_floor(samples: usize, target_s: f64) -> serde_json::Value {
+    fn busy(n: u64) -> u64 {
+        let mut acc = 0u64;
+        for i in 0..n {
+            acc ^= std::hint::black_box(i);
+        }
+        acc
+    }
+    let mut n: u64 = 1000;
+    loop {
+        let dt = time_secs(|| {
+            std::hint::black_box(busy(n));
+        });
+        if dt >= target_s || n > 1 << 40 {
+            break;
+        }
+        n = (n as f64 * (target_s / dt.max(1e-9)).clamp(2.0, 10.0)) as u64;
+    }
+    for _ in 0..5 {
+        std::hint::black_box(busy(n));
+    }
+    let mut times: Vec<f64> = (0..samples.max(2))
+        .map(|_| {
+            time_secs(|| {
+                std::hint::black_box(busy(n));
+            })
+        })
+        .collect();
+    let mean = times.iter().sum::<f64>() / times.len() as f64;
+    let var = times.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / (times.len() - 1) as f64;
+    times.sort_by(f64::total_cmp);
+    let median = times[times.len() / 2];
+    let mut dev: Vec<f64> = times.iter().map(|t| (t - median).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    serde_json::json!({
+        "harness": "rust",
+        "loop_iterations": n,
+        "samples": times.len(),
+        "median_s": median,
+        "cv": var.sqrt() / mean,
+        "mad_rel": dev[dev.len() / 2] / median,
+    })
+}
+
 pub fn hostname() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: the buffer is valid for its length; gethostname NUL-terminates on success.
@@ -154,6 +201,13 @@ mod tests {
         assert_eq!(format_utc(0, 0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_utc(951_782_400, 5), "2000-02-29T00:00:00.005Z");
         assert_eq!(format_utc(1_795_525_200, 999), "2026-11-24T13:00:00.999Z");
+    }
+
+    #[test]
+    fn noise_floor_times_a_calibrated_loop() {
+        let f = noise_floor(5, 1e-3);
+        assert!(f["median_s"].as_f64().unwrap() >= 0.5e-3);
+        assert!(f["cv"].as_f64().unwrap() >= 0.0);
     }
 
     #[test]

@@ -29,6 +29,11 @@ pub trait Benchmark {
     fn repeats(&self, _phase: &str) -> u32 {
         1
     }
+    /// True when a phase changes the benchmark's state (a training epoch): the protocol then keeps
+    /// the per-repetition order with exactly `warmup` repetitions and no batching.
+    fn stateful(&self) -> bool {
+        false
+    }
 }
 
 /// A binary that picks its benchmark type at run time (by task) hands the protocol a box.
@@ -51,6 +56,9 @@ impl<T: Benchmark + ?Sized> Benchmark for Box<T> {
     fn repeats(&self, phase: &str) -> u32 {
         (**self).repeats(phase)
     }
+    fn stateful(&self) -> bool {
+        (**self).stateful()
+    }
 }
 
 pub struct RunOptions {
@@ -60,7 +68,131 @@ pub struct RunOptions {
     pub framework: Framework,
 }
 
-/// Run warm-up (discarded) then `samples` timed repetitions, and build the result document.
+/// Warm-up: at least this long (seconds) when the cell asks for any warm-up (pyperf: 100 ms).
+pub const WARMUP_MIN_S: f64 = 0.1;
+/// Warm-up: at most this many calls per phase.
+pub const WARMUP_MAX: u32 = 1000;
+/// A sample shorter than this is dominated by timer and scheduling jitter (`Instant` costs ~20 ns).
+pub const SAMPLE_FLOOR_S: f64 = 20e-6;
+pub const MAX_BATCH: u32 = 10_000;
+
+/// One phase's measurement: warm-up calls and seconds, calls per sample, seconds per call.
+pub struct PhaseRun {
+    pub warmup: u32,
+    pub warmup_s: f64,
+    pub batch: u32,
+    pub samples: Vec<f64>,
+}
+
+/// Calls per sample so that one sample lasts at least `floor_s` (1 when a call already does).
+pub fn batch_size(per_call_s: f64, floor_s: f64) -> u32 {
+    if per_call_s.is_nan() || per_call_s <= 0.0 {
+        return MAX_BATCH;
+    }
+    ((floor_s / per_call_s).ceil() as u32).clamp(1, MAX_BATCH)
+}
+
+fn timed(bench: &mut dyn Benchmark, phase: &str, calls: u32) -> Result<f64> {
+    let mut outcome = Ok(());
+    let secs = time_secs(|| {
+        for _ in 0..calls {
+            outcome = bench.run_phase(phase);
+            if outcome.is_err() {
+                break;
+            }
+        }
+    });
+    outcome.map(|()| secs)
+}
+
+/// The protocol of harness/protocol.py for one phase, phase-major: time-based warm-up with a cap,
+/// then `samples * repeats` samples of `batch` calls each (batch 1 for latency phases).
+pub fn run_phase_protocol(
+    bench: &mut dyn Benchmark,
+    phase: &str,
+    warmup: u32,
+    samples: u32,
+    floor_s: f64,
+) -> Result<PhaseRun> {
+    let repeats = bench.repeats(phase);
+    let (mut done, mut spent) = (0u32, 0.0f64);
+    let mut recent: Vec<f64> = Vec::with_capacity(10);
+    while done < warmup || (warmup > 0 && spent < WARMUP_MIN_S && done < WARMUP_MAX) {
+        let secs = timed(bench, phase, 1)?;
+        if recent.len() == 10 {
+            recent.remove(0);
+        }
+        recent.push(secs);
+        spent += secs;
+        done += 1;
+    }
+    let adaptive = repeats == 1;
+    if adaptive && recent.is_empty() {
+        // No warm-up asked for: one untimed probe call still sizes the batch.
+        recent.push(timed(bench, phase, 1)?);
+    }
+    // The median of the last (up to 10) warm-up calls: one preempted call must not size the batch.
+    recent.sort_by(f64::total_cmp);
+    let batch = if adaptive {
+        batch_size(recent[recent.len() / 2], floor_s)
+    } else {
+        1
+    };
+    let mut out = Vec::with_capacity((samples * repeats) as usize);
+    for _ in 0..samples * repeats {
+        out.push(timed(bench, phase, batch)? / f64::from(batch));
+    }
+    Ok(PhaseRun {
+        warmup: done,
+        warmup_s: (spent * 1e6).round() / 1e6,
+        batch,
+        samples: out,
+    })
+}
+
+/// Every phase: phase-major, or per repetition for a stateful benchmark (see `Benchmark::stateful`).
+pub fn run_protocol(
+    bench: &mut dyn Benchmark,
+    warmup: u32,
+    samples: u32,
+) -> Result<(&'static str, BTreeMap<String, PhaseRun>)> {
+    let phases = bench.phases();
+    let mut runs = BTreeMap::new();
+    if !bench.stateful() {
+        for phase in phases {
+            let run = run_phase_protocol(bench, phase, warmup, samples, SAMPLE_FLOOR_S)?;
+            runs.insert((*phase).to_string(), run);
+        }
+        return Ok(("phase-major", runs));
+    }
+    for phase in phases {
+        runs.insert(
+            (*phase).to_string(),
+            PhaseRun {
+                warmup,
+                warmup_s: 0.0,
+                batch: 1,
+                samples: Vec::with_capacity(samples as usize),
+            },
+        );
+    }
+    for rep in 0..warmup + samples {
+        for phase in phases {
+            for _ in 0..bench.repeats(phase) {
+                let secs = timed(bench, phase, 1)?;
+                let run = runs.get_mut(*phase).expect("phase registered above");
+                if rep < warmup {
+                    run.warmup_s += secs;
+                } else {
+                    run.samples.push(secs);
+                }
+            }
+        }
+    }
+    Ok(("per-repetition", runs))
+}
+
+/// Warm up and time every phase (see `run_protocol`), and build the result document.
 pub fn run_cell(
     cell: &Cell,
     manifest: &Manifest,
@@ -68,32 +200,8 @@ pub fn run_cell(
     opts: &RunOptions,
 ) -> Result<ResultDoc> {
     let started_at = utc_now();
-    for _ in 0..opts.warmup {
-        for phase in bench.phases() {
-            for _ in 0..bench.repeats(phase) {
-                bench.run_phase(phase)?;
-            }
-        }
-    }
-    let mut timings: BTreeMap<String, Vec<f64>> = bench
-        .phases()
-        .iter()
-        .map(|p| ((*p).to_string(), Vec::with_capacity(opts.samples as usize)))
-        .collect();
     let meter = CpuMeter::start();
-    for _ in 0..opts.samples {
-        for phase in bench.phases() {
-            for _ in 0..bench.repeats(phase) {
-                let mut outcome = Ok(());
-                let secs = time_secs(|| outcome = bench.run_phase(phase));
-                outcome?;
-                timings
-                    .get_mut(*phase)
-                    .expect("phase registered above")
-                    .push(secs);
-            }
-        }
-    }
+    let (order, runs) = run_protocol(bench, opts.warmup, opts.samples)?;
     let cpu_percent = meter.percent();
     let quality = bench.quality()?;
 
@@ -116,6 +224,17 @@ pub fn run_cell(
         .map(|(k, v)| (k, Value::from(v)))
         .collect();
     metadata.insert("thread_env".into(), serde_json::to_value(thread_env)?);
+    metadata.insert(
+        "protocol".into(),
+        serde_json::json!({
+            "order": order,
+            "warmup_min": opts.warmup,
+            "warmup_min_s": WARMUP_MIN_S,
+            "warmup_max": WARMUP_MAX,
+            "sample_floor_s": SAMPLE_FLOOR_S,
+            "cpu_percent_covers": "warm-up and timed calls",
+        }),
+    );
     metadata.insert(
         "argv".into(),
         serde_json::to_value(std::env::args().collect::<Vec<_>>())?,
@@ -144,15 +263,17 @@ pub fn run_cell(
         threads: cell.threads,
         quality,
         timing: Timing {
-            phases: timings
+            phases: runs
                 .into_iter()
-                .map(|(p, samples)| {
+                .map(|(p, run)| {
                     (
                         p,
                         PhaseTiming {
                             unit: "s".into(),
-                            warmup: opts.warmup,
-                            samples,
+                            warmup: run.warmup,
+                            samples: run.samples,
+                            batch: Some(run.batch),
+                            warmup_s: Some((run.warmup_s * 1e6).round() / 1e6),
                         },
                     )
                 })
@@ -170,4 +291,82 @@ pub fn run_cell(
         cpu_model: Some(cpu_model()),
         metadata,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Tiny {
+        stateful: bool,
+        log: Vec<String>,
+    }
+
+    impl Benchmark for Tiny {
+        fn phases(&self) -> &'static [&'static str] {
+            &["fit", "infer"]
+        }
+        fn run_phase(&mut self, phase: &str) -> Result<()> {
+            self.log.push(phase.to_string());
+            std::hint::black_box((0..50u64).sum::<u64>());
+            Ok(())
+        }
+        fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
+            Ok(BTreeMap::new())
+        }
+        fn write_predictions(&self, _path: &Path) -> Result<()> {
+            Ok(())
+        }
+        fn repeats(&self, phase: &str) -> u32 {
+            if phase == "infer" {
+                3
+            } else {
+                1
+            }
+        }
+        fn stateful(&self) -> bool {
+            self.stateful
+        }
+    }
+
+    #[test]
+    fn sub_floor_calls_are_batched_and_divided_back() {
+        let mut t = Tiny {
+            stateful: false,
+            log: Vec::new(),
+        };
+        let (order, runs) = run_protocol(&mut t, 1, 4).unwrap();
+        assert_eq!(order, "phase-major");
+        let fit = &runs["fit"];
+        assert!(fit.batch > 1, "a ~50 ns call must be batched");
+        assert_eq!(fit.samples.len(), 4);
+        assert!(fit.samples.iter().all(|s| *s < SAMPLE_FLOOR_S));
+        // time-based warm-up: at least 0.1 s or the cap
+        assert!(fit.warmup_s >= WARMUP_MIN_S || fit.warmup == WARMUP_MAX);
+        // latency phase: one call per sample, repeats samples per repetition
+        assert_eq!(runs["infer"].batch, 1);
+        assert_eq!(runs["infer"].samples.len(), 12);
+    }
+
+    #[test]
+    fn stateful_benchmarks_keep_the_per_repetition_order() {
+        let mut t = Tiny {
+            stateful: true,
+            log: Vec::new(),
+        };
+        let (order, runs) = run_protocol(&mut t, 1, 2).unwrap();
+        assert_eq!(order, "per-repetition");
+        assert_eq!(t.log.len(), 3 * 4);
+        assert_eq!(&t.log[..4], &["fit", "infer", "infer", "infer"]);
+        assert_eq!(runs["fit"].warmup, 1);
+        assert_eq!(runs["fit"].samples.len(), 2);
+        assert_eq!(runs["infer"].samples.len(), 6);
+    }
+
+    #[test]
+    fn batch_size_reaches_the_floor() {
+        assert_eq!(batch_size(1e-3, 20e-6), 1);
+        assert_eq!(batch_size(5e-6, 20e-6), 4);
+        assert_eq!(batch_size(0.0, 20e-6), MAX_BATCH);
+    }
 }

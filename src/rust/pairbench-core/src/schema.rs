@@ -29,8 +29,20 @@ pub struct DatasetInfo {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PhaseTiming {
     pub unit: String,
+    /// Warm-up calls run and discarded.
     pub warmup: u32,
+    /// Seconds per call: each sample is a batch's elapsed time divided by `batch`.
     pub samples: Vec<f64>,
+    /// Calls timed together per sample (absent in older results: 1).
+    #[serde(default = "one", skip_serializing_if = "Option::is_none")]
+    pub batch: Option<u32>,
+    /// Seconds spent in warm-up (absent in older results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warmup_s: Option<f64>,
+}
+
+fn one() -> Option<u32> {
+    Some(1)
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

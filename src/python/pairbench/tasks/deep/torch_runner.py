@@ -41,6 +41,8 @@ def rows_for_batch(x: torch.Tensor, b: int) -> torch.Tensor:
 
 class DeepBenchmark:
     phases = ("train_epoch", "eval_epoch", *(f"infer_b{b}" for b in INFER_BATCHES))
+    # Training changes the model: the harness keeps the per-repetition order (harness/protocol.py).
+    stateful_phases = ("train_epoch",)
 
     def __init__(self, task: str, algorithm_name: str, params: dict[str, Any], split: Split, *,
                  cell_id: str, data_dir: Path, threads: int = 1) -> None:
