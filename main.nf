@@ -62,8 +62,9 @@ workflow {
     PHASE3_EXPERIMENT(PHASE1_SELECTION.out.selection, PHASE1_SELECTION.out.cells,
                       PHASE2_IMPLEMENTATION.out.implementations)
     PHASE4_BENCHMARK(PHASE3_EXPERIMENT.out.comparable, PHASE3_EXPERIMENT.out.data,
-                     PHASE2_IMPLEMENTATION.out.implementations)
-    PHASE5_ANALYSIS(PHASE4_BENCHMARK.out.results, PHASE3_EXPERIMENT.out.validations)
+                     PHASE2_IMPLEMENTATION.out.implementations, PHASE3_EXPERIMENT.out.environment)
+    PHASE5_ANALYSIS(PHASE4_BENCHMARK.out.results, PHASE3_EXPERIMENT.out.validations,
+                    PHASE3_EXPERIMENT.out.environment)
     // Opt-in (--scaling true; on in -profile full): runs after the last benchmark launch.
     if (params.scaling) {
         SCALING_STUDY(PHASE2_IMPLEMENTATION.out.implementations,

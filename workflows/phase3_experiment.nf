@@ -12,8 +12,10 @@ workflow PHASE3_EXPERIMENT {
 
     main:
     MATERIALISE_DATASETS(selection)
-    CAPTURE_ENVIRONMENT(implementations)
     VALIDATE_CELL(cells, MATERIALISE_DATASETS.out.data, implementations)
+    // The busy-loop noise floor must not share the cores with validations (nor, in phase 4, with
+    // launches, which wait for this environment): it would measure them instead of the machine.
+    CAPTURE_ENVIRONMENT(implementations, VALIDATE_CELL.out.validated.collect().ifEmpty([]).map { 'done' })
     // One (cell, side) per side that passed the gate (plus the baseline it was compared with).
     comparable = VALIDATE_CELL.out.validated
         .flatMap { cell_id, cell, report ->

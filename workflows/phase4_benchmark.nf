@@ -7,10 +7,11 @@ workflow PHASE4_BENCHMARK {
     comparable
     data
     implementations
+    environment   // launches start after the environment capture, whose noise floor needs the cores alone
 
     main:
     launches = comparable.combine(Channel.of(1..params.launches))
-    RUN_BENCHMARK(launches, data, implementations)
+    RUN_BENCHMARK(launches, data, implementations, environment)
     // A launch killed on its last attempt has no result (its errorStrategy is 'ignore'): find it by
     // its result's name and record it as failed rather than let it vanish.
     expected = launches.map { cell_id, cell, side, launch ->

@@ -5,9 +5,10 @@ workflow PHASE5_ANALYSIS {
     take:
     results
     validations
+    environment   // its measured noise floor widens the verdicts' noise band when above --noise
 
     main:
-    ANALYSE_RESULTS(results.collect().ifEmpty([]), validations.collect().ifEmpty([]))
+    ANALYSE_RESULTS(results.collect().ifEmpty([]), validations.collect().ifEmpty([]), environment)
 
     emit:
     analysis = ANALYSE_RESULTS.out.analysis

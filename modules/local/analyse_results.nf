@@ -7,6 +7,7 @@ process ANALYSE_RESULTS {
     input:
     path results, stageAs: 'raw/*'
     path validations, stageAs: 'validation/*'
+    path environment, stageAs: 'environment.json'
 
     output:
     path 'analysis', emit: analysis
@@ -21,7 +22,7 @@ process ANALYSE_RESULTS {
     """
     mkdir -p raw validation
     pairbench analyse --results-dir raw --validation-dir validation --out-dir analysis \\
-        --launches ${q(params.launches)} --trace-dir ${q(file(params.outdir).toAbsolutePath().resolve('pipeline_info'))} \\
+        --environment environment.json --launches ${q(params.launches)} --trace-dir ${q(file(params.outdir).toAbsolutePath().resolve('pipeline_info'))} \\
         --alpha ${q(params.alpha)} --noise ${q(params.noise)} --resamples ${q(params.resamples)} \\
         --analysis-config ${q(params.analysis_config)} --hardware ${q(params.hardware_config)} \\
         --hardware-profile ${q(params.hardware_profile)} ${requirements} ${history} ${baseline} ${fail}

@@ -5,6 +5,7 @@ process CAPTURE_ENVIRONMENT {
 
     input:
     path implementations
+    val after   // every validation has finished: the noise floor is timed on an otherwise idle machine
 
     output:
     path 'environment.json', emit: environment

@@ -9,6 +9,7 @@ process RUN_BENCHMARK {
     tuple val(cell_id), path(cell), val(side), val(launch)
     path data
     path implementations
+    path environment, stageAs: 'environment.json'   // ordering only: launches follow the noise floor
 
     output:
     path "${cell_id}.${side}.${launch}.json", emit: result
