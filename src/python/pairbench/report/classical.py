@@ -27,6 +27,15 @@ def classical_methods(selection: dict[str, Any]) -> list[str]:
             "sides (linfa-svm 0.8.1's shrinking panics or returns wrong models). linfa precomputes the dense "
             "n x n kernel; libsvm caches kernel rows (200 MB). LinearSVC (liblinear, hinge loss, penalised "
             "intercept) is compared with linfa's SMO with a linear kernel (unpenalised intercept).")
+    sides = {fw["name"] for c in selection.get("cells", []) if c.get("domain") == "classical_ml"
+             for fw in c.get("frameworks", [])}
+    if "linfa-py" in sides:
+        lines.append(
+            "linfa-py: the linfa side called from Python through PyO3 (src/rust/linfa-py, built by maturin). It runs "
+            "the same Rust functions as the pairbench-classical binary (one ALGORITHMS table per task), reads numpy "
+            "arrays in place as ndarray views, and is timed by the same Python benchmark classes as scikit-learn. "
+            "linfa / linfa-py is therefore the cost of the Python boundary and process, linfa-py / scikit-learn the "
+            "library difference with Python around both.")
     if "clustering" in tasks:
         lines.append(
             "Clustering: the train split is clustered and scored (DBSCAN and agglomerative clustering cannot "

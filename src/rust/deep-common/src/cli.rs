@@ -55,6 +55,8 @@ pub fn main<E: Engine>() -> Result<()> {
                     "sequence_classification": RNN_MODELS,
                     "forecasting": RNN_MODELS,
                 }},
+                // Defect probes (config/findings.yaml) computed by the library itself, read in phase 2.
+                "findings": E::findings(),
             });
             println!("{}", serde_json::to_string_pretty(&caps)?);
             Ok(())
