@@ -196,21 +196,6 @@ fn gaussian_mixture(cell: &Cell) -> Result<Clusterer> {
     }))
 }
 
-#[cfg(test)]
-mod tests {
-    use linfa_clustering::GmmCovarType;
-
-    /// Finding `linfa_gmm_full_only` (config/findings.yaml): this match is exhaustive only while linfa's
-    /// GmmCovarType has the single variant `Full`; a release adding diag/tied/spherical stops it compiling.
-    #[test]
-    fn finding_gmm_covariance_is_full_only() {
-        let variants = |t: GmmCovarType| match t {
-            GmmCovarType::Full => "full",
-        };
-        assert_eq!(variants(GmmCovarType::Full), "full");
-    }
-}
-
 pub struct ClusteringBenchmark {
     clusterer: Clusterer,
     x_train: Array2<f64>,
@@ -272,5 +257,20 @@ impl Benchmark for ClusteringBenchmark {
         let mut meta = self.meta.clone();
         meta.insert("clustered".into(), Value::from("train split"));
         meta
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use linfa_clustering::GmmCovarType;
+
+    /// Finding `linfa_gmm_full_only` (config/findings.yaml): this match is exhaustive only while linfa's
+    /// GmmCovarType has the single variant `Full`; a release adding diag/tied/spherical stops it compiling.
+    #[test]
+    fn finding_gmm_covariance_is_full_only() {
+        let variants = |t: GmmCovarType| match t {
+            GmmCovarType::Full => "full",
+        };
+        assert_eq!(variants(GmmCovarType::Full), "full");
     }
 }
