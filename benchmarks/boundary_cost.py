@@ -36,7 +36,8 @@ def _pairbench(*args: str) -> None:
 def measure(size: int, algorithms: str, launches: int, samples: int, work: Path) -> list[dict[str, object]]:
     work.mkdir(parents=True, exist_ok=True)
     params = {"domains": "classical_ml", "algorithms": algorithms, "datasets": "synthetic_linear",
-              "synthetic_n_samples": size, "launches": launches, "samples": samples, "cv_folds": 0}
+              "synthetic_n_samples": size, "launches": launches, "samples": samples, "cv_folds": 0,
+              "outdir": str(work)}
     (work / "params.json").write_text(json.dumps(params), encoding="utf-8")
     _pairbench("select", "--params", str(work / "params.json"), "--run-id", f"boundary-{size}",
                "--out-dir", str(work))
