@@ -97,7 +97,8 @@ def findings_table(implementations: dict[str, Any], selection: dict[str, Any]) -
     """Each finding with its status from this run's probe and the cells of this run it affects."""
     from pairbench.findings import affected_cells
 
-    decisions = selection.get("decisions", [])
+    # The cells of this run: selected ones only.
+    decisions = [d for d in selection.get("decisions", []) if d.get("selected", True)]
     rows = []
     for name, f in sorted(implementations.get("findings", {}).items()):
         cells = affected_cells(f, decisions)
@@ -140,6 +141,13 @@ def maturity_table(selection: dict[str, Any], implementations: dict[str, Any], e
         names = [fw["name"] for fw in cell["frameworks"]]
         known = domain_sides.setdefault(cell["domain"], names)
         known.extend(n for n in names if n not in known)
+    # A binding inherits the defects of the library it wraps: linfa-py (crate linfa) counts linfa's findings.
+    crate_of = {n: ((f.get("facts") or {}).get("crate") or {}).get("name") for n, f in frameworks.items()}
+
+    def n_open(name: str) -> int:
+        same = {n for n, c in crate_of.items() if c and c == crate_of.get(name)} | {name}
+        return sum(open_findings.get(n, 0) for n in same)
+
     rows = []
     for domain, sides in sorted(domain_sides.items()):
         baseline = sides[0]
@@ -163,8 +171,7 @@ def maturity_table(selection: dict[str, Any], implementations: dict[str, Any], e
                 "coverage": covered / wanted if wanted else None,
                 "quality": _share(qp["comparable"].astype(str).str.lower() == "true") if len(qp) else None,
                 "speed": _share(cmp["outcome"] != "slower") if len(cmp) else None,
-                "defects": 1.0 / (1 + open_findings.get(name, 0) + (
-                    open_findings.get("linfa", 0) if name == "linfa-py" else 0)),
+                "defects": 1.0 / (1 + n_open(name)),
                 "effort": min(1.0, base_lines / lines) if base_lines and lines else None,
                 "build": min(1.0, 120.0 / cold) if cold else None,
             }
@@ -180,7 +187,7 @@ def maturity_table(selection: dict[str, Any], implementations: dict[str, Any], e
                          "gate_detail": f"{int((qp['comparable'].astype(str).str.lower() == 'true').sum())}/{len(qp)}"
                          if len(qp) else "-",
                          "speed_detail": f"{int((cmp['outcome'] != 'slower').sum())}/{len(cmp)}" if len(cmp) else "-",
-                         "open_findings": open_findings.get(name, 0)})
+                         "open_findings": n_open(name)})
     return pd.DataFrame(rows)
 
 
