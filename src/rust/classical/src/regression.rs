@@ -12,7 +12,7 @@ use linfa::DatasetBase;
 use linfa_elasticnet::{ElasticNet, ElasticNetParams};
 use linfa_linear::{FittedLinearRegression, LinearRegression};
 use linfa_svm::Svm;
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use ndarray_npy::WriteNpyExt;
 use pairbench_core::cell::{lookup, Cell};
 use pairbench_core::dataset::Split;
@@ -22,18 +22,19 @@ use serde_json::Value;
 
 use crate::svm::KernelSpec;
 
-type TrainSet = DatasetBase<Array2<f64>, Array1<f64>>;
+/// The training data a fitter sees: views, so the Python binding passes numpy's memory without a copy.
+pub type TrainSet<'a> = DatasetBase<ArrayView2<'a, f64>, ArrayView1<'a, f64>>;
 
 /// A fitted model: predicts and says what it converged to.
 pub trait Fitted {
-    fn predict(&self, x: &Array2<f64>) -> Array1<f64>;
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Array1<f64>;
     fn metadata(&self) -> BTreeMap<String, Value> {
         BTreeMap::new()
     }
 }
 
 /// Builds a fresh, unfitted model from the cell's parameters and fits it (the timed `fit` phase).
-pub type Fitter = Box<dyn Fn(&TrainSet) -> Result<Box<dyn Fitted>>>;
+pub type Fitter = Box<dyn Fn(&TrainSet<'_>) -> Result<Box<dyn Fitted>>>;
 
 /// Reads the cell's parameters and returns the fitter for one algorithm.
 pub type Builder = fn(&Cell) -> Result<Fitter>;
@@ -49,14 +50,14 @@ pub const ALGORITHMS: &[(&str, Builder)] = &[
 ];
 
 impl Fitted for FittedLinearRegression<f64> {
-    fn predict(&self, x: &Array2<f64>) -> Array1<f64> {
-        linfa::traits::Predict::predict(self, x)
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
+        linfa::traits::Predict::predict(self, &x)
     }
 }
 
 impl Fitted for ElasticNet<f64> {
-    fn predict(&self, x: &Array2<f64>) -> Array1<f64> {
-        linfa::traits::Predict::predict(self, x)
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
+        linfa::traits::Predict::predict(self, &x)
     }
 
     fn metadata(&self) -> BTreeMap<String, Value> {
@@ -113,9 +114,12 @@ struct FittedSvr {
 }
 
 impl Fitted for FittedSvr {
-    fn predict(&self, x: &Array2<f64>) -> Array1<f64> {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Array1<f64> {
         let scaled = self.kernel.prepare(x);
-        linfa::traits::Predict::predict(&self.model, scaled.as_ref().unwrap_or(x))
+        linfa::traits::Predict::predict(
+            &self.model,
+            &scaled.as_ref().map_or(x.view(), |s| s.view()),
+        )
     }
 
     fn metadata(&self) -> BTreeMap<String, Value> {
@@ -139,8 +143,8 @@ fn support_vector_regression(cell: &Cell, nu: bool) -> Result<Fitter> {
     };
     let params = params.check().context("invalid SVR parameters")?;
     Ok(Box::new(move |ds| {
-        let model = match kernel.prepare(ds.records()) {
-            Some(x) => params.fit(&DatasetBase::new(x, ds.targets().clone())),
+        let model = match kernel.prepare(ds.records().view()) {
+            Some(x) => params.fit(&DatasetBase::new(x.view(), ds.targets().view())),
             None => params.fit(ds),
         }
         .context("linfa SVR fit")?;
@@ -163,7 +167,8 @@ fn nusvr(cell: &Cell) -> Result<Fitter> {
 
 pub struct RegressionBenchmark {
     fitter: Fitter,
-    train: TrainSet,
+    x_train: Array2<f64>,
+    y_train: Array1<f64>,
     x_test: Array2<f64>,
     y_test: Array1<f64>,
     model: Option<Box<dyn Fitted>>,
@@ -175,7 +180,8 @@ impl RegressionBenchmark {
         let build = lookup(ALGORITHMS, &cell.algorithm, "regression")?;
         Ok(Self {
             fitter: build(cell)?,
-            train: DatasetBase::new(split.x_train, split.y_train),
+            x_train: split.x_train,
+            y_train: split.y_train,
             x_test: split.x_test,
             y_test: split.y_test,
             model: None,
@@ -191,10 +197,13 @@ impl Benchmark for RegressionBenchmark {
 
     fn run_phase(&mut self, phase: &str) -> Result<()> {
         match phase {
-            "fit" => self.model = Some((self.fitter)(&self.train)?),
+            "fit" => {
+                let train = DatasetBase::new(self.x_train.view(), self.y_train.view());
+                self.model = Some((self.fitter)(&train)?)
+            }
             "predict" => {
                 let model = self.model.as_ref().context("predict before fit")?;
-                self.predictions = Some(model.predict(&self.x_test));
+                self.predictions = Some(model.predict(self.x_test.view()));
             }
             other => anyhow::bail!("unknown phase {other:?}; allowed: fit, predict"),
         }

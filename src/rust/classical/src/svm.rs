@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use anyhow::{bail, Result};
 use linfa_kernel::{Kernel, KernelMethod, KernelParams};
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 use pairbench_core::cell::Cell;
 use serde_json::{json, Value};
 
@@ -53,14 +53,14 @@ impl KernelSpec {
     }
 
     /// The records the kernel is applied to (a copy only when a scale is needed).
-    pub fn prepare(&self, x: &Array2<f64>) -> Option<Array2<f64>> {
-        (self.input_scale != 1.0).then(|| x * self.input_scale)
+    pub fn prepare(&self, x: ArrayView2<'_, f64>) -> Option<Array2<f64>> {
+        (self.input_scale != 1.0).then(|| &x * self.input_scale)
     }
 
     /// The kernel matrix linfa's SVM is trained on, K(X, X) (for the mapping test).
-    pub fn matrix(&self, x: &Array2<f64>) -> Array2<f64> {
+    pub fn matrix(&self, x: ArrayView2<'_, f64>) -> Array2<f64> {
         let scaled = self.prepare(x);
-        let records = scaled.as_ref().unwrap_or(x);
+        let records = scaled.as_ref().map_or(x.view(), |s| s.view());
         let n = records.nrows();
         Array2::from_shape_fn((n, n), |(i, j)| {
             self.method.distance(records.row(i), records.row(j))
@@ -106,7 +106,7 @@ mod tests {
         let x = array![[0.0, 0.0], [1.0, 2.0]];
         let k = KernelSpec::new("rbf", &params(&[("gamma", 0.1)]))
             .unwrap()
-            .matrix(&x);
+            .matrix(x.view());
         assert!((k[[0, 1]] - (-0.5f64).exp()).abs() < 1e-15);
         assert!((k[[1, 1]] - 1.0).abs() < 1e-15);
     }
@@ -120,7 +120,7 @@ mod tests {
             &params(&[("gamma", 0.5), ("coef0", 1.0), ("degree", 3.0)]),
         )
         .unwrap();
-        let k = spec.matrix(&x);
+        let k = spec.matrix(x.view());
         assert!((k[[0, 1]] - 6.5f64.powi(3)).abs() < 1e-10, "{}", k[[0, 1]]);
     }
 

@@ -163,6 +163,11 @@ impl Engine for Candle {
         env!("PAIRBENCH_CANDLE_VERSION").into()
     }
 
+    fn findings() -> serde_json::Value {
+        let (reproduces, detail) = cpu_dropout_rng_unseedable();
+        serde_json::json!({"candle_dropout_rng": {"reproduces": reproduces, "detail": detail}})
+    }
+
     fn backend(&self) -> String {
         format!(
             "{:?}, pure-Rust kernels (gemm), {} rayon threads",
@@ -311,6 +316,46 @@ impl Engine for Candle {
     }
 }
 
+/// Finding `candle_dropout_rng`: dropout's masks come from candle's CPU RNG, which cannot be seeded, so
+/// the same seed gives different masks (and PyTorch's seed does not reach them).
+fn cpu_dropout_rng_unseedable() -> (bool, String) {
+    let masks = || -> candle_core::Result<(Option<String>, Vec<f32>)> {
+        // First line only: candle appends a backtrace when RUST_BACKTRACE is set.
+        let refused = Device::Cpu
+            .set_seed(42)
+            .err()
+            .map(|e| e.to_string().lines().next().unwrap_or_default().to_string());
+        let ones = Tensor::ones(256, DType::F32, &Device::Cpu)?;
+        Ok((
+            refused,
+            candle_nn::ops::dropout(&ones, 0.5)?.to_vec1::<f32>()?,
+        ))
+    };
+    match (masks(), masks()) {
+        (Ok((refused, a)), Ok((_, b))) => (
+            refused.is_some() || a != b,
+            format!(
+                "Device::Cpu.set_seed(42): {}; two dropout masks after it {}",
+                refused.as_deref().unwrap_or("accepted"),
+                if a == b { "agree" } else { "differ" }
+            ),
+        ),
+        (Err(e), _) | (_, Err(e)) => (false, format!("probe failed: {e}")),
+    }
+}
+
 fn main() -> Result<()> {
     pairbench_deep::cli::main::<Candle>()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finding_cpu_dropout_rng_cannot_be_seeded() {
+        let (reproduces, detail) = super::cpu_dropout_rng_unseedable();
+        assert!(
+            reproduces,
+            "candle's CPU dropout RNG is now seedable ({detail}): mark config/findings.yaml              candle_dropout_rng fixed"
+        );
+    }
 }

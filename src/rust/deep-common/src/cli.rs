@@ -62,6 +62,8 @@ pub fn main<E: Engine>() -> Result<()> {
                     "forecasting": RNN_MODELS,
                 },
                 "rl": {rl::POLICY_TASK: rl::AGENTS}},
+                // Defect probes (config/findings.yaml) computed by the library itself, read in phase 2.
+                "findings": E::findings(),
             });
             println!("{}", serde_json::to_string_pretty(&caps)?);
             Ok(())

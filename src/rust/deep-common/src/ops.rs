@@ -71,6 +71,10 @@ pub trait Engine: Ops + Sized {
     const NAME: &'static str;
     fn version() -> String;
     fn backend(&self) -> String;
+    /// Probes of known defects of this library (config/findings.yaml), as `{name: {reproduces, detail}}`.
+    fn findings() -> serde_json::Value {
+        serde_json::json!({})
+    }
 
     /// Load the shared initial tensors and set up the optimiser over the trainable ones.
     /// `trainable` lists parameter names; every other tensor in the file is a buffer.

@@ -71,11 +71,12 @@ class ClusteringBenchmark:
 
     phases = ("fit",)
 
-    def __init__(self, algorithm_name: str, params: Params, split: Split) -> None:
+    def __init__(self, algorithm_name: str, params: Params, split: Split, template: Any = None) -> None:
+        """`template`: an unfitted estimator of another Python framework (linfa-py), timed the same way."""
         self.split = split
         seed = int(split.manifest.get("seed", 42))
-        self.template = get_algorithm("classical_ml", "clustering", algorithm_name).build(
-            params, split.X_train, seed)
+        self.template = template if template is not None else get_algorithm(
+            "classical_ml", "clustering", algorithm_name).build(params, split.X_train, seed)
         self.model: Any = None
         self._fresh: list[Any] = []
         self.predictions: NDArray[np.int64] | None = None

@@ -79,12 +79,12 @@ class RegressionBenchmark:
 
     phases = ("fit", "predict")
 
-    def __init__(self, algorithm_name: str, params: Params, split: Split) -> None:
+    def __init__(self, algorithm_name: str, params: Params, split: Split, template: Any = None) -> None:
+        """`template`: an unfitted estimator of another Python framework (linfa-py), timed the same way."""
         self.split = split
         self.params = params
-        self.template = get_algorithm("classical_ml", "regression", algorithm_name).build(
-            params, int(split.X_train.shape[0])
-        )
+        self.template = template if template is not None else get_algorithm(
+            "classical_ml", "regression", algorithm_name).build(params, int(split.X_train.shape[0]))
         self.model: RegressorMixin | None = None
         self._fresh: list[Any] = []
         self.predictions: NDArray[np.float64] | None = None
