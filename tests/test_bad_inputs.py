@@ -198,6 +198,10 @@ CONFIG_CASES: list[tuple[str, str, Callable[[], dict[str, Any]], list[str]]] = [
      ["frameworks.linfa.language: invalid value 'go'; allowed: python, rust"]),
     ("devices-bad", "frameworks", lambda: _set(_fw(), "frameworks/linfa/devices", ["tpu"]),
      ["frameworks.linfa.devices: invalid value"]),
+    ("sources-escape", "frameworks", lambda: _set(_fw(), "frameworks/linfa/sources", ["../../etc/*"]),
+     ["frameworks.linfa.sources: invalid value", "inside the repository"]),
+    ("sources-absolute", "frameworks", lambda: _set(_fw(), "frameworks/linfa/sources", ["/etc/*"]),
+     ["frameworks.linfa.sources: invalid value"]),
 ]
 
 

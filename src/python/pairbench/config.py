@@ -178,9 +178,12 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
             p.add(f"{key}.devices", f"invalid value {devices!r}: expected a non-empty list", DEVICES)
             devices = ["cpu"]
         sources = entry.get("sources", [])
-        if not isinstance(sources, list) or any(not isinstance(s, str) or not s for s in sources):
+        # Globs inside the repository only: no absolute path, no `..` part (the effort count reads them).
+        if not isinstance(sources, list) or any(not isinstance(s, str) or not s or s.startswith("/")
+                                                or ".." in s.split("/") for s in sources):
             p.add(f"{key}.sources",
-                  f"invalid value {sources!r}: expected a list of file globs from the repository root")
+                  f"invalid value {sources!r}: expected a list of file globs inside the repository (relative, "
+                  "no ..)")
             sources = []
         out[name] = FrameworkSpec(
             name=name, language=str(language), backend=str(entry.get("backend", "")), domains=tuple(domains),

@@ -18,7 +18,7 @@ use ndarray::Array2;
 use ndarray_npy::WriteNpyExt;
 use pairbench_core::cell::{lookup, Cell};
 use pairbench_core::cli::{RunArgs, Side};
-use pairbench_core::dataset::{load_verified, sha256_file, Manifest, Split};
+use pairbench_core::dataset::{contained_path, load_verified, sha256_file, Manifest, Split};
 use pairbench_core::runner::Benchmark;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -82,7 +82,8 @@ fn verified_model(dir: &Path) -> Result<Value> {
             .get("sha256")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let actual = sha256_file(&dir.join(name))?;
+        // A manifest naming `../x` or a link out of the model folder is refused, as for datasets.
+        let actual = sha256_file(&contained_path(dir, name)?)?;
         if actual != want {
             bail!(
                 "{}: sha256 {actual} != manifest {want}",

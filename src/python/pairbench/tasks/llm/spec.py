@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pairbench.datasets.materialise import ChecksumError, Split, sha256_file
+from pairbench.datasets.materialise import ChecksumError, Split, contained_path, sha256_file
 from pairbench.datasets.text import decode_rows
 
 LLM_DIR = "_llm"
@@ -56,7 +56,7 @@ def verified_model(data_dir: Path, algorithm: str) -> ModelFiles:
     if digest_of(manifest["files"]) != manifest["sha256"]:
         raise ChecksumError(f"{path}: combined digest does not match its file digests")
     for name, entry in manifest["files"].items():
-        if (actual := sha256_file(base / name)) != entry["sha256"]:
+        if (actual := sha256_file(contained_path(base, name))) != entry["sha256"]:
             raise ChecksumError(f"{base / name}: sha256 {actual} != manifest {entry['sha256']}")
     return ModelFiles(base, manifest)
 
