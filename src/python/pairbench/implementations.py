@@ -44,8 +44,14 @@ def build_rust(binary: str, skip_build: bool = False) -> dict[str, Any]:
             env = {**os.environ, "LIBTORCH_USE_PYTORCH": "1", "PYTHON_SYS_EXECUTABLE": sys.executable,
                    "VIRTUAL_ENV": os.path.dirname(venv_bin),
                    "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
-            proc = subprocess.run(["cargo", "build", "--release", "--locked", "-p", binary, "--bin", binary],
-                                  cwd=project_root(), capture_output=True, text=True, check=False, env=env)
+            # Without -p, features are unified over the workspace's default members exactly as `make setup`
+            # built them, so this is a no-op after setup; `-p` alone would resolve other features for shared
+            # crates (candle-transformers turns some on) and rebuild candle for minutes.
+            cmd = ["cargo", "build", "--release", "--locked", "--bin", binary]
+            proc = subprocess.run(cmd, cwd=project_root(), capture_output=True, text=True, check=False, env=env)
+            if proc.returncode != 0 and "no bin target named" in proc.stderr:  # outside the default members
+                proc = subprocess.run([*cmd, "-p", binary], cwd=project_root(), capture_output=True, text=True,
+                                      check=False, env=env)
             record["build_seconds"] = round(time.perf_counter() - t0, 2)
             if proc.returncode != 0:
                 record["build_error"] = proc.stderr[-4000:]
