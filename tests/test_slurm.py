@@ -275,7 +275,7 @@ def test_pipeline_runs_through_sbatch(slurm: dict[str, str], tmp_path: Path) -> 
     lost_task = killed[retry]["name"]
     assert [t["attempt"] for t in bench if t["name"] == lost_task] == ["1", "2"]
     results = {p.name: read_result(p) for p in sorted((out / "raw").glob("*.json"))}  # schema-valid, all
-    assert len(results) == 2 + 3  # one launch per side: scikit-learn, linfa; pytorch, candle, tch
+    assert len(results) == 3 + 3  # one launch per side: scikit-learn, linfa, linfa-py; pytorch, candle, tch
     failed = [r for r in results.values() if r["status"] == "failed"]
     assert len(failed) == 1 and failed[0]["error"].startswith("no result after 2 attempt(s)"), failed
     assert lost_task.endswith(f" {failed[0]['framework']['name']} #1)"), lost_task
