@@ -82,7 +82,7 @@ test-rust:
 
 test-python:
 	@echo "==> pytest"
-	@$(VENV)/bin/python -m pytest
+	@$(VENV)/bin/python -m pytest --durations=25
 
 lint: setup
 	$(VENV)/bin/ruff check src tests

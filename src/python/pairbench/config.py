@@ -73,6 +73,13 @@ def _is_mapping(p: _Problems, key: str, value: Any) -> bool:
     return True
 
 
+def _mapping(p: _Problems, key: str, value: Any) -> dict[Any, Any]:
+    """A section that must be a mapping when present: itself, or empty (with the problem recorded)."""
+    if value is None:
+        return {}
+    return value if _is_mapping(p, key, value) else {}
+
+
 def _items(p: _Problems, key: str, value: Any) -> list[tuple[Any, Any]]:
     """The entries of a section that must be a mapping (none when it is absent or not a mapping)."""
     if value is None:
@@ -265,8 +272,8 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
             continue
         if task not in DATASET_TASKS:
             p.add(f"{key}.task", f"invalid value {task!r}", DATASET_TASKS)
-        options = entry.get("options") or {}
-        if _is_mapping(p, f"{key}.options", options):
+        options = _mapping(p, f"{key}.options", entry.get("options"))
+        if options:
             accepted = [a for a in inspect.signature(sources[source]).parameters if a != "seed"]
             for opt in options:
                 if opt not in accepted:
@@ -276,7 +283,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
         standardize = entry.get("standardize", False)
         if not isinstance(standardize, bool):
             p.add(f"{key}.standardize", f"expected true or false, got {standardize!r}")
-        datasets[name] = DatasetSpec(name, str(source), str(task), bool(standardize), dict(options or {}))
+        datasets[name] = DatasetSpec(name, str(source), str(task), bool(standardize), dict(options))
 
     runners = task_runners()
     domains_known = sorted({d for d, _ in runners})
@@ -313,23 +320,22 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
                 continue
             _check_keys(p, tkey, tentry, ("quality_gate", "datasets", "algorithms"),
                         ("quality_gate", "datasets", "algorithms"))
-            gate = tentry.get("quality_gate") or {}
-            if _is_mapping(p, f"{tkey}.quality_gate", gate):
-                _check_keys(p, f"{tkey}.quality_gate", gate, ("metric", "tolerance", "floor", "higher_is_better",
-                                                                       "validation_samples", "also",
-                                                                       "prediction_tolerance",
-                                                                       "max_loss_curve_rel_dev"),
-                            ("metric", "tolerance"))
-                also = gate.get("also") or []
-                if not isinstance(also, list):
-                    p.add(f"{tkey}.quality_gate.also", f"expected a list of {{metric, tolerance}}, got {also!r}")
-                    also = []
-                for i, extra in enumerate(also):
-                    if not isinstance(extra, dict) or "metric" not in extra or not _is_number(extra.get("tolerance")):
-                        p.add(f"{tkey}.quality_gate.also[{i}]", f"expected {{metric, tolerance}}, got {extra!r}")
-                for num in ("tolerance", "floor", "prediction_tolerance", "max_loss_curve_rel_dev"):
-                    if num in gate and not _is_number(gate[num]):
-                        p.add(f"{tkey}.quality_gate.{num}", f"expected a number, got {gate[num]!r}")
+            gate = _mapping(p, f"{tkey}.quality_gate", tentry.get("quality_gate"))
+            _check_keys(p, f"{tkey}.quality_gate", gate, ("metric", "tolerance", "floor", "higher_is_better",
+                                                                   "validation_samples", "also",
+                                                                   "prediction_tolerance",
+                                                                   "max_loss_curve_rel_dev"),
+                        ("metric", "tolerance"))
+            also = gate.get("also") or []
+            if not isinstance(also, list):
+                p.add(f"{tkey}.quality_gate.also", f"expected a list of {{metric, tolerance}}, got {also!r}")
+                also = []
+            for i, extra in enumerate(also):
+                if not isinstance(extra, dict) or "metric" not in extra or not _is_number(extra.get("tolerance")):
+                    p.add(f"{tkey}.quality_gate.also[{i}]", f"expected {{metric, tolerance}}, got {extra!r}")
+            for num in ("tolerance", "floor", "prediction_tolerance", "max_loss_curve_rel_dev"):
+                if num in gate and not _is_number(gate[num]):
+                    p.add(f"{tkey}.quality_gate.{num}", f"expected a number, got {gate[num]!r}")
             ds_names = tentry.get("datasets") or []
             if not isinstance(ds_names, list):
                 p.add(f"{tkey}.datasets", "expected a list of dataset names")
@@ -337,33 +343,29 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
             for ds in ds_names:
                 if not isinstance(ds, str) or ds not in datasets:
                     p.add(f"{tkey}.datasets", f"unknown dataset {ds!r}", sorted(datasets) or "<none>")
+            ds_names = [ds for ds in ds_names if isinstance(ds, str)]
             algos_known = sorted(algorithms(domain, task))
             algos: dict[str, dict[str, Any]] = {}
             per_dataset: dict[str, dict[str, dict[str, Any]]] = {}
-            raw_algos = tentry.get("algorithms") or {}
-            if _is_mapping(p, f"{tkey}.algorithms", raw_algos):
-                for algo, aentry in raw_algos.items():
-                    akey = f"{tkey}.algorithms.{algo}"
-                    if algo not in algos_known:
-                        p.add(akey, "unknown algorithm", algos_known)
+            for algo, aentry in _mapping(p, f"{tkey}.algorithms", tentry.get("algorithms")).items():
+                akey = f"{tkey}.algorithms.{algo}"
+                if algo not in algos_known:
+                    p.add(akey, "unknown algorithm", algos_known)
+                    continue
+                aentry = _mapping(p, akey, aentry)
+                _check_keys(p, akey, aentry, ("params", "dataset_params"))
+                algos[algo] = _check_params(p, f"{akey}.params", aentry.get("params"))
+                for ds, ov in _mapping(p, f"{akey}.dataset_params", aentry.get("dataset_params")).items():
+                    dkey_ = f"{akey}.dataset_params.{ds}"
+                    if ds not in ds_names:
+                        p.add(dkey_, "not a dataset of this task", sorted(ds_names) or "<none>")
                         continue
-                    aentry = aentry or {}
-                    if _is_mapping(p, akey, aentry):
-                        _check_keys(p, akey, aentry, ("params", "dataset_params"))
-                        algos[algo] = _check_params(p, f"{akey}.params", aentry.get("params"))
-                        overrides = aentry.get("dataset_params") or {}
-                        if _is_mapping(p, f"{akey}.dataset_params", overrides):
-                            for ds, ov in overrides.items():
-                                dkey_ = f"{akey}.dataset_params.{ds}"
-                                if ds not in ds_names:
-                                    p.add(dkey_, "not a dataset of this task", sorted(ds_names) or "<none>")
-                                    continue
-                                ov = _check_params(p, dkey_, ov)
-                                for name in ov:
-                                    if name not in algos[algo]:
-                                        p.add(f"{dkey_}.{name}", "overrides no parameter of the algorithm",
-                                              sorted(algos[algo]) or "<none>")
-                                per_dataset.setdefault(algo, {})[str(ds)] = ov
+                    ov = _check_params(p, dkey_, ov)
+                    for name in ov:
+                        if name not in algos[algo]:
+                            p.add(f"{dkey_}.{name}", "overrides no parameter of the algorithm",
+                                  sorted(algos[algo]) or "<none>")
+                    per_dataset.setdefault(algo, {})[str(ds)] = ov
             tasks.append(TaskSpec(domain, task, dict(gate), tuple(ds_names), algos, per_dataset))
     if p.items:
         raise ConfigError(p.items)
