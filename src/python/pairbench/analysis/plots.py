@@ -10,45 +10,19 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import pandas as pd
 
-VERDICT_COLOURS = {"faster": "#1b7837", "slower": "#b2182b", "no meaningful difference": "#777777"}
+from pairbench.analysis.forest import VERDICT_COLOURS, forest_rows, outcome_of
+
 MARKERS = ["o", "s", "^", "D", "v", "P"]
-
-
-MAX_FIGURE_ROWS = 120
-
-
-def geomean_rows(geomeans: pd.DataFrame, noise: float) -> pd.DataFrame:
-    """Per-domain geometric means shaped like comparison rows (ratio = 1 / speed-up), for a figure
-    that stays readable when a run has thousands of comparisons."""
-    ratio, low, high = 1 / geomeans["geomean_speedup"], 1 / geomeans["ci_high"], 1 / geomeans["ci_low"]
-    verdict = [
-        f"{c} faster" if h < 1 - noise else f"{c} slower" if lo > 1 + noise else "no meaningful difference"
-        for c, lo, h in zip(geomeans["candidate"], low, high, strict=True)
-    ]
-    return pd.DataFrame(
-        {
-            "algorithm": geomeans["domain"],
-            "dataset": "geometric mean",
-            "phase": geomeans["phase"],
-            "candidate": geomeans["candidate"],
-            "reference": geomeans["reference"],
-            "ratio": ratio,
-            "ratio_ci_low": low.fillna(ratio),
-            "ratio_ci_high": high.fillna(ratio),
-            "verdict": verdict,
-        }
-    )
 
 
 def speed_ratio_figure(
     comparisons: pd.DataFrame, out_stem: Path, noise: float = 0.02, geomeans: pd.DataFrame | None = None
 ) -> list[Path]:
     """Forest plot of candidate/reference median-time ratios with bootstrap CIs, one row per
-    algorithm x dataset; beyond MAX_FIGURE_ROWS rows, one row per domain (geometric mean) instead."""
+    algorithm x dataset; beyond MAX_FOREST_ROWS rows, one row per domain (geometric mean) instead."""
     if comparisons.empty:
         return []
-    if len(comparisons) > MAX_FIGURE_ROWS and geomeans is not None and not geomeans.empty:
-        comparisons = geomean_rows(geomeans, noise)
+    comparisons, _ = forest_rows(comparisons, geomeans)
     comparisons = comparisons.assign(
         label=[
             f"{a} / {d}  [{c} vs {r}]"
@@ -67,11 +41,7 @@ def speed_ratio_figure(
     ax.axvline(1.0, color="black", lw=0.8)
     for _, row in comparisons.iterrows():
         y = y_of[row["label"]] + offset[row["phase"]]
-        colour = VERDICT_COLOURS[
-            row["verdict"].rsplit(" ", 1)[-1]
-            if row["verdict"].endswith(("faster", "slower"))
-            else "no meaningful difference"
-        ]
+        colour = VERDICT_COLOURS[row["outcome"] if "outcome" in row else outcome_of(row["verdict"])]
         ax.errorbar(
             row["ratio"],
             y,

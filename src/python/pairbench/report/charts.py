@@ -9,8 +9,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from pairbench.analysis.forest import VERDICT_COLOURS
+
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
-VERDICT_COLOURS = {"faster": "#1b7837", "slower": "#b2182b", "no meaningful difference": "#777777"}
 
 
 def _e(text: object) -> str:
