@@ -1,4 +1,5 @@
-"""The report's figures, drawn once from the context's tables by report/charts.py (inline SVG)."""
+"""The report's figures, drawn once from the context's tables as inline SVG: the speed forest plot by
+analysis/forest.py (the same figure as analysis/speed_ratio.svg), the others by report/charts.py."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pairbench.analysis.forest import forest_rows
+from pairbench.analysis.forest import forest_svg, speed_forest
 from pairbench.report import charts
 from pairbench.report.ecosystem import MATURITY_AXES
 from pairbench.report.tables import Sources
@@ -45,11 +46,10 @@ def scaling_table(summary: pd.DataFrame, launches: pd.DataFrame) -> pd.DataFrame
 
 def _forest(t: dict[str, pd.DataFrame], noise: float, src: Sources) -> tuple[str, str]:
     cmp = t["comparisons"]
-    rows, shrunk = forest_rows(cmp, t["geomean_speedups"])
+    svg, shrunk = speed_forest(cmp, t["geomean_speedups"], noise, t["launches"], src.raw_href)
     note = (f"{len(cmp)} comparisons: the plot shows each domain's geometric mean; every comparison is in the "
             "table below." if shrunk else "")
-    links = {i: src.href(r["cell_id"], r["candidate"]) or "" for i, r in rows.iterrows()}
-    return charts.forest_plot(rows, noise, links), note
+    return svg, note
 
 
 def _radar(t: dict[str, pd.DataFrame]) -> str:
@@ -95,7 +95,7 @@ def _ecosystem(t: dict[str, pd.DataFrame], fig: Figures) -> None:
               for _, r in maturity.iterrows()} if not maturity.empty else {}
     fig.maturity = charts.radar(scores, MATURITY_AXES)
     if not decomp.empty:
-        fig.decomposition = charts.forest_plot(decomp.reset_index(drop=True), 0.02)
+        fig.decomposition = forest_svg(decomp.reset_index(drop=True), 0.02)
 
 
 def build_figures(t: dict[str, pd.DataFrame], noise: float, src: Sources, scaling: pd.DataFrame) -> Figures:

@@ -54,6 +54,7 @@ class Sources:
                 ]
 
     def href(self, cell: str, framework: str) -> str | None:
+        """The first launch's raw result, as the forest plot links it (analysis.forest.first_results)."""
         files = self.files.get((str(cell), str(framework)))
         return self.raw_href + files[0] if files else None
 
