@@ -11,6 +11,7 @@ import pandas as pd
 
 from pairbench.report import charts
 from pairbench.report.tables import TableView, table_view
+from pairbench.report.templating import render_macro
 
 LLM_COLUMNS = ["task", "algorithm", "setting", "framework", "figure", "value", "ci_low", "ci_high", "unit",
                "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb"]
@@ -80,8 +81,6 @@ def llm_section(table: pd.DataFrame) -> str:
     """HTML of the LLM section (report.md gets the table itself); empty when the run has no LLM cells."""
     if table.empty:
         return ""
-    from pairbench.report.templating import render_macro
-
     return render_macro("macros.html.j2", "llm_body", llm_view(table))
 
 

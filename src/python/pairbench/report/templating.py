@@ -1,5 +1,5 @@
 """The Jinja2 environment of the report: templates and static files are package data (templates/,
-static/). HTML templates autoescape; Markdown templates do not (they escape table pipes themselves)."""
+static/). HTML templates (*.html.j2) autoescape; Markdown and plain-text ones do not (md_table escapes pipes)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from pairbench.report.rl import RL_COLUMNS, RL_NOTE
 
 
 def _autoescape(name: str | None) -> bool:
-    return name is None or not name.endswith(".md.j2")
+    return name is None or name.endswith(".html.j2")
 
 
 def static(name: str) -> Markup:
@@ -38,6 +38,7 @@ def environment() -> jinja2.Environment:
     env.globals.update(static=static, CV_COLUMNS=CV_COLUMNS, RL_COLUMNS=RL_COLUMNS, RL_NOTE=RL_NOTE,
                        LEADERBOARD_COLS=LEADERBOARD_COLS, MATURITY_FORMULA=MATURITY_FORMULA)
     env.filters["md_table"] = md_table
+    env.filters["fmt"] = format  # Python's format spec: {{ x|fmt(".1%") }}
     # Charts are SVG drawn by report/charts.py, which escapes every text it places.
     env.filters["svg"] = Markup
     return env
