@@ -81,7 +81,7 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
         len(s) * (len(s) - 1) // 2 for s in timed.values())
     deep_pairs = set(zip(comparisons["candidate"], comparisons["reference"], strict=True))
     assert {("candle", "pytorch"), ("tch", "pytorch"), ("tch", "candle")} <= deep_pairs
-    assert (out / "analysis" / "speed_ratio.svg").is_file() and (out / "analysis" / "speed_ratio.png").is_file()
+    assert (out / "analysis" / "speed_ratio.svg").is_file()
 
     html = (out / "report" / "index.html").read_text()
     for section in ("Quality parity", "Cross-validation", "LLM inference", "Speed", "Failures", "Ecosystem",

@@ -56,6 +56,9 @@ def test_report_is_self_contained_and_links_every_number_to_raw_files(published:
     for name in ("report.md", "report.json", "report.xlsx", "leaderboard.md", "leaderboard.csv",
                  "data/comparisons.csv"):
         assert (published / "report" / name).is_file(), name
+    # one forest plot: the analysis' figure is the report's, mark for mark and link for link
+    figure = (published / "analysis" / "speed_ratio.svg").read_text(encoding="utf-8").strip()
+    assert f"<div id='forest'>{figure}</div>" in page
     doc = json.loads((published / "report" / "report.json").read_text())
     assert doc["headline"] and doc["rankings"] and doc["methods"]
     # three frameworks of the deep-learning domain give three pairs per phase, generic phase names kept

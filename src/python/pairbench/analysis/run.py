@@ -23,7 +23,7 @@ from pairbench.analysis.compare import (
     summarise,
 )
 from pairbench.analysis.cost import cost_table, load_machine
-from pairbench.analysis.plots import speed_ratio_figure
+from pairbench.analysis.forest import speed_ratio_figure
 from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, rankings
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
 from pairbench.analysis.settings import load_analysis_config
@@ -262,7 +262,7 @@ def analyse(
     if inputs.figures:
         figures = [
             str(p.relative_to(out_dir))
-            for p in speed_ratio_figure(comparisons, out_dir / "speed_ratio", settings.noise, geomeans)
+            for p in speed_ratio_figure(comparisons, out_dir / "speed_ratio", settings.noise, geomeans, launches)
         ]
     lap("figures")
     nodes = nodes_table(launches)

@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="exit 3 when a series is a confirmed regression against --baseline-run",
     )
-    parser.add_argument("--no-figures", action="store_true", help="skip the PNG/SVG figures")
+    parser.add_argument("--no-figures", action="store_true", help="skip the figure (analysis/speed_ratio.svg)")
     parser.add_argument(
         "--environment",
         type=Path,

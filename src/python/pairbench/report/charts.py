@@ -1,87 +1,22 @@
 """Inline SVG charts for the report: no library, no network, every mark carries a tooltip
-(<title>) and, where it stands for a measured number, a link to the raw result it came from."""
+(<title>) and, where it stands for a measured number, a link to the raw result it came from. The speed forest
+plot is analysis/forest.py's, shared with analysis/speed_ratio.svg."""
 
 from __future__ import annotations
 
-import html
 import math
 from collections.abc import Sequence
 
 import pandas as pd
 
+from pairbench.analysis.forest import esc as _e
+from pairbench.analysis.forest import log_ticks as _log_axis
+
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
-VERDICT_COLOURS = {"faster": "#1b7837", "slower": "#b2182b", "no meaningful difference": "#777777"}
-
-
-def _e(text: object) -> str:
-    return html.escape(str(text), quote=True)
 
 
 def colours(names: Sequence[str]) -> dict[str, str]:
     return {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(sorted(set(names)))}
-
-
-def _log_axis(lo: float, hi: float) -> list[float]:
-    ticks = []
-    for e in range(math.floor(math.log10(lo)), math.ceil(math.log10(hi)) + 1):
-        for m in (1, 2, 5):
-            v = m * 10.0**e
-            if lo <= v <= hi:
-                ticks.append(v)
-    return ticks or [lo, hi]
-
-
-def forest_plot(cmp: pd.DataFrame, noise: float, link_of: dict[int, str] | None = None) -> str:
-    """Speed ratio (candidate/reference time) with CI per comparison row, log x, noise band shaded."""
-    if cmp.empty:
-        return "<p class='muted'>no timing comparisons</p>"
-    rows = cmp.reset_index(drop=True)
-    lo = max(1e-6, float(min(rows["ratio_ci_low"].min(), 1 - noise)) / 1.3)
-    hi = float(max(rows["ratio_ci_high"].max(), 1 + noise)) * 1.3
-    left, width, row_h, top = 400, 520, 18, 28
-    height = top + row_h * len(rows) + 40
-
-    def x(v: float) -> float:
-        return left + width * (math.log(max(v, lo)) - math.log(lo)) / (math.log(hi) - math.log(lo))
-
-    parts = [
-        f"<svg xmlns='http://www.w3.org/2000/svg' class='chart' viewBox='0 0 {left + width + 20} {height}' "
-        f"width='{left + width + 20}' height='{height}' role='img' aria-label='speed ratio forest plot'>",
-        f"<rect x='{x(1 - noise):.1f}' y='{top - 6}' width='{x(1 + noise) - x(1 - noise):.1f}' "
-        f"height='{row_h * len(rows) + 6}' fill='#e6e6e6'><title>noise band ±{noise:.0%}</title></rect>",
-        f"<line x1='{x(1):.1f}' x2='{x(1):.1f}' y1='{top - 8}' y2='{top + row_h * len(rows)}' stroke='#000'/>",
-    ]
-    for t in _log_axis(lo, hi):
-        parts.append(
-            f"<line x1='{x(t):.1f}' x2='{x(t):.1f}' y1='{top + row_h * len(rows)}' "
-            f"y2='{top + row_h * len(rows) + 4}' stroke='#000'/>"
-            f"<text x='{x(t):.1f}' y='{top + row_h * len(rows) + 16}' text-anchor='middle'>{t:g}</text>"
-        )
-    parts.append(
-        f"<text x='{left + width / 2}' y='{height - 6}' text-anchor='middle'>candidate time / reference "
-        "time (median, 95% CI, log scale; &lt; 1: candidate faster)</text>"
-    )
-    parts.append(f"<text x='{left - 8}' y='14' text-anchor='end' font-weight='600'>comparison</text>")
-    for i, r in rows.iterrows():
-        y = top + row_h * int(i) + row_h / 2
-        outcome = r.get("outcome", "no meaningful difference")
-        colour = VERDICT_COLOURS.get(outcome, "#777")
-        label = f"{r['algorithm']} / {r['dataset']} · {r['phase']} · {r['candidate']} vs {r['reference']}"
-        tip = (
-            f"{label}: ratio {r['ratio']:.3g} [{r['ratio_ci_low']:.3g}, {r['ratio_ci_high']:.3g}], "
-            f"p_holm {r['p_holm']:.2g}, {r['verdict']}"
-        )
-        mark = (
-            f"<g class='mark' data-phase='{_e(r['phase'])}'><title>{_e(tip)}</title>"
-            f"<text x='{left - 8}' y='{y + 4:.1f}' text-anchor='end'>{_e(label[:66])}</text>"
-            f"<line x1='{x(r['ratio_ci_low']):.1f}' x2='{x(r['ratio_ci_high']):.1f}' y1='{y:.1f}' y2='{y:.1f}' "
-            f"stroke='{colour}' stroke-width='2'/>"
-            f"<circle cx='{x(r['ratio']):.1f}' cy='{y:.1f}' r='4' fill='{colour}'/></g>"
-        )
-        link = (link_of or {}).get(int(i))
-        parts.append(f"<a href='{_e(link)}'>{mark}</a>" if link else mark)
-    parts.append("</svg>")
-    return "".join(parts)
 
 
 def bar_chart(df: pd.DataFrame, label_col: str, value_col: str, group_col: str, unit: str) -> str:

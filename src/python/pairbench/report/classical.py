@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import html
 import json
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,16 +62,26 @@ def classical_methods(selection: dict[str, Any]) -> list[str]:
     return lines
 
 
-def scaling_section(scaling_dir: Path | None, out_dir: Path) -> tuple[str, str]:
-    """HTML and Markdown for the scaling study, empty when it did not run."""
+@dataclass(frozen=True)
+class ScalingStudy:
+    """What `pairbench scaling` measured, as lines, and its figure (SVG inline, PNG beside report.md)."""
+
+    lines: list[str]
+    svg: str
+    png: bool
+
+
+def scaling_study(scaling_dir: Path | None, out_dir: Path) -> ScalingStudy | None:
+    """The scaling study of this run, None when it did not run; copies its figures next to the report."""
     doc_path = scaling_dir / "scaling.json" if scaling_dir else None
-    if doc_path is None or not doc_path.is_file():
-        return "", ""
+    if scaling_dir is None or doc_path is None or not doc_path.is_file():
+        return None
     doc = json.loads(doc_path.read_text(encoding="utf-8"))
     svg = ""
     for ext in ("png", "svg"):
-        src = scaling_dir / f"scaling.{ext}"  # type: ignore[operator]
+        src = scaling_dir / f"scaling.{ext}"
         if src.is_file():
+            out_dir.mkdir(parents=True, exist_ok=True)
             shutil.copy(src, out_dir / src.name)
             if ext == "svg":
                 text = src.read_text(encoding="utf-8")
@@ -85,7 +95,4 @@ def scaling_section(scaling_dir: Path | None, out_dir: Path) -> tuple[str, str]:
         cross = " ".join(c["statement"] + "." for c in info["crossovers"])
         stops = " ".join(f"{s} stopped: {why}." for s, why in info["stopped"].items())
         lines.append(f"{algo} ({info['source']}): log-log slope {slopes}; {reached}. {cross} {stops}".strip())
-    html_part = ("<h3>fit time vs n_samples (scaling study)</h3>" + (f"<figure>{svg}</figure>" if svg else "") + "<ul>"
-                 + "".join(f"<li>{html.escape(line)}</li>" for line in lines) + "</ul>")
-    md_part = "## Scaling\n\n![scaling](scaling.png)\n\n" + "\n".join(f"- {line}" for line in lines) + "\n"
-    return html_part, md_part
+    return ScalingStudy(lines, svg, (out_dir / "scaling.png").is_file())

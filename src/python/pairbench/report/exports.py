@@ -1,5 +1,5 @@
-"""Report exports: Markdown, JSON, CSV (one file per table), Excel (one sheet per table) and a
-leaderboard in Markdown and CSV."""
+"""Report exports: JSON, CSV (one file per table), Excel (one sheet per table) and a leaderboard in
+Markdown and CSV. report.md is a template (templates/report.md.j2) over the same context."""
 
 from __future__ import annotations
 
@@ -67,62 +67,6 @@ def write_exports(
             (df if not df.empty else pd.DataFrame({"note": ["none"]})).to_excel(
                 xl, sheet_name=name[:31], index=False
             )
-    cmp_cols = [
-        "algorithm",
-        "dataset",
-        "phase",
-        "candidate",
-        "reference",
-        "ratio",
-        "ratio_ci_low",
-        "ratio_ci_high",
-        "p_holm",
-        "cliffs_magnitude",
-        "verdict",
-    ]
-    md = [
-        f"# pairbench report\n\nrun `{doc['run_id']}`\n",
-        "## Executive summary\n",
-        *[f"- {h}" for h in doc["headline"]],
-        "",
-        "## Leaderboard\n",
-        md_table(board),
-        "## Recommendations\n",
-        md_table(
-            tables.get("recommendations", pd.DataFrame()),
-            ["task", "rank", "framework", "status", "score", "confidence", "reason"],
-        ),
-        "## Recommendations by use case\n",
-        md_table(
-            tables.get("use_cases", pd.DataFrame()),
-            ["task", "use_case", "framework", "confidence", "recommendation", "trade_off"],
-        ),
-        *(["## LLM inference\n", md_table(tables["llm"])] if not tables.get("llm", pd.DataFrame()).empty else []),
-        "## Quality parity\n",
-        md_table(
-            tables.get("quality_parity", pd.DataFrame()),
-            ["algorithm", "dataset", "baseline", "candidate", "metric", "delta", "comparable", "reasons"],
-        ),
-        "## Geometric-mean speed-ups\n",
-        md_table(tables.get("geomean_speedups", pd.DataFrame())),
-        "## Comparisons\n",
-        md_table(tables.get("comparisons", pd.DataFrame()), cmp_cols),
-        "## Memory\n",
-        md_table(tables.get("resources", pd.DataFrame())),
-        "## Regressions against the baseline\n",
-        md_table(
-            tables.get("regressions", pd.DataFrame()),
-            ["algorithm", "dataset", "framework", "phase", "ratio", "p_holm", "status"],
-        ),
-        *(["## Reinforcement learning\n", md_table(tables["rl"])] if "rl" in tables else []),
-        "## Failures\n",
-        md_table(tables.get("failures", pd.DataFrame()),
-                 ["status", "cell_id", "framework", "launch", "error", "source_file"]),
-        "## Methods\n",
-        *[f"- {m}" for m in doc["methods"]],
-        "",
-    ]
-    (out_dir / "report.md").write_text("\n".join(md), encoding="utf-8")
     full = {
         **doc,
         "settings": analysis.get("settings"),

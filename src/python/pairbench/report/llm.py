@@ -3,13 +3,15 @@ percentiles) per side, derived from the same summary table as every timing, and 
 
 from __future__ import annotations
 
-import html
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pairbench.report import charts
+from pairbench.report.tables import TableView, table_view
+from pairbench.report.templating import render_macro
 
 LLM_COLUMNS = ["task", "algorithm", "setting", "framework", "figure", "value", "ci_low", "ci_high", "unit",
                "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb"]
@@ -52,29 +54,34 @@ def llm_table(summary: pd.DataFrame, launches: pd.DataFrame, selection: dict[str
     return pd.DataFrame(rows, columns=LLM_COLUMNS)
 
 
+@dataclass
+class LlmView:
+    """The LLM section: one bar chart per serving figure, and the table with its numbers."""
+
+    figures: list[tuple[str, str]] = field(default_factory=list)  # (figure, svg)
+    table: TableView | None = None
+
+
+def llm_view(table: pd.DataFrame) -> LlmView:
+    if table.empty:
+        return LlmView()
+    figures = []
+    for figure in ("decode tokens/s", "time to first token", "end_to_end sentences/s"):
+        g = table[table["figure"] == figure]
+        if not g.empty:
+            g = g.assign(label=g["algorithm"] + " (" + g["setting"] + ")")
+            figures.append((figure, charts.bar_chart(g, "label", "value", "framework", str(g["unit"].iloc[0]))))
+    shown = table.copy()
+    for col in ("value", "ci_low", "ci_high", "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb"):
+        shown[col] = shown[col].map(lambda v: f"{v:.4g}" if pd.notna(v) else "")
+    return LlmView(figures, table_view(shown, LLM_COLUMNS, "t-llm"))
+
+
 def llm_section(table: pd.DataFrame) -> str:
     """HTML of the LLM section (report.md gets the table itself); empty when the run has no LLM cells."""
     if table.empty:
         return ""
-    parts = []
-    for figure in ("decode tokens/s", "time to first token", "end_to_end sentences/s"):
-        g = table[table["figure"] == figure]
-        if g.empty:
-            continue
-        g = g.assign(label=g["algorithm"] + " (" + g["setting"] + ")")
-        parts.append(f"<h3>{html.escape(figure)} (median, 95% CI in the table)</h3>"
-                     + charts.bar_chart(g, "label", "value", "framework", str(g["unit"].iloc[0])))
-    shown = table.copy()
-    for col in ("value", "ci_low", "ci_high", "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb"):
-        shown[col] = shown[col].map(lambda v: f"{v:.4g}" if pd.notna(v) else "")
-    body = ("<p class='muted'>Rates are items / median time; their CI inverts the median's bootstrap CI. "
-            "Latency percentiles are per timed call (a batch, a prefill or one decoded token). The gate figures "
-            "(token-id agreement, cosine, logit delta, perplexity) are in the quality-parity table.</p>"
-            + "".join(parts) + "<table><thead><tr>" + "".join(f"<th>{html.escape(c)}</th>" for c in LLM_COLUMNS)
-            + "</tr></thead><tbody>" + "".join("<tr>" + "".join(f"<td>{html.escape(str(row[c]))}</td>"
-                                                                for c in LLM_COLUMNS) + "</tr>"
-                                               for _, row in shown.iterrows()) + "</tbody></table>")
-    return body
+    return render_macro("macros.html.j2", "llm_body", llm_view(table))
 
 
 def llm_methods(selection: dict[str, Any]) -> list[str]:
