@@ -130,6 +130,10 @@ class TaskSpec:
     # algorithm -> dataset -> params replacing the algorithm's own for that dataset (e.g. DBSCAN's eps,
     # which depends on the data's dimension and density).
     dataset_params: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    # Set by the specification's layout (pairbench.spec_layout): the metrics the user asked to see, and
+    # the timed samples per launch (`repetitions`) that replace --samples for this task's cells.
+    metrics: tuple[str, ...] = ()
+    samples: int | None = None
 
     def params_for(self, algorithm: str, dataset: str) -> dict[str, Any]:
         return {**self.algorithms[algorithm], **self.dataset_params.get(algorithm, {}).get(dataset, {})}
@@ -144,6 +148,12 @@ class Catalogue:
     frameworks: dict[str, FrameworkSpec]
     domain_frameworks: dict[str, list[str]]  # baseline first
     tasks: list[TaskSpec]
+    # Entries of the catalogue that cannot run here (a dataset only available by download, an
+    # environment whose package is missing), each {kind, name, domain, task, reason}.
+    skipped: tuple[dict[str, Any], ...] = ()
+    # Run-wide settings the catalogue sets (cv_folds, alpha, power); they win over the params' defaults.
+    run_settings: dict[str, Any] = field(default_factory=dict)
+    layout: str = "pairbench"  # or "specification" (benchmarks: <domain>: <task>: {...})
 
 
 def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
@@ -238,6 +248,11 @@ def _check_params(p: _Problems, key: str, params: Any) -> dict[str, Any]:
 def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
     frameworks = load_frameworks(frameworks_path)
     doc = load_yaml(benchmarks_path)
+    # Imported here because spec_layout builds on this module's loader and problem lines.
+    from pairbench.spec_layout import is_spec_layout, load_spec_catalogue
+
+    if is_spec_layout(doc):
+        return load_spec_catalogue(doc, benchmarks_path, frameworks_path)
     p = _Problems(str(benchmarks_path))
     _check_keys(p, "", doc, ("version", "defaults", "datasets", "domains"), ("datasets", "domains"))
 
