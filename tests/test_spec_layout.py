@@ -194,7 +194,8 @@ def test_shape_problems_come_from_the_schema_in_the_house_form(tmp_path: Path) -
     assert f"{key}.hyperparameters.ridge.alpha: expected a scalar or a non-empty list of scalars (a list is a " \
            "grid axis), got mapping {'a': 1}" in got
     assert f"{key}.repetitions: expected a number >= 1, got 0" in got
-    assert f"{key}.cross_validation_folds: expected 0 (off) or an integer >= 2, got integer 1" in got
+    assert f"{key}.cross_validation_folds: expected 0 (off) or an integer from 2 to 20 (as --cv_folds), got " \
+           "integer 1" in got
     assert f"{key}.statistical_significance_level: expected a number < 1, got 1.5" in got
     assert any(p.startswith(f"{key}.power_analysis: expected true, false, a power in (0, 1)") for p in got)
     assert len(got) == 9
@@ -217,3 +218,20 @@ def test_every_external_name_has_a_reason() -> None:
         assert name in external_reason(name) and ("never downloads" in external_reason(name)
                                                   or "python module" in external_reason(name)
                                                   or "no port" in external_reason(name))
+
+
+def test_run_settings_reach_the_analysis_and_the_report() -> None:
+    from pairbench.analysis.compare import AnalysisSettings
+    from pairbench.analysis.run import with_run_settings
+    from pairbench.report.catalogue import catalogue_lines
+
+    run_settings = {"cv_folds": 5, "alpha": 0.01, "power": {"power": 0.9, "min_samples": 20}}
+    s = with_run_settings(AnalysisSettings(), run_settings)
+    assert (s.alpha, s.power, s.effect, s.min_samples) == (0.01, 0.9, 0.05, 20)
+    assert with_run_settings(AnalysisSettings(), {}) == AnalysisSettings()
+    lines = catalogue_lines({"layout": "specification", "run_settings": run_settings, "skipped": [
+        {"kind": "dataset", "name": "cifar100", "domain": "deep_learning", "task": "image_classification",
+         "reason": "dataset 'cifar100': only available by download; pairbench never downloads at run time"}]})
+    assert "alpha = 0.01" in lines[0] and "cv_folds = 5" in lines[0]
+    assert lines[1] == ("Skipped dataset cifar100 (deep_learning/image_classification): dataset 'cifar100': only "
+                        "available by download; pairbench never downloads at run time.")

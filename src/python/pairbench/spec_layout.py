@@ -178,7 +178,9 @@ def translate(doc: dict[str, Any], path: Path, base: Catalogue) -> Catalogue:
     if p.items:
         raise ConfigError(p.items)
     domains = {t.domain for t in tasks}
-    return replace(base, tasks=tasks, domain_frameworks={d: fws for d, fws in base.domain_frameworks.items()
+    used = {ds for t in tasks for ds in t.datasets}
+    return replace(base, tasks=tasks, datasets={n: s for n, s in base.datasets.items() if n in used},
+                   domain_frameworks={d: fws for d, fws in base.domain_frameworks.items()
                                                          if d in domains},
                    skipped=tuple(skipped), run_settings={k: v for k, (v, _) in run_wide.items()},
                    layout="specification")

@@ -19,6 +19,7 @@ import pandas as pd
 
 from pairbench.analysis.plots import geomean_rows
 from pairbench.report import charts
+from pairbench.report.catalogue import catalogue_lines
 from pairbench.report.classical import CV_COLUMNS, classical_methods, scaling_section
 from pairbench.report.ecosystem import (
     MATURITY_AXES,
@@ -293,6 +294,7 @@ def methods_lines(
     lines += classical_methods(selection)
     lines += llm_methods(selection)
     lines += node_lines(analysis)
+    lines += catalogue_lines(selection)
     return lines
 
 
