@@ -2,8 +2,15 @@
 violation becomes one line in the house form `<file>: <dotted.key>: <problem>; allowed: <values>`.
 
 Shape (keys, types, ranges, enums) lives in the schema; what depends on the code (which algorithms,
-datasets and domains exist) is checked by the loader after this, with the same line form. A schema
-node may carry `errorMessage` (as nf-schema does) to say in words what a bare `anyOf` cannot.
+datasets and domains exist) is checked by the loader after this, with the same line form. Three
+keywords of our own (JSON Schema ignores unknown keywords) say in words what a bare schema cannot:
+
+- `allowed` on any node: a violation there reads `got <value>; allowed: <allowed>`;
+- `message` on any node: a violation there reads `<message>` (e.g. a key that must not be given);
+- `unknownKey` on a mapping with `additionalProperties: false`: replaces "unknown key" (e.g. "unknown
+  use case"); the allowed list is the mapping's `properties`, in the schema's order.
+
+To report a whole list rather than its first bad item, wrap the list schema in an `anyOf` of one.
 """
 
 from __future__ import annotations
@@ -44,12 +51,15 @@ _WANT = {"object": "a mapping", "array": "a list", "string": "a string", "intege
 def _lines(err: jsonschema.ValidationError) -> list[tuple[str, str]]:
     """(key, problem) pairs for one schema violation (an unknown-keys error yields one per key)."""
     key, value, v, schema = dotted(err.absolute_path), err.instance, err.validator_value, err.schema
-    if "errorMessage" in schema:
-        return [(key, f"{schema['errorMessage']}, got {_kind(value)} {value!r}")]
+    if isinstance(schema, dict) and "message" in schema:
+        return [(key, str(schema["message"]))]
+    if isinstance(schema, dict) and "allowed" in schema:
+        return [(key, f"got {value!r}; allowed: {schema['allowed']}")]
     if err.validator == "additionalProperties" and v is False:
-        allowed = ", ".join(sorted(schema.get("properties", {}))) or "<none>"
+        allowed = ", ".join(schema.get("properties", {})) or "<none>"
         known = set(schema.get("properties", {}))
-        return [(f"{key}.{k}" if err.absolute_path else str(k), f"unknown key; allowed: {allowed}")
+        unknown = schema.get("unknownKey", "unknown key")
+        return [(f"{key}.{k}" if err.absolute_path else str(k), f"{unknown}; allowed: {allowed}")
                 for k in value if k not in known]
     if err.validator == "required":
         missing = [k for k in v if k not in value]
