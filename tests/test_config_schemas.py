@@ -1,0 +1,115 @@
+"""The one config validator (pairbench.schema_check) on every schema-checked file: the shipped files
+pass, each bad case is named in the house form, and every problem of a file is listed at once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from pairbench.analysis.cost import load_machine, validate_hardware
+from pairbench.analysis.recommend import REQUIREMENT_KEYS, WEIGHT_KEYS, load_requirements
+from pairbench.analysis.settings import load_analysis_config
+from pairbench.analysis.usecases import DEFAULT_USE_CASES
+from pairbench.config import ConfigError
+from pairbench.paths import config_dir
+from pairbench.schema_check import dotted, load_schema, schema_problems
+
+SCHEMAS = {"analysis": "analysis.yaml", "hardware": "hardware.yaml", "requirements": "requirements.yaml"}
+
+
+@pytest.mark.parametrize("schema", [*SCHEMAS, "spec_benchmarks", "result"])
+def test_every_schema_is_a_valid_draft_2020_12_schema(schema: str) -> None:
+    assert load_schema(schema)["$schema"].endswith("2020-12/schema")
+
+
+@pytest.mark.parametrize(("schema", "file"), SCHEMAS.items())
+def test_shipped_config_files_have_no_problems(schema: str, file: str) -> None:
+    assert schema_problems(yaml.safe_load((config_dir() / file).read_text()), schema, file) == []
+
+
+def test_the_schemas_name_what_the_code_knows() -> None:
+    """Names the schemas list by hand stay the code's names (one source: the code)."""
+    req = load_schema("requirements")
+    assert tuple(req["properties"]["use_cases"]["properties"]) == tuple(uc.name for uc in DEFAULT_USE_CASES)
+    assert tuple(req["properties"]["weights"]["properties"]) == WEIGHT_KEYS
+    assert tuple(req["$defs"]["requirement"]["properties"]) == REQUIREMENT_KEYS
+
+
+def test_dotted_keys() -> None:
+    assert dotted(["a", "b", 0, "c"]) == "a.b[0].c" and dotted([]) == "<root>"
+
+
+def _write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+Loader = Callable[[Path], Any]
+# (loader, file text, every expected problem after "<file>: ", in order)
+CASES: list[tuple[str, Loader, str, list[str]]] = [
+    ("analysis-everything", load_analysis_config,
+     "power: {power: 2, effect: 0, min_samples: 1.5, x: 1}\nranking: {weights: {speed: -1, colour: 1}, "
+     "elo: {kk: 1, k: -2}, bradley_terry: {prior_wins: a}}\ncost: {training_phases: fit}\nextra: 1\n",
+     ["cost.training_phases: got 'fit'; allowed: a list of phase-name patterns",
+      "extra: unknown key; allowed: version, power, ranking, cost",
+      "power.x: unknown key; allowed: effect, power, min_samples",
+      "power.effect: got 0; allowed: a number in [1e-06, 10]",
+      "power.min_samples: got 1.5; allowed: an integer >= 1",
+      "power.power: got 2; allowed: a number in [0.01, 0.9999]",
+      "ranking.bradley_terry.prior_wins: got 'a'; allowed: a number >= 0",
+      "ranking.elo.kk: unknown key; allowed: k, initial",
+      "ranking.elo.k: got -2; allowed: a number >= 0",
+      "ranking.weights.colour: unknown weight; allowed: speed, memory, quality",
+      "ranking.weights.speed: got -1; allowed: a number >= 0"]),
+    ("analysis-section-not-a-mapping", load_analysis_config, "power: [1]\n",
+     ["power: expected a mapping or nothing, got list [1]"]),
+    ("hardware-everything", lambda p: load_machine(p, "m"),
+     "machines:\n  m: {cores: 0, price_per_hour_usd: -1, tdp_watts: x, fan: 1}\n  n: {cores: 2}\n",
+     ["machines.m.fan: unknown key; allowed: description, cores, memory_gb, price_per_hour_usd, tdp_watts",
+      "machines.m.cores: got 0; allowed: a positive integer",
+      "machines.m.price_per_hour_usd: got -1; allowed: a positive number",
+      "machines.m.tdp_watts: got 'x'; allowed: a positive number",
+      "machines.n.price_per_hour_usd: missing required key",
+      "machines.n.tdp_watts: missing required key"]),
+    ("hardware-no-machines", lambda p: load_machine(p, "default"), "machines: {}\n",
+     ["machines: expected a mapping of machine profiles"]),
+    ("hardware-unknown-profile", lambda p: load_machine(p, "big"),
+     "machines:\n  m: {cores: 2, price_per_hour_usd: 1, tdp_watts: 10}\n",
+     ["machines.big: unknown machine profile; allowed: m"]),
+    ("requirements-everything", load_requirements,
+     "weights: {speed: -1, colour: 2}\ntasks:\n  t: {latency_budget: 1, latency_phase: 3}\n"
+     "default: {quality_floor: high}\nuse_cases:\n  gaming: {weight: 1}\n  memory_constrained: {phases: [fit]}\n"
+     "  batch_inference: {phases: predict, weight: -1}\n",
+     ["default.quality_floor: got 'high'; allowed: a number or null",
+      "tasks.t.latency_budget: unknown key; allowed: latency_budget_s, latency_phase, memory_budget_mb, "
+      "quality_floor",
+      "tasks.t.latency_phase: got 3; allowed: a phase name or null",
+      "use_cases.gaming: unknown use case; allowed: training_throughput, batch_inference, single_request_latency, "
+      "memory_constrained",
+      "use_cases.batch_inference.phases: got 'predict'; allowed: a list of phase names",
+      "use_cases.batch_inference.weight: got -1; allowed: a number >= 0",
+      "use_cases.memory_constrained.phases: memory is not per phase; allowed: weight",
+      "weights.colour: unknown weight; allowed: speed, memory, quality",
+      "weights.speed: got -1; allowed: a number >= 0"]),
+]
+
+
+@pytest.mark.parametrize(("name", "loader", "text", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_bad_config_lists_every_problem_in_the_house_form(tmp_path: Path, name: str, loader: Loader, text: str,
+                                                          expected: list[str]) -> None:
+    path = _write(tmp_path, text)
+    with pytest.raises(ConfigError) as exc:
+        loader(path)
+    assert sorted(exc.value.problems) == sorted(f"{path}: {line}" for line in expected)
+
+
+def test_validate_hardware_returns_the_problems_of_every_profile(tmp_path: Path) -> None:
+    path = _write(tmp_path, "machines:\n  a: {cores: 1, price_per_hour_usd: 1, tdp_watts: 1}\n  b: {cores: 0, "
+                            "price_per_hour_usd: 1, tdp_watts: 1}\n")
+    assert validate_hardware(path) == [f"{path}: machines.b.cores: got 0; allowed: a positive integer"]
+    assert validate_hardware(tmp_path / "none.yaml") == [f"{tmp_path / 'none.yaml'}: file not found"]
