@@ -14,11 +14,12 @@ from pairbench.analysis.cost import load_machine, validate_hardware
 from pairbench.analysis.recommend import REQUIREMENT_KEYS, WEIGHT_KEYS, load_requirements
 from pairbench.analysis.settings import load_analysis_config
 from pairbench.analysis.usecases import DEFAULT_USE_CASES
-from pairbench.config import ConfigError
+from pairbench.config import ConfigError, load_frameworks
 from pairbench.paths import config_dir
 from pairbench.schema_check import dotted, load_schema, schema_problems
 
-SCHEMAS = {"analysis": "analysis.yaml", "hardware": "hardware.yaml", "requirements": "requirements.yaml"}
+SCHEMAS = {"analysis": "analysis.yaml", "hardware": "hardware.yaml", "requirements": "requirements.yaml",
+           "frameworks": "frameworks.yaml"}
 
 
 @pytest.mark.parametrize("schema", [*SCHEMAS, "spec_benchmarks", "result"])
@@ -81,6 +82,25 @@ CASES: list[tuple[str, Loader, str, list[str]]] = [
     ("hardware-unknown-profile", lambda p: load_machine(p, "big"),
      "machines:\n  m: {cores: 2, price_per_hour_usd: 1, tdp_watts: 10}\n",
      ["machines.big: unknown machine profile; allowed: m"]),
+    ("frameworks-everything", load_frameworks,
+     "frameworks:\n  a: {language: go, backend: x, domains: [classical_ml, chess], devices: [tpu], colour: red}\n"
+     "  b: {language: python, backend: x, domains: [llm], sources: [../x, /etc/*, ok/*.py]}\n"
+     "  c: {language: rust, backend: x, domains: rl, binary: ../../bin/sh}\n  d/e: {language: rust}\n  f: [1]\n",
+     ["frameworks.a.colour: unknown key; allowed: language, package, module, crate, binary, backend, domains, "
+      "homepage, license, devices, sources",
+      "frameworks.a.devices: invalid value ['tpu']; allowed: cpu, cuda (a non-empty list of them)",
+      "frameworks.a.language: invalid value 'go'; allowed: python, rust",
+      "frameworks.a.domains: unknown domain 'chess'; allowed: classical_ml, deep_learning, llm, rl",
+      "frameworks.b: a python framework needs `package`, the distribution whose version is recorded",
+      "frameworks.b.sources: invalid value ['../x', '/etc/*', 'ok/*.py']; allowed: a list of file globs inside the "
+      "repository (relative, no ..)",
+      "frameworks.c.domains: expected a list, got string 'rl'",
+      "frameworks.c.binary: invalid name '../../bin/sh'; allowed: [A-Za-z0-9_.-]+ (and not . or ..)",
+      "frameworks.d/e.backend: missing required key",
+      "frameworks.d/e.domains: missing required key",
+      "frameworks.d/e: a rust framework needs `binary`, the benchmark binary's name",
+      "frameworks.d/e: invalid name 'd/e'; allowed: [A-Za-z0-9_.-]+ (and not . or ..)",
+      "frameworks.f: expected a mapping, got list [1]"]),
     ("requirements-everything", load_requirements,
      "weights: {speed: -1, colour: 2}\ntasks:\n  t: {latency_budget: 1, latency_phase: 3}\n"
      "default: {quality_floor: high}\nuse_cases:\n  gaming: {weight: 1}\n  memory_constrained: {phases: [fit]}\n"

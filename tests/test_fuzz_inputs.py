@@ -18,7 +18,7 @@ from pairbench.analysis.cost import load_machine
 from pairbench.analysis.recommend import load_requirements
 from pairbench.analysis.settings import load_analysis_config
 from pairbench.cells import Cell
-from pairbench.config import ConfigError, load_catalogue
+from pairbench.config import ConfigError, load_catalogue, load_frameworks
 from pairbench.paths import config_dir
 from pairbench.schema import ResultValidationError, read_result
 
@@ -110,6 +110,7 @@ SCHEMA_CHECKED = {
     "analysis": (load_analysis_config, _shipped("analysis.yaml")),
     "hardware": (lambda p: load_machine(p, "default"), _shipped("hardware.yaml")),
     "requirements": (load_requirements, _shipped("requirements.yaml")),
+    "frameworks": (load_frameworks, _shipped("frameworks.yaml")),
 }
 
 

@@ -16,6 +16,7 @@ import yaml
 from pairbench.datasets.materialise import DatasetSpec
 from pairbench.names import name_problem
 from pairbench.registry import algorithms, dataset_sources, task_runners
+from pairbench.schema_check import schema_problems
 
 DTYPES = ("float32", "float64")
 DATASET_TASKS = ("regression", "classification", "clustering", "control", "text")
@@ -157,54 +158,33 @@ class Catalogue:
 
 
 def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
+    """frameworks.yaml: its shape checked by schemas/frameworks.schema.json, names and domains here."""
     doc = load_yaml(path)
     p = _Problems(str(path))
-    _check_keys(p, "", doc, ("version", "frameworks"), ("frameworks",))
-    out: dict[str, FrameworkSpec] = {}
+    p.items.extend(schema_problems(doc, "frameworks", str(path)))
     known_domains = sorted({d for d, _ in task_runners()} | {"deep_learning", "llm", "rl"})
-    fields = ("language", "package", "module", "crate", "binary", "backend", "domains", "homepage", "license",
-              "devices", "sources")
-    for name, entry in _items(p, "frameworks", doc.get("frameworks")):
+    out: dict[str, FrameworkSpec] = {}
+    entries = doc.get("frameworks")
+    for name, entry in entries.items() if isinstance(entries, dict) else ():
         key = f"frameworks.{name}"
         if why := name_problem(name):
             p.add(key, why)
             continue
-        if not _is_mapping(p, key, entry):
-            continue
+        if not isinstance(entry, dict):
+            continue  # named by the schema
         # These become file names and command words (the binary is run, the module imported).
         for field_name in ("binary", "module", "package", "crate"):
-            if field_name in entry and (why := name_problem(entry[field_name])):
+            if isinstance(entry.get(field_name), str) and (why := name_problem(entry[field_name])):
                 p.add(f"{key}.{field_name}", why)
-        _check_keys(p, key, entry, fields, ("language", "backend", "domains"))
-        language = entry.get("language")
-        if language not in LANGUAGES:
-            p.add(f"{key}.language", f"invalid value {language!r}", LANGUAGES)
-        if language == "python" and not entry.get("package"):
-            p.add(f"{key}.package", "a python framework needs the distribution name whose version is recorded")
-        if language == "rust" and not entry.get("binary"):
-            p.add(f"{key}.binary", "a rust framework needs the benchmark binary's name")
-        domains = entry.get("domains") or []
-        if not isinstance(domains, list):
-            p.add(f"{key}.domains", "expected a list")
-            domains = []
+        domains = entry.get("domains") if isinstance(entry.get("domains"), list) else []
         for d in domains:
             if d not in known_domains:
                 p.add(f"{key}.domains", f"unknown domain {d!r}", known_domains)
-        devices = entry.get("devices", ["cpu"])
-        if not isinstance(devices, list) or not devices or any(d not in DEVICES for d in devices):
-            p.add(f"{key}.devices", f"invalid value {devices!r}: expected a non-empty list", DEVICES)
-            devices = ["cpu"]
-        sources = entry.get("sources", [])
-        # Globs inside the repository only: no absolute path, no `..` part (the effort count reads them).
-        if not isinstance(sources, list) or any(not isinstance(s, str) or not s or s.startswith("/")
-                                                or ".." in s.split("/") for s in sources):
-            p.add(f"{key}.sources",
-                  f"invalid value {sources!r}: expected a list of file globs inside the repository (relative, "
-                  "no ..)")
-            sources = []
+        if p.items:
+            continue
         out[name] = FrameworkSpec(
-            name=name, language=str(language), backend=str(entry.get("backend", "")), domains=tuple(domains),
-            devices=tuple(devices), sources=tuple(sources),
+            name=name, language=str(entry["language"]), backend=str(entry["backend"]), domains=tuple(domains),
+            devices=tuple(entry.get("devices", ["cpu"])), sources=tuple(entry.get("sources", [])),
             **{k: str(entry[k]) for k in ("package", "module", "crate", "binary", "homepage", "license")
                if k in entry},
         )

@@ -5,7 +5,8 @@ Shape (keys, types, ranges, enums) lives in the schema; what depends on the code
 datasets and domains exist) is checked by the loader after this, with the same line form. Three
 keywords of our own (JSON Schema ignores unknown keywords) say in words what a bare schema cannot:
 
-- `allowed` on any node: a violation there reads `got <value>; allowed: <allowed>`;
+- `allowed` on any node: a violation there reads `got <value>; allowed: <allowed>` (`problem`, when
+  given, replaces "got": e.g. "invalid value");
 - `message` on any node: a violation there reads `<message>` (e.g. a key that must not be given);
 - `unknownKey` on a mapping with `additionalProperties: false`: replaces "unknown key" (e.g. "unknown
   use case"); the allowed list is the mapping's `properties`, in the schema's order.
@@ -54,7 +55,7 @@ def _lines(err: jsonschema.ValidationError) -> list[tuple[str, str]]:
     if isinstance(schema, dict) and "message" in schema:
         return [(key, str(schema["message"]))]
     if isinstance(schema, dict) and "allowed" in schema:
-        return [(key, f"got {value!r}; allowed: {schema['allowed']}")]
+        return [(key, f"{schema.get('problem', 'got')} {value!r}; allowed: {schema['allowed']}")]
     if err.validator == "additionalProperties" and v is False:
         allowed = ", ".join(schema.get("properties", {})) or "<none>"
         known = set(schema.get("properties", {}))
