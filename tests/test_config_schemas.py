@@ -14,12 +14,13 @@ from pairbench.analysis.cost import load_machine, validate_hardware
 from pairbench.analysis.recommend import REQUIREMENT_KEYS, WEIGHT_KEYS, load_requirements
 from pairbench.analysis.settings import load_analysis_config
 from pairbench.analysis.usecases import DEFAULT_USE_CASES
-from pairbench.config import ConfigError, load_frameworks
+from pairbench.config import ConfigError, load_catalogue, load_frameworks
 from pairbench.paths import config_dir
+from pairbench.registry import dataset_sources
 from pairbench.schema_check import dotted, load_schema, schema_problems
 
 SCHEMAS = {"analysis": "analysis.yaml", "hardware": "hardware.yaml", "requirements": "requirements.yaml",
-           "frameworks": "frameworks.yaml"}
+           "frameworks": "frameworks.yaml", "benchmarks": "benchmarks.yaml"}
 
 
 @pytest.mark.parametrize("schema", [*SCHEMAS, "spec_benchmarks", "result"])
@@ -101,6 +102,45 @@ CASES: list[tuple[str, Loader, str, list[str]]] = [
       "frameworks.d/e: a rust framework needs `binary`, the benchmark binary's name",
       "frameworks.d/e: invalid name 'd/e'; allowed: [A-Za-z0-9_.-]+ (and not . or ..)",
       "frameworks.f: expected a mapping, got list [1]"]),
+    ("benchmarks-everything", lambda p: load_catalogue(p, config_dir() / "frameworks.yaml"),
+     "defaults: {threads: 0, dtype: float16, test_fraction: 1, colour: 1}\n"
+     "datasets:\n  d1: {source: synthetic_linear, task: ranking, standardize: 'yes', options: {n_samples: -1, "
+     "noise: -1, n_sample: 3}}\n  d2: {source: kaggle, task: regression}\n  'a b': {source: x, task: regression}\n"
+     "domains:\n  classical_ml:\n    frameworks: [scikit-learn]\n    tasks:\n      regression:\n"
+     "        quality_gate: {metric: r2, tolerance: small, also: [{metric: rmse}]}\n"
+     "        datasets: [d1, nope]\n        algorithms:\n          ridge: {params: {alpha: [], tol: {a: 1}}}\n"
+     "          ridgee: {}\n      ranking: {}\n  chess: {}\n",
+     ["defaults.colour: unknown key; allowed: seed, threads, dtype, test_fraction",
+      "defaults.dtype: invalid value 'float16'; allowed: float32, float64",
+      "defaults.test_fraction: expected a number in (0, 1), got 1",
+      "defaults.threads: expected an integer >= 1, got 0",
+      "datasets.d1.options.n_samples: expected a positive integer, got -1",
+      "datasets.d1.options.noise: expected a number >= 0, got -1",
+      "datasets.d1.standardize: expected true or false, got 'yes'",
+      "datasets.d1.task: invalid value 'ranking'; allowed: regression, classification, clustering, control, text",
+      "datasets.d1.options.n_sample: not an option of source 'synthetic_linear'; allowed: n_samples, n_features, "
+      "noise",
+      "datasets.d2.source: unknown dataset source 'kaggle'; allowed: " + ", ".join(sorted(dataset_sources())),
+      "datasets.a b: invalid name 'a b'; allowed: [A-Za-z0-9_.-]+ (and not . or ..)",
+      "domains.chess: unknown domain; allowed: classical_ml, deep_learning, llm, rl",
+      "domains.chess.frameworks: missing required key",
+      "domains.chess.tasks: missing required key",
+      "domains.classical_ml.frameworks: expected a list of at least two frameworks (the first is the baseline), "
+      "got ['scikit-learn']; allowed: linfa, linfa-py, scikit-learn",
+      "domains.classical_ml.tasks.ranking: unknown task; allowed: classification, clustering, regression",
+      "domains.classical_ml.tasks.ranking.algorithms: missing required key",
+      "domains.classical_ml.tasks.ranking.datasets: missing required key",
+      "domains.classical_ml.tasks.ranking.quality_gate: missing required key",
+      "domains.classical_ml.tasks.regression.quality_gate.also[0]: expected {metric, tolerance}, got "
+      "{'metric': 'rmse'}",
+      "domains.classical_ml.tasks.regression.quality_gate.tolerance: expected a number, got 'small'",
+      "domains.classical_ml.tasks.regression.datasets: unknown dataset 'nope'; allowed: d1",
+      "domains.classical_ml.tasks.regression.algorithms.ridge.params.alpha: expected a scalar or a non-empty list "
+      "of scalars (a list is a grid axis; an empty grid has no points), got []",
+      "domains.classical_ml.tasks.regression.algorithms.ridge.params.tol: expected a scalar or a non-empty list "
+      "of scalars (a list is a grid axis; an empty grid has no points), got {'a': 1}",
+      "domains.classical_ml.tasks.regression.algorithms.ridgee: unknown algorithm; allowed: elastic_net, lasso, "
+      "linear, nusvr, ridge, svr"]),
     ("requirements-everything", load_requirements,
      "weights: {speed: -1, colour: 2}\ntasks:\n  t: {latency_budget: 1, latency_phase: 3}\n"
      "default: {quality_floor: high}\nuse_cases:\n  gaming: {weight: 1}\n  memory_constrained: {phases: [fit]}\n"

@@ -5,6 +5,7 @@ Shape (keys, types, ranges, enums) lives in the schema; what depends on the code
 datasets and domains exist) is checked by the loader after this, with the same line form. Three
 keywords of our own (JSON Schema ignores unknown keywords) say in words what a bare schema cannot:
 
+- `expected` on any node: a violation there reads `expected <expected>, got <value>`;
 - `allowed` on any node: a violation there reads `got <value>; allowed: <allowed>` (`problem`, when
   given, replaces "got": e.g. "invalid value");
 - `message` on any node: a violation there reads `<message>` (e.g. a key that must not be given);
@@ -54,6 +55,8 @@ def _lines(err: jsonschema.ValidationError) -> list[tuple[str, str]]:
     key, value, v, schema = dotted(err.absolute_path), err.instance, err.validator_value, err.schema
     if isinstance(schema, dict) and "message" in schema:
         return [(key, str(schema["message"]))]
+    if isinstance(schema, dict) and "expected" in schema:
+        return [(key, f"expected {schema['expected']}, got {value!r}")]
     if isinstance(schema, dict) and "allowed" in schema:
         return [(key, f"{schema.get('problem', 'got')} {value!r}; allowed: {schema['allowed']}")]
     if err.validator == "additionalProperties" and v is False:
