@@ -235,3 +235,17 @@ def test_run_settings_reach_the_analysis_and_the_report() -> None:
     assert "alpha = 0.01" in lines[0] and "cv_folds = 5" in lines[0]
     assert lines[1] == ("Skipped dataset cifar100 (deep_learning/image_classification): dataset 'cifar100': only "
                         "available by download; pairbench never downloads at run time.")
+
+
+def test_phase_5_uses_the_catalogues_alpha_and_power(tmp_path: Path) -> None:
+    from tests.synthetic_results import bench_module
+
+    raw = tmp_path / "raw"
+    bench_module().make_results(12, raw, seed=3)
+    selection = tmp_path / "selection.json"
+    selection.write_text(json.dumps({"run_settings": {"alpha": 0.01, "power": {"power": 0.9, "effect": 0.1}}}))
+    out = tmp_path / "analysis"
+    assert main(["analyse", "--results-dir", str(raw), "--out-dir", str(out), "--no-figures", "--alpha", "0.05",
+                 "--selection", str(selection)]) == 0
+    settings = json.loads((out / "analysis.json").read_text())["settings"]
+    assert (settings["alpha"], settings["power"], settings["effect"]) == (0.01, 0.9, 0.1)
