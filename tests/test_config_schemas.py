@@ -14,7 +14,7 @@ from pairbench.analysis.cost import load_machine, validate_hardware
 from pairbench.analysis.recommend import REQUIREMENT_KEYS, WEIGHT_KEYS, load_requirements
 from pairbench.analysis.settings import load_analysis_config
 from pairbench.analysis.usecases import DEFAULT_USE_CASES
-from pairbench.config import ConfigError, load_catalogue, load_frameworks
+from pairbench.config import DEVICES, ConfigError, load_catalogue, load_frameworks
 from pairbench.paths import config_dir
 from pairbench.registry import dataset_sources
 from pairbench.schema_check import dotted, load_schema, schema_problems
@@ -39,6 +39,8 @@ def test_the_schemas_name_what_the_code_knows() -> None:
     assert tuple(req["properties"]["use_cases"]["properties"]) == tuple(uc.name for uc in DEFAULT_USE_CASES)
     assert tuple(req["properties"]["weights"]["properties"]) == WEIGHT_KEYS
     assert tuple(req["$defs"]["requirement"]["properties"]) == REQUIREMENT_KEYS
+    devices = load_schema("frameworks")["$defs"]["framework"]["properties"]["devices"]["anyOf"][0]["items"]["enum"]
+    assert tuple(devices) == DEVICES
 
 
 def test_dotted_keys() -> None:
