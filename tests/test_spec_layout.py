@@ -249,3 +249,10 @@ def test_phase_5_uses_the_catalogues_alpha_and_power(tmp_path: Path) -> None:
                  "--selection", str(selection)]) == 0
     settings = json.loads((out / "analysis.json").read_text())["settings"]
     assert (settings["alpha"], settings["power"], settings["effect"]) == (0.01, 0.9, 0.1)
+
+
+def test_a_domain_given_twice_under_two_spellings_is_named(tmp_path: Path) -> None:
+    task = {"policy": {"datasets": ["cartpole"], "algorithms": ["dqn"]}}
+    assert _problems(tmp_path, {"benchmarks": {"rl": task, "reinforcement_learning": task}}) == [
+        f"{tmp_path / 'spec.yaml'}: benchmarks.reinforcement_learning: the same domain as benchmarks.rl; give its "
+        "tasks once"]

@@ -107,8 +107,10 @@ def _power(value: Any) -> dict[str, Any]:
     return {} if isinstance(value, bool) else {"power": value}
 
 
-_RUN_WIDE = (("cross_validation_folds", "cv_folds"), ("statistical_significance_level", "alpha"),
-             ("power_analysis", "power"))
+# spec key -> (run-wide setting, where pairbench reads it otherwise)
+_RUN_WIDE = {"cross_validation_folds": ("cv_folds", "--cv_folds"),
+             "statistical_significance_level": ("alpha", "--alpha"),
+             "power_analysis": ("power", "analysis.yaml power:")}
 
 
 def translate(doc: dict[str, Any], path: Path, base: Catalogue) -> Catalogue:
@@ -123,67 +125,79 @@ def translate(doc: dict[str, Any], path: Path, base: Catalogue) -> Catalogue:
     tasks: list[TaskSpec] = []
     skipped: list[dict[str, Any]] = []
     run_wide: dict[str, tuple[Any, str]] = {}
+    seen: dict[str, str] = {}
     for domain_given, dentry in doc["benchmarks"].items():
         domain = DOMAIN_ALIASES.get(domain_given, domain_given)
         dkey = f"benchmarks.{domain_given}"
         if domain not in by_domain:
             p.add(dkey, "unknown domain", sorted(by_domain))
             continue
+        if domain in seen:
+            p.add(dkey, f"the same domain as {seen[domain]}; give its tasks once")
+            continue
+        seen[domain] = dkey
         for task_name, tentry in dentry.items():
             tkey = f"{dkey}.{task_name}"
             shipped = by_domain[domain].get(task_name)
             if shipped is None:
                 p.add(tkey, f"unknown task of {domain}", sorted(by_domain[domain]))
                 continue
-            ds_given = [d for d in tentry["datasets"] if d not in EXTERNAL]
-            for name in tentry["datasets"]:
-                if name in EXTERNAL:
-                    skipped.append({"kind": "dataset", "name": name, "domain": domain, "task": task_name,
-                                    "reason": external_reason(name)})
-            datasets = _names(p, f"{tkey}.datasets", ds_given, list(shipped.datasets), {}, "dataset")
-            algos = _names(p, f"{tkey}.algorithms", tentry["algorithms"], sorted(shipped.algorithms),
-                           ALGORITHM_ALIASES, "algorithm")
-            metrics = _names(p, f"{tkey}.metrics", tentry.get("metrics", []),
-                             [*QUALITY_METRICS.get(task_name, ()), *MEASURED], METRIC_ALIASES, "metric")
-            params = {a: dict(shipped.algorithms[a]) for a in algos}
-            per_dataset = {a: {ds: dict(ov) for ds, ov in shipped.dataset_params.get(a, {}).items()
-                               if ds in datasets} for a in algos}
-            for algo_given, grid in (tentry.get("hyperparameters") or {}).items():
-                algo = ALGORITHM_ALIASES.get(algo_given, algo_given)
-                hkey = f"{tkey}.hyperparameters.{algo_given}"
-                if algo not in params:
-                    p.add(hkey, "not one of this task's algorithms", algos or "<none>")
-                    continue
-                for name, value in grid.items():
-                    if name not in shipped.algorithms[algo]:
-                        p.add(f"{hkey}.{name}", f"not a parameter of {algo}", sorted(shipped.algorithms[algo]))
-                        continue
-                    params[algo][name] = value
-                    # The user's value wins over a shipped per-dataset one (DBSCAN's eps per dataset).
-                    for ov in per_dataset[algo].values():
-                        ov.pop(name, None)
-            for spec_key, setting in _RUN_WIDE:
-                if spec_key not in tentry:
-                    continue
-                value = _power(tentry[spec_key]) if setting == "power" else tentry[spec_key]
-                if value == {}:  # power_analysis: true sets nothing, so it agrees with any other task
-                    continue
-                if setting in run_wide and run_wide[setting][0] != value:
-                    p.add(f"{tkey}.{spec_key}", f"{tentry[spec_key]!r} differs from {run_wide[setting][1]}: it is "
-                          f"one setting per run (--{setting})", f"{run_wide[setting][0]!r}")
-                run_wide.setdefault(setting, (value, f"{tkey}.{spec_key}"))
-            tasks.append(replace(shipped, datasets=tuple(datasets), algorithms=params,
-                                 dataset_params={a: ov for a, ov in per_dataset.items() if ov},
-                                 metrics=tuple(metrics), samples=tentry.get("repetitions")))
+            skipped += [{"kind": "dataset", "name": name, "domain": domain, "task": task_name,
+                         "reason": external_reason(name)} for name in tentry["datasets"] if name in EXTERNAL]
+            tasks.append(_task(p, tkey, shipped, tentry))
+            _run_wide(p, tkey, tentry, run_wide)
     if p.items:
         raise ConfigError(p.items)
     domains = {t.domain for t in tasks}
     used = {ds for t in tasks for ds in t.datasets}
     return replace(base, tasks=tasks, datasets={n: s for n, s in base.datasets.items() if n in used},
-                   domain_frameworks={d: fws for d, fws in base.domain_frameworks.items()
-                                                         if d in domains},
+                   domain_frameworks={d: fws for d, fws in base.domain_frameworks.items() if d in domains},
                    skipped=tuple(skipped), run_settings={k: v for k, (v, _) in run_wide.items()},
                    layout="specification")
+
+
+def _task(p: _Problems, tkey: str, shipped: TaskSpec, tentry: dict[str, Any]) -> TaskSpec:
+    """One spec task as the shipped task, narrowed to its names and with its hyperparameters applied."""
+    datasets = _names(p, f"{tkey}.datasets", [d for d in tentry["datasets"] if d not in EXTERNAL],
+                      list(shipped.datasets), {}, "dataset")
+    algos = _names(p, f"{tkey}.algorithms", tentry["algorithms"], sorted(shipped.algorithms), ALGORITHM_ALIASES,
+                   "algorithm")
+    metrics = _names(p, f"{tkey}.metrics", tentry.get("metrics", []),
+                     [*QUALITY_METRICS.get(shipped.task, ()), *MEASURED], METRIC_ALIASES, "metric")
+    params = {a: dict(shipped.algorithms[a]) for a in algos}
+    per_dataset = {a: {ds: dict(ov) for ds, ov in shipped.dataset_params.get(a, {}).items() if ds in datasets}
+                   for a in algos}
+    for algo_given, grid in (tentry.get("hyperparameters") or {}).items():
+        algo = ALGORITHM_ALIASES.get(algo_given, algo_given)
+        hkey = f"{tkey}.hyperparameters.{algo_given}"
+        if algo not in params:
+            p.add(hkey, "not one of this task's algorithms", algos or "<none>")
+            continue
+        for name, value in grid.items():
+            if name not in shipped.algorithms[algo]:
+                p.add(f"{hkey}.{name}", f"not a parameter of {algo}", sorted(shipped.algorithms[algo]))
+                continue
+            params[algo][name] = value
+            # The user's value wins over a shipped per-dataset one (DBSCAN's eps per dataset).
+            for ov in per_dataset[algo].values():
+                ov.pop(name, None)
+    return replace(shipped, datasets=tuple(datasets), algorithms=params,
+                   dataset_params={a: ov for a, ov in per_dataset.items() if ov}, metrics=tuple(metrics),
+                   samples=tentry.get("repetitions"))
+
+
+def _run_wide(p: _Problems, tkey: str, tentry: dict[str, Any], run_wide: dict[str, tuple[Any, str]]) -> None:
+    """Record the task's run-wide settings; a value that differs from another task's is a problem."""
+    for spec_key, (setting, where) in _RUN_WIDE.items():
+        if spec_key not in tentry:
+            continue
+        value = _power(tentry[spec_key]) if setting == "power" else tentry[spec_key]
+        if value == {}:  # power_analysis: true sets nothing, so it agrees with any other task
+            continue
+        if setting in run_wide and run_wide[setting][0] != value:
+            p.add(f"{tkey}.{spec_key}", f"{tentry[spec_key]!r} differs from {run_wide[setting][1]}: it is one "
+                  f"setting per run ({where})", f"{run_wide[setting][0]!r}")
+        run_wide.setdefault(setting, (value, f"{tkey}.{spec_key}"))
 
 
 def load_spec_catalogue(doc: dict[str, Any], path: Path, frameworks_path: Path) -> Catalogue:
