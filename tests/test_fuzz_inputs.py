@@ -9,12 +9,16 @@ import os
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pairbench.analysis.cost import load_machine
+from pairbench.analysis.recommend import load_requirements
+from pairbench.analysis.settings import load_analysis_config
 from pairbench.cells import Cell
-from pairbench.config import ConfigError, load_catalogue
+from pairbench.config import ConfigError, load_catalogue, load_frameworks
 from pairbench.paths import config_dir
 from pairbench.schema import ResultValidationError, read_result
 
@@ -84,3 +88,44 @@ def test_cell_reader_refuses_with_a_named_error(tmp_path: Path, raw: bytes) -> N
         assert str(target) in str(exc)
     else:
         assert "/" not in cell.dataset and cell.dataset not in (".", "..")
+
+
+_SPEC = {"benchmarks": {"classical_ml": {"regression": {
+    "datasets": ["diabetes", "california_housing"], "algorithms": ["ridge"], "metrics": ["r2"],
+    "hyperparameters": {"ridge": {"alpha": [0.1, 1.0]}}, "repetitions": 5, "cross_validation_folds": 5,
+    "statistical_significance_level": 0.05, "power_analysis": True}}}}
+
+
+def _load_spec(path: Path) -> Any:
+    return load_catalogue(path, config_dir() / "frameworks.yaml")
+
+
+def _shipped(name: str) -> Any:
+    return yaml.safe_load((config_dir() / name).read_text())
+
+
+# The schema-checked files: (loader, a valid document to mutate).
+SCHEMA_CHECKED = {
+    "spec_layout": (_load_spec, _SPEC),
+    "analysis": (load_analysis_config, _shipped("analysis.yaml")),
+    "hardware": (lambda p: load_machine(p, "default"), _shipped("hardware.yaml")),
+    "requirements": (load_requirements, _shipped("requirements.yaml")),
+    "frameworks": (load_frameworks, _shipped("frameworks.yaml")),
+}
+
+
+@pytest.mark.parametrize("which", SCHEMA_CHECKED)
+def test_schema_checked_loaders_name_every_problem(tmp_path: Path, which: str) -> None:
+    loader, valid = SCHEMA_CHECKED[which]
+
+    @FUZZ
+    @given(path=st.lists(st.text(max_size=6), max_size=5), value=json_docs)
+    def check(path: list[str], value: Any) -> None:
+        target = tmp_path / f"{which}.yaml"
+        target.write_text(yaml.safe_dump(_mutate(valid, path, value)))
+        try:
+            loader(target)
+        except ConfigError as exc:
+            assert exc.problems and all(str(target) in p for p in exc.problems)
+
+    check()

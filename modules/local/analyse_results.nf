@@ -8,6 +8,7 @@ process ANALYSE_RESULTS {
     path results, stageAs: 'raw/*'
     path validations, stageAs: 'validation/*'
     path environment, stageAs: 'environment.json'
+    path selection, stageAs: 'selection.json'   // run_settings from the catalogue (alpha, power)
 
     output:
     path 'analysis', emit: analysis
@@ -22,7 +23,7 @@ process ANALYSE_RESULTS {
     """
     mkdir -p raw validation
     pairbench analyse --results-dir raw --validation-dir validation --out-dir analysis \\
-        --environment environment.json --launches ${q(params.launches)} --trace-dir ${q(file(params.outdir).toAbsolutePath().resolve('pipeline_info'))} \\
+        --environment environment.json --selection selection.json --launches ${q(params.launches)} --trace-dir ${q(file(params.outdir).toAbsolutePath().resolve('pipeline_info'))} \\
         --alpha ${q(params.alpha)} --noise ${q(params.noise)} --resamples ${q(params.resamples)} \\
         --analysis-config ${q(params.analysis_config)} --hardware ${q(params.hardware_config)} \\
         --hardware-profile ${q(params.hardware_profile)} ${requirements} ${history} ${baseline} ${fail}

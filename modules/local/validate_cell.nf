@@ -13,9 +13,11 @@ process VALIDATE_CELL {
     tuple val(cell_id), path(cell), path("${cell_id}.validation.json"), emit: validated
 
     script:
+    // Cross-validation runs where phase 3 materialised folds (selection.json's cv_folds: --cv_folds, or
+    // the catalogue's cross_validation_folds), so no flag is passed here.
     """
     pairbench validate --cell ${Shell.quote(cell)} --data-dir ${Shell.quote(data)} --implementations ${Shell.quote(implementations)} \\
-        --timeout ${Shell.quote(params.validation_timeout_s)} --cv ${(params.cv_folds as int) > 0} \\
+        --timeout ${Shell.quote(params.validation_timeout_s)} \\
         --out ${Shell.quote("${cell_id}.validation.json")}
     """
 }

@@ -122,6 +122,7 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
         raise ConfigError([f"params: --grid: invalid value {rp.grid!r}; allowed: first, all"])
     threads = rp.threads or int(catalogue.defaults["threads"])
     datasets = effective_datasets(catalogue, rp)
+    cv_folds = int(catalogue.run_settings.get("cv_folds", rp.cv_folds))
 
     offered = {d for t in catalogue.tasks if t.domain in domains
                for name in catalogue.domain_frameworks[t.domain] for d in catalogue.frameworks[name].devices}
@@ -163,7 +164,8 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
                         run_id=rp.run_id, domain=task.domain, task=task.task, algorithm=algo, dataset=ds,
                         params=point, frameworks=[fw.cell_entry() for fw in fws if fw.name not in absent],
                         seed=int(catalogue.defaults["seed"]), dtype=str(catalogue.defaults["dtype"]),
-                        threads=threads, warmup=rp.warmup, samples=rp.samples, launches=rp.launches,
+                        threads=threads, warmup=rp.warmup, samples=task.samples or rp.samples,
+                        launches=rp.launches,
                         quality_gate=task.quality_gate,
                     )
                     reason = skip_reason(task.domain, algo, ds, device) or sides_reason
@@ -175,7 +177,10 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
     used = {c.dataset for c in cells}
     return {
         "run_id": rp.run_id,
-        "params": asdict(rp) | {"threads": threads},
+        "layout": catalogue.layout,
+        "params": asdict(rp) | {"threads": threads, "cv_folds": cv_folds},
+        "run_settings": catalogue.run_settings,
+        "skipped": skipped_entries(catalogue, datasets, domains, dsets),
         "defaults": catalogue.defaults,
         "devices": {"used": devices, "unavailable": device_absent},
         "datasets": {n: asdict(s) for n, s in datasets.items() if n in used},
@@ -183,6 +188,28 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
         "decisions": decisions,
         "cells": [asdict(c) for c in cells],
     }
+
+
+def skipped_entries(catalogue: Catalogue, datasets: dict[str, DatasetSpec], domains: set[str],
+                    dsets: set[str]) -> list[dict[str, Any]]:
+    """What of the selected part of the catalogue cannot run here, and why: one list for the report.
+
+    The cells these entries touch are also in `decisions` with the same reason; this is the view by
+    dataset and framework, including the catalogue's own entries that never became a cell.
+    """
+    out = [dict(s) for s in catalogue.skipped if s["domain"] in domains]
+    for task in catalogue.tasks:
+        if task.domain not in domains:
+            continue
+        for ds in task.datasets:
+            if ds in dsets and (why := dataset_unavailable(datasets[ds].source, datasets[ds].options)):
+                out.append({"kind": "dataset", "name": ds, "domain": task.domain, "task": task.task,
+                            "reason": f"dataset {ds!r} unavailable: {why}"})
+    for domain in sorted(domains):
+        for name in catalogue.domain_frameworks.get(domain, []):
+            if why := framework_missing(catalogue.frameworks[name]):
+                out.append({"kind": "framework", "name": name, "domain": domain, "task": None, "reason": why})
+    return out
 
 
 def nothing_to_run(catalogue: Catalogue, rp: RunParams, selection: dict[str, Any]) -> str | None:

@@ -98,7 +98,8 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
                 comparable_sides.append(side)
         gates.append(entry)
     report["gates"] = gates
-    if cv:
+    # The folds phase 3 materialised decide (the catalogue's cross_validation_folds can set them).
+    if cv and split.folds is not None:
         fold_quality = {side: q for side in predictions
                         if (q := score_folds(cell.task, split, work_dir / f"{cell.cell_id}.{side}.cv")) is not None}
         report["cv"] = summarise_cv(fold_quality, baseline, str(cell.quality_gate.get("metric")),

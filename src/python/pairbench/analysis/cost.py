@@ -17,6 +17,7 @@ import pandas as pd
 
 from pairbench.analysis.tidy import CELL_KEYS
 from pairbench.config import ConfigError, load_yaml
+from pairbench.schema_check import schema_problems
 
 RAPL_ROOT = Path("/sys/class/powercap")
 
@@ -39,33 +40,15 @@ class CostSettings:
 
 
 def load_machine(path: Path, profile: str = "default") -> Machine:
-    """Read one machine of hardware.yaml; every problem names the file, the key and what is allowed."""
+    """Read one machine of hardware.yaml (the whole file checked against schemas/hardware.schema.json)."""
     doc = load_yaml(path)
-    problems: list[str] = []
+    problems = schema_problems(doc, "hardware", str(path))
     machines = doc.get("machines")
-    if not isinstance(machines, dict) or not machines:
-        raise ConfigError([f"{path}: machines: expected a mapping of machine profiles"])
-    if profile not in machines:
-        raise ConfigError(
-            [f"{path}: machines.{profile}: unknown machine profile; allowed: " + ", ".join(sorted(machines))]
-        )
-    m = machines[profile]
-    if not isinstance(m, dict):
-        raise ConfigError([f"{path}: machines.{profile}: expected a mapping"])
-    allowed = ("description", "cores", "memory_gb", "price_per_hour_usd", "tdp_watts")
-    problems += [
-        f"{path}: machines.{profile}.{k}: unknown key; allowed: {', '.join(allowed)}"
-        for k in m
-        if k not in allowed
-    ]
-    for key, kind in (("cores", int), ("price_per_hour_usd", float), ("tdp_watts", float)):
-        value = m.get(key)
-        ok = isinstance(value, int) if kind is int else isinstance(value, (int, float))
-        if isinstance(value, bool) or not ok or value <= 0:
-            what = "a positive integer" if kind is int else "a positive number"
-            problems.append(f"{path}: machines.{profile}.{key}: got {value!r}; allowed: {what}")
+    if isinstance(machines, dict) and machines and profile not in machines:
+        problems.append(f"{path}: machines.{profile}: unknown machine profile; allowed: " + ", ".join(sorted(machines)))
     if problems:
         raise ConfigError(problems)
+    m = machines[profile]
     return Machine(
         profile,
         int(m["cores"]),
@@ -78,14 +61,10 @@ def load_machine(path: Path, profile: str = "default") -> Machine:
 
 def validate_hardware(path: Path) -> list[str]:
     """Every profile of hardware.yaml checked; the list of problems (empty when valid)."""
-    doc = load_yaml(path)
-    problems: list[str] = []
-    for name in doc.get("machines") or {"default": None}:
-        try:
-            load_machine(path, name)
-        except ConfigError as exc:
-            problems += exc.problems
-    return problems
+    try:
+        return schema_problems(load_yaml(path), "hardware", str(path))
+    except ConfigError as exc:  # missing file, not YAML, not a mapping
+        return exc.problems
 
 
 def rapl_energy_uj() -> int | None:

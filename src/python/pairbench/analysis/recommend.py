@@ -26,6 +26,7 @@ import pandas as pd
 from pairbench.analysis.rankings import weighted_scores
 from pairbench.analysis.usecases import DEFAULT_USE_CASES, NO_COMPARISON, UseCase, speed_trade_off
 from pairbench.config import ConfigError, load_yaml
+from pairbench.schema_check import schema_problems
 
 REQUIREMENT_KEYS = ("latency_budget_s", "latency_phase", "memory_budget_mb", "quality_floor")
 WEIGHT_KEYS = ("speed", "memory", "quality")
@@ -52,62 +53,17 @@ class Requirements:
 
 
 def load_requirements(path: Path) -> Requirements:
+    """A requirements file, checked against schemas/requirements.schema.json (every problem listed)."""
     doc = load_yaml(path)
-    problems: list[str] = []
-    for key in doc:
-        if key not in ("version", "weights", "default", "tasks", "use_cases"):
-            problems.append(f"{path}: {key}: unknown key; allowed: version, weights, default, tasks, use_cases")
-    names = [uc.name for uc in DEFAULT_USE_CASES]
-    use_cases = doc.get("use_cases") or {}
-    if not isinstance(use_cases, dict):
-        problems.append(f"{path}: use_cases: expected a mapping; allowed: {', '.join(names)}")
-        use_cases = {}
-    for name, spec in use_cases.items():
-        where = f"{path}: use_cases.{name}"
-        if name not in names:
-            problems.append(f"{where}: unknown use case; allowed: {', '.join(names)}")
-            continue
-        if not isinstance(spec, dict):
-            problems.append(f"{where}: expected a mapping; allowed: weight, phases")
-            continue
-        for k, v in spec.items():
-            if k == "weight":
-                if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                    problems.append(f"{where}.weight: got {v!r}; allowed: a number >= 0")
-            elif k == "phases":
-                if name == "memory_constrained":
-                    problems.append(f"{where}.phases: memory is not per phase; allowed: weight")
-                elif not isinstance(v, list) or not all(isinstance(x, str) for x in v):
-                    problems.append(f"{where}.phases: got {v!r}; allowed: a list of phase names")
-            else:
-                problems.append(f"{where}.{k}: unknown key; allowed: weight, phases")
-    weights = doc.get("weights") or {}
-    for k, v in weights.items():
-        if k not in WEIGHT_KEYS:
-            problems.append(f"{path}: weights.{k}: unknown weight; allowed: {', '.join(WEIGHT_KEYS)}")
-        elif isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-            problems.append(f"{path}: weights.{k}: got {v!r}; allowed: a number >= 0")
-    sections = [("default", doc.get("default") or {})]
-    sections += [(f"tasks.{t}", spec or {}) for t, spec in (doc.get("tasks") or {}).items()]
-    for where, spec in sections:
-        if not isinstance(spec, dict):
-            problems.append(f"{path}: {where}: expected a mapping")
-            continue
-        for k, v in spec.items():
-            if k not in REQUIREMENT_KEYS:
-                problems.append(f"{path}: {where}.{k}: unknown key; allowed: {', '.join(REQUIREMENT_KEYS)}")
-            elif k == "latency_phase":
-                if v is not None and not isinstance(v, str):
-                    problems.append(f"{path}: {where}.{k}: got {v!r}; allowed: a phase name or null")
-            elif v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
-                problems.append(f"{path}: {where}.{k}: got {v!r}; allowed: a number or null")
-    if problems:
+    if problems := schema_problems(doc, "requirements", str(path)):
         raise ConfigError(problems)
+    weights = doc.get("weights") or {}
+    use_cases = doc.get("use_cases") or {}
     return Requirements(
         {**Requirements().weights, **{k: float(v) for k, v in weights.items()}},
         dict(doc.get("default") or {}),
         {str(t): dict(s or {}) for t, s in (doc.get("tasks") or {}).items()},
-        {str(k): dict(v) for k, v in use_cases.items()},
+        {str(k): dict(v or {}) for k, v in use_cases.items()},
     )
 
 

@@ -55,6 +55,16 @@ class AnalysisInputs:
     # Launches per (cell, side) phase 4 scheduled: any that did not arrive is listed as missing.
     launches: int | None = None
     trace_dir: Path | None = None  # pipeline_info/: the Nextflow trace names a missing launch's task
+    # Run-wide settings the catalogue set (selection.json `run_settings`: alpha, power): they win over
+    # --alpha and analysis.yaml, as phase 1 already applied the catalogue's cv_folds.
+    run_settings: dict[str, Any] | None = None
+
+
+def with_run_settings(settings: AnalysisSettings, run_settings: dict[str, Any]) -> AnalysisSettings:
+    """`settings` with the catalogue's run-wide alpha and power values, where it sets them."""
+    power = run_settings.get("power") or {}
+    changes = {"alpha": run_settings.get("alpha"), **{k: power.get(k) for k in ("power", "effect", "min_samples")}}
+    return replace(settings, **{k: type(getattr(settings, k))(v) for k, v in changes.items() if v is not None})
 
 
 def load_validations(validation_dir: Path | None) -> list[dict[str, Any]]:
@@ -163,6 +173,7 @@ def analyse(
     config = load_analysis_config(inputs.analysis_config)
     settings = settings or AnalysisSettings()
     settings = replace(settings, effect=config.effect, power=config.power, min_samples=config.min_samples)
+    settings = with_run_settings(settings, inputs.run_settings or {})
     floor = measured_noise_floor(inputs.environment)
     noise_requested = settings.noise
     if floor is not None and floor > settings.noise:

@@ -1,20 +1,14 @@
-"""config/analysis.yaml -> typed settings, with errors that name the file, the key and what is allowed."""
+"""config/analysis.yaml -> typed settings; its shape is schemas/analysis.schema.json (pairbench.schema_check)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from pairbench.analysis.cost import CostSettings
 from pairbench.analysis.rankings import RankingSettings
 from pairbench.config import ConfigError, load_yaml
-
-SECTIONS: dict[str, tuple[str, ...]] = {
-    "power": ("effect", "power", "min_samples"),
-    "ranking": ("weights", "elo", "bradley_terry"),
-    "cost": ("training_phases", "prediction_phases"),
-}
+from pairbench.schema_check import schema_problems
 
 
 @dataclass(frozen=True)
@@ -26,65 +20,19 @@ class AnalysisConfig:
     cost: CostSettings = field(default_factory=CostSettings)
 
 
-def _number(
-    problems: list[str], path: Path, key: str, value: Any, low: float, high: float | None = None
-) -> None:
-    bad = isinstance(value, bool) or not isinstance(value, (int, float)) or value < low
-    if bad or (high is not None and value > high):
-        allowed = f"a number in [{low:g}, {high:g}]" if high is not None else f"a number >= {low:g}"
-        problems.append(f"{path}: {key}: got {value!r}; allowed: {allowed}")
-
-
 def load_analysis_config(path: Path | None) -> AnalysisConfig:
+    """config/analysis.yaml, checked against schemas/analysis.schema.json (every problem listed)."""
     if path is None:
         return AnalysisConfig()
     doc = load_yaml(path)
-    problems: list[str] = []
-    for key in doc:
-        if key != "version" and key not in SECTIONS:
-            problems.append(f"{path}: {key}: unknown key; allowed: version, {', '.join(SECTIONS)}")
-    sections: dict[str, dict[str, Any]] = {}
-    for name, allowed in SECTIONS.items():
-        sec = doc.get(name) or {}
-        if not isinstance(sec, dict):
-            problems.append(f"{path}: {name}: expected a mapping")
-            sec = {}
-        problems += [
-            f"{path}: {name}.{k}: unknown key; allowed: {', '.join(allowed)}" for k in sec if k not in allowed
-        ]
-        sections[name] = sec
-    power = sections["power"]
-    for key, low, high in (("effect", 1e-6, 10.0), ("power", 0.01, 0.9999), ("min_samples", 1, None)):
-        if key in power:
-            _number(problems, path, f"power.{key}", power[key], low, high)
-    ranking = sections["ranking"]
-    weights = ranking.get("weights", {})
-    for k, v in (weights or {}).items():
-        if k not in ("speed", "memory", "quality"):
-            problems.append(f"{path}: ranking.weights.{k}: unknown weight; allowed: speed, memory, quality")
-        else:
-            _number(problems, path, f"ranking.weights.{k}", v, 0.0)
-    elo = ranking.get("elo") or {}
-    problems += [
-        f"{path}: ranking.elo.{k}: unknown key; allowed: k, initial" for k in elo if k not in ("k", "initial")
-    ]
-    for k, v in elo.items():
-        if k in ("k", "initial"):
-            _number(problems, path, f"ranking.elo.{k}", v, 0.0)
-    bt = ranking.get("bradley_terry") or {}
-    problems += [
-        f"{path}: ranking.bradley_terry.{k}: unknown key; allowed: prior_wins"
-        for k in bt
-        if k != "prior_wins"
-    ]
-    if "prior_wins" in bt:
-        _number(problems, path, "ranking.bradley_terry.prior_wins", bt["prior_wins"], 0.0)
-    cost = sections["cost"]
-    for k in ("training_phases", "prediction_phases"):
-        if k in cost and (not isinstance(cost[k], list) or not all(isinstance(p, str) for p in cost[k])):
-            problems.append(f"{path}: cost.{k}: got {cost[k]!r}; allowed: a list of phase-name patterns")
-    if problems:
+    if problems := schema_problems(doc, "analysis", str(path)):
         raise ConfigError(problems)
+    power = doc.get("power") or {}
+    ranking = doc.get("ranking") or {}
+    weights = ranking.get("weights") or {}
+    elo = ranking.get("elo") or {}
+    bt = ranking.get("bradley_terry") or {}
+    cost = doc.get("cost") or {}
     defaults = RankingSettings()
     return AnalysisConfig(
         effect=float(power.get("effect", 0.05)),

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from pairbench.analysis.compare import AnalysisSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
+from pairbench.cli.common import read_json
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -40,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--launches", type=int,
                         help="launches scheduled per comparable (cell, side); any that did not arrive is "
                              "listed as missing")
+    parser.add_argument("--selection", type=Path,
+                        help="phase 1's selection.json: its run_settings (alpha, power) from the catalogue win "
+                             "over --alpha and --analysis-config")
     parser.add_argument("--trace-dir", type=Path,
                         help="pipeline_info/ of the run: its Nextflow trace gives a missing launch's task hash")
 
@@ -57,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         environment=args.environment,
         launches=args.launches,
         trace_dir=args.trace_dir,
+        run_settings=(read_json(args.selection) or {}).get("run_settings") if args.selection else None,
     )
     overview = analyse(
         args.results_dir,

@@ -67,7 +67,11 @@ def run(args: argparse.Namespace) -> int:
         if why := nothing_to_run(catalogue, rp, select(catalogue, rp)):
             raise ConfigError([f"params: {why}"])
     print(f"config ok: {len(catalogue.tasks)} task(s), {len(catalogue.datasets)} dataset(s), "
-          f"{len(catalogue.frameworks)} framework(s)")
+          f"{len(catalogue.frameworks)} framework(s)"
+          + (" (specification layout, translated onto config/benchmarks.yaml)"
+             if catalogue.layout == "specification" else ""))
+    for entry in catalogue.skipped:
+        print(f"  skipped {entry['kind']} {entry['name']} ({entry['domain']}/{entry['task']}): {entry['reason']}")
     return 0
 
 def run_problems(params: dict[str, Any], executor: str, executor_cpus: int) -> list[str]:

@@ -33,6 +33,8 @@ def run(args: argparse.Namespace) -> int:
         print(why, file=sys.stderr)
     print(f"selected {kept} of {len(selection['decisions'])} cells; every skipped cell and its reason is in "
           f"{args.out_dir / 'selection.json'}")
+    for entry in selection["skipped"]:
+        print(f"skipped {entry['kind']} {entry['name']}: {entry['reason']}")
     devices = selection["devices"]
     print(f"devices: {', '.join(devices['used'])}"
           + "".join(f" ({d} not used: {why})" for d, why in devices["unavailable"].items()))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from pairbench.report.catalogue import catalogue_lines
 from pairbench.report.classical import classical_methods
 from pairbench.report.llm import llm_methods
 from pairbench.report.templating import render
@@ -22,7 +23,8 @@ def methods_lines(
                   nb=analysis.get("noise_band") or {}, rank=analysis.get("analysis_config", {}).get("ranking", {}),
                   machine=analysis.get("machine"))
     lines = [" ".join(paragraph.split("\n")) for paragraph in text.strip().split("\n\n")]
-    return lines + classical_methods(selection) + llm_methods(selection) + node_lines(analysis)
+    return (lines + classical_methods(selection) + llm_methods(selection) + node_lines(analysis)
+            + catalogue_lines(selection))
 
 
 def node_lines(analysis: dict[str, Any]) -> list[str]:
