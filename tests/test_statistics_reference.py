@@ -37,6 +37,33 @@ def test_welch_matches_the_hand_formula() -> None:
     assert stats.welch_p(a, b) == pytest.approx(0.021, abs=0.001)
 
 
+def test_welch_rows_match_the_hand_formula_row_by_row() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.lognormal(0, 0.2, (200, 7)), rng.lognormal(0.05, 0.3, (200, 9))
+    va, vb = x.var(axis=1, ddof=1) / 7, y.var(axis=1, ddof=1) / 9
+    t = (x.mean(axis=1) - y.mean(axis=1)) / np.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / 6 + vb**2 / 8)
+    np.testing.assert_allclose(stats.welch_p_rows(x, y), 2 * sps.t.sf(np.abs(t), df), rtol=0, atol=1e-12)
+    # rows without spread: equal constants do not differ, distinct constants do, one noisy side is a test
+    ones, twos = np.ones((1, 4)), np.full((1, 4), 2.0)
+    assert stats.welch_p_rows(np.vstack([ones, ones]), np.vstack([ones, twos])).tolist() == [1.0, 0.0]
+    assert 0 < stats.welch_p_rows(ones, np.array([[1.0, 1.1, 0.9, 1.05]]))[0] < 1
+
+
+@pytest.mark.parametrize("d", [0.2, 0.5, 0.8, 1.3])
+def test_power_matches_statsmodels(d: float) -> None:
+    from statsmodels.stats.power import TTestIndPower
+
+    power = TTestIndPower()
+    n = np.arange(2, 120)
+    ours, reference = stats.t_test_power(d, n), power.power(d, n, 0.05, ratio=1.0)
+    # scipy's noncentral t gives NaN far in the tail (power ~1) on both sides; everywhere else: equal
+    both = np.isfinite(ours) & np.isfinite(reference)
+    assert np.all(both | (np.nan_to_num(reference, nan=1.0) > 0.999))
+    np.testing.assert_allclose(ours[both], reference[both], rtol=0, atol=1e-12)
+    assert stats.samples_for_effect_size(d) == math.ceil(power.solve_power(d, None, 0.05, 0.8, ratio=1.0))
+
+
 def test_paired_t_is_the_one_sample_t_of_differences() -> None:
     before = np.array([1.10, 1.20, 0.90, 1.05, 1.30, 1.00])
     after = before - np.array([0.05, 0.07, 0.02, 0.06, 0.04, 0.03])
