@@ -124,9 +124,7 @@ def launches_table(results: list[Result]) -> pd.DataFrame:
             "source_file": doc.get("metadata", {}).get("source_file", ""),
         }
         meta = doc.get("metadata", {})
-        # Optional measurement facts a harness may add: measured energy and items per timed call.
-        for phase, joules in (meta.get("energy_j") or {}).items():
-            row[f"energy_j_{phase}"] = joules
+        # Optional measurement facts a harness may add: items per timed call.
         for phase, items in (meta.get("items_per_call") or {}).items():
             row[f"items_per_call_{phase}"] = items
         if "gpu_peak_memory_mb" in meta:  # GPU cells: the allocator's peak, which peak RSS does not see
