@@ -265,7 +265,7 @@ class SeriesMismatch(ValueError):
 
 # What must be equal across the launches of one series for their samples to be pooled (pyperf's
 # Benchmark.add_run refuses a run whose metadata differs in the same way).
-SERIES_KEYS = ("cell_id", "language", "framework", "dataset sha256", "threads", "dtype")
+SERIES_IDENTITY = ("cell_id", "language", "framework", "dataset sha256", "threads", "dtype")
 
 
 def _series_key(launch: Launch) -> tuple[object, ...]:
@@ -275,7 +275,8 @@ def _series_key(launch: Launch) -> tuple[object, ...]:
 
 @dataclass
 class Series:
-    """The launches of one cell on one side, the unit analysis pools samples over."""
+    """The launches of one cell on one side, the unit analysis pools samples over: analysis's timing
+    series (cell x framework x phase) are `samples(phase)` of one Series."""
 
     launches: list[Launch] = field(default_factory=list)
 
@@ -284,7 +285,7 @@ class Series:
         if self.launches:
             first = self.launches[0]
             diffs = [f"{name}: {a!r} here, {b!r} in launch {first.launch}"
-                     for name, a, b in zip(SERIES_KEYS, _series_key(launch), _series_key(first), strict=True)
+                     for name, a, b in zip(SERIES_IDENTITY, _series_key(launch), _series_key(first), strict=True)
                      # A failed launch whose data was never materialised has no sha256: unknown, not different.
                      if a != b and not (name == "dataset sha256" and "" in (a, b))]
             if diffs:

@@ -14,7 +14,7 @@ import pandas as pd
 from pairbench.analysis import history
 from pairbench.analysis.accounting import expected_launches, failures_table, trace_records
 from pairbench.analysis.compare import (
-    AnalysisSettings,
+    StatisticsSettings,
     _series,
     compare_pairs,
     geometric_mean_speedups,
@@ -154,14 +154,14 @@ def analyse(
     results_dir: Path,
     out_dir: Path,
     validation_dir: Path | None = None,
-    settings: AnalysisSettings | None = None,
+    settings: StatisticsSettings | None = None,
     inputs: AnalysisInputs | None = None,
 ) -> dict[str, Any]:
     inputs = inputs or AnalysisInputs(validation_dir=validation_dir)
     if validation_dir is not None and inputs.validation_dir is None:
         inputs = replace(inputs, validation_dir=validation_dir)
     config = load_analysis_config(inputs.analysis_config)
-    settings = settings or AnalysisSettings()
+    settings = settings or StatisticsSettings()
     settings = replace(settings, effect=config.effect, power=config.power, min_samples=config.min_samples)
     floor = measured_noise_floor(inputs.environment)
     noise_requested = settings.noise
