@@ -109,6 +109,7 @@ def test_plugin_modules_are_discovered_without_importing_the_heavy_ones() -> Non
 @pytest.mark.parametrize(("domain", "task", "framework", "absent"), [
     ("classical_ml", "regression", "scikit-learn", ("torch", "transformers", "stable_baselines3", "gymnasium")),
     ("rl", "policy", "stable-baselines3", ("sklearn", "torch", "transformers")),
+    ("llm", "sentence_embedding", "transformers", ("sklearn", "torch", "transformers")),
 ])
 def test_a_runner_lookup_imports_only_its_domain(domain: str, task: str, framework: str,
                                                  absent: tuple[str, ...]) -> None:
