@@ -122,3 +122,20 @@ def test_a_runner_lookup_imports_only_its_domain(domain: str, task: str, framewo
             f"print(','.join(m for m in {absent!r} if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert proc.stdout.strip() == ""
+
+
+def test_analysis_refuses_to_pool_launches_that_measured_different_things(tmp_path: Path) -> None:
+    from pairbench.analysis.run import AnalysisInputs, load_inputs
+    from pairbench.analysis.tidy import MIXED_SERIES
+
+    rust = {"language": "rust", "framework": {"name": "linfa", "version": "0.8.1", "backend": "pure Rust"}}
+    docs = [result_doc(1), result_doc(2), result_doc(3, threads=2), result_doc(1, **rust), result_doc(2, **rust)]
+    for i, doc in enumerate(docs):
+        Launch.from_json(doc).write(tmp_path / f"r{i}.json")
+    results = load_inputs(tmp_path, AnalysisInputs()).results
+    by_side = {(d["framework"]["name"], d["launch"]): d for d in results}
+    for launch in (1, 2, 3):  # which of scikit-learn's launches is right is unknown: none is pooled
+        refused = by_side[("scikit-learn", launch)]
+        assert refused["status"] == "failed" and refused["error"].startswith(f"{MIXED_SERIES}: launch 3 ")
+        assert "threads: 2 here, 1 in launch 1" in refused["error"]
+    assert by_side[("linfa", 1)]["status"] == by_side[("linfa", 2)]["status"] == "ok"

@@ -236,9 +236,11 @@ class Launch:
         return doc
 
     @classmethod
-    def from_json(cls, doc: Any, source: str = "<memory>") -> Launch:
-        """A launch from a result document, validated first (ResultValidationError names every problem)."""
-        doc = validate_result(doc, source)
+    def from_json(cls, doc: Any, source: str = "<memory>", *, validated: bool = False) -> Launch:
+        """A launch from a result document, validated first (ResultValidationError names every problem)
+        unless the caller already did (`validated`: analysis reads every file through read_result)."""
+        if not validated:
+            doc = validate_result(doc, source)
         return cls(
             run_id=doc["run_id"], cell_id=doc["cell_id"], launch=doc["launch"], language=doc["language"],
             framework=Framework(**doc["framework"]), domain=doc["domain"], task=doc["task"],

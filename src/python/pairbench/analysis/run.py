@@ -32,6 +32,7 @@ from pairbench.analysis.tidy import (
     load_results,
     nodes_table,
     refuse_mixed_cpu_models,
+    refuse_mixed_series,
     samples_table,
 )
 from pairbench.analysis.usecases import recommend_use_cases
@@ -191,12 +192,14 @@ class _Loaded:
 
 
 def load_inputs(results_dir: Path, inputs: AnalysisInputs) -> _Loaded:
-    """The valid results (a cell run on several CPU models refused), the invalid files and the
-    validation reports; nothing at all to analyse is an error."""
+    """The valid results (refused as failed launches: a cell run on several CPU models, a side whose
+    launches measured different data, threads or dtype), the invalid files and the validation
+    reports; nothing at all to analyse is an error."""
     if not results_dir.is_dir():
         raise ConfigError([f"{results_dir}: no such directory; nothing to analyse"])
     results, problems = load_results(results_dir)
     results, mixed_cpu = refuse_mixed_cpu_models(results)
+    results, _ = refuse_mixed_series(results)  # the failures table names each refused launch
     validations = load_validations(inputs.validation_dir)
     if not results and not problems and not validations:
         raise ConfigError([f"{results_dir}: nothing to analyse: no result files (*.json) and no validation reports"])
