@@ -60,7 +60,7 @@ def plugin_modules() -> dict[str, str | None]:
     for package_name in _PLUGIN_PACKAGES:
         package = importlib.import_module(package_name)
         for info in pkgutil.walk_packages(package.__path__, package_name + "."):
-            spec = None if info.ispkg else info.module_finder.find_spec(info.name, None)  # type: ignore[call-arg]
+            spec = None if info.ispkg else info.module_finder.find_spec(info.name, None)
             if spec is None or spec.origin is None or not _REGISTERS.search(Path(spec.origin).read_text("utf-8")):
                 continue
             parent = sys.modules.get(info.name.rpartition(".")[0])
