@@ -32,7 +32,6 @@ from pairbench.schema import (
     hostname,
     read_result,
     utc_now,
-    write_result,
 )
 
 LANGUAGES = ("python", "rust")
@@ -146,11 +145,9 @@ def run_pinned(cmd: list[str], cpus: list[int] | None, timeout_s: float, env: di
 
 def _record_pinning(out: Path, cpus: list[int] | None) -> None:
     """Add what the launch was pinned to the result's metadata (both languages: the launcher knows)."""
-    doc = dict(read_result(out))
-    doc["metadata"] = {**(doc.get("metadata") or {}),
-                       "cpu_pinning": {"pinned": cpus is not None, "cpus": cpus,
-                                       "setting": os.environ.get(PIN_VARIABLE, "auto")}}
-    write_result(doc, out)
+    launch = Launch.read(out)
+    pinning = {"pinned": cpus is not None, "cpus": cpus, "setting": os.environ.get(PIN_VARIABLE, "auto")}
+    dataclasses.replace(launch, metadata={**launch.metadata, "cpu_pinning": pinning}).write(out)
 
 
 def _die_with_parent() -> None:
