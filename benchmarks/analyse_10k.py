@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pairbench.analysis.compare import AnalysisSettings
+from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
 from pairbench.paths import config_dir
 from pairbench.schema import validate_result
@@ -123,7 +123,7 @@ def main() -> int:
             root / "raw",
             root / "analysis",
             None,
-            AnalysisSettings(resamples=args.resamples),
+            StatisticsSettings(resamples=args.resamples),
             AnalysisInputs(
                 analysis_config=config_dir() / "analysis.yaml",
                 hardware=config_dir() / "hardware.yaml",

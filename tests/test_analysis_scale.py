@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from pairbench.analysis.compare import AnalysisSettings
+from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
 from pairbench.cli.main import main
 from pairbench.paths import config_dir
@@ -18,7 +18,7 @@ from tests.synthetic_results import bench_module
 def test_synthetic_records_analyse_into_every_table(tmp_path: Path) -> None:
     n = bench_module().make_results(400, tmp_path / "raw", seed=1)
     assert n == 400
-    overview = analyse(tmp_path / "raw", tmp_path / "out", None, AnalysisSettings(resamples=300),
+    overview = analyse(tmp_path / "raw", tmp_path / "out", None, StatisticsSettings(resamples=300),
                        AnalysisInputs(analysis_config=config_dir() / "analysis.yaml",
                                       hardware=config_dir() / "hardware.yaml", figures=False))
     assert overview["n_results"] == 400 and not overview["invalid_result_files"]

@@ -123,14 +123,19 @@ def test_protocol_warms_up_by_time_and_batches_sub_floor_calls(make_cell, data_d
 
 
 def test_protocol_batches_calls_below_the_floor_and_divides_back() -> None:
+    from pairbench.harness.benchmark import BenchmarkBase
     from pairbench.harness.protocol import SAMPLE_FLOOR_S, run_phase_protocol
 
-    class Tiny:
+    class Tiny(BenchmarkBase):
+        phases = ("p",)
         calls = 0
 
         def run_phase(self, phase: str) -> None:
             self.calls += 1
             sum(range(50))  # a few microseconds
+
+        def quality(self) -> dict[str, float | None]:
+            return {}
 
     t = Tiny()
     res = run_phase_protocol(t, "p", warmup=1, samples=4)
@@ -142,11 +147,13 @@ def test_protocol_batches_calls_below_the_floor_and_divides_back() -> None:
 
 
 def test_protocol_keeps_per_repetition_order_for_stateful_benchmarks() -> None:
+    from pairbench.harness.benchmark import BenchmarkBase
     from pairbench.harness.protocol import run_protocol
 
-    class Trainer:
+    class Trainer(BenchmarkBase):
         phases = ("train", "infer")
         stateful_phases = ("train",)
+        phase_repeats = {"infer": 2}  # noqa: RUF012
 
         def __init__(self) -> None:
             self.log: list[str] = []
@@ -154,8 +161,11 @@ def test_protocol_keeps_per_repetition_order_for_stateful_benchmarks() -> None:
         def run_phase(self, phase: str) -> None:
             self.log.append(phase)
 
+        def quality(self) -> dict[str, float | None]:
+            return {}
+
     t = Trainer()
-    order, res = run_protocol(t, warmup=1, samples=2, repeats={"infer": 2})
+    order, res = run_protocol(t, warmup=1, samples=2)
     assert order == "per-repetition" and t.log == ["train", "infer", "infer"] * 3
     assert res["train"].warmup == 1 and len(res["train"].samples) == 2 and len(res["infer"].samples) == 4
     assert res["infer"].batch == 1

@@ -12,7 +12,7 @@ import pytest
 from statsmodels.stats.power import TTestIndPower
 
 from pairbench.analysis import history, stats
-from pairbench.analysis.compare import AnalysisSettings, summarise
+from pairbench.analysis.compare import StatisticsSettings, summarise
 from pairbench.analysis.cost import Machine, cost_table, load_machine
 from pairbench.analysis.rankings import RankingSettings, bradley_terry, elo, pareto_front, rankings
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
@@ -161,7 +161,7 @@ def _samples(run_scale: dict[str, float], seed: int) -> pd.DataFrame:
 
 def test_history_classifies_regressions_against_a_baseline(tmp_path: Path) -> None:
     db = tmp_path / "h.duckdb"
-    settings = AnalysisSettings(resamples=1000)
+    settings = StatisticsSettings(resamples=1000)
     scales = [{"a": 1.0, "b": 1.0, "c": 1.0}, {"a": 1.3, "b": 1.0, "c": 0.7}]
     for k, sc in enumerate(scales):
         s = _samples(sc, k)
@@ -184,7 +184,7 @@ def test_compare_cli_exits_non_zero_on_a_confirmed_regression(tmp_path: Path, ca
     from pairbench.cli.main import main
 
     db = tmp_path / "h.duckdb"
-    settings = AnalysisSettings(resamples=500)
+    settings = StatisticsSettings(resamples=500)
     for k, sc in enumerate([{"a": 1.0}, {"a": 1.5}]):
         s = _samples(sc, k)
         history.append_run(db, f"r{k}", s, summarise(s, settings), pd.DataFrame({"host": ["h"], "status": ["ok"]}),

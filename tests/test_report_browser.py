@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pairbench.analysis.compare import AnalysisSettings
+from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
 from pairbench.paths import config_dir
 from pairbench.report.browser import find_chromium, open_page
@@ -33,7 +33,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
                                                                        "launches": 3},
                                      "defaults": {"seed": 42, "dtype": "float32"}, "decisions": []}))
     history_db = out / "history.duckdb"
-    analyse(out / "raw", out / "analysis", None, AnalysisSettings(resamples=500),
+    analyse(out / "raw", out / "analysis", None, StatisticsSettings(resamples=500),
             AnalysisInputs(analysis_config=config_dir() / "analysis.yaml",
                            requirements=config_dir() / "requirements.yaml",
                            hardware=config_dir() / "hardware.yaml", history_db=history_db,

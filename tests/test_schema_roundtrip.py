@@ -81,3 +81,12 @@ def test_schema_rejects_malformed_results(results: dict[str, Path]) -> None:
     for doc in broken:
         with pytest.raises(ResultValidationError):
             validate_result(doc)
+
+
+def test_the_typed_launch_round_trips_what_either_side_wrote(results: dict[str, Path]) -> None:
+    from pairbench.schema import Launch
+
+    for path in results.values():
+        doc = read_json(path)
+        # same keys, same order, same values: the Rust side's ResultDoc and Python's Launch agree
+        assert json.dumps(Launch.read(path).to_json()) == json.dumps(doc)

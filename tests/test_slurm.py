@@ -88,7 +88,8 @@ def test_failed_and_lost_launches_record_their_node(make_cell, data_dir: Path, t
     from pairbench.cells import Cell
 
     cell_path = make_cell()
-    doc = failed_result(Cell.read(cell_path), "linfa", 1, "exit code 1: boom", data_dir, "2026-01-01T00:00:00Z")
+    doc = failed_result(Cell.read(cell_path), "linfa", 1, "exit code 1: boom", data_dir,
+                        "2026-01-01T00:00:00Z").to_json()
     assert doc["host"] == socket.gethostname() and doc["cpu_model"] == cpu_model()
     validate_result(doc)
     out = tmp_path / "lost.json"

@@ -12,7 +12,7 @@ import pytest
 from scipy import stats as sps
 
 from pairbench.analysis import stats
-from pairbench.analysis.compare import AnalysisSettings, compare_pairs, geometric_mean_speedups, summarise
+from pairbench.analysis.compare import StatisticsSettings, compare_pairs, geometric_mean_speedups, summarise
 
 
 def test_shapiro_wilk_matches_the_1965_paper_example() -> None:
@@ -35,6 +35,33 @@ def test_welch_matches_the_hand_formula() -> None:
     assert t == pytest.approx(-2.46, abs=0.01)
     assert df == pytest.approx(24.9, abs=0.1)
     assert stats.welch_p(a, b) == pytest.approx(0.021, abs=0.001)
+
+
+def test_welch_rows_match_the_hand_formula_row_by_row() -> None:
+    rng = np.random.default_rng(3)
+    x, y = rng.lognormal(0, 0.2, (200, 7)), rng.lognormal(0.05, 0.3, (200, 9))
+    va, vb = x.var(axis=1, ddof=1) / 7, y.var(axis=1, ddof=1) / 9
+    t = (x.mean(axis=1) - y.mean(axis=1)) / np.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / 6 + vb**2 / 8)
+    np.testing.assert_allclose(stats.welch_p_rows(x, y), 2 * sps.t.sf(np.abs(t), df), rtol=0, atol=1e-12)
+    # rows without spread: equal constants do not differ, distinct constants do, one noisy side is a test
+    ones, twos = np.ones((1, 4)), np.full((1, 4), 2.0)
+    assert stats.welch_p_rows(np.vstack([ones, ones]), np.vstack([ones, twos])).tolist() == [1.0, 0.0]
+    assert 0 < stats.welch_p_rows(ones, np.array([[1.0, 1.1, 0.9, 1.05]]))[0] < 1
+
+
+@pytest.mark.parametrize("d", [0.2, 0.5, 0.8, 1.3])
+def test_power_matches_statsmodels(d: float) -> None:
+    from statsmodels.stats.power import TTestIndPower
+
+    power = TTestIndPower()
+    n = np.arange(2, 120)
+    ours, reference = stats.t_test_power(d, n), power.power(d, n, 0.05, ratio=1.0)
+    # scipy's noncentral t gives NaN far in the tail (power ~1) on both sides; everywhere else: equal
+    both = np.isfinite(ours) & np.isfinite(reference)
+    assert np.all(both | (np.nan_to_num(reference, nan=1.0) > 0.999))
+    np.testing.assert_allclose(ours[both], reference[both], rtol=0, atol=1e-12)
+    assert stats.samples_for_effect_size(d) == math.ceil(power.solve_power(d, None, 0.05, 0.8, ratio=1.0))
 
 
 def test_paired_t_is_the_one_sample_t_of_differences() -> None:
@@ -142,7 +169,7 @@ def _frame(spec: dict[str, tuple[float, float]], n: int = 30, seeds: int = 1, ce
 
 def test_three_frameworks_give_three_pairs_with_every_statistic() -> None:
     samples = _frame({"pytorch": (2.0, 0.02), "candle": (1.0, 0.02), "tch": (2.0, 0.02)}, seeds=5)
-    table = compare_pairs(samples, AnalysisSettings(resamples=1000), {"c0": ["pytorch", "candle", "tch"]})
+    table = compare_pairs(samples, StatisticsSettings(resamples=1000), {"c0": ["pytorch", "candle", "tch"]})
     by_pair = {(r.candidate, r.reference): r for r in table.itertuples()}
     assert set(by_pair) == {("candle", "pytorch"), ("tch", "pytorch"), ("tch", "candle")}
     assert by_pair["candle", "pytorch"].verdict == "candle faster"
@@ -155,7 +182,7 @@ def test_three_frameworks_give_three_pairs_with_every_statistic() -> None:
 
 def test_unpaired_samples_report_no_paired_test_and_power_warning() -> None:
     samples = _frame({"pytorch": (1.0, 0.3), "candle": (1.0, 0.3)}, n=5)
-    settings = AnalysisSettings(resamples=500)
+    settings = StatisticsSettings(resamples=500)
     table = compare_pairs(samples, settings)
     assert not table["paired"].iloc[0] and math.isnan(table["p_paired_t"].iloc[0])
     assert table["underpowered"].iloc[0]
@@ -166,7 +193,7 @@ def test_unpaired_samples_report_no_paired_test_and_power_warning() -> None:
 
 def test_geometric_mean_speedup_per_domain() -> None:
     samples = _frame({"pytorch": (3.0, 0.01), "candle": (1.0, 0.01)}, cells=3)
-    gm = geometric_mean_speedups(compare_pairs(samples, AnalysisSettings(resamples=500)))
+    gm = geometric_mean_speedups(compare_pairs(samples, StatisticsSettings(resamples=500)))
     row = gm.iloc[0]
     assert row["n_cells"] == 3 and row["geomean_speedup"] == pytest.approx(3.0, rel=0.02)
     assert row["ci_low"] < row["geomean_speedup"] < row["ci_high"]

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from pairbench.analysis import stats
-from pairbench.analysis.compare import AnalysisSettings, compare_pairs, side_pairs
+from pairbench.analysis.compare import StatisticsSettings, compare_pairs, side_pairs
 
 
 def test_holm_matches_hand_computation() -> None:
@@ -83,7 +83,7 @@ def test_compare_pairs_detects_a_real_two_fold_difference() -> None:
         for i, s in enumerate(rng.normal(scale, 0.02 * scale, 30)):
             rows.append({"cell_id": "c", "domain": "d", "task": "t", "algorithm": "a", "dataset": "x",
                          "language": lang, "framework": fw, "launch": 1 + i % 3, "phase": "fit", "seconds": s})
-    table = compare_pairs(pd.DataFrame(rows), AnalysisSettings(resamples=1000))
+    table = compare_pairs(pd.DataFrame(rows), StatisticsSettings(resamples=1000))
     row = table.iloc[0]
     assert (row["candidate"], row["reference"]) == ("linfa", "scikit-learn")
     assert row["ratio"] == pytest.approx(0.5, rel=0.05)

@@ -100,7 +100,8 @@ def _is(value: Any, kind: type) -> bool:
     return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
 
 
-def _fmt(value: Any) -> str:
+def _id_value(value: Any) -> str:
+    """A parameter value as it appears in a cell id: short and file-name safe (True -> T, 0.10 -> 0.1)."""
     if isinstance(value, bool):
         return "T" if value else "F"
     if isinstance(value, float):
@@ -111,7 +112,7 @@ def _fmt(value: Any) -> str:
 def make_cell_id(task: str, algorithm: str, dataset: str, params: dict[str, Any]) -> str:
     """Readable, filesystem-safe and unique per grid point: task.algorithm.dataset[.k=v...]."""
     parts = [task, algorithm, dataset]
-    parts += [f"{k}={_fmt(v)}" for k, v in sorted(params.items())]
+    parts += [f"{k}={_id_value(v)}" for k, v in sorted(params.items())]
     cell_id = _UNSAFE.sub("_", ".".join(parts))
     if len(cell_id) > MAX_ID:
         # Many parameters (RL hyper-parameters) would exceed file-name limits once suffixes are added:

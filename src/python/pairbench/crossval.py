@@ -16,7 +16,7 @@ import numpy as np
 from scipy import stats
 
 from pairbench.datasets.materialise import Split
-from pairbench.harness.worker import scores_path
+from pairbench.harness.benchmark import scores_path
 from pairbench.metrics import score_predictions
 
 

@@ -2,33 +2,36 @@
 
 Adding an algorithm means writing one function decorated with `@algorithm(...)` in the task's module
 and adding one entry to config/benchmarks.yaml; adding a dataset means one `@dataset_loader(...)`
-function. Nothing in the core lists them by hand.
+function. Nothing in the core lists them by hand: the modules that register plugins are found with
+pkgutil under `pairbench.tasks` and `pairbench.datasets`.
+
+A plugin module is one that imports a decorator from this module (`from pairbench.registry import
+algorithm, ...`); that is read from its source, so finding the plugins imports none of the modules
+that do the work (torch_runner, sb3_runner, ...). A task package names its domain in its
+`__init__.py` (`DOMAIN = "rl"`), so a lookup for one domain imports only that domain's plugin
+modules: a timed scikit-learn launch does not pay for importing torch, gymnasium or transformers.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
+import re
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from pairbench.harness.benchmark import TaskRunner
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Modules imported on first lookup so every decorator has run; a new domain adds its module here.
-_PLUGIN_MODULES = (
-    "pairbench.datasets.builtin",
-    "pairbench.datasets.synthetic",
-    "pairbench.tasks.classical.regression",
-    "pairbench.tasks.classical.classification",
-    "pairbench.tasks.classical.clustering",
-    "pairbench.tasks.classical.linfa_py",
-    "pairbench.datasets.deep",
-    "pairbench.tasks.deep.tasks",
-    "pairbench.datasets.rl",
-    "pairbench.tasks.rl.tasks",
-    "pairbench.datasets.text",
-    "pairbench.tasks.llm.tasks",
-)
+_PLUGIN_PACKAGES = ("pairbench.datasets", "pairbench.tasks")
+_REGISTERS = re.compile(
+    r"^from pairbench\.registry import [^\n]*\b(algorithm|task_runner|dataset_loader|dataset_check|cell_preparer)\b",
+    re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -41,21 +44,41 @@ class AlgorithmEntry:
 
 
 _ALGORITHMS: dict[tuple[str, str, str], AlgorithmEntry] = {}
-_TASK_RUNNERS: dict[tuple[str, str], Callable[..., Any]] = {}
+_TASK_RUNNERS: dict[tuple[str, str], TaskRunner] = {}
 # Runners of a Python framework other than the domain's default one (linfa-py next to scikit-learn).
-_FRAMEWORK_RUNNERS: dict[tuple[str, str, str], Callable[..., Any]] = {}
+_FRAMEWORK_RUNNERS: dict[tuple[str, str, str], TaskRunner] = {}
 _DATASET_LOADERS: dict[str, Callable[..., Any]] = {}
 _DATASET_CHECKS: dict[str, Callable[[dict[str, Any]], str | None]] = {}
 _CELL_PREPARERS: dict[str, Callable[..., Any]] = {}
-_loaded = False
+_loaded: set[str | None] = set()
 
 
-def _ensure_loaded() -> None:
-    global _loaded
-    if not _loaded:
-        _loaded = True
-        for module in _PLUGIN_MODULES:
+def plugin_modules() -> dict[str, str | None]:
+    """Every plugin module, with its task package's DOMAIN (None for dataset modules), found without
+    importing any module but the (import-light) package `__init__`s."""
+    found: dict[str, str | None] = {}
+    for package_name in _PLUGIN_PACKAGES:
+        package = importlib.import_module(package_name)
+        for info in pkgutil.walk_packages(package.__path__, package_name + "."):
+            spec = None if info.ispkg else info.module_finder.find_spec(info.name, None)
+            if spec is None or spec.origin is None or not _REGISTERS.search(Path(spec.origin).read_text("utf-8")):
+                continue
+            parent = sys.modules.get(info.name.rpartition(".")[0])
+            domain = getattr(parent, "DOMAIN", None) if package_name == "pairbench.tasks" else None
+            if package_name == "pairbench.tasks" and domain is None:
+                raise RuntimeError(f"{info.name}: its package declares no DOMAIN in __init__.py")
+            found[info.name] = domain
+    return found
+
+
+def _ensure_loaded(domain: str | None = None) -> None:
+    """Import the plugin modules of `domain`'s tasks, or, with None, every plugin module."""
+    if domain in _loaded or None in _loaded:
+        return
+    for module, module_domain in plugin_modules().items():
+        if domain is None or module_domain == domain:
             importlib.import_module(module)
+    _loaded.add(domain)
 
 
 def algorithm(domain: str, task: str, name: str) -> Callable[[F], F]:
@@ -117,12 +140,12 @@ def dataset_unavailable(source: str, options: dict[str, Any]) -> str | None:
 
 
 def get_cell_preparer(domain: str) -> Callable[..., Any] | None:
-    _ensure_loaded()
+    _ensure_loaded(domain)
     return _CELL_PREPARERS.get(domain)
 
 
 def algorithms(domain: str | None = None, task: str | None = None) -> dict[str, AlgorithmEntry]:
-    _ensure_loaded()
+    _ensure_loaded(domain)
     return {
         name: entry
         for (d, t, name), entry in sorted(_ALGORITHMS.items())
@@ -131,21 +154,23 @@ def algorithms(domain: str | None = None, task: str | None = None) -> dict[str, 
 
 
 def get_algorithm(domain: str, task: str, name: str) -> AlgorithmEntry:
-    _ensure_loaded()
+    _ensure_loaded(domain)
     try:
         return _ALGORITHMS[(domain, task, name)]
     except KeyError:
+        _ensure_loaded()
         allowed = ", ".join(algorithms(domain, task)) or "<none>"
         raise KeyError(f"no Python algorithm {name!r} for {domain}/{task}; allowed: {allowed}") from None
 
 
-def get_task_runner(domain: str, task: str, framework: str | None = None) -> Callable[..., Any]:
-    _ensure_loaded()
+def get_task_runner(domain: str, task: str, framework: str | None = None) -> TaskRunner:
+    _ensure_loaded(domain)
     if framework is not None and (domain, task, framework) in _FRAMEWORK_RUNNERS:
         return _FRAMEWORK_RUNNERS[(domain, task, framework)]
     try:
         return _TASK_RUNNERS[(domain, task)]
     except KeyError:
+        _ensure_loaded()  # the message lists every domain's tasks
         allowed = ", ".join(f"{d}/{t}" for d, t in sorted(_TASK_RUNNERS)) or "<none>"
         raise KeyError(f"no task runner for {domain}/{task}; allowed: {allowed}") from None
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import platform
 import socket
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -113,3 +114,198 @@ def cpu_model() -> str:
         if line.startswith("model name"):
             return line.split(":", 1)[1].strip()
     return platform.machine()
+
+
+# The typed result document, field for field `ResultDoc` of pairbench-core/src/schema.rs (same names,
+# same order, same optional fields left out when absent), so both sides build results one way.
+
+
+@dataclass(frozen=True)
+class Framework:
+    name: str
+    version: str
+    backend: str
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    n_train: int
+    n_test: int
+    n_features: int
+    sha256: str
+
+    @classmethod
+    def from_manifest(cls, name: str, manifest: dict[str, Any]) -> DatasetInfo:
+        """From a dataset's manifest.json; an empty manifest (data never materialised) gives zeros."""
+        return cls(name, int(manifest.get("n_train", 0)), int(manifest.get("n_test", 0)),
+                   int(manifest.get("n_features", 0)), str(manifest.get("sha256", "")))
+
+
+@dataclass(frozen=True)
+class PhaseTiming:
+    warmup: int
+    samples: list[float]
+    # Absent in older results: read as None and written back absent, as serde's skip_serializing_if.
+    batch: int | None = None
+    warmup_s: float | None = None
+    unit: str = "s"
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"unit": self.unit, "warmup": self.warmup, "samples": self.samples}
+        if self.batch is not None:
+            doc["batch"] = self.batch
+        if self.warmup_s is not None:
+            doc["warmup_s"] = self.warmup_s
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: dict[str, Any]) -> PhaseTiming:
+        return cls(doc["warmup"], list(doc["samples"]), doc.get("batch"), doc.get("warmup_s"), doc["unit"])
+
+
+@dataclass(frozen=True)
+class Resources:
+    peak_rss_mb: float | None
+    cpu_percent: float | None
+
+
+@dataclass(frozen=True)
+class Launch:
+    """One process launch of one cell on one side: one result file (schemas/result.schema.json)."""
+
+    run_id: str
+    cell_id: str
+    launch: int
+    language: str
+    framework: Framework
+    domain: str
+    task: str
+    algorithm: str
+    dataset: DatasetInfo
+    params: dict[str, Any]
+    seed: int
+    dtype: str
+    threads: int
+    quality: dict[str, float | None]
+    phases: dict[str, PhaseTiming]
+    resources: Resources
+    status: str
+    error: str | None
+    started_at: str
+    finished_at: str
+    host: str
+    cpu_model: str | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    schema_version: str = SCHEMA_VERSION
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def to_json(self) -> Result:
+        """The result document, keys in the schema's (and Rust's) order; validated on write, not here."""
+        doc: Result = {
+            "schema_version": self.schema_version,
+            "run_id": self.run_id,
+            "cell_id": self.cell_id,
+            "launch": self.launch,
+            "language": self.language,
+            "framework": asdict(self.framework),
+            "domain": self.domain,
+            "task": self.task,
+            "algorithm": self.algorithm,
+            "dataset": asdict(self.dataset),
+            "params": self.params,
+            "seed": self.seed,
+            "dtype": self.dtype,
+            "threads": self.threads,
+            "quality": self.quality,
+            "timing": {"phases": {p: t.to_json() for p, t in self.phases.items()}},
+            "resources": asdict(self.resources),
+            "status": self.status,
+            "error": self.error,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "host": self.host,
+        }
+        if self.cpu_model is not None:
+            doc["cpu_model"] = self.cpu_model
+        if self.metadata:
+            doc["metadata"] = self.metadata
+        return doc
+
+    @classmethod
+    def from_json(cls, doc: Any, source: str = "<memory>", *, validated: bool = False) -> Launch:
+        """A launch from a result document, validated first (ResultValidationError names every problem)
+        unless the caller already did (`validated`: analysis reads every file through read_result)."""
+        if not validated:
+            doc = validate_result(doc, source)
+        return cls(
+            run_id=doc["run_id"], cell_id=doc["cell_id"], launch=doc["launch"], language=doc["language"],
+            framework=Framework(**doc["framework"]), domain=doc["domain"], task=doc["task"],
+            algorithm=doc["algorithm"], dataset=DatasetInfo(**doc["dataset"]), params=doc["params"],
+            seed=doc["seed"], dtype=doc["dtype"], threads=doc["threads"], quality=doc["quality"],
+            phases={p: PhaseTiming.from_json(t) for p, t in doc["timing"]["phases"].items()},
+            resources=Resources(**doc["resources"]), status=doc["status"], error=doc["error"],
+            started_at=doc["started_at"], finished_at=doc["finished_at"], host=doc["host"],
+            cpu_model=doc.get("cpu_model"), metadata=doc.get("metadata", {}),
+            schema_version=doc["schema_version"],
+        )
+
+    @classmethod
+    def read(cls, path: Path) -> Launch:
+        return cls.from_json(read_result(path), str(path))
+
+    def write(self, path: Path) -> None:
+        write_result(self.to_json(), path)
+
+
+class SeriesMismatch(ValueError):
+    """A launch measured something other than the launches already in its series."""
+
+
+# What must be equal across the launches of one series for their samples to be pooled (pyperf's
+# Benchmark.add_run refuses a run whose metadata differs in the same way).
+SERIES_IDENTITY = ("cell_id", "language", "framework", "dataset sha256", "threads", "dtype")
+
+
+def _series_key(launch: Launch) -> tuple[object, ...]:
+    return (launch.cell_id, launch.language, launch.framework.name, launch.dataset.sha256, launch.threads,
+            launch.dtype)
+
+
+@dataclass
+class Series:
+    """The launches of one cell on one side, the unit analysis pools samples over: analysis's timing
+    series (cell x framework x phase) are `samples(phase)` of one Series."""
+
+    launches: list[Launch] = field(default_factory=list)
+
+    def add(self, launch: Launch) -> None:
+        """Append `launch`; raise SeriesMismatch naming every field where it differs from the series."""
+        if self.launches:
+            first = self.launches[0]
+            diffs = [f"{name}: {a!r} here, {b!r} in launch {first.launch}"
+                     for name, a, b in zip(SERIES_IDENTITY, _series_key(launch), _series_key(first), strict=True)
+                     # A failed launch whose data was never materialised has no sha256: unknown, not different.
+                     if a != b and not (name == "dataset sha256" and "" in (a, b))]
+            if diffs:
+                raise SeriesMismatch(f"launch {launch.launch} of {launch.cell_id} ({launch.framework.name}) "
+                                     f"does not belong to this series: {'; '.join(diffs)}")
+        self.launches.append(launch)
+
+    def samples(self, phase: str) -> list[float]:
+        """Every sample of `phase` over the series' successful launches, in launch order."""
+        return [s for launch in self.launches if launch.ok and phase in launch.phases
+                for s in launch.phases[phase].samples]
+
+    def to_json(self) -> list[Result]:
+        return [launch.to_json() for launch in self.launches]
+
+    @classmethod
+    def from_json(cls, docs: list[Any]) -> Series:
+        series = cls()
+        for doc in docs:
+            series.add(Launch.from_json(doc))
+        return series

@@ -17,8 +17,8 @@ from pairbench.cells import Cell
 from pairbench.crossval import score_folds, summarise_cv
 from pairbench.datasets.materialise import load_verified
 from pairbench.gate import apply_gate, chance_levels
+from pairbench.harness.benchmark import scores_path
 from pairbench.harness.launcher import run_side
-from pairbench.harness.worker import scores_path
 from pairbench.metrics import score_predictions
 from pairbench.metrics.llm import LLM_TASKS, paired_quality
 from pairbench.schema import read_result

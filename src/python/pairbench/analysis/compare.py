@@ -18,7 +18,10 @@ SERIES_KEYS = (*CELL_KEYS, "framework", "phase")
 
 
 @dataclass(frozen=True)
-class AnalysisSettings:
+class StatisticsSettings:
+    """The statistics of summaries and comparisons (analysis/settings.py's `AnalysisConfig` is the
+    analysis.yaml file, which sets some of these)."""
+
     alpha: float = 0.05
     noise: float = 0.02
     confidence: float = 0.95
@@ -32,6 +35,10 @@ class AnalysisSettings:
     # interval, and a pooled interval wider than this factor (high / low) is flagged.
     geomean_min_cells: int = 3
     geomean_max_ci_factor: float = 4.0
+
+
+# The old name, so branches written against it still merge; new code says StatisticsSettings.
+AnalysisSettings = StatisticsSettings
 
 
 class _Series:
@@ -60,13 +67,13 @@ class _Series:
 
 
 def series_from_samples(
-    x: NDArray[np.float64], language: str, settings: AnalysisSettings, seed: int
+    x: NDArray[np.float64], language: str, settings: StatisticsSettings, seed: int
 ) -> _Series:
     """A series from bare samples (e.g. read back from the history store): no seed/fold pairing."""
     return _Series(x, language, stats.bootstrap_medians(x, settings.resamples, seed))
 
 
-def _series(samples: pd.DataFrame, settings: AnalysisSettings) -> dict[tuple[Any, ...], _Series]:
+def _series(samples: pd.DataFrame, settings: StatisticsSettings) -> dict[tuple[Any, ...], _Series]:
     """Every series of the table; bootstrap distributions drawn in batches of equal-length series."""
     if {"seed", "fold"} <= set(samples.columns):
         pair_codes = pd.factorize(samples["seed"].astype(str) + "|" + samples["fold"].astype(str))[0]
@@ -101,7 +108,7 @@ def _series(samples: pd.DataFrame, settings: AnalysisSettings) -> dict[tuple[Any
 
 
 def summarise(
-    samples: pd.DataFrame, settings: AnalysisSettings, series: dict[tuple[Any, ...], _Series] | None = None
+    samples: pd.DataFrame, settings: StatisticsSettings, series: dict[tuple[Any, ...], _Series] | None = None
 ) -> pd.DataFrame:
     """One row per (cell, framework, phase): median with CI, mean, std, CV, percentiles, warnings,
     and the repetitions needed to detect a `settings.effect` change."""
@@ -212,7 +219,7 @@ def _paired(a: _Series, b: _Series) -> tuple[NDArray[np.float64], NDArray[np.flo
 
 
 def compare_series(
-    a: _Series, b: _Series, settings: AnalysisSettings, p_tests: tuple[float, float] | None = None
+    a: _Series, b: _Series, settings: StatisticsSettings, p_tests: tuple[float, float] | None = None
 ) -> dict[str, Any]:
     """Every statistic of one candidate (a) / reference (b) pair, before multiple-test correction.
     `p_tests` = (Mann-Whitney p, Welch p) when already computed in a batch."""
@@ -278,7 +285,7 @@ def batch_tests(pairs: list[tuple[_Series, _Series]]) -> list[tuple[float, float
     return out
 
 
-def apply_corrections(table: pd.DataFrame, settings: AnalysisSettings) -> pd.DataFrame:
+def apply_corrections(table: pd.DataFrame, settings: StatisticsSettings) -> pd.DataFrame:
     """Holm (the verdict's) and Bonferroni over the whole family, then the criterion-style verdict."""
     if table.empty:
         return table
@@ -301,7 +308,7 @@ def apply_corrections(table: pd.DataFrame, settings: AnalysisSettings) -> pd.Dat
 
 def compare_pairs(
     samples: pd.DataFrame,
-    settings: AnalysisSettings,
+    settings: StatisticsSettings,
     side_order: dict[str, list[str]] | None = None,
     series: dict[tuple[Any, ...], _Series] | None = None,
 ) -> pd.DataFrame:
@@ -340,7 +347,7 @@ def geometric_mean_speedups(
     comparisons: pd.DataFrame,
     confidence: float = 0.95,
     series: dict[tuple[Any, ...], _Series] | None = None,
-    settings: AnalysisSettings | None = None,
+    settings: StatisticsSettings | None = None,
 ) -> pd.DataFrame:
     """Geometric-mean speed-up (reference time / candidate time) per domain, pair and phase.
 
@@ -350,7 +357,7 @@ def geometric_mean_speedups(
     `per_cell` lists each cell's own ratio and CI instead. A pooled interval wider than a factor of
     `settings.geomean_max_ci_factor` (high / low) carries a warning in `interval_warning`.
     """
-    settings = settings or AnalysisSettings(confidence=confidence)
+    settings = settings or StatisticsSettings(confidence=confidence)
     if comparisons.empty:
         return pd.DataFrame()
     rows = []

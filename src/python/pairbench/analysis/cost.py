@@ -1,8 +1,10 @@
 """Cost and energy per (cell, framework, phase) from config/hardware.yaml.
 
 Money: wall time x the machine's price per hour x the share of its cores the run used.
-Energy: measured RAPL joules when a result carries them (metadata.energy_j.<phase>), else an
-*estimate*: CPU-seconds x (TDP / cores) -- every row says which of the two it is.
+Energy: an *estimate*, CPU-seconds x (TDP / cores), and every row says so. Neither side measures
+energy: RAPL counters (/sys/class/powercap) are root-only on most kernels since 2020 and absent in
+VMs and containers such as CI's, and a joule count measured on one side only would make the two
+sides' rows incomparable.
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ import pandas as pd
 from pairbench.analysis.tidy import CELL_KEYS
 from pairbench.config import ConfigError, load_yaml
 from pairbench.schema_check import schema_problems
-
-RAPL_ROOT = Path("/sys/class/powercap")
 
 
 @dataclass(frozen=True)
@@ -67,18 +67,6 @@ def validate_hardware(path: Path) -> list[str]:
         return exc.problems
 
 
-def rapl_energy_uj() -> int | None:
-    """Sum of the package-level RAPL counters in microjoules, or None when unreadable (no RAPL, or
-    the counters are root-only as on most kernels since 2020)."""
-    try:
-        zones = sorted(p for p in RAPL_ROOT.glob("intel-rapl:*") if p.name.count(":") == 1)
-        if not zones:
-            return None
-        return sum(int((z / "energy_uj").read_text()) for z in zones)
-    except (OSError, ValueError):
-        return None
-
-
 def _matches(phase: str, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatchcase(phase, p) for p in patterns)
 
@@ -96,7 +84,7 @@ def cost_table(
         "cpu_percent": ("cpu_percent", "median"),
         "n_test": ("n_test", "median"),
     }
-    extra = [c for c in ok.columns if c.startswith(("energy_j_", "items_per_call_"))]
+    extra = [c for c in ok.columns if c.startswith("items_per_call_")]
     per_side.update({c: (c, "median") for c in extra})
     side = ok.groupby(keys).agg(**per_side).reset_index()
     t = summary[[*keys, "phase", "median_s", "n_samples"]].merge(side, on=keys, how="left")
@@ -124,19 +112,7 @@ def cost_table(
     t["cost_per_million_predictions_usd"] = np.where(
         t["kind"] == "prediction", t["cost_per_call_usd"] / t["items_per_call"].astype(float) * 1e6, np.nan
     )
-    measured = []
-    for row in t.itertuples(index=False):
-        col = f"energy_j_{row.phase}"
-        value = getattr(row, col, np.nan) if col in t.columns else np.nan
-        # Measured joules cover all timed samples of the phase; divide back to one call.
-        measured.append(value / row.n_samples if pd.notna(value) else np.nan)
-    t["energy_j_per_call"] = np.where(
-        np.isfinite(measured), measured, t["cpu_seconds"] * machine.tdp_watts / machine.cores
-    )
-    t["energy_source"] = np.where(
-        np.isfinite(measured),
-        "measured (RAPL)",
-        f"estimate: CPU-seconds x TDP/cores ({machine.tdp_watts:g} W / {machine.cores})",
-    )
+    t["energy_j_per_call"] = t["cpu_seconds"] * machine.tdp_watts / machine.cores
+    t["energy_source"] = f"estimate: CPU-seconds x TDP/cores ({machine.tdp_watts:g} W / {machine.cores})"
     t["machine"] = machine.name
     return t.drop(columns=[c for c in extra if c in t.columns])

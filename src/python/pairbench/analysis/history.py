@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pairbench.analysis.compare import (
-    AnalysisSettings,
+    StatisticsSettings,
     apply_corrections,
     compare_series,
     series_from_samples,
@@ -87,7 +87,7 @@ def load_series(db: Path, run_ids: Sequence[str] | None = None) -> pd.DataFrame:
         ).df()
 
 
-def compare_runs(db: Path, baseline: str, current: str, settings: AnalysisSettings) -> pd.DataFrame:
+def compare_runs(db: Path, baseline: str, current: str, settings: StatisticsSettings) -> pd.DataFrame:
     """Each series of `current` against the same series of `baseline`: ratio of medians with CI,
     the same tests and Holm correction as the framework comparisons; status improved / regressed /
     unchanged, or new / missing when a series is only in one run."""

@@ -14,7 +14,7 @@ import pandas as pd
 from pairbench.analysis import history
 from pairbench.analysis.accounting import expected_launches, failures_table, trace_records
 from pairbench.analysis.compare import (
-    AnalysisSettings,
+    StatisticsSettings,
     _series,
     compare_pairs,
     geometric_mean_speedups,
@@ -22,20 +22,22 @@ from pairbench.analysis.compare import (
     resources_by_side,
     summarise,
 )
-from pairbench.analysis.cost import cost_table, load_machine
+from pairbench.analysis.cost import Machine, cost_table, load_machine
 from pairbench.analysis.forest import speed_ratio_figure
 from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, rankings
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
-from pairbench.analysis.settings import load_analysis_config
+from pairbench.analysis.settings import AnalysisConfig, load_analysis_config
 from pairbench.analysis.tidy import (
     launches_table,
     load_results,
     nodes_table,
     refuse_mixed_cpu_models,
+    refuse_mixed_series,
     samples_table,
 )
 from pairbench.analysis.usecases import recommend_use_cases
 from pairbench.config import ConfigError
+from pairbench.schema import Result
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class AnalysisInputs:
     run_settings: dict[str, Any] | None = None
 
 
-def with_run_settings(settings: AnalysisSettings, run_settings: dict[str, Any]) -> AnalysisSettings:
+def with_run_settings(settings: StatisticsSettings, run_settings: dict[str, Any]) -> StatisticsSettings:
     """`settings` with the catalogue's run-wide alpha and power values, where it sets them."""
     power = run_settings.get("power") or {}
     changes = {"alpha": run_settings.get("alpha"), **{k: power.get(k) for k in ("power", "effect", "min_samples")}}
@@ -160,18 +162,25 @@ def side_order(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
     return {v["cell_id"]: [v["baseline"], *[g["candidate"] for g in v.get("gates", [])]] for v in validations}
 
 
-def analyse(
-    results_dir: Path,
-    out_dir: Path,
-    validation_dir: Path | None = None,
-    settings: AnalysisSettings | None = None,
-    inputs: AnalysisInputs | None = None,
-) -> dict[str, Any]:
-    inputs = inputs or AnalysisInputs(validation_dir=validation_dir)
-    if validation_dir is not None and inputs.validation_dir is None:
-        inputs = replace(inputs, validation_dir=validation_dir)
+class _Laps:
+    """Seconds per step, recorded in analysis.json (the 10k-record benchmark reads them)."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._clock = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._clock, 3)
+        self._clock = now
+
+
+def resolve_settings(settings: StatisticsSettings | None,
+                     inputs: AnalysisInputs) -> tuple[StatisticsSettings, AnalysisConfig, dict[str, Any]]:
+    """The statistics settings after analysis.yaml and the measured noise floor; the config; the noise
+    band as analysis.json records it."""
     config = load_analysis_config(inputs.analysis_config)
-    settings = settings or AnalysisSettings()
+    settings = settings or StatisticsSettings()
     settings = replace(settings, effect=config.effect, power=config.power, min_samples=config.min_samples)
     settings = with_run_settings(settings, inputs.run_settings or {})
     floor = measured_noise_floor(inputs.environment)
@@ -180,28 +189,37 @@ def analyse(
         # The rule calls a ratio faster only below 1 - noise, so the band must stay well under 1: a
         # floor beyond MAX_NOISE_BAND (a very busy machine) is recorded but the band stops there.
         settings = replace(settings, noise=min(floor, max(MAX_NOISE_BAND, settings.noise)))
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
+    band = {"requested": noise_requested, "measured_floor": floor, "used": settings.noise,
+            "rule": f"max(--noise, the noise floor measured in phase 3), at most {MAX_NOISE_BAND:g}"}
+    return settings, config, band
 
-    def lap(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
 
+@dataclass(frozen=True)
+class _Loaded:
+    results: list[Result]
+    problems: list[tuple[str, str]]
+    mixed_cpu: dict[str, dict[str, list[str]]]
+    validations: list[dict[str, Any]]
+
+
+def load_inputs(results_dir: Path, inputs: AnalysisInputs) -> _Loaded:
+    """The valid results (refused as failed launches: a cell run on several CPU models, a side whose
+    launches measured different data, threads or dtype), the invalid files and the validation
+    reports; nothing at all to analyse is an error."""
     if not results_dir.is_dir():
         raise ConfigError([f"{results_dir}: no such directory; nothing to analyse"])
     results, problems = load_results(results_dir)
     results, mixed_cpu = refuse_mixed_cpu_models(results)
+    results, _ = refuse_mixed_series(results)  # the failures table names each refused launch
     validations = load_validations(inputs.validation_dir)
     if not results and not problems and not validations:
         raise ConfigError([f"{results_dir}: nothing to analyse: no result files (*.json) and no validation reports"])
-    out_dir.mkdir(parents=True, exist_ok=True)
-    lap("load")
-    parity = quality_parity_table(validations)
-    samples = samples_table(results)
-    launches = launches_table(results)
-    lap("tidy")
+    return _Loaded(results, problems, mixed_cpu, validations)
+
+
+def timing_tables(samples: pd.DataFrame, settings: StatisticsSettings, validations: list[dict[str, Any]],
+                  lap: _Laps) -> dict[str, pd.DataFrame]:
+    """Per-series summaries, pairwise comparisons and the cross-cell geometric means."""
     series = _series(samples, settings) if not samples.empty else {}
     summary = summarise(samples, settings, series) if not samples.empty else pd.DataFrame()
     lap("summary")
@@ -212,11 +230,22 @@ def analyse(
     )
     geomeans = geometric_mean_speedups(comparisons, settings.confidence, series, settings)
     lap("comparisons")
+    return {"summary": summary, "comparisons": comparisons, "geomean_speedups": geomeans}
+
+
+def decision_tables(loaded: _Loaded, launches: pd.DataFrame, timing: dict[str, pd.DataFrame],
+                    config: AnalysisConfig, inputs: AnalysisInputs) -> tuple[dict[str, pd.DataFrame],
+                                                                             Requirements, Machine | None]:
+    """Resources, quality, failures, profiles, rankings, recommendations and cost; with the
+    requirements and the machine they were made for."""
+    summary, comparisons = timing["summary"], timing["comparisons"]
+    validations = loaded.validations
     resources = resources_by_side(launches) if not launches.empty else pd.DataFrame()
     quality = quality_by_side(launches) if not launches.empty else pd.DataFrame()
     expected = expected_launches(validations, inputs.launches) if inputs.launches else set()
-    arrived = {(d["cell_id"], d["framework"]["name"], int(d["launch"])): d.get("metadata") or {} for d in results}
-    failures = failures_table(launches, arrived, expected, problems, trace_records(inputs.trace_dir))
+    arrived = {(d["cell_id"], d["framework"]["name"], int(d["launch"])): d.get("metadata") or {}
+               for d in loaded.results}
+    failures = failures_table(launches, arrived, expected, loaded.problems, trace_records(inputs.trace_dir))
     profiles = framework_profiles(summary, resources, quality, gate_metrics_from(validations))
     ranks = rankings(profiles, comparisons, config.ranking)
     requirements = (
@@ -224,19 +253,25 @@ def analyse(
         if inputs.requirements
         else Requirements(weights=config.ranking.weights)
     )
-    expected = expected_frameworks(validations)
-    recommendations = recommend(profiles, summary, comparisons, requirements, expected)
-    use_cases = recommend_use_cases(summary, resources, comparisons, requirements.use_case_list(), expected)
+    frameworks = expected_frameworks(validations)
+    recommendations = recommend(profiles, summary, comparisons, requirements, frameworks)
+    use_cases = recommend_use_cases(summary, resources, comparisons, requirements.use_case_list(), frameworks)
     machine = load_machine(inputs.hardware, inputs.hardware_profile) if inputs.hardware else None
     costs = (
         cost_table(summary, launches, machine, config.cost)
         if machine and not launches.empty
         else pd.DataFrame()
     )
-    lap("rankings_cost")
+    tables = {"resources": resources, "quality": quality, "failures": failures, "profiles": profiles,
+              "rankings": ranks, "recommendations": recommendations, "use_cases": use_cases, "cost": costs}
+    return tables, requirements, machine
 
-    run_id = str(launches["run_id"].iloc[0]) if not launches.empty else ""
-    regressions, steps, history_note = pd.DataFrame(), pd.DataFrame(), None
+
+def history_tables(inputs: AnalysisInputs, run_id: str, samples: pd.DataFrame, summary: pd.DataFrame,
+                   launches: pd.DataFrame, settings: StatisticsSettings) -> tuple[dict[str, pd.DataFrame], str | None]:
+    """This run appended to the history database; its step changes and its regressions against the
+    baseline run (with a note when the baseline is not in the database)."""
+    regressions, steps, note = pd.DataFrame(), pd.DataFrame(), None
     if inputs.history_db is not None and run_id:
         history.append_run(inputs.history_db, run_id, samples, summary, launches)
         steps = history.step_report(inputs.history_db, settings.noise)
@@ -244,27 +279,55 @@ def analyse(
             try:
                 regressions = history.compare_runs(inputs.history_db, inputs.baseline_run, run_id, settings)
             except KeyError as exc:
-                history_note = str(exc.args[0])
+                note = str(exc.args[0])
+    return {"regressions": regressions, "steps": steps}, note
+
+
+def analyse(
+    results_dir: Path,
+    out_dir: Path,
+    validation_dir: Path | None = None,
+    settings: StatisticsSettings | None = None,
+    inputs: AnalysisInputs | None = None,
+) -> dict[str, Any]:
+    """Every step in order, each table written as CSV, and analysis.json (returned) describing the run."""
+    inputs = inputs or AnalysisInputs(validation_dir=validation_dir)
+    if validation_dir is not None and inputs.validation_dir is None:
+        inputs = replace(inputs, validation_dir=validation_dir)
+    settings, config, noise_band = resolve_settings(settings, inputs)
+    lap = _Laps()
+    loaded = load_inputs(results_dir, inputs)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    lap("load")
+    parity = quality_parity_table(loaded.validations)
+    samples = samples_table(loaded.results)
+    launches = launches_table(loaded.results)
+    lap("tidy")
+    timing = timing_tables(samples, settings, loaded.validations, lap)
+    decisions, requirements, machine = decision_tables(loaded, launches, timing, config, inputs)
+    lap("rankings_cost")
+    run_id = str(launches["run_id"].iloc[0]) if not launches.empty else ""
+    past, history_note = history_tables(inputs, run_id, samples, timing["summary"], launches, settings)
     lap("history")
 
     tables = {
         "samples": samples,
         "launches": launches,
-        "summary": summary,
-        "comparisons": comparisons,
-        "geomean_speedups": geomeans,
-        "resources": resources,
-        "quality": quality,
+        "summary": timing["summary"],
+        "comparisons": timing["comparisons"],
+        "geomean_speedups": timing["geomean_speedups"],
+        "resources": decisions["resources"],
+        "quality": decisions["quality"],
         "quality_parity": parity,
-        "failures": failures,
-        "cross_validation": cross_validation_table(validations),
-        "profiles": profiles,
-        "rankings": ranks,
-        "recommendations": recommendations,
-        "use_cases": use_cases,
-        "cost": costs,
-        "regressions": regressions,
-        "steps": steps,
+        "failures": decisions["failures"],
+        "cross_validation": cross_validation_table(loaded.validations),
+        "profiles": decisions["profiles"],
+        "rankings": decisions["rankings"],
+        "recommendations": decisions["recommendations"],
+        "use_cases": decisions["use_cases"],
+        "cost": decisions["cost"],
+        "regressions": past["regressions"],
+        "steps": past["steps"],
     }
     for name, table in tables.items():
         table.to_csv(out_dir / f"{name}.csv", index=False)
@@ -273,41 +336,47 @@ def analyse(
     if inputs.figures:
         figures = [
             str(p.relative_to(out_dir))
-            for p in speed_ratio_figure(comparisons, out_dir / "speed_ratio", settings.noise, geomeans, launches)
+            for p in speed_ratio_figure(timing["comparisons"], out_dir / "speed_ratio", settings.noise,
+                                        timing["geomean_speedups"], launches)
         ]
     lap("figures")
-    nodes = nodes_table(launches)
-    n_regressed = int((regressions["status"] == "regressed").sum()) if not regressions.empty else 0
     overview = {
         "run_id": run_id,
         "settings": asdict(settings),
-        "noise_band": {"requested": noise_requested, "measured_floor": floor, "used": settings.noise,
-                       "rule": f"max(--noise, the noise floor measured in phase 3), at most {MAX_NOISE_BAND:g}"},
+        "noise_band": noise_band,
         "analysis_config": {"ranking": asdict(config.ranking), "cost": asdict(config.cost)},
         "requirements": asdict(requirements),
         "machine": asdict(machine) if machine else None,
-        "n_results": len(results),
-        "n_ok": int((launches["status"] == "ok").sum()) if not launches.empty else 0,
-        "n_failed": int(failures["status"].isin(["failed", "lost"]).sum()),
-        "n_missing": int((failures["status"] == "missing").sum()),
-        "invalid_result_files": [f"{source}: {reason}" for source, reason in problems],
-        "nodes": [
-            {"host": str(r.host), "cpu_model": str(r.cpu_model), "framework": str(r.framework),
-             "launches": int(r.launches)}
-            for r in nodes.itertuples(index=False)
-        ],
-        "mixed_cpu_models": mixed_cpu,
+        **_counts(loaded, launches, decisions["failures"]),
+        "mixed_cpu_models": loaded.mixed_cpu,
         "history": {
             "db": str(inputs.history_db) if inputs.history_db else None,
             "baseline_run": inputs.baseline_run,
-            "n_regressed": n_regressed,
+            "n_regressed": int((past["regressions"]["status"] == "regressed").sum())
+            if not past["regressions"].empty else 0,
             "note": history_note,
         },
         "figures": figures,
         "tables": {name: f"{name}.csv" for name in tables},
-        "timings_s": timings,
+        "timings_s": lap.timings,
     }
     (out_dir / "analysis.json").write_text(
         json.dumps(overview, indent=2, default=str) + "\n", encoding="utf-8"
     )
     return overview
+
+
+def _counts(loaded: _Loaded, launches: pd.DataFrame, failures: pd.DataFrame) -> dict[str, Any]:
+    """analysis.json's counts of results, failures, invalid files, and which node ran what."""
+    return {
+        "n_results": len(loaded.results),
+        "n_ok": int((launches["status"] == "ok").sum()) if not launches.empty else 0,
+        "n_failed": int(failures["status"].isin(["failed", "lost"]).sum()),
+        "n_missing": int((failures["status"] == "missing").sum()),
+        "invalid_result_files": [f"{source}: {reason}" for source, reason in loaded.problems],
+        "nodes": [
+            {"host": str(r.host), "cpu_model": str(r.cpu_model), "framework": str(r.framework),
+             "launches": int(r.launches)}
+            for r in nodes_table(launches).itertuples(index=False)
+        ],
+    }

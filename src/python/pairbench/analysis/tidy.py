@@ -7,10 +7,11 @@ from typing import Any
 
 import pandas as pd
 
-from pairbench.schema import Result, ResultValidationError, read_result
+from pairbench.schema import Launch, Result, ResultValidationError, Series, SeriesMismatch, read_result
 
 CELL_KEYS = ("cell_id", "domain", "task", "algorithm", "dataset")
 MIXED_CPU_MODELS = "mixed_cpu_models"
+MIXED_SERIES = "mixed_series"
 UNKNOWN_CPU = "unknown"
 
 
@@ -58,6 +59,36 @@ def refuse_mixed_cpu_models(results: list[Result]) -> tuple[list[Result], dict[s
                  "node type (with Slurm: --slurm_cluster_options '--constraint=FEATURE').")
         out.append({**doc, "status": "failed", "error": error, "timing": {"phases": {}}})
     return out, mixed
+
+
+def refuse_mixed_series(results: list[Result]) -> tuple[list[Result], dict[str, str]]:
+    """The successful launches of one cell on one side must have measured the same thing (same dataset
+    bytes, threads and dtype: `schema.Series`, pyperf's add_run rule) for their samples to be pooled.
+    Where they did not, which launch is right is unknown: every successful launch of that side of
+    the cell becomes a failed row whose error names the rule (`mixed_series`) and the difference.
+    Returns the results and, per refused "cell_id framework", the difference."""
+    series: dict[tuple[str, str], Series] = {}
+    refused: dict[tuple[str, str], str] = {}
+    for doc in results:
+        key = (doc["cell_id"], doc["framework"]["name"])
+        if doc["status"] != "ok" or key in refused:
+            continue
+        try:
+            series.setdefault(key, Series()).add(Launch.from_json(doc, validated=True))
+        except SeriesMismatch as exc:
+            refused[key] = str(exc)
+    if not refused:
+        return results, {}
+    out = []
+    for doc in results:
+        why = refused.get((doc["cell_id"], doc["framework"]["name"]))
+        if why is None or doc["status"] != "ok":
+            out.append(doc)
+            continue
+        error = (f"{MIXED_SERIES}: {why}; the samples of launches that measured different data, threads or "
+                 "precision are never pooled. Re-run the cell.")
+        out.append({**doc, "status": "failed", "error": error, "timing": {"phases": {}}})
+    return out, {f"{cell} {fw}": why for (cell, fw), why in refused.items()}
 
 
 def nodes_table(launches: pd.DataFrame) -> pd.DataFrame:
@@ -124,9 +155,7 @@ def launches_table(results: list[Result]) -> pd.DataFrame:
             "source_file": doc.get("metadata", {}).get("source_file", ""),
         }
         meta = doc.get("metadata", {})
-        # Optional measurement facts a harness may add: measured energy and items per timed call.
-        for phase, joules in (meta.get("energy_j") or {}).items():
-            row[f"energy_j_{phase}"] = joules
+        # Optional measurement facts a harness may add: items per timed call.
         for phase, items in (meta.get("items_per_call") or {}).items():
             row[f"items_per_call_{phase}"] = items
         if "gpu_peak_memory_mb" in meta:  # GPU cells: the allocator's peak, which peak RSS does not see

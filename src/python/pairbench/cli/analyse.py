@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pairbench.analysis.compare import AnalysisSettings
+from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
 from pairbench.cli.common import read_json
 
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
         args.results_dir,
         args.out_dir,
         None,
-        AnalysisSettings(alpha=args.alpha, noise=args.noise, resamples=args.resamples),
+        StatisticsSettings(alpha=args.alpha, noise=args.noise, resamples=args.resamples),
         inputs,
     )
     print(

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pairbench.analysis import history
-from pairbench.analysis.compare import AnalysisSettings
+from pairbench.analysis.compare import StatisticsSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     stored = history.runs(args.db)
     current = args.run or (str(stored["run_id"].iloc[-1]) if not stored.empty else "")
-    settings = AnalysisSettings(alpha=args.alpha, noise=args.noise, resamples=args.resamples)
+    settings = StatisticsSettings(alpha=args.alpha, noise=args.noise, resamples=args.resamples)
     try:
         table = history.compare_runs(args.db, args.baseline, current, settings)
     except KeyError as exc:

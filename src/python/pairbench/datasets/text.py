@@ -16,11 +16,14 @@ import ast
 import codecs
 import importlib.util
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pairbench.datasets.builtin import XY
 from pairbench.registry import dataset_loader
+
+if TYPE_CHECKING:  # builtin imports scikit-learn, which an LLM launch (llm/spec.py imports this) never needs
+    from pairbench.datasets.builtin import XY
 
 PARAPHRASES = (
     ("The cat is sleeping on the sofa.", "A cat naps on the couch."),

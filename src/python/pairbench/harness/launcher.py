@@ -7,6 +7,7 @@ Nextflow retries a failed task; on the last allowed attempt a failure is not an 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -22,13 +23,15 @@ from pairbench.cells import Cell
 from pairbench.harness.threads import thread_env
 from pairbench.paths import rust_target_dir
 from pairbench.schema import (
-    SCHEMA_VERSION,
+    DatasetInfo,
+    Framework,
+    Launch,
+    Resources,
     ResultValidationError,
     cpu_model,
     hostname,
     read_result,
     utc_now,
-    write_result,
 )
 
 LANGUAGES = ("python", "rust")
@@ -70,40 +73,23 @@ def side_command(cell: Cell, side: str, cell_path: Path, data_dir: Path, launch:
 
 
 def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path, started: str,
-                  metadata: dict[str, Any] | None = None) -> dict[str, Any]:
+                  metadata: dict[str, Any] | None = None) -> Launch:
+    """The `status: failed` launch of a side that left no result: what the cell and the dataset's
+    manifest (if it was materialised) say, no timings."""
     manifest: dict[str, Any] = {}
     manifest_path = data_dir / cell.dataset / "manifest.json"
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     fw = cell.side(side)
-    return {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": cell.run_id,
-        "cell_id": cell.cell_id,
-        "launch": launch,
-        "language": fw["language"],
-        "framework": {"name": fw["name"], "version": "", "backend": fw.get("backend", "")},
-        "domain": cell.domain,
-        "task": cell.task,
-        "algorithm": cell.algorithm,
-        "dataset": {"name": cell.dataset, "n_train": manifest.get("n_train", 0),
-                    "n_test": manifest.get("n_test", 0), "n_features": manifest.get("n_features", 0),
-                    "sha256": manifest.get("sha256", "")},
-        "params": cell.params,
-        "seed": cell.seed,
-        "dtype": cell.dtype,
-        "threads": cell.threads,
-        "quality": {},
-        "timing": {"phases": {}},
-        "resources": {"peak_rss_mb": None, "cpu_percent": None},
-        "status": "failed",
-        "error": error,
-        "started_at": started,
-        "finished_at": utc_now(),
-        "host": hostname(),
-        "cpu_model": cpu_model(),
-        **({"metadata": metadata} if metadata else {}),
-    }
+    return Launch(
+        run_id=cell.run_id, cell_id=cell.cell_id, launch=launch, language=fw["language"],
+        framework=Framework(fw["name"], "", fw.get("backend", "")),
+        domain=cell.domain, task=cell.task, algorithm=cell.algorithm,
+        dataset=DatasetInfo.from_manifest(cell.dataset, manifest),
+        params=cell.params, seed=cell.seed, dtype=cell.dtype, threads=cell.threads, quality={}, phases={},
+        resources=Resources(None, None), status="failed", error=error, started_at=started,
+        finished_at=utc_now(), host=hostname(), cpu_model=cpu_model(), metadata=metadata or {},
+    )
 
 
 PIN_VARIABLE = "PAIRBENCH_PIN_CPUS"
@@ -159,11 +145,9 @@ def run_pinned(cmd: list[str], cpus: list[int] | None, timeout_s: float, env: di
 
 def _record_pinning(out: Path, cpus: list[int] | None) -> None:
     """Add what the launch was pinned to the result's metadata (both languages: the launcher knows)."""
-    doc = dict(read_result(out))
-    doc["metadata"] = {**(doc.get("metadata") or {}),
-                       "cpu_pinning": {"pinned": cpus is not None, "cpus": cpus,
-                                       "setting": os.environ.get(PIN_VARIABLE, "auto")}}
-    write_result(doc, out)
+    launch = Launch.read(out)
+    pinning = {"pinned": cpus is not None, "cpus": cpus, "setting": os.environ.get(PIN_VARIABLE, "auto")}
+    dataclasses.replace(launch, metadata={**launch.metadata, "cpu_pinning": pinning}).write(out)
 
 
 def _die_with_parent() -> None:
@@ -215,7 +199,7 @@ def launch_with_retry_policy(cell_path: Path, side: str, data_dir: Path, out: Pa
     print(f"pairbench launch: {Cell.read(cell_path).cell_id} {side} launch {launch}: {message}", file=sys.stderr)
     if attempt < max_attempts:
         return 1
-    write_result(failed_result(Cell.read(cell_path), side, launch, message, data_dir, started), out)
+    failed_result(Cell.read(cell_path), side, launch, message, data_dir, started).write(out)
     return 0
 
 
@@ -243,7 +227,6 @@ def record_lost_launch(cell_path: Path, side: str, data_dir: Path, out: Path, *,
     lost = {"lost": {"exit_status": exit_status, "task_hash": task_hash}, "recorded_on": hostname()}
     doc = failed_result(cell, side, launch, reason, data_dir, utc_now(), lost)
     if exit_status is None:  # written by another task, maybe on another node: which one ran it is unknown
-        doc["host"] = ""
-        doc.pop("cpu_model", None)
-    write_result(doc, out)
+        doc = dataclasses.replace(doc, host="", cpu_model=None)
+    doc.write(out)
     return 0

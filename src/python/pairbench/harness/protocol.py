@@ -26,7 +26,8 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+
+from pairbench.harness.benchmark import Benchmark
 
 WARMUP_MIN_S = 0.1
 WARMUP_MAX = 1000
@@ -50,16 +51,15 @@ def batch_size(per_call_s: float, floor_s: float = SAMPLE_FLOOR_S) -> int:
     return max(1, min(MAX_BATCH, math.ceil(floor_s / per_call_s)))
 
 
-def run_phase_protocol(bench: Any, phase: str, *, warmup: int, samples: int, repeats: int = 1,
+def run_phase_protocol(bench: Benchmark, phase: str, *, warmup: int, samples: int,
                        floor_s: float = SAMPLE_FLOOR_S,
                        clock: Callable[[], int] = time.perf_counter_ns) -> PhaseResult:
-    """Warm up and time one phase of `bench` (which has `run_phase(phase)` and optionally
-    `prepare_phase(phase, n)`); returns per-call seconds, `repeats` samples per repetition."""
-    prepare = getattr(bench, "prepare_phase", None)
+    """Warm up and time one phase of `bench`; returns per-call seconds, `bench.repeats(phase)` samples
+    per repetition. `bench.prepare_phase` runs before each timed batch, outside the timer."""
+    repeats = bench.repeats(phase)
 
     def timed(calls: int) -> float:
-        if prepare is not None:
-            prepare(phase, calls)
+        bench.prepare_phase(phase, calls)
         t0 = clock()
         for _ in range(calls):
             bench.run_phase(phase)
@@ -80,22 +80,20 @@ def run_phase_protocol(bench: Any, phase: str, *, warmup: int, samples: int, rep
     return PhaseResult(done, round(spent, 6), batch, out)
 
 
-def run_protocol(bench: Any, *, warmup: int, samples: int, repeats: dict[str, int],
+def run_protocol(bench: Benchmark, *, warmup: int, samples: int,
                  floor_s: float = SAMPLE_FLOOR_S) -> tuple[str, dict[str, PhaseResult]]:
     """Every phase of `bench`: (order, per-phase results), order 'phase-major' or 'per-repetition'."""
     phases = tuple(bench.phases)
-    if not getattr(bench, "stateful_phases", ()):
+    if not bench.stateful():
         return "phase-major", {
-            p: run_phase_protocol(bench, p, warmup=warmup, samples=samples, repeats=repeats.get(p, 1),
-                                  floor_s=floor_s)
-            for p in phases
+            p: run_phase_protocol(bench, p, warmup=warmup, samples=samples, floor_s=floor_s) for p in phases
         }
     clock = time.perf_counter_ns
     spent = dict.fromkeys(phases, 0.0)
     out: dict[str, list[float]] = {p: [] for p in phases}
     for rep in range(warmup + samples):
         for p in phases:
-            for _ in range(repeats.get(p, 1)):
+            for _ in range(bench.repeats(p)):
                 t0 = clock()
                 bench.run_phase(p)
                 dt = (clock() - t0) / 1e9

@@ -8,17 +8,11 @@ verification and warm-up happen outside the timed region.
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import platform
 import sys
 from pathlib import Path
 from typing import Any
-
-
-def scores_path(predictions_path: Path) -> Path:
-    """Where a side saves its decision values next to its predictions (same rule in the Rust binary)."""
-    return predictions_path.with_name(predictions_path.name.removesuffix(".npy") + ".scores.npy")
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -68,56 +62,51 @@ def _launch(args: argparse.Namespace) -> int:
         raise
     os.environ.update(thread_env(cell.threads))
 
-    import numpy as np
     from threadpoolctl import threadpool_info, threadpool_limits
 
     from pairbench.datasets.materialise import load_verified
     from pairbench.frameworks import python_framework_info
+    from pairbench.harness.benchmark import Benchmark, RunContext
     from pairbench.harness.protocol import SAMPLE_FLOOR_S, WARMUP_MAX, WARMUP_MIN_S, run_protocol
     from pairbench.harness.resources import CpuMeter, peak_rss_mb
     from pairbench.registry import get_task_runner
-    from pairbench.schema import SCHEMA_VERSION, cpu_model, hostname, utc_now, write_result
+    from pairbench.schema import (
+        DatasetInfo,
+        Framework,
+        Launch,
+        PhaseTiming,
+        Resources,
+        cpu_model,
+        hostname,
+        utc_now,
+    )
 
     started = utc_now()
     threadpool_limits(cell.threads)
     split = load_verified(args.data_dir / cell.dataset)
     runner = get_task_runner(cell.domain, cell.task, args.framework)
-    # Runners that need per-cell artefacts (deep learning: the shared initial weights) say so by
-    # accepting these keywords; the classical runners keep their three-argument form.
-    context = {"cell_id": cell.cell_id, "data_dir": args.data_dir, "threads": cell.threads, "seed": cell.seed}
-    accepted = inspect.signature(runner).parameters
-    bench = runner(cell.algorithm, cell.params, split, **{k: v for k, v in context.items() if k in accepted})
-    # A phase may be timed several times per repetition (latency phases), each run its own sample.
-    repeats: dict[str, int] = dict(getattr(bench, "phase_repeats", {}))
+    context = RunContext(cell_id=cell.cell_id, data_dir=args.data_dir, threads=cell.threads, seed=cell.seed)
+    bench: Benchmark = runner(cell.algorithm, cell.params, split, context)
     warmup = cell.warmup if args.warmup is None else args.warmup
     samples = cell.samples if args.samples is None else args.samples
 
     meter = CpuMeter()
     meter.start()
-    order, measured = run_protocol(bench, warmup=warmup, samples=samples, repeats=repeats)
+    order, measured = run_protocol(bench, warmup=warmup, samples=samples)
     cpu_percent = meter.percent()
 
     quality = bench.quality()
-    if args.predictions_out is not None and bench.predictions is not None:
-        np.save(args.predictions_out, np.asarray(bench.predictions), allow_pickle=False)
-        # Decision values too, where the task has them, so the gate can score AUCs from saved outputs.
-        scores = getattr(bench, "scores", None)
-        if scores is not None:
-            np.save(scores_path(args.predictions_out), np.asarray(scores, dtype=np.float64), allow_pickle=False)
+    if args.predictions_out is not None:
+        bench.write_predictions(args.predictions_out)
 
     if args.cv_predictions_dir is not None and split.folds is not None and cell.task != "clustering":
         args.cv_predictions_dir.mkdir(parents=True, exist_ok=True)
         for k in range(int(split.folds.max()) + 1):
-            fold_bench = runner(cell.algorithm, cell.params, split.fold(k))
+            fold_bench = runner(cell.algorithm, cell.params, split.fold(k), context)
             for phase in fold_bench.phases:
                 fold_bench.run_phase(phase)
-            fold_path = args.cv_predictions_dir / f"fold{k}.npy"
-            np.save(fold_path, np.asarray(fold_bench.predictions), allow_pickle=False)
-            fold_scores = getattr(fold_bench, "scores", None)
-            if fold_scores is not None:
-                np.save(scores_path(fold_path), np.asarray(fold_scores, dtype=np.float64), allow_pickle=False)
+            fold_bench.write_predictions(args.cv_predictions_dir / f"fold{k}.npy")
 
-    framework = python_framework_info(cell.side(args.framework))
     metadata: dict[str, Any] = {
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
@@ -132,42 +121,19 @@ def _launch(args: argparse.Namespace) -> int:
                      "cpu_percent_covers": "warm-up and timed calls"},
         # What the scheduler allows this process, as seen from inside it (the launcher pins it).
         "cpu_affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        **bench.library_metadata(),
+        **bench.metadata(),
     }
-    result = {
-        "schema_version": SCHEMA_VERSION,
-        "run_id": cell.run_id,
-        "cell_id": cell.cell_id,
-        "launch": args.launch,
-        "language": "python",
-        "framework": framework,
-        "domain": cell.domain,
-        "task": cell.task,
-        "algorithm": cell.algorithm,
-        "dataset": {
-            "name": cell.dataset,
-            "n_train": split.manifest["n_train"],
-            "n_test": split.manifest["n_test"],
-            "n_features": split.manifest["n_features"],
-            "sha256": split.manifest["sha256"],
-        },
-        "params": cell.params,
-        "seed": cell.seed,
-        "dtype": cell.dtype,
-        "threads": cell.threads,
-        "quality": quality,
-        "timing": {"phases": {p: {"unit": "s", "warmup": m.warmup, "samples": m.samples, "batch": m.batch,
-                                  "warmup_s": m.warmup_s} for p, m in measured.items()}},
-        "resources": {"peak_rss_mb": round(peak_rss_mb(), 3), "cpu_percent": round(cpu_percent, 2)},
-        "status": "ok",
-        "error": None,
-        "started_at": started,
-        "finished_at": utc_now(),
-        "host": hostname(),
-        "cpu_model": cpu_model(),
-        "metadata": metadata,
-    }
-    write_result(result, args.out)
+    Launch(
+        run_id=cell.run_id, cell_id=cell.cell_id, launch=args.launch, language="python",
+        framework=Framework(**python_framework_info(cell.side(args.framework))),
+        domain=cell.domain, task=cell.task, algorithm=cell.algorithm,
+        dataset=DatasetInfo.from_manifest(cell.dataset, split.manifest),
+        params=cell.params, seed=cell.seed, dtype=cell.dtype, threads=cell.threads, quality=quality,
+        phases={p: PhaseTiming(m.warmup, m.samples, m.batch, m.warmup_s) for p, m in measured.items()},
+        resources=Resources(round(peak_rss_mb(), 3), round(cpu_percent, 2)),
+        status="ok", error=None, started_at=started, finished_at=utc_now(), host=hostname(),
+        cpu_model=cpu_model(), metadata=metadata,
+    ).write(args.out)
     return 0
 
 

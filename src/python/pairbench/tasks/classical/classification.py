@@ -17,6 +17,7 @@ from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import SVC, LinearSVC, NuSVC
 
 from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import BenchmarkBase, RunContext
 from pairbench.metrics.classification import classification_quality
 from pairbench.registry import algorithm, get_algorithm, task_runner
 from pairbench.tasks.classical.kernels import linfa_kernel_args, sklearn_kernel_args
@@ -58,7 +59,7 @@ def linearsvc(params: Params, n_train: int) -> ClassifierMixin:
                           intercept_scaling=float(params.get("intercept_scaling", 1.0))))
 
 
-class ClassificationBenchmark:
+class ClassificationBenchmark(BenchmarkBase):
     """Timed phases `fit` (fresh clone each time) and `predict` (labels and decision values on test)."""
 
     phases = ("fit", "predict")
@@ -101,7 +102,7 @@ class ClassificationBenchmark:
         assert self.predictions is not None, "quality before predict"
         return classification_quality(self.split.y_test, self.predictions, self.scores)
 
-    def library_metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
         inner = self.template.estimator
         meta: dict[str, Any] = {
             "estimator": f"OneVsRestClassifier({type(inner).__name__})",
@@ -121,5 +122,7 @@ class ClassificationBenchmark:
 
 
 @task_runner("classical_ml", "classification")
-def classification_runner(algorithm_name: str, params: Params, split: Split) -> ClassificationBenchmark:
+def classification_runner(algorithm_name: str, params: Params, split: Split,
+                          context: RunContext | None = None) -> ClassificationBenchmark:
+    del context
     return ClassificationBenchmark(algorithm_name, params, split)

@@ -16,6 +16,7 @@ from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
 from sklearn.mixture import GaussianMixture
 
 from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import BenchmarkBase, RunContext
 from pairbench.metrics.clustering import clustering_quality
 from pairbench.registry import algorithm, get_algorithm, task_runner
 
@@ -66,7 +67,7 @@ def gaussian_mixture(params: Params, X: NDArray[np.float64], seed: int) -> Any:
                            random_state=seed)
 
 
-class ClusteringBenchmark:
+class ClusteringBenchmark(BenchmarkBase):
     """One timed phase, `fit`: clustering the train split (a fresh, unfitted clone each time)."""
 
     phases = ("fit",)
@@ -100,7 +101,7 @@ class ClusteringBenchmark:
         assert self.predictions is not None, "quality before fit"
         return clustering_quality(self.split.X_train, self.predictions, self.split.y_train)
 
-    def library_metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
         meta: dict[str, Any] = {"estimator": type(self.template).__name__, "clustered": "train split",
                                 "estimator_params": {k: repr(v) for k, v in self.template.get_params().items()
                                                      if k != "init"}}
@@ -112,5 +113,7 @@ class ClusteringBenchmark:
 
 
 @task_runner("classical_ml", "clustering")
-def clustering_runner(algorithm_name: str, params: Params, split: Split) -> ClusteringBenchmark:
+def clustering_runner(algorithm_name: str, params: Params, split: Split,
+                      context: RunContext | None = None) -> ClusteringBenchmark:
+    del context
     return ClusteringBenchmark(algorithm_name, params, split)

@@ -22,6 +22,7 @@ from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, ClusterMixin, RegressorMixin
 
 from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import RunContext
 from pairbench.registry import task_runner
 from pairbench.tasks.classical.classification import ClassificationBenchmark
 from pairbench.tasks.classical.clustering import ClusteringBenchmark
@@ -107,7 +108,7 @@ class LinfaRegressionBenchmark(RegressionBenchmark):
     def __init__(self, algorithm_name: str, params: Params, split: Split) -> None:
         super().__init__(algorithm_name, params, split, template=LinfaRegressor(algorithm_name, params))
 
-    def library_metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
         return _metadata(self)
 
 
@@ -115,7 +116,7 @@ class LinfaClassificationBenchmark(ClassificationBenchmark):
     def __init__(self, algorithm_name: str, params: Params, split: Split) -> None:
         super().__init__(algorithm_name, params, split, template=LinfaClassifier(algorithm_name, params))
 
-    def library_metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
         return _metadata(self)
 
 
@@ -124,22 +125,28 @@ class LinfaClusteringBenchmark(ClusteringBenchmark):
         seed = int(split.manifest.get("seed", 42))
         super().__init__(algorithm_name, params, split, template=LinfaClusterer(algorithm_name, params, seed))
 
-    def library_metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
         return _metadata(self)
 
 
 @task_runner("classical_ml", "regression", framework=FRAMEWORK)
-def regression_runner(algorithm_name: str, params: Params, split: Split) -> RegressionBenchmark:
+def regression_runner(algorithm_name: str, params: Params, split: Split,
+                      context: RunContext | None = None) -> RegressionBenchmark:
+    del context
     return LinfaRegressionBenchmark(algorithm_name, params, split)
 
 
 @task_runner("classical_ml", "classification", framework=FRAMEWORK)
-def classification_runner(algorithm_name: str, params: Params, split: Split) -> ClassificationBenchmark:
+def classification_runner(algorithm_name: str, params: Params, split: Split,
+                          context: RunContext | None = None) -> ClassificationBenchmark:
+    del context
     return LinfaClassificationBenchmark(algorithm_name, params, split)
 
 
 @task_runner("classical_ml", "clustering", framework=FRAMEWORK)
-def clustering_runner(algorithm_name: str, params: Params, split: Split) -> ClusteringBenchmark:
+def clustering_runner(algorithm_name: str, params: Params, split: Split,
+                      context: RunContext | None = None) -> ClusteringBenchmark:
+    del context
     return LinfaClusteringBenchmark(algorithm_name, params, split)
 
 

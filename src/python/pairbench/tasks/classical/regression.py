@@ -16,6 +16,7 @@ from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 from sklearn.svm import SVR, NuSVR
 
 from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import BenchmarkBase, RunContext
 from pairbench.metrics.regression import regression_quality
 from pairbench.registry import algorithm, get_algorithm, task_runner
 from pairbench.tasks.classical.kernels import linfa_kernel_args, sklearn_kernel_args
@@ -74,7 +75,7 @@ def nusvr(params: Params, n_train: int) -> RegressorMixin:
                  shrinking=bool(params["shrinking"]), max_iter=-1, **sklearn_kernel_args(params))
 
 
-class RegressionBenchmark:
+class RegressionBenchmark(BenchmarkBase):
     """Timed phases `fit` (a fresh, unfitted clone each time) and `predict` on the test split."""
 
     phases = ("fit", "predict")
@@ -108,7 +109,7 @@ class RegressionBenchmark:
         assert self.predictions is not None, "quality before predict"
         return regression_quality(self.split.y_test, self.predictions)
 
-    def library_metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
         model = self.model
         meta: dict[str, Any] = {"estimator": type(self.template).__name__,
                                 "estimator_params": {k: repr(v) for k, v in self.template.get_params().items()}}
@@ -124,5 +125,7 @@ class RegressionBenchmark:
 
 
 @task_runner("classical_ml", "regression")
-def regression_runner(algorithm_name: str, params: Params, split: Split) -> RegressionBenchmark:
+def regression_runner(algorithm_name: str, params: Params, split: Split,
+                      context: RunContext | None = None) -> RegressionBenchmark:
+    del context
     return RegressionBenchmark(algorithm_name, params, split)

@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import Benchmark, RunContext
 from pairbench.registry import algorithm, cell_preparer, task_runner
+from pairbench.tasks.deep import DOMAIN
 from pairbench.tasks.deep.spec import IMAGE_TASK, SEQUENCE_TASKS
 
-DOMAIN = "deep_learning"
 CNN_MODELS = {
     "lenet": "LeNet-5 (two 5x5 convs, 120-84 dense head)",
     "simple_cnn": "3x (conv3x3 + batch-norm + ReLU), max-pool, global average pool, dropout, linear",
@@ -22,7 +23,6 @@ RNN_MODELS = {
     "gru": "GRU, last step -> linear",
 }
 
-
 def _register(task: str, name: str, doc: str) -> None:
     def build(spec: Any, params: dict[str, Any]) -> Any:
         from pairbench.tasks.deep.torch_models import build_model
@@ -31,27 +31,22 @@ def _register(task: str, name: str, doc: str) -> None:
     build.__doc__ = doc
     algorithm(DOMAIN, task, name)(build)
 
-
 for _name, _doc in CNN_MODELS.items():
     _register(IMAGE_TASK, _name, _doc)
 for _task in SEQUENCE_TASKS:
     for _name, _doc in RNN_MODELS.items():
         _register(_task, _name, _doc)
 
-
 def _runner_for(task: str) -> None:
-    def make(algorithm_name: str, params: dict[str, Any], split: Split, *, cell_id: str, data_dir: Path,
-             threads: int = 1) -> Any:
+    def make(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
         from pairbench.tasks.deep.torch_runner import DeepBenchmark
-        return DeepBenchmark(task, algorithm_name, params, split, cell_id=cell_id, data_dir=data_dir,
-                             threads=threads)
+        return DeepBenchmark(task, algorithm_name, params, split, cell_id=context.cell_id,
+                             data_dir=context.data_dir, threads=context.threads)
 
     task_runner(DOMAIN, task)(make)
 
-
 for _task in (IMAGE_TASK, *SEQUENCE_TASKS):
     _runner_for(_task)
-
 
 @cell_preparer(DOMAIN)
 def prepare(cell: dict[str, Any], data_dir: Path) -> Path:

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
 from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import BenchmarkBase
 from pairbench.tasks.deep.spec import CLASSIFICATION_TASKS, cell_dir, input_spec
 from pairbench.tasks.deep.torch_models import build_model, state_for_export
 
@@ -39,7 +40,7 @@ def rows_for_batch(x: torch.Tensor, b: int) -> torch.Tensor:
     return (x.repeat(reps, *([1] * (x.dim() - 1))) if reps > 1 else x)[:b].contiguous()
 
 
-class DeepBenchmark:
+class DeepBenchmark(BenchmarkBase):
     phases = ("train_epoch", "eval_epoch", *(f"infer_b{b}" for b in INFER_BATCHES))
     # Training changes the model: the harness keeps the per-repetition order (harness/protocol.py).
     stateful_phases = ("train_epoch",)
@@ -169,7 +170,7 @@ class DeepBenchmark:
             out.update(regression_quality(self.y_test, self.predictions))
         return out
 
-    def library_metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
         return {
             "torch": torch.__version__, "device": str(self.device), "torch_threads": torch.get_num_threads(),
             "optimizer": "AdamW", "batch_size": self.batch_size, "latency_repeats": self.latency_repeats,

@@ -4,3 +4,5 @@ transformers vs candle-transformers, on the same weights, tokenizer.json and tex
 Importing this package (and the task modules the registry loads) imports neither torch nor
 transformers: phase 1 must work, and say why, where they are absent.
 """
+
+DOMAIN = "llm"

@@ -19,6 +19,7 @@ import numpy as np
 import torch
 
 from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import BenchmarkBase
 from pairbench.tasks.llm.spec import (
     DECODER_PHASES,
     ENCODER_PHASES,
@@ -43,7 +44,7 @@ def top2_gap(logits: torch.Tensor) -> float:
     return float(top[0] - top[1])
 
 
-class _Base:
+class _Base(BenchmarkBase):
     phases: tuple[str, ...] = ()
 
     def __init__(self, algorithm: str, params: dict[str, Any], split: Split, data_dir: Path, threads: int) -> None:
@@ -73,7 +74,7 @@ class _Base:
         if self.device.type == "cuda":
             torch.cuda.synchronize(self.device)
 
-    def library_metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
         import transformers
 
         return {"transformers": transformers.__version__, "torch": torch.__version__,
@@ -125,8 +126,8 @@ class EncoderBenchmark(_Base):
     def quality(self) -> dict[str, float | None]:
         return {"embedding_dim": float(self.model.config.hidden_size)}
 
-    def library_metadata(self) -> dict[str, Any]:
-        return {**super().library_metadata(), "items_per_call": dict.fromkeys(self.phases, self.batch_size)}
+    def metadata(self) -> dict[str, Any]:
+        return {**super().metadata(), "items_per_call": dict.fromkeys(self.phases, self.batch_size)}
 
     @property
     def predictions(self) -> np.ndarray:
@@ -201,9 +202,9 @@ class DecoderBenchmark(_Base):
     def quality(self) -> dict[str, float | None]:
         return {"generated_tokens": float(len(self.generated))}
 
-    def library_metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
         # Tokens per timed call: prefill processes the prompt, a decode step one token.
-        return {**super().library_metadata(), "items_per_call": {"prefill": self.prompt_len, "decode_token": 1}}
+        return {**super().metadata(), "items_per_call": {"prefill": self.prompt_len, "decode_token": 1}}
 
     @property
     def predictions(self) -> np.ndarray:

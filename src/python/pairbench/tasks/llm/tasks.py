@@ -6,10 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import Benchmark, RunContext
 from pairbench.registry import algorithm, cell_preparer, task_runner
+from pairbench.tasks.llm import DOMAIN
 from pairbench.tasks.llm.spec import DECODER_TASK, ENCODER_TASK
 
-DOMAIN = "llm"
 MODELS = {
     ENCODER_TASK: {
         "minilm_l6": "all-MiniLM-L6-v2 (BERT, 6 layers, hidden 384), mean pooling + L2 norm",
@@ -21,7 +22,6 @@ MODELS = {
     },
 }
 
-
 def _register(task: str, name: str, doc: str) -> None:
     def build(*_: Any) -> str:
         return name
@@ -29,23 +29,19 @@ def _register(task: str, name: str, doc: str) -> None:
     build.__doc__ = doc
     algorithm(DOMAIN, task, name)(build)
 
-
 for _task, _models in MODELS.items():
     for _name, _doc in _models.items():
         _register(_task, _name, _doc)
 
-
 @task_runner(DOMAIN, ENCODER_TASK)
-def encoder(algorithm_name: str, params: dict[str, Any], split: Split, *, data_dir: Path, threads: int = 1) -> Any:
+def encoder(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
     from pairbench.tasks.llm.hf_runner import EncoderBenchmark
-    return EncoderBenchmark(algorithm_name, params, split, data_dir, threads)
-
+    return EncoderBenchmark(algorithm_name, params, split, context.data_dir, context.threads)
 
 @task_runner(DOMAIN, DECODER_TASK)
-def decoder(algorithm_name: str, params: dict[str, Any], split: Split, *, data_dir: Path, threads: int = 1) -> Any:
+def decoder(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
     from pairbench.tasks.llm.hf_runner import DecoderBenchmark
-    return DecoderBenchmark(algorithm_name, params, split, data_dir, threads)
-
+    return DecoderBenchmark(algorithm_name, params, split, context.data_dir, context.threads)
 
 @cell_preparer(DOMAIN)
 def prepare(cell: dict[str, Any], data_dir: Path) -> Path:

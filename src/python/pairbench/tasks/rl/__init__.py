@@ -3,3 +3,5 @@
 Importing this package does not import gymnasium, stable-baselines3 or torch: phase 1 must work
 where they are absent and say so.
 """
+
+DOMAIN = "rl"

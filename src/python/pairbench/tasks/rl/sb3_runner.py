@@ -26,6 +26,7 @@ from stable_baselines3.common.vec_env import DummyVecEnv
 from stable_baselines3.dqn import dqn as sb3_dqn
 
 from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import BenchmarkBase
 from pairbench.tasks.rl.spec import DqnParams, cell_dir
 
 MAX_EPISODE_STEPS = 500
@@ -153,7 +154,7 @@ def param_probe(state: dict[str, torch.Tensor]) -> dict[str, list[float]]:
     return out
 
 
-class DqnBenchmark:
+class DqnBenchmark(BenchmarkBase):
     phases = ("env_steps", "infer_b1", "infer_b256", "train_lockstep")
 
     def __init__(self, params: dict[str, Any], split: Split, *, cell_id: str, data_dir: Path, seed: int,
@@ -236,7 +237,7 @@ class DqnBenchmark:
                 "trained_mean_return": None if trained is None else float(trained.mean()),
                 "param_count": float(sum(int(v.numel()) for k, v in self.init.items() if k.startswith("q_net.")))}
 
-    def library_metadata(self) -> dict[str, Any]:
+    def metadata(self) -> dict[str, Any]:
         import gymnasium
         import stable_baselines3
 

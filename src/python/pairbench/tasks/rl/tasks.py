@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import Benchmark, RunContext
 from pairbench.registry import algorithm, cell_preparer, task_runner
+from pairbench.tasks.rl import DOMAIN
 
-DOMAIN = "rl"
 POLICY_TASK = "policy"
-
 
 @algorithm(DOMAIN, POLICY_TASK, "dqn")
 def dqn(params: dict[str, Any]) -> Any:
@@ -18,15 +18,13 @@ def dqn(params: dict[str, Any]) -> Any:
     from pairbench.tasks.rl.spec import DqnParams
     return DqnParams.from_params(params)
 
-
 @task_runner(DOMAIN, POLICY_TASK)
-def make(algorithm_name: str, params: dict[str, Any], split: Split, *, cell_id: str, data_dir: Path,
-         seed: int = 42, threads: int = 1) -> Any:
+def make(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
     if algorithm_name != "dqn":
         raise KeyError(f"no RL agent {algorithm_name!r}; allowed: dqn")
     from pairbench.tasks.rl.sb3_runner import DqnBenchmark
-    return DqnBenchmark(params, split, cell_id=cell_id, data_dir=data_dir, seed=seed, threads=threads)
-
+    return DqnBenchmark(params, split, cell_id=context.cell_id, data_dir=context.data_dir, seed=context.seed,
+                        threads=context.threads)
 
 @cell_preparer(DOMAIN)
 def prepare(cell: dict[str, Any], data_dir: Path) -> Path:
