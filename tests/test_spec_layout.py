@@ -221,14 +221,14 @@ def test_every_external_name_has_a_reason() -> None:
 
 
 def test_run_settings_reach_the_analysis_and_the_report() -> None:
-    from pairbench.analysis.compare import AnalysisSettings
+    from pairbench.analysis.compare import StatisticsSettings
     from pairbench.analysis.run import with_run_settings
     from pairbench.report.catalogue import catalogue_lines
 
     run_settings = {"cv_folds": 5, "alpha": 0.01, "power": {"power": 0.9, "min_samples": 20}}
-    s = with_run_settings(AnalysisSettings(), run_settings)
+    s = with_run_settings(StatisticsSettings(), run_settings)
     assert (s.alpha, s.power, s.effect, s.min_samples) == (0.01, 0.9, 0.05, 20)
-    assert with_run_settings(AnalysisSettings(), {}) == AnalysisSettings()
+    assert with_run_settings(StatisticsSettings(), {}) == StatisticsSettings()
     lines = catalogue_lines({"layout": "specification", "run_settings": run_settings, "skipped": [
         {"kind": "dataset", "name": "cifar100", "domain": "deep_learning", "task": "image_classification",
          "reason": "dataset 'cifar100': only available by download; pairbench never downloads at run time"}]})

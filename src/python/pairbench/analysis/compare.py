@@ -37,10 +37,6 @@ class StatisticsSettings:
     geomean_max_ci_factor: float = 4.0
 
 
-# The old name, so branches written against it still merge; new code says StatisticsSettings.
-AnalysisSettings = StatisticsSettings
-
-
 class _Series:
     """One timing series (cell x framework x phase) with its bootstrap distribution, computed once."""
 
