@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pairbench.harness.launcher import launch_with_retry_policy, pinned_cpus, run_side
+from pairbench.harness.launcher import claimed_cpus, launch_with_retry_policy, pinned_cpus, run_side
 from pairbench.schema import read_result
 from tests.conftest import LINFA, SKLEARN
 
@@ -99,10 +99,28 @@ def test_launch_is_pinned_to_threads_cpus_and_says_so(make_cell, data_dir: Path,
     assert run_side(make_cell("linear"), "scikit-learn", data_dir, out, timeout_s=60, pin="auto").ok
     meta = read_result(out)["metadata"]
     assert meta["cpu_pinning"]["pinned"] and meta["cpu_pinning"]["cpus"] == allowed[-1:]
+    assert meta["cpu_pinning"]["own_cpus"]
     assert meta["cpu_affinity"] == allowed[-1:]  # the child itself ran pinned
     assert run_side(make_cell("linear"), "scikit-learn", data_dir, out, timeout_s=60, pin="off").ok
     meta = read_result(out)["metadata"]
     assert not meta["cpu_pinning"]["pinned"] and meta["cpu_affinity"] == allowed
+
+
+def test_concurrent_launches_claim_cpus_of_their_own() -> None:
+    """--max_parallel_benchmarks > 1: two launches at once must not be pinned to the same CPU."""
+    allowed = sorted(os.sched_getaffinity(0))
+    with claimed_cpus(1, "auto") as (first, own_first), claimed_cpus(1, "auto") as (second, own_second):
+        assert first == allowed[-1:] and own_first
+        if len(allowed) > 1:
+            assert second == allowed[-2:-1] and own_second
+        else:  # nothing left to claim: the launch shares, and says so
+            assert second == allowed[-1:] and not own_second
+        with claimed_cpus(len(allowed), "auto") as (rest, own_rest):
+            assert rest == allowed[-len(allowed):] and not own_rest
+    with claimed_cpus(1, "auto") as (again, own_again):  # released on exit
+        assert again == allowed[-1:] and own_again
+    with claimed_cpus(1, "off") as (off, _):
+        assert off is None
 
 
 def test_protocol_warms_up_by_time_and_batches_sub_floor_calls(make_cell, data_dir: Path, tmp_path: Path) -> None:

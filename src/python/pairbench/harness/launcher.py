@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -102,8 +104,8 @@ def pinned_cpus(threads: int, setting: str | None = None) -> list[int] | None:
     process's allowed set, the highest-numbered ones (CPU 0 usually takes more interrupts); "off" does
     not pin; "2,3" pins to those. Pinning stops the scheduler from migrating a launch (and its worker
     threads, e.g. linfa's rayon pool) between cores mid-measurement, the largest single source of
-    launch-to-launch spread measured on 2 vCPUs. With --max_parallel_benchmarks > 1, give each
-    concurrent launch its own list or use "off", since "auto" pins every launch to the same CPUs.
+    launch-to-launch spread measured on 2 vCPUs. These are the preferred CPUs; `claimed_cpus` is what a
+    launch actually takes, so that concurrent launches (--max_parallel_benchmarks > 1) get CPUs of their own.
     """
     setting = (setting if setting is not None else os.environ.get(PIN_VARIABLE, "auto")).strip().lower()
     if setting in ("off", "none", "0", "false", "no") or not hasattr(os, "sched_getaffinity"):
@@ -120,6 +122,45 @@ def pinned_cpus(threads: int, setting: str | None = None) -> list[int] | None:
         raise ValueError(f"${PIN_VARIABLE}: CPUs {wanted} not all in this process's allowed set; allowed: "
                          f"auto, off, or CPUs from {allowed}")
     return wanted
+
+
+@contextlib.contextmanager
+def claimed_cpus(threads: int, setting: str | None = None) -> Iterator[tuple[list[int] | None, bool]]:
+    """The CPUs a launch runs on, held for the duration of the `with` block, and whether they are its own.
+
+    With "auto", each CPU of this process's allowed set (highest first, as `pinned_cpus`) is claimed by an
+    exclusive, non-blocking flock on a per-user lock file, so concurrent launches on one node take disjoint
+    CPUs; a serial run always gets the same CPUs as `pinned_cpus`. The kernel drops a lock when its holder
+    dies (even by kill -9), so nothing is left claimed. When fewer than `threads` CPUs are free the launch
+    shares the preferred ones (own = False, recorded in the result). An explicit list or "off" claims nothing.
+    """
+    preferred = pinned_cpus(threads, setting)
+    auto = (setting if setting is not None else os.environ.get(PIN_VARIABLE, "auto")).strip().lower() in (
+        "auto", "on", "", "true", "yes")
+    if preferred is None or not auto:
+        yield preferred, True
+        return
+    lock_dir = Path(tempfile.gettempdir()) / f"pairbench-cpus-{os.getuid()}"
+    lock_dir.mkdir(mode=0o700, exist_ok=True)
+    held: list[tuple[int, int]] = []  # (cpu, fd)
+    try:
+        for cpu in sorted(os.sched_getaffinity(0), reverse=True):
+            fd = os.open(lock_dir / f"cpu{cpu}.lock", os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                continue
+            held.append((cpu, fd))
+            if len(held) == len(preferred):
+                break
+        if len(held) == len(preferred):
+            yield sorted(cpu for cpu, _ in held), True
+        else:
+            yield preferred, False
+    finally:
+        for _, fd in held:
+            os.close(fd)  # closing the last descriptor releases the flock
 
 
 def run_pinned(cmd: list[str], cpus: list[int] | None, timeout_s: float, env: dict[str, str] | None = None,
@@ -143,10 +184,11 @@ def run_pinned(cmd: list[str], cpus: list[int] | None, timeout_s: float, env: di
     return subprocess.CompletedProcess(cmd, child.returncode, stdout, stderr)
 
 
-def _record_pinning(out: Path, cpus: list[int] | None) -> None:
+def _record_pinning(out: Path, cpus: list[int] | None, own: bool) -> None:
     """Add what the launch was pinned to the result's metadata (both languages: the launcher knows)."""
     launch = Launch.read(out)
-    pinning = {"pinned": cpus is not None, "cpus": cpus, "setting": os.environ.get(PIN_VARIABLE, "auto")}
+    pinning = {"pinned": cpus is not None, "cpus": cpus, "setting": os.environ.get(PIN_VARIABLE, "auto"),
+               "own_cpus": own}
     dataclasses.replace(launch, metadata={**launch.metadata, "cpu_pinning": pinning}).write(out)
 
 
@@ -168,9 +210,9 @@ def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: i
     cell = Cell.read(cell_path)
     env = {**os.environ, **thread_env(cell.threads), "PYTHONHASHSEED": str(cell.seed)}
     try:
-        cpus = pinned_cpus(cell.threads, pin)
         cmd = side_command(cell, side, cell_path, data_dir, launch, out, implementations, extra or [])
-        proc = run_pinned(cmd, cpus, timeout_s, env, preexec=_die_with_parent)
+        with claimed_cpus(cell.threads, pin) as (cpus, own):
+            proc = run_pinned(cmd, cpus, timeout_s, env, preexec=_die_with_parent)
     except subprocess.TimeoutExpired:
         return LaunchOutcome(False, f"timed out after {timeout_s:g} s", out)
     except (OSError, ValueError, KeyError) as exc:
@@ -179,7 +221,7 @@ def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: i
         tail = (proc.stderr or proc.stdout or "").strip()[-_ERROR_TAIL:]
         return LaunchOutcome(False, f"exit code {proc.returncode}: {tail or '<no output>'}", out)
     try:
-        _record_pinning(out, cpus)
+        _record_pinning(out, cpus, own)
     except (ResultValidationError, FileNotFoundError) as exc:
         return LaunchOutcome(False, f"invalid result: {exc}", out)
     return LaunchOutcome(True, None, out)
