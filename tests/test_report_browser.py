@@ -13,8 +13,8 @@ import pytest
 from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
 from pairbench.paths import config_dir
-from pairbench.report.browser import find_chromium, open_page
 from pairbench.report.render import render_report
+from tests.browser import find_chromium, open_page
 from tests.synthetic_results import ROOT, bench_module
 
 ARTIFACTS = ROOT / "test-artifacts"

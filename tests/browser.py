@@ -1,7 +1,8 @@
 """Open a page in headless Chromium over the DevTools protocol and report what a person would
 see: console errors, every request the page made, the text of its sections, and a screenshot.
 
-Only the system Chromium is used (Debian `chromium`); nothing is downloaded.
+Only the system Chromium is used (Debian `chromium`); nothing is downloaded. Test tooling, used only by
+tests/test_report_browser.py, so it lives here and not in the package.
 """
 
 from __future__ import annotations
