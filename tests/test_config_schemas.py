@@ -95,8 +95,8 @@ CASES: list[tuple[str, Loader, str, list[str]]] = [
       "frameworks.a.language: invalid value 'go'; allowed: python, rust",
       "frameworks.a.domains: unknown domain 'chess'; allowed: classical_ml, deep_learning, llm, rl",
       "frameworks.b: a python framework needs `package`, the distribution whose version is recorded",
-      "frameworks.b.sources: invalid value ['../x', '/etc/*', 'ok/*.py']; allowed: a list of file globs inside the "
-      "repository (relative, no ..)",
+      "frameworks.b.sources: invalid value ['../x', '/etc/*', 'ok/*.py']; allowed: a list of file globs inside "
+      "the repository (relative, no ..)",
       "frameworks.c.domains: expected a list, got string 'rl'",
       "frameworks.c.binary: invalid name '../../bin/sh'; allowed: [A-Za-z0-9_.-]+ (and not . or ..)",
       "frameworks.d/e.backend: missing required key",
@@ -137,10 +137,10 @@ CASES: list[tuple[str, Loader, str, list[str]]] = [
       "{'metric': 'rmse'}",
       "domains.classical_ml.tasks.regression.quality_gate.tolerance: expected a number, got 'small'",
       "domains.classical_ml.tasks.regression.datasets: unknown dataset 'nope'; allowed: d1",
-      "domains.classical_ml.tasks.regression.algorithms.ridge.params.alpha: expected a scalar or a non-empty list "
-      "of scalars (a list is a grid axis; an empty grid has no points), got []",
-      "domains.classical_ml.tasks.regression.algorithms.ridge.params.tol: expected a scalar or a non-empty list "
-      "of scalars (a list is a grid axis; an empty grid has no points), got {'a': 1}",
+      "domains.classical_ml.tasks.regression.algorithms.ridge.params.alpha: expected a scalar or a non-empty "
+      "list of scalars (a list is a grid axis; an empty grid has no points), got []",
+      "domains.classical_ml.tasks.regression.algorithms.ridge.params.tol: expected a scalar or a non-empty "
+      "list of scalars (a list is a grid axis; an empty grid has no points), got {'a': 1}",
       "domains.classical_ml.tasks.regression.algorithms.ridgee: unknown algorithm; allowed: elastic_net, lasso, "
       "linear, nusvr, ridge, svr"]),
     ("requirements-everything", load_requirements,
@@ -151,8 +151,8 @@ CASES: list[tuple[str, Loader, str, list[str]]] = [
       "tasks.t.latency_budget: unknown key; allowed: latency_budget_s, latency_phase, memory_budget_mb, "
       "quality_floor",
       "tasks.t.latency_phase: got 3; allowed: a phase name or null",
-      "use_cases.gaming: unknown use case; allowed: training_throughput, batch_inference, single_request_latency, "
-      "memory_constrained",
+      "use_cases.gaming: unknown use case; allowed: training_throughput, batch_inference, "
+      "single_request_latency, memory_constrained",
       "use_cases.batch_inference.phases: got 'predict'; allowed: a list of phase names",
       "use_cases.batch_inference.weight: got -1; allowed: a number >= 0",
       "use_cases.memory_constrained.phases: memory is not per phase; allowed: weight",
