@@ -41,13 +41,17 @@ def compare(a: Path, b: Path) -> dict[str, Any]:
     rho = float(stats.spearmanr(r["rank_a"], r["rank_b"]).statistic) if len(r) > 2 else float("nan")
     unstable = {k: int(v["unstable"].astype(bool).sum()) for k, v in (("a", sa), ("b", sb))}
     return {
-        "comparisons_matched": len(both), "verdict_agreement": float(agree),
-        "verdict_disagreements": both.loc[both["outcome_a"] != both["outcome_b"], [*PAIR, "outcome_a", "outcome_b"]]
-        .to_dict("records"),
-        "leaderboard_spearman": rho, "series_matched": len(s),
+        "comparisons_matched": len(both),
+        "verdict_agreement": float(agree),
+        "verdict_disagreements": both.loc[
+            both["outcome_a"] != both["outcome_b"], [*PAIR, "outcome_a", "outcome_b"]
+        ].to_dict("records"),
+        "leaderboard_spearman": rho,
+        "series_matched": len(s),
         "median_spread_median": float(spread.median()) if len(s) else float("nan"),
         "median_spread_share_within_5pct": float((spread <= 0.05).mean()) if len(s) else float("nan"),
-        "unstable_series": unstable, "series": {k: len(v) for k, v in (("a", sa), ("b", sb))},
+        "unstable_series": unstable,
+        "series": {k: len(v) for k, v in (("a", sa), ("b", sb))},
     }
 
 
@@ -64,8 +68,19 @@ def main() -> int:
         for tag in ("a", "b"):
             out = args.outdir / tag
             t0 = time.monotonic()
-            subprocess.run(["./nextflow", "run", "main.nf", *args.nextflow_args, "--outdir", str(out),
-                            "-w", str(args.outdir / f"work-{tag}")], check=True)
+            subprocess.run(
+                [
+                    "./nextflow",
+                    "run",
+                    "main.nf",
+                    *args.nextflow_args,
+                    "--outdir",
+                    str(out),
+                    "-w",
+                    str(args.outdir / f"work-{tag}"),
+                ],
+                check=True,
+            )
             walls[tag] = round(time.monotonic() - t0, 1)
         a, b = args.outdir / "a" / "analysis", args.outdir / "b" / "analysis"
     elif args.compare:

@@ -167,9 +167,7 @@ def open_page(
             )
         elif method == "Runtime.exceptionThrown":
             details = params.get("exceptionDetails", {})
-            report.console_errors.append(
-                str(details.get("exception", {}).get("description") or details.get("text"))
-            )
+            report.console_errors.append(str(details.get("exception", {}).get("description") or details.get("text")))
         elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
             report.console_errors.append(str(params["entry"].get("text")))
         elif method == "Network.requestWillBeSent":

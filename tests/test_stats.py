@@ -81,8 +81,20 @@ def test_compare_pairs_detects_a_real_two_fold_difference() -> None:
     rows = []
     for fw, lang, scale in (("scikit-learn", "python", 2.0), ("linfa", "rust", 1.0)):
         for i, s in enumerate(rng.normal(scale, 0.02 * scale, 30)):
-            rows.append({"cell_id": "c", "domain": "d", "task": "t", "algorithm": "a", "dataset": "x",
-                         "language": lang, "framework": fw, "launch": 1 + i % 3, "phase": "fit", "seconds": s})
+            rows.append(
+                {
+                    "cell_id": "c",
+                    "domain": "d",
+                    "task": "t",
+                    "algorithm": "a",
+                    "dataset": "x",
+                    "language": lang,
+                    "framework": fw,
+                    "launch": 1 + i % 3,
+                    "phase": "fit",
+                    "seconds": s,
+                }
+            )
     table = compare_pairs(pd.DataFrame(rows), StatisticsSettings(resamples=1000))
     row = table.iloc[0]
     assert (row["candidate"], row["reference"]) == ("linfa", "scikit-learn")

@@ -62,9 +62,7 @@ class _Series:
         return self._shapiro
 
 
-def series_from_samples(
-    x: NDArray[np.float64], language: str, settings: StatisticsSettings, seed: int
-) -> _Series:
+def series_from_samples(x: NDArray[np.float64], language: str, settings: StatisticsSettings, seed: int) -> _Series:
     """A series from bare samples (e.g. read back from the history store): no seed/fold pairing."""
     return _Series(x, language, stats.bootstrap_medians(x, settings.resamples, seed))
 
@@ -201,9 +199,7 @@ def summarise(
 def side_pairs(frameworks: list[str]) -> list[tuple[str, str]]:
     """(candidate, reference) pairs in side order: every later side against every earlier one, so the
     baseline (first) is the reference of all, and e.g. tch/candle separates kernels from language."""
-    return [
-        (frameworks[j], frameworks[i]) for i in range(len(frameworks)) for j in range(i + 1, len(frameworks))
-    ]
+    return [(frameworks[j], frameworks[i]) for i in range(len(frameworks)) for j in range(i + 1, len(frameworks))]
 
 
 def _paired(a: _Series, b: _Series) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
@@ -318,9 +314,7 @@ def compare_pairs(
         by_cell_phase.setdefault((*key[: len(CELL_KEYS)], key[-1]), {})[key[len(CELL_KEYS)]] = s
     heads, pairs = [], []
     for key, sides in by_cell_phase.items():
-        order = (side_order or {}).get(key[0]) or sorted(
-            sides, key=lambda f: (sides[f].language != "python", f)
-        )
+        order = (side_order or {}).get(key[0]) or sorted(sides, key=lambda f: (sides[f].language != "python", f))
         for cand, ref in side_pairs([f for f in order if f in sides]):
             heads.append(
                 {
@@ -333,9 +327,7 @@ def compare_pairs(
             )
             pairs.append((sides[cand], sides[ref]))
     tests = batch_tests(pairs)
-    rows = [
-        {**h, **compare_series(a, b, settings, t)} for h, (a, b), t in zip(heads, pairs, tests, strict=True)
-    ]
+    rows = [{**h, **compare_series(a, b, settings, t)} for h, (a, b), t in zip(heads, pairs, tests, strict=True)]
     return apply_corrections(pd.DataFrame(rows), settings)
 
 
@@ -367,7 +359,11 @@ def geometric_mean_speedups(
         per_cell = "; ".join(
             f"{a}/{d}: {s_:.3g}x [{lo:.3g}, {hi:.3g}]"
             for a, d, s_, lo, hi in zip(
-                group["algorithm"], group["dataset"], sp, group["speedup_ci_low"], group["speedup_ci_high"],
+                group["algorithm"],
+                group["dataset"],
+                sp,
+                group["speedup_ci_low"],
+                group["speedup_ci_high"],
                 strict=True,
             )
         )
@@ -388,10 +384,7 @@ def geometric_mean_speedups(
         warning = ""
         if sp.size < settings.geomean_min_cells:
             low = high = math.nan
-            warning = (
-                f"{sp.size} cell(s) < {settings.geomean_min_cells}: no pooled interval; "
-                "read the per-cell ratios"
-            )
+            warning = f"{sp.size} cell(s) < {settings.geomean_min_cells}: no pooled interval; read the per-cell ratios"
         elif high / low > settings.geomean_max_ci_factor:
             warning = (
                 f"interval spans a factor of {high / low:.3g} (> {settings.geomean_max_ci_factor:g}): "
@@ -439,9 +432,7 @@ def quality_by_side(launches: pd.DataFrame) -> pd.DataFrame:
     metric_cols = [c for c in ok.columns if c.startswith("quality_")]
     if ok.empty or not metric_cols:
         return pd.DataFrame(columns=[*CELL_KEYS, "framework", "metric", "value"])
-    long = ok.melt(
-        id_vars=[*CELL_KEYS, "framework"], value_vars=metric_cols, var_name="metric", value_name="value"
-    )
+    long = ok.melt(id_vars=[*CELL_KEYS, "framework"], value_vars=metric_cols, var_name="metric", value_name="value")
     long["metric"] = long["metric"].str.removeprefix("quality_")
     return (
         long.dropna(subset=["value"])

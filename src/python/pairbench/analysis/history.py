@@ -106,9 +106,7 @@ def compare_runs(db: Path, baseline: str, current: str, settings: StatisticsSett
             continue
         b, c = base.loc[key], cur.loc[key]
         sb = series_from_samples(np.asarray(b["samples"], dtype=float), str(b["language"]), settings, 2 * i)
-        sc = series_from_samples(
-            np.asarray(c["samples"], dtype=float), str(c["language"]), settings, 2 * i + 1
-        )
+        sc = series_from_samples(np.asarray(c["samples"], dtype=float), str(c["language"]), settings, 2 * i + 1)
         rows.append({**info, "candidate": current, "reference": baseline, **compare_series(sc, sb, settings)})
     table = pd.DataFrame(rows)
     if table.empty:
@@ -153,8 +151,11 @@ def detect_steps(values: Sequence[float], threshold: float = 0.02) -> list[int]:
     bounds = [*sorted(cuts)[1:], n]
     starts = [0, *bounds[:-1]]
     medians = [float(np.median(x[a:b])) for a, b in zip(starts, bounds, strict=True)]
-    return [int(starts[k]) for k in range(1, len(starts))
-            if medians[k - 1] != 0 and abs(medians[k] / medians[k - 1] - 1) > threshold]
+    return [
+        int(starts[k])
+        for k in range(1, len(starts))
+        if medians[k - 1] != 0 and abs(medians[k] / medians[k - 1] - 1) > threshold
+    ]
 
 
 def step_report(db: Path, threshold: float = 0.02) -> pd.DataFrame:

@@ -44,7 +44,5 @@ def load_analysis_config(path: Path | None) -> AnalysisConfig:
             elo_initial=float(elo.get("initial", defaults.elo_initial)),
             bt_prior_wins=float(bt.get("prior_wins", defaults.bt_prior_wins)),
         ),
-        cost=CostSettings(
-            **{k: list(cost[k]) for k in ("training_phases", "prediction_phases") if k in cost}
-        ),
+        cost=CostSettings(**{k: list(cost[k]) for k in ("training_phases", "prediction_phases") if k in cost}),
     )

@@ -38,10 +38,7 @@ def md_table(df: pd.DataFrame, columns: list[str] | None = None) -> str:
         return "_none_\n"
     df = df[[c for c in (columns or list(df.columns)) if c in df.columns]]
     lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
-    lines += [
-        "| " + " | ".join(_fmt(v).replace("|", "\\|") for v in row) + " |"
-        for row in df.itertuples(index=False)
-    ]
+    lines += ["| " + " | ".join(_fmt(v).replace("|", "\\|") for v in row) + " |" for row in df.itertuples(index=False)]
     return "\n".join(lines) + "\n"
 
 
@@ -64,9 +61,7 @@ def write_exports(
     with pd.ExcelWriter(out_dir / "report.xlsx", engine="openpyxl") as xl:
         pd.DataFrame({"headline": doc["headline"]}).to_excel(xl, sheet_name="summary", index=False)
         for name, df in tables.items():
-            (df if not df.empty else pd.DataFrame({"note": ["none"]})).to_excel(
-                xl, sheet_name=name[:31], index=False
-            )
+            (df if not df.empty else pd.DataFrame({"note": ["none"]})).to_excel(xl, sheet_name=name[:31], index=False)
     full = {
         **doc,
         "settings": analysis.get("settings"),

@@ -49,9 +49,7 @@ class Sources:
         self.files: dict[tuple[str, str], list[str]] = {}
         if not launches.empty and "source_file" in launches:
             for (cell, fw), g in launches.sort_values("launch").groupby(["cell_id", "framework"]):
-                self.files[(str(cell), str(fw))] = [
-                    str(f) for f in g["source_file"] if isinstance(f, str) and f
-                ]
+                self.files[(str(cell), str(fw))] = [str(f) for f in g["source_file"] if isinstance(f, str) and f]
 
     def href(self, cell: str, framework: str) -> str | None:
         """The first launch's raw result, as the forest plot links it (analysis.forest.first_results)."""
@@ -59,8 +57,11 @@ class Sources:
         return self.raw_href + files[0] if files else None
 
     def links(self, cell: str, frameworks: list[str]) -> list[Link]:
-        return [Link(self.raw_href + f, f, f"{fw}#{i}")
-                for fw in frameworks for i, f in enumerate(self.files.get((str(cell), str(fw)), []), start=1)]
+        return [
+            Link(self.raw_href + f, f, f"{fw}#{i}")
+            for fw in frameworks
+            for i, f in enumerate(self.files.get((str(cell), str(fw)), []), start=1)
+        ]
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,15 @@ RowLink = Callable[[pd.Series], str | None]
 RowLinks = Callable[[pd.Series], list[Link]]
 
 
-def table_view(df: pd.DataFrame, columns: list[str] | None = None, table_id: str = "", *,
-               link: RowLink | None = None, raw: RowLinks | None = None, filter_box: bool = False) -> TableView:
+def table_view(
+    df: pd.DataFrame,
+    columns: list[str] | None = None,
+    table_id: str = "",
+    *,
+    link: RowLink | None = None,
+    raw: RowLinks | None = None,
+    filter_box: bool = False,
+) -> TableView:
     """Numeric cells link to `link(row)` (the raw result); `raw(row)` adds a column of links to every launch."""
     if df.empty:
         return TableView(table_id, [])
