@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
+from pairbench.analysis.settings import StatisticsSettings
 from pairbench.paths import config_dir
 from pairbench.schema import validate_result
 

@@ -3,6 +3,9 @@ with a message naming the file or param, the problem and what is allowed, and ne
 
 Each row is (id, how to build the input, what the message must contain). Most go through the real
 `pairbench` CLI entry point in-process (fast); the few that need a fresh process run one.
+
+Over 400 lines on purpose: it is two tables of cases (PARAM_CASES, CONFIG_CASES, one row per refused
+input) and the handful of cases that need their own setup; split, the suite would no longer be one list.
 """
 
 from __future__ import annotations

@@ -12,11 +12,11 @@ import pytest
 from statsmodels.stats.power import TTestIndPower
 
 from pairbench.analysis import history, stats
-from pairbench.analysis.compare import StatisticsSettings, summarise
 from pairbench.analysis.cost import Machine, cost_table, load_machine
 from pairbench.analysis.rankings import RankingSettings, bradley_terry, elo, pareto_front, rankings
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
-from pairbench.analysis.settings import load_analysis_config
+from pairbench.analysis.settings import StatisticsSettings, load_analysis_config
+from pairbench.analysis.summaries import summarise
 from pairbench.config import ConfigError
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
+from pairbench.analysis.settings import StatisticsSettings
 from pairbench.paths import config_dir
 from pairbench.report.render import render_report
 from tests.browser import find_chromium, open_page

@@ -305,8 +305,8 @@ def test_every_external_name_has_a_reason() -> None:
 
 
 def test_run_settings_reach_the_analysis_and_the_report() -> None:
-    from pairbench.analysis.compare import StatisticsSettings
     from pairbench.analysis.run import with_run_settings
+    from pairbench.analysis.settings import StatisticsSettings
     from pairbench.report.catalogue import catalogue_lines
 
     run_settings = {"cv_folds": 5, "alpha": 0.01, "power": {"power": 0.9, "min_samples": 20}}

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from pairbench.analysis import stats
-from pairbench.analysis.compare import StatisticsSettings, compare_pairs, side_pairs
+from pairbench.analysis.pairs import compare_frameworks, side_pairs
+from pairbench.analysis.settings import StatisticsSettings
 
 
 def test_holm_matches_hand_computation() -> None:
@@ -76,7 +77,7 @@ def test_side_pairs_put_the_baseline_first() -> None:
     assert side_pairs(["pytorch", "candle", "tch"]) == [("candle", "pytorch"), ("tch", "pytorch"), ("tch", "candle")]
 
 
-def test_compare_pairs_detects_a_real_two_fold_difference() -> None:
+def test_compare_frameworks_detects_a_real_two_fold_difference() -> None:
     rng = np.random.default_rng(3)
     rows = []
     for fw, lang, scale in (("scikit-learn", "python", 2.0), ("linfa", "rust", 1.0)):
@@ -95,7 +96,7 @@ def test_compare_pairs_detects_a_real_two_fold_difference() -> None:
                     "seconds": s,
                 }
             )
-    table = compare_pairs(pd.DataFrame(rows), StatisticsSettings(resamples=1000))
+    table = compare_frameworks(pd.DataFrame(rows), StatisticsSettings(resamples=1000))
     row = table.iloc[0]
     assert (row["candidate"], row["reference"]) == ("linfa", "scikit-learn")
     assert row["ratio"] == pytest.approx(0.5, rel=0.05)

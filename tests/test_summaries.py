@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 from pairbench.analysis import stats
-from pairbench.analysis.compare import StatisticsSettings, _series, compare_pairs, geometric_mean_speedups
+from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
 from pairbench.analysis.recommend import Requirements, recommend
+from pairbench.analysis.settings import StatisticsSettings
+from pairbench.analysis.summaries import timing_series
 from pairbench.analysis.usecases import NO_COMPARISON, recommend_use_cases
 
 
@@ -44,8 +46,8 @@ def _samples(ratios: list[float], sd: float = 0.02, n: int = 20) -> pd.DataFrame
 def _geomeans(ratios: list[float], sd: float = 0.02) -> pd.Series:
     samples = _samples(ratios, sd)
     settings = StatisticsSettings(resamples=2000)
-    series = _series(samples, settings)
-    cmp = compare_pairs(samples, settings, {f"c{i}": ["ref", "cand"] for i in range(len(ratios))}, series)
+    series = timing_series(samples, settings)
+    cmp = compare_frameworks(samples, settings, {f"c{i}": ["ref", "cand"] for i in range(len(ratios))}, series)
     return geometric_mean_speedups(cmp, 0.95, series, settings).iloc[0]
 
 
@@ -193,7 +195,7 @@ def test_robust_spread_and_tukey_outliers_ignore_one_spike() -> None:
 
 
 def test_summary_tells_a_slow_first_launch_from_within_launch_noise() -> None:
-    from pairbench.analysis.compare import summarise
+    from pairbench.analysis.summaries import summarise
 
     rows = []
     for launch, scale in ((1, 1.5), (2, 1.0), (3, 1.0)):

@@ -12,12 +12,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pairbench.analysis.compare import (
-    StatisticsSettings,
-    apply_corrections,
-    compare_series,
-    series_from_samples,
-)
+from pairbench.analysis.pairs import apply_corrections, pair_statistics
+from pairbench.analysis.settings import StatisticsSettings
+from pairbench.analysis.summaries import series_from_samples
 from pairbench.analysis.tidy import CELL_KEYS
 
 SERIES_KEYS = [*CELL_KEYS, "framework", "phase"]
@@ -107,7 +104,7 @@ def compare_runs(db: Path, baseline: str, current: str, settings: StatisticsSett
         b, c = base.loc[key], cur.loc[key]
         sb = series_from_samples(np.asarray(b["samples"], dtype=float), str(b["language"]), settings, 2 * i)
         sc = series_from_samples(np.asarray(c["samples"], dtype=float), str(c["language"]), settings, 2 * i + 1)
-        rows.append({**info, "candidate": current, "reference": baseline, **compare_series(sc, sb, settings)})
+        rows.append({**info, "candidate": current, "reference": baseline, **pair_statistics(sc, sb, settings)})
     table = pd.DataFrame(rows)
     if table.empty:
         return table

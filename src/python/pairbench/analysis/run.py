@@ -13,20 +13,13 @@ import pandas as pd
 
 from pairbench.analysis import history
 from pairbench.analysis.accounting import expected_launches, failures_table, trace_records
-from pairbench.analysis.compare import (
-    StatisticsSettings,
-    _series,
-    compare_pairs,
-    geometric_mean_speedups,
-    quality_by_side,
-    resources_by_side,
-    summarise,
-)
 from pairbench.analysis.cost import Machine, cost_table, load_machine
 from pairbench.analysis.forest import speed_ratio_figure
+from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
 from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, rankings
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
-from pairbench.analysis.settings import AnalysisConfig, load_analysis_config
+from pairbench.analysis.settings import AnalysisConfig, StatisticsSettings, load_analysis_config
+from pairbench.analysis.summaries import quality_by_side, resources_by_side, summarise, timing_series
 from pairbench.analysis.tidy import (
     launches_table,
     load_results,
@@ -36,6 +29,13 @@ from pairbench.analysis.tidy import (
     samples_table,
 )
 from pairbench.analysis.usecases import recommend_use_cases
+from pairbench.analysis.validations import (
+    cross_validation_table,
+    expected_frameworks,
+    load_validations,
+    quality_parity_table,
+    side_order,
+)
 from pairbench.config import ConfigError
 from pairbench.schema import Result
 
@@ -69,92 +69,6 @@ def with_run_settings(settings: StatisticsSettings, run_settings: dict[str, Any]
     return replace(settings, **{k: type(getattr(settings, k))(v) for k, v in changes.items() if v is not None})
 
 
-def load_validations(validation_dir: Path | None) -> list[dict[str, Any]]:
-    if validation_dir is None or not validation_dir.is_dir():
-        return []
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(validation_dir.glob("*.json"))]
-
-
-def quality_parity_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per (cell, candidate side): both sides' gate metric, their difference, and the verdict."""
-    rows = []
-    for v in validations:
-        spec = v.get("quality_gate", {})
-        for gate in v.get("gates", []):
-            rows.append(
-                {
-                    "cell_id": v["cell_id"],
-                    "task": v["task"],
-                    "algorithm": v["algorithm"],
-                    "dataset": v["dataset"],
-                    "baseline": gate["baseline"],
-                    "candidate": gate["candidate"],
-                    "metric": gate.get("metric", spec.get("metric")),
-                    "baseline_value": gate.get("baseline_value"),
-                    "candidate_value": gate.get("candidate_value"),
-                    "delta": gate.get("delta"),
-                    "tolerance": gate.get("tolerance", spec.get("tolerance")),
-                    "floor": gate.get("floor", spec.get("floor")),
-                    "prediction_max_abs_diff": gate.get("prediction_max_abs_diff"),
-                    "loss_curve_max_rel_dev": gate.get("loss_curve_max_rel_dev"),
-                    "comparable": bool(gate.get("comparable")),
-                    "reasons": "; ".join(gate.get("reasons", [])),
-                }
-            )
-            # Secondary gate metrics (`also:`): one more row each, same verdict, both numbers shown.
-            for extra in gate.get("also") or []:
-                rows.append(
-                    {
-                        **rows[-1],
-                        "metric": extra["metric"],
-                        "baseline_value": extra["baseline_value"],
-                        "candidate_value": extra["candidate_value"],
-                        "delta": extra["delta"],
-                        "tolerance": extra["tolerance"],
-                        "floor": extra["floor"],
-                    }
-                )
-    return pd.DataFrame(rows)
-
-
-def cross_validation_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per (cell, candidate): k-fold mean of the gate metric per side with 95% CIs and the
-    paired per-fold difference (candidate - baseline) with its CI and paired t-test p-value."""
-    rows = []
-    for v in validations:
-        cv = v.get("cv")
-        if not cv:
-            continue
-        metric = cv["metric"]
-        base = v["baseline"]
-        for pair in cv.get("paired", []):
-            cand = pair["candidate"]
-            b = cv["sides"].get(base, {}).get("mean_ci", {}).get(metric, {})
-            c = cv["sides"].get(cand, {}).get("mean_ci", {}).get(metric, {})
-            rows.append(
-                {
-                    "cell_id": v["cell_id"],
-                    "algorithm": v["algorithm"],
-                    "dataset": v["dataset"],
-                    "k": cv["n_splits"],
-                    "metric": metric,
-                    "baseline": base,
-                    "candidate": cand,
-                    "baseline_mean": b.get("mean"),
-                    "baseline_ci_low": b.get("ci_low"),
-                    "baseline_ci_high": b.get("ci_high"),
-                    "candidate_mean": c.get("mean"),
-                    "candidate_ci_low": c.get("ci_low"),
-                    "candidate_ci_high": c.get("ci_high"),
-                    "paired_difference": pair.get("difference_mean"),
-                    "difference_ci_low": pair.get("difference_ci_low"),
-                    "difference_ci_high": pair.get("difference_ci_high"),
-                    "paired_t_p": pair.get("paired_t_p"),
-                }
-            )
-    return pd.DataFrame(rows)
-
-
 MAX_NOISE_BAND = 0.5
 
 
@@ -164,20 +78,6 @@ def measured_noise_floor(environment: Path | None) -> float | None:
         return None
     floor = (json.loads(environment.read_text(encoding="utf-8")).get("noise_floor") or {}).get("cv")
     return float(floor) if isinstance(floor, (int, float)) else None
-
-
-def expected_frameworks(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Every framework each task should have measured (failed or gated-out sides included), so that a
-    recommendation with one side left can say which side is missing."""
-    out: dict[str, list[str]] = {}
-    for v in validations:
-        names = out.setdefault(str(v["task"]), [])
-        names += [s for s in [v["baseline"], *v.get("sides", {})] if s not in names]
-    return out
-
-
-def side_order(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
-    return {v["cell_id"]: [v["baseline"], *[g["candidate"] for g in v.get("gates", [])]] for v in validations}
 
 
 class _Laps:
@@ -244,11 +144,11 @@ def timing_tables(
     samples: pd.DataFrame, settings: StatisticsSettings, validations: list[dict[str, Any]], lap: _Laps
 ) -> dict[str, pd.DataFrame]:
     """Per-series summaries, pairwise comparisons and the cross-cell geometric means."""
-    series = _series(samples, settings) if not samples.empty else {}
+    series = timing_series(samples, settings) if not samples.empty else {}
     summary = summarise(samples, settings, series) if not samples.empty else pd.DataFrame()
     lap("summary")
     comparisons = (
-        compare_pairs(samples, settings, side_order(validations), series) if not samples.empty else pd.DataFrame()
+        compare_frameworks(samples, settings, side_order(validations), series) if not samples.empty else pd.DataFrame()
     )
     geomeans = geometric_mean_speedups(comparisons, settings.confidence, series, settings)
     lap("comparisons")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
+from pairbench.analysis.settings import StatisticsSettings
 from pairbench.cli.common import read_json
 
 

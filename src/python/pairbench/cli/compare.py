@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pairbench.analysis import history
-from pairbench.analysis.compare import StatisticsSettings
+from pairbench.analysis.settings import StatisticsSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
