@@ -29,7 +29,8 @@ SERIES = ["cell_id", "framework", "phase"]
 PAIR = ["cell_id", "phase", "candidate", "reference"]
 
 
-def compare(a: Path, b: Path) -> dict[str, Any]:
+def run_to_run_agreement(a: Path, b: Path) -> dict[str, Any]:
+    """How far two runs of the same selection agree: verdicts, leaderboards and medians."""
     ca, cb = pd.read_csv(a / "comparisons.csv"), pd.read_csv(b / "comparisons.csv")
     both = ca.merge(cb, on=PAIR, suffixes=("_a", "_b"))
     agree = (both["outcome_a"] == both["outcome_b"]).mean() if len(both) else float("nan")
@@ -87,7 +88,7 @@ def main() -> int:
         a, b = args.compare
     else:
         parser.error("give --compare A B or --run -- <nextflow args>")
-    report = {"a": str(a), "b": str(b), "wall_s": walls, **compare(a, b)}
+    report = {"a": str(a), "b": str(b), "wall_s": walls, **run_to_run_agreement(a, b)}
     text = json.dumps(report, indent=2, default=str)
     if args.out:
         args.out.write_text(text + "\n")

@@ -19,7 +19,7 @@ VERBS = {
     "analyse": "analyse",
     "report": "report",
     "scaling": "scaling",
-    "compare": "compare",
+    "compare": "compare_runs",  # a run against a baseline run (framework comparisons are `analyse`)
 }
 
 
