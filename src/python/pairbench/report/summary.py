@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from pairbench.report.tables import isnan
+from pairbench.report.formatting import is_missing, times
 
 
 @dataclass(frozen=True)
@@ -38,19 +38,19 @@ class ExecutiveSummary:
     lines: list[str] = field(default_factory=list)
 
 
-def _ratio(x: float) -> str:
-    return f"{x:.3g}x"
-
-
 def _geomean_card(g: pd.Series) -> tuple[str, Card]:
     faster = g["geomean_speedup"] >= 1
     kind = "good" if g["n_slower"] == 0 and g["n_faster"] > 0 else "warn" if g["n_faster"] else "badc"
     # State the CI on the same scale as the headline (speed-up if faster, slow-down if slower).
     low, high = (g["ci_low"], g["ci_high"]) if faster else (1 / g["ci_high"], 1 / g["ci_low"])
-    warning = str(g.get("interval_warning") or "") if not isnan(g.get("interval_warning")) else ""
+    warning = str(g.get("interval_warning") or "") if not is_missing(g.get("interval_warning")) else ""
     # Too few cells for a pooled interval: the cells' own ratios (speed-up, bootstrap CI) say more.
-    ci = f"per cell: {g.get('per_cell') or 'n/a'}" if isnan(g["ci_low"]) else f"95% CI {_ratio(low)} to {_ratio(high)}"
-    head = f"{_ratio(g['geomean_speedup'])} faster" if faster else f"{_ratio(1 / g['geomean_speedup'])} slower"
+    ci = (
+        f"per cell: {g.get('per_cell') or 'n/a'}"
+        if is_missing(g["ci_low"])
+        else f"95% CI {times(low)} to {times(high)}"
+    )
+    head = f"{times(g['geomean_speedup'])} faster" if faster else f"{times(1 / g['geomean_speedup'])} slower"
     text = (
         f"{g['candidate']} vs {g['reference']} ({g['domain']}, {g['phase']}): {head} (geometric mean over "
         f"{g['n_cells']} cells, {ci}); {g['n_faster']} faster, {g['n_slower']} slower, "
@@ -107,8 +107,8 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> E
     uc = t.get("use_cases", pd.DataFrame())
     if not uc.empty:
         for _, r in uc[uc["use_case"] != "weighted"].iterrows():
-            trade = "" if isnan(r["trade_off"]) or not str(r["trade_off"]) else f" Trade-off {r['trade_off']}."
-            conf = "" if isnan(r["confidence"]) else f" (confidence {r['confidence']})"
+            trade = "" if is_missing(r["trade_off"]) or not str(r["trade_off"]) else f" Trade-off {r['trade_off']}."
+            conf = "" if is_missing(r["confidence"]) else f" (confidence {r['confidence']})"
             text = f"{r['task']}, {r['recommendation']}{conf}.{trade}"
             out.lines.append(text)
             out.use_cases.append(text)

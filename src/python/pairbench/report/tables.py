@@ -3,28 +3,13 @@ and the raw result file it links to. Escaping is the template's job (autoescape)
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-
-def isnan(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def fmt_cell(value: Any) -> str:
-    """One value as a table shows it: 4 significant digits, '-' for missing, yes/no for booleans."""
-    if isnan(value):
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+from pairbench.report.formatting import is_missing, table_cell
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -109,8 +94,8 @@ def table_view(
         cells = []
         for c in cols:
             v = row[c]
-            numeric = isinstance(v, (int, float)) and not isinstance(v, bool) and not isnan(v)
-            cells.append(Cell(fmt_cell(v), repr(float(v)) if numeric else None, href if numeric else None))
+            numeric = isinstance(v, (int, float)) and not isinstance(v, bool) and not is_missing(v)
+            cells.append(Cell(table_cell(v), repr(float(v)) if numeric else None, href if numeric else None))
         view.rows.append(cells)
         if raw and view.raw is not None:
             view.raw.append(raw(row))
