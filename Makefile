@@ -24,7 +24,7 @@ help:
 	@echo "make test    set up, then run every test (cargo test + pytest, pipeline end to end included)"
 	@echo "make setup   install the Python venv, release Rust binaries, offline Nextflow and chromium"
 	@echo "make smoke   the smoke profile into $(OUTDIR)-smoke"
-	@echo "make lint    ruff, rustfmt --check, clippy -D warnings"
+	@echo "make lint    ruff check, ruff format --check, rustfmt --check, clippy -D warnings"
 
 setup: python rust linfa-py nextflow chromium
 
@@ -85,13 +85,14 @@ test-python:
 	@$(VENV)/bin/python -m pytest --durations=25
 
 lint: setup
-	$(VENV)/bin/ruff check src tests
+	$(VENV)/bin/ruff check src tests benchmarks
+	$(VENV)/bin/ruff format --check src tests benchmarks
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --release --all-targets --locked -- -D warnings
 
 format: setup
-	$(VENV)/bin/ruff check --fix src tests
-	$(VENV)/bin/ruff format src tests
+	$(VENV)/bin/ruff check --fix src tests benchmarks
+	$(VENV)/bin/ruff format src tests benchmarks
 	$(CARGO) fmt --all
 
 clean:

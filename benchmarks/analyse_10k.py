@@ -20,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
+from pairbench.analysis.settings import StatisticsSettings
 from pairbench.paths import config_dir
 from pairbench.schema import validate_result
 
@@ -107,9 +107,7 @@ def make_results(n: int, out: Path, seed: int = 0, launches: int = 3, samples: i
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=10_000)
     parser.add_argument("--resamples", type=int, default=5000)
     parser.add_argument("--keep", type=Path, help="keep the generated records and analysis here")

@@ -27,8 +27,14 @@ from pairbench.paths import project_root
 
 def _build(package: str, target: Path, env: dict[str, str]) -> float:
     t0 = time.perf_counter()
-    subprocess.run(["cargo", "build", "--release", "--locked", "-p", package], cwd=project_root(), check=True,
-                   env={**env, "CARGO_TARGET_DIR": str(target)}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        ["cargo", "build", "--release", "--locked", "-p", package],
+        cwd=project_root(),
+        check=True,
+        env={**env, "CARGO_TARGET_DIR": str(target)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return round(time.perf_counter() - t0, 1)
 
 
@@ -46,22 +52,33 @@ def main() -> int:
         raise SystemExit("cargo metadata failed")
     doc = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {"frameworks": {}}
     venv_bin = os.path.dirname(sys.executable)
-    env = {**os.environ, "PYO3_PYTHON": sys.executable, "LIBTORCH_USE_PYTORCH": "1",
-           "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {
+        **os.environ,
+        "PYO3_PYTHON": sys.executable,
+        "LIBTORCH_USE_PYTORCH": "1",
+        "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
     rustc = subprocess.run(["rustc", "--version"], capture_output=True, text=True, check=False).stdout.strip()
     for name in args.frameworks.split(","):
         fw = specs[name]
         pkg = workspace_package(meta, binary=fw.binary, lib=fw.module)
         if pkg is None:
-            raise SystemExit(f"--frameworks: {name}: no workspace package builds it; allowed: linfa, linfa-py, "
-                             "candle, tch")
+            raise SystemExit(
+                f"--frameworks: {name}: no workspace package builds it; allowed: linfa, linfa-py, candle, tch"
+            )
         with tempfile.TemporaryDirectory(prefix="pairbench-cold-") as tmp:
             cold = _build(pkg["name"], Path(tmp), env)
             Path(pkg["targets"][0]["src_path"]).touch()
             incremental = _build(pkg["name"], Path(tmp), env)
-        doc["frameworks"][name] = {"package": pkg["name"], "cold_build_s": cold, "incremental_build_s": incremental,
-                                   "rustc": rustc, "host": platform.node(), "cores": os.cpu_count(),
-                                   "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+        doc["frameworks"][name] = {
+            "package": pkg["name"],
+            "cold_build_s": cold,
+            "incremental_build_s": incremental,
+            "rustc": rustc,
+            "host": platform.node(),
+            "cores": os.cpu_count(),
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
         print(f"{name}: cold {cold} s, incremental {incremental} s ({pkg['name']})")
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")

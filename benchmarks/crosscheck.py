@@ -37,18 +37,35 @@ SKLEARN = {"name": "scikit-learn", "language": "python", "backend": "numpy", "pa
 LINFA = {"name": "linfa", "language": "rust", "backend": "pure Rust", "binary": "pairbench-classical"}
 CASES = [
     # (label, task, algorithm, dataset, params, phase)
-    ("kmeans fit (>= 1 ms)", "clustering", "kmeans", "synthetic_blobs",
-     {"n_clusters": 4, "init": "k-means++", "n_init": 10, "tol": 1e-4, "max_iter": 300}, "fit"),
-    ("ridge predict (~100 us)", "regression", "ridge", "diabetes",
-     {"alpha": 0.1, "fit_intercept": True, "tol": 1e-6, "max_iter": 1000}, "predict"),
+    (
+        "kmeans fit (>= 1 ms)",
+        "clustering",
+        "kmeans",
+        "synthetic_blobs",
+        {"n_clusters": 4, "init": "k-means++", "n_init": 10, "tol": 1e-4, "max_iter": 300},
+        "fit",
+    ),
+    (
+        "ridge predict (~100 us)",
+        "regression",
+        "ridge",
+        "diabetes",
+        {"alpha": 0.1, "fit_intercept": True, "tol": 1e-6, "max_iter": 1000},
+        "predict",
+    ),
 ]
 DATASETS = {
     "diabetes": DatasetSpec("diabetes", "sklearn_diabetes", "regression", True, {}),
-    "synthetic_blobs": DatasetSpec("synthetic_blobs", "synthetic_blobs", "clustering", True,
-                                   {"n_samples": 1000, "n_features": 2, "centers": 4, "cluster_std": 1.0}),
+    "synthetic_blobs": DatasetSpec(
+        "synthetic_blobs",
+        "synthetic_blobs",
+        "clustering",
+        True,
+        {"n_samples": 1000, "n_features": 2, "centers": 4, "cluster_std": 1.0},
+    ),
 }
 
-PYPERF_WORKER = r'''
+PYPERF_WORKER = r"""
 import sys, time
 import pyperf
 from sklearn.base import clone
@@ -85,19 +102,39 @@ def bench_predict(loops):
 
 runner = pyperf.Runner()
 runner.bench_time_func(spec["name"], bench_fit if spec["phase"] == "fit" else bench_predict)
-'''
+"""
 
 
-def pyperf_values(worker: Path, spec: dict[str, Any], cpu: int, values: int, out: Path,
-                  min_time: float | None = None) -> list[float]:
+def pyperf_values(
+    worker: Path, spec: dict[str, Any], cpu: int, values: int, out: Path, min_time: float | None = None
+) -> list[float]:
     out.unlink(missing_ok=True)
     worker.with_suffix(".json").write_text(json.dumps(spec))
-    cmd = [sys.executable, str(worker), "--processes", "1", "--values", str(values), "--warmups", "1",
-           "--affinity", str(cpu), "--quiet", "--output", str(out),
-           "--inherit-environ", "PYTHONPATH,OMP_NUM_THREADS,OPENBLAS_NUM_THREADS,MKL_NUM_THREADS",
-           *(["--min-time", str(min_time)] if min_time else [])]
-    subprocess.run(cmd, check=True, capture_output=True, text=True, env={**os.environ, "OMP_NUM_THREADS": "1",
-                   "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"})
+    cmd = [
+        sys.executable,
+        str(worker),
+        "--processes",
+        "1",
+        "--values",
+        str(values),
+        "--warmups",
+        "1",
+        "--affinity",
+        str(cpu),
+        "--quiet",
+        "--output",
+        str(out),
+        "--inherit-environ",
+        "PYTHONPATH,OMP_NUM_THREADS,OPENBLAS_NUM_THREADS,MKL_NUM_THREADS",
+        *(["--min-time", str(min_time)] if min_time else []),
+    ]
+    subprocess.run(
+        cmd,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"},
+    )
     doc = json.loads(out.read_text())
     return [float(v) for run in doc["benchmarks"][0]["runs"] for v in run.get("values", [])]
 
@@ -118,18 +155,35 @@ def main() -> int:
         for name, spec in DATASETS.items():
             materialise(spec, root / "data" / name, seed=42, test_fraction=0.2, dtype="float64")
         for label, task, algo, ds, params, phase in CASES:
-            cell = Cell(run_id="crosscheck", domain="classical_ml", task=task, algorithm=algo, dataset=ds,
-                        params=params, frameworks=[SKLEARN, LINFA], warmup=2, samples=args.samples,
-                        launches=args.launches)
+            cell = Cell(
+                run_id="crosscheck",
+                domain="classical_ml",
+                task=task,
+                algorithm=algo,
+                dataset=ds,
+                params=params,
+                frameworks=[SKLEARN, LINFA],
+                warmup=2,
+                samples=args.samples,
+                launches=args.launches,
+            )
             path = cell.write(root / "cells")
-            spec = {"name": label, "task": task, "algorithm": algo, "params": params, "phase": phase,
-                    "data": str(root / "data" / ds)}
+            spec = {
+                "name": label,
+                "task": task,
+                "algorithm": algo,
+                "params": params,
+                "phase": phase,
+                "data": str(root / "data" / ds),
+            }
             harness: list[float] = []
             # pyperf's default values last >= 100 ms, so on a busy machine each one absorbs run-queue
             # waits that a ~100 us pairbench sample mostly dodges; the second reference times values of
             # about the harness's own sample length, which isolates the harness from that effect.
-            references: dict[str, list[float]] = {"pyperf 2.11 (default, values >= 100 ms)": [],
-                                                  "pyperf 2.11 (--min-time = harness sample)": []}
+            references: dict[str, list[float]] = {
+                "pyperf 2.11 (default, values >= 100 ms)": [],
+                "pyperf 2.11 (--min-time = harness sample)": [],
+            }
             batches = set()
             for i in range(1, args.launches + 1):
                 out = root / "r.json"
@@ -141,23 +195,35 @@ def main() -> int:
                 batches.add(timing.get("batch", 1))
                 sample_s = max(1e-4, float(np.median(timing["samples"])) * timing.get("batch", 1))
                 for name, min_time in zip(references, (None, sample_s), strict=True):
-                    references[name] += pyperf_values(worker, spec, cpu, args.samples, root / "pyperf.json",
-                                                      min_time)
+                    references[name] += pyperf_values(worker, spec, cpu, args.samples, root / "pyperf.json", min_time)
             for name, reference in references.items():
                 ratio, low, high = stats.ratio_of_medians_ci(harness, reference)
-                rows.append({"case": label, "side": "python", "reference": name,
-                             "harness_median_s": float(np.median(harness)),
-                             "reference_median_s": float(np.median(reference)),
-                             "ratio": ratio, "ci_low": low, "ci_high": high,
-                             "harness_cv": stats.cv(harness), "reference_cv": stats.cv(reference),
-                             "harness_batch": sorted(batches), "launches": args.launches, "cpu": cpu})
+                rows.append(
+                    {
+                        "case": label,
+                        "side": "python",
+                        "reference": name,
+                        "harness_median_s": float(np.median(harness)),
+                        "reference_median_s": float(np.median(reference)),
+                        "ratio": ratio,
+                        "ci_low": low,
+                        "ci_high": high,
+                        "harness_cv": stats.cv(harness),
+                        "reference_cv": stats.cv(reference),
+                        "harness_batch": sorted(batches),
+                        "launches": args.launches,
+                        "cpu": cpu,
+                    }
+                )
                 print(f"{label} vs {name}: {ratio:.3f} [{low:.3f}, {high:.3f}]", file=sys.stderr)
     args.out.write_text(json.dumps({"rows": rows, "load_average_1m_end": os.getloadavg()[0]}, indent=2) + "\n")
     print("| case | reference | harness median | reference median | harness ÷ reference (95% CI) |")
     print("|---|---|---|---|---|")
     for r in rows:
-        print(f"| Python {r['case']} | {r['reference']} | {r['harness_median_s'] * 1e6:.1f} µs | "
-              f"{r['reference_median_s'] * 1e6:.1f} µs | {r['ratio']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] |")
+        print(
+            f"| Python {r['case']} | {r['reference']} | {r['harness_median_s'] * 1e6:.1f} µs | "
+            f"{r['reference_median_s'] * 1e6:.1f} µs | {r['ratio']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] |"
+        )
     return 0
 
 

@@ -60,12 +60,16 @@ def main() -> None:
     per, total = overhead(args.trace)
     print(f"{'process':<45} {'tasks':>5} {'work s':>8} {'wrapper s':>9} {'per task':>8} {'queued s':>9}")
     for name, p in sorted(per.items(), key=lambda kv: -kv[1]["work"]):
-        print(f"{name:<45} {p['tasks']:>5.0f} {p['work']:>8.1f} {p['wrapper']:>9.1f} "
-              f"{p['wrapper'] / p['tasks']:>8.2f} {p['queued']:>9.1f}")
-    print(f"\nwall {total['wall']:.0f} s; {total['tasks']:.0f} tasks; work {total['work']:.0f} s "
-          f"({total['work'] / total['wall']:.2f} task-seconds per wall second); Nextflow wrapper "
-          f"{total['wrapper']:.0f} s ({total['wrapper'] / max(total['work'] + total['wrapper'], 1e-9):.1%} "
-          f"of task time)")
+        print(
+            f"{name:<45} {p['tasks']:>5.0f} {p['work']:>8.1f} {p['wrapper']:>9.1f} "
+            f"{p['wrapper'] / p['tasks']:>8.2f} {p['queued']:>9.1f}"
+        )
+    print(
+        f"\nwall {total['wall']:.0f} s; {total['tasks']:.0f} tasks; work {total['work']:.0f} s "
+        f"({total['work'] / total['wall']:.2f} task-seconds per wall second); Nextflow wrapper "
+        f"{total['wrapper']:.0f} s ({total['wrapper'] / max(total['work'] + total['wrapper'], 1e-9):.1%} "
+        f"of task time)"
+    )
 
 
 if __name__ == "__main__":

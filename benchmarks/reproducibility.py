@@ -29,7 +29,8 @@ SERIES = ["cell_id", "framework", "phase"]
 PAIR = ["cell_id", "phase", "candidate", "reference"]
 
 
-def compare(a: Path, b: Path) -> dict[str, Any]:
+def run_to_run_agreement(a: Path, b: Path) -> dict[str, Any]:
+    """How far two runs of the same selection agree: verdicts, leaderboards and medians."""
     ca, cb = pd.read_csv(a / "comparisons.csv"), pd.read_csv(b / "comparisons.csv")
     both = ca.merge(cb, on=PAIR, suffixes=("_a", "_b"))
     agree = (both["outcome_a"] == both["outcome_b"]).mean() if len(both) else float("nan")
@@ -41,13 +42,17 @@ def compare(a: Path, b: Path) -> dict[str, Any]:
     rho = float(stats.spearmanr(r["rank_a"], r["rank_b"]).statistic) if len(r) > 2 else float("nan")
     unstable = {k: int(v["unstable"].astype(bool).sum()) for k, v in (("a", sa), ("b", sb))}
     return {
-        "comparisons_matched": len(both), "verdict_agreement": float(agree),
-        "verdict_disagreements": both.loc[both["outcome_a"] != both["outcome_b"], [*PAIR, "outcome_a", "outcome_b"]]
-        .to_dict("records"),
-        "leaderboard_spearman": rho, "series_matched": len(s),
+        "comparisons_matched": len(both),
+        "verdict_agreement": float(agree),
+        "verdict_disagreements": both.loc[
+            both["outcome_a"] != both["outcome_b"], [*PAIR, "outcome_a", "outcome_b"]
+        ].to_dict("records"),
+        "leaderboard_spearman": rho,
+        "series_matched": len(s),
         "median_spread_median": float(spread.median()) if len(s) else float("nan"),
         "median_spread_share_within_5pct": float((spread <= 0.05).mean()) if len(s) else float("nan"),
-        "unstable_series": unstable, "series": {k: len(v) for k, v in (("a", sa), ("b", sb))},
+        "unstable_series": unstable,
+        "series": {k: len(v) for k, v in (("a", sa), ("b", sb))},
     }
 
 
@@ -64,15 +69,26 @@ def main() -> int:
         for tag in ("a", "b"):
             out = args.outdir / tag
             t0 = time.monotonic()
-            subprocess.run(["./nextflow", "run", "main.nf", *args.nextflow_args, "--outdir", str(out),
-                            "-w", str(args.outdir / f"work-{tag}")], check=True)
+            subprocess.run(
+                [
+                    "./nextflow",
+                    "run",
+                    "main.nf",
+                    *args.nextflow_args,
+                    "--outdir",
+                    str(out),
+                    "-w",
+                    str(args.outdir / f"work-{tag}"),
+                ],
+                check=True,
+            )
             walls[tag] = round(time.monotonic() - t0, 1)
         a, b = args.outdir / "a" / "analysis", args.outdir / "b" / "analysis"
     elif args.compare:
         a, b = args.compare
     else:
         parser.error("give --compare A B or --run -- <nextflow args>")
-    report = {"a": str(a), "b": str(b), "wall_s": walls, **compare(a, b)}
+    report = {"a": str(a), "b": str(b), "wall_s": walls, **run_to_run_agreement(a, b)}
     text = json.dumps(report, indent=2, default=str)
     if args.out:
         args.out.write_text(text + "\n")

@@ -50,12 +50,14 @@ def measured(trace: Path) -> dict[str, Any]:
     """Submit -> start of the Slurm tasks that share nodes (not the exclusive benchmark launches, which
     on a one-node cluster also wait for each other), and the run time of a completed benchmark launch."""
     with trace.open(encoding="utf-8") as fh:
-        rows = [r for r in csv.DictReader(fh, delimiter="\t")
-                if r.get("native_id", "-") not in ("-", "") and "RECORD_LOST_LAUNCH" not in r["name"]]
+        rows = [
+            r
+            for r in csv.DictReader(fh, delimiter="\t")
+            if r.get("native_id", "-") not in ("-", "") and "RECORD_LOST_LAUNCH" not in r["name"]
+        ]
     shared = [r for r in rows if "RUN_BENCHMARK" not in r["name"] and r["start"] != "-"]
     waits = [(_time(r["start"]) - _time(r["submit"])).total_seconds() for r in shared]
-    launches = [_seconds(r["realtime"]) for r in rows
-                if "RUN_BENCHMARK" in r["name"] and r["status"] == "COMPLETED"]
+    launches = [_seconds(r["realtime"]) for r in rows if "RUN_BENCHMARK" in r["name"] and r["status"] == "COMPLETED"]
     if not waits or not launches:
         raise SystemExit(f"{trace}: no Slurm tasks with submit/start, or no completed benchmark launch")
     return {
@@ -74,8 +76,9 @@ def full_grid() -> dict[str, int]:
     return {"cells": len(cells), "launches": launches}
 
 
-def table(m: dict[str, Any], grid: dict[str, int], nodes: list[int], array_size: int, cores: int,
-          rate_per_s: float) -> str:
+def table(
+    m: dict[str, Any], grid: dict[str, int], nodes: list[int], array_size: int, cores: int, rate_per_s: float
+) -> str:
     n = grid["launches"]
     tasks_plain = FIXED_TASKS + grid["cells"] + n
     tasks_array = FIXED_TASKS + grid["cells"] + math.ceil(n / array_size)
@@ -101,8 +104,7 @@ def table(m: dict[str, Any], grid: dict[str, int], nodes: list[int], array_size:
         core_h = node_h * cores
         # While a job waits to start, its node is idle but not charged: the wait costs wall time only.
         lines.append(
-            f"| {k:,} | {_duration(wall_s)} | {node_h:,.1f} | {core_h:,.0f} | "
-            f"{_duration(waves * m['wait_median_s'])} |"
+            f"| {k:,} | {_duration(wall_s)} | {node_h:,.1f} | {core_h:,.0f} | {_duration(waves * m['wait_median_s'])} |"
         )
     lines += [
         "",
@@ -132,8 +134,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--submit-rate", type=float, default=10.0, help="sbatch calls per second (submitRateLimit)")
     args = parser.parse_args(argv)
     m = measured(args.trace)
-    print(table(m, full_grid(), [int(x) for x in args.nodes.split(",")], args.array_size, args.cores_per_node,
-                args.submit_rate))
+    print(
+        table(
+            m,
+            full_grid(),
+            [int(x) for x in args.nodes.split(",")],
+            args.array_size,
+            args.cores_per_node,
+            args.submit_rate,
+        )
+    )
     return 0
 
 

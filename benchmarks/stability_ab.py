@@ -35,20 +35,31 @@ LINFA = {"name": "linfa", "language": "rust", "backend": "pure Rust", "binary": 
 CELLS = [
     ("regression", "ridge", "diabetes", {"alpha": 0.1, "fit_intercept": True, "tol": 1e-6, "max_iter": 1000}),
     ("regression", "linear", "synthetic_linear", {"fit_intercept": True}),
-    ("clustering", "kmeans", "synthetic_blobs",
-     {"n_clusters": 4, "init": "k-means++", "n_init": 10, "tol": 1e-4, "max_iter": 300}),
+    (
+        "clustering",
+        "kmeans",
+        "synthetic_blobs",
+        {"n_clusters": 4, "init": "k-means++", "n_init": 10, "tol": 1e-4, "max_iter": 300},
+    ),
 ]
 DATASETS = {
     "diabetes": DatasetSpec("diabetes", "sklearn_diabetes", "regression", True, {}),
-    "synthetic_linear": DatasetSpec("synthetic_linear", "synthetic_linear", "regression", True,
-                                    {"n_samples": 1000, "n_features": 20, "noise": 10.0}),
-    "synthetic_blobs": DatasetSpec("synthetic_blobs", "synthetic_blobs", "clustering", True,
-                                   {"n_samples": 1000, "n_features": 2, "centers": 4, "cluster_std": 1.0}),
+    "synthetic_linear": DatasetSpec(
+        "synthetic_linear", "synthetic_linear", "regression", True, {"n_samples": 1000, "n_features": 20, "noise": 10.0}
+    ),
+    "synthetic_blobs": DatasetSpec(
+        "synthetic_blobs",
+        "synthetic_blobs",
+        "clustering",
+        True,
+        {"n_samples": 1000, "n_features": 2, "centers": 4, "cluster_std": 1.0},
+    ),
 }
 
 
-def launch(arm: str, cell: Cell, cell_path: Path, side: str, data_dir: Path, out: Path, n: int,
-           before: Path) -> dict[str, Any]:
+def launch(
+    arm: str, cell: Cell, cell_path: Path, side: str, data_dir: Path, out: Path, n: int, before: Path
+) -> dict[str, Any]:
     env = {**os.environ, **thread_env(cell.threads), "PYTHONHASHSEED": str(cell.seed)}
     if arm == "before":
         env["PYTHONPATH"] = str(before / "src" / "python")
@@ -72,8 +83,10 @@ def summarise(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         medians = [statistics.median(xs) for xs in per_launch]
         warnings = [w for w in stats.instability_warnings(pooled, 0) if not w.startswith("only")]
         out[phase] = {
-            "median_s": statistics.median(pooled), "cv": stats.cv(pooled),
-            "mad_rel": stats.robust_spread(pooled)[0], "unstable": bool(warnings),
+            "median_s": statistics.median(pooled),
+            "cv": stats.cv(pooled),
+            "mad_rel": stats.robust_spread(pooled)[0],
+            "unstable": bool(warnings),
             "launch_median_cv": statistics.stdev(medians) / statistics.fmean(medians) if len(medians) > 1 else None,
             "batch": docs[0]["timing"]["phases"][phase].get("batch", 1),
         }
@@ -96,30 +109,44 @@ def main() -> int:
         docs: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         for i in range(1, args.launches + 1):
             for task, algo, ds, params in CELLS:
-                cell = Cell(run_id="ab", domain="classical_ml", task=task, algorithm=algo, dataset=ds,
-                            params=params, frameworks=[SKLEARN, LINFA], warmup=args.warmup, samples=args.samples,
-                            launches=args.launches)
+                cell = Cell(
+                    run_id="ab",
+                    domain="classical_ml",
+                    task=task,
+                    algorithm=algo,
+                    dataset=ds,
+                    params=params,
+                    frameworks=[SKLEARN, LINFA],
+                    warmup=args.warmup,
+                    samples=args.samples,
+                    launches=args.launches,
+                )
                 path = cell.write(root / "cells")
                 for side in ("scikit-learn", "linfa"):
                     for arm in arms:
                         doc = launch(arm, cell, path, side, root / "data", root / f"{arm}.json", i, args.before)
                         docs.setdefault((f"{algo}/{ds}", side, arm), []).append(doc)
             print(f"launch round {i}/{args.launches} done", file=sys.stderr)
-    series = [{"cell": c, "side": s, "arm": a, "phase": p, **v}
-              for (c, s, a), ds_ in docs.items() for p, v in summarise(ds_).items()]
+    series = [
+        {"cell": c, "side": s, "arm": a, "phase": p, **v}
+        for (c, s, a), ds_ in docs.items()
+        for p, v in summarise(ds_).items()
+    ]
     table = {}
     for arm in arms:
         rows = [r for r in series if r["arm"] == arm]
         long = [r for r in rows if r["median_s"] >= 1e-3]
         table[arm] = {
-            "series": len(rows), "unstable": sum(r["unstable"] for r in rows),
+            "series": len(rows),
+            "unstable": sum(r["unstable"] for r in rows),
             "median_cv": statistics.median(r["cv"] for r in rows),
             "median_cv_ge_1ms": statistics.median(r["cv"] for r in long) if long else None,
             "median_mad_rel": statistics.median(r["mad_rel"] for r in rows),
             "median_launch_median_cv": statistics.median(r["launch_median_cv"] for r in rows),
         }
-    args.out.write_text(json.dumps({"arms": table, "series": series,
-                                    "load_average_1m_end": os.getloadavg()[0]}, indent=2) + "\n")
+    args.out.write_text(
+        json.dumps({"arms": table, "series": series, "load_average_1m_end": os.getloadavg()[0]}, indent=2) + "\n"
+    )
     print(json.dumps(table, indent=2))
     return 0
 

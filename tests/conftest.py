@@ -34,11 +34,26 @@ def classical_binary() -> Path:
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """diabetes and a small synthetic_linear, materialised exactly as phase 3 does."""
     root = tmp_path_factory.mktemp("data")
-    materialise(DatasetSpec("diabetes", "sklearn_diabetes", "regression", True, {}), root / "diabetes",
-                seed=42, test_fraction=0.2, dtype="float64")
-    materialise(DatasetSpec("synthetic_linear", "synthetic_linear", "regression", True,
-                            {"n_samples": 400, "n_features": 8, "noise": 5.0}),
-                root / "synthetic_linear", seed=42, test_fraction=0.2, dtype="float64")
+    materialise(
+        DatasetSpec("diabetes", "sklearn_diabetes", "regression", True, {}),
+        root / "diabetes",
+        seed=42,
+        test_fraction=0.2,
+        dtype="float64",
+    )
+    materialise(
+        DatasetSpec(
+            "synthetic_linear",
+            "synthetic_linear",
+            "regression",
+            True,
+            {"n_samples": 400, "n_features": 8, "noise": 5.0},
+        ),
+        root / "synthetic_linear",
+        seed=42,
+        test_fraction=0.2,
+        dtype="float64",
+    )
     return root
 
 
@@ -55,12 +70,26 @@ LINFA = {"name": "linfa", "language": "rust", "backend": "pure Rust", "binary": 
 
 @pytest.fixture
 def make_cell(tmp_path: Path) -> Callable[..., Path]:
-    def make(algorithm: str = "ridge", dataset: str = "diabetes", samples: int = 3, warmup: int = 1,
-             frameworks: list[dict[str, str]] | None = None, **overrides: Any) -> Path:
-        cell = Cell(run_id="test", domain="classical_ml", task="regression", algorithm=algorithm,
-                    dataset=dataset, params=dict(REGRESSION_PARAMS[algorithm], **overrides),
-                    frameworks=frameworks or [SKLEARN, LINFA], samples=samples, warmup=warmup,
-                    quality_gate={"metric": "r2", "tolerance": 0.01, "floor": 0.0})
+    def make(
+        algorithm: str = "ridge",
+        dataset: str = "diabetes",
+        samples: int = 3,
+        warmup: int = 1,
+        frameworks: list[dict[str, str]] | None = None,
+        **overrides: Any,
+    ) -> Path:
+        cell = Cell(
+            run_id="test",
+            domain="classical_ml",
+            task="regression",
+            algorithm=algorithm,
+            dataset=dataset,
+            params=dict(REGRESSION_PARAMS[algorithm], **overrides),
+            frameworks=frameworks or [SKLEARN, LINFA],
+            samples=samples,
+            warmup=warmup,
+            quality_gate={"metric": "r2", "tolerance": 0.01, "floor": 0.0},
+        )
         return cell.write(tmp_path / "cells")
 
     return make

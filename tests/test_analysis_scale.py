@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
+from pairbench.analysis.settings import StatisticsSettings
 from pairbench.cli.main import main
 from pairbench.paths import config_dir
 from tests.synthetic_results import bench_module
@@ -18,9 +18,15 @@ from tests.synthetic_results import bench_module
 def test_synthetic_records_analyse_into_every_table(tmp_path: Path) -> None:
     n = bench_module().make_results(400, tmp_path / "raw", seed=1)
     assert n == 400
-    overview = analyse(tmp_path / "raw", tmp_path / "out", None, StatisticsSettings(resamples=300),
-                       AnalysisInputs(analysis_config=config_dir() / "analysis.yaml",
-                                      hardware=config_dir() / "hardware.yaml", figures=False))
+    overview = analyse(
+        tmp_path / "raw",
+        tmp_path / "out",
+        None,
+        StatisticsSettings(resamples=300),
+        AnalysisInputs(
+            analysis_config=config_dir() / "analysis.yaml", hardware=config_dir() / "hardware.yaml", figures=False
+        ),
+    )
     assert overview["n_results"] == 400 and not overview["invalid_result_files"]
     for name in ("summary", "comparisons", "geomean_speedups", "rankings", "recommendations", "cost"):
         assert not pd.read_csv(tmp_path / "out" / f"{name}.csv").empty, name
@@ -31,8 +37,18 @@ def test_analyse_cli_fails_on_regression_only_when_asked(tmp_path: Path) -> None
     bench = bench_module()
     bench.make_results(60, tmp_path / "raw", seed=1)
     db = tmp_path / "h.duckdb"
-    args = ["analyse", "--results-dir", str(tmp_path / "raw"), "--out-dir", str(tmp_path / "a"), "--resamples", "300",
-            "--history-db", str(db), "--no-figures"]
+    args = [
+        "analyse",
+        "--results-dir",
+        str(tmp_path / "raw"),
+        "--out-dir",
+        str(tmp_path / "a"),
+        "--resamples",
+        "300",
+        "--history-db",
+        str(db),
+        "--no-figures",
+    ]
     assert main(args) == 0
     # the same records, 30% slower, as a second run
     for path in (tmp_path / "raw").glob("*.json"):

@@ -3,6 +3,9 @@ with a message naming the file or param, the problem and what is allowed, and ne
 
 Each row is (id, how to build the input, what the message must contain). Most go through the real
 `pairbench` CLI entry point in-process (fast); the few that need a fresh process run one.
+
+Over 400 lines on purpose: it is two tables of cases (PARAM_CASES, CONFIG_CASES, one row per refused
+input) and the handful of cases that need their own setup; split, the suite would no longer be one list.
 """
 
 from __future__ import annotations
@@ -32,8 +35,9 @@ def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, s
     return code, out.out + out.err
 
 
-def check_params(tmp_path: Path, capsys: pytest.CaptureFixture[str], params: dict[str, Any],
-                 extra: list[str] | None = None) -> tuple[int, str]:
+def check_params(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], params: dict[str, Any], extra: list[str] | None = None
+) -> tuple[int, str]:
     path = tmp_path / "params.json"
     path.write_text(json.dumps({"outdir": "results", **params}))
     return run_cli(["check-config", "--params", str(path), *(extra or [])], capsys)
@@ -57,8 +61,11 @@ PARAM_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("domains-injection", {"domains": "a`id`"}, ["--domains: invalid value"]),
     ("datasets-path-escape", {"datasets": "../../../../tmp/x"}, ["--datasets: invalid value"]),
     ("datasets-space", {"datasets": "my data"}, ["--datasets: invalid value"]),
-    ("scaling-algorithms-injection", {"scaling_algorithms": "kmeans;touch pwned;true"},
-     ["--scaling_algorithms: invalid value"]),
+    (
+        "scaling-algorithms-injection",
+        {"scaling_algorithms": "kmeans;touch pwned;true"},
+        ["--scaling_algorithms: invalid value"],
+    ),
     ("scaling-sizes-text", {"scaling_sizes": "1000;ls"}, ["--scaling_sizes: invalid value"]),
     ("baseline-injection", {"baseline_run": HOSTILE}, ["--baseline_run: invalid value"]),
     ("run-id-injection", {"run_id": "r1 && id"}, ["--run_id: invalid value"]),
@@ -73,8 +80,11 @@ PARAM_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("samples-text", {"samples": "ten"}, ["--samples:", "not of type 'integer'"]),
     ("warmup-negative", {"warmup": -1}, ["--warmup:"]),
     ("threads-zero", {"threads": 0}, ["--threads:"]),
-    ("threads-over-cores", {"threads": 64}, ["--threads: 64 threads, but the local executor has 2 core(s)",
-                                              "allowed: 1 to 2"]),
+    (
+        "threads-over-cores",
+        {"threads": 64},
+        ["--threads: 64 threads, but the local executor has 2 core(s)", "allowed: 1 to 2"],
+    ),
     ("max-attempts-zero", {"max_attempts": 0}, ["--max_attempts:"]),
     ("max-attempts-big", {"max_attempts": 9}, ["--max_attempts:"]),
     ("timeout-zero", {"timeout_s": 0}, ["--timeout_s:"]),
@@ -89,23 +99,39 @@ PARAM_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("unknown-algorithm-name", {"algorithms": "svm_typo"}, ["--algorithms: unknown name(s) svm_typo; allowed: all,"]),
     ("unknown-dataset-name", {"datasets": "diabetis"}, ["--datasets: unknown name(s) diabetis; allowed: all,"]),
     ("unknown-domain-name", {"domains": "quantum"}, ["--domains: unknown name(s) quantum"]),
-    ("nothing-to-run", {"algorithms": "svc", "datasets": "diabetes"},
-     ["nothing to run: svc needs a classification dataset; diabetes is regression"]),
-    ("nothing-to-run-domain", {"algorithms": "lenet", "domains": "classical_ml"},
-     ["nothing to run: lenet is in none of the selected domains (classical_ml)"]),
+    (
+        "nothing-to-run",
+        {"algorithms": "svc", "datasets": "diabetes"},
+        ["nothing to run: svc needs a classification dataset; diabetes is regression"],
+    ),
+    (
+        "nothing-to-run-domain",
+        {"algorithms": "lenet", "domains": "classical_ml"},
+        ["nothing to run: lenet is in none of the selected domains (classical_ml)"],
+    ),
     ("fail-on-regression-alone", {"fail_on_regression": True}, ["--fail_on_regression: needs --baseline_run"]),
-    ("baseline-without-db", {"baseline_run": "run-x", "history_db": None},
-     ["--baseline_run: 'run-x' needs --history_db"]),
-    ("baseline-db-missing", {"baseline_run": "run-x", "history_db": "/nonexistent/h.duckdb"},
-     ["--baseline_run: 'run-x' cannot be found: history store /nonexistent/h.duckdb does not exist"]),
-    ("several-problems-at-once", {"launches": 0, "samples": 0, "lauches": 1},
-     ["--launches:", "--samples:", "--lauches: unknown parameter"]),
+    (
+        "baseline-without-db",
+        {"baseline_run": "run-x", "history_db": None},
+        ["--baseline_run: 'run-x' needs --history_db"],
+    ),
+    (
+        "baseline-db-missing",
+        {"baseline_run": "run-x", "history_db": "/nonexistent/h.duckdb"},
+        ["--baseline_run: 'run-x' cannot be found: history store /nonexistent/h.duckdb does not exist"],
+    ),
+    (
+        "several-problems-at-once",
+        {"launches": 0, "samples": 0, "lauches": 1},
+        ["--launches:", "--samples:", "--lauches: unknown parameter"],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("params", "expected"), [c[1:] for c in PARAM_CASES], ids=[c[0] for c in PARAM_CASES])
-def test_bad_param_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str], params: dict[str, Any],
-                            expected: list[str]) -> None:
+def test_bad_param_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], params: dict[str, Any], expected: list[str]
+) -> None:
     code, text = check_params(tmp_path, capsys, params, ["--executor-cpus", "2"])
     assert code == 2, text
     assert "Traceback" not in text
@@ -122,8 +148,9 @@ def test_unknown_baseline_in_an_existing_history_is_refused(tmp_path: Path, caps
     assert code == 2 and "--baseline_run: run 'run-nope' is not in" in text and "<no runs stored yet>" in text
 
 
-def test_threads_are_not_limited_by_this_machine_on_a_cluster(tmp_path: Path,
-                                                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_threads_are_not_limited_by_this_machine_on_a_cluster(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, text = check_params(tmp_path, capsys, {"threads": 64}, ["--executor", "slurm", "--executor-cpus", "2"])
     assert code == 0, text
 
@@ -156,58 +183,146 @@ def _rename_dataset(doc: dict[str, Any], new: str) -> dict[str, Any]:
 
 
 CONFIG_CASES: list[tuple[str, str, Callable[[], dict[str, Any]], list[str]]] = [
-    ("dataset-name-path-escape", "benchmarks", lambda: _rename_dataset(_bench(), "../../../../tmp/x"),
-     ["datasets.../../../../tmp/x: invalid name", "allowed: [A-Za-z0-9_.-]+"]),
-    ("dataset-name-space", "benchmarks", lambda: _rename_dataset(_bench(), "my data"),
-     ["datasets.my data: invalid name 'my data'"]),
+    (
+        "dataset-name-path-escape",
+        "benchmarks",
+        lambda: _rename_dataset(_bench(), "../../../../tmp/x"),
+        ["datasets.../../../../tmp/x: invalid name", "allowed: [A-Za-z0-9_.-]+"],
+    ),
+    (
+        "dataset-name-space",
+        "benchmarks",
+        lambda: _rename_dataset(_bench(), "my data"),
+        ["datasets.my data: invalid name 'my data'"],
+    ),
     ("dataset-name-dotdot", "benchmarks", lambda: _rename_dataset(_bench(), ".."), ["datasets...: invalid name '..'"]),
     ("dataset-name-semicolon", "benchmarks", lambda: _rename_dataset(_bench(), "d;rm -rf x"), ["invalid name"]),
-    ("n-samples-negative", "benchmarks", lambda: _set(_bench(), "datasets/synthetic_linear/options/n_samples", -100),
-     ["datasets.synthetic_linear.options.n_samples: expected a positive integer, got -100"]),
-    ("n-features-zero", "benchmarks", lambda: _set(_bench(), "datasets/synthetic_linear/options/n_features", 0),
-     ["options.n_features: expected a positive integer, got 0"]),
-    ("noise-negative", "benchmarks", lambda: _set(_bench(), "datasets/synthetic_linear/options/noise", -1.0),
-     ["options.noise: expected a number >= 0, got -1.0"]),
-    ("image-shape-bad", "benchmarks", lambda: _set(_bench(), "datasets/synthetic_images/options/image_shape", [12, 12]),
-     ["options.image_shape: expected [channels, height, width]"]),
-    ("unknown-option", "benchmarks", lambda: _set(_bench(), "datasets/synthetic_linear/options/n_sample", 10),
-     ["options.n_sample: not an option of source 'synthetic_linear'"]),
-    ("unknown-source", "benchmarks", lambda: _set(_bench(), "datasets/diabetes/source", "kaggle"),
-     ["datasets.diabetes.source: unknown dataset source 'kaggle'; allowed:"]),
-    ("bad-task", "benchmarks", lambda: _set(_bench(), "datasets/diabetes/task", "ranking"),
-     ["datasets.diabetes.task: invalid value 'ranking'; allowed: regression, classification, clustering"]),
-    ("threads-text", "benchmarks", lambda: _set(_bench(), "defaults/threads", "two"),
-     ["defaults.threads: expected an integer >= 1"]),
-    ("dtype-bad", "benchmarks", lambda: _set(_bench(), "defaults/dtype", "float16"),
-     ["defaults.dtype: invalid value 'float16'; allowed: float32, float64"]),
-    ("test-fraction-bad", "benchmarks", lambda: _set(_bench(), "defaults/test_fraction", 1.5),
-     ["defaults.test_fraction: expected a number in (0, 1)"]),
+    (
+        "n-samples-negative",
+        "benchmarks",
+        lambda: _set(_bench(), "datasets/synthetic_linear/options/n_samples", -100),
+        ["datasets.synthetic_linear.options.n_samples: expected a positive integer, got -100"],
+    ),
+    (
+        "n-features-zero",
+        "benchmarks",
+        lambda: _set(_bench(), "datasets/synthetic_linear/options/n_features", 0),
+        ["options.n_features: expected a positive integer, got 0"],
+    ),
+    (
+        "noise-negative",
+        "benchmarks",
+        lambda: _set(_bench(), "datasets/synthetic_linear/options/noise", -1.0),
+        ["options.noise: expected a number >= 0, got -1.0"],
+    ),
+    (
+        "image-shape-bad",
+        "benchmarks",
+        lambda: _set(_bench(), "datasets/synthetic_images/options/image_shape", [12, 12]),
+        ["options.image_shape: expected [channels, height, width]"],
+    ),
+    (
+        "unknown-option",
+        "benchmarks",
+        lambda: _set(_bench(), "datasets/synthetic_linear/options/n_sample", 10),
+        ["options.n_sample: not an option of source 'synthetic_linear'"],
+    ),
+    (
+        "unknown-source",
+        "benchmarks",
+        lambda: _set(_bench(), "datasets/diabetes/source", "kaggle"),
+        ["datasets.diabetes.source: unknown dataset source 'kaggle'; allowed:"],
+    ),
+    (
+        "bad-task",
+        "benchmarks",
+        lambda: _set(_bench(), "datasets/diabetes/task", "ranking"),
+        ["datasets.diabetes.task: invalid value 'ranking'; allowed: regression, classification, clustering"],
+    ),
+    (
+        "threads-text",
+        "benchmarks",
+        lambda: _set(_bench(), "defaults/threads", "two"),
+        ["defaults.threads: expected an integer >= 1"],
+    ),
+    (
+        "dtype-bad",
+        "benchmarks",
+        lambda: _set(_bench(), "defaults/dtype", "float16"),
+        ["defaults.dtype: invalid value 'float16'; allowed: float32, float64"],
+    ),
+    (
+        "test-fraction-bad",
+        "benchmarks",
+        lambda: _set(_bench(), "defaults/test_fraction", 1.5),
+        ["defaults.test_fraction: expected a number in (0, 1)"],
+    ),
     ("unknown-top-key", "benchmarks", lambda: _set(_bench(), "benchmark", {}), ["benchmark: unknown key"]),
-    ("one-framework", "benchmarks", lambda: _set(_bench(), "domains/classical_ml/frameworks", ["linfa"]),
-     ["domains.classical_ml.frameworks: expected a list of at least two frameworks"]),
-    ("gate-tolerance-text", "benchmarks",
-     lambda: _set(_bench(), "domains/classical_ml/tasks/regression/quality_gate/tolerance", "small"),
-     ["quality_gate.tolerance: expected a number"]),
-    ("framework-name-escape", "frameworks", lambda: _set(_fw(), "frameworks/..%2F", {"language": "rust"}),
-     ["frameworks...%2F: invalid name"]),
-    ("binary-path-escape", "frameworks", lambda: _set(_fw(), "frameworks/linfa/binary", "../../bin/sh"),
-     ["frameworks.linfa.binary: invalid name '../../bin/sh'"]),
-    ("module-injection", "frameworks", lambda: _set(_fw(), "frameworks/scikit-learn/module", "os;import x"),
-     ["frameworks.scikit-learn.module: invalid name"]),
-    ("language-bad", "frameworks", lambda: _set(_fw(), "frameworks/linfa/language", "go"),
-     ["frameworks.linfa.language: invalid value 'go'; allowed: python, rust"]),
-    ("devices-bad", "frameworks", lambda: _set(_fw(), "frameworks/linfa/devices", ["tpu"]),
-     ["frameworks.linfa.devices: invalid value"]),
-    ("sources-escape", "frameworks", lambda: _set(_fw(), "frameworks/linfa/sources", ["../../etc/*"]),
-     ["frameworks.linfa.sources: invalid value", "inside the repository"]),
-    ("sources-absolute", "frameworks", lambda: _set(_fw(), "frameworks/linfa/sources", ["/etc/*"]),
-     ["frameworks.linfa.sources: invalid value"]),
+    (
+        "one-framework",
+        "benchmarks",
+        lambda: _set(_bench(), "domains/classical_ml/frameworks", ["linfa"]),
+        ["domains.classical_ml.frameworks: expected a list of at least two frameworks"],
+    ),
+    (
+        "gate-tolerance-text",
+        "benchmarks",
+        lambda: _set(_bench(), "domains/classical_ml/tasks/regression/quality_gate/tolerance", "small"),
+        ["quality_gate.tolerance: expected a number"],
+    ),
+    (
+        "framework-name-escape",
+        "frameworks",
+        lambda: _set(_fw(), "frameworks/..%2F", {"language": "rust"}),
+        ["frameworks...%2F: invalid name"],
+    ),
+    (
+        "binary-path-escape",
+        "frameworks",
+        lambda: _set(_fw(), "frameworks/linfa/binary", "../../bin/sh"),
+        ["frameworks.linfa.binary: invalid name '../../bin/sh'"],
+    ),
+    (
+        "module-injection",
+        "frameworks",
+        lambda: _set(_fw(), "frameworks/scikit-learn/module", "os;import x"),
+        ["frameworks.scikit-learn.module: invalid name"],
+    ),
+    (
+        "language-bad",
+        "frameworks",
+        lambda: _set(_fw(), "frameworks/linfa/language", "go"),
+        ["frameworks.linfa.language: invalid value 'go'; allowed: python, rust"],
+    ),
+    (
+        "devices-bad",
+        "frameworks",
+        lambda: _set(_fw(), "frameworks/linfa/devices", ["tpu"]),
+        ["frameworks.linfa.devices: invalid value"],
+    ),
+    (
+        "sources-escape",
+        "frameworks",
+        lambda: _set(_fw(), "frameworks/linfa/sources", ["../../etc/*"]),
+        ["frameworks.linfa.sources: invalid value", "inside the repository"],
+    ),
+    (
+        "sources-absolute",
+        "frameworks",
+        lambda: _set(_fw(), "frameworks/linfa/sources", ["/etc/*"]),
+        ["frameworks.linfa.sources: invalid value"],
+    ),
 ]
 
 
 @pytest.mark.parametrize(("which", "make", "expected"), [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES])
-def test_bad_config_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str], which: str,
-                             make: Callable[[], dict[str, Any]], expected: list[str]) -> None:
+def test_bad_config_is_named(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    which: str,
+    make: Callable[[], dict[str, Any]],
+    expected: list[str],
+) -> None:
     path = tmp_path / f"{which}.yaml"
     path.write_text(yaml.safe_dump(make()))
     code, text = run_cli(["check-config", f"--{which}", str(path)], capsys)
@@ -269,21 +384,29 @@ def test_benchmarks_file_not_a_mapping(tmp_path: Path, capsys: pytest.CaptureFix
 
 
 def test_analyse_missing_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, text = run_cli(["analyse", "--results-dir", str(tmp_path / "nope"), "--out-dir", str(tmp_path / "a")],
-                         capsys)
+    code, text = run_cli(["analyse", "--results-dir", str(tmp_path / "nope"), "--out-dir", str(tmp_path / "a")], capsys)
     assert code == 2 and "nope: no such directory; nothing to analyse" in text
 
 
 def test_analyse_empty_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "raw").mkdir()
-    code, text = run_cli(["analyse", "--results-dir", str(tmp_path / "raw"), "--out-dir", str(tmp_path / "a")],
-                         capsys)
+    code, text = run_cli(["analyse", "--results-dir", str(tmp_path / "raw"), "--out-dir", str(tmp_path / "a")], capsys)
     assert code == 2 and "nothing to analyse: no result files" in text
 
 
 def test_report_missing_analysis_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, text = run_cli(["report", "--analysis-dir", str(tmp_path / "nope"), "--selection", str(tmp_path / "s.json"),
-                          "--out-dir", str(tmp_path / "r")], capsys)
+    code, text = run_cli(
+        [
+            "report",
+            "--analysis-dir",
+            str(tmp_path / "nope"),
+            "--selection",
+            str(tmp_path / "s.json"),
+            "--out-dir",
+            str(tmp_path / "r"),
+        ],
+        capsys,
+    )
     assert code == 2 and "nope: no analysis here" in text and "Traceback" not in text
     assert "s.json: file not found" in text
 
@@ -321,8 +444,9 @@ def test_corrupt_result_files_are_listed_as_failures(tmp_path: Path, capsys: pyt
             doc["schema_version"] = "9.9"
             content = json.dumps(doc).encode()
         (raw / f"bad-{name}.json").write_bytes(content)
-    code, text = run_cli(["analyse", "--results-dir", str(raw), "--out-dir", str(tmp_path / "a"), "--no-figures"],
-                         capsys)
+    code, text = run_cli(
+        ["analyse", "--results-dir", str(raw), "--out-dir", str(tmp_path / "a"), "--no-figures"], capsys
+    )
     assert code == 0, text
     assert f"{len(CORRUPT)} invalid files" in text
     import pandas as pd
@@ -356,12 +480,27 @@ def test_python_reader_refuses_a_manifest_path_outside_the_data_folder(data_dir:
 
 
 @pytest.mark.rust
-def test_rust_reader_refuses_a_manifest_path_outside_the_data_folder(data_dir: Path, tmp_path: Path, make_cell,
-                                                                     classical_binary: Path) -> None:
+def test_rust_reader_refuses_a_manifest_path_outside_the_data_folder(
+    data_dir: Path, tmp_path: Path, make_cell, classical_binary: Path
+) -> None:
     copy = _manifest_escape(data_dir, tmp_path)
-    proc = subprocess.run([str(classical_binary), "run", "--framework", "linfa", "--cell", str(make_cell()),
-                           "--data-dir", str(copy), "--out", str(tmp_path / "r.json")],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            str(classical_binary),
+            "run",
+            "--framework",
+            "linfa",
+            "--cell",
+            str(make_cell()),
+            "--data-dir",
+            str(copy),
+            "--out",
+            str(tmp_path / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode != 0
     assert "not a plain relative path inside the data folder" in proc.stderr
     assert "panicked" not in proc.stderr
@@ -373,9 +512,24 @@ def test_python_worker_refuses_tampered_data_in_one_line(data_dir: Path, tmp_pat
     x = np.load(copy / "diabetes" / "X_train.npy")
     x[0, 0] += 1.0
     np.save(copy / "diabetes" / "X_train.npy", x)
-    proc = subprocess.run([sys.executable, "-m", "pairbench.harness.worker", "--framework", "scikit-learn",
-                           "--cell", str(make_cell()), "--data-dir", str(copy), "--out", str(tmp_path / "r.json")],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pairbench.harness.worker",
+            "--framework",
+            "scikit-learn",
+            "--cell",
+            str(make_cell()),
+            "--data-dir",
+            str(copy),
+            "--out",
+            str(tmp_path / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
@@ -387,9 +541,24 @@ def test_python_worker_refuses_an_unsafe_cell_in_one_line(tmp_path: Path, make_c
     doc = json.loads(cell.read_text())
     doc["dataset"] = "../../../../tmp/x"
     cell.write_text(json.dumps(doc))
-    proc = subprocess.run([sys.executable, "-m", "pairbench.harness.worker", "--framework", "scikit-learn",
-                           "--cell", str(cell), "--data-dir", str(tmp_path), "--out", str(tmp_path / "r.json")],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pairbench.harness.worker",
+            "--framework",
+            "scikit-learn",
+            "--cell",
+            str(cell),
+            "--data-dir",
+            str(tmp_path),
+            "--out",
+            str(tmp_path / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "dataset: invalid name '../../../../tmp/x'; allowed: [A-Za-z0-9_.-]+" in proc.stderr
 
@@ -398,8 +567,9 @@ IDX_TOO_SHORT = b"\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x1c\x00\x00\x00\x
 
 
 @pytest.mark.parametrize("content", [IDX_TOO_SHORT, b"junk"])
-def test_malformed_mnist_is_skipped_naming_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                    content: bytes) -> None:
+def test_malformed_mnist_is_skipped_naming_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes
+) -> None:
     from pairbench.datasets.deep import MNIST_FILES
     from pairbench.registry import dataset_unavailable
 
@@ -428,7 +598,16 @@ def test_malformed_cifar_is_skipped_naming_the_file(tmp_path: Path, monkeypatch:
 
 def test_case_count() -> None:
     """The issue asks for at least 70 bad inputs, each with its message asserted."""
-    functions = [name for name in globals() if name.startswith("test_") and name not in
-                 ("test_bad_param_is_named", "test_bad_config_is_named", "test_case_count",
-                  "test_threads_are_not_limited_by_this_machine_on_a_cluster")]
+    functions = [
+        name
+        for name in globals()
+        if name.startswith("test_")
+        and name
+        not in (
+            "test_bad_param_is_named",
+            "test_bad_config_is_named",
+            "test_case_count",
+            "test_threads_are_not_limited_by_this_machine_on_a_cluster",
+        )
+    ]
     assert len(PARAM_CASES) + len(CONFIG_CASES) + len(CORRUPT) + len(functions) >= 70

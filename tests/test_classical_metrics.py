@@ -40,8 +40,9 @@ def test_binary_quality_with_ties_matches_sklearn() -> None:
 
 def test_class_never_predicted_counts_zero_precision() -> None:
     q = classification_quality([0, 1, 2, 2], [0, 1, 1, 1])
-    assert q["precision_macro"] == pytest.approx(metrics.precision_score([0, 1, 2, 2], [0, 1, 1, 1], average="macro",
-                                                                          zero_division=0))
+    assert q["precision_macro"] == pytest.approx(
+        metrics.precision_score([0, 1, 2, 2], [0, 1, 1, 1], average="macro", zero_division=0)
+    )
     assert q["auc_roc"] is None and q["auc_pr"] is None  # no scores given: said so, not invented
 
 

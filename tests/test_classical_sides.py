@@ -28,32 +28,76 @@ CLUSTERING_GATE = {"metric": "adjusted_rand", "tolerance": 0.02, "also": [{"metr
 @pytest.fixture(scope="module")
 def cl_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("cl_data")
-    materialise(DatasetSpec("iris", "sklearn_iris", "classification", True, {}), root / "iris", seed=42,
-                test_fraction=0.2, dtype="float64", cv_folds=5)
-    materialise(DatasetSpec("blobs", "synthetic_blobs", "clustering", True, {"n_samples": 300, "centers": 3}),
-                root / "blobs", seed=42, test_fraction=0.2, dtype="float64", cv_folds=5)
+    materialise(
+        DatasetSpec("iris", "sklearn_iris", "classification", True, {}),
+        root / "iris",
+        seed=42,
+        test_fraction=0.2,
+        dtype="float64",
+        cv_folds=5,
+    )
+    materialise(
+        DatasetSpec("blobs", "synthetic_blobs", "clustering", True, {"n_samples": 300, "centers": 3}),
+        root / "blobs",
+        seed=42,
+        test_fraction=0.2,
+        dtype="float64",
+        cv_folds=5,
+    )
     return root
 
 
-def _cell(tmp_path: Path, task: str, algorithm: str, dataset: str, params: dict[str, Any],
-          gate: dict[str, Any]) -> Path:
-    cell = Cell(run_id="test", domain="classical_ml", task=task, algorithm=algorithm, dataset=dataset,
-                params=params, frameworks=[SKLEARN, LINFA], warmup=0, samples=1, launches=1, quality_gate=gate)
+def _cell(
+    tmp_path: Path, task: str, algorithm: str, dataset: str, params: dict[str, Any], gate: dict[str, Any]
+) -> Path:
+    cell = Cell(
+        run_id="test",
+        domain="classical_ml",
+        task=task,
+        algorithm=algorithm,
+        dataset=dataset,
+        params=params,
+        frameworks=[SKLEARN, LINFA],
+        warmup=0,
+        samples=1,
+        launches=1,
+        quality_gate=gate,
+    )
     return cell.write(tmp_path / "cells")
 
 
-@pytest.mark.parametrize(("kernel", "params", "reference"), [
-    ("rbf", {"gamma": 0.3}, lambda X: rbf_kernel(X, gamma=0.3)),
-    ("poly", {"gamma": 0.5, "degree": 3, "coef0": 1.0}, lambda X: polynomial_kernel(X, degree=3, gamma=0.5, coef0=1.0)),
-    ("linear", {}, linear_kernel),
-])
-def test_linfa_kernel_matrix_equals_sklearns(kernel: str, params: dict[str, float], reference: Any,
-                                             classical_binary: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("kernel", "params", "reference"),
+    [
+        ("rbf", {"gamma": 0.3}, lambda X: rbf_kernel(X, gamma=0.3)),
+        (
+            "poly",
+            {"gamma": 0.5, "degree": 3, "coef0": 1.0},
+            lambda X: polynomial_kernel(X, degree=3, gamma=0.5, coef0=1.0),
+        ),
+        ("linear", {}, linear_kernel),
+    ],
+)
+def test_linfa_kernel_matrix_equals_sklearns(
+    kernel: str, params: dict[str, float], reference: Any, classical_binary: Path, tmp_path: Path
+) -> None:
     X = np.random.default_rng(0).normal(size=(40, 5))
     np.save(tmp_path / "x.npy", X)
     args = [f"--{k}={v}" for k, v in params.items()]
-    subprocess.run([str(classical_binary), "kernel-matrix", "--x", str(tmp_path / "x.npy"), "--kernel", kernel,
-                    *args, "--out", str(tmp_path / "k.npy")], check=True)
+    subprocess.run(
+        [
+            str(classical_binary),
+            "kernel-matrix",
+            "--x",
+            str(tmp_path / "x.npy"),
+            "--kernel",
+            kernel,
+            *args,
+            "--out",
+            str(tmp_path / "k.npy"),
+        ],
+        check=True,
+    )
     np.testing.assert_allclose(np.load(tmp_path / "k.npy"), reference(X), rtol=1e-10, atol=1e-12)
 
 
@@ -61,15 +105,29 @@ def test_a_wrong_gamma_mapping_would_be_caught(classical_binary: Path, tmp_path:
     # eps = gamma (instead of 1/gamma) must not pass the same comparison: the test above can fail.
     X = np.random.default_rng(1).normal(size=(20, 3))
     np.save(tmp_path / "x.npy", X)
-    subprocess.run([str(classical_binary), "kernel-matrix", "--x", str(tmp_path / "x.npy"), "--kernel", "rbf",
-                    "--gamma", str(1 / 0.3), "--out", str(tmp_path / "k.npy")], check=True)
+    subprocess.run(
+        [
+            str(classical_binary),
+            "kernel-matrix",
+            "--x",
+            str(tmp_path / "x.npy"),
+            "--kernel",
+            "rbf",
+            "--gamma",
+            str(1 / 0.3),
+            "--out",
+            str(tmp_path / "k.npy"),
+        ],
+        check=True,
+    )
     assert not np.allclose(np.load(tmp_path / "k.npy"), rbf_kernel(X, gamma=0.3))
 
 
 def test_svc_one_vs_rest_passes_gate_with_cross_validation(cl_data: Path, tmp_path: Path) -> None:
     params = {"C": 1.0, "kernel": "rbf", "gamma": 0.1, "degree": 3, "coef0": 1.0, "tol": 1e-3, "shrinking": False}
-    report = validate_cell(_cell(tmp_path, "classification", "svc", "iris", params, CLASSIFICATION_GATE), cl_data,
-                           tmp_path / "work")
+    report = validate_cell(
+        _cell(tmp_path, "classification", "svc", "iris", params, CLASSIFICATION_GATE), cl_data, tmp_path / "work"
+    )
     assert report["comparable"], report["reasons"]
     for side in ("scikit-learn", "linfa"):
         q = report["sides"][side]["quality"]
@@ -88,8 +146,9 @@ def test_one_vs_rest_iteration_counts_reduce_to_the_largest(cl_data: Path, tmp_p
     from pairbench.harness.launcher import run_side
     from pairbench.schema import read_result
 
-    cell = _cell(tmp_path, "classification", "linearsvc", "iris", {"C": 1.0, "tol": 1e-4, "max_iter": 3},
-                 CLASSIFICATION_GATE)
+    cell = _cell(
+        tmp_path, "classification", "linearsvc", "iris", {"C": 1.0, "tol": 1e-4, "max_iter": 3}, CLASSIFICATION_GATE
+    )
     out = tmp_path / "r.json"
     assert run_side(cell, "scikit-learn", cl_data, out, timeout_s=60).ok
     doc = read_result(out)
@@ -98,16 +157,22 @@ def test_one_vs_rest_iteration_counts_reduce_to_the_largest(cl_data: Path, tmp_p
     assert row["n_iter"] == 3 and bool(row["hit_max_iter"])
 
 
-@pytest.mark.parametrize(("algorithm", "params"), [
-    ("kmeans", {"n_clusters": 3, "init": "first_rows", "n_init": 1, "tol": 1e-4, "max_iter": 300}),
-    ("dbscan", {"eps": 0.3, "min_samples": 5}),
-    ("agglomerative", {"n_clusters": 3, "linkage": "average"}),
-    ("gaussian_mixture", {"n_clusters": 3, "covariance_type": "full", "tol": 1e-3, "reg_covar": 1e-6,
-                          "max_iter": 100, "n_init": 1}),
-])
+@pytest.mark.parametrize(
+    ("algorithm", "params"),
+    [
+        ("kmeans", {"n_clusters": 3, "init": "first_rows", "n_init": 1, "tol": 1e-4, "max_iter": 300}),
+        ("dbscan", {"eps": 0.3, "min_samples": 5}),
+        ("agglomerative", {"n_clusters": 3, "linkage": "average"}),
+        (
+            "gaussian_mixture",
+            {"n_clusters": 3, "covariance_type": "full", "tol": 1e-3, "reg_covar": 1e-6, "max_iter": 100, "n_init": 1},
+        ),
+    ],
+)
 def test_clustering_sides_agree(algorithm: str, params: dict[str, Any], cl_data: Path, tmp_path: Path) -> None:
-    report = validate_cell(_cell(tmp_path, "clustering", algorithm, "blobs", params, CLUSTERING_GATE), cl_data,
-                           tmp_path / "work")
+    report = validate_cell(
+        _cell(tmp_path, "clustering", algorithm, "blobs", params, CLUSTERING_GATE), cl_data, tmp_path / "work"
+    )
     assert report["comparable"], report["reasons"]
     assert "cv" not in report  # clustering is scored on the data clustered, not cross-validated
 
@@ -123,12 +188,12 @@ def test_kmeans_from_the_same_centroids_gives_the_same_labels(cl_data: Path, tmp
 
 
 def test_unsupported_gmm_covariance_is_reported_not_comparable(cl_data: Path, tmp_path: Path) -> None:
-    params = {"n_clusters": 3, "covariance_type": "diag", "tol": 1e-3, "reg_covar": 1e-6, "max_iter": 100,
-              "n_init": 1}
-    report = validate_cell(_cell(tmp_path, "clustering", "gaussian_mixture", "blobs", params, CLUSTERING_GATE),
-                           cl_data, tmp_path / "work")
+    params = {"n_clusters": 3, "covariance_type": "diag", "tol": 1e-3, "reg_covar": 1e-6, "max_iter": 100, "n_init": 1}
+    report = validate_cell(
+        _cell(tmp_path, "clustering", "gaussian_mixture", "blobs", params, CLUSTERING_GATE), cl_data, tmp_path / "work"
+    )
     assert not report["comparable"]
-    assert "only \\\"full\\\"" in json.dumps(report["reasons"]) or "full" in " ".join(report["reasons"])
+    assert 'only \\"full\\"' in json.dumps(report["reasons"]) or "full" in " ".join(report["reasons"])
 
 
 def test_secondary_gate_metric_can_fail_alone() -> None:
@@ -138,8 +203,9 @@ def test_secondary_gate_metric_can_fail_alone() -> None:
     assert ok.comparable and not bad.comparable
     assert any("silhouette" in r for r in bad.reasons)
     # A secondary index undefined on both sides is agreement; the primary at chance on both is not parity.
-    both_undefined = apply_gate(gate, {"adjusted_rand": 0.6, "silhouette": None},
-                                {"adjusted_rand": 0.6, "silhouette": None})
+    both_undefined = apply_gate(
+        gate, {"adjusted_rand": 0.6, "silhouette": None}, {"adjusted_rand": 0.6, "silhouette": None}
+    )
     assert both_undefined.comparable
     at_chance = apply_gate(gate, {"adjusted_rand": 0.0, "silhouette": None}, {"adjusted_rand": 0.0, "silhouette": None})
     assert not at_chance.comparable and "degenerate on both sides" in at_chance.reasons[0]
@@ -147,8 +213,11 @@ def test_secondary_gate_metric_can_fail_alone() -> None:
 
 def test_dbscan_labelling_everything_noise_on_both_sides_is_not_comparable(cl_data: Path, tmp_path: Path) -> None:
     # eps far below the spacing of standardised blobs: every point is noise on both sides.
-    report = validate_cell(_cell(tmp_path, "clustering", "dbscan", "blobs", {"eps": 0.001, "min_samples": 5},
-                                 CLUSTERING_GATE), cl_data, tmp_path / "work")
+    report = validate_cell(
+        _cell(tmp_path, "clustering", "dbscan", "blobs", {"eps": 0.001, "min_samples": 5}, CLUSTERING_GATE),
+        cl_data,
+        tmp_path / "work",
+    )
     assert not report["comparable"]
     assert any("fewer than 2 clusters" in r for r in report["reasons"]), report["reasons"]
     sides = report["sides"]

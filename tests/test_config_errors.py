@@ -98,8 +98,11 @@ def test_params_are_checked_against_nextflow_schema() -> None:
 
 
 def test_a_pattern_param_names_its_allowed_values() -> None:
-    with pytest.raises(ConfigError, match=r"--devices: invalid value 'gpu'; allowed: auto, or a comma-separated "
-                                          r"list of cpu, cuda"):
+    with pytest.raises(
+        ConfigError,
+        match=r"--devices: invalid value 'gpu'; allowed: auto, or a comma-separated "
+        r"list of cpu, cuda",
+    ):
         validate_params({"outdir": "r", "devices": "gpu"})
 
 
@@ -112,8 +115,12 @@ def test_unknown_names_in_params(catalogue) -> None:
 def test_cli_exits_2_with_the_message(doc: dict, tmp_path: Path) -> None:
     params = tmp_path / "params.json"
     params.write_text(json.dumps({"outdir": "r", "threads": 0}))
-    proc = subprocess.run([sys.executable, "-m", "pairbench.cli.main", "check-config", "--params", str(params)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pairbench.cli.main", "check-config", "--params", str(params)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 2
     assert "--threads: 0 is less than the minimum of 1" in proc.stderr
 

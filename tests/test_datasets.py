@@ -29,8 +29,9 @@ def test_standardisation_uses_train_statistics_only(data_dir: Path) -> None:
     assert split.manifest["n_train"] == 353 and split.manifest["n_test"] == 89
 
 
-def test_tampered_bytes_are_refused_by_python_and_rust(data_dir: Path, tmp_path: Path, make_cell,
-                                                       classical_binary: Path) -> None:
+def test_tampered_bytes_are_refused_by_python_and_rust(
+    data_dir: Path, tmp_path: Path, make_cell, classical_binary: Path
+) -> None:
     tampered = tmp_path / "data"
     shutil.copytree(data_dir / "diabetes", tampered / "diabetes")
     y = np.load(tampered / "diabetes" / "y_test.npy")
@@ -38,8 +39,22 @@ def test_tampered_bytes_are_refused_by_python_and_rust(data_dir: Path, tmp_path:
     np.save(tampered / "diabetes" / "y_test.npy", y)
     with pytest.raises(ChecksumError, match="y_test"):
         load_verified(tampered / "diabetes")
-    proc = subprocess.run([str(classical_binary), "run", "--framework", "linfa", "--cell", str(make_cell("linear")),
-                           "--data-dir", str(tampered), "--out", str(tmp_path / "r.json")],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            str(classical_binary),
+            "run",
+            "--framework",
+            "linfa",
+            "--cell",
+            str(make_cell("linear")),
+            "--data-dir",
+            str(tampered),
+            "--out",
+            str(tmp_path / "r.json"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode != 0
     assert "sha256" in proc.stderr and "y_test" in proc.stderr

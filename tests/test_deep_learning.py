@@ -45,12 +45,23 @@ FRAMEWORKS = [
 ]
 DATASETS = {
     "digits": DatasetSpec("digits", "digits_images", "classification", False, {"image_shape": [1, 8, 8]}),
-    "images16": DatasetSpec("images16", "synthetic_images", "classification", False,
-                            {"n_samples": 200, "image_shape": [1, 16, 16], "n_classes": 5}),
-    "seqs": DatasetSpec("seqs", "synthetic_sequences", "classification", False,
-                        {"n_samples": 300, "seq_len": 12, "n_channels": 3, "n_classes": 4}),
-    "fc": DatasetSpec("fc", "synthetic_forecasting", "regression", False,
-                      {"n_samples": 300, "seq_len": 16, "n_channels": 1}),
+    "images16": DatasetSpec(
+        "images16",
+        "synthetic_images",
+        "classification",
+        False,
+        {"n_samples": 200, "image_shape": [1, 16, 16], "n_classes": 5},
+    ),
+    "seqs": DatasetSpec(
+        "seqs",
+        "synthetic_sequences",
+        "classification",
+        False,
+        {"n_samples": 300, "seq_len": 12, "n_channels": 3, "n_classes": 4},
+    ),
+    "fc": DatasetSpec(
+        "fc", "synthetic_forecasting", "regression", False, {"n_samples": 300, "seq_len": 16, "n_channels": 1}
+    ),
 }
 MODELS = [
     ("image_classification", "lenet", "digits", {}),
@@ -79,12 +90,23 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def make_cell(data_dir: Path, task: str, model: str, dataset: str, extra: dict[str, Any],
-              **kw: Any) -> tuple[Cell, Path]:
+def make_cell(
+    data_dir: Path, task: str, model: str, dataset: str, extra: dict[str, Any], **kw: Any
+) -> tuple[Cell, Path]:
     params = {"batch_size": 16, "lr": 0.003, "weight_decay": 0.0001, "latency_repeats": 2, **extra}
-    cell = Cell(run_id="test", domain="deep_learning", task=task, algorithm=model, dataset=dataset,
-                params=params, frameworks=FRAMEWORKS, seed=3, warmup=kw.get("warmup", 0),
-                samples=kw.get("samples", 1), launches=1)
+    cell = Cell(
+        run_id="test",
+        domain="deep_learning",
+        task=task,
+        algorithm=model,
+        dataset=dataset,
+        params=params,
+        frameworks=FRAMEWORKS,
+        seed=3,
+        warmup=kw.get("warmup", 0),
+        samples=kw.get("samples", 1),
+        launches=1,
+    )
     path = cell.write(data_dir / "cells")
     prepare_cell(json.loads(cell.to_json()), data_dir)
     return cell, path
@@ -104,18 +126,32 @@ def torch_forward(cell: Cell, data_dir: Path, x: np.ndarray) -> tuple[np.ndarray
 
 
 @pytest.mark.rust
-@pytest.mark.parametrize(("task", "model", "dataset", "extra"), MODELS,
-                         ids=[f"{m[1]}-{m[2]}" for m in MODELS])
+@pytest.mark.parametrize(("task", "model", "dataset", "extra"), MODELS, ids=[f"{m[1]}-{m[2]}" for m in MODELS])
 @pytest.mark.parametrize("framework", ["candle", "tch"])
-def test_forward_and_param_count_match_pytorch(data_dir: Path, tmp_path: Path, framework: str, task: str,
-                                               model: str, dataset: str, extra: dict[str, Any]) -> None:
+def test_forward_and_param_count_match_pytorch(
+    data_dir: Path, tmp_path: Path, framework: str, task: str, model: str, dataset: str, extra: dict[str, Any]
+) -> None:
     exe = binary(f"pairbench-{framework}")
     cell, cell_path = make_cell(data_dir, task, model, dataset, extra)
     x = load_verified(data_dir / dataset).X_test[:8]
     np.save(tmp_path / "x.npy", x)
-    proc = subprocess.run([str(exe), "forward", "--cell", str(cell_path), "--data-dir", str(data_dir),
-                           "--input", str(tmp_path / "x.npy"), "--out", str(tmp_path / "y.npy")],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [
+            str(exe),
+            "forward",
+            "--cell",
+            str(cell_path),
+            "--data-dir",
+            str(data_dir),
+            "--input",
+            str(tmp_path / "x.npy"),
+            "--out",
+            str(tmp_path / "y.npy"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     expected, n_params = torch_forward(cell, data_dir, x)
     got = np.load(tmp_path / "y.npy")
@@ -125,10 +161,12 @@ def test_forward_and_param_count_match_pytorch(data_dir: Path, tmp_path: Path, f
 
 
 @pytest.mark.rust
-@pytest.mark.parametrize(("task", "model", "dataset", "extra"), [MODELS[0], MODELS[5], MODELS[2]],
-                         ids=["lenet", "lstm", "resnet18"])
-def test_one_epoch_losses_agree(data_dir: Path, tmp_path: Path, task: str, model: str, dataset: str,
-                                extra: dict[str, Any]) -> None:
+@pytest.mark.parametrize(
+    ("task", "model", "dataset", "extra"), [MODELS[0], MODELS[5], MODELS[2]], ids=["lenet", "lstm", "resnet18"]
+)
+def test_one_epoch_losses_agree(
+    data_dir: Path, tmp_path: Path, task: str, model: str, dataset: str, extra: dict[str, Any]
+) -> None:
     for fw in ("pairbench-candle", "pairbench-tch"):
         binary(fw)
     _cell, cell_path = make_cell(data_dir, task, model, dataset, {**extra, "batch_size": 8})

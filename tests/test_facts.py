@@ -17,15 +17,17 @@ pytestmark = pytest.mark.rust
 def implementations(catalogue: object) -> dict[str, object]:
     from dataclasses import asdict
 
-    frameworks = {n: asdict(f) for n, f in catalogue.frameworks.items()  # type: ignore[attr-defined]
-                  if n in ("scikit-learn", "linfa", "linfa-py")}
+    frameworks = {
+        n: asdict(f)
+        for n, f in catalogue.frameworks.items()  # type: ignore[attr-defined]
+        if n in ("scikit-learn", "linfa", "linfa-py")
+    }
     cell = {"cell_id": "c", "domain": "classical_ml", "frameworks": [{"name": n} for n in frameworks]}
     selection = {"frameworks": frameworks, "cells": [cell]}
     return record_implementations(selection, skip_build=True)
 
 
-def test_rust_identity_and_build_facts_from_cargo(implementations: dict[str, object],
-                                                  classical_binary: Path) -> None:
+def test_rust_identity_and_build_facts_from_cargo(implementations: dict[str, object], classical_binary: Path) -> None:
     linfa = implementations["frameworks"]["linfa"]["facts"]  # type: ignore[index]
     assert linfa["version"] == "0.8.1"
     assert linfa["license"] == "MIT OR Apache-2.0"
@@ -82,8 +84,14 @@ def test_report_tables_from_the_facts(implementations: dict[str, object]) -> Non
     assert set(facts["framework"]) == {"scikit-learn", "linfa", "linfa-py"}
     row = facts.set_index("framework").loc["linfa"]
     assert row["version"] == "0.8.1" and row["crates_in_build"] > 30 and row["binary_mb"] > 0
-    findings = findings_table(implementations, {"decisions": [  # type: ignore[arg-type]
-        {"cell_id": "regression.ridge.diabetes", "algorithm": "ridge", "params": {"fit_intercept": True}}]})
+    findings = findings_table(
+        implementations,
+        {
+            "decisions": [  # type: ignore[arg-type]
+                {"cell_id": "regression.ridge.diabetes", "algorithm": "ridge", "params": {"fit_intercept": True}}
+            ]
+        },
+    )
     ridge = findings.set_index("finding").loc["linfa_ridge_duality_gap"]
     assert ridge["status"] == "reproduces in 0.8.1" and ridge["affected_cells"] == 1
     import pandas as pd
@@ -91,10 +99,14 @@ def test_report_tables_from_the_facts(implementations: dict[str, object]) -> Non
     from pairbench.report.ecosystem import readiness_lines
 
     eco = pd.DataFrame([{"framework": "linfa", "domain": "classical_ml", "coverage": "13/13"}])
-    selection = {"cells": [{"cell_id": "c", "domain": "classical_ml",
-                            "frameworks": [{"name": "scikit-learn"}, {"name": "linfa"}]}]}
-    cmp = pd.DataFrame([{"domain": "classical_ml", "candidate": "linfa", "reference": "scikit-learn",
-                         "outcome": "slower"}])
+    selection = {
+        "cells": [
+            {"cell_id": "c", "domain": "classical_ml", "frameworks": [{"name": "scikit-learn"}, {"name": "linfa"}]}
+        ]
+    }
+    cmp = pd.DataFrame(
+        [{"domain": "classical_ml", "candidate": "linfa", "reference": "scikit-learn", "outcome": "slower"}]
+    )
     qp = pd.DataFrame([{"cell_id": "c", "candidate": "linfa", "baseline": "scikit-learn", "comparable": True}])
     mat = maturity_table(selection, implementations, eco, cmp, qp)  # type: ignore[arg-type]
     r = mat.iloc[0]
@@ -110,19 +122,38 @@ def test_three_way_decomposition_from_comparisons() -> None:
     from pairbench.report.ecosystem import decomposition_table
 
     def row(cand: str, ref: str, ratio: float, low: float, high: float) -> dict[str, object]:
-        return {"cell_id": "c", "domain": "classical_ml", "task": "regression", "algorithm": "ridge",
-                "dataset": "diabetes", "phase": "fit", "candidate": cand, "reference": ref, "ratio": ratio,
-                "ratio_ci_low": low, "ratio_ci_high": high, "outcome": "faster" if ratio < 1 else "slower",
-                "p_holm": 0.001, "verdict": "x"}
+        return {
+            "cell_id": "c",
+            "domain": "classical_ml",
+            "task": "regression",
+            "algorithm": "ridge",
+            "dataset": "diabetes",
+            "phase": "fit",
+            "candidate": cand,
+            "reference": ref,
+            "ratio": ratio,
+            "ratio_ci_low": low,
+            "ratio_ci_high": high,
+            "outcome": "faster" if ratio < 1 else "slower",
+            "p_holm": 0.001,
+            "verdict": "x",
+        }
 
-    cmp = pd.DataFrame([row("linfa", "scikit-learn", 0.2, 0.18, 0.22), row("linfa-py", "scikit-learn", 0.5, 0.45, 0.55),
-                        row("linfa-py", "linfa", 2.5, 2.0, 3.0)])
+    cmp = pd.DataFrame(
+        [
+            row("linfa", "scikit-learn", 0.2, 0.18, 0.22),
+            row("linfa-py", "scikit-learn", 0.5, 0.45, 0.55),
+            row("linfa-py", "linfa", 2.5, 2.0, 3.0),
+        ]
+    )
     d = decomposition_table(cmp).set_index("effect")
     assert d.loc["library", "ratio"] == 0.5 and d.loc["total", "ratio"] == 0.2
     # linfa-py / linfa = 2.5 is turned round: linfa / linfa-py = 0.4, CI [1/3, 1/2], outcome flipped.
     assert d.loc["boundary + process", "ratio"] == pytest.approx(0.4)
     assert (d.loc["boundary + process", "ratio_ci_low"], d.loc["boundary + process", "ratio_ci_high"]) == (
-        pytest.approx(1 / 3), pytest.approx(0.5))
+        pytest.approx(1 / 3),
+        pytest.approx(0.5),
+    )
     assert d.loc["boundary + process", "outcome"] == "faster"
     assert d.loc["library", "ratio"] * d.loc["boundary + process", "ratio"] == pytest.approx(d.loc["total", "ratio"])
     assert decomposition_table(cmp[cmp["candidate"] != "linfa-py"]).empty  # needs all three sides

@@ -34,16 +34,40 @@ pytestmark = pytest.mark.pipeline
 # run in the work dir below the launch dir, so a PWNED file anywhere below it means it ran.
 PAYLOAD = "x y';touch PWNED;'\"$(touch PWNED)\"`touch PWNED`;#"
 # Params that are paths (free text by nature): they must be quoted, and the run below proves it.
-PATH_PARAMS = ("outdir", "benchmarks_config", "frameworks_config", "hardware_config", "analysis_config",
-               "requirements", "history_db")
-ONE_CELL = ["-profile", "smoke", "--domains", "classical_ml", "--algorithms", "svr", "--datasets", "diabetes",
-            "--cv_folds", "0"]
+PATH_PARAMS = (
+    "outdir",
+    "benchmarks_config",
+    "frameworks_config",
+    "hardware_config",
+    "analysis_config",
+    "requirements",
+    "history_db",
+)
+ONE_CELL = [
+    "-profile",
+    "smoke",
+    "--domains",
+    "classical_ml",
+    "--algorithms",
+    "svr",
+    "--datasets",
+    "diabetes",
+    "--cv_folds",
+    "0",
+]
 
 
 def nextflow(args: list[str], cwd: Path, timeout: int = 600, **popen: object) -> subprocess.Popen[str]:
     env = {**os.environ, "NXF_ANSI_LOG": "false"}
-    return subprocess.Popen([str(ROOT / "nextflow"), "run", str(ROOT / "main.nf"), *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, **popen)  # type: ignore[call-overload]
+    return subprocess.Popen(
+        [str(ROOT / "nextflow"), "run", str(ROOT / "main.nf"), *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        **popen,
+    )  # type: ignore[call-overload]
 
 
 def finish(proc: subprocess.Popen[str], timeout: int = 600) -> tuple[int, str]:
@@ -55,8 +79,9 @@ def test_every_string_param_is_patterned_or_a_quoted_path(tmp_path: Path) -> Non
     """The schema's string params: a hostile value is refused by check-config, unless the param is a
     path (then the pipeline run below passes it through every task that uses it)."""
     props = schema_properties(json.loads((ROOT / "nextflow_schema.json").read_text()))
-    strings = sorted(n for n, p in props.items() if "string" in ([p["type"]] if isinstance(p["type"], str)
-                                                                 else p["type"]))
+    strings = sorted(
+        n for n, p in props.items() if "string" in ([p["type"]] if isinstance(p["type"], str) else p["type"])
+    )
     assert strings, "no string params found"
     for name in strings:
         if name in PATH_PARAMS:
@@ -94,8 +119,9 @@ def _pids(pattern: list[str], ancestor: int) -> list[int]:
         except OSError:
             continue
         text = [a.decode(errors="replace") for a in argv]
-        if all(any(p == a or a.endswith(p) for a in text) for p in pattern) and _descends_from(int(proc.name),
-                                                                                               ancestor):
+        if all(any(p == a or a.endswith(p) for a in text) for p in pattern) and _descends_from(
+            int(proc.name), ancestor
+        ):
             found.append(int(proc.name))
     return found
 
@@ -119,11 +145,26 @@ def _killer(patterns: list[list[str]], ancestor: int, stop: threading.Event, kil
 def test_hostile_paths_and_killed_launches(tmp_path: Path) -> None:
     hostile = tmp_path / PAYLOAD
     hostile.mkdir()
-    args = [*ONE_CELL, "--launches", "2", "--samples", "400", "--max_attempts", "1",
-            "--outdir", str(hostile / "out"), "--history_db", str(hostile / "h.duckdb")]
-    for param, name in (("benchmarks_config", "benchmarks.yaml"), ("frameworks_config", "frameworks.yaml"),
-                        ("hardware_config", "hardware.yaml"), ("analysis_config", "analysis.yaml"),
-                        ("requirements", "requirements.yaml")):
+    args = [
+        *ONE_CELL,
+        "--launches",
+        "2",
+        "--samples",
+        "400",
+        "--max_attempts",
+        "1",
+        "--outdir",
+        str(hostile / "out"),
+        "--history_db",
+        str(hostile / "h.duckdb"),
+    ]
+    for param, name in (
+        ("benchmarks_config", "benchmarks.yaml"),
+        ("frameworks_config", "frameworks.yaml"),
+        ("hardware_config", "hardware.yaml"),
+        ("analysis_config", "analysis.yaml"),
+        ("requirements", "requirements.yaml"),
+    ):
         target = hostile / f"{PAYLOAD}{name}"
         shutil.copy(config_dir() / name, target)
         args += [f"--{param}", str(target)]
@@ -131,8 +172,10 @@ def test_hostile_paths_and_killed_launches(tmp_path: Path) -> None:
     stop, killed = threading.Event(), []
     # The Rust side's first launch (its measured child), and the Python side's second launcher itself;
     # matched by the result file phase 4 writes, so the validation runs of phase 3 are left alone.
-    patterns = [["pairbench-classical", "run", ".linfa.1.json"],
-                ["launch", "--side", "scikit-learn", ".scikit-learn.2.json", "--attempt"]]
+    patterns = [
+        ["pairbench-classical", "run", ".linfa.1.json"],
+        ["launch", "--side", "scikit-learn", ".scikit-learn.2.json", "--attempt"],
+    ]
     run = nextflow(args, tmp_path)
     watcher = threading.Thread(target=_killer, args=(patterns, run.pid, stop, killed), daemon=True)
     watcher.start()
@@ -171,8 +214,17 @@ def _sha(path: Path) -> str:
 
 
 def test_sigint_in_phase_four_then_resume(tmp_path: Path) -> None:
-    args = [*ONE_CELL, "--launches", "3", "--samples", "200", "--outdir", "out",
-            "--history_db", str(tmp_path / "h.duckdb")]
+    args = [
+        *ONE_CELL,
+        "--launches",
+        "3",
+        "--samples",
+        "200",
+        "--outdir",
+        "out",
+        "--history_db",
+        str(tmp_path / "h.duckdb"),
+    ]
     proc = nextflow(args, tmp_path)
     raw = tmp_path / "out" / "raw"
     deadline = time.monotonic() + 400
@@ -201,8 +253,9 @@ def small_disk(tmp_path: Path):
         pytest.skip("mounting a small tmpfs needs root")
     mount = tmp_path / "disk"
     mount.mkdir()
-    probe = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mount)], capture_output=True,
-                           text=True, check=False)
+    probe = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=300k", "tmpfs", str(mount)], capture_output=True, text=True, check=False
+    )
     if probe.returncode != 0:
         pytest.skip(f"mount is not allowed here: {probe.stderr.strip()}")
     yield mount
@@ -210,8 +263,15 @@ def small_disk(tmp_path: Path):
 
 
 def test_full_disk_is_named_then_resume_recovers(tmp_path: Path, small_disk: Path) -> None:
-    args = [*ONE_CELL, "--launches", "1", "--outdir", str(small_disk / "out"),
-            "--history_db", str(tmp_path / "h.duckdb")]
+    args = [
+        *ONE_CELL,
+        "--launches",
+        "1",
+        "--outdir",
+        str(small_disk / "out"),
+        "--history_db",
+        str(tmp_path / "h.duckdb"),
+    ]
     code, out = finish(nextflow(args, tmp_path))
     assert code != 0
     line = next((x for x in out.splitlines() if "pairbench failed:" in x), "")

@@ -24,8 +24,9 @@ def _implementations() -> dict[str, dict[str, object]]:
     impls: dict[str, dict[str, object]] = {"linfa": {"available": True, "facts": {"version": "0.8.1"}}}
     candle = rust_target_dir() / "release" / "pairbench-candle"
     if candle.exists():
-        caps = json.loads(subprocess.run([str(candle), "capabilities"], capture_output=True, text=True,
-                                         check=True).stdout)
+        caps = json.loads(
+            subprocess.run([str(candle), "capabilities"], capture_output=True, text=True, check=True).stdout
+        )
         impls["candle"] = {"available": True, "capabilities": caps, "version": caps["version"]}
     return impls
 
@@ -39,15 +40,21 @@ def checked() -> dict[str, dict[str, object]]:
 def test_finding_reproduces(name: str, checked: dict[str, dict[str, object]]) -> None:
     status = checked[name]
     assert status["status"] != "not checked", status["detail"]
-    assert status["reproduces"], (f"{name} no longer reproduces ({status['detail']}): {status['status']}; "
-                                  "update config/findings.yaml")
+    assert status["reproduces"], (
+        f"{name} no longer reproduces ({status['detail']}): {status['status']}; update config/findings.yaml"
+    )
     assert str(status["status"]).startswith("reproduces in ")
 
 
 def test_a_fixed_defect_is_reported_fixed() -> None:
     """The status follows the probe: a probe that no longer reproduces gives "fixed in <version>"."""
-    fake = {"candle": {"available": True, "version": "9.9.9", "capabilities": {"findings": {
-        "candle_dropout_rng": {"reproduces": False, "detail": "seeded"}}}}}
+    fake = {
+        "candle": {
+            "available": True,
+            "version": "9.9.9",
+            "capabilities": {"findings": {"candle_dropout_rng": {"reproduces": False, "detail": "seeded"}}},
+        }
+    }
     out = check_findings(fake, {"candle_dropout_rng": FINDINGS["candle_dropout_rng"]})
     assert out["candle_dropout_rng"]["status"] == "fixed in 9.9.9"
 

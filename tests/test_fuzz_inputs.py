@@ -24,12 +24,18 @@ from pairbench.schema import ResultValidationError, read_result
 
 # CI runs a fixed, derandomised set (a red build always reproduces); PAIRBENCH_FUZZ_EXAMPLES=5000 hunts deeper.
 _EXAMPLES = int(os.environ.get("PAIRBENCH_FUZZ_EXAMPLES", "150"))
-FUZZ = settings(max_examples=_EXAMPLES, deadline=None, derandomize="PAIRBENCH_FUZZ_EXAMPLES" not in os.environ,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
-scalars = st.none() | st.booleans() | st.integers(-10**6, 10**6) | st.floats(allow_nan=False) | st.text(max_size=12)
+FUZZ = settings(
+    max_examples=_EXAMPLES,
+    deadline=None,
+    derandomize="PAIRBENCH_FUZZ_EXAMPLES" not in os.environ,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+scalars = st.none() | st.booleans() | st.integers(-(10**6), 10**6) | st.floats(allow_nan=False) | st.text(max_size=12)
 json_docs = st.recursive(
-    scalars, lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
-    max_leaves=20)
+    scalars,
+    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4),
+    max_leaves=20,
+)
 SHIPPED = yaml.safe_load((config_dir() / "benchmarks.yaml").read_text())
 
 
@@ -75,10 +81,21 @@ def test_result_loader_refuses_with_a_named_error(tmp_path: Path, raw: bytes) ->
 
 
 @FUZZ
-@given(raw=st.binary(max_size=300) | json_docs.map(lambda d: json.dumps(d).encode())
-       | st.fixed_dictionaries({"run_id": scalars, "domain": st.text(max_size=20), "task": st.text(max_size=9),
-                                "algorithm": st.text(max_size=9), "dataset": st.text(max_size=20),
-                                "params": json_docs, "frameworks": json_docs}).map(lambda d: json.dumps(d).encode()))
+@given(
+    raw=st.binary(max_size=300)
+    | json_docs.map(lambda d: json.dumps(d).encode())
+    | st.fixed_dictionaries(
+        {
+            "run_id": scalars,
+            "domain": st.text(max_size=20),
+            "task": st.text(max_size=9),
+            "algorithm": st.text(max_size=9),
+            "dataset": st.text(max_size=20),
+            "params": json_docs,
+            "frameworks": json_docs,
+        }
+    ).map(lambda d: json.dumps(d).encode())
+)
 def test_cell_reader_refuses_with_a_named_error(tmp_path: Path, raw: bytes) -> None:
     target = tmp_path / "cell.json"
     target.write_bytes(raw)
@@ -90,10 +107,22 @@ def test_cell_reader_refuses_with_a_named_error(tmp_path: Path, raw: bytes) -> N
         assert "/" not in cell.dataset and cell.dataset not in (".", "..")
 
 
-_SPEC = {"benchmarks": {"classical_ml": {"regression": {
-    "datasets": ["diabetes", "california_housing"], "algorithms": ["ridge"], "metrics": ["r2"],
-    "hyperparameters": {"ridge": {"alpha": [0.1, 1.0]}}, "repetitions": 5, "cross_validation_folds": 5,
-    "statistical_significance_level": 0.05, "power_analysis": True}}}}
+_SPEC = {
+    "benchmarks": {
+        "classical_ml": {
+            "regression": {
+                "datasets": ["diabetes", "california_housing"],
+                "algorithms": ["ridge"],
+                "metrics": ["r2"],
+                "hyperparameters": {"ridge": {"alpha": [0.1, 1.0]}},
+                "repetitions": 5,
+                "cross_validation_folds": 5,
+                "statistical_significance_level": 0.05,
+                "power_analysis": True,
+            }
+        }
+    }
+}
 
 
 def _load_spec(path: Path) -> Any:

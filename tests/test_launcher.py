@@ -14,11 +14,21 @@ from pairbench.schema import read_result
 from tests.conftest import LINFA, SKLEARN
 
 
-def test_successful_launch_writes_a_valid_result(make_cell, data_dir: Path, tmp_path: Path,
-                                                 classical_binary: Path) -> None:
+def test_successful_launch_writes_a_valid_result(
+    make_cell, data_dir: Path, tmp_path: Path, classical_binary: Path
+) -> None:
     out = tmp_path / "r.json"
-    rc = launch_with_retry_policy(make_cell("linear"), "linfa", data_dir, out, launch=3, attempt=1,
-                                  max_attempts=2, timeout_s=60, implementations=None)
+    rc = launch_with_retry_policy(
+        make_cell("linear"),
+        "linfa",
+        data_dir,
+        out,
+        launch=3,
+        attempt=1,
+        max_attempts=2,
+        timeout_s=60,
+        implementations=None,
+    )
     assert rc == 0
     assert read_result(out)["launch"] == 3
 
@@ -27,11 +37,13 @@ def test_crash_asks_for_retry_then_records_failure(make_cell, data_dir: Path, tm
     broken = {**LINFA, "name": "broken", "binary": "no-such-binary-anywhere"}
     cell = make_cell("linear", frameworks=[SKLEARN, broken])
     out = tmp_path / "r.json"
-    first = launch_with_retry_policy(cell, "broken", data_dir, out, launch=1, attempt=1, max_attempts=2,
-                                     timeout_s=60, implementations=None)
+    first = launch_with_retry_policy(
+        cell, "broken", data_dir, out, launch=1, attempt=1, max_attempts=2, timeout_s=60, implementations=None
+    )
     assert first == 1 and not out.exists()  # Nextflow will retry
-    last = launch_with_retry_policy(cell, "broken", data_dir, out, launch=1, attempt=2, max_attempts=2,
-                                    timeout_s=60, implementations=None)
+    last = launch_with_retry_policy(
+        cell, "broken", data_dir, out, launch=1, attempt=2, max_attempts=2, timeout_s=60, implementations=None
+    )
     assert last == 0
     doc = read_result(out)
     assert doc["status"] == "failed"
@@ -45,8 +57,14 @@ def test_timeout_is_enforced_and_reported(make_cell, data_dir: Path, tmp_path: P
     sleeper.chmod(sleeper.stat().st_mode | stat.S_IXUSR)
     slow = {**LINFA, "name": "slow", "binary": "sleeper"}
     cell = make_cell("linear", frameworks=[SKLEARN, slow])
-    outcome = run_side(cell, "slow", data_dir, tmp_path / "r.json", timeout_s=1,
-                       implementations={"frameworks": {"slow": {"binary_path": str(sleeper)}}})
+    outcome = run_side(
+        cell,
+        "slow",
+        data_dir,
+        tmp_path / "r.json",
+        timeout_s=1,
+        implementations={"frameworks": {"slow": {"binary_path": str(sleeper)}}},
+    )
     assert not outcome.ok and "timed out after 1 s" in (outcome.error or "")
 
 
@@ -57,8 +75,9 @@ def test_python_side_error_text_is_kept(make_cell, data_dir: Path, tmp_path: Pat
     assert "max_iter" in (outcome.error or "")
 
 
-def test_peak_rss_is_the_measured_process_not_its_launcher(make_cell, data_dir: Path, tmp_path: Path,
-                                                           classical_binary: Path) -> None:
+def test_peak_rss_is_the_measured_process_not_its_launcher(
+    make_cell, data_dir: Path, tmp_path: Path, classical_binary: Path
+) -> None:
     # Linux carries ru_maxrss across fork+exec; a Rust side reporting the Python launcher's ~100 MB
     # peak would make every memory comparison meaningless.
     import numpy as np
@@ -70,8 +89,9 @@ def test_peak_rss_is_the_measured_process_not_its_launcher(make_cell, data_dir: 
     assert read_result(out)["resources"]["peak_rss_mb"] < 50
 
 
-def test_a_solver_stopping_at_max_iter_is_flagged(make_cell, data_dir: Path, tmp_path: Path,
-                                                  classical_binary: Path) -> None:
+def test_a_solver_stopping_at_max_iter_is_flagged(
+    make_cell, data_dir: Path, tmp_path: Path, classical_binary: Path
+) -> None:
     # linfa 0.8.1's elastic net with l1_ratio = 0 (ridge) never meets its duality-gap test, so it
     # always runs max_iter; lasso converges in a few sweeps. The tidy table must tell them apart.
     from pairbench.analysis.tidy import launches_table
@@ -116,7 +136,7 @@ def test_concurrent_launches_claim_cpus_of_their_own() -> None:
         else:  # nothing left to claim: the launch shares, and says so
             assert second == allowed[-1:] and not own_second
         with claimed_cpus(len(allowed), "auto") as (rest, own_rest):
-            assert rest == allowed[-len(allowed):] and not own_rest
+            assert rest == allowed[-len(allowed) :] and not own_rest
     with claimed_cpus(1, "auto") as (again, own_again):  # released on exit
         assert again == allowed[-1:] and own_again
     with claimed_cpus(1, "off") as (off, _):

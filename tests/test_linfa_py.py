@@ -30,23 +30,26 @@ def linfa_py() -> object:
 
 
 def test_same_algorithm_tables_as_the_binary(linfa_py: object, classical_binary: Path) -> None:
-    binary = json.loads(subprocess.run([str(classical_binary), "capabilities"], capture_output=True, text=True,
-                                       check=True).stdout)
+    binary = json.loads(
+        subprocess.run([str(classical_binary), "capabilities"], capture_output=True, text=True, check=True).stdout
+    )
     mine = json.loads(linfa_py.capabilities())  # type: ignore[attr-defined]
     assert mine["domains"] == binary["domains"]
     assert mine["version"] == binary["version"] == linfa_py.LINFA_VERSION  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize("algorithm", ["linear", "elastic_net"])
-def test_predictions_equal_the_native_binarys(algorithm: str, make_cell: Callable[..., Path], data_dir: Path,
-                                              tmp_path: Path) -> None:
+def test_predictions_equal_the_native_binarys(
+    algorithm: str, make_cell: Callable[..., Path], data_dir: Path, tmp_path: Path
+) -> None:
     """Same Rust functions, same bytes in: the PyO3 path and the native process predict the same numbers."""
     cell = make_cell(algorithm, "synthetic_linear", samples=1, warmup=0, frameworks=[SKLEARN, LINFA, LINFA_PY])
     preds = {}
     for side in ("linfa", "linfa-py"):
         pred = tmp_path / f"{side}.npy"
-        outcome = run_side(cell, side, data_dir, tmp_path / f"{side}.json", timeout_s=120,
-                           extra=["--predictions-out", str(pred)])
+        outcome = run_side(
+            cell, side, data_dir, tmp_path / f"{side}.json", timeout_s=120, extra=["--predictions-out", str(pred)]
+        )
         assert outcome.ok, outcome.error
         preds[side] = np.load(pred)
     np.testing.assert_array_equal(preds["linfa-py"], preds["linfa"])
@@ -56,8 +59,9 @@ def test_predictions_equal_the_native_binarys(algorithm: str, make_cell: Callabl
 
 
 @pytest.mark.parametrize("algorithm", ["lasso"])
-def test_linfa_py_through_the_gate(algorithm: str, make_cell: Callable[..., Path], data_dir: Path,
-                                   tmp_path: Path) -> None:
+def test_linfa_py_through_the_gate(
+    algorithm: str, make_cell: Callable[..., Path], data_dir: Path, tmp_path: Path
+) -> None:
     cell = make_cell(algorithm, "diabetes", samples=1, warmup=0, frameworks=[SKLEARN, LINFA, LINFA_PY])
     report = validate_cell(cell, data_dir, tmp_path / "work", cv=False)
     assert report["sides"]["linfa-py"]["ok"], report["sides"]["linfa-py"]
@@ -82,8 +86,9 @@ def test_sklearn_style_estimators_on_numpy(linfa_py: object) -> None:
     assert not wide.flags.c_contiguous
     np.testing.assert_allclose(reg.predict(wide), reg.predict(X), rtol=0, atol=1e-12)
     labels = (X[:, 0] > 0).astype(np.int64) + (X[:, 1] > 0).astype(np.int64)
-    clf = LinfaClassifier("svc", {"C": 1.0, "kernel": "rbf", "gamma": 0.5, "degree": 3, "coef0": 1.0,
-                                  "tol": 1e-3, "shrinking": False}).fit(X, labels)
+    clf = LinfaClassifier(
+        "svc", {"C": 1.0, "kernel": "rbf", "gamma": 0.5, "degree": 3, "coef0": 1.0, "tol": 1e-3, "shrinking": False}
+    ).fit(X, labels)
     assert list(clf.classes_) == [0, 1, 2] and clf.decision_function(X).shape == (120, 3)
     assert clf.score(X, labels) > 0.9
     km = LinfaClusterer("kmeans", {"n_clusters": 2, "init": "first_rows", "n_init": 1, "tol": 1e-4, "max_iter": 50})
@@ -91,7 +96,7 @@ def test_sklearn_style_estimators_on_numpy(linfa_py: object) -> None:
 
 
 def test_bad_input_gets_a_clear_error(linfa_py: object) -> None:
-    with pytest.raises(ValueError, match="unknown regression algorithm \"svm\"; allowed: linear, ridge"):
+    with pytest.raises(ValueError, match='unknown regression algorithm "svm"; allowed: linear, ridge'):
         linfa_py.Regressor("svm", "{}")  # type: ignore[attr-defined]
     with pytest.raises(ValueError, match="alpha"):
         linfa_py.Regressor("ridge", "{}")  # type: ignore[attr-defined]

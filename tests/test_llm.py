@@ -23,15 +23,24 @@ from pairbench.tasks.llm.spec import GATE_TOKENS, corpus_rows, decoder_text, mod
 from pairbench.validation import validate_cell
 
 TRANSFORMERS = {"name": "transformers", "language": "python", "backend": "PyTorch", "package": "transformers"}
-CANDLE = {"name": "candle-transformers", "language": "rust", "backend": "pure Rust",
-          "binary": "pairbench-llm-candle"}
-ENCODER_GATE = {"metric": "embedding_cosine_min", "tolerance": 1e-4, "floor": 0.9999,
-                "also": [{"metric": "token_id_agreement", "tolerance": 0.0, "floor": 1.0}]}
-DECODER_GATE = {"metric": "logit_max_abs_diff", "tolerance": 1e-3, "floor": 1e-3, "higher_is_better": False,
-                "also": [{"metric": "top1_agreement", "tolerance": 0.0, "floor": 1.0},
-                         {"metric": "greedy_agreement", "tolerance": 0.0, "floor": 1.0},
-                         {"metric": "perplexity_rel_dev", "tolerance": 0.005, "floor": 0.005,
-                          "higher_is_better": False}]}
+CANDLE = {"name": "candle-transformers", "language": "rust", "backend": "pure Rust", "binary": "pairbench-llm-candle"}
+ENCODER_GATE = {
+    "metric": "embedding_cosine_min",
+    "tolerance": 1e-4,
+    "floor": 0.9999,
+    "also": [{"metric": "token_id_agreement", "tolerance": 0.0, "floor": 1.0}],
+}
+DECODER_GATE = {
+    "metric": "logit_max_abs_diff",
+    "tolerance": 1e-3,
+    "floor": 1e-3,
+    "higher_is_better": False,
+    "also": [
+        {"metric": "top1_agreement", "tolerance": 0.0, "floor": 1.0},
+        {"metric": "greedy_agreement", "tolerance": 0.0, "floor": 1.0},
+        {"metric": "perplexity_rel_dev", "tolerance": 0.005, "floor": 0.005, "higher_is_better": False},
+    ],
+}
 
 
 @pytest.fixture(scope="module")
@@ -40,17 +49,32 @@ def llm_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if not binary.exists():
         pytest.fail(f"{binary} missing: run `make setup` (cargo build --release) first")
     root = tmp_path_factory.mktemp("llm")
-    materialise(DatasetSpec("text_corpus", "text_corpus", "text", False, {"n_generated": 240}),
-                root / "text_corpus", seed=42, test_fraction=0.2, dtype="float64")
+    materialise(
+        DatasetSpec("text_corpus", "text_corpus", "text", False, {"n_generated": 240}),
+        root / "text_corpus",
+        seed=42,
+        test_fraction=0.2,
+        dtype="float64",
+    )
     for model in ("tiny_bert", "tiny_llama"):
         materialise_model(root, model, seed=42)
     return root
 
 
 def _cell(tmp: Path, task: str, algorithm: str, params: dict[str, Any], gate: dict[str, Any]) -> Path:
-    cell = Cell(run_id="test", domain="llm", task=task, algorithm=algorithm, dataset="text_corpus",
-                params=params, frameworks=[TRANSFORMERS, CANDLE], dtype="float32", samples=1, warmup=0,
-                quality_gate=gate)
+    cell = Cell(
+        run_id="test",
+        domain="llm",
+        task=task,
+        algorithm=algorithm,
+        dataset="text_corpus",
+        params=params,
+        frameworks=[TRANSFORMERS, CANDLE],
+        dtype="float32",
+        samples=1,
+        warmup=0,
+        quality_gate=gate,
+    )
     return cell.write(tmp / "cells")
 
 
@@ -75,6 +99,7 @@ def test_models_are_checksummed(llm_data: Path, tmp_path: Path) -> None:
     assert verified_model(llm_data, "tiny_bert").manifest["sha256"] == before
     # Tampered weights are refused.
     import shutil
+
     copy = tmp_path / "data"
     shutil.copytree(model_dir(llm_data, "tiny_bert"), model_dir(copy, "tiny_bert"))
     weights = model_dir(copy, "tiny_bert") / "model.safetensors"
@@ -154,10 +179,22 @@ def test_candle_generate_matches_transformers(llm_data: Path) -> None:
     ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
     with torch.inference_mode():
         out = model.generate(ids, max_new_tokens=10, do_sample=False, min_new_tokens=10)
-    expected = out[0, ids.shape[1]:].tolist()
-    proc = subprocess.run([str(rust_target_dir() / "release" / "pairbench-llm-candle"), "generate",
-                           "--model-dir", str(path), "--prompt", prompt, "--new-tokens", "10"],
-                          capture_output=True, text=True, check=True)
+    expected = out[0, ids.shape[1] :].tolist()
+    proc = subprocess.run(
+        [
+            str(rust_target_dir() / "release" / "pairbench-llm-candle"),
+            "generate",
+            "--model-dir",
+            str(path),
+            "--prompt",
+            prompt,
+            "--new-tokens",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(proc.stdout)["ids"] == expected
 
 
@@ -176,11 +213,23 @@ def test_gguf_conversion_greedy_completion(llm_data: Path) -> None:
     ids = tok(prompt, add_special_tokens=False, return_tensors="pt")["input_ids"]
     with torch.inference_mode():
         out = model.generate(ids, max_new_tokens=8, do_sample=False, min_new_tokens=8)
-    expected = out[0, ids.shape[1]:].tolist()
+    expected = out[0, ids.shape[1] :].tolist()
     assert "Paris" in tok.decode(expected)
-    proc = subprocess.run([str(rust_target_dir() / "release" / "pairbench-llm-candle"), "generate",
-                           "--model-dir", str(path), "--prompt", prompt, "--new-tokens", "8"],
-                          capture_output=True, text=True, check=True)
+    proc = subprocess.run(
+        [
+            str(rust_target_dir() / "release" / "pairbench-llm-candle"),
+            "generate",
+            "--model-dir",
+            str(path),
+            "--prompt",
+            prompt,
+            "--new-tokens",
+            "8",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(proc.stdout)["ids"] == expected
 
 
@@ -190,15 +239,34 @@ def test_report_derives_ttft_and_rates_from_the_summary() -> None:
     from pairbench.report.llm import llm_section, llm_table
 
     def row(cell: str, task: str, phase: str, med: float) -> dict[str, Any]:
-        return {"cell_id": cell, "domain": "llm", "task": task, "algorithm": "m", "framework": "candle-transformers",
-                "phase": phase, "median_s": med, "median_ci_low_s": med / 2, "median_ci_high_s": med * 2,
-                "p50_s": med, "p95_s": 2 * med, "p99_s": 3 * med}
+        return {
+            "cell_id": cell,
+            "domain": "llm",
+            "task": task,
+            "algorithm": "m",
+            "framework": "candle-transformers",
+            "phase": phase,
+            "median_s": med,
+            "median_ci_low_s": med / 2,
+            "median_ci_high_s": med * 2,
+            "p50_s": med,
+            "p95_s": 2 * med,
+            "p99_s": 3 * med,
+        }
 
-    summary = pd.DataFrame([row("d", "text_generation", "prefill", 0.05),
-                            row("d", "text_generation", "decode_token", 0.01),
-                            row("e", "sentence_embedding", "forward", 0.004)])
-    selection = {"cells": [{"cell_id": "d", "params": {"prompt_len": 128, "new_tokens": 64}},
-                           {"cell_id": "e", "params": {"batch_size": 8, "seq_len": 64}}]}
+    summary = pd.DataFrame(
+        [
+            row("d", "text_generation", "prefill", 0.05),
+            row("d", "text_generation", "decode_token", 0.01),
+            row("e", "sentence_embedding", "forward", 0.004),
+        ]
+    )
+    selection = {
+        "cells": [
+            {"cell_id": "d", "params": {"prompt_len": 128, "new_tokens": 64}},
+            {"cell_id": "e", "params": {"batch_size": 8, "seq_len": 64}},
+        ]
+    }
     t = llm_table(summary, pd.DataFrame(), selection).set_index("figure")
     assert t.loc["time to first token", "value"] == pytest.approx(50.0)
     assert t.loc["decode tokens/s", "value"] == pytest.approx(100.0)

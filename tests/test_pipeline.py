@@ -23,8 +23,15 @@ def nextflow(args: list[str], cwd: Path, timeout: int = 1800) -> subprocess.Comp
     env = {**os.environ, "NXF_ANSI_LOG": "false"}
     # Each test run gets its own history store, so tests never append to the project's.
     args = [*args, "--history_db", str(cwd / "history.duckdb")]
-    return subprocess.run([str(ROOT / "nextflow"), "run", str(ROOT / "main.nf"), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [str(ROOT / "nextflow"), "run", str(ROOT / "main.nf"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +58,8 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     deep = [r for r in results if r["domain"] == "deep_learning"]
     # one CNN and one RNN, each on all three frameworks, 2 launches
     assert {(r["algorithm"], r["framework"]["name"]) for r in deep} == {
-        (m, f) for m in ("lenet", "lstm") for f in ("pytorch", "candle", "tch")}
+        (m, f) for m in ("lenet", "lstm") for f in ("pytorch", "candle", "tch")
+    }
     assert len(deep) == 12
     rl = [r for r in results if r["domain"] == "rl"]
     # the DQN lockstep cell: SB3 plus both Rust sides passed the gate (lockstep + identical actions)
@@ -59,7 +67,8 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     llm = [r for r in results if r["domain"] == "llm"]
     # the seeded tiny encoder and decoder, on both sides, 2 launches
     assert {(r["algorithm"], r["framework"]["name"]) for r in llm} == {
-        (m, f) for m in ("tiny_bert", "tiny_llama") for f in ("transformers", "candle-transformers")}
+        (m, f) for m in ("tiny_bert", "tiny_llama") for f in ("transformers", "candle-transformers")
+    }
     assert len(llm) == 8
 
     selection = json.loads((out / "selection" / "selection.json").read_text())
@@ -68,8 +77,7 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     assert len(validations) == len(selection["cells"])
     assert {"regression", "classification", "clustering"} <= {v["task"] for v in validations}
     assert len(results) == sum(len(v["comparable_sides"]) for v in validations) * 2
-    assert {"diabetes.json", "iris.json", "synthetic_blobs.json"} <= {
-        p.name for p in (out / "datasets").glob("*.json")}
+    assert {"diabetes.json", "iris.json", "synthetic_blobs.json"} <= {p.name for p in (out / "datasets").glob("*.json")}
 
     comparisons = pd.read_csv(out / "analysis" / "comparisons.csv")
     timed: dict[tuple[str, str], set[str]] = {}
@@ -78,15 +86,27 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
             timed.setdefault((r["cell_id"], phase), set()).add(r["framework"]["name"])
     # one row per (cell, phase) and pair of timed sides
     assert len(comparisons[comparisons["domain"] == "classical_ml"]) == sum(
-        len(s) * (len(s) - 1) // 2 for s in timed.values())
+        len(s) * (len(s) - 1) // 2 for s in timed.values()
+    )
     deep_pairs = set(zip(comparisons["candidate"], comparisons["reference"], strict=True))
     assert {("candle", "pytorch"), ("tch", "pytorch"), ("tch", "candle")} <= deep_pairs
     assert (out / "analysis" / "speed_ratio.svg").is_file()
 
     html = (out / "report" / "index.html").read_text()
-    for section in ("Quality parity", "Cross-validation", "LLM inference", "Speed", "Failures", "Ecosystem",
-                    "Methods", "Environment", "Reinforcement learning", "Facts per framework", "Findings",
-                    "Three-way decomposition"):
+    for section in (
+        "Quality parity",
+        "Cross-validation",
+        "LLM inference",
+        "Speed",
+        "Failures",
+        "Ecosystem",
+        "Methods",
+        "Environment",
+        "Reinforcement learning",
+        "Facts per framework",
+        "Findings",
+        "Three-way decomposition",
+    ):
         assert section in html
     # one readiness line per domain, generated from the facts
     assert re.search(r"Rust is (ready|partly ready|not ready) for classical ML, because linfa", html)
@@ -115,8 +135,25 @@ def test_resume_reuses_every_task(smoke_run) -> None:
 def test_failing_benchmark_is_retried_recorded_and_reported(tmp_path: Path) -> None:
     # A 0.2 s budget kills every Python launch (interpreter + scikit-learn import alone take longer)
     # while the Rust binary finishes in milliseconds; validation gets a normal budget.
-    proc = nextflow(["-profile", "smoke", "--outdir", "out", "--algorithms", "linear", "--datasets", "diabetes",
-                     "--launches", "1", "--timeout_s", "0.2", "--validation_timeout_s", "120"], tmp_path)
+    proc = nextflow(
+        [
+            "-profile",
+            "smoke",
+            "--outdir",
+            "out",
+            "--algorithms",
+            "linear",
+            "--datasets",
+            "diabetes",
+            "--launches",
+            "1",
+            "--timeout_s",
+            "0.2",
+            "--validation_timeout_s",
+            "120",
+        ],
+        tmp_path,
+    )
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     results = {r["framework"]["name"]: r for r in (read_result(p) for p in (tmp_path / "out" / "raw").glob("*.json"))}
     assert results["linfa"]["status"] == "ok"

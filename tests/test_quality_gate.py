@@ -48,8 +48,9 @@ def test_degenerate_quality_on_both_sides_is_not_parity() -> None:
 
 
 @pytest.mark.parametrize("algorithm", ["linear", "ridge", "lasso", "elastic_net"])
-def test_real_sides_pass_the_gate(algorithm: str, make_cell, data_dir: Path, tmp_path: Path,
-                                  classical_binary: Path) -> None:
+def test_real_sides_pass_the_gate(
+    algorithm: str, make_cell, data_dir: Path, tmp_path: Path, classical_binary: Path
+) -> None:
     report = validate_cell(make_cell(algorithm), data_dir, tmp_path / "work", timeout_s=120)
     assert report["comparable"], report["reasons"]
     gate = report["gates"][0]

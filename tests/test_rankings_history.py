@@ -12,11 +12,11 @@ import pytest
 from statsmodels.stats.power import TTestIndPower
 
 from pairbench.analysis import history, stats
-from pairbench.analysis.compare import StatisticsSettings, summarise
 from pairbench.analysis.cost import Machine, cost_table, load_machine
 from pairbench.analysis.rankings import RankingSettings, bradley_terry, elo, pareto_front, rankings
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
-from pairbench.analysis.settings import load_analysis_config
+from pairbench.analysis.settings import StatisticsSettings, load_analysis_config
+from pairbench.analysis.summaries import summarise
 from pairbench.config import ConfigError
 
 
@@ -28,8 +28,14 @@ def test_bradley_terry_two_players_recovers_the_win_ratio() -> None:
 
 
 def test_bradley_terry_three_players_matches_the_likelihood_equations() -> None:
-    outcomes = [("A", "B", 1.0)] * 4 + [("B", "A", 1.0)] + [("B", "C", 1.0)] * 3 + [("C", "B", 1.0)] \
-        + [("A", "C", 1.0)] * 2 + [("C", "A", 1.0)]
+    outcomes = (
+        [("A", "B", 1.0)] * 4
+        + [("B", "A", 1.0)]
+        + [("B", "C", 1.0)] * 3
+        + [("C", "B", 1.0)]
+        + [("A", "C", 1.0)] * 2
+        + [("C", "A", 1.0)]
+    )
     s = bradley_terry(outcomes, prior_wins=0.0)
     wins = {"A": 6, "B": 4, "C": 2}
     games = {("A", "B"): 5, ("B", "C"): 4, ("A", "C"): 3}
@@ -56,13 +62,38 @@ def _profiles() -> tuple[pd.DataFrame, pd.DataFrame]:
     rows, cmp = [], []
     for c in range(3):
         for fw, t, m, q in (("fast", 1.0, 200.0, 0.9), ("small", 2.0, 100.0, 0.9), ("slow", 4.0, 400.0, 0.8)):
-            rows.append({"cell_id": f"c{c}", "domain": "d", "task": "t", "algorithm": "a", "dataset": f"x{c}",
-                         "framework": fw, "language": "rust", "rel_time": t, "speed_score": 1 / t,
-                         "peak_rss_mb": m, "rel_memory": m / 100, "memory_score": 100 / m,
-                         "quality_value": q, "quality_score": q / 0.9})
+            rows.append(
+                {
+                    "cell_id": f"c{c}",
+                    "domain": "d",
+                    "task": "t",
+                    "algorithm": "a",
+                    "dataset": f"x{c}",
+                    "framework": fw,
+                    "language": "rust",
+                    "rel_time": t,
+                    "speed_score": 1 / t,
+                    "peak_rss_mb": m,
+                    "rel_memory": m / 100,
+                    "memory_score": 100 / m,
+                    "quality_value": q,
+                    "quality_score": q / 0.9,
+                }
+            )
         for cand, ref, out in (("small", "fast", "slower"), ("slow", "fast", "slower"), ("slow", "small", "slower")):
-            cmp.append({"cell_id": f"c{c}", "domain": "d", "task": "t", "algorithm": "a", "dataset": f"x{c}",
-                        "phase": "fit", "candidate": cand, "reference": ref, "outcome": out})
+            cmp.append(
+                {
+                    "cell_id": f"c{c}",
+                    "domain": "d",
+                    "task": "t",
+                    "algorithm": "a",
+                    "dataset": f"x{c}",
+                    "phase": "fit",
+                    "candidate": cand,
+                    "reference": ref,
+                    "outcome": out,
+                }
+            )
     return pd.DataFrame(rows), pd.DataFrame(cmp)
 
 
@@ -82,10 +113,13 @@ def test_rankings_borda_elo_and_weighted_agree_on_a_clear_order() -> None:
 
 def test_recommendation_respects_budgets_and_reports_confidence() -> None:
     prof, cmp = _profiles()
-    summary = pd.DataFrame([{"task": "t", "framework": fw, "phase": "fit", "median_s": t, "median_ci_high_s": t * 1.01}
-                            for fw, t in (("fast", 1.0), ("small", 2.0), ("slow", 4.0))])
-    req = Requirements(weights={"speed": 1.0, "memory": 0.0, "quality": 0.0},
-                       tasks={"t": {"memory_budget_mb": 150}})
+    summary = pd.DataFrame(
+        [
+            {"task": "t", "framework": fw, "phase": "fit", "median_s": t, "median_ci_high_s": t * 1.01}
+            for fw, t in (("fast", 1.0), ("small", 2.0), ("slow", 4.0))
+        ]
+    )
+    req = Requirements(weights={"speed": 1.0, "memory": 0.0, "quality": 0.0}, tasks={"t": {"memory_budget_mb": 150}})
     rec = recommend(prof, summary, cmp, req)
     top = rec[rec["rank"] == 1].iloc[0]
     assert top["framework"] == "small" and top["status"] == "pass" and top["confidence"] == "high"
@@ -120,11 +154,38 @@ def test_requirements_and_analysis_config_errors_name_file_key_and_allowed(tmp_p
 
 
 def test_cost_and_energy_estimate_by_hand() -> None:
-    summary = pd.DataFrame([{"cell_id": "c", "domain": "d", "task": "t", "algorithm": "a", "dataset": "x",
-                             "framework": "f", "phase": p, "median_s": s, "n_samples": 10}
-                            for p, s in (("fit", 2.0), ("predict", 0.5))])
-    launches = pd.DataFrame([{"cell_id": "c", "domain": "d", "task": "t", "algorithm": "a", "dataset": "x",
-                              "framework": "f", "status": "ok", "threads": 1, "cpu_percent": 100.0, "n_test": 1000}])
+    summary = pd.DataFrame(
+        [
+            {
+                "cell_id": "c",
+                "domain": "d",
+                "task": "t",
+                "algorithm": "a",
+                "dataset": "x",
+                "framework": "f",
+                "phase": p,
+                "median_s": s,
+                "n_samples": 10,
+            }
+            for p, s in (("fit", 2.0), ("predict", 0.5))
+        ]
+    )
+    launches = pd.DataFrame(
+        [
+            {
+                "cell_id": "c",
+                "domain": "d",
+                "task": "t",
+                "algorithm": "a",
+                "dataset": "x",
+                "framework": "f",
+                "status": "ok",
+                "threads": 1,
+                "cpu_percent": 100.0,
+                "n_test": 1000,
+            }
+        ]
+    )
     machine = Machine("m", cores=2, price_per_hour_usd=3.6, tdp_watts=40.0)
     t = cost_table(summary, launches, machine).set_index("phase")
     # one of two cores for 2 s at $3.6/h: 2 * 0.001 * 1/2 = $0.001
@@ -153,9 +214,22 @@ def _samples(run_scale: dict[str, float], seed: int) -> pd.DataFrame:
     rows = []
     for fw, scale in run_scale.items():
         for i in range(30):
-            rows.append({"cell_id": "c", "domain": "d", "task": "t", "algorithm": "a", "dataset": "x",
-                         "language": "rust", "framework": fw, "launch": 1 + i % 3, "phase": "train_epoch",
-                         "seed": 0, "fold": "", "seconds": scale * rng.lognormal(0, 0.02)})
+            rows.append(
+                {
+                    "cell_id": "c",
+                    "domain": "d",
+                    "task": "t",
+                    "algorithm": "a",
+                    "dataset": "x",
+                    "language": "rust",
+                    "framework": fw,
+                    "launch": 1 + i % 3,
+                    "phase": "train_epoch",
+                    "seed": 0,
+                    "fold": "",
+                    "seconds": scale * rng.lognormal(0, 0.02),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -166,12 +240,17 @@ def test_history_classifies_regressions_against_a_baseline(tmp_path: Path) -> No
     for k, sc in enumerate(scales):
         s = _samples(sc, k)
         launches = pd.DataFrame({"host": ["h"], "status": ["ok"]})
-        history.append_run(db, f"run{k}", s, summarise(s, settings), launches,
-                           recorded_at=dt.datetime(2026, 1, 1 + k))
+        history.append_run(db, f"run{k}", s, summarise(s, settings), launches, recorded_at=dt.datetime(2026, 1, 1 + k))
     # appending the same run again replaces it
     s = _samples(scales[1], 1)
-    history.append_run(db, "run1", s, summarise(s, settings), pd.DataFrame({"host": ["h"], "status": ["ok"]}),
-                       recorded_at=dt.datetime(2026, 1, 2))
+    history.append_run(
+        db,
+        "run1",
+        s,
+        summarise(s, settings),
+        pd.DataFrame({"host": ["h"], "status": ["ok"]}),
+        recorded_at=dt.datetime(2026, 1, 2),
+    )
     assert history.runs(db)["run_id"].tolist() == ["run0", "run1"]
     table = history.compare_runs(db, "run0", "run1", settings).set_index("framework")
     assert table["status"].to_dict() == {"a": "regressed", "b": "unchanged", "c": "improved"}
@@ -187,14 +266,34 @@ def test_compare_cli_exits_non_zero_on_a_confirmed_regression(tmp_path: Path, ca
     settings = StatisticsSettings(resamples=500)
     for k, sc in enumerate([{"a": 1.0}, {"a": 1.5}]):
         s = _samples(sc, k)
-        history.append_run(db, f"r{k}", s, summarise(s, settings), pd.DataFrame({"host": ["h"], "status": ["ok"]}),
-                           recorded_at=dt.datetime(2026, 1, 1 + k))
+        history.append_run(
+            db,
+            f"r{k}",
+            s,
+            summarise(s, settings),
+            pd.DataFrame({"host": ["h"], "status": ["ok"]}),
+            recorded_at=dt.datetime(2026, 1, 1 + k),
+        )
     assert main(["compare", "--db", str(db), "--baseline", "r0", "--resamples", "500"]) == 0
-    assert main(["compare", "--db", str(db), "--baseline", "r0", "--resamples", "500",
-                 "--fail-on-regression"]) == 3
+    assert main(["compare", "--db", str(db), "--baseline", "r0", "--resamples", "500", "--fail-on-regression"]) == 3
     assert "regressed" in capsys.readouterr().out
-    assert main(["compare", "--db", str(db), "--baseline", "r1", "--run", "r0", "--resamples", "500",
-                 "--fail-on-regression"]) == 0
+    assert (
+        main(
+            [
+                "compare",
+                "--db",
+                str(db),
+                "--baseline",
+                "r1",
+                "--run",
+                "r0",
+                "--resamples",
+                "500",
+                "--fail-on-regression",
+            ]
+        )
+        == 0
+    )
 
 
 def test_median_rank_draws_match_brute_force_resampling() -> None:

@@ -10,17 +10,29 @@ from pathlib import Path
 
 import pytest
 
-from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
+from pairbench.analysis.settings import StatisticsSettings
 from pairbench.paths import config_dir
-from pairbench.report.browser import find_chromium, open_page
 from pairbench.report.render import render_report
+from tests.browser import find_chromium, open_page
 from tests.synthetic_results import ROOT, bench_module
 
 ARTIFACTS = ROOT / "test-artifacts"
-SECTIONS = ["Executive summary", "Leaderboard", "Recommendations", "Quality parity (the gate)", "Speed",
-            "Memory and CPU", "Pareto front: time vs memory", "Profile per framework", "Scaling",
-            "Cost and energy", "History and regressions", "Timing series", "Methods"]
+SECTIONS = [
+    "Executive summary",
+    "Leaderboard",
+    "Recommendations",
+    "Quality parity (the gate)",
+    "Speed",
+    "Memory and CPU",
+    "Pareto front: time vs memory",
+    "Profile per framework",
+    "Scaling",
+    "Cost and energy",
+    "History and regressions",
+    "Timing series",
+    "Methods",
+]
 
 
 @pytest.fixture(scope="module")
@@ -29,17 +41,33 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("outdir")
     bench_module().make_results(150, out / "raw", seed=3)
     selection = out / "selection.json"
-    selection.write_text(json.dumps({"run_id": "bench-10k", "params": {"threads": 1, "warmup": 2, "samples": 10,
-                                                                       "launches": 3},
-                                     "defaults": {"seed": 42, "dtype": "float32"}, "decisions": []}))
+    selection.write_text(
+        json.dumps(
+            {
+                "run_id": "bench-10k",
+                "params": {"threads": 1, "warmup": 2, "samples": 10, "launches": 3},
+                "defaults": {"seed": 42, "dtype": "float32"},
+                "decisions": [],
+            }
+        )
+    )
     history_db = out / "history.duckdb"
-    analyse(out / "raw", out / "analysis", None, StatisticsSettings(resamples=500),
-            AnalysisInputs(analysis_config=config_dir() / "analysis.yaml",
-                           requirements=config_dir() / "requirements.yaml",
-                           hardware=config_dir() / "hardware.yaml", history_db=history_db,
-                           baseline_run="bench-10k"))
-    render_report(out / "analysis", out / "report", selection_path=selection, environment_path=None,
-                  implementations_path=None)
+    analyse(
+        out / "raw",
+        out / "analysis",
+        None,
+        StatisticsSettings(resamples=500),
+        AnalysisInputs(
+            analysis_config=config_dir() / "analysis.yaml",
+            requirements=config_dir() / "requirements.yaml",
+            hardware=config_dir() / "hardware.yaml",
+            history_db=history_db,
+            baseline_run="bench-10k",
+        ),
+    )
+    render_report(
+        out / "analysis", out / "report", selection_path=selection, environment_path=None, implementations_path=None
+    )
     return out
 
 
@@ -53,8 +81,14 @@ def test_report_is_self_contained_and_links_every_number_to_raw_files(published:
     assert links, "numbers should link to raw result files"
     for link in links:
         assert (published / "report" / link).resolve().is_file(), link
-    for name in ("report.md", "report.json", "report.xlsx", "leaderboard.md", "leaderboard.csv",
-                 "data/comparisons.csv"):
+    for name in (
+        "report.md",
+        "report.json",
+        "report.xlsx",
+        "leaderboard.md",
+        "leaderboard.csv",
+        "data/comparisons.csv",
+    ):
         assert (published / "report" / name).is_file(), name
     # one forest plot: the analysis' figure is the report's, mark for mark and link for link
     figure = (published / "analysis" / "speed_ratio.svg").read_text(encoding="utf-8").strip()
@@ -69,8 +103,9 @@ def test_report_is_self_contained_and_links_every_number_to_raw_files(published:
 
 def test_report_in_headless_chromium(published: Path) -> None:
     if find_chromium() is None:
-        pytest.fail("chromium is not installed: `make setup` installs it as root, else `sudo apt-get install -y "
-                    "chromium`")
+        pytest.fail(
+            "chromium is not installed: `make setup` installs it as root, else `sudo apt-get install -y chromium`"
+        )
     ARTIFACTS.mkdir(exist_ok=True)
     shot = ARTIFACTS / "report.png"
     probe = """({

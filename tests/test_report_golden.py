@@ -28,10 +28,23 @@ FIXTURE = ROOT / "tests" / "fixtures" / "report"
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("report")
     # The same command line as modules/local/render_report.nf.
-    rc = main(["report", "--analysis-dir", str(FIXTURE / "analysis"), "--selection", str(FIXTURE / "selection.json"),
-               "--environment", str(FIXTURE / "environment.json"),
-               "--implementations", str(FIXTURE / "implementations.json"),
-               "--scaling-dir", str(FIXTURE / "scaling"), "--out-dir", str(out)])
+    rc = main(
+        [
+            "report",
+            "--analysis-dir",
+            str(FIXTURE / "analysis"),
+            "--selection",
+            str(FIXTURE / "selection.json"),
+            "--environment",
+            str(FIXTURE / "environment.json"),
+            "--implementations",
+            str(FIXTURE / "implementations.json"),
+            "--scaling-dir",
+            str(FIXTURE / "scaling"),
+            "--out-dir",
+            str(out),
+        ]
+    )
     assert rc == 0
     return out
 
@@ -40,8 +53,9 @@ def test_report_json_is_byte_identical_on_the_fixture(rendered: Path) -> None:
     expected = gzip.decompress((FIXTURE / "expected_report.json.gz").read_bytes())
     got = (rendered / "report.json").read_bytes()
     if got != expected:
-        diff = difflib.unified_diff(expected.decode().splitlines(), got.decode().splitlines(), "expected", "got",
-                                    lineterm="", n=2)
+        diff = difflib.unified_diff(
+            expected.decode().splitlines(), got.decode().splitlines(), "expected", "got", lineterm="", n=2
+        )
         pytest.fail("report.json changed:\n" + "\n".join(list(diff)[:60]))
 
 
@@ -83,12 +97,23 @@ def test_forest_falls_back_to_geomeans_coloured_by_the_analysis_verdicts() -> No
 
     from pairbench.analysis.forest import MAX_FOREST_ROWS, forest_rows
 
-    cmp = pd.DataFrame({"task": "t", "algorithm": "a", "dataset": [f"d{i}" for i in range(MAX_FOREST_ROWS + 1)],
-                        "phase": "fit"})
-    geo = pd.DataFrame({"domain": "classical_ml", "candidate": "linfa", "reference": "scikit-learn",
-                        "phase": ["fit", "predict", "score"], "geomean_speedup": [2.0, 0.5, 2.0],
-                        "ci_low": [1.5, 0.4, 0.5], "ci_high": [2.5, 0.6, 4.0], "n_faster": [3, 0, 2],
-                        "n_slower": [0, 3, 1], "n_no_difference": [0, 0, 0]})
+    cmp = pd.DataFrame(
+        {"task": "t", "algorithm": "a", "dataset": [f"d{i}" for i in range(MAX_FOREST_ROWS + 1)], "phase": "fit"}
+    )
+    geo = pd.DataFrame(
+        {
+            "domain": "classical_ml",
+            "candidate": "linfa",
+            "reference": "scikit-learn",
+            "phase": ["fit", "predict", "score"],
+            "geomean_speedup": [2.0, 0.5, 2.0],
+            "ci_low": [1.5, 0.4, 0.5],
+            "ci_high": [2.5, 0.6, 4.0],
+            "n_faster": [3, 0, 2],
+            "n_slower": [0, 3, 1],
+            "n_no_difference": [0, 0, 0],
+        }
+    )
     rows, shrunk = forest_rows(cmp, geo)
     assert shrunk and list(rows["outcome"]) == ["faster", "slower", "no meaningful difference"]
     assert rows["ratio"].tolist() == [0.5, 2.0, 0.5]

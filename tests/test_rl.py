@@ -30,28 +30,64 @@ FRAMEWORKS = [
 ]
 # The catalogue's zoo settings, with a smaller network, buffer and lockstep so the test stays fast;
 # learning_starts < the first rollout's end so greedy actions are also exercised before training.
-PARAMS = {"total_timesteps": 50000, "learning_rate": 2.3e-3, "batch_size": 64, "buffer_size": 100000,
-          "learning_starts": 400, "gamma": 0.99, "target_update_interval": 10, "train_freq": 256,
-          "gradient_steps": 64, "exploration_fraction": 0.16, "exploration_final_eps": 0.04,
-          "hidden": 64, "hidden_layers": 2, "max_grad_norm": 10.0, "lockstep_updates": 128,
-          "latency_repeats": 2}
-GATE = {"metric": "mean_return", "tolerance": 0.0, "prediction_tolerance": 0.0, "max_loss_curve_rel_dev": 1e-4,
-        "validation_samples": 1}
+PARAMS = {
+    "total_timesteps": 50000,
+    "learning_rate": 2.3e-3,
+    "batch_size": 64,
+    "buffer_size": 100000,
+    "learning_starts": 400,
+    "gamma": 0.99,
+    "target_update_interval": 10,
+    "train_freq": 256,
+    "gradient_steps": 64,
+    "exploration_fraction": 0.16,
+    "exploration_final_eps": 0.04,
+    "hidden": 64,
+    "hidden_layers": 2,
+    "max_grad_norm": 10.0,
+    "lockstep_updates": 128,
+    "latency_repeats": 2,
+}
+GATE = {
+    "metric": "mean_return",
+    "tolerance": 0.0,
+    "prediction_tolerance": 0.0,
+    "max_loss_curve_rel_dev": 1e-4,
+    "validation_samples": 1,
+}
 LOCKSTEP_RTOL = 1e-4
 
 
 def test_trace_fixture_is_what_gymnasium_records() -> None:
     assert traces.record() == FIXTURE.read_bytes(), (
-        "tests/fixtures/rl differs from gymnasium's output: re-run `python -m pairbench.tasks.rl.traces`")
+        "tests/fixtures/rl differs from gymnasium's output: re-run `python -m pairbench.tasks.rl.traces`"
+    )
 
 
 @pytest.fixture(scope="module")
 def rl_cell(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cell, Path, Path]:
     data = tmp_path_factory.mktemp("rl-data")
-    materialise(DatasetSpec("cartpole", "cartpole_initial_states", "control", False, {"n_samples": 500}),
-                data / "cartpole", seed=5, test_fraction=0.2, dtype="float64")
-    cell = Cell(run_id="test", domain="rl", task="policy", algorithm="dqn", dataset="cartpole", params=PARAMS,
-                frameworks=FRAMEWORKS, seed=5, warmup=0, samples=1, launches=1, quality_gate=GATE)
+    materialise(
+        DatasetSpec("cartpole", "cartpole_initial_states", "control", False, {"n_samples": 500}),
+        data / "cartpole",
+        seed=5,
+        test_fraction=0.2,
+        dtype="float64",
+    )
+    cell = Cell(
+        run_id="test",
+        domain="rl",
+        task="policy",
+        algorithm="dqn",
+        dataset="cartpole",
+        params=PARAMS,
+        frameworks=FRAMEWORKS,
+        seed=5,
+        warmup=0,
+        samples=1,
+        launches=1,
+        quality_gate=GATE,
+    )
     path = cell.write(data / "cells")
     prepare_cell(json.loads(cell.to_json()), data)
     return cell, path, data
@@ -75,8 +111,13 @@ def validated(rl_cell: tuple[Cell, Path, Path], tmp_path_factory: pytest.TempPat
             pytest.fail(f"pairbench-{side} missing: run `make setup`")
     work = tmp_path_factory.mktemp("rl-validation")
     report = validate_cell(path, data, work)
-    sides = {side: (read_result(work / f"{cell.cell_id}.{side}.validation.json"),
-                    np.load(work / f"{cell.cell_id}.{side}.predictions.npy")) for side in cell.side_names}
+    sides = {
+        side: (
+            read_result(work / f"{cell.cell_id}.{side}.validation.json"),
+            np.load(work / f"{cell.cell_id}.{side}.predictions.npy"),
+        )
+        for side in cell.side_names
+    }
     return {"report": report, "sides": sides}
 
 
@@ -109,8 +150,9 @@ def test_lockstep_and_action_identity(validated: dict[str, Any]) -> None:
 
 
 @pytest.mark.rust
-def test_broken_agent_fails_the_gate(rl_cell: tuple[Cell, Path, Path], validated: dict[str, Any],
-                                     tmp_path: Path) -> None:
+def test_broken_agent_fails_the_gate(
+    rl_cell: tuple[Cell, Path, Path], validated: dict[str, Any], tmp_path: Path
+) -> None:
     cell, _, data = rl_cell
     # Same cell id (so the same shared files), but gamma 0.9 for the Rust agent: its TD targets change.
     broken = dataclasses.replace(cell, params={**PARAMS, "gamma": 0.9})

@@ -24,8 +24,9 @@ def results(make_cell, data_dir: Path, classical_binary: Path, tmp_path: Path) -
     cell = make_cell("lasso")
     common = ["--cell", str(cell), "--data-dir", str(data_dir), "--launch", "2"]
     py_out, rs_out = tmp_path / "py.json", tmp_path / "rs.json"
-    _run([sys.executable, "-m", "pairbench.harness.worker", "--framework", "scikit-learn", *common,
-          "--out", str(py_out)])
+    _run(
+        [sys.executable, "-m", "pairbench.harness.worker", "--framework", "scikit-learn", *common, "--out", str(py_out)]
+    )
     _run([str(classical_binary), "run", "--framework", "linfa", *common, "--out", str(rs_out)])
     return {"python": py_out, "rust": rs_out}
 

@@ -35,18 +35,35 @@ ROOT = project_root()
 SCRIPT = ROOT / "scripts" / "slurm_local.sh"
 
 
-def make_result(cell_id: str = "regression.ridge.diabetes", framework: str = "scikit-learn", launch: int = 1,
-                cpu_model: str | None = None) -> dict[str, Any]:
+def make_result(
+    cell_id: str = "regression.ridge.diabetes",
+    framework: str = "scikit-learn",
+    launch: int = 1,
+    cpu_model: str | None = None,
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "schema_version": "1.0", "run_id": "r", "cell_id": cell_id, "launch": launch,
+        "schema_version": "1.0",
+        "run_id": "r",
+        "cell_id": cell_id,
+        "launch": launch,
         "language": "python" if framework == "scikit-learn" else "rust",
-        "framework": {"name": framework, "version": "1", "backend": "cpu"}, "domain": "classical_ml",
-        "task": "regression", "algorithm": "ridge",
+        "framework": {"name": framework, "version": "1", "backend": "cpu"},
+        "domain": "classical_ml",
+        "task": "regression",
+        "algorithm": "ridge",
         "dataset": {"name": "diabetes", "n_train": 1, "n_test": 1, "n_features": 1, "sha256": ""},
-        "params": {}, "seed": 42, "dtype": "float64", "threads": 1, "quality": {"r2": 0.5},
+        "params": {},
+        "seed": 42,
+        "dtype": "float64",
+        "threads": 1,
+        "quality": {"r2": 0.5},
         "timing": {"phases": {"fit": {"unit": "s", "warmup": 1, "samples": [0.1, 0.2]}}},
-        "resources": {"peak_rss_mb": 1.0, "cpu_percent": 99.0}, "status": "ok", "error": None,
-        "started_at": "2026-01-01T00:00:00Z", "finished_at": "2026-01-01T00:00:01Z", "host": "n1",
+        "resources": {"peak_rss_mb": 1.0, "cpu_percent": 99.0},
+        "status": "ok",
+        "error": None,
+        "started_at": "2026-01-01T00:00:00Z",
+        "finished_at": "2026-01-01T00:00:01Z",
+        "host": "n1",
     }
     if cpu_model is not None:
         doc["cpu_model"] = cpu_model
@@ -55,13 +72,28 @@ def make_result(cell_id: str = "regression.ridge.diabetes", framework: str = "sc
 
 # ---- scheduler params ------------------------------------------------------------------------------
 
+
 def test_slurm_params_are_checked() -> None:
-    validate_params({"outdir": "r", "slurm_queue": "compute,gpu", "slurm_account": "proj-42",
-                     "slurm_cluster_options": "--qos=short --constraint=avx2", "slurm_exclusive": False,
-                     "slurm_array_size": 50})
+    validate_params(
+        {
+            "outdir": "r",
+            "slurm_queue": "compute,gpu",
+            "slurm_account": "proj-42",
+            "slurm_cluster_options": "--qos=short --constraint=avx2",
+            "slurm_exclusive": False,
+            "slurm_array_size": 50,
+        }
+    )
     with pytest.raises(ConfigError) as info:
-        validate_params({"outdir": "r", "slurm_queue": "a b", "slurm_account": "x;rm -rf /",
-                         "slurm_cluster_options": "--qos=short\nrm -rf /", "slurm_array_size": -1})
+        validate_params(
+            {
+                "outdir": "r",
+                "slurm_queue": "a b",
+                "slurm_account": "x;rm -rf /",
+                "slurm_cluster_options": "--qos=short\nrm -rf /",
+                "slurm_array_size": -1,
+            }
+        )
     text = str(info.value)
     assert "--slurm_queue: invalid value 'a b'; allowed: a Slurm partition name" in text
     assert "--slurm_account: invalid value 'x;rm -rf /'; allowed: a Slurm account name" in text
@@ -70,6 +102,7 @@ def test_slurm_params_are_checked() -> None:
 
 
 # ---- node identity ---------------------------------------------------------------------------------
+
 
 def test_cpu_model_is_the_proc_cpuinfo_model_name() -> None:
     text = Path("/proc/cpuinfo").read_text(encoding="utf-8")
@@ -88,8 +121,9 @@ def test_failed_and_lost_launches_record_their_node(make_cell, data_dir: Path, t
     from pairbench.cells import Cell
 
     cell_path = make_cell()
-    doc = failed_result(Cell.read(cell_path), "linfa", 1, "exit code 1: boom", data_dir,
-                        "2026-01-01T00:00:00Z").to_json()
+    doc = failed_result(
+        Cell.read(cell_path), "linfa", 1, "exit code 1: boom", data_dir, "2026-01-01T00:00:00Z"
+    ).to_json()
     assert doc["host"] == socket.gethostname() and doc["cpu_model"] == cpu_model()
     validate_result(doc)
     out = tmp_path / "lost.json"
@@ -102,8 +136,10 @@ def test_failed_and_lost_launches_record_their_node(make_cell, data_dir: Path, t
 
 def test_samples_from_two_cpu_models_are_never_pooled() -> None:
     same = [make_result(cell_id="c1", framework="scikit-learn", launch=i, cpu_model="CPU A") for i in (1, 2)]
-    mixed = [make_result(cell_id="c2", framework="scikit-learn", launch=1, cpu_model="CPU A"),
-             make_result(cell_id="c2", framework="linfa", launch=1, cpu_model="CPU B")]
+    mixed = [
+        make_result(cell_id="c2", framework="scikit-learn", launch=1, cpu_model="CPU A"),
+        make_result(cell_id="c2", framework="linfa", launch=1, cpu_model="CPU B"),
+    ]
     kept, refused = refuse_mixed_cpu_models(same + mixed)
     assert set(refused) == {"c2"}
     assert refused["c2"] == {"CPU A": ["scikit-learn#1"], "CPU B": ["linfa#1"]}
@@ -118,17 +154,22 @@ def test_samples_from_two_cpu_models_are_never_pooled() -> None:
 def test_nodes_table_says_which_node_ran_what() -> None:
     import pandas as pd
 
-    launches = pd.DataFrame([
-        {"host": "n1", "cpu_model": "CPU A", "framework": "linfa", "launch": 1},
-        {"host": "n1", "cpu_model": "CPU A", "framework": "linfa", "launch": 2},
-        {"host": "n2", "cpu_model": "CPU B", "framework": "scikit-learn", "launch": 1},
-    ])
+    launches = pd.DataFrame(
+        [
+            {"host": "n1", "cpu_model": "CPU A", "framework": "linfa", "launch": 1},
+            {"host": "n1", "cpu_model": "CPU A", "framework": "linfa", "launch": 2},
+            {"host": "n2", "cpu_model": "CPU B", "framework": "scikit-learn", "launch": 1},
+        ]
+    )
     rows = nodes_table(launches).to_dict(orient="records")
-    assert rows == [{"host": "n1", "cpu_model": "CPU A", "framework": "linfa", "launches": 2},
-                    {"host": "n2", "cpu_model": "CPU B", "framework": "scikit-learn", "launches": 1}]
+    assert rows == [
+        {"host": "n1", "cpu_model": "CPU A", "framework": "linfa", "launches": 2},
+        {"host": "n2", "cpu_model": "CPU B", "framework": "scikit-learn", "launches": 1},
+    ]
 
 
 # ---- the pipeline on a real Slurm cluster ----------------------------------------------------------
+
 
 def _free_port_pair() -> int:
     for _ in range(50):
@@ -156,15 +197,18 @@ def slurm() -> Iterator[dict[str, str]]:
     state.chmod(0o755)
     env = {**os.environ, "PAIRBENCH_SLURM_DIR": str(state), "PAIRBENCH_SLURM_PORT": str(_free_port_pair())}
     try:
-        up = subprocess.run(["bash", str(SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=600,
-                            check=False)
+        up = subprocess.run(
+            ["bash", str(SCRIPT), "up"], env=env, capture_output=True, text=True, timeout=600, check=False
+        )
         assert up.returncode == 0, up.stdout + up.stderr
         yield {**env, "SLURM_CONF": str(state / "slurm.conf")}
     finally:
-        down = subprocess.run(["bash", str(SCRIPT), "down"], env=env, capture_output=True, text=True,
-                              timeout=120, check=False)
-        leftover = subprocess.run(["pgrep", "-f", "--", f"-f {state}/slurm.conf"], capture_output=True, text=True,
-                                  check=False).stdout.split()
+        down = subprocess.run(
+            ["bash", str(SCRIPT), "down"], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        leftover = subprocess.run(
+            ["pgrep", "-f", "--", f"-f {state}/slurm.conf"], capture_output=True, text=True, check=False
+        ).stdout.split()
         assert down.returncode == 0 and not leftover, down.stdout + down.stderr + f" leftover pids: {leftover}"
         shutil.rmtree(state, ignore_errors=True)
 
@@ -195,8 +239,13 @@ class Canceller(threading.Thread):
         self.stop = threading.Event()
 
     def _running_benchmarks(self) -> list[tuple[str, int, str]]:
-        out = subprocess.run(["squeue", "-h", "-t", "RUNNING", "-o", "%i|%M|%Z|%j"], env=self.env,
-                             capture_output=True, text=True, check=False).stdout
+        out = subprocess.run(
+            ["squeue", "-h", "-t", "RUNNING", "-o", "%i|%M|%Z|%j"],
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
         jobs = []
         for line in out.splitlines():
             job, elapsed, workdir, name = line.split("|", 3)
@@ -239,12 +288,36 @@ def test_pipeline_runs_through_sbatch(slurm: dict[str, str], tmp_path: Path) -> 
     t0 = time.perf_counter()
     try:
         proc = subprocess.run(
-            [str(ROOT / "nextflow"), "run", str(ROOT / "main.nf"), "-profile", "smoke,slurm,slurm_test",
-             "--algorithms", "ridge,lenet", "--datasets", "diabetes,digits", "--launches", "1",
-             "--samples", "3", "--warmup", "1", "--cv_folds", "0", "--outdir", "out",
-             "--history_db", str(tmp_path / "history.duckdb")],
-            cwd=tmp_path, env={**slurm, "NXF_ANSI_LOG": "false"}, capture_output=True, text=True, timeout=900,
-            check=False)
+            [
+                str(ROOT / "nextflow"),
+                "run",
+                str(ROOT / "main.nf"),
+                "-profile",
+                "smoke,slurm,slurm_test",
+                "--algorithms",
+                "ridge,lenet",
+                "--datasets",
+                "diabetes,digits",
+                "--launches",
+                "1",
+                "--samples",
+                "3",
+                "--warmup",
+                "1",
+                "--cv_folds",
+                "0",
+                "--outdir",
+                "out",
+                "--history_db",
+                str(tmp_path / "history.duckdb"),
+            ],
+            cwd=tmp_path,
+            env={**slurm, "NXF_ANSI_LOG": "false"},
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
     finally:
         canceller.stop.set()
         canceller.join(timeout=10)
@@ -285,8 +358,9 @@ def test_pipeline_runs_through_sbatch(slurm: dict[str, str], tmp_path: Path) -> 
 
     # The report came out, and its methods say which node ran what.
     report = json.loads((out / "report" / "report.json").read_text(encoding="utf-8"))
-    assert any(m.startswith(f"Node {socket.gethostname()} ({cpu_model()}) ran the launches of:")
-               for m in report["methods"])
+    assert any(
+        m.startswith(f"Node {socket.gethostname()} ({cpu_model()}) ran the launches of:") for m in report["methods"]
+    )
     assert (out / "report" / "index.html").is_file()
     analysis: dict[str, Any] = json.loads((out / "analysis" / "analysis.json").read_text(encoding="utf-8"))
     assert analysis["n_failed"] == 1 and analysis["mixed_cpu_models"] == {}

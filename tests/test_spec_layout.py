@@ -18,53 +18,73 @@ FRAMEWORKS = config_dir() / "frameworks.yaml"
 
 # Every domain and task pairbench knows, written as the specification writes it (its domain and
 # algorithm wording included), with datasets that need a download or a package that is not installed.
-SPEC: dict[str, Any] = {"benchmarks": {
-    "classical_ml": {
-        "regression": {
-            "datasets": ["diabetes", "synthetic_linear", "california_housing", "boston_housing"],
-            "algorithms": ["linear_regression", "ridge", "lasso", "elastic_net", "svr", "nusvr"],
-            "metrics": ["rmse", "mae", "r2_score", "training_time", "inference_time", "memory_usage"],
-            "hyperparameters": {"ridge": {"alpha": [0.1, 1.0, 10.0]},
-                                "elastic_net": {"alpha": [0.1, 1.0], "l1_ratio": [0.2, 0.8]}},
-            "repetitions": 20, "cross_validation_folds": 5, "statistical_significance_level": 0.01,
-            "power_analysis": {"power": 0.9, "effect": 0.05},
+SPEC: dict[str, Any] = {
+    "benchmarks": {
+        "classical_ml": {
+            "regression": {
+                "datasets": ["diabetes", "synthetic_linear", "california_housing", "boston_housing"],
+                "algorithms": ["linear_regression", "ridge", "lasso", "elastic_net", "svr", "nusvr"],
+                "metrics": ["rmse", "mae", "r2_score", "training_time", "inference_time", "memory_usage"],
+                "hyperparameters": {
+                    "ridge": {"alpha": [0.1, 1.0, 10.0]},
+                    "elastic_net": {"alpha": [0.1, 1.0], "l1_ratio": [0.2, 0.8]},
+                },
+                "repetitions": 20,
+                "cross_validation_folds": 5,
+                "statistical_significance_level": 0.01,
+                "power_analysis": {"power": 0.9, "effect": 0.05},
+            },
+            "classification": {
+                "datasets": ["iris", "wine", "breast_cancer", "digits_tabular", "synthetic_classification"],
+                "algorithms": ["svc", "nusvc", "linearsvc"],
+                "metrics": ["accuracy", "f1_score", "precision", "recall", "auc_roc"],
+                "hyperparameters": {"svc": {"C": [0.1, 1.0], "kernel": "linear"}},
+                "repetitions": 10,
+                "cross_validation_folds": 5,
+                "statistical_significance_level": 0.01,
+            },
+            "clustering": {
+                "datasets": ["iris", "synthetic_blobs", "synthetic_moons", "synthetic_circles"],
+                "algorithms": ["k_means", "dbscan", "agglomerative", "gmm"],
+                "metrics": ["silhouette_score", "adjusted_rand_index", "training_time"],
+                "hyperparameters": {"dbscan": {"eps": [0.3, 0.5]}},
+            },
         },
-        "classification": {
-            "datasets": ["iris", "wine", "breast_cancer", "digits_tabular", "synthetic_classification"],
-            "algorithms": ["svc", "nusvc", "linearsvc"],
-            "metrics": ["accuracy", "f1_score", "precision", "recall", "auc_roc"],
-            "hyperparameters": {"svc": {"C": [0.1, 1.0], "kernel": "linear"}},
-            "repetitions": 10, "cross_validation_folds": 5, "statistical_significance_level": 0.01,
+        "deep_learning": {
+            "image_classification": {
+                "datasets": ["digits", "synthetic_images", "mnist", "cifar10", "cifar100"],
+                "algorithms": ["lenet", "simple_cnn", "resnet18", "mobilenet"],
+                "metrics": ["accuracy", "training_time", "inference_time"],
+                "hyperparameters": {"lenet": {"batch_size": [32, 64], "lr": 0.001}},
+                "repetitions": 5,
+            },
+            "sequence_classification": {"datasets": ["synthetic_sequences"], "algorithms": ["rnn", "lstm", "gru"]},
+            "forecasting": {"datasets": ["synthetic_forecasting"], "algorithms": ["lstm", "gru"]},
         },
-        "clustering": {
-            "datasets": ["iris", "synthetic_blobs", "synthetic_moons", "synthetic_circles"],
-            "algorithms": ["k_means", "dbscan", "agglomerative", "gmm"],
-            "metrics": ["silhouette_score", "adjusted_rand_index", "training_time"],
-            "hyperparameters": {"dbscan": {"eps": [0.3, 0.5]}},
+        "reinforcement_learning": {
+            "policy": {
+                "datasets": ["cartpole", "pong", "lunar_lander"],
+                "algorithms": ["dqn"],
+                "metrics": ["mean_return", "training_time"],
+                "hyperparameters": {"dqn": {"gamma": 0.98}},
+                "power_analysis": True,
+            },
         },
-    },
-    "deep_learning": {
-        "image_classification": {"datasets": ["digits", "synthetic_images", "mnist", "cifar10", "cifar100"],
-                                 "algorithms": ["lenet", "simple_cnn", "resnet18", "mobilenet"],
-                                 "metrics": ["accuracy", "training_time", "inference_time"],
-                                 "hyperparameters": {"lenet": {"batch_size": [32, 64], "lr": 0.001}},
-                                 "repetitions": 5},
-        "sequence_classification": {"datasets": ["synthetic_sequences"], "algorithms": ["rnn", "lstm", "gru"]},
-        "forecasting": {"datasets": ["synthetic_forecasting"], "algorithms": ["lstm", "gru"]},
-    },
-    "reinforcement_learning": {
-        "policy": {"datasets": ["cartpole", "pong", "lunar_lander"], "algorithms": ["dqn"],
-                   "metrics": ["mean_return", "training_time"],
-                   "hyperparameters": {"dqn": {"gamma": 0.98}}, "power_analysis": True},
-    },
-    "llm": {
-        "sentence_embedding": {"datasets": ["text_corpus", "wikitext"], "algorithms": ["tiny_bert", "minilm_l6"],
-                               "metrics": ["embedding_cosine_min", "latency", "throughput"],
-                               "hyperparameters": {"tiny_bert": {"batch_size": [1, 8], "seq_len": 16}}},
-        "text_generation": {"datasets": ["text_corpus"], "algorithms": ["tiny_llama", "smollm2_135m"],
-                            "metrics": ["perplexity", "latency"]},
-    },
-}}
+        "llm": {
+            "sentence_embedding": {
+                "datasets": ["text_corpus", "wikitext"],
+                "algorithms": ["tiny_bert", "minilm_l6"],
+                "metrics": ["embedding_cosine_min", "latency", "throughput"],
+                "hyperparameters": {"tiny_bert": {"batch_size": [1, 8], "seq_len": 16}},
+            },
+            "text_generation": {
+                "datasets": ["text_corpus"],
+                "algorithms": ["tiny_llama", "smollm2_135m"],
+                "metrics": ["perplexity", "latency"],
+            },
+        },
+    }
+}
 
 
 def _write(tmp_path: Path, doc: Any, name: str = "spec.yaml") -> Path:
@@ -78,8 +98,21 @@ def _select(tmp_path: Path, spec: Path, frameworks: Path = FRAMEWORKS, **params:
     params_file = tmp_path / "params.json"
     params_file.write_text(json.dumps({"outdir": str(tmp_path / "results"), "grid": "all", **params}))
     out = tmp_path / "selection"
-    rc = main(["select", "--benchmarks", str(spec), "--frameworks", str(frameworks), "--params", str(params_file),
-               "--run-id", "spec", "--out-dir", str(out)])
+    rc = main(
+        [
+            "select",
+            "--benchmarks",
+            str(spec),
+            "--frameworks",
+            str(frameworks),
+            "--params",
+            str(params_file),
+            "--run-id",
+            "spec",
+            "--out-dir",
+            str(out),
+        ]
+    )
     return rc, json.loads((out / "selection.json").read_text()) if rc in (0, 3) else {}
 
 
@@ -97,12 +130,26 @@ def test_the_complete_spec_catalogue_runs_through_phase_1(tmp_path: Path) -> Non
     decided = {(d["domain"], d["task"]) for d in sel["decisions"]}
     assert decided == known
     cells = sel["cells"]
-    assert {c["algorithm"] for c in cells if c["task"] == "regression"} <= {"linear", "ridge", "lasso",
-                                                                            "elastic_net", "svr", "nusvr"}
-    assert {c["algorithm"] for c in cells if c["task"] == "clustering"} <= {"kmeans", "dbscan", "agglomerative",
-                                                                            "gaussian_mixture"}
+    assert {c["algorithm"] for c in cells if c["task"] == "regression"} <= {
+        "linear",
+        "ridge",
+        "lasso",
+        "elastic_net",
+        "svr",
+        "nusvr",
+    }
+    assert {c["algorithm"] for c in cells if c["task"] == "clustering"} <= {
+        "kmeans",
+        "dbscan",
+        "agglomerative",
+        "gaussian_mixture",
+    }
     assert {d["dataset"] for d in sel["decisions"] if d["task"] == "image_classification"} == {
-        "digits", "synthetic_images", "mnist", "cifar10"}
+        "digits",
+        "synthetic_images",
+        "mnist",
+        "cifar10",
+    }
 
     # hyperparameters: lists are grid axes (grid all), scalars replace the shipped value.
     ridge = [c["params"] for c in cells if c["algorithm"] == "ridge" and c["dataset"] == "diabetes"]
@@ -148,15 +195,20 @@ def _problems(tmp_path: Path, doc: Any) -> list[str]:
 
 
 def test_unknown_names_are_named_with_the_allowed_list_every_problem_at_once(tmp_path: Path) -> None:
-    doc = {"benchmarks": {
-        "classical_ml": {
-            "regression": {"datasets": ["diabetes", "iris", "diabetis"], "algorithms": ["ridge", "random_forest"],
-                           "metrics": ["r2", "bleu"], "hyperparameters": {"ridge": {"alhpa": 1.0},
-                                                                          "lasso": {"alpha": 1.0}}},
-            "ranking": {"datasets": ["iris"], "algorithms": ["svc"]},
-        },
-        "quantum": {"x": {"datasets": ["a"], "algorithms": ["b"]}},
-    }}
+    doc = {
+        "benchmarks": {
+            "classical_ml": {
+                "regression": {
+                    "datasets": ["diabetes", "iris", "diabetis"],
+                    "algorithms": ["ridge", "random_forest"],
+                    "metrics": ["r2", "bleu"],
+                    "hyperparameters": {"ridge": {"alhpa": 1.0}, "lasso": {"alpha": 1.0}},
+                },
+                "ranking": {"datasets": ["iris"], "algorithms": ["svc"]},
+            },
+            "quantum": {"x": {"datasets": ["a"], "algorithms": ["b"]}},
+        }
+    }
     path = str(tmp_path / "spec.yaml")
     got = _problems(tmp_path, doc)
     allowed_ds = "diabetes, synthetic_linear, synthetic_nonlinear, synthetic_sparse"
@@ -166,8 +218,9 @@ def test_unknown_names_are_named_with_the_allowed_list_every_problem_at_once(tmp
         f"{path}: benchmarks.classical_ml.regression.algorithms: unknown algorithm 'random_forest'; allowed: "
         "elastic_net, lasso, linear, nusvr, ridge, svr",
         f"{path}: benchmarks.classical_ml.regression.metrics: unknown metric 'bleu'; allowed: "
-        + ", ".join([*QUALITY_METRICS["regression"], "training_time", "inference_time", "latency", "throughput",
-                     "memory_usage"]),
+        + ", ".join(
+            [*QUALITY_METRICS["regression"], "training_time", "inference_time", "latency", "throughput", "memory_usage"]
+        ),
         f"{path}: benchmarks.classical_ml.regression.hyperparameters.ridge.alhpa: not a parameter of ridge; "
         "allowed: alpha, fit_intercept, max_iter, tol",
         f"{path}: benchmarks.classical_ml.regression.hyperparameters.lasso: not one of this task's algorithms; "
@@ -179,62 +232,107 @@ def test_unknown_names_are_named_with_the_allowed_list_every_problem_at_once(tmp
 
 
 def test_shape_problems_come_from_the_schema_in_the_house_form(tmp_path: Path) -> None:
-    doc = {"benchmarks": {"classical_ml": {"regression": {
-        "datasets": "diabetes", "algorithms": [], "hyperparameters": {"ridge": {"alpha": {"a": 1}}},
-        "repetitions": 0, "cross_validation_folds": 1, "statistical_significance_level": 1.5,
-        "power_analysis": "yes", "seeds": 3}}}, "extra": 1}
+    doc = {
+        "benchmarks": {
+            "classical_ml": {
+                "regression": {
+                    "datasets": "diabetes",
+                    "algorithms": [],
+                    "hyperparameters": {"ridge": {"alpha": {"a": 1}}},
+                    "repetitions": 0,
+                    "cross_validation_folds": 1,
+                    "statistical_significance_level": 1.5,
+                    "power_analysis": "yes",
+                    "seeds": 3,
+                }
+            }
+        },
+        "extra": 1,
+    }
     path = str(tmp_path / "spec.yaml")
     key = f"{path}: benchmarks.classical_ml.regression"
     got = _problems(tmp_path, doc)
     assert f"{path}: extra: unknown key; allowed: version, benchmarks" in got
-    assert f"{key}.seeds: unknown key; allowed: datasets, algorithms, metrics, hyperparameters, repetitions, " \
-           "cross_validation_folds, statistical_significance_level, power_analysis" in got
+    assert (
+        f"{key}.seeds: unknown key; allowed: datasets, algorithms, metrics, hyperparameters, repetitions, "
+        "cross_validation_folds, statistical_significance_level, power_analysis" in got
+    )
     assert f"{key}.datasets: expected a list, got string 'diabetes'" in got
     assert f"{key}.algorithms: expected at least 1 entry, got []" in got
-    assert f"{key}.hyperparameters.ridge.alpha: got {{'a': 1}}; allowed: a scalar or a non-empty list of " \
-           "scalars (a list is a grid axis)" in got
+    assert (
+        f"{key}.hyperparameters.ridge.alpha: got {{'a': 1}}; allowed: a scalar or a non-empty list of "
+        "scalars (a list is a grid axis)" in got
+    )
     assert f"{key}.repetitions: expected a number >= 1, got 0" in got
     assert f"{key}.cross_validation_folds: got 1; allowed: 0 (off) or an integer from 2 to 20 (as --cv_folds)" in got
     assert f"{key}.statistical_significance_level: expected a number < 1, got 1.5" in got
-    assert f"{key}.power_analysis: got 'yes'; allowed: true, false, a power in (0, 1), or a mapping {{power, " \
-           "effect, min_samples}" in got
+    assert (
+        f"{key}.power_analysis: got 'yes'; allowed: true, false, a power in (0, 1), or a mapping {{power, "
+        "effect, min_samples}" in got
+    )
     assert len(got) == 9
 
 
 def test_run_wide_settings_must_agree_between_tasks(tmp_path: Path) -> None:
-    doc = {"benchmarks": {"classical_ml": {
-        "regression": {"datasets": ["diabetes"], "algorithms": ["ridge"], "statistical_significance_level": 0.05},
-        "classification": {"datasets": ["iris"], "algorithms": ["svc"], "statistical_significance_level": 0.01}}}}
+    doc = {
+        "benchmarks": {
+            "classical_ml": {
+                "regression": {
+                    "datasets": ["diabetes"],
+                    "algorithms": ["ridge"],
+                    "statistical_significance_level": 0.05,
+                },
+                "classification": {"datasets": ["iris"], "algorithms": ["svc"], "statistical_significance_level": 0.01},
+            }
+        }
+    }
     assert _problems(tmp_path, doc) == [
         f"{tmp_path / 'spec.yaml'}: benchmarks.classical_ml.classification.statistical_significance_level: 0.01 "
         "differs from benchmarks.classical_ml.regression.statistical_significance_level: it is one setting per run "
-        "(--alpha); allowed: 0.05"]
+        "(--alpha); allowed: 0.05"
+    ]
 
 
 def test_every_external_name_has_a_reason() -> None:
     from pairbench.spec_layout import external_reason
 
     for name in EXTERNAL:
-        assert name in external_reason(name) and ("never downloads" in external_reason(name)
-                                                  or "python module" in external_reason(name)
-                                                  or "no port" in external_reason(name))
+        assert name in external_reason(name) and (
+            "never downloads" in external_reason(name)
+            or "python module" in external_reason(name)
+            or "no port" in external_reason(name)
+        )
 
 
 def test_run_settings_reach_the_analysis_and_the_report() -> None:
-    from pairbench.analysis.compare import StatisticsSettings
     from pairbench.analysis.run import with_run_settings
+    from pairbench.analysis.settings import StatisticsSettings
     from pairbench.report.catalogue import catalogue_lines
 
     run_settings = {"cv_folds": 5, "alpha": 0.01, "power": {"power": 0.9, "min_samples": 20}}
     s = with_run_settings(StatisticsSettings(), run_settings)
     assert (s.alpha, s.power, s.effect, s.min_samples) == (0.01, 0.9, 0.05, 20)
     assert with_run_settings(StatisticsSettings(), {}) == StatisticsSettings()
-    lines = catalogue_lines({"layout": "specification", "run_settings": run_settings, "skipped": [
-        {"kind": "dataset", "name": "cifar100", "domain": "deep_learning", "task": "image_classification",
-         "reason": "dataset 'cifar100': only available by download; pairbench never downloads at run time"}]})
+    lines = catalogue_lines(
+        {
+            "layout": "specification",
+            "run_settings": run_settings,
+            "skipped": [
+                {
+                    "kind": "dataset",
+                    "name": "cifar100",
+                    "domain": "deep_learning",
+                    "task": "image_classification",
+                    "reason": "dataset 'cifar100': only available by download; pairbench never downloads at run time",
+                }
+            ],
+        }
+    )
     assert "alpha = 0.01" in lines[0] and "cv_folds = 5" in lines[0]
-    assert lines[1] == ("Skipped dataset cifar100 (deep_learning/image_classification): dataset 'cifar100': only "
-                        "available by download; pairbench never downloads at run time.")
+    assert lines[1] == (
+        "Skipped dataset cifar100 (deep_learning/image_classification): dataset 'cifar100': only "
+        "available by download; pairbench never downloads at run time."
+    )
 
 
 def test_phase_5_uses_the_catalogues_alpha_and_power(tmp_path: Path) -> None:
@@ -245,8 +343,23 @@ def test_phase_5_uses_the_catalogues_alpha_and_power(tmp_path: Path) -> None:
     selection = tmp_path / "selection.json"
     selection.write_text(json.dumps({"run_settings": {"alpha": 0.01, "power": {"power": 0.9, "effect": 0.1}}}))
     out = tmp_path / "analysis"
-    assert main(["analyse", "--results-dir", str(raw), "--out-dir", str(out), "--no-figures", "--alpha", "0.05",
-                 "--selection", str(selection)]) == 0
+    assert (
+        main(
+            [
+                "analyse",
+                "--results-dir",
+                str(raw),
+                "--out-dir",
+                str(out),
+                "--no-figures",
+                "--alpha",
+                "0.05",
+                "--selection",
+                str(selection),
+            ]
+        )
+        == 0
+    )
     settings = json.loads((out / "analysis.json").read_text())["settings"]
     assert (settings["alpha"], settings["power"], settings["effect"]) == (0.01, 0.9, 0.1)
 
@@ -255,4 +368,5 @@ def test_a_domain_given_twice_under_two_spellings_is_named(tmp_path: Path) -> No
     task = {"policy": {"datasets": ["cartpole"], "algorithms": ["dqn"]}}
     assert _problems(tmp_path, {"benchmarks": {"rl": task, "reinforcement_learning": task}}) == [
         f"{tmp_path / 'spec.yaml'}: benchmarks.reinforcement_learning: the same domain as benchmarks.rl; give its "
-        "tasks once"]
+        "tasks once"
+    ]

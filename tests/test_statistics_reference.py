@@ -12,7 +12,9 @@ import pytest
 from scipy import stats as sps
 
 from pairbench.analysis import stats
-from pairbench.analysis.compare import StatisticsSettings, compare_pairs, geometric_mean_speedups, summarise
+from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
+from pairbench.analysis.settings import StatisticsSettings
+from pairbench.analysis.summaries import summarise
 
 
 def test_shapiro_wilk_matches_the_1965_paper_example() -> None:
@@ -169,7 +171,7 @@ def _frame(spec: dict[str, tuple[float, float]], n: int = 30, seeds: int = 1, ce
 
 def test_three_frameworks_give_three_pairs_with_every_statistic() -> None:
     samples = _frame({"pytorch": (2.0, 0.02), "candle": (1.0, 0.02), "tch": (2.0, 0.02)}, seeds=5)
-    table = compare_pairs(samples, StatisticsSettings(resamples=1000), {"c0": ["pytorch", "candle", "tch"]})
+    table = compare_frameworks(samples, StatisticsSettings(resamples=1000), {"c0": ["pytorch", "candle", "tch"]})
     by_pair = {(r.candidate, r.reference): r for r in table.itertuples()}
     assert set(by_pair) == {("candle", "pytorch"), ("tch", "pytorch"), ("tch", "candle")}
     assert by_pair["candle", "pytorch"].verdict == "candle faster"
@@ -183,7 +185,7 @@ def test_three_frameworks_give_three_pairs_with_every_statistic() -> None:
 def test_unpaired_samples_report_no_paired_test_and_power_warning() -> None:
     samples = _frame({"pytorch": (1.0, 0.3), "candle": (1.0, 0.3)}, n=5)
     settings = StatisticsSettings(resamples=500)
-    table = compare_pairs(samples, settings)
+    table = compare_frameworks(samples, settings)
     assert not table["paired"].iloc[0] and math.isnan(table["p_paired_t"].iloc[0])
     assert table["underpowered"].iloc[0]
     summary = summarise(samples, settings)
@@ -193,7 +195,7 @@ def test_unpaired_samples_report_no_paired_test_and_power_warning() -> None:
 
 def test_geometric_mean_speedup_per_domain() -> None:
     samples = _frame({"pytorch": (3.0, 0.01), "candle": (1.0, 0.01)}, cells=3)
-    gm = geometric_mean_speedups(compare_pairs(samples, StatisticsSettings(resamples=500)))
+    gm = geometric_mean_speedups(compare_frameworks(samples, StatisticsSettings(resamples=500)))
     row = gm.iloc[0]
     assert row["n_cells"] == 3 and row["geomean_speedup"] == pytest.approx(3.0, rel=0.02)
     assert row["ci_low"] < row["geomean_speedup"] < row["ci_high"]

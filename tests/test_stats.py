@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from pairbench.analysis import stats
-from pairbench.analysis.compare import StatisticsSettings, compare_pairs, side_pairs
+from pairbench.analysis.pairs import compare_frameworks, side_pairs
+from pairbench.analysis.settings import StatisticsSettings
 
 
 def test_holm_matches_hand_computation() -> None:
@@ -76,14 +77,26 @@ def test_side_pairs_put_the_baseline_first() -> None:
     assert side_pairs(["pytorch", "candle", "tch"]) == [("candle", "pytorch"), ("tch", "pytorch"), ("tch", "candle")]
 
 
-def test_compare_pairs_detects_a_real_two_fold_difference() -> None:
+def test_compare_frameworks_detects_a_real_two_fold_difference() -> None:
     rng = np.random.default_rng(3)
     rows = []
     for fw, lang, scale in (("scikit-learn", "python", 2.0), ("linfa", "rust", 1.0)):
         for i, s in enumerate(rng.normal(scale, 0.02 * scale, 30)):
-            rows.append({"cell_id": "c", "domain": "d", "task": "t", "algorithm": "a", "dataset": "x",
-                         "language": lang, "framework": fw, "launch": 1 + i % 3, "phase": "fit", "seconds": s})
-    table = compare_pairs(pd.DataFrame(rows), StatisticsSettings(resamples=1000))
+            rows.append(
+                {
+                    "cell_id": "c",
+                    "domain": "d",
+                    "task": "t",
+                    "algorithm": "a",
+                    "dataset": "x",
+                    "language": lang,
+                    "framework": fw,
+                    "launch": 1 + i % 3,
+                    "phase": "fit",
+                    "seconds": s,
+                }
+            )
+    table = compare_frameworks(pd.DataFrame(rows), StatisticsSettings(resamples=1000))
     row = table.iloc[0]
     assert (row["candidate"], row["reference"]) == ("linfa", "scikit-learn")
     assert row["ratio"] == pytest.approx(0.5, rel=0.05)

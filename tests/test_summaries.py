@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 
 from pairbench.analysis import stats
-from pairbench.analysis.compare import StatisticsSettings, _series, compare_pairs, geometric_mean_speedups
+from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
 from pairbench.analysis.recommend import Requirements, recommend
+from pairbench.analysis.settings import StatisticsSettings
+from pairbench.analysis.summaries import timing_series
 from pairbench.analysis.usecases import NO_COMPARISON, recommend_use_cases
 
 
@@ -22,17 +24,30 @@ def _samples(ratios: list[float], sd: float = 0.02, n: int = 20) -> pd.DataFrame
     for c, r in enumerate(ratios):
         for fw, scale, lang in (("ref", 1.0, "python"), ("cand", 1.0 / r, "rust")):
             for i in range(n):
-                rows.append({"cell_id": f"c{c}", "domain": "d", "task": "t", "algorithm": "a", "dataset": f"x{c}",
-                             "language": lang, "framework": fw, "launch": 1 + i % 2, "phase": "fit",
-                             "seed": 0, "fold": "", "seconds": scale * math.exp(rng.normal(0, sd))})
+                rows.append(
+                    {
+                        "cell_id": f"c{c}",
+                        "domain": "d",
+                        "task": "t",
+                        "algorithm": "a",
+                        "dataset": f"x{c}",
+                        "language": lang,
+                        "framework": fw,
+                        "launch": 1 + i % 2,
+                        "phase": "fit",
+                        "seed": 0,
+                        "fold": "",
+                        "seconds": scale * math.exp(rng.normal(0, sd)),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
 def _geomeans(ratios: list[float], sd: float = 0.02) -> pd.Series:
     samples = _samples(ratios, sd)
     settings = StatisticsSettings(resamples=2000)
-    series = _series(samples, settings)
-    cmp = compare_pairs(samples, settings, {f"c{i}": ["ref", "cand"] for i in range(len(ratios))}, series)
+    series = timing_series(samples, settings)
+    cmp = compare_frameworks(samples, settings, {f"c{i}": ["ref", "cand"] for i in range(len(ratios))}, series)
     return geometric_mean_speedups(cmp, 0.95, series, settings).iloc[0]
 
 
@@ -70,8 +85,10 @@ def test_hierarchical_bootstrap_with_no_within_cell_noise_is_the_cell_bootstrap(
 # A deep-learning-like task whose right answers are known by construction:
 #   big:   fastest everywhere (2.6x on train_epoch, 1.5x on inference), 806 MB
 #   small: 11 MB, slower everywhere
-PHASE_TIMES = {"big": {"train_epoch": 1.0, "infer_b1": 0.010, "infer_b256": 0.2},
-               "small": {"train_epoch": 2.6, "infer_b1": 0.015, "infer_b256": 0.3}}
+PHASE_TIMES = {
+    "big": {"train_epoch": 1.0, "infer_b1": 0.010, "infer_b256": 0.2},
+    "small": {"train_epoch": 2.6, "infer_b1": 0.015, "infer_b256": 0.3},
+}
 MEMORY = {"big": 806.0, "small": 11.0}
 
 
@@ -84,9 +101,20 @@ def _task_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFra
                 summary.append({**cell, "framework": fw, "phase": phase, "median_s": t, "median_ci_high_s": t})
             resources.append({**cell, "framework": fw, "peak_rss_mb_median": MEMORY[fw]})
             rel = float(np.exp(np.mean(np.log([t / PHASE_TIMES["big"][p] for p, t in phases.items()]))))
-            prof.append({**cell, "framework": fw, "language": "rust", "rel_time": rel, "speed_score": 1 / rel,
-                         "peak_rss_mb": MEMORY[fw], "rel_memory": MEMORY[fw] / 11.0,
-                         "memory_score": 11.0 / MEMORY[fw], "quality_value": 0.9, "quality_score": 1.0})
+            prof.append(
+                {
+                    **cell,
+                    "framework": fw,
+                    "language": "rust",
+                    "rel_time": rel,
+                    "speed_score": 1 / rel,
+                    "peak_rss_mb": MEMORY[fw],
+                    "rel_memory": MEMORY[fw] / 11.0,
+                    "memory_score": 11.0 / MEMORY[fw],
+                    "quality_value": 0.9,
+                    "quality_score": 1.0,
+                }
+            )
         for phase in PHASE_TIMES["big"]:
             cmp.append({**cell, "phase": phase, "candidate": "small", "reference": "big", "outcome": "slower"})
     return pd.DataFrame(summary), pd.DataFrame(resources), pd.DataFrame(cmp), pd.DataFrame(prof)
@@ -138,14 +166,20 @@ def test_one_side_measured_is_not_a_recommendation() -> None:
     # The baseline failed or timed out: only linfa has timings.
     summary, resources, cmp, prof = _task_tables()
     only = prof[prof["framework"] == "small"]
-    rec = recommend(only, summary[summary["framework"] == "small"], cmp.iloc[0:0], Requirements(),
-                    expected={"image": ["big", "small"]})
+    rec = recommend(
+        only,
+        summary[summary["framework"] == "small"],
+        cmp.iloc[0:0],
+        Requirements(),
+        expected={"image": ["big", "small"]},
+    )
     top = rec.query("rank == 1").iloc[0]
     assert top["confidence"] == NO_COMPARISON == "none — comparison missing"
     assert "only small was measured" in top["reason"] and "big not measured" in top["reason"]
     assert "the only framework measured" not in top["reason"]
-    uc = recommend_use_cases(summary[summary["framework"] == "small"], resources, cmp.iloc[0:0],
-                             expected={"image": ["big", "small"]}).set_index("use_case")
+    uc = recommend_use_cases(
+        summary[summary["framework"] == "small"], resources, cmp.iloc[0:0], expected={"image": ["big", "small"]}
+    ).set_index("use_case")
     assert (uc.drop(index="weighted", errors="ignore")["confidence"] == NO_COMPARISON).all()
     assert "big missing" in uc.loc["training_throughput", "recommendation"]
 
@@ -161,14 +195,25 @@ def test_robust_spread_and_tukey_outliers_ignore_one_spike() -> None:
 
 
 def test_summary_tells_a_slow_first_launch_from_within_launch_noise() -> None:
-    from pairbench.analysis.compare import summarise
+    from pairbench.analysis.summaries import summarise
 
     rows = []
     for launch, scale in ((1, 1.5), (2, 1.0), (3, 1.0)):
         for i in range(10):
-            rows.append({"cell_id": "c", "domain": "d", "task": "t", "algorithm": "a", "dataset": "x",
-                         "language": "rust", "framework": "f", "launch": launch, "phase": "fit",
-                         "seconds": scale * (1.0 + 0.001 * (i % 3))})
+            rows.append(
+                {
+                    "cell_id": "c",
+                    "domain": "d",
+                    "task": "t",
+                    "algorithm": "a",
+                    "dataset": "x",
+                    "language": "rust",
+                    "framework": "f",
+                    "launch": launch,
+                    "phase": "fit",
+                    "seconds": scale * (1.0 + 0.001 * (i % 3)),
+                }
+            )
     row = summarise(pd.DataFrame(rows), StatisticsSettings(resamples=200)).iloc[0]
     assert row["first_launch_ratio"] == pytest.approx(1.5) and row["within_launch_cv"] < 0.002
     assert row["between_launch_cv"] > 0.2 and row["outliers_mild"] + row["outliers_severe"] == 0
@@ -199,7 +244,12 @@ def test_analysis_widens_the_noise_band_to_the_measured_floor(tmp_path, floor: f
     bench_module().make_results(8, tmp_path / "raw", seed=1)
     env = tmp_path / "environment.json"
     env.write_text(json.dumps({"noise_floor": {"cv": floor}}))
-    ov = analyse(tmp_path / "raw", tmp_path / "analysis", None, StatisticsSettings(resamples=200),
-                 AnalysisInputs(environment=env, figures=False))
+    ov = analyse(
+        tmp_path / "raw",
+        tmp_path / "analysis",
+        None,
+        StatisticsSettings(resamples=200),
+        AnalysisInputs(environment=env, figures=False),
+    )
     assert ov["noise_band"]["used"] == pytest.approx(used) and ov["settings"]["noise"] == pytest.approx(used)
     assert ov["noise_band"]["measured_floor"] == floor and ov["noise_band"]["requested"] == 0.02

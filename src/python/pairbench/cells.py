@@ -73,27 +73,49 @@ class Cell:
             raise ValueError(f"{path}: not a valid cell spec: expected a JSON object, got {type(doc).__name__}")
         kinds = {name: kind for name, kind in _FIELD_TYPES.items() if name in doc and not _is(doc[name], kind)}
         if kinds:
-            raise ValueError(f"{path}: not a valid cell spec: " + "; ".join(
-                f"{name}: expected {kind.__name__}, got {type(doc[name]).__name__}" for name, kind in kinds.items()))
+            raise ValueError(
+                f"{path}: not a valid cell spec: "
+                + "; ".join(
+                    f"{name}: expected {kind.__name__}, got {type(doc[name]).__name__}" for name, kind in kinds.items()
+                )
+            )
         try:
             cell = cls(**doc)
         except TypeError as exc:
             raise ValueError(f"{path}: not a valid cell spec: {exc}") from None
-        bad = [f"{key}: {why}" for key in ("domain", "task", "algorithm", "dataset")
-               if (why := name_problem(getattr(cell, key)))]
+        bad = [
+            f"{key}: {why}"
+            for key in ("domain", "task", "algorithm", "dataset")
+            if (why := name_problem(getattr(cell, key)))
+        ]
         if name_problem(cell.cell_id.replace("=", "_")):
             bad.append(f"cell_id: {name_problem(cell.cell_id)}")
-        if not isinstance(cell.frameworks, list) or not all(isinstance(f, dict) and "name" in f
-                                                            for f in cell.frameworks):
+        if not isinstance(cell.frameworks, list) or not all(
+            isinstance(f, dict) and "name" in f for f in cell.frameworks
+        ):
             bad.append("frameworks: expected a list of {name, language, ...} objects")
         if bad:
             raise ValueError(f"{path}: " + "; ".join(bad))
         return cell
 
 
-_FIELD_TYPES: dict[str, type] = {"run_id": str, "domain": str, "task": str, "algorithm": str, "dataset": str,
-                                 "params": dict, "frameworks": list, "seed": int, "dtype": str, "threads": int,
-                                 "warmup": int, "samples": int, "launches": int, "quality_gate": dict, "cell_id": str}
+_FIELD_TYPES: dict[str, type] = {
+    "run_id": str,
+    "domain": str,
+    "task": str,
+    "algorithm": str,
+    "dataset": str,
+    "params": dict,
+    "frameworks": list,
+    "seed": int,
+    "dtype": str,
+    "threads": int,
+    "warmup": int,
+    "samples": int,
+    "launches": int,
+    "quality_gate": dict,
+    "cell_id": str,
+}
 
 
 def _is(value: Any, kind: type) -> bool:
@@ -118,5 +140,5 @@ def make_cell_id(task: str, algorithm: str, dataset: str, params: dict[str, Any]
         # Many parameters (RL hyper-parameters) would exceed file-name limits once suffixes are added:
         # keep a readable head and make it unique with a digest of the whole id.
         digest = hashlib.sha256(cell_id.encode()).hexdigest()[:16]
-        cell_id = f"{cell_id[:MAX_ID - 19]}.h={digest}"
+        cell_id = f"{cell_id[: MAX_ID - 19]}.h={digest}"
     return cell_id

@@ -76,8 +76,9 @@ class FrameworkSpec:
 
     def cell_entry(self) -> dict[str, str]:
         entry = {"name": self.name, "language": self.language, "backend": self.backend}
-        entry.update({k: v for k, v in (("package", self.package), ("crate", self.crate),
-                                        ("binary", self.binary)) if v})
+        entry.update(
+            {k: v for k, v in (("package", self.package), ("crate", self.crate), ("binary", self.binary)) if v}
+        )
         return entry
 
 
@@ -143,10 +144,13 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
         if p.items:
             continue
         out[name] = FrameworkSpec(
-            name=name, language=str(entry["language"]), backend=str(entry["backend"]), domains=tuple(domains),
-            devices=tuple(entry.get("devices", ["cpu"])), sources=tuple(entry.get("sources", [])),
-            **{k: str(entry[k]) for k in ("package", "module", "crate", "binary", "homepage", "license")
-               if k in entry},
+            name=name,
+            language=str(entry["language"]),
+            backend=str(entry["backend"]),
+            domains=tuple(domains),
+            devices=tuple(entry.get("devices", ["cpu"])),
+            sources=tuple(entry.get("sources", [])),
+            **{k: str(entry[k]) for k in ("package", "module", "crate", "binary", "homepage", "license") if k in entry},
         )
     if p.items:
         raise ConfigError(p.items)
@@ -189,8 +193,9 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
             p.add(dkey, "unknown domain", domains_known)
             continue
         dentry = _dict(dentry)
-        domain_frameworks[domain] = _domain_frameworks(p, dkey, domain, dentry.get("frameworks"), frameworks,
-                                                       frameworks_path)
+        domain_frameworks[domain] = _domain_frameworks(
+            p, dkey, domain, dentry.get("frameworks"), frameworks, frameworks_path
+        )
         tasks_known = sorted(t for d, t in runners if d == domain)
         for task, tentry in _dict(dentry.get("tasks")).items():
             tkey = f"{dkey}.tasks.{task}"
@@ -222,29 +227,38 @@ def _datasets(p: _Problems, entries: dict[Any, Any]) -> dict[str, DatasetSpec]:
             for opt in options:
                 if opt not in accepted:
                     p.add(f"{key}.options.{opt}", f"not an option of source {source!r}", accepted or "<none>")
-        out[name] = DatasetSpec(name, str(source), str(entry.get("task")), entry.get("standardize") is True,
-                                dict(options))
+        out[name] = DatasetSpec(
+            name, str(source), str(entry.get("task")), entry.get("standardize") is True, dict(options)
+        )
     return out
 
 
-def _domain_frameworks(p: _Problems, dkey: str, domain: str, names: Any, frameworks: dict[str, FrameworkSpec],
-                       frameworks_path: Path) -> list[str]:
+def _domain_frameworks(
+    p: _Problems, dkey: str, domain: str, names: Any, frameworks: dict[str, FrameworkSpec], frameworks_path: Path
+) -> list[str]:
     options = sorted(n for n, f in frameworks.items() if domain in f.domains)
     if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
-        p.add(f"{dkey}.frameworks", f"expected a list of at least two frameworks (the first is the baseline), "
-              f"got {names!r}", options or "<none>")
+        p.add(
+            f"{dkey}.frameworks",
+            f"expected a list of at least two frameworks (the first is the baseline), got {names!r}",
+            options or "<none>",
+        )
         return []
     for fw in names:
         if fw not in options:
-            p.add(f"{dkey}.frameworks", f"unknown framework {fw!r} for {domain} (see {frameworks_path})",
-                  options or "<none>")
+            p.add(
+                f"{dkey}.frameworks",
+                f"unknown framework {fw!r} for {domain} (see {frameworks_path})",
+                options or "<none>",
+            )
     if len(set(names)) != len(names):
         p.add(f"{dkey}.frameworks", f"a framework is listed twice in {names!r}")
     return [str(n) for n in names]
 
 
-def _task(p: _Problems, tkey: str, domain: str, task: str, tentry: dict[str, Any],
-          datasets: dict[str, DatasetSpec]) -> TaskSpec:
+def _task(
+    p: _Problems, tkey: str, domain: str, task: str, tentry: dict[str, Any], datasets: dict[str, DatasetSpec]
+) -> TaskSpec:
     ds_names = [ds for ds in _list(tentry.get("datasets")) if isinstance(ds, str)]
     for ds in ds_names:
         if ds not in datasets:

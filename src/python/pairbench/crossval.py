@@ -44,14 +44,19 @@ def score_folds(task: str, split: Split, fold_dir: Path) -> list[dict[str, float
     return out
 
 
-def summarise_cv(per_side: dict[str, list[dict[str, float | None]]], baseline: str, metric: str,
-                 n_splits: int, stratified: bool) -> dict[str, Any]:
+def summarise_cv(
+    per_side: dict[str, list[dict[str, float | None]]], baseline: str, metric: str, n_splits: int, stratified: bool
+) -> dict[str, Any]:
     sides: dict[str, Any] = {}
     for side, folds in per_side.items():
         metrics = sorted({m for f in folds for m, v in f.items() if v is not None})
-        sides[side] = {"folds": folds,
-                       "mean_ci": {m: mean_ci([float(f[m]) for f in folds if f.get(m) is not None])  # type: ignore[arg-type]
-                                   for m in metrics}}
+        sides[side] = {
+            "folds": folds,
+            "mean_ci": {
+                m: mean_ci([float(f[m]) for f in folds if f.get(m) is not None])  # type: ignore[arg-type]
+                for m in metrics
+            },
+        }
     paired: list[dict[str, Any]] = []
     base = per_side.get(baseline)
     for side, folds in per_side.items():
@@ -65,6 +70,14 @@ def summarise_cv(per_side: dict[str, list[dict[str, float | None]]], baseline: s
         p = None
         if len(diffs) >= 2 and np.std(diffs) > 0:
             p = float(stats.ttest_rel([float(c) for _, c in pairs], [float(b) for b, _ in pairs]).pvalue)  # type: ignore[arg-type]
-        paired.append({"candidate": side, "baseline": baseline, "metric": metric, "fold_differences": diffs,
-                       **{f"difference_{k}": v for k, v in mean_ci(diffs).items()}, "paired_t_p": p})
+        paired.append(
+            {
+                "candidate": side,
+                "baseline": baseline,
+                "metric": metric,
+                "fold_differences": diffs,
+                **{f"difference_{k}": v for k, v in mean_ci(diffs).items()},
+                "paired_t_p": p,
+            }
+        )
     return {"n_splits": n_splits, "stratified": stratified, "metric": metric, "sides": sides, "paired": paired}

@@ -26,8 +26,14 @@ BUILD_COST_FILE = Path("benchmarks") / "results" / "build_cost.json"
 def cargo_metadata(root: Path | None = None) -> dict[str, Any] | None:
     """The workspace's resolved dependency graph, from Cargo.lock and the local registry (no network)."""
     try:
-        proc = subprocess.run(["cargo", "metadata", "--format-version", "1", "--offline", "--locked"],
-                              cwd=root or project_root(), capture_output=True, text=True, check=False, timeout=120)
+        proc = subprocess.run(
+            ["cargo", "metadata", "--format-version", "1", "--offline", "--locked"],
+            cwd=root or project_root(),
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=120,
+        )
     except (OSError, subprocess.SubprocessError):
         return None
     if proc.returncode != 0:
@@ -46,8 +52,13 @@ def crate_identity(meta: dict[str, Any], crate: str) -> dict[str, Any]:
         return tuple(int(x) for x in re.findall(r"\d+", p["version"])[:3])
 
     pkg = max(found, key=key)
-    return {"name": crate, "version": pkg["version"], "license": pkg.get("license") or "",
-            "repository": pkg.get("repository") or pkg.get("homepage") or "", "source": "cargo metadata"}
+    return {
+        "name": crate,
+        "version": pkg["version"],
+        "license": pkg.get("license") or "",
+        "repository": pkg.get("repository") or pkg.get("homepage") or "",
+        "source": "cargo metadata",
+    }
 
 
 def workspace_package(meta: dict[str, Any], binary: str = "", lib: str = "") -> dict[str, Any] | None:
@@ -159,9 +170,12 @@ def count_lines(patterns: list[str] | tuple[str, ...], root: Path | None = None)
             rel = str(Path(path).relative_to(base))
             analysis = SourceAnalysis.from_file(path, "pairbench", encoding="utf-8")
             files[rel] = {"code": int(analysis.code_count), "comment": int(analysis.documentation_count)}
-    return {"tool": f"pygount {metadata.version('pygount')}", "files": files,
-            "code_lines": sum(f["code"] for f in files.values()),
-            "comment_lines": sum(f["comment"] for f in files.values())}
+    return {
+        "tool": f"pygount {metadata.version('pygount')}",
+        "files": files,
+        "code_lines": sum(f["code"] for f in files.values()),
+        "comment_lines": sum(f["comment"] for f in files.values()),
+    }
 
 
 def build_cost_benchmark(root: Path | None = None) -> dict[str, Any]:
@@ -173,8 +187,9 @@ def build_cost_benchmark(root: Path | None = None) -> dict[str, Any]:
     return data
 
 
-def framework_facts(name: str, fw: dict[str, Any], record: dict[str, Any],
-                    meta: dict[str, Any] | None) -> dict[str, Any]:
+def framework_facts(
+    name: str, fw: dict[str, Any], record: dict[str, Any], meta: dict[str, Any] | None
+) -> dict[str, Any]:
     """Identity, build cost and effort of one framework (`fw`: its frameworks.yaml entry, `record`: phase 2's)."""
     facts: dict[str, Any] = {"language": fw["language"]}
     if fw.get("package"):

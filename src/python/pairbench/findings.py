@@ -48,8 +48,10 @@ def load_findings(path: Path | None = None) -> dict[str, dict[str, Any]]:
             if not entry.get(key):
                 problems.append(f"{path}: findings.{name}.{key}: missing")
         if entry.get("probe") and entry["probe"] not in _PROBES:
-            problems.append(f"{path}: findings.{name}.probe: unknown probe {entry['probe']!r}; "
-                            f"allowed: {', '.join(sorted(_PROBES))}")
+            problems.append(
+                f"{path}: findings.{name}.probe: unknown probe {entry['probe']!r}; "
+                f"allowed: {', '.join(sorted(_PROBES))}"
+            )
     if problems:
         raise ValueError("\n".join(problems))
     return dict(findings)
@@ -76,8 +78,15 @@ def linfa_svm_shrinking(_: dict[str, Any]) -> Evidence:
     y = y.astype(np.int64)
     accuracy = {}
     for shrinking in (False, True):
-        params = {"nu": 0.1, "kernel": "rbf", "gamma": 0.05, "degree": 3, "coef0": 1.0, "tol": 1e-3,
-                  "shrinking": shrinking}
+        params = {
+            "nu": 0.1,
+            "kernel": "rbf",
+            "gamma": 0.05,
+            "degree": 3,
+            "coef0": 1.0,
+            "tol": 1e-3,
+            "shrinking": shrinking,
+        }
         clf = _linfa_py().Classifier("nusvc", json.dumps(params))
         try:
             clf.fit(X, y)
@@ -88,8 +97,9 @@ def linfa_svm_shrinking(_: dict[str, Any]) -> Evidence:
         scores = clf.decision(X)
         accuracy[shrinking] = float(np.mean(np.asarray(clf.classes)[np.argmax(scores, axis=1)] == y))
     gap = accuracy[False] - accuracy[True]
-    return Evidence(abs(gap) > 0.05, f"nu-SVC train accuracy shrinking off {accuracy[False]:.3f}, "
-                                     f"on {accuracy[True]:.3f}")
+    return Evidence(
+        abs(gap) > 0.05, f"nu-SVC train accuracy shrinking off {accuracy[False]:.3f}, on {accuracy[True]:.3f}"
+    )
 
 
 @probe("linfa_ridge_duality_gap")
@@ -107,9 +117,11 @@ def linfa_ridge_duality_gap(_: dict[str, Any]) -> Evidence:
         model.fit(np.ascontiguousarray(X), y.astype(np.float64))
         n_iter[algo] = json.loads(model.metadata())
     ridge, lasso = n_iter["ridge"], n_iter["lasso"]
-    return Evidence(ridge["n_iter"] >= 1000 and lasso["n_iter"] < 1000,
-                    f"ridge: {ridge['n_iter']} sweeps (max_iter 1000), duality gap {ridge['duality_gap']:.3g} "
-                    f"vs tol 1e-6; lasso: {lasso['n_iter']} sweeps")
+    return Evidence(
+        ridge["n_iter"] >= 1000 and lasso["n_iter"] < 1000,
+        f"ridge: {ridge['n_iter']} sweeps (max_iter 1000), duality gap {ridge['duality_gap']:.3g} "
+        f"vs tol 1e-6; lasso: {lasso['n_iter']} sweeps",
+    )
 
 
 @probe("linfa_intercept_centering")
@@ -130,9 +142,11 @@ def linfa_intercept_centering(_: dict[str, Any]) -> Evidence:
     sklearn_pred = float(reference.predict(probe_x)[0])
     rmse_linfa = float(np.sqrt(np.mean((model.predict(X) - y) ** 2)))
     rmse_sklearn = float(np.sqrt(np.mean((reference.predict(X) - y) ** 2)))
-    return Evidence(abs(rmse_linfa - rmse_sklearn) > 0.01 * rmse_sklearn,
-                    f"train RMSE linfa {rmse_linfa:.4f} vs scikit-learn {rmse_sklearn:.4f}; "
-                    f"prediction at the feature mean {linfa_pred:.3f} vs {sklearn_pred:.3f}")
+    return Evidence(
+        abs(rmse_linfa - rmse_sklearn) > 0.01 * rmse_sklearn,
+        f"train RMSE linfa {rmse_linfa:.4f} vs scikit-learn {rmse_sklearn:.4f}; "
+        f"prediction at the feature mean {linfa_pred:.3f} vs {sklearn_pred:.3f}",
+    )
 
 
 @probe("linfa_gmm_full_only")
@@ -152,8 +166,9 @@ def candle_dropout_rng(implementation: dict[str, Any]) -> Evidence:
     return Evidence(bool(found["reproduces"]), str(found["detail"]))
 
 
-def check_findings(implementations: dict[str, Any], findings: dict[str, dict[str, Any]] | None = None
-                   ) -> dict[str, Any]:
+def check_findings(
+    implementations: dict[str, Any], findings: dict[str, dict[str, Any]] | None = None
+) -> dict[str, Any]:
     """Run the probe of every finding whose framework is available in this run: status per finding."""
     findings = load_findings() if findings is None else findings
     out: dict[str, Any] = {}
@@ -171,8 +186,13 @@ def check_findings(implementations: dict[str, Any], findings: dict[str, dict[str
             out[name] = {**record, "status": "not checked", "detail": f"probe failed: {err}"}
             continue
         status = f"reproduces in {version}" if ev.reproduces else f"fixed in {version}"
-        out[name] = {**record, "status": status, "reproduces": ev.reproduces, "checked_version": version,
-                     "detail": ev.detail}
+        out[name] = {
+            **record,
+            "status": status,
+            "reproduces": ev.reproduces,
+            "checked_version": version,
+            "detail": ev.detail,
+        }
     return out
 
 
@@ -181,5 +201,8 @@ def affected_cells(finding: dict[str, Any], decisions: list[dict[str, Any]]) -> 
     spec = finding.get("cells", {})
     algos = set(spec.get("algorithms", []))
     wanted = {k: (v if isinstance(v, list) else [v]) for k, v in (spec.get("params") or {}).items()}
-    return [d["cell_id"] for d in decisions
-            if d["algorithm"] in algos and all(d["params"].get(k) in vs for k, vs in wanted.items())]
+    return [
+        d["cell_id"]
+        for d in decisions
+        if d["algorithm"] in algos and all(d["params"].get(k) in vs for k, vs in wanted.items())
+    ]

@@ -23,8 +23,12 @@ class GateVerdict:
         return asdict(self)
 
 
-def apply_gate(gate: dict[str, Any], baseline_quality: dict[str, Any],
-               candidate_quality: dict[str, Any], chance: dict[str, float] | None = None) -> GateVerdict:
+def apply_gate(
+    gate: dict[str, Any],
+    baseline_quality: dict[str, Any],
+    candidate_quality: dict[str, Any],
+    chance: dict[str, float] | None = None,
+) -> GateVerdict:
     """Both sides must reach `floor` on `metric` and differ by at most `tolerance` (absolute); every
     entry of the optional `also:` list is a further such check (e.g. ARI and silhouette for clustering).
     Agreement on a degenerate result is not parity: see `degenerate_reasons`."""
@@ -33,13 +37,26 @@ def apply_gate(gate: dict[str, Any], baseline_quality: dict[str, Any],
     reasons = primary.reasons + [r for e in extra for r in e.reasons]
     # ARI's chance level is 0 whatever the data; the others come from the test labels (chance_levels).
     reasons += degenerate_reasons(gate, baseline_quality, candidate_quality, {"adjusted_rand": 0.0, **(chance or {})})
-    return GateVerdict(not reasons, primary.metric, primary.baseline_value, primary.candidate_value, primary.delta,
-                       primary.tolerance, primary.floor, reasons,
-                       [{k: v for k, v in asdict(e).items() if k != "also"} for e in extra] or None)
+    return GateVerdict(
+        not reasons,
+        primary.metric,
+        primary.baseline_value,
+        primary.candidate_value,
+        primary.delta,
+        primary.tolerance,
+        primary.floor,
+        reasons,
+        [{k: v for k, v in asdict(e).items() if k != "also"} for e in extra] or None,
+    )
 
 
-def _check(gate: dict[str, Any], baseline_quality: dict[str, Any], candidate_quality: dict[str, Any], *,
-           both_missing_agree: bool = False) -> GateVerdict:
+def _check(
+    gate: dict[str, Any],
+    baseline_quality: dict[str, Any],
+    candidate_quality: dict[str, Any],
+    *,
+    both_missing_agree: bool = False,
+) -> GateVerdict:
     metric = str(gate["metric"])
     tolerance = float(gate["tolerance"])
     floor = gate.get("floor")
@@ -60,12 +77,14 @@ def _check(gate: dict[str, Any], baseline_quality: dict[str, Any], candidate_qua
         delta = float(cand) - float(base)
         if abs(delta) > tolerance:
             reasons.append(f"|{metric}(candidate) - {metric}(baseline)| = {abs(delta):.4g} > tolerance {tolerance:g}")
-    return GateVerdict(not reasons, metric, base, cand, delta, tolerance,
-                       None if floor is None else float(floor), reasons)
+    return GateVerdict(
+        not reasons, metric, base, cand, delta, tolerance, None if floor is None else float(floor), reasons
+    )
 
 
-def degenerate_reasons(gate: dict[str, Any], baseline_quality: dict[str, Any], candidate_quality: dict[str, Any],
-                       chance: dict[str, float]) -> list[str]:
+def degenerate_reasons(
+    gate: dict[str, Any], baseline_quality: dict[str, Any], candidate_quality: dict[str, Any], chance: dict[str, float]
+) -> list[str]:
     """Reasons why two sides that agree have both produced nothing worth timing.
 
     - a clustering with fewer than two clusters on both sides (e.g. DBSCAN labelling every point
@@ -81,7 +100,8 @@ def degenerate_reasons(gate: dict[str, Any], baseline_quality: dict[str, Any], c
             f"degenerate on both sides: fewer than 2 clusters (baseline {nb:g}, candidate {nc:g}; noise fraction "
             f"{baseline_quality.get('noise_fraction', float('nan')):.2f} and "
             f"{candidate_quality.get('noise_fraction', float('nan')):.2f}), so the clustering indices are "
-            "undefined or trivial: not comparable")
+            "undefined or trivial: not comparable"
+        )
     metric = str(gate["metric"])
     level = chance.get(metric)
     base, cand = baseline_quality.get(metric), candidate_quality.get(metric)
@@ -92,7 +112,8 @@ def degenerate_reasons(gate: dict[str, Any], baseline_quality: dict[str, Any], c
         if all(at_chance):
             reasons.append(
                 f"degenerate on both sides: {metric} {base:.4g} (baseline) and {cand:.4g} (candidate) are within "
-                f"{margin:g} of the chance level {level:.4g}: agreement at chance is not parity")
+                f"{margin:g} of the chance level {level:.4g}: agreement at chance is not parity"
+            )
     return reasons
 
 

@@ -21,8 +21,13 @@ from pairbench.registry import algorithms
 
 def _git_commit() -> str:
     try:
-        return subprocess.run(["git", "-C", str(project_root()), "rev-parse", "HEAD"], capture_output=True,
-                              text=True, check=True, timeout=30).stdout.strip()
+        return subprocess.run(
+            ["git", "-C", str(project_root()), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=30,
+        ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         return "unknown"
 
@@ -41,17 +46,22 @@ def build_rust(binary: str, skip_build: bool = False) -> dict[str, Any]:
             # torch-sys asks `python` (with VIRTUAL_ENV set) or else `python3` on PATH where libtorch is,
             # so this interpreter's bin directory goes first.
             venv_bin = os.path.dirname(sys.executable)
-            env = {**os.environ, "LIBTORCH_USE_PYTORCH": "1", "PYTHON_SYS_EXECUTABLE": sys.executable,
-                   "VIRTUAL_ENV": os.path.dirname(venv_bin),
-                   "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"}
+            env = {
+                **os.environ,
+                "LIBTORCH_USE_PYTORCH": "1",
+                "PYTHON_SYS_EXECUTABLE": sys.executable,
+                "VIRTUAL_ENV": os.path.dirname(venv_bin),
+                "PATH": f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}",
+            }
             # Without -p, features are unified over the workspace's default members exactly as `make setup`
             # built them, so this is a no-op after setup; `-p` alone would resolve other features for shared
             # crates (candle-transformers turns some on) and rebuild candle for minutes.
             cmd = ["cargo", "build", "--release", "--locked", "--bin", binary]
             proc = subprocess.run(cmd, cwd=project_root(), capture_output=True, text=True, check=False, env=env)
             if proc.returncode != 0 and "no bin target named" in proc.stderr:  # outside the default members
-                proc = subprocess.run([*cmd, "-p", binary], cwd=project_root(), capture_output=True, text=True,
-                                      check=False, env=env)
+                proc = subprocess.run(
+                    [*cmd, "-p", binary], cwd=project_root(), capture_output=True, text=True, check=False, env=env
+                )
             record["build_seconds"] = round(time.perf_counter() - t0, 2)
             if proc.returncode != 0:
                 record["build_error"] = proc.stderr[-4000:]
@@ -76,8 +86,9 @@ def binding_capabilities(module: str) -> dict[str, Any] | None:
     return parsed
 
 
-def record_implementations(selection: dict[str, Any], skip_build: bool = False,
-                           with_facts: bool = True) -> dict[str, Any]:
+def record_implementations(
+    selection: dict[str, Any], skip_build: bool = False, with_facts: bool = True
+) -> dict[str, Any]:
     """Facts about every framework the selected cells use, keyed by framework name."""
     used = {fw["name"] for cell in selection.get("cells", []) for fw in cell["frameworks"]}
     frameworks: dict[str, Any] = {}
@@ -87,7 +98,8 @@ def record_implementations(selection: dict[str, Any], skip_build: bool = False,
         if fw["language"] == "python":
             module = fw.get("module") or ""
             frameworks[name] = {
-                "language": "python", "package": fw.get("package"),
+                "language": "python",
+                "package": fw.get("package"),
                 "version": installed_version(fw.get("package") or name),
                 "available": not module or importlib.util.find_spec(module) is not None,
                 "algorithms": {d: sorted(algorithms(d)) for d in fw["domains"]},

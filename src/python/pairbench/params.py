@@ -24,8 +24,9 @@ def schema_properties(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return props
 
 
-def validate_params(params: dict[str, Any], schema_file: Path | None = None,
-                    allowed_names: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def validate_params(
+    params: dict[str, Any], schema_file: Path | None = None, allowed_names: dict[str, list[str]] | None = None
+) -> dict[str, Any]:
     """`params` if every one is known and valid, else ConfigError listing every problem.
 
     `allowed_names` (param -> names) lets an empty or misspelt list param say which names exist.
@@ -42,8 +43,9 @@ def validate_params(params: dict[str, Any], schema_file: Path | None = None,
                 continue
             close = difflib.get_close_matches(name, list(props), n=1, cutoff=0.6)
             hint = f"did you mean --{close[0]}? " if close else ""
-            problems.append(f"{schema_file.name}: --{name}: unknown parameter; {hint}allowed: "
-                            f"{', '.join(sorted(props))}")
+            problems.append(
+                f"{schema_file.name}: --{name}: unknown parameter; {hint}allowed: {', '.join(sorted(props))}"
+            )
             continue
         if value is None:
             continue
@@ -57,8 +59,11 @@ def validate_params(params: dict[str, Any], schema_file: Path | None = None,
             allowed = props[name].get("enum")
             hint = f"; allowed: {', '.join(map(str, allowed))}" if allowed else ""
             # nf-schema's `errorMessage` says in words what a bare regex pattern cannot.
-            message = f"invalid value {value!r}; {props[name]['errorMessage']}" if "errorMessage" in props[name] \
+            message = (
+                f"invalid value {value!r}; {props[name]['errorMessage']}"
+                if "errorMessage" in props[name]
                 else err.message
+            )
             problems.append(f"{schema_file.name}: --{name}: {message}{hint}")
     for group in schema.get("$defs", {}).values():
         for name in group.get("required", []):

@@ -31,7 +31,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 _PLUGIN_PACKAGES = ("pairbench.datasets", "pairbench.tasks")
 _REGISTERS = re.compile(
     r"^from pairbench\.registry import [^\n]*\b(algorithm|task_runner|dataset_loader|dataset_check|cell_preparer)\b",
-    re.MULTILINE)
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def algorithm(domain: str, task: str, name: str) -> Callable[[F], F]:
 
 def task_runner(domain: str, task: str, framework: str | None = None) -> Callable[[F], F]:
     """The runner of a task; with `framework`, that Python framework's runner instead of the default."""
+
     def register(fn: F) -> F:
         if framework is None:
             _TASK_RUNNERS[(domain, task)] = fn
@@ -116,6 +118,7 @@ def dataset_loader(source: str) -> Callable[[F], F]:
 
 def dataset_check(source: str) -> Callable[[F], F]:
     """For sources that read files the user supplies: f(options) -> why it is unavailable, or None."""
+
     def register(fn: F) -> F:
         _DATASET_CHECKS[source] = fn
         return fn
@@ -126,6 +129,7 @@ def dataset_check(source: str) -> Callable[[F], F]:
 def cell_preparer(domain: str) -> Callable[[F], F]:
     """f(cell_dict, data_dir): per-cell artefacts every side reads (e.g. shared initial weights),
     written once when datasets are materialised."""
+
     def register(fn: F) -> F:
         _CELL_PREPARERS[domain] = fn
         return fn

@@ -38,8 +38,12 @@ CASES: dict[str, ScalingCase] = {
     "kmeans": ScalingCase("synthetic_blobs", "clustering", {"n_features": 2, "centers": 4}, {"init": "k-means++"}),
     "dbscan": ScalingCase("synthetic_blobs", "clustering", {"n_features": 2, "centers": 4}, {}),
     "ridge": ScalingCase("synthetic_linear", "regression", {"n_features": 20}, {}),
-    "svc": ScalingCase("synthetic_classification", "classification",
-                       {"n_features": 20, "n_informative": 10, "n_classes": 2}, {"kernel": "linear"}),
+    "svc": ScalingCase(
+        "synthetic_classification",
+        "classification",
+        {"n_features": 20, "n_informative": 10, "n_classes": 2},
+        {"kernel": "linear"},
+    ),
 }
 
 
@@ -63,22 +67,40 @@ def crossover(points: dict[str, dict[int, float]], reference: str, candidate: st
     if not sizes:
         return {"sizes_compared": [], "crossover_n": None, "statement": "no size measured on both sides"}
     ratios = [points[candidate][n] / points[reference][n] for n in sizes]
-    for (n0, r0), (n1, r1) in zip(zip(sizes, ratios, strict=True), zip(sizes[1:], ratios[1:], strict=True),
-                                  strict=False):
+    for (n0, r0), (n1, r1) in zip(
+        zip(sizes, ratios, strict=True), zip(sizes[1:], ratios[1:], strict=True), strict=False
+    ):
         if (r0 - 1) * (r1 - 1) < 0:
             f = math.log(r0) / (math.log(r0) - math.log(r1))
             at = 10 ** (math.log10(n0) + f * (math.log10(n1) - math.log10(n0)))
             faster_small = candidate if r0 < 1 else reference
-            return {"sizes_compared": sizes, "ratios": ratios, "crossover_n": round(at),
-                    "statement": f"crossover near n = {round(at):,}: {faster_small} is faster below it"}
+            return {
+                "sizes_compared": sizes,
+                "ratios": ratios,
+                "crossover_n": round(at),
+                "statement": f"crossover near n = {round(at):,}: {faster_small} is faster below it",
+            }
     who = candidate if ratios[0] < 1 else reference
-    return {"sizes_compared": sizes, "ratios": ratios, "crossover_n": None,
-            "statement": f"no crossover between n = {sizes[0]:,} and {sizes[-1]:,}: {who} faster throughout"}
+    return {
+        "sizes_compared": sizes,
+        "ratios": ratios,
+        "crossover_n": None,
+        "statement": f"no crossover between n = {sizes[0]:,} and {sizes[-1]:,}: {who} faster throughout",
+    }
 
 
-def run_scaling(catalogue: Catalogue, algorithms: list[str], sizes: list[int], out_dir: Path, *, run_id: str,
-                samples: int = 3, max_fit_s: float = 60.0, threads: int = 1,
-                implementations: dict[str, Any] | None = None) -> dict[str, Any]:
+def run_scaling(
+    catalogue: Catalogue,
+    algorithms: list[str],
+    sizes: list[int],
+    out_dir: Path,
+    *,
+    run_id: str,
+    samples: int = 3,
+    max_fit_s: float = 60.0,
+    threads: int = 1,
+    implementations: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
     seed = int(catalogue.defaults["seed"])
     rows: list[dict[str, Any]] = []
@@ -95,11 +117,23 @@ def run_scaling(catalogue: Catalogue, algorithms: list[str], sizes: list[int], o
         for n in sorted(sizes):
             name = f"scaling_{algorithm}_{n}"
             spec = DatasetSpec(name, case.source, case.task, True, {**case.options, "n_samples": n})
-            materialise(spec, out_dir / "data" / name, seed=seed, test_fraction=0.2,
-                        dtype=str(catalogue.defaults["dtype"]))
-            cell = Cell(run_id=run_id, domain=task.domain, task=task.task, algorithm=algorithm, dataset=name,
-                        params=params, frameworks=frameworks, seed=seed, threads=threads, warmup=1, samples=samples,
-                        launches=1)
+            materialise(
+                spec, out_dir / "data" / name, seed=seed, test_fraction=0.2, dtype=str(catalogue.defaults["dtype"])
+            )
+            cell = Cell(
+                run_id=run_id,
+                domain=task.domain,
+                task=task.task,
+                algorithm=algorithm,
+                dataset=name,
+                params=params,
+                frameworks=frameworks,
+                seed=seed,
+                threads=threads,
+                warmup=1,
+                samples=samples,
+                launches=1,
+            )
             cell_path = cell.write(out_dir / "cells")
             for fw in frameworks:
                 side = fw["name"]
@@ -111,8 +145,9 @@ def run_scaling(catalogue: Catalogue, algorithms: list[str], sizes: list[int], o
                 out.parent.mkdir(parents=True, exist_ok=True)
                 # Warm-up + samples fits must fit in the budget with room for start-up and data loading.
                 timeout = max_fit_s * (samples + 1) * 2 + 30
-                outcome = run_side(cell_path, side, out_dir / "data", out, timeout_s=timeout,
-                                   implementations=implementations)
+                outcome = run_side(
+                    cell_path, side, out_dir / "data", out, timeout_s=timeout, implementations=implementations
+                )
                 if not outcome.ok:
                     stopped[side] = f"failed at n = {n}: {(outcome.error or '')[:200]}"
                     rows.append({**row, "status": "failed", "reason": stopped[side]})
@@ -120,23 +155,43 @@ def run_scaling(catalogue: Catalogue, algorithms: list[str], sizes: list[int], o
                 fit = read_result(out)["timing"]["phases"]["fit"]["samples"]
                 median = float(np.median(fit))
                 points[side][n] = median
-                rows.append({**row, "status": "ok", "fit_median_s": median, "fit_min_s": float(np.min(fit)),
-                             "fit_max_s": float(np.max(fit)), "samples": len(fit)})
+                rows.append(
+                    {
+                        **row,
+                        "status": "ok",
+                        "fit_median_s": median,
+                        "fit_min_s": float(np.min(fit)),
+                        "fit_max_s": float(np.max(fit)),
+                        "samples": len(fit),
+                    }
+                )
                 if median > max_fit_s:
                     stopped[side] = f"one fit took {median:.3g} s > {max_fit_s:g} s at n = {n}"
         reference = frameworks[0]["name"]
         summary[algorithm] = {
-            "task": task.task, "params": params, "source": case.source, "options": case.options,
-            "slopes": {side: loglog_slope([float(k) for k in sorted(p)], [p[k] for k in sorted(p)])
-                       for side, p in points.items()},
+            "task": task.task,
+            "params": params,
+            "source": case.source,
+            "options": case.options,
+            "slopes": {
+                side: loglog_slope([float(k) for k in sorted(p)], [p[k] for k in sorted(p)])
+                for side, p in points.items()
+            },
             "sizes_reached": {side: sorted(p) for side, p in points.items()},
             "stopped": stopped,
-            "crossovers": [crossover(points, reference, fw["name"]) | {"reference": reference,
-                                                                         "candidate": fw["name"]}
-                           for fw in frameworks[1:]],
+            "crossovers": [
+                crossover(points, reference, fw["name"]) | {"reference": reference, "candidate": fw["name"]}
+                for fw in frameworks[1:]
+            ],
         }
-    doc = {"sizes": sorted(sizes), "samples": samples, "max_fit_s": max_fit_s, "threads": threads,
-           "algorithms": summary, "points": rows}
+    doc = {
+        "sizes": sorted(sizes),
+        "samples": samples,
+        "max_fit_s": max_fit_s,
+        "threads": threads,
+        "algorithms": summary,
+        "points": rows,
+    }
     (out_dir / "scaling.json").write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     import pandas as pd
 
@@ -159,8 +214,11 @@ def scaling_figure(doc: dict[str, Any], out_stem: Path) -> list[Path]:
     for ax, algo in zip(axes[0], algos, strict=True):
         info = doc["algorithms"][algo]
         for side, slope in info["slopes"].items():
-            pts = [(r["n_samples"], r["fit_median_s"]) for r in doc["points"]
-                   if r["algorithm"] == algo and r["side"] == side and r["status"] == "ok"]
+            pts = [
+                (r["n_samples"], r["fit_median_s"])
+                for r in doc["points"]
+                if r["algorithm"] == algo and r["side"] == side and r["status"] == "ok"
+            ]
             if not pts:
                 continue
             n, t = zip(*pts, strict=True)

@@ -138,8 +138,13 @@ class DatasetInfo:
     @classmethod
     def from_manifest(cls, name: str, manifest: dict[str, Any]) -> DatasetInfo:
         """From a dataset's manifest.json; an empty manifest (data never materialised) gives zeros."""
-        return cls(name, int(manifest.get("n_train", 0)), int(manifest.get("n_test", 0)),
-                   int(manifest.get("n_features", 0)), str(manifest.get("sha256", "")))
+        return cls(
+            name,
+            int(manifest.get("n_train", 0)),
+            int(manifest.get("n_test", 0)),
+            int(manifest.get("n_features", 0)),
+            str(manifest.get("sha256", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -242,14 +247,29 @@ class Launch:
         if not validated:
             doc = validate_result(doc, source)
         return cls(
-            run_id=doc["run_id"], cell_id=doc["cell_id"], launch=doc["launch"], language=doc["language"],
-            framework=Framework(**doc["framework"]), domain=doc["domain"], task=doc["task"],
-            algorithm=doc["algorithm"], dataset=DatasetInfo(**doc["dataset"]), params=doc["params"],
-            seed=doc["seed"], dtype=doc["dtype"], threads=doc["threads"], quality=doc["quality"],
+            run_id=doc["run_id"],
+            cell_id=doc["cell_id"],
+            launch=doc["launch"],
+            language=doc["language"],
+            framework=Framework(**doc["framework"]),
+            domain=doc["domain"],
+            task=doc["task"],
+            algorithm=doc["algorithm"],
+            dataset=DatasetInfo(**doc["dataset"]),
+            params=doc["params"],
+            seed=doc["seed"],
+            dtype=doc["dtype"],
+            threads=doc["threads"],
+            quality=doc["quality"],
             phases={p: PhaseTiming.from_json(t) for p, t in doc["timing"]["phases"].items()},
-            resources=Resources(**doc["resources"]), status=doc["status"], error=doc["error"],
-            started_at=doc["started_at"], finished_at=doc["finished_at"], host=doc["host"],
-            cpu_model=doc.get("cpu_model"), metadata=doc.get("metadata", {}),
+            resources=Resources(**doc["resources"]),
+            status=doc["status"],
+            error=doc["error"],
+            started_at=doc["started_at"],
+            finished_at=doc["finished_at"],
+            host=doc["host"],
+            cpu_model=doc.get("cpu_model"),
+            metadata=doc.get("metadata", {}),
             schema_version=doc["schema_version"],
         )
 
@@ -271,8 +291,7 @@ SERIES_IDENTITY = ("cell_id", "language", "framework", "dataset sha256", "thread
 
 
 def _series_key(launch: Launch) -> tuple[object, ...]:
-    return (launch.cell_id, launch.language, launch.framework.name, launch.dataset.sha256, launch.threads,
-            launch.dtype)
+    return (launch.cell_id, launch.language, launch.framework.name, launch.dataset.sha256, launch.threads, launch.dtype)
 
 
 @dataclass
@@ -286,19 +305,24 @@ class Series:
         """Append `launch`; raise SeriesMismatch naming every field where it differs from the series."""
         if self.launches:
             first = self.launches[0]
-            diffs = [f"{name}: {a!r} here, {b!r} in launch {first.launch}"
-                     for name, a, b in zip(SERIES_IDENTITY, _series_key(launch), _series_key(first), strict=True)
-                     # A failed launch whose data was never materialised has no sha256: unknown, not different.
-                     if a != b and not (name == "dataset sha256" and "" in (a, b))]
+            diffs = [
+                f"{name}: {a!r} here, {b!r} in launch {first.launch}"
+                for name, a, b in zip(SERIES_IDENTITY, _series_key(launch), _series_key(first), strict=True)
+                # A failed launch whose data was never materialised has no sha256: unknown, not different.
+                if a != b and not (name == "dataset sha256" and "" in (a, b))
+            ]
             if diffs:
-                raise SeriesMismatch(f"launch {launch.launch} of {launch.cell_id} ({launch.framework.name}) "
-                                     f"does not belong to this series: {'; '.join(diffs)}")
+                raise SeriesMismatch(
+                    f"launch {launch.launch} of {launch.cell_id} ({launch.framework.name}) "
+                    f"does not belong to this series: {'; '.join(diffs)}"
+                )
         self.launches.append(launch)
 
     def samples(self, phase: str) -> list[float]:
         """Every sample of `phase` over the series' successful launches, in launch order."""
-        return [s for launch in self.launches if launch.ok and phase in launch.phases
-                for s in launch.phases[phase].samples]
+        return [
+            s for launch in self.launches if launch.ok and phase in launch.phases for s in launch.phases[phase].samples
+        ]
 
     def to_json(self) -> list[Result]:
         return [launch.to_json() for launch in self.launches]

@@ -46,8 +46,15 @@ def _kind(value: Any) -> str:
     return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
-_WANT = {"object": "a mapping", "array": "a list", "string": "a string", "integer": "an integer",
-         "number": "a number", "boolean": "true or false", "null": "nothing"}
+_WANT = {
+    "object": "a mapping",
+    "array": "a list",
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "null": "nothing",
+}
 
 
 def _lines(err: jsonschema.ValidationError) -> list[tuple[str, str]]:
@@ -63,8 +70,11 @@ def _lines(err: jsonschema.ValidationError) -> list[tuple[str, str]]:
         allowed = ", ".join(schema.get("properties", {})) or "<none>"
         known = set(schema.get("properties", {}))
         unknown = schema.get("unknownKey", "unknown key")
-        return [(f"{key}.{k}" if err.absolute_path else str(k), f"{unknown}; allowed: {allowed}")
-                for k in value if k not in known]
+        return [
+            (f"{key}.{k}" if err.absolute_path else str(k), f"{unknown}; allowed: {allowed}")
+            for k in value
+            if k not in known
+        ]
     if err.validator == "required":
         missing = [k for k in v if k not in value]
         return [(f"{key}.{k}" if err.absolute_path else str(k), "missing required key") for k in missing]

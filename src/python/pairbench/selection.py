@@ -44,8 +44,9 @@ def _wanted(spec: str, known: list[str], key: str) -> set[str]:
     names = {s.strip() for s in spec.split(",") if s.strip()}
     unknown = sorted(names - set(known))
     if unknown:
-        raise ConfigError([f"params: --{key}: unknown name(s) {', '.join(unknown)}; allowed: all, "
-                           + ", ".join(sorted(known))])
+        raise ConfigError(
+            [f"params: --{key}: unknown name(s) {', '.join(unknown)}; allowed: all, " + ", ".join(sorted(known))]
+        )
     return names
 
 
@@ -66,8 +67,7 @@ def framework_missing(fw: FrameworkSpec) -> str | None:
         return None
     # A Rust framework with `module` links against that Python package (tch: the venv's libtorch).
     if fw.module and importlib.util.find_spec(fw.module) is None:
-        return (f"rust binary {fw.binary!r} builds against python module {fw.module!r}, "
-                "which is not importable")
+        return f"rust binary {fw.binary!r} builds against python module {fw.module!r}, which is not importable"
     binary = rust_target_dir() / "release" / fw.binary
     if not binary.exists() and shutil.which(fw.binary) is None and shutil.which("cargo") is None:
         return f"rust binary {fw.binary!r} is not built and cargo is not on PATH"
@@ -94,8 +94,12 @@ def run_devices(spec: str, offered: set[str]) -> tuple[list[str], dict[str, str]
     names = ["cpu", "cuda"] if spec == "auto" else [d.strip() for d in spec.split(",") if d.strip()]
     unknown = sorted(set(names) - set(DEVICES))
     if unknown or not names:
-        raise ConfigError([f"params: --devices: invalid value {spec!r}; allowed: auto, or a comma-separated "
-                           "list of " + ", ".join(DEVICES)])
+        raise ConfigError(
+            [
+                f"params: --devices: invalid value {spec!r}; allowed: auto, or a comma-separated "
+                "list of " + ", ".join(DEVICES)
+            ]
+        )
     devices = [d for d in DEVICES if d in names and d in offered]
     absent = {}
     if "cuda" in devices and (why := cuda_unavailable()):
@@ -124,8 +128,13 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
     datasets = effective_datasets(catalogue, rp)
     cv_folds = int(catalogue.run_settings.get("cv_folds", rp.cv_folds))
 
-    offered = {d for t in catalogue.tasks if t.domain in domains
-               for name in catalogue.domain_frameworks[t.domain] for d in catalogue.frameworks[name].devices}
+    offered = {
+        d
+        for t in catalogue.tasks
+        if t.domain in domains
+        for name in catalogue.domain_frameworks[t.domain]
+        for d in catalogue.frameworks[name].devices
+    }
     devices, device_absent = run_devices(rp.devices, offered)
 
     def skip_reason(domain: str, algo: str, ds: str, device: str) -> str | None:
@@ -150,28 +159,49 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
         for device in (d for d in devices if d in fws[0].devices):
             # cpu is every runner's default, so cpu cells keep the ids they had before devices existed.
             on_device = {} if device == "cpu" else {"device": device}
-            absent = missing | {fw.name: f"runs on {', '.join(fw.devices)} only (frameworks.yaml devices)"
-                                for fw in fws if device not in fw.devices and fw.name not in missing}
+            absent = missing | {
+                fw.name: f"runs on {', '.join(fw.devices)} only (frameworks.yaml devices)"
+                for fw in fws
+                if device not in fw.devices and fw.name not in missing
+            }
             why_absent = "; ".join(f"{name}: {why}" for name, why in sorted(absent.items()))
             # A cell needs its baseline and one other side; otherwise it runs the sides that can run.
             sides_reason = why_absent if fws[0].name in absent or len(absent) == len(fws) - 1 else None
             selected = f"selected without {why_absent}" if absent else "selected"
             for algo in task.algorithms:
-                for ds, point in ((d, pt) for d in task.datasets
-                                  for pt in grid_points(task.params_for(algo, d), rp.grid)):
+                for ds, point in (
+                    (d, pt) for d in task.datasets for pt in grid_points(task.params_for(algo, d), rp.grid)
+                ):
                     point = {**point, **on_device}
                     cell = Cell(
-                        run_id=rp.run_id, domain=task.domain, task=task.task, algorithm=algo, dataset=ds,
-                        params=point, frameworks=[fw.cell_entry() for fw in fws if fw.name not in absent],
-                        seed=int(catalogue.defaults["seed"]), dtype=str(catalogue.defaults["dtype"]),
-                        threads=threads, warmup=rp.warmup, samples=task.samples or rp.samples,
+                        run_id=rp.run_id,
+                        domain=task.domain,
+                        task=task.task,
+                        algorithm=algo,
+                        dataset=ds,
+                        params=point,
+                        frameworks=[fw.cell_entry() for fw in fws if fw.name not in absent],
+                        seed=int(catalogue.defaults["seed"]),
+                        dtype=str(catalogue.defaults["dtype"]),
+                        threads=threads,
+                        warmup=rp.warmup,
+                        samples=task.samples or rp.samples,
                         launches=rp.launches,
                         quality_gate=task.quality_gate,
                     )
                     reason = skip_reason(task.domain, algo, ds, device) or sides_reason
-                    decisions.append({"cell_id": cell.cell_id, "domain": task.domain, "task": task.task,
-                                      "algorithm": algo, "dataset": ds, "params": point,
-                                      "selected": reason is None, "reason": reason or selected})
+                    decisions.append(
+                        {
+                            "cell_id": cell.cell_id,
+                            "domain": task.domain,
+                            "task": task.task,
+                            "algorithm": algo,
+                            "dataset": ds,
+                            "params": point,
+                            "selected": reason is None,
+                            "reason": reason or selected,
+                        }
+                    )
                     if reason is None:
                         cells.append(cell)
     used = {c.dataset for c in cells}
@@ -190,8 +220,9 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
     }
 
 
-def skipped_entries(catalogue: Catalogue, datasets: dict[str, DatasetSpec], domains: set[str],
-                    dsets: set[str]) -> list[dict[str, Any]]:
+def skipped_entries(
+    catalogue: Catalogue, datasets: dict[str, DatasetSpec], domains: set[str], dsets: set[str]
+) -> list[dict[str, Any]]:
     """What of the selected part of the catalogue cannot run here, and why: one list for the report.
 
     The cells these entries touch are also in `decisions` with the same reason; this is the view by
@@ -203,8 +234,15 @@ def skipped_entries(catalogue: Catalogue, datasets: dict[str, DatasetSpec], doma
             continue
         for ds in task.datasets:
             if ds in dsets and (why := dataset_unavailable(datasets[ds].source, datasets[ds].options)):
-                out.append({"kind": "dataset", "name": ds, "domain": task.domain, "task": task.task,
-                            "reason": f"dataset {ds!r} unavailable: {why}"})
+                out.append(
+                    {
+                        "kind": "dataset",
+                        "name": ds,
+                        "domain": task.domain,
+                        "task": task.task,
+                        "reason": f"dataset {ds!r} unavailable: {why}",
+                    }
+                )
     for domain in sorted(domains):
         for name in catalogue.domain_frameworks.get(domain, []):
             if why := framework_missing(catalogue.frameworks[name]):
@@ -231,7 +269,15 @@ def nothing_to_run(catalogue: Catalogue, rp: RunParams, selection: dict[str, Any
                 needs.append(f"{algo} is in none of the selected domains ({', '.join(sorted(domains))})")
         has = [f"{d} is {catalogue.datasets[d].task}" for d in sorted(dsets)]
         return "nothing to run: " + "; ".join(needs + has)
-    reasons = sorted({d["reason"] for d in selection["decisions"]
-                      if d["algorithm"] in algos and d["dataset"] in dsets and d["domain"] in domains})
-    return (f"nothing to run: all {len(pairs)} matching cell(s) were skipped: " + "; ".join(reasons[:3])
-            + (f"; and {len(reasons) - 3} more reason(s) in selection.json" if len(reasons) > 3 else ""))
+    reasons = sorted(
+        {
+            d["reason"]
+            for d in selection["decisions"]
+            if d["algorithm"] in algos and d["dataset"] in dsets and d["domain"] in domains
+        }
+    )
+    return (
+        f"nothing to run: all {len(pairs)} matching cell(s) were skipped: "
+        + "; ".join(reasons[:3])
+        + (f"; and {len(reasons) - 3} more reason(s) in selection.json" if len(reasons) > 3 else "")
+    )

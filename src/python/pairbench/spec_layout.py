@@ -31,11 +31,25 @@ from pairbench.schema_check import schema_problems
 
 # The specification's wording for names pairbench spells differently.
 DOMAIN_ALIASES = {"reinforcement_learning": "rl", "large_language_models": "llm", "classical": "classical_ml"}
-ALGORITHM_ALIASES = {"linear_regression": "linear", "ridge_regression": "ridge", "lasso_regression": "lasso",
-                     "elasticnet": "elastic_net", "k_means": "kmeans", "gmm": "gaussian_mixture"}
-METRIC_ALIASES = {"r2_score": "r2", "f1_score": "f1_macro", "precision": "precision_macro",
-                  "recall": "recall_macro", "silhouette_score": "silhouette", "adjusted_rand_index": "adjusted_rand",
-                  "mean_squared_error": "mse", "mean_absolute_error": "mae", "peak_memory": "memory_usage"}
+ALGORITHM_ALIASES = {
+    "linear_regression": "linear",
+    "ridge_regression": "ridge",
+    "lasso_regression": "lasso",
+    "elasticnet": "elastic_net",
+    "k_means": "kmeans",
+    "gmm": "gaussian_mixture",
+}
+METRIC_ALIASES = {
+    "r2_score": "r2",
+    "f1_score": "f1_macro",
+    "precision": "precision_macro",
+    "recall": "recall_macro",
+    "silhouette_score": "silhouette",
+    "adjusted_rand_index": "adjusted_rand",
+    "mean_squared_error": "mse",
+    "mean_absolute_error": "mae",
+    "peak_memory": "memory_usage",
+}
 
 # What pairbench measures for every task, and the quality metrics each task's scorer computes
 # (pairbench.metrics: one scorer for every side's predictions).
@@ -49,10 +63,13 @@ QUALITY_METRICS: dict[str, tuple[str, ...]] = {
     "sequence_classification": ("accuracy", "loss_curve"),
     "forecasting": (*_REGRESSION, "loss_curve"),
     "policy": ("mean_return", "solved_fraction", "loss_curve"),
-    "sentence_embedding": ("embedding_cosine_min", "embedding_cosine_mean", "token_id_agreement",
-                           "paraphrase_win_rate"),
-    "text_generation": ("logit_max_abs_diff", "top1_agreement", "greedy_agreement", "perplexity",
-                        "perplexity_rel_dev"),
+    "sentence_embedding": (
+        "embedding_cosine_min",
+        "embedding_cosine_mean",
+        "token_id_agreement",
+        "paraphrase_win_rate",
+    ),
+    "text_generation": ("logit_max_abs_diff", "top1_agreement", "greedy_agreement", "perplexity", "perplexity_rel_dev"),
 }
 
 # Names from the specification that pairbench recognises but cannot run here. `None`: the data only
@@ -87,8 +104,9 @@ def external_reason(name: str) -> str:
     return f"environment {name!r}: {what} ({module} is installed) has no port to both sides yet"
 
 
-def _names(p: _Problems, key: str, given: list[str], allowed: list[str], aliases: dict[str, str],
-           what: str) -> list[str]:
+def _names(
+    p: _Problems, key: str, given: list[str], allowed: list[str], aliases: dict[str, str], what: str
+) -> list[str]:
     out = []
     for name in given:
         name = aliases.get(name, name)
@@ -108,9 +126,11 @@ def _power(value: Any) -> dict[str, Any]:
 
 
 # spec key -> (run-wide setting, where pairbench reads it otherwise)
-_RUN_WIDE = {"cross_validation_folds": ("cv_folds", "--cv_folds"),
-             "statistical_significance_level": ("alpha", "--alpha"),
-             "power_analysis": ("power", "analysis.yaml power:")}
+_RUN_WIDE = {
+    "cross_validation_folds": ("cv_folds", "--cv_folds"),
+    "statistical_significance_level": ("alpha", "--alpha"),
+    "power_analysis": ("power", "analysis.yaml power:"),
+}
 
 
 def translate(doc: dict[str, Any], path: Path, base: Catalogue) -> Catalogue:
@@ -142,31 +162,53 @@ def translate(doc: dict[str, Any], path: Path, base: Catalogue) -> Catalogue:
             if shipped is None:
                 p.add(tkey, f"unknown task of {domain}", sorted(by_domain[domain]))
                 continue
-            skipped += [{"kind": "dataset", "name": name, "domain": domain, "task": task_name,
-                         "reason": external_reason(name)} for name in tentry["datasets"] if name in EXTERNAL]
+            skipped += [
+                {"kind": "dataset", "name": name, "domain": domain, "task": task_name, "reason": external_reason(name)}
+                for name in tentry["datasets"]
+                if name in EXTERNAL
+            ]
             tasks.append(_task(p, tkey, shipped, tentry))
             _run_wide(p, tkey, tentry, run_wide)
     if p.items:
         raise ConfigError(p.items)
     domains = {t.domain for t in tasks}
     used = {ds for t in tasks for ds in t.datasets}
-    return replace(base, tasks=tasks, datasets={n: s for n, s in base.datasets.items() if n in used},
-                   domain_frameworks={d: fws for d, fws in base.domain_frameworks.items() if d in domains},
-                   skipped=tuple(skipped), run_settings={k: v for k, (v, _) in run_wide.items()},
-                   layout="specification")
+    return replace(
+        base,
+        tasks=tasks,
+        datasets={n: s for n, s in base.datasets.items() if n in used},
+        domain_frameworks={d: fws for d, fws in base.domain_frameworks.items() if d in domains},
+        skipped=tuple(skipped),
+        run_settings={k: v for k, (v, _) in run_wide.items()},
+        layout="specification",
+    )
 
 
 def _task(p: _Problems, tkey: str, shipped: TaskSpec, tentry: dict[str, Any]) -> TaskSpec:
     """One spec task as the shipped task, narrowed to its names and with its hyperparameters applied."""
-    datasets = _names(p, f"{tkey}.datasets", [d for d in tentry["datasets"] if d not in EXTERNAL],
-                      list(shipped.datasets), {}, "dataset")
-    algos = _names(p, f"{tkey}.algorithms", tentry["algorithms"], sorted(shipped.algorithms), ALGORITHM_ALIASES,
-                   "algorithm")
-    metrics = _names(p, f"{tkey}.metrics", tentry.get("metrics", []),
-                     [*QUALITY_METRICS.get(shipped.task, ()), *MEASURED], METRIC_ALIASES, "metric")
+    datasets = _names(
+        p,
+        f"{tkey}.datasets",
+        [d for d in tentry["datasets"] if d not in EXTERNAL],
+        list(shipped.datasets),
+        {},
+        "dataset",
+    )
+    algos = _names(
+        p, f"{tkey}.algorithms", tentry["algorithms"], sorted(shipped.algorithms), ALGORITHM_ALIASES, "algorithm"
+    )
+    metrics = _names(
+        p,
+        f"{tkey}.metrics",
+        tentry.get("metrics", []),
+        [*QUALITY_METRICS.get(shipped.task, ()), *MEASURED],
+        METRIC_ALIASES,
+        "metric",
+    )
     params = {a: dict(shipped.algorithms[a]) for a in algos}
-    per_dataset = {a: {ds: dict(ov) for ds, ov in shipped.dataset_params.get(a, {}).items() if ds in datasets}
-                   for a in algos}
+    per_dataset = {
+        a: {ds: dict(ov) for ds, ov in shipped.dataset_params.get(a, {}).items() if ds in datasets} for a in algos
+    }
     for algo_given, grid in (tentry.get("hyperparameters") or {}).items():
         algo = ALGORITHM_ALIASES.get(algo_given, algo_given)
         hkey = f"{tkey}.hyperparameters.{algo_given}"
@@ -181,9 +223,14 @@ def _task(p: _Problems, tkey: str, shipped: TaskSpec, tentry: dict[str, Any]) ->
             # The user's value wins over a shipped per-dataset one (DBSCAN's eps per dataset).
             for ov in per_dataset[algo].values():
                 ov.pop(name, None)
-    return replace(shipped, datasets=tuple(datasets), algorithms=params,
-                   dataset_params={a: ov for a, ov in per_dataset.items() if ov}, metrics=tuple(metrics),
-                   samples=tentry.get("repetitions"))
+    return replace(
+        shipped,
+        datasets=tuple(datasets),
+        algorithms=params,
+        dataset_params={a: ov for a, ov in per_dataset.items() if ov},
+        metrics=tuple(metrics),
+        samples=tentry.get("repetitions"),
+    )
 
 
 def _run_wide(p: _Problems, tkey: str, tentry: dict[str, Any], run_wide: dict[str, tuple[Any, str]]) -> None:
@@ -195,8 +242,11 @@ def _run_wide(p: _Problems, tkey: str, tentry: dict[str, Any], run_wide: dict[st
         if value == {}:  # power_analysis: true sets nothing, so it agrees with any other task
             continue
         if setting in run_wide and run_wide[setting][0] != value:
-            p.add(f"{tkey}.{spec_key}", f"{tentry[spec_key]!r} differs from {run_wide[setting][1]}: it is one "
-                  f"setting per run ({where})", f"{run_wide[setting][0]!r}")
+            p.add(
+                f"{tkey}.{spec_key}",
+                f"{tentry[spec_key]!r} differs from {run_wide[setting][1]}: it is one setting per run ({where})",
+                f"{run_wide[setting][0]!r}",
+            )
         run_wide.setdefault(setting, (value, f"{tkey}.{spec_key}"))
 
 

@@ -24,17 +24,32 @@ from pairbench.metrics.llm import LLM_TASKS, paired_quality
 from pairbench.schema import read_result
 
 
-def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s: float = 600,
-                  implementations: dict[str, Any] | None = None, cv: bool = True) -> dict[str, Any]:
+def validate_cell(
+    cell_path: Path,
+    data_dir: Path,
+    work_dir: Path,
+    *,
+    timeout_s: float = 600,
+    implementations: dict[str, Any] | None = None,
+    cv: bool = True,
+) -> dict[str, Any]:
     cell = Cell.read(cell_path)
     split = load_verified(data_dir / cell.dataset)
     # Cross-validation rides on the validation run: one extra untimed fit per fold and side.
     cv = cv and split.folds is not None and cell.task in ("classification", "regression")
     baseline = cell.side_names[0]
     work_dir.mkdir(parents=True, exist_ok=True)
-    report: dict[str, Any] = {"cell_id": cell.cell_id, "domain": cell.domain, "task": cell.task,
-                              "algorithm": cell.algorithm, "dataset": cell.dataset, "params": cell.params,
-                              "quality_gate": cell.quality_gate, "baseline": baseline, "sides": {}}
+    report: dict[str, Any] = {
+        "cell_id": cell.cell_id,
+        "domain": cell.domain,
+        "task": cell.task,
+        "algorithm": cell.algorithm,
+        "dataset": cell.dataset,
+        "params": cell.params,
+        "quality_gate": cell.quality_gate,
+        "baseline": baseline,
+        "sides": {},
+    }
     predictions: dict[str, np.ndarray] = {}
     scores: dict[str, np.ndarray | None] = {}
     loss_curves: dict[str, list[float]] = {}
@@ -44,9 +59,23 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
         out = work_dir / f"{cell.cell_id}.{side}.validation.json"
         pred_path = work_dir / f"{cell.cell_id}.{side}.predictions.npy"
         cv_args = ["--cv-predictions-dir", str(work_dir / f"{cell.cell_id}.{side}.cv")] if cv else []
-        outcome = run_side(cell_path, side, data_dir, out, timeout_s=timeout_s, implementations=implementations,
-                           extra=["--samples", str(validation_samples), "--warmup", "0",
-                                  "--predictions-out", str(pred_path), *cv_args])
+        outcome = run_side(
+            cell_path,
+            side,
+            data_dir,
+            out,
+            timeout_s=timeout_s,
+            implementations=implementations,
+            extra=[
+                "--samples",
+                str(validation_samples),
+                "--warmup",
+                "0",
+                "--predictions-out",
+                str(pred_path),
+                *cv_args,
+            ],
+        )
         language = cell.side(side)["language"]
         if not outcome.ok:
             report["sides"][side] = {"language": language, "ok": False, "error": outcome.error}
@@ -58,15 +87,21 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
         curve = (result.get("metadata") or {}).get("loss_steps")
         if isinstance(curve, list) and curve:
             loss_curves[side] = [float(v) for v in curve]
-        report["sides"][side] = {"language": language, "ok": True, "native_quality": result["quality"],
-                                 "framework": result["framework"]}
+        report["sides"][side] = {
+            "language": language,
+            "ok": True,
+            "native_quality": result["quality"],
+            "framework": result["framework"],
+        }
 
     for side, pred in predictions.items():
         if cell.task in LLM_TASKS:
             # No labels: every side (the baseline too, against itself) is scored against the baseline's outputs.
             report["sides"][side]["quality"] = (
                 paired_quality(cell.task, split, predictions[baseline], scores.get(baseline), pred, scores.get(side))
-                if baseline in predictions else {})
+                if baseline in predictions
+                else {}
+            )
         else:
             report["sides"][side]["quality"] = score_predictions(cell.task, split, pred, scores.get(side))
 
@@ -79,8 +114,12 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
             reasons = [f"{s} side failed its validation run: {report['sides'][s]['error']}" for s in failed]
             entry.update(comparable=False, reasons=reasons)
         else:
-            verdict = apply_gate(cell.quality_gate, report["sides"][baseline]["quality"],
-                                 report["sides"][side]["quality"], chance_levels(cell.task, split.y_test))
+            verdict = apply_gate(
+                cell.quality_gate,
+                report["sides"][baseline]["quality"],
+                report["sides"][side]["quality"],
+                chance_levels(cell.task, split.y_test),
+            )
             entry.update(verdict.to_dict())
             if predictions[baseline].shape != predictions[side].shape:
                 entry["prediction_max_abs_diff"] = float("inf")
@@ -88,10 +127,10 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
                 diff = np.abs(predictions[baseline].astype(np.float64) - predictions[side].astype(np.float64))
                 entry["prediction_max_abs_diff"] = float(diff.max()) if diff.size else 0.0
             if baseline in loss_curves and side in loss_curves:
-                entry["loss_curve_max_rel_dev"] = loss_curve_deviation(loss_curves[baseline],
-                                                                       loss_curves[side])
-            extra = strict_reasons(cell.quality_gate, entry.get("prediction_max_abs_diff"),
-                                   entry.get("loss_curve_max_rel_dev"))
+                entry["loss_curve_max_rel_dev"] = loss_curve_deviation(loss_curves[baseline], loss_curves[side])
+            extra = strict_reasons(
+                cell.quality_gate, entry.get("prediction_max_abs_diff"), entry.get("loss_curve_max_rel_dev")
+            )
             entry["reasons"] = [*entry["reasons"], *extra]
             entry["comparable"] = verdict.comparable and not extra
             if entry["comparable"]:
@@ -100,11 +139,18 @@ def validate_cell(cell_path: Path, data_dir: Path, work_dir: Path, *, timeout_s:
     report["gates"] = gates
     # The folds phase 3 materialised decide (the catalogue's cross_validation_folds can set them).
     if cv and split.folds is not None:
-        fold_quality = {side: q for side in predictions
-                        if (q := score_folds(cell.task, split, work_dir / f"{cell.cell_id}.{side}.cv")) is not None}
-        report["cv"] = summarise_cv(fold_quality, baseline, str(cell.quality_gate.get("metric")),
-                                    int(split.folds.max()) + 1,  # type: ignore[union-attr]
-                                    bool((split.manifest.get("cv") or {}).get("stratified")))
+        fold_quality = {
+            side: q
+            for side in predictions
+            if (q := score_folds(cell.task, split, work_dir / f"{cell.cell_id}.{side}.cv")) is not None
+        }
+        report["cv"] = summarise_cv(
+            fold_quality,
+            baseline,
+            str(cell.quality_gate.get("metric")),
+            int(split.folds.max()) + 1,  # type: ignore[union-attr]
+            bool((split.manifest.get("cv") or {}).get("stratified")),
+        )
     report["comparable_sides"] = [baseline, *comparable_sides] if comparable_sides else []
     report["comparable"] = bool(comparable_sides) and len(comparable_sides) == len(cell.side_names) - 1
     report["reasons"] = [f"{g['candidate']}: {r}" for g in gates for r in g.get("reasons", [])]

@@ -18,15 +18,18 @@ from typing import Any
 
 import pandas as pd
 
-COLUMNS = ["status", "cell_id", "framework", "language", "launch", "error", "task_hash", "exit_status",
-           "source_file"]
+COLUMNS = ["status", "cell_id", "framework", "language", "launch", "error", "task_hash", "exit_status", "source_file"]
 _TAG = re.compile(r"\((?P<cell>\S+) (?P<side>\S+) #(?P<launch>\d+)\)$")
 
 
 def expected_launches(validations: list[dict[str, Any]], launches: int) -> set[tuple[str, str, int]]:
     """(cell, side, launch) for every side that passed its gate, as phase 4 schedules them."""
-    return {(v["cell_id"], side, n) for v in validations for side in v.get("comparable_sides", [])
-            for n in range(1, launches + 1)}
+    return {
+        (v["cell_id"], side, n)
+        for v in validations
+        for side in v.get("comparable_sides", [])
+        for n in range(1, launches + 1)
+    }
 
 
 def trace_records(trace_dir: Path | None) -> dict[tuple[str, str, int], dict[str, str]]:
@@ -45,28 +48,65 @@ def trace_records(trace_dir: Path | None) -> dict[tuple[str, str, int], dict[str
     return out
 
 
-def failures_table(launches: pd.DataFrame, results_meta: dict[tuple[str, str, int], dict[str, Any]],
-                   expected: set[tuple[str, str, int]], invalid: list[tuple[str, str]],
-                   trace: dict[tuple[str, str, int], dict[str, str]]) -> pd.DataFrame:
+def failures_table(
+    launches: pd.DataFrame,
+    results_meta: dict[tuple[str, str, int], dict[str, Any]],
+    expected: set[tuple[str, str, int]],
+    invalid: list[tuple[str, str]],
+    trace: dict[tuple[str, str, int], dict[str, str]],
+) -> pd.DataFrame:
     """One row per launch that did not yield timings, and per file that is not a result."""
     rows: list[dict[str, Any]] = []
     if not launches.empty:
         for rec in launches[launches["status"] == "failed"].to_dict("records"):
             key = (rec["cell_id"], rec["framework"], int(rec["launch"]))
             lost = (results_meta.get(key) or {}).get("lost")
-            rows.append({"status": "lost" if lost else "failed", "cell_id": rec["cell_id"],
-                         "framework": rec["framework"], "language": rec["language"], "launch": int(rec["launch"]),
-                         "error": rec["error"], "task_hash": (lost or {}).get("task_hash", ""),
-                         "exit_status": (lost or {}).get("exit_status", ""), "source_file": rec["source_file"]})
+            rows.append(
+                {
+                    "status": "lost" if lost else "failed",
+                    "cell_id": rec["cell_id"],
+                    "framework": rec["framework"],
+                    "language": rec["language"],
+                    "launch": int(rec["launch"]),
+                    "error": rec["error"],
+                    "task_hash": (lost or {}).get("task_hash", ""),
+                    "exit_status": (lost or {}).get("exit_status", ""),
+                    "source_file": rec["source_file"],
+                }
+            )
     arrived = set(results_meta)
     for cell_id, side, launch in sorted(expected - arrived):
         t = trace.get((cell_id, side, launch), {})
-        where = (f"Nextflow task {t.get('hash', '?')} ended {t.get('status', '?')} with exit status "
-                 f"{t.get('exit', '?')}") if t else "no Nextflow trace row found for it"
-        rows.append({"status": "missing", "cell_id": cell_id, "framework": side, "language": "", "launch": launch,
-                     "error": f"no result arrived for this launch; {where}", "task_hash": t.get("hash", ""),
-                     "exit_status": t.get("exit", ""), "source_file": ""})
+        where = (
+            (f"Nextflow task {t.get('hash', '?')} ended {t.get('status', '?')} with exit status {t.get('exit', '?')}")
+            if t
+            else "no Nextflow trace row found for it"
+        )
+        rows.append(
+            {
+                "status": "missing",
+                "cell_id": cell_id,
+                "framework": side,
+                "language": "",
+                "launch": launch,
+                "error": f"no result arrived for this launch; {where}",
+                "task_hash": t.get("hash", ""),
+                "exit_status": t.get("exit", ""),
+                "source_file": "",
+            }
+        )
     for source, reason in invalid:
-        rows.append({"status": "invalid", "cell_id": "", "framework": "", "language": "", "launch": "",
-                     "error": reason, "task_hash": "", "exit_status": "", "source_file": source})
+        rows.append(
+            {
+                "status": "invalid",
+                "cell_id": "",
+                "framework": "",
+                "language": "",
+                "launch": "",
+                "error": reason,
+                "task_hash": "",
+                "exit_status": "",
+                "source_file": source,
+            }
+        )
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -23,8 +23,10 @@ def geomean_rows(geomeans: pd.DataFrame) -> pd.DataFrame:
     (slower) only when no cell went the other way and at least one went its way."""
     ratio, low, high = 1 / geomeans["geomean_speedup"], 1 / geomeans["ci_high"], 1 / geomeans["ci_low"]
     fast, slow = geomeans["n_faster"], geomeans["n_slower"]
-    outcome = ["faster" if f > 0 and s == 0 else "slower" if s > 0 and f == 0 else "no meaningful difference"
-               for f, s in zip(fast, slow, strict=True)]
+    outcome = [
+        "faster" if f > 0 and s == 0 else "slower" if s > 0 and f == 0 else "no meaningful difference"
+        for f, s in zip(fast, slow, strict=True)
+    ]
     return pd.DataFrame(
         {
             "cell_id": "",
@@ -38,8 +40,10 @@ def geomean_rows(geomeans: pd.DataFrame) -> pd.DataFrame:
             "ratio_ci_high": high.fillna(ratio),
             "p_holm": float("nan"),
             "outcome": outcome,
-            "verdict": [f"cells: {f} faster, {s} slower, {n} no meaningful difference"
-                        for f, s, n in zip(fast, slow, geomeans["n_no_difference"], strict=True)],
+            "verdict": [
+                f"cells: {f} faster, {s} slower, {n} no meaningful difference"
+                for f, s, n in zip(fast, slow, geomeans["n_no_difference"], strict=True)
+            ],
         }
     )
 
@@ -131,8 +135,13 @@ def first_results(launches: pd.DataFrame, raw_href: str) -> dict[tuple[str, str]
     return out
 
 
-def speed_forest(comparisons: pd.DataFrame, geomeans: pd.DataFrame | None, noise: float, launches: pd.DataFrame,
-                 raw_href: str = "../raw/") -> tuple[str, bool]:
+def speed_forest(
+    comparisons: pd.DataFrame,
+    geomeans: pd.DataFrame | None,
+    noise: float,
+    launches: pd.DataFrame,
+    raw_href: str = "../raw/",
+) -> tuple[str, bool]:
     """The figure, and whether it shows the geometric means (too many comparisons for one row each)."""
     rows, shrunk = forest_rows(comparisons, geomeans)
     first = first_results(launches, raw_href)
@@ -140,8 +149,9 @@ def speed_forest(comparisons: pd.DataFrame, geomeans: pd.DataFrame | None, noise
     return forest_svg(rows, noise, links), shrunk
 
 
-def speed_ratio_figure(comparisons: pd.DataFrame, out_stem: Path, noise: float, geomeans: pd.DataFrame | None,
-                       launches: pd.DataFrame) -> list[Path]:
+def speed_ratio_figure(
+    comparisons: pd.DataFrame, out_stem: Path, noise: float, geomeans: pd.DataFrame | None, launches: pd.DataFrame
+) -> list[Path]:
     """analysis/speed_ratio.svg: the report's forest plot as a file of its own."""
     if comparisons.empty:
         return []

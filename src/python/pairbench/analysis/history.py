@@ -12,12 +12,9 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pairbench.analysis.compare import (
-    StatisticsSettings,
-    apply_corrections,
-    compare_series,
-    series_from_samples,
-)
+from pairbench.analysis.pairs import apply_corrections, pair_statistics
+from pairbench.analysis.settings import StatisticsSettings
+from pairbench.analysis.summaries import series_from_samples
 from pairbench.analysis.tidy import CELL_KEYS
 
 SERIES_KEYS = [*CELL_KEYS, "framework", "phase"]
@@ -106,10 +103,8 @@ def compare_runs(db: Path, baseline: str, current: str, settings: StatisticsSett
             continue
         b, c = base.loc[key], cur.loc[key]
         sb = series_from_samples(np.asarray(b["samples"], dtype=float), str(b["language"]), settings, 2 * i)
-        sc = series_from_samples(
-            np.asarray(c["samples"], dtype=float), str(c["language"]), settings, 2 * i + 1
-        )
-        rows.append({**info, "candidate": current, "reference": baseline, **compare_series(sc, sb, settings)})
+        sc = series_from_samples(np.asarray(c["samples"], dtype=float), str(c["language"]), settings, 2 * i + 1)
+        rows.append({**info, "candidate": current, "reference": baseline, **pair_statistics(sc, sb, settings)})
     table = pd.DataFrame(rows)
     if table.empty:
         return table
@@ -153,8 +148,11 @@ def detect_steps(values: Sequence[float], threshold: float = 0.02) -> list[int]:
     bounds = [*sorted(cuts)[1:], n]
     starts = [0, *bounds[:-1]]
     medians = [float(np.median(x[a:b])) for a, b in zip(starts, bounds, strict=True)]
-    return [int(starts[k]) for k in range(1, len(starts))
-            if medians[k - 1] != 0 and abs(medians[k] / medians[k - 1] - 1) > threshold]
+    return [
+        int(starts[k])
+        for k in range(1, len(starts))
+        if medians[k - 1] != 0 and abs(medians[k] / medians[k - 1] - 1) > threshold
+    ]
 
 
 def step_report(db: Path, threshold: float = 0.02) -> pd.DataFrame:

@@ -165,9 +165,7 @@ def bradley_terry(
     return {p: float(strength[idx[p]]) for p in players}
 
 
-def elo(
-    outcomes: Iterable[tuple[str, str, float]], k: float = 32.0, initial: float = 1500.0
-) -> dict[str, float]:
+def elo(outcomes: Iterable[tuple[str, str, float]], k: float = 32.0, initial: float = 1500.0) -> dict[str, float]:
     """Sequential Elo over the outcomes in their (deterministic) order."""
     rating: dict[str, float] = {}
     for a, b, s in outcomes:
@@ -233,9 +231,7 @@ def rankings(profiles: pd.DataFrame, comparisons: pd.DataFrame, settings: Rankin
         agg["borda"] = agg["framework"].map(bo).fillna(0.0)
         agg["bradley_terry"] = agg["framework"].map(bt)
         agg["elo"] = agg["framework"].map(el)
-        agg["pareto_optimal"] = pareto_front(
-            agg, ["rel_time_geomean", "rel_memory_geomean"], ["quality_score"]
-        )
+        agg["pareto_optimal"] = pareto_front(agg, ["rel_time_geomean", "rel_memory_geomean"], ["quality_score"])
         agg = agg.sort_values(["weighted_score", "framework"], ascending=[False, True]).reset_index(drop=True)
         agg.insert(0, "rank", np.arange(1, len(agg) + 1))
         agg.insert(0, "scope", scope)

@@ -152,8 +152,9 @@ def recommend(
         runner_up = cands[1] if len(cands) > 1 else None
         confidence, why = _confidence(top, runner_up, task_cmp, missing)
         if runner_up is not None and top["status"] != "fail":
-            why += "; " + _deciding(top, runner_up, prof, summary[summary["task"] == task], task_cmp,
-                                    requirements.weights)
+            why += "; " + _deciding(
+                top, runner_up, prof, summary[summary["task"] == task], task_cmp, requirements.weights
+            )
         for c in cands:
             c["confidence"] = confidence if c is top else ""
             c["reason"] = why if c is top else c["checks"]
@@ -205,8 +206,14 @@ def _confidence(
     return "medium", f"{base}; {versus}"
 
 
-def _deciding(top: dict[str, Any], runner_up: dict[str, Any], prof: pd.DataFrame, summary: pd.DataFrame,
-              cmp: pd.DataFrame, weights: dict[str, float]) -> str:
+def _deciding(
+    top: dict[str, Any],
+    runner_up: dict[str, Any],
+    prof: pd.DataFrame,
+    summary: pd.DataFrame,
+    cmp: pd.DataFrame,
+    weights: dict[str, float],
+) -> str:
     """The score component that decided top over runner-up (largest weighted difference), in numbers,
     and the trade-off: what top gives up on the other components."""
     a = prof[prof["framework"] == top["framework"]]

@@ -13,20 +13,13 @@ import pandas as pd
 
 from pairbench.analysis import history
 from pairbench.analysis.accounting import expected_launches, failures_table, trace_records
-from pairbench.analysis.compare import (
-    StatisticsSettings,
-    _series,
-    compare_pairs,
-    geometric_mean_speedups,
-    quality_by_side,
-    resources_by_side,
-    summarise,
-)
 from pairbench.analysis.cost import Machine, cost_table, load_machine
 from pairbench.analysis.forest import speed_ratio_figure
+from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
 from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, rankings
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
-from pairbench.analysis.settings import AnalysisConfig, load_analysis_config
+from pairbench.analysis.settings import AnalysisConfig, StatisticsSettings, load_analysis_config
+from pairbench.analysis.summaries import quality_by_side, resources_by_side, summarise, timing_series
 from pairbench.analysis.tidy import (
     launches_table,
     load_results,
@@ -36,6 +29,13 @@ from pairbench.analysis.tidy import (
     samples_table,
 )
 from pairbench.analysis.usecases import recommend_use_cases
+from pairbench.analysis.validations import (
+    cross_validation_table,
+    expected_frameworks,
+    load_validations,
+    quality_parity_table,
+    side_order,
+)
 from pairbench.config import ConfigError
 from pairbench.schema import Result
 
@@ -69,74 +69,6 @@ def with_run_settings(settings: StatisticsSettings, run_settings: dict[str, Any]
     return replace(settings, **{k: type(getattr(settings, k))(v) for k, v in changes.items() if v is not None})
 
 
-def load_validations(validation_dir: Path | None) -> list[dict[str, Any]]:
-    if validation_dir is None or not validation_dir.is_dir():
-        return []
-    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(validation_dir.glob("*.json"))]
-
-
-def quality_parity_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per (cell, candidate side): both sides' gate metric, their difference, and the verdict."""
-    rows = []
-    for v in validations:
-        spec = v.get("quality_gate", {})
-        for gate in v.get("gates", []):
-            rows.append(
-                {
-                    "cell_id": v["cell_id"],
-                    "task": v["task"],
-                    "algorithm": v["algorithm"],
-                    "dataset": v["dataset"],
-                    "baseline": gate["baseline"],
-                    "candidate": gate["candidate"],
-                    "metric": gate.get("metric", spec.get("metric")),
-                    "baseline_value": gate.get("baseline_value"),
-                    "candidate_value": gate.get("candidate_value"),
-                    "delta": gate.get("delta"),
-                    "tolerance": gate.get("tolerance", spec.get("tolerance")),
-                    "floor": gate.get("floor", spec.get("floor")),
-                    "prediction_max_abs_diff": gate.get("prediction_max_abs_diff"),
-                    "loss_curve_max_rel_dev": gate.get("loss_curve_max_rel_dev"),
-                    "comparable": bool(gate.get("comparable")),
-                    "reasons": "; ".join(gate.get("reasons", [])),
-                }
-            )
-            # Secondary gate metrics (`also:`): one more row each, same verdict, both numbers shown.
-            for extra in gate.get("also") or []:
-                rows.append({**rows[-1], "metric": extra["metric"], "baseline_value": extra["baseline_value"],
-                             "candidate_value": extra["candidate_value"], "delta": extra["delta"],
-                             "tolerance": extra["tolerance"], "floor": extra["floor"]})
-    return pd.DataFrame(rows)
-
-
-def cross_validation_table(validations: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per (cell, candidate): k-fold mean of the gate metric per side with 95% CIs and the
-    paired per-fold difference (candidate - baseline) with its CI and paired t-test p-value."""
-    rows = []
-    for v in validations:
-        cv = v.get("cv")
-        if not cv:
-            continue
-        metric = cv["metric"]
-        base = v["baseline"]
-        for pair in cv.get("paired", []):
-            cand = pair["candidate"]
-            b = cv["sides"].get(base, {}).get("mean_ci", {}).get(metric, {})
-            c = cv["sides"].get(cand, {}).get("mean_ci", {}).get(metric, {})
-            rows.append({
-                "cell_id": v["cell_id"], "algorithm": v["algorithm"], "dataset": v["dataset"], "k": cv["n_splits"],
-                "metric": metric, "baseline": base, "candidate": cand,
-                "baseline_mean": b.get("mean"), "baseline_ci_low": b.get("ci_low"),
-                "baseline_ci_high": b.get("ci_high"),
-                "candidate_mean": c.get("mean"), "candidate_ci_low": c.get("ci_low"),
-                "candidate_ci_high": c.get("ci_high"), "paired_difference": pair.get("difference_mean"),
-                "difference_ci_low": pair.get("difference_ci_low"),
-                "difference_ci_high": pair.get("difference_ci_high"),
-                "paired_t_p": pair.get("paired_t_p"),
-            })
-    return pd.DataFrame(rows)
-
-
 MAX_NOISE_BAND = 0.5
 
 
@@ -146,20 +78,6 @@ def measured_noise_floor(environment: Path | None) -> float | None:
         return None
     floor = (json.loads(environment.read_text(encoding="utf-8")).get("noise_floor") or {}).get("cv")
     return float(floor) if isinstance(floor, (int, float)) else None
-
-
-def expected_frameworks(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
-    """Every framework each task should have measured (failed or gated-out sides included), so that a
-    recommendation with one side left can say which side is missing."""
-    out: dict[str, list[str]] = {}
-    for v in validations:
-        names = out.setdefault(str(v["task"]), [])
-        names += [s for s in [v["baseline"], *v.get("sides", {})] if s not in names]
-    return out
-
-
-def side_order(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
-    return {v["cell_id"]: [v["baseline"], *[g["candidate"] for g in v.get("gates", [])]] for v in validations}
 
 
 class _Laps:
@@ -175,8 +93,9 @@ class _Laps:
         self._clock = now
 
 
-def resolve_settings(settings: StatisticsSettings | None,
-                     inputs: AnalysisInputs) -> tuple[StatisticsSettings, AnalysisConfig, dict[str, Any]]:
+def resolve_settings(
+    settings: StatisticsSettings | None, inputs: AnalysisInputs
+) -> tuple[StatisticsSettings, AnalysisConfig, dict[str, Any]]:
     """The statistics settings after analysis.yaml and the measured noise floor; the config; the noise
     band as analysis.json records it."""
     config = load_analysis_config(inputs.analysis_config)
@@ -189,8 +108,12 @@ def resolve_settings(settings: StatisticsSettings | None,
         # The rule calls a ratio faster only below 1 - noise, so the band must stay well under 1: a
         # floor beyond MAX_NOISE_BAND (a very busy machine) is recorded but the band stops there.
         settings = replace(settings, noise=min(floor, max(MAX_NOISE_BAND, settings.noise)))
-    band = {"requested": noise_requested, "measured_floor": floor, "used": settings.noise,
-            "rule": f"max(--noise, the noise floor measured in phase 3), at most {MAX_NOISE_BAND:g}"}
+    band = {
+        "requested": noise_requested,
+        "measured_floor": floor,
+        "used": settings.noise,
+        "rule": f"max(--noise, the noise floor measured in phase 3), at most {MAX_NOISE_BAND:g}",
+    }
     return settings, config, band
 
 
@@ -217,25 +140,28 @@ def load_inputs(results_dir: Path, inputs: AnalysisInputs) -> _Loaded:
     return _Loaded(results, problems, mixed_cpu, validations)
 
 
-def timing_tables(samples: pd.DataFrame, settings: StatisticsSettings, validations: list[dict[str, Any]],
-                  lap: _Laps) -> dict[str, pd.DataFrame]:
+def timing_tables(
+    samples: pd.DataFrame, settings: StatisticsSettings, validations: list[dict[str, Any]], lap: _Laps
+) -> dict[str, pd.DataFrame]:
     """Per-series summaries, pairwise comparisons and the cross-cell geometric means."""
-    series = _series(samples, settings) if not samples.empty else {}
+    series = timing_series(samples, settings) if not samples.empty else {}
     summary = summarise(samples, settings, series) if not samples.empty else pd.DataFrame()
     lap("summary")
     comparisons = (
-        compare_pairs(samples, settings, side_order(validations), series)
-        if not samples.empty
-        else pd.DataFrame()
+        compare_frameworks(samples, settings, side_order(validations), series) if not samples.empty else pd.DataFrame()
     )
     geomeans = geometric_mean_speedups(comparisons, settings.confidence, series, settings)
     lap("comparisons")
     return {"summary": summary, "comparisons": comparisons, "geomean_speedups": geomeans}
 
 
-def decision_tables(loaded: _Loaded, launches: pd.DataFrame, timing: dict[str, pd.DataFrame],
-                    config: AnalysisConfig, inputs: AnalysisInputs) -> tuple[dict[str, pd.DataFrame],
-                                                                             Requirements, Machine | None]:
+def decision_tables(
+    loaded: _Loaded,
+    launches: pd.DataFrame,
+    timing: dict[str, pd.DataFrame],
+    config: AnalysisConfig,
+    inputs: AnalysisInputs,
+) -> tuple[dict[str, pd.DataFrame], Requirements, Machine | None]:
     """Resources, quality, failures, profiles, rankings, recommendations and cost; with the
     requirements and the machine they were made for."""
     summary, comparisons = timing["summary"], timing["comparisons"]
@@ -243,32 +169,41 @@ def decision_tables(loaded: _Loaded, launches: pd.DataFrame, timing: dict[str, p
     resources = resources_by_side(launches) if not launches.empty else pd.DataFrame()
     quality = quality_by_side(launches) if not launches.empty else pd.DataFrame()
     expected = expected_launches(validations, inputs.launches) if inputs.launches else set()
-    arrived = {(d["cell_id"], d["framework"]["name"], int(d["launch"])): d.get("metadata") or {}
-               for d in loaded.results}
+    arrived = {
+        (d["cell_id"], d["framework"]["name"], int(d["launch"])): d.get("metadata") or {} for d in loaded.results
+    }
     failures = failures_table(launches, arrived, expected, loaded.problems, trace_records(inputs.trace_dir))
     profiles = framework_profiles(summary, resources, quality, gate_metrics_from(validations))
     ranks = rankings(profiles, comparisons, config.ranking)
     requirements = (
-        load_requirements(inputs.requirements)
-        if inputs.requirements
-        else Requirements(weights=config.ranking.weights)
+        load_requirements(inputs.requirements) if inputs.requirements else Requirements(weights=config.ranking.weights)
     )
     frameworks = expected_frameworks(validations)
     recommendations = recommend(profiles, summary, comparisons, requirements, frameworks)
     use_cases = recommend_use_cases(summary, resources, comparisons, requirements.use_case_list(), frameworks)
     machine = load_machine(inputs.hardware, inputs.hardware_profile) if inputs.hardware else None
-    costs = (
-        cost_table(summary, launches, machine, config.cost)
-        if machine and not launches.empty
-        else pd.DataFrame()
-    )
-    tables = {"resources": resources, "quality": quality, "failures": failures, "profiles": profiles,
-              "rankings": ranks, "recommendations": recommendations, "use_cases": use_cases, "cost": costs}
+    costs = cost_table(summary, launches, machine, config.cost) if machine and not launches.empty else pd.DataFrame()
+    tables = {
+        "resources": resources,
+        "quality": quality,
+        "failures": failures,
+        "profiles": profiles,
+        "rankings": ranks,
+        "recommendations": recommendations,
+        "use_cases": use_cases,
+        "cost": costs,
+    }
     return tables, requirements, machine
 
 
-def history_tables(inputs: AnalysisInputs, run_id: str, samples: pd.DataFrame, summary: pd.DataFrame,
-                   launches: pd.DataFrame, settings: StatisticsSettings) -> tuple[dict[str, pd.DataFrame], str | None]:
+def history_tables(
+    inputs: AnalysisInputs,
+    run_id: str,
+    samples: pd.DataFrame,
+    summary: pd.DataFrame,
+    launches: pd.DataFrame,
+    settings: StatisticsSettings,
+) -> tuple[dict[str, pd.DataFrame], str | None]:
     """This run appended to the history database; its step changes and its regressions against the
     baseline run (with a note when the baseline is not in the database)."""
     regressions, steps, note = pd.DataFrame(), pd.DataFrame(), None
@@ -336,8 +271,9 @@ def analyse(
     if inputs.figures:
         figures = [
             str(p.relative_to(out_dir))
-            for p in speed_ratio_figure(timing["comparisons"], out_dir / "speed_ratio", settings.noise,
-                                        timing["geomean_speedups"], launches)
+            for p in speed_ratio_figure(
+                timing["comparisons"], out_dir / "speed_ratio", settings.noise, timing["geomean_speedups"], launches
+            )
         ]
     lap("figures")
     overview = {
@@ -353,16 +289,15 @@ def analyse(
             "db": str(inputs.history_db) if inputs.history_db else None,
             "baseline_run": inputs.baseline_run,
             "n_regressed": int((past["regressions"]["status"] == "regressed").sum())
-            if not past["regressions"].empty else 0,
+            if not past["regressions"].empty
+            else 0,
             "note": history_note,
         },
         "figures": figures,
         "tables": {name: f"{name}.csv" for name in tables},
         "timings_s": lap.timings,
     }
-    (out_dir / "analysis.json").write_text(
-        json.dumps(overview, indent=2, default=str) + "\n", encoding="utf-8"
-    )
+    (out_dir / "analysis.json").write_text(json.dumps(overview, indent=2, default=str) + "\n", encoding="utf-8")
     return overview
 
 
@@ -375,8 +310,12 @@ def _counts(loaded: _Loaded, launches: pd.DataFrame, failures: pd.DataFrame) -> 
         "n_missing": int((failures["status"] == "missing").sum()),
         "invalid_result_files": [f"{source}: {reason}" for source, reason in loaded.problems],
         "nodes": [
-            {"host": str(r.host), "cpu_model": str(r.cpu_model), "framework": str(r.framework),
-             "launches": int(r.launches)}
+            {
+                "host": str(r.host),
+                "cpu_model": str(r.cpu_model),
+                "framework": str(r.framework),
+                "launches": int(r.launches),
+            }
             for r in nodes_table(launches).itertuples(index=False)
         ],
     }

@@ -1,10 +1,13 @@
-"""config/analysis.yaml -> typed settings; its shape is schemas/analysis.schema.json (pairbench.schema_check)."""
+"""Typed settings of the analysis: `AnalysisConfig` is config/analysis.yaml (its shape is
+schemas/analysis.schema.json, checked by pairbench.schema_check); `StatisticsSettings` is what the
+summaries and comparisons use, built from that file and the run's params."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pairbench.analysis import stats
 from pairbench.analysis.cost import CostSettings
 from pairbench.analysis.rankings import RankingSettings
 from pairbench.config import ConfigError, load_yaml
@@ -18,6 +21,26 @@ class AnalysisConfig:
     min_samples: int = 10
     ranking: RankingSettings = field(default_factory=RankingSettings)
     cost: CostSettings = field(default_factory=CostSettings)
+
+
+@dataclass(frozen=True)
+class StatisticsSettings:
+    """The statistics of summaries and comparisons (`AnalysisConfig` above is the analysis.yaml file,
+    which sets some of these)."""
+
+    alpha: float = 0.05
+    noise: float = 0.02
+    confidence: float = 0.95
+    resamples: int = stats.DEFAULT_RESAMPLES
+    seed: int = 0
+    # Power analysis: the relative change in time the run should be able to detect, at this power.
+    effect: float = 0.05
+    power: float = 0.8
+    min_samples: int = 10
+    # Cross-cell geometric means: fewer cells than this give per-cell ratios instead of a pooled
+    # interval, and a pooled interval wider than this factor (high / low) is flagged.
+    geomean_min_cells: int = 3
+    geomean_max_ci_factor: float = 4.0
 
 
 def load_analysis_config(path: Path | None) -> AnalysisConfig:
@@ -44,7 +67,5 @@ def load_analysis_config(path: Path | None) -> AnalysisConfig:
             elo_initial=float(elo.get("initial", defaults.elo_initial)),
             bt_prior_wins=float(bt.get("prior_wins", defaults.bt_prior_wins)),
         ),
-        cost=CostSettings(
-            **{k: list(cost[k]) for k in ("training_phases", "prediction_phases") if k in cost}
-        ),
+        cost=CostSettings(**{k: list(cost[k]) for k in ("training_phases", "prediction_phases") if k in cost}),
     )

@@ -244,8 +244,7 @@ def cohens_d(a: ArrayLike, b: ArrayLike) -> float:
     if x.size + y.size < 3:
         return math.nan
     pooled = (
-        (x.size - 1) * np.var(x, ddof=1 if x.size > 1 else 0)
-        + (y.size - 1) * np.var(y, ddof=1 if y.size > 1 else 0)
+        (x.size - 1) * np.var(x, ddof=1 if x.size > 1 else 0) + (y.size - 1) * np.var(y, ddof=1 if y.size > 1 else 0)
     ) / (x.size + y.size - 2)
     if pooled <= 0:
         return math.nan
@@ -382,9 +381,7 @@ class Verdict:
     outside_noise: bool
 
 
-def verdict(
-    ratio_ci: tuple[float, float], p_adjusted: float, alpha: float = 0.05, noise: float = 0.02
-) -> Verdict:
+def verdict(ratio_ci: tuple[float, float], p_adjusted: float, alpha: float = 0.05, noise: float = 0.02) -> Verdict:
     """criterion.rs rule on a time ratio (numerator/denominator): significant and the whole CI outside
     [1 - noise, 1 + noise] -> faster (< 1) or slower (> 1); otherwise no meaningful difference."""
     low, high = ratio_ci

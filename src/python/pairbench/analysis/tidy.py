@@ -43,7 +43,8 @@ def refuse_mixed_cpu_models(results: list[Result]) -> tuple[list[Result], dict[s
         if doc["status"] == "ok":
             model = doc.get("cpu_model") or UNKNOWN_CPU
             models.setdefault(doc["cell_id"], {}).setdefault(model, []).append(
-                f"{doc['framework']['name']}#{doc['launch']}")
+                f"{doc['framework']['name']}#{doc['launch']}"
+            )
     mixed = {cell: by_model for cell, by_model in models.items() if len(by_model) > 1}
     if not mixed:
         return results, {}
@@ -54,9 +55,11 @@ def refuse_mixed_cpu_models(results: list[Result]) -> tuple[list[Result], dict[s
             out.append(doc)
             continue
         where = "; ".join(f"{m}: {', '.join(sorted(runs))}" for m, runs in sorted(by_model.items()))
-        error = (f"{MIXED_CPU_MODELS}: the launches of this cell ran on {len(by_model)} CPU models ({where}); "
-                 "samples from different CPU models are never pooled into one comparison. Run the cell on one "
-                 "node type (with Slurm: --slurm_cluster_options '--constraint=FEATURE').")
+        error = (
+            f"{MIXED_CPU_MODELS}: the launches of this cell ran on {len(by_model)} CPU models ({where}); "
+            "samples from different CPU models are never pooled into one comparison. Run the cell on one "
+            "node type (with Slurm: --slurm_cluster_options '--constraint=FEATURE')."
+        )
         out.append({**doc, "status": "failed", "error": error, "timing": {"phases": {}}})
     return out, mixed
 
@@ -85,8 +88,10 @@ def refuse_mixed_series(results: list[Result]) -> tuple[list[Result], dict[str, 
         if why is None or doc["status"] != "ok":
             out.append(doc)
             continue
-        error = (f"{MIXED_SERIES}: {why}; the samples of launches that measured different data, threads or "
-                 "precision are never pooled. Re-run the cell.")
+        error = (
+            f"{MIXED_SERIES}: {why}; the samples of launches that measured different data, threads or "
+            "precision are never pooled. Re-run the cell."
+        )
         out.append({**doc, "status": "failed", "error": error, "timing": {"phases": {}}})
     return out, {f"{cell} {fw}": why for (cell, fw), why in refused.items()}
 
@@ -98,7 +103,8 @@ def nodes_table(launches: pd.DataFrame) -> pd.DataFrame:
     if launches.empty:
         return pd.DataFrame(columns=columns)
     return (
-        launches[launches["host"] != ""].groupby(["host", "cpu_model", "framework"], sort=True)["launch"]
+        launches[launches["host"] != ""]
+        .groupby(["host", "cpu_model", "framework"], sort=True)["launch"]
         .size()
         .rename("launches")
         .reset_index()

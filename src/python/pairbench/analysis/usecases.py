@@ -76,8 +76,9 @@ def _memory(resources: pd.DataFrame, task: str) -> dict[str, float]:
     return {str(k): float(v) for k, v in r.groupby("framework")["peak_rss_mb_median"].median().items()}
 
 
-def speed_trade_off(fw: str, other: str, summary: pd.DataFrame, cmp: pd.DataFrame, memory: dict[str, float],
-               decided_by_memory: bool) -> str:
+def speed_trade_off(
+    fw: str, other: str, summary: pd.DataFrame, cmp: pd.DataFrame, memory: dict[str, float], decided_by_memory: bool
+) -> str:
     """What `fw` gives up against `other`: slower phases (count and the worst ratio), or memory."""
     parts = []
     if not {"cell_id", "phase", "framework", "median_s"} <= set(summary.columns):
@@ -129,19 +130,25 @@ def recommend_use_cases(
             row: dict[str, Any] = {"task": task, "use_case": uc.name, "weight": uc.weight}
             if uc.phases:
                 times = _rel_times(s, uc.phases)
-                value = {
-                    str(f): float(np.exp(np.mean(np.log(g["median_s"])))) for f, g in times.groupby("framework")
-                }
+                value = {str(f): float(np.exp(np.mean(np.log(g["median_s"])))) for f, g in times.groupby("framework")}
                 factor = f"time on {', '.join(sorted(set(times['phase'])))}" if not times.empty else ""
             else:
                 times = pd.DataFrame()
                 value = {f: m for f, m in memory.items() if f in measured}
                 factor = "peak memory (median RSS over cells)"
             if not value:
-                rows.append({**row, "framework": "", "confidence": "not measured", "deciding_factor": "",
-                             "recommendation": f"{uc.label}: not measured in this run (no "
-                             + (f"{'/'.join(uc.phases)} phase" if uc.phases else "peak memory") + ")",
-                             "trade_off": ""})
+                rows.append(
+                    {
+                        **row,
+                        "framework": "",
+                        "confidence": "not measured",
+                        "deciding_factor": "",
+                        "recommendation": f"{uc.label}: not measured in this run (no "
+                        + (f"{'/'.join(uc.phases)} phase" if uc.phases else "peak memory")
+                        + ")",
+                        "trade_off": "",
+                    }
+                )
                 continue
             # Rank: by the geometric mean of relative time over shared (cell, phase), or by memory.
             if uc.phases:
@@ -151,16 +158,26 @@ def recommend_use_cases(
             top = ranked[0]
             if len(ranked) == 1:
                 gone = ", ".join(missing) if missing else "no other framework in this task"
-                rows.append({**row, "framework": top, "confidence": NO_COMPARISON, "deciding_factor": factor,
-                             "recommendation": f"{uc.label}: only {top} was measured ({gone} missing): "
-                             "no comparison, so no recommendation", "trade_off": ""})
+                rows.append(
+                    {
+                        **row,
+                        "framework": top,
+                        "confidence": NO_COMPARISON,
+                        "deciding_factor": factor,
+                        "recommendation": f"{uc.label}: only {top} was measured ({gone} missing): "
+                        "no comparison, so no recommendation",
+                        "trade_off": "",
+                    }
+                )
                 continue
             other = ranked[1]
             if uc.phases:
                 ratio, n = _pair_ratio(times, other, top)
                 wins, losses, ties = _outcomes(task_cmp, top, other, uc.phases)
-                decisive = f"{top}: {ratio:.3g}x faster than {other} (geometric mean over {n} cell-phase(s)); " \
-                           f"{wins} significant win(s), {losses} loss(es), {ties} within noise"
+                decisive = (
+                    f"{top}: {ratio:.3g}x faster than {other} (geometric mean over {n} cell-phase(s)); "
+                    f"{wins} significant win(s), {losses} loss(es), {ties} within noise"
+                )
                 confidence = "high" if wins > 0 and losses == 0 else "medium" if wins > losses else "low"
                 for f in value:
                     r, _ = _pair_ratio(times, top, f)
@@ -168,8 +185,7 @@ def recommend_use_cases(
                     scores[f] += uc.weight * (r if not math.isnan(r) else 0.0)
             else:
                 ratio = value[other] / value[top]
-                decisive = f"{top}: {value[top]:.0f} MB vs {value[other]:.0f} MB peak memory ({other}, " \
-                           f"{ratio:.3g}x)"
+                decisive = f"{top}: {value[top]:.0f} MB vs {value[other]:.0f} MB peak memory ({other}, {ratio:.3g}x)"
                 confidence = "high" if ratio >= 1.2 else "medium" if ratio >= 1.05 else "low"
                 for f in value:
                     scores.setdefault(f, 0.0)
@@ -178,16 +194,32 @@ def recommend_use_cases(
             if missing:
                 decisive += f"; not measured: {', '.join(missing)}"
             trade = speed_trade_off(top, other, s, task_cmp, memory, decided_by_memory=not uc.phases)
-            rows.append({**row, "framework": top, "confidence": confidence, "deciding_factor": factor,
-                         "recommendation": f"{uc.label}: use {top}. {decisive}", "trade_off": f"vs {other}: {trade}"})
+            rows.append(
+                {
+                    **row,
+                    "framework": top,
+                    "confidence": confidence,
+                    "deciding_factor": factor,
+                    "recommendation": f"{uc.label}: use {top}. {decisive}",
+                    "trade_off": f"vs {other}: {trade}",
+                }
+            )
         if scores and total_weight > 0:
             ranked = sorted(scores, key=lambda f: (-scores[f], f))
             best = ranked[0]
             shares = ", ".join(f"{f} {scores[f] / total_weight:.2f}" for f in ranked)
-            rows.append({"task": task, "use_case": "weighted", "weight": total_weight, "framework": best,
-                         "confidence": "", "deciding_factor": "use-case weights from the requirements file",
-                         "recommendation": f"weighted over use cases: use {best} (score, 1 = best in every use "
-                         f"case: {shares})", "trade_off": ""})
-    cols = ["task", "use_case", "weight", "framework", "confidence", "deciding_factor", "recommendation",
-            "trade_off"]
+            rows.append(
+                {
+                    "task": task,
+                    "use_case": "weighted",
+                    "weight": total_weight,
+                    "framework": best,
+                    "confidence": "",
+                    "deciding_factor": "use-case weights from the requirements file",
+                    "recommendation": f"weighted over use cases: use {best} (score, 1 = best in every use "
+                    f"case: {shares})",
+                    "trade_off": "",
+                }
+            )
+    cols = ["task", "use_case", "weight", "framework", "confidence", "deciding_factor", "recommendation", "trade_off"]
     return pd.DataFrame(rows, columns=cols)

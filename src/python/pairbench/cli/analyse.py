@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from pairbench.analysis.compare import StatisticsSettings
 from pairbench.analysis.run import AnalysisInputs, analyse
+from pairbench.analysis.settings import StatisticsSettings
 from pairbench.cli.common import read_json
 
 
@@ -19,9 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alpha", type=float, default=0.05)
     parser.add_argument("--noise", type=float, default=0.02, help="noise band for verdicts (0.02 = ±2%%)")
     parser.add_argument("--resamples", type=int, default=5000)
-    parser.add_argument(
-        "--analysis-config", type=Path, help="config/analysis.yaml (power, ranking weights, cost)"
-    )
+    parser.add_argument("--analysis-config", type=Path, help="config/analysis.yaml (power, ranking weights, cost)")
     parser.add_argument("--requirements", type=Path, help="requirements YAML for recommendations")
     parser.add_argument("--hardware", type=Path, help="config/hardware.yaml (cost and energy)")
     parser.add_argument("--hardware-profile", default="default", help="machine profile in the hardware file")
@@ -38,14 +36,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         help="phase 3's environment.json: the verdicts' noise band becomes max(--noise, its measured noise floor)",
     )
-    parser.add_argument("--launches", type=int,
-                        help="launches scheduled per comparable (cell, side); any that did not arrive is "
-                             "listed as missing")
-    parser.add_argument("--selection", type=Path,
-                        help="phase 1's selection.json: its run_settings (alpha, power) from the catalogue win "
-                             "over --alpha and --analysis-config")
-    parser.add_argument("--trace-dir", type=Path,
-                        help="pipeline_info/ of the run: its Nextflow trace gives a missing launch's task hash")
+    parser.add_argument(
+        "--launches",
+        type=int,
+        help="launches scheduled per comparable (cell, side); any that did not arrive is listed as missing",
+    )
+    parser.add_argument(
+        "--selection",
+        type=Path,
+        help="phase 1's selection.json: its run_settings (alpha, power) from the catalogue win "
+        "over --alpha and --analysis-config",
+    )
+    parser.add_argument(
+        "--trace-dir",
+        type=Path,
+        help="pipeline_info/ of the run: its Nextflow trace gives a missing launch's task hash",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

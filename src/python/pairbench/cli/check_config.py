@@ -24,10 +24,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--analysis-config", type=Path, help="config/analysis.yaml")
     parser.add_argument("--requirements", type=Path, help="requirements YAML for recommendations")
     parser.add_argument("--params", type=Path, help="pipeline params as JSON (checked against nextflow_schema.json)")
-    parser.add_argument("--executor", default="local",
-                        help="the Nextflow executor the run will use (local: --threads must fit this machine)")
-    parser.add_argument("--executor-cpus", type=int, default=os.cpu_count() or 1,
-                        help="cores the local executor may use (Nextflow's executor.cpus)")
+    parser.add_argument(
+        "--executor",
+        default="local",
+        help="the Nextflow executor the run will use (local: --threads must fit this machine)",
+    )
+    parser.add_argument(
+        "--executor-cpus",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="cores the local executor may use (Nextflow's executor.cpus)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -52,10 +59,15 @@ def run(args: argparse.Namespace) -> int:
             collect(lambda path=path, loader=loader: loader(path))
     params = None
     if args.params:
-        names = {} if catalogue is None else {
-            "domains": sorted({t.domain for t in catalogue.tasks}),
-            "algorithms": sorted({a for t in catalogue.tasks for a in t.algorithms}),
-            "datasets": sorted(catalogue.datasets)}
+        names = (
+            {}
+            if catalogue is None
+            else {
+                "domains": sorted({t.domain for t in catalogue.tasks}),
+                "algorithms": sorted({a for t in catalogue.tasks for a in t.algorithms}),
+                "datasets": sorted(catalogue.datasets),
+            }
+        )
         raw = collect(lambda: read_json(args.params))
         if raw is not None:
             params = collect(lambda: validate_params(raw, allowed_names=names))
@@ -66,21 +78,29 @@ def run(args: argparse.Namespace) -> int:
         rp = RunParams.from_params({**params, "run_id": params.get("run_id") or "check"})
         if why := nothing_to_run(catalogue, rp, select(catalogue, rp)):
             raise ConfigError([f"params: {why}"])
-    print(f"config ok: {len(catalogue.tasks)} task(s), {len(catalogue.datasets)} dataset(s), "
-          f"{len(catalogue.frameworks)} framework(s)"
-          + (" (specification layout, translated onto config/benchmarks.yaml)"
-             if catalogue.layout == "specification" else ""))
+    print(
+        f"config ok: {len(catalogue.tasks)} task(s), {len(catalogue.datasets)} dataset(s), "
+        f"{len(catalogue.frameworks)} framework(s)"
+        + (
+            " (specification layout, translated onto config/benchmarks.yaml)"
+            if catalogue.layout == "specification"
+            else ""
+        )
+    )
     for entry in catalogue.skipped:
         print(f"  skipped {entry['kind']} {entry['name']} ({entry['domain']}/{entry['task']}): {entry['reason']}")
     return 0
+
 
 def run_problems(params: dict[str, Any], executor: str, executor_cpus: int) -> list[str]:
     """Checks that need more than one param, or the machine, or the history store."""
     problems = []
     threads = params.get("threads")
     if executor == "local" and isinstance(threads, int) and threads > executor_cpus:
-        problems.append(f"params: --threads: {threads} threads, but the local executor has {executor_cpus} core(s); "
-                        f"allowed: 1 to {executor_cpus}")
+        problems.append(
+            f"params: --threads: {threads} threads, but the local executor has {executor_cpus} core(s); "
+            f"allowed: 1 to {executor_cpus}"
+        )
     baseline = params.get("baseline_run")
     if params.get("fail_on_regression") and not baseline:
         problems.append("params: --fail_on_regression: needs --baseline_run (the run to compare with)")
@@ -95,6 +115,8 @@ def run_problems(params: dict[str, Any], executor: str, executor_cpus: int) -> l
 
             known = sorted(runs(Path(db))["run_id"])
             if baseline not in known:
-                problems.append(f"params: --baseline_run: run {baseline!r} is not in {db}; allowed: "
-                                + (", ".join(known) or "<no runs stored yet>"))
+                problems.append(
+                    f"params: --baseline_run: run {baseline!r} is not in {db}; allowed: "
+                    + (", ".join(known) or "<no runs stored yet>")
+                )
     return problems

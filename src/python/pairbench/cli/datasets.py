@@ -19,11 +19,18 @@ def run(args: argparse.Namespace) -> int:
     selection = read_json(args.selection)
     defaults = selection["defaults"]
     for name, spec in selection["datasets"].items():
-        manifest = materialise(DatasetSpec(**spec), args.out_dir / name, seed=int(defaults["seed"]),
-                               test_fraction=float(defaults["test_fraction"]), dtype=str(defaults["dtype"]),
-                               cv_folds=int(selection.get("params", {}).get("cv_folds") or 0))
-        print(f"{name}: train {manifest['n_train']} x {manifest['n_features']}, test {manifest['n_test']}, "
-              f"sha256 {manifest['sha256'][:12]}")
+        manifest = materialise(
+            DatasetSpec(**spec),
+            args.out_dir / name,
+            seed=int(defaults["seed"]),
+            test_fraction=float(defaults["test_fraction"]),
+            dtype=str(defaults["dtype"]),
+            cv_folds=int(selection.get("params", {}).get("cv_folds") or 0),
+        )
+        print(
+            f"{name}: train {manifest['n_train']} x {manifest['n_features']}, test {manifest['n_test']}, "
+            f"sha256 {manifest['sha256'][:12]}"
+        )
     # Per-cell artefacts every side reads (deep learning: the shared initial weights and batch order).
     for cell in selection.get("cells", []):
         prepare = get_cell_preparer(cell["domain"])

@@ -23,8 +23,10 @@ def run(args: argparse.Namespace) -> int:
     if floor.get("cv") is not None:
         from pairbench.harness.environment import robust_cv
 
-        print(f"noise floor: robust CV {floor['cv']:.2%} (python {robust_cv(floor['python']):.2%}"
-              + (f", rust {robust_cv(floor['rust']):.2%})" if floor.get("rust") else ", rust not built)"))
+        print(
+            f"noise floor: robust CV {floor['cv']:.2%} (python {robust_cv(floor['python']):.2%}"
+            + (f", rust {robust_cv(floor['rust']):.2%})" if floor.get("rust") else ", rust not built)")
+        )
     for warning in env.get("system", {}).get("warnings", []):
         print(f"WARNING: {warning}")
     return 0

@@ -19,22 +19,44 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--attempt", type=int, default=1, help="this attempt (Nextflow's task.attempt)")
     parser.add_argument("--max-attempts", type=int, default=2, help="the last attempt records a failed result")
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds before the launch is killed")
-    parser.add_argument("--record-lost", type=int, metavar="EXIT_STATUS",
-                        help="run nothing: record that the last attempt's launcher died with this exit status "
-                             "and wrote no result (the task script calls this; a valid result is kept)")
+    parser.add_argument(
+        "--record-lost",
+        type=int,
+        metavar="EXIT_STATUS",
+        help="run nothing: record that the last attempt's launcher died with this exit status "
+        "and wrote no result (the task script calls this; a valid result is kept)",
+    )
     parser.add_argument("--task-hash", default="", help="the Nextflow task hash recorded with a lost launch")
-    parser.add_argument("--lost", metavar="REASON",
-                        help="run nothing: record this launch as failed with REASON (phase 4, when every attempt "
-                             "was killed before even the task script could record it)")
+    parser.add_argument(
+        "--lost",
+        metavar="REASON",
+        help="run nothing: record this launch as failed with REASON (phase 4, when every attempt "
+        "was killed before even the task script could record it)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.record_lost is not None or args.lost:
-        return record_lost_launch(args.cell, args.side, args.data_dir, args.out, launch=args.launch,
-                                  attempt=args.attempt, max_attempts=args.max_attempts,
-                                  exit_status=args.record_lost, task_hash=args.task_hash, reason=args.lost)
+        return record_lost_launch(
+            args.cell,
+            args.side,
+            args.data_dir,
+            args.out,
+            launch=args.launch,
+            attempt=args.attempt,
+            max_attempts=args.max_attempts,
+            exit_status=args.record_lost,
+            task_hash=args.task_hash,
+            reason=args.lost,
+        )
     return launch_with_retry_policy(
-        args.cell, args.side, args.data_dir, args.out, launch=args.launch, attempt=args.attempt,
-        max_attempts=args.max_attempts, timeout_s=args.timeout,
+        args.cell,
+        args.side,
+        args.data_dir,
+        args.out,
+        launch=args.launch,
+        attempt=args.attempt,
+        max_attempts=args.max_attempts,
+        timeout_s=args.timeout,
         implementations=read_json(args.implementations) or None,
     )

@@ -19,7 +19,7 @@ VERBS = {
     "analyse": "analyse",
     "report": "report",
     "scaling": "scaling",
-    "compare": "compare",
+    "compare": "compare_runs",  # a run against a baseline run (framework comparisons are `analyse`)
 }
 
 
@@ -35,8 +35,9 @@ def build_parser(verb_given: str | None = None) -> argparse.ArgumentParser:
     verbs = {verb_given: VERBS[verb_given]} if verb_given in VERBS else VERBS
     for verb, module_name in verbs.items():
         module = importlib.import_module(f"pairbench.cli.{module_name}")
-        verb_parser = sub.add_parser(verb, help=module.__doc__.splitlines()[0] if module.__doc__ else None,
-                                     description=module.__doc__)
+        verb_parser = sub.add_parser(
+            verb, help=module.__doc__.splitlines()[0] if module.__doc__ else None, description=module.__doc__
+        )
         module.add_arguments(verb_parser)
         verb_parser.set_defaults(handler=module.run)
     return parser

@@ -15,8 +15,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--implementations", type=Path)
     parser.add_argument("--out-dir", type=Path, default=Path("report"))
     parser.add_argument("--scaling-dir", type=Path, help="output of `pairbench scaling`, when it ran")
-    parser.add_argument("--raw-href", default="../raw/",
-                        help="where the report links raw result files, relative to the report (published layout)")
+    parser.add_argument(
+        "--raw-href",
+        default="../raw/",
+        help="where the report links raw result files, relative to the report (published layout)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -30,9 +33,15 @@ def run(args: argparse.Namespace) -> int:
             problems.append(f"{path}: file not found")
     if problems:
         raise ConfigError(problems)
-    doc = render_report(args.analysis_dir, args.out_dir, selection_path=args.selection,
-                        environment_path=args.environment, implementations_path=args.implementations,
-                        raw_href=args.raw_href, scaling_dir=args.scaling_dir)
+    doc = render_report(
+        args.analysis_dir,
+        args.out_dir,
+        selection_path=args.selection,
+        environment_path=args.environment,
+        implementations_path=args.implementations,
+        raw_href=args.raw_href,
+        scaling_dir=args.scaling_dir,
+    )
     for line in doc["headline"]:
         print(line)
     return 0

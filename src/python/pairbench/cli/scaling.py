@@ -13,12 +13,14 @@ from pairbench.scaling import run_scaling
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--benchmarks", type=Path, required=True)
     parser.add_argument("--frameworks", type=Path, required=True)
-    parser.add_argument("--sizes", default="1000,2154,4642,10000,21544,46416,100000",
-                        help="comma-separated n_samples (log-spaced)")
+    parser.add_argument(
+        "--sizes", default="1000,2154,4642,10000,21544,46416,100000", help="comma-separated n_samples (log-spaced)"
+    )
     parser.add_argument("--algorithms", default="kmeans,ridge,svc,dbscan")
     parser.add_argument("--samples", type=int, default=3, help="timed fits per size and side")
-    parser.add_argument("--max-fit-s", type=float, default=60.0,
-                        help="a side stops growing n once one fit takes longer than this")
+    parser.add_argument(
+        "--max-fit-s", type=float, default=60.0, help="a side stops growing n once one fit takes longer than this"
+    )
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--run-id", default="scaling")
     parser.add_argument("--implementations", type=Path)
@@ -27,10 +29,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     catalogue = load_catalogue(args.benchmarks, args.frameworks)
-    doc = run_scaling(catalogue, [a.strip() for a in args.algorithms.split(",") if a.strip()],
-                      [int(s) for s in args.sizes.split(",")], args.out_dir, run_id=args.run_id,
-                      samples=args.samples, max_fit_s=args.max_fit_s, threads=args.threads,
-                      implementations=read_json(args.implementations) or None)
+    doc = run_scaling(
+        catalogue,
+        [a.strip() for a in args.algorithms.split(",") if a.strip()],
+        [int(s) for s in args.sizes.split(",")],
+        args.out_dir,
+        run_id=args.run_id,
+        samples=args.samples,
+        max_fit_s=args.max_fit_s,
+        threads=args.threads,
+        implementations=read_json(args.implementations) or None,
+    )
     for algo, info in doc["algorithms"].items():
         slopes = ", ".join(f"{s}: {v:.2f}" if v is not None else f"{s}: -" for s, v in info["slopes"].items())
         print(f"{algo}: slopes {slopes}; " + "; ".join(c["statement"] for c in info["crossovers"]))

@@ -31,11 +31,15 @@ def run(args: argparse.Namespace) -> int:
     kept = len(selection["cells"])
     if why := nothing_to_run(catalogue, rp, selection):
         print(why, file=sys.stderr)
-    print(f"selected {kept} of {len(selection['decisions'])} cells; every skipped cell and its reason is in "
-          f"{args.out_dir / 'selection.json'}")
+    print(
+        f"selected {kept} of {len(selection['decisions'])} cells; every skipped cell and its reason is in "
+        f"{args.out_dir / 'selection.json'}"
+    )
     for entry in selection["skipped"]:
         print(f"skipped {entry['kind']} {entry['name']}: {entry['reason']}")
     devices = selection["devices"]
-    print(f"devices: {', '.join(devices['used'])}"
-          + "".join(f" ({d} not used: {why})" for d, why in devices["unavailable"].items()))
+    print(
+        f"devices: {', '.join(devices['used'])}"
+        + "".join(f" ({d} not used: {why})" for d, why in devices["unavailable"].items())
+    )
     return 0 if kept else 3

@@ -16,14 +16,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--implementations", type=Path)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--timeout", type=float, default=600.0, help="seconds per side")
-    parser.add_argument("--cv", choices=("true", "false"), default="true",
-                        help="also cross-validate (classification/regression datasets materialised with folds)")
+    parser.add_argument(
+        "--cv",
+        choices=("true", "false"),
+        default="true",
+        help="also cross-validate (classification/regression datasets materialised with folds)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="pairbench-validate-") as tmp:
-        report = validate_cell(args.cell, args.data_dir, Path(tmp), timeout_s=args.timeout,
-                               implementations=read_json(args.implementations) or None, cv=args.cv == "true")
+        report = validate_cell(
+            args.cell,
+            args.data_dir,
+            Path(tmp),
+            timeout_s=args.timeout,
+            implementations=read_json(args.implementations) or None,
+            cv=args.cv == "true",
+        )
     write_validation(report, args.out)
     state = "comparable" if report["comparable"] else "NOT comparable: " + "; ".join(report["reasons"])
     print(f"{report['cell_id']}: {state}")

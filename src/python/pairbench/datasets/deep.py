@@ -20,8 +20,7 @@ from pairbench.datasets.builtin import XY
 from pairbench.registry import dataset_check, dataset_loader
 
 EXTERNAL_ENV = "PAIRBENCH_EXTERNAL_DATA"
-MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte",
-               "t10k-labels-idx1-ubyte")
+MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 CIFAR_FILES = (*(f"data_batch_{i}.bin" for i in range(1, 6)), "test_batch.bin")
 
 
@@ -40,8 +39,9 @@ def digits_images(seed: int, image_shape: list[int] | None = None) -> XY:
 
 
 @dataset_loader("synthetic_images")
-def synthetic_images(seed: int, n_samples: int = 2000, image_shape: list[int] | None = None,
-                     n_classes: int = 10, noise: float = 1.0) -> XY:
+def synthetic_images(
+    seed: int, n_samples: int = 2000, image_shape: list[int] | None = None, n_classes: int = 10, noise: float = 1.0
+) -> XY:
     """One smooth random template per class (a coarse 4x4 pattern upsampled), randomly shifted by up
     to two pixels, plus Gaussian noise: needs translation-tolerant features, learnable in a few epochs."""
     c, h, w = image_shape or [1, 16, 16]
@@ -58,8 +58,9 @@ def synthetic_images(seed: int, n_samples: int = 2000, image_shape: list[int] | 
 
 
 @dataset_loader("synthetic_sequences")
-def synthetic_sequences(seed: int, n_samples: int = 2000, seq_len: int = 20, n_channels: int = 4,
-                        n_classes: int = 4, noise: float = 0.5) -> XY:
+def synthetic_sequences(
+    seed: int, n_samples: int = 2000, seq_len: int = 20, n_channels: int = 4, n_classes: int = 4, noise: float = 0.5
+) -> XY:
     """Each class is a frequency band: channel k carries sin(f t + phase_k) with f drawn from the
     class's band and random phases, plus noise. Rows are (t, channel) flattened time-major."""
     rng = np.random.default_rng(seed)
@@ -72,8 +73,9 @@ def synthetic_sequences(seed: int, n_samples: int = 2000, seq_len: int = 20, n_c
 
 
 @dataset_loader("synthetic_forecasting")
-def synthetic_forecasting(seed: int, n_samples: int = 2000, seq_len: int = 24, n_channels: int = 1,
-                          noise: float = 0.05) -> XY:
+def synthetic_forecasting(
+    seed: int, n_samples: int = 2000, seq_len: int = 24, n_channels: int = 1, noise: float = 0.05
+) -> XY:
     """Windows of a two-tone signal with random frequencies/phases per window; target: the next value."""
     if n_channels != 1:
         raise ValueError("synthetic_forecasting: n_channels must be 1 (univariate)")
@@ -81,16 +83,18 @@ def synthetic_forecasting(seed: int, n_samples: int = 2000, seq_len: int = 24, n
     f = rng.uniform(0.1, 0.6, size=(n_samples, 2))
     phase = rng.uniform(0, 2 * np.pi, size=(n_samples, 2))
     t = np.arange(seq_len + 1, dtype=np.float64)[None, :]
-    series = (np.sin(f[:, :1] * t + phase[:, :1]) + 0.5 * np.sin(f[:, 1:] * t + phase[:, 1:])
-              + noise * rng.normal(size=(n_samples, seq_len + 1)))
+    series = (
+        np.sin(f[:, :1] * t + phase[:, :1])
+        + 0.5 * np.sin(f[:, 1:] * t + phase[:, 1:])
+        + noise * rng.normal(size=(n_samples, seq_len + 1))
+    )
     return series[:, :seq_len], series[:, seq_len]
 
 
 def _external(name: str, files: tuple[str, ...]) -> tuple[Path | None, str | None]:
     root = os.environ.get(EXTERNAL_ENV)
     if not root:
-        return None, (f"{name} is a download: set ${EXTERNAL_ENV} to a directory holding {name}/ "
-                      "(not downloaded)")
+        return None, (f"{name} is a download: set ${EXTERNAL_ENV} to a directory holding {name}/ (not downloaded)")
     base = Path(root) / name
     missing = [f for f in files if not (base / f).is_file() and not (base / f"{f}.gz").is_file()]
     if missing:
@@ -189,6 +193,7 @@ def cifar10(seed: int, image_shape: list[int] | None = None, n_samples: int | No
     base, why = _external("cifar10", CIFAR_FILES)
     if base is None:
         raise FileNotFoundError(why)
-    records = np.concatenate([np.frombuffer(_read_maybe_gz(base / f), dtype=np.uint8).reshape(-1, 3073)
-                              for f in CIFAR_FILES])
+    records = np.concatenate(
+        [np.frombuffer(_read_maybe_gz(base / f), dtype=np.uint8).reshape(-1, 3073) for f in CIFAR_FILES]
+    )
     return _subsample(records[:, 1:] / 255.0, records[:, 0], n_samples, seed)

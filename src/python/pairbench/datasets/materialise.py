@@ -51,8 +51,13 @@ class Split:
         if self.folds is None:
             raise ValueError(f"dataset {self.manifest.get('name')!r} has no cross-validation folds")
         held = self.folds == k
-        return Split(self.X_train[~held], self.y_train[~held], self.X_train[held], self.y_train[held],
-                     {**self.manifest, "n_train": int((~held).sum()), "n_test": int(held.sum()), "cv_fold": k})
+        return Split(
+            self.X_train[~held],
+            self.y_train[~held],
+            self.X_train[held],
+            self.y_train[held],
+            {**self.manifest, "n_train": int((~held).sum()), "n_test": int(held.sum()), "cv_fold": k},
+        )
 
 
 def sha256_file(path: Path) -> str:
@@ -75,16 +80,18 @@ def fold_ids(y_train: NDArray[Any], task: str, n_splits: int, seed: int) -> NDAr
     # import scikit-learn and SciPy (about a second of a launch's start) for nothing.
     from sklearn.model_selection import KFold, StratifiedKFold
 
-    splitter = (StratifiedKFold if task == "classification" else KFold)(n_splits=n_splits, shuffle=True,
-                                                                       random_state=seed)
+    splitter = (StratifiedKFold if task == "classification" else KFold)(
+        n_splits=n_splits, shuffle=True, random_state=seed
+    )
     ids = np.full(y_train.shape[0], -1, dtype=np.int64)
     for k, (_, held) in enumerate(splitter.split(np.zeros((y_train.shape[0], 1)), y_train)):
         ids[held] = k
     return ids
 
 
-def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: float, dtype: str,
-                cv_folds: int = 0) -> dict[str, Any]:
+def materialise(
+    spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: float, dtype: str, cv_folds: int = 0
+) -> dict[str, Any]:
     loader = dataset_sources()[spec.source]
     X, y = loader(seed, **spec.options)
     stratify = y if spec.task in LABELLED_TASKS else None
@@ -116,8 +123,12 @@ def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: floa
     for name, array in arrays.items():
         path = out_dir / f"{name}.npy"
         np.save(path, array, allow_pickle=False)
-        files[name] = {"file": path.name, "shape": list(array.shape), "dtype": str(array.dtype),
-                       "sha256": sha256_file(path)}
+        files[name] = {
+            "file": path.name,
+            "shape": list(array.shape),
+            "dtype": str(array.dtype),
+            "sha256": sha256_file(path),
+        }
     manifest = {
         "name": spec.name,
         "source": spec.source,
@@ -131,8 +142,16 @@ def materialise(spec: DatasetSpec, out_dir: Path, seed: int, test_fraction: floa
         "n_features": int(arrays["X_train"].shape[1]),
         "files": files,
         "sha256": combined_digest({n: f["sha256"] for n, f in files.items()}),
-        "cv": ({"n_splits": cv_folds, "stratified": spec.task == "classification", "shuffle_seed": seed,
-                "file": "folds.npy"} if cv_folds else None),
+        "cv": (
+            {
+                "n_splits": cv_folds,
+                "stratified": spec.task == "classification",
+                "shuffle_seed": seed,
+                "file": "folds.npy",
+            }
+            if cv_folds
+            else None
+        ),
     }
     (out_dir / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return manifest
@@ -143,8 +162,9 @@ def contained_path(dataset_dir: Path, file: str) -> Path:
     naming `../x.npy`, an absolute path, or a link out of the folder is refused (as in Rust)."""
     parts = file.split("/") if isinstance(file, str) else []
     if not parts or any(p in ("", ".", "..") for p in parts):
-        raise ChecksumError(f"{dataset_dir}: manifest file {file!r} is not a plain relative path inside the "
-                            "data folder")
+        raise ChecksumError(
+            f"{dataset_dir}: manifest file {file!r} is not a plain relative path inside the data folder"
+        )
     path = dataset_dir / file
     real_dir, real = dataset_dir.resolve(), path.resolve()
     if path.exists() and not real.is_relative_to(real_dir):

@@ -37,20 +37,30 @@ def synthetic_sparse(
 
 
 @dataset_loader("synthetic_classification")
-def synthetic_classification(seed: int, n_samples: int = 2000, n_features: int = 20, n_informative: int = 10,
-                             n_classes: int = 3) -> XY:
+def synthetic_classification(
+    seed: int, n_samples: int = 2000, n_features: int = 20, n_informative: int = 10, n_classes: int = 3
+) -> XY:
     """Gaussian clusters on hypercube vertices (Guyon 2003), some features redundant, 1% label noise."""
-    X, y = skd.make_classification(n_samples=n_samples, n_features=n_features, n_informative=n_informative,
-                                   n_redundant=2, n_classes=n_classes, flip_y=0.01, random_state=seed)
+    X, y = skd.make_classification(
+        n_samples=n_samples,
+        n_features=n_features,
+        n_informative=n_informative,
+        n_redundant=2,
+        n_classes=n_classes,
+        flip_y=0.01,
+        random_state=seed,
+    )
     return X.astype(np.float64), y.astype(np.int64)
 
 
 @dataset_loader("synthetic_blobs")
-def synthetic_blobs(seed: int, n_samples: int = 2000, n_features: int = 2, centers: int = 4,
-                    cluster_std: float = 1.0) -> XY:
+def synthetic_blobs(
+    seed: int, n_samples: int = 2000, n_features: int = 2, centers: int = 4, cluster_std: float = 1.0
+) -> XY:
     """Isotropic Gaussian blobs: the case k-means and GMMs are made for."""
-    X, y = skd.make_blobs(n_samples=n_samples, n_features=n_features, centers=centers, cluster_std=cluster_std,
-                          random_state=seed)
+    X, y = skd.make_blobs(
+        n_samples=n_samples, n_features=n_features, centers=centers, cluster_std=cluster_std, random_state=seed
+    )
     return X.astype(np.float64), y.astype(np.int64)
 
 

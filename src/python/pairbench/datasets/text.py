@@ -51,12 +51,49 @@ PARAPHRASES = (
     ("The garden is full of blooming roses.", "Roses are blossoming all over the garden."),
     ("She is reading a novel by the window.", "She reads a book next to the window."),
 )
-WORDS = ("model", "token", "latency", "throughput", "river", "mountain", "café", "naïve", "Zürich", "façade",
-         "東京", "数据", "Привет", "мир", "مرحبا", "שלום", "γειά", "😀", "🚀", "👩‍💻", "ß", "ﬁnance", "Ångström",
-         "the", "and", "of", "quickly", "benchmark", "parallel", "Rust", "Python", "transformer", "é", "ñ")
-LONG_WORDS = ("antidisestablishmentarianism", "pneumonoultramicroscopicsilicovolcanoconiosis",
-              "Donaudampfschifffahrtsgesellschaftskapitän", "supercalifragilisticexpialidocious",
-              "Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz")
+WORDS = (
+    "model",
+    "token",
+    "latency",
+    "throughput",
+    "river",
+    "mountain",
+    "café",
+    "naïve",
+    "Zürich",
+    "façade",
+    "東京",
+    "数据",
+    "Привет",
+    "мир",
+    "مرحبا",
+    "שלום",
+    "γειά",
+    "😀",
+    "🚀",
+    "👩‍💻",
+    "ß",
+    "ﬁnance",
+    "Ångström",
+    "the",
+    "and",
+    "of",
+    "quickly",
+    "benchmark",
+    "parallel",
+    "Rust",
+    "Python",
+    "transformer",
+    "é",
+    "ñ",
+)
+LONG_WORDS = (
+    "antidisestablishmentarianism",
+    "pneumonoultramicroscopicsilicovolcanoconiosis",
+    "Donaudampfschifffahrtsgesellschaftskapitän",
+    "supercalifragilisticexpialidocious",
+    "Rindfleischetikettierungsüberwachungsaufgabenübertragungsgesetz",
+)
 SPACES = (" ", "  ", "\t", "\n", "   ", " \n ", "\u00a0", "\u3000")
 
 
@@ -66,8 +103,11 @@ def zen_of_python() -> list[str]:
     if spec is None or spec.origin is None:
         raise FileNotFoundError("CPython's `this` module is missing")
     tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
-    encoded = next(ast.literal_eval(node.value) for node in ast.walk(tree)
-                   if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "s" for t in node.targets))
+    encoded = next(
+        ast.literal_eval(node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "s" for t in node.targets)
+    )
     return [line for line in codecs.decode(encoded, "rot13").splitlines() if line.strip()]
 
 
@@ -77,12 +117,17 @@ def _generated(rng: np.random.Generator, n: int) -> list[str]:
         kind = i % 5
         words = [str(rng.choice(WORDS)) for _ in range(int(rng.integers(3, 14)))]
         if kind == 1:  # numbers: integers, decimals, dates, versions
-            words += [str(int(rng.integers(0, 10**int(rng.integers(1, 10))))), f"{rng.uniform(-1e3, 1e3):.3f}",
-                      f"20{int(rng.integers(10, 30))}-{int(rng.integers(1, 13)):02d}-{int(rng.integers(1, 29)):02d}",
-                      f"v{int(rng.integers(0, 9))}.{int(rng.integers(0, 99))}.{int(rng.integers(0, 9))}"]
+            words += [
+                str(int(rng.integers(0, 10 ** int(rng.integers(1, 10))))),
+                f"{rng.uniform(-1e3, 1e3):.3f}",
+                f"20{int(rng.integers(10, 30))}-{int(rng.integers(1, 13)):02d}-{int(rng.integers(1, 29)):02d}",
+                f"v{int(rng.integers(0, 9))}.{int(rng.integers(0, 99))}.{int(rng.integers(0, 9))}",
+            ]
         elif kind == 2:  # long and random words
-            words += [str(rng.choice(LONG_WORDS)),
-                      "".join(chr(int(c)) for c in rng.integers(97, 123, size=int(rng.integers(20, 50))))]
+            words += [
+                str(rng.choice(LONG_WORDS)),
+                "".join(chr(int(c)) for c in rng.integers(97, 123, size=int(rng.integers(20, 50)))),
+            ]
         elif kind == 3:  # punctuation and code-like text
             words += ["(x + y) * 2 == z;", "https://example.org/a?b=1&c=2", "user@example.com", "#tag", "$3.50"]
         rng.shuffle(words)
@@ -98,7 +143,7 @@ def encode_rows(texts: list[str]) -> np.ndarray:
         raise ValueError("text corpus: a string contains NUL, which is the row padding")
     X = np.zeros((len(raw), max(len(r) for r in raw)), dtype=np.float64)
     for i, r in enumerate(raw):
-        X[i, :len(r)] = np.frombuffer(r, dtype=np.uint8)
+        X[i, : len(r)] = np.frombuffer(r, dtype=np.uint8)
     return X
 
 

@@ -84,9 +84,16 @@ def system_facts() -> dict[str, Any]:
         warnings.append("no isolated CPUs (isolcpus): measured processes share their core with the system")
     if load is not None and cpus and load > 0.5 * len(cpus):
         warnings.append(f"load average {load:.2f} on {len(cpus)} CPUs at capture: the machine is busy")
-    return {"cpus": cpus, "governors": {str(c): g for c, g in governors.items()}, "turbo": turbo,
-            "aslr": aslr, "isolated_cpus": isolated, "nohz_full_cpus": nohz, "load_average_1m": load,
-            "warnings": warnings}
+    return {
+        "cpus": cpus,
+        "governors": {str(c): g for c, g in governors.items()},
+        "turbo": turbo,
+        "aslr": aslr,
+        "isolated_cpus": isolated,
+        "nohz_full_cpus": nohz,
+        "load_average_1m": load,
+        "warnings": warnings,
+    }
 
 
 def _busy_loop(n: int) -> int:
@@ -129,8 +136,15 @@ def noise_floor(samples: int = 30, target_s: float = 2e-3, pin: str | None = Non
             os.sched_setaffinity(0, before)
     mean, med = statistics.fmean(times), statistics.median(times)
     mad = statistics.median(abs(t - med) for t in times)
-    return {"harness": "python", "loop_iterations": n, "samples": samples, "median_s": med,
-            "cv": statistics.stdev(times) / mean, "mad_rel": mad / med, "pinned_cpus": cpus}
+    return {
+        "harness": "python",
+        "loop_iterations": n,
+        "samples": samples,
+        "median_s": med,
+        "cv": statistics.stdev(times) / mean,
+        "mad_rel": mad / med,
+        "pinned_cpus": cpus,
+    }
 
 
 def robust_cv(floor: dict[str, Any]) -> float:
@@ -166,9 +180,12 @@ def noise_floors() -> dict[str, Any]:
     """Both harnesses' floors and the one the verdicts use: the larger CV of the two."""
     sides = {"python": noise_floor(), "rust": rust_noise_floor()}
     cvs = [robust_cv(v) for v in sides.values() if v]
-    return {**sides, "cv": max(cvs) if cvs else None,
-            "method": "30 timings of a calibrated ~2 ms busy loop per harness, pinned like a launch; floor = "
-                      "the larger robust CV (1.4826 x MAD / median) of the two harnesses"}
+    return {
+        **sides,
+        "cv": max(cvs) if cvs else None,
+        "method": "30 timings of a calibrated ~2 ms busy loop per harness, pinned like a launch; floor = "
+        "the larger robust CV (1.4826 x MAD / median) of the two harnesses",
+    }
 
 
 def capture_environment(threads: int, measure_noise: bool = True) -> dict[str, Any]:
@@ -200,16 +217,21 @@ def capture_environment(threads: int, measure_noise: bool = True) -> dict[str, A
     if floor is not None and floor["cv"] is not None:
         summary["noise_floor_cv"] = round(floor["cv"], 5)
         if floor["cv"] > 0.02:
-            system["warnings"].append(f"timing noise floor {floor['cv']:.1%} is above the default ±2% noise band: "
-                                      "verdicts use the floor instead")
+            system["warnings"].append(
+                f"timing noise floor {floor['cv']:.1%} is above the default ±2% noise band: "
+                "verdicts use the floor instead"
+            )
             summary["system_warnings"] = len(system["warnings"])
     return {
         "summary": summary,
         "system": system,
         "noise_floor": floor,
-        "python": {"version": platform.python_version(), "executable": sys.executable,
-                   "libraries": {lib: installed_version(lib) for lib in PYTHON_LIBRARIES},
-                   "blas": threadpool_info()},
+        "python": {
+            "version": platform.python_version(),
+            "executable": sys.executable,
+            "libraries": {lib: installed_version(lib) for lib in PYTHON_LIBRARIES},
+            "blas": threadpool_info(),
+        },
         "rust": {"rustc": summary["rustc"], "rustc_verbose": rustc, "cargo": _run(["cargo", "--version"])},
         "java": _run(["java", "-version"]) or None,
         "thread_env": {k: os.environ.get(k) for k in THREAD_VARIABLES},

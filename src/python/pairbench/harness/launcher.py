@@ -62,8 +62,16 @@ def rust_binary(framework: dict[str, str], implementations: dict[str, Any] | Non
     raise FileNotFoundError(f"rust binary {name!r} not found in {local.parent} or on PATH (run `make setup`)")
 
 
-def side_command(cell: Cell, side: str, cell_path: Path, data_dir: Path, launch: int, out: Path,
-                 implementations: dict[str, Any] | None, extra: list[str]) -> list[str]:
+def side_command(
+    cell: Cell,
+    side: str,
+    cell_path: Path,
+    data_dir: Path,
+    launch: int,
+    out: Path,
+    implementations: dict[str, Any] | None,
+    extra: list[str],
+) -> list[str]:
     """The command line of one side: the Python worker module, or the framework's Rust binary."""
     framework = cell.side(side)
     common = ["--cell", str(cell_path), "--data-dir", str(data_dir), "--launch", str(launch), "--out", str(out)]
@@ -74,8 +82,9 @@ def side_command(cell: Cell, side: str, cell_path: Path, data_dir: Path, launch:
     raise ValueError(f"side {side!r}: unknown language {framework['language']!r}; allowed: {', '.join(LANGUAGES)}")
 
 
-def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path, started: str,
-                  metadata: dict[str, Any] | None = None) -> Launch:
+def failed_result(
+    cell: Cell, side: str, launch: int, error: str, data_dir: Path, started: str, metadata: dict[str, Any] | None = None
+) -> Launch:
     """The `status: failed` launch of a side that left no result: what the cell and the dataset's
     manifest (if it was materialised) say, no timings."""
     manifest: dict[str, Any] = {}
@@ -84,13 +93,29 @@ def failed_result(cell: Cell, side: str, launch: int, error: str, data_dir: Path
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     fw = cell.side(side)
     return Launch(
-        run_id=cell.run_id, cell_id=cell.cell_id, launch=launch, language=fw["language"],
+        run_id=cell.run_id,
+        cell_id=cell.cell_id,
+        launch=launch,
+        language=fw["language"],
         framework=Framework(fw["name"], "", fw.get("backend", "")),
-        domain=cell.domain, task=cell.task, algorithm=cell.algorithm,
+        domain=cell.domain,
+        task=cell.task,
+        algorithm=cell.algorithm,
         dataset=DatasetInfo.from_manifest(cell.dataset, manifest),
-        params=cell.params, seed=cell.seed, dtype=cell.dtype, threads=cell.threads, quality={}, phases={},
-        resources=Resources(None, None), status="failed", error=error, started_at=started,
-        finished_at=utc_now(), host=hostname(), cpu_model=cpu_model(), metadata=metadata or {},
+        params=cell.params,
+        seed=cell.seed,
+        dtype=cell.dtype,
+        threads=cell.threads,
+        quality={},
+        phases={},
+        resources=Resources(None, None),
+        status="failed",
+        error=error,
+        started_at=started,
+        finished_at=utc_now(),
+        host=hostname(),
+        cpu_model=cpu_model(),
+        metadata=metadata or {},
     )
 
 
@@ -116,11 +141,14 @@ def pinned_cpus(threads: int, setting: str | None = None) -> list[int] | None:
     try:
         wanted = sorted({int(c) for c in setting.split(",") if c.strip()})
     except ValueError:
-        raise ValueError(f"${PIN_VARIABLE}: got {setting!r}; allowed: auto, off, or a comma-separated CPU "
-                         f"list from {allowed}") from None
+        raise ValueError(
+            f"${PIN_VARIABLE}: got {setting!r}; allowed: auto, off, or a comma-separated CPU list from {allowed}"
+        ) from None
     if not wanted or not set(wanted) <= set(allowed):
-        raise ValueError(f"${PIN_VARIABLE}: CPUs {wanted} not all in this process's allowed set; allowed: "
-                         f"auto, off, or CPUs from {allowed}")
+        raise ValueError(
+            f"${PIN_VARIABLE}: CPUs {wanted} not all in this process's allowed set; allowed: "
+            f"auto, off, or CPUs from {allowed}"
+        )
     return wanted
 
 
@@ -136,7 +164,12 @@ def claimed_cpus(threads: int, setting: str | None = None) -> Iterator[tuple[lis
     """
     preferred = pinned_cpus(threads, setting)
     auto = (setting if setting is not None else os.environ.get(PIN_VARIABLE, "auto")).strip().lower() in (
-        "auto", "on", "", "true", "yes")
+        "auto",
+        "on",
+        "",
+        "true",
+        "yes",
+    )
     if preferred is None or not auto:
         yield preferred, True
         return
@@ -163,15 +196,21 @@ def claimed_cpus(threads: int, setting: str | None = None) -> Iterator[tuple[lis
             os.close(fd)  # closing the last descriptor releases the flock
 
 
-def run_pinned(cmd: list[str], cpus: list[int] | None, timeout_s: float, env: dict[str, str] | None = None,
-               preexec: Callable[[], None] | None = None) -> subprocess.CompletedProcess[str]:
+def run_pinned(
+    cmd: list[str],
+    cpus: list[int] | None,
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+    preexec: Callable[[], None] | None = None,
+) -> subprocess.CompletedProcess[str]:
     """Run `cmd` pinned to `cpus` (None: unpinned), capturing its output; raises TimeoutExpired.
 
     Pinned right after the fork, microseconds before its first thread pool and long before its first
     timed call; threads started later inherit it. `preexec` runs in the child before exec (the
     launcher passes `_die_with_parent`)."""
-    with subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                          preexec_fn=preexec) as child:
+    with subprocess.Popen(
+        cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec
+    ) as child:
         if cpus is not None:
             with contextlib.suppress(ProcessLookupError):  # already exited: its status says why
                 os.sched_setaffinity(child.pid, cpus)
@@ -187,8 +226,12 @@ def run_pinned(cmd: list[str], cpus: list[int] | None, timeout_s: float, env: di
 def _record_pinning(out: Path, cpus: list[int] | None, own: bool) -> None:
     """Add what the launch was pinned to the result's metadata (both languages: the launcher knows)."""
     launch = Launch.read(out)
-    pinning = {"pinned": cpus is not None, "cpus": cpus, "setting": os.environ.get(PIN_VARIABLE, "auto"),
-               "own_cpus": own}
+    pinning = {
+        "pinned": cpus is not None,
+        "cpus": cpus,
+        "setting": os.environ.get(PIN_VARIABLE, "auto"),
+        "own_cpus": own,
+    }
     dataclasses.replace(launch, metadata={**launch.metadata, "cpu_pinning": pinning}).write(out)
 
 
@@ -202,9 +245,18 @@ def _die_with_parent() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
 
 
-def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: int = 1, timeout_s: float = 600,
-             implementations: dict[str, Any] | None = None, extra: list[str] | None = None,
-             pin: str | None = None) -> LaunchOutcome:
+def run_side(
+    cell_path: Path,
+    side: str,
+    data_dir: Path,
+    out: Path,
+    *,
+    launch: int = 1,
+    timeout_s: float = 600,
+    implementations: dict[str, Any] | None = None,
+    extra: list[str] | None = None,
+    pin: str | None = None,
+) -> LaunchOutcome:
     """Run one side once in a fresh process with pinned threads (and, unless switched off, pinned to
     `threads` CPUs, see `pinned_cpus`); report success or the error text."""
     cell = Cell.read(cell_path)
@@ -227,14 +279,24 @@ def run_side(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: i
     return LaunchOutcome(True, None, out)
 
 
-def launch_with_retry_policy(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: int,
-                             attempt: int, max_attempts: int, timeout_s: float,
-                             implementations: dict[str, Any] | None) -> int:
+def launch_with_retry_policy(
+    cell_path: Path,
+    side: str,
+    data_dir: Path,
+    out: Path,
+    *,
+    launch: int,
+    attempt: int,
+    max_attempts: int,
+    timeout_s: float,
+    implementations: dict[str, Any] | None,
+) -> int:
     """Exit status for the Nextflow task: non-zero asks for a retry; on the last attempt a failure
     becomes a `status: failed` result and the task succeeds so nothing downstream is lost."""
     started = utc_now()
-    outcome = run_side(cell_path, side, data_dir, out, launch=launch, timeout_s=timeout_s,
-                       implementations=implementations)
+    outcome = run_side(
+        cell_path, side, data_dir, out, launch=launch, timeout_s=timeout_s, implementations=implementations
+    )
     if outcome.ok:
         return 0
     message = f"[attempt {attempt}/{max_attempts}] {outcome.error}"
@@ -245,10 +307,19 @@ def launch_with_retry_policy(cell_path: Path, side: str, data_dir: Path, out: Pa
     return 0
 
 
-
-def record_lost_launch(cell_path: Path, side: str, data_dir: Path, out: Path, *, launch: int, attempt: int = 1,
-                       max_attempts: int = 1, exit_status: int | None = None, task_hash: str = "",
-                       reason: str | None = None) -> int:
+def record_lost_launch(
+    cell_path: Path,
+    side: str,
+    data_dir: Path,
+    out: Path,
+    *,
+    launch: int,
+    attempt: int = 1,
+    max_attempts: int = 1,
+    exit_status: int | None = None,
+    task_hash: str = "",
+    reason: str | None = None,
+) -> int:
     """A `status: failed` result marked `lost` for a launch that left none, so the analysis lists it.
 
     Two callers: the task script, when its launcher died on the last attempt (kill -9, the OOM killer;
@@ -263,8 +334,10 @@ def record_lost_launch(cell_path: Path, side: str, data_dir: Path, out: Path, *,
         pass
     cell = Cell.read(cell_path)
     if reason is None:
-        reason = (f"[attempt {attempt}/{max_attempts}] lost: the launcher exited with status {exit_status} "
-                  f"without writing a result (Nextflow task {task_hash or '?'})")
+        reason = (
+            f"[attempt {attempt}/{max_attempts}] lost: the launcher exited with status {exit_status} "
+            f"without writing a result (Nextflow task {task_hash or '?'})"
+        )
     print(f"pairbench launch: {cell.cell_id} {side} launch {launch}: {reason}", file=sys.stderr)
     lost = {"lost": {"exit_status": exit_status, "task_hash": task_hash}, "recorded_on": hostname()}
     doc = failed_result(cell, side, launch, reason, data_dir, utc_now(), lost)

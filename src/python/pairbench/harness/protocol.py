@@ -51,9 +51,15 @@ def batch_size(per_call_s: float, floor_s: float = SAMPLE_FLOOR_S) -> int:
     return max(1, min(MAX_BATCH, math.ceil(floor_s / per_call_s)))
 
 
-def run_phase_protocol(bench: Benchmark, phase: str, *, warmup: int, samples: int,
-                       floor_s: float = SAMPLE_FLOOR_S,
-                       clock: Callable[[], int] = time.perf_counter_ns) -> PhaseResult:
+def run_phase_protocol(
+    bench: Benchmark,
+    phase: str,
+    *,
+    warmup: int,
+    samples: int,
+    floor_s: float = SAMPLE_FLOOR_S,
+    clock: Callable[[], int] = time.perf_counter_ns,
+) -> PhaseResult:
     """Warm up and time one phase of `bench`; returns per-call seconds, `bench.repeats(phase)` samples
     per repetition. `bench.prepare_phase` runs before each timed batch, outside the timer."""
     repeats = bench.repeats(phase)
@@ -80,8 +86,9 @@ def run_phase_protocol(bench: Benchmark, phase: str, *, warmup: int, samples: in
     return PhaseResult(done, round(spent, 6), batch, out)
 
 
-def run_protocol(bench: Benchmark, *, warmup: int, samples: int,
-                 floor_s: float = SAMPLE_FLOOR_S) -> tuple[str, dict[str, PhaseResult]]:
+def run_protocol(
+    bench: Benchmark, *, warmup: int, samples: int, floor_s: float = SAMPLE_FLOOR_S
+) -> tuple[str, dict[str, PhaseResult]]:
     """Every phase of `bench`: (order, per-phase results), order 'phase-major' or 'per-repetition'."""
     phases = tuple(bench.phases)
     if not bench.stateful():

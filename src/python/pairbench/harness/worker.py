@@ -25,8 +25,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--predictions-out", type=Path, help="also save the last test predictions (.npy)")
     parser.add_argument("--samples", type=int, help="override the cell's timed repetitions")
     parser.add_argument("--warmup", type=int, help="override the cell's warm-up repetitions")
-    parser.add_argument("--cv-predictions-dir", type=Path,
-                        help="also fit once per cross-validation fold, saving fold predictions here (foldK.npy)")
+    parser.add_argument(
+        "--cv-predictions-dir",
+        type=Path,
+        help="also fit once per cross-validation fold, saving fold predictions here (foldK.npy)",
+    )
     return parser.parse_args(argv)
 
 
@@ -116,23 +119,42 @@ def _launch(args: argparse.Namespace) -> int:
             for info in threadpool_info()
         ],
         "argv": sys.argv,
-        "protocol": {"order": order, "warmup_min": warmup, "warmup_min_s": WARMUP_MIN_S,
-                     "warmup_max": WARMUP_MAX, "sample_floor_s": SAMPLE_FLOOR_S,
-                     "cpu_percent_covers": "warm-up and timed calls"},
+        "protocol": {
+            "order": order,
+            "warmup_min": warmup,
+            "warmup_min_s": WARMUP_MIN_S,
+            "warmup_max": WARMUP_MAX,
+            "sample_floor_s": SAMPLE_FLOOR_S,
+            "cpu_percent_covers": "warm-up and timed calls",
+        },
         # What the scheduler allows this process, as seen from inside it (the launcher pins it).
         "cpu_affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
         **bench.metadata(),
     }
     Launch(
-        run_id=cell.run_id, cell_id=cell.cell_id, launch=args.launch, language="python",
+        run_id=cell.run_id,
+        cell_id=cell.cell_id,
+        launch=args.launch,
+        language="python",
         framework=Framework(**python_framework_info(cell.side(args.framework))),
-        domain=cell.domain, task=cell.task, algorithm=cell.algorithm,
+        domain=cell.domain,
+        task=cell.task,
+        algorithm=cell.algorithm,
         dataset=DatasetInfo.from_manifest(cell.dataset, split.manifest),
-        params=cell.params, seed=cell.seed, dtype=cell.dtype, threads=cell.threads, quality=quality,
+        params=cell.params,
+        seed=cell.seed,
+        dtype=cell.dtype,
+        threads=cell.threads,
+        quality=quality,
         phases={p: PhaseTiming(m.warmup, m.samples, m.batch, m.warmup_s) for p, m in measured.items()},
         resources=Resources(round(peak_rss_mb(), 3), round(cpu_percent, 2)),
-        status="ok", error=None, started_at=started, finished_at=utc_now(), host=hostname(),
-        cpu_model=cpu_model(), metadata=metadata,
+        status="ok",
+        error=None,
+        started_at=started,
+        finished_at=utc_now(),
+        host=hostname(),
+        cpu_model=cpu_model(),
+        metadata=metadata,
     ).write(args.out)
     return 0
 

@@ -45,8 +45,9 @@ def _average_precision(positive: NDArray[np.bool_], score: NDArray[np.float64]) 
     return float(np.sum(np.diff(np.r_[0.0, recall]) * precision))
 
 
-def classification_quality(y_true: ArrayLike, y_pred: ArrayLike, scores: ArrayLike | None = None,
-                           classes: ArrayLike | None = None) -> dict[str, float | None]:
+def classification_quality(
+    y_true: ArrayLike, y_pred: ArrayLike, scores: ArrayLike | None = None, classes: ArrayLike | None = None
+) -> dict[str, float | None]:
     """`scores`: (n,) decision values for a binary problem (positive class = the larger label) or
     (n, n_classes) one score column per class in `classes` order (default: sorted labels of y_true)."""
     t = np.asarray(y_true).ravel()

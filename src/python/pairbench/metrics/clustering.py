@@ -55,9 +55,9 @@ def silhouette(X: NDArray[np.float64], labels: NDArray[Any]) -> float:
     # Blocked so memory stays O(block * n) on the larger synthetic sets.
     block = 1024
     for start in range(0, X.shape[0], block):
-        d = np.sqrt(_sq_dists(X[start:start + block], X))
+        d = np.sqrt(_sq_dists(X[start : start + block], X))
         for j in range(k):
-            sums[start:start + block, j] = d[:, inv == j].sum(axis=1)
+            sums[start : start + block, j] = d[:, inv == j].sum(axis=1)
     own = counts[inv]
     a = sums[np.arange(X.shape[0]), inv] / np.maximum(own - 1, 1)
     mean_other = sums / counts[None, :]
@@ -102,8 +102,9 @@ def inertia(X: NDArray[np.float64], labels: NDArray[Any]) -> float:
     return float(sum(np.sum((X[inv == j] - X[inv == j].mean(axis=0)) ** 2) for j in range(uniq.size)))
 
 
-def clustering_quality(X: ArrayLike, labels: ArrayLike,
-                       labels_true: ArrayLike | None = None) -> dict[str, float | None]:
+def clustering_quality(
+    X: ArrayLike, labels: ArrayLike, labels_true: ArrayLike | None = None
+) -> dict[str, float | None]:
     x = np.asarray(X, dtype=np.float64)
     lab = np.asarray(labels).astype(np.int64).ravel()
     if lab.shape[0] != x.shape[0]:

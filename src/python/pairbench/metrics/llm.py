@@ -41,8 +41,9 @@ def paraphrase_win_rate(emb: np.ndarray, groups: list[int]) -> float | None:
     return wins / len(pairs)
 
 
-def encoder_quality(split: Any, base: np.ndarray, base_ids: np.ndarray | None, cand: np.ndarray,
-                    cand_ids: np.ndarray | None) -> dict[str, float | None]:
+def encoder_quality(
+    split: Any, base: np.ndarray, base_ids: np.ndarray | None, cand: np.ndarray, cand_ids: np.ndarray | None
+) -> dict[str, float | None]:
     if base.shape != cand.shape:
         return {"embedding_cosine_min": None, "embedding_cosine_mean": None, "token_id_agreement": None}
     nb = np.linalg.norm(base, axis=1)
@@ -52,9 +53,13 @@ def encoder_quality(split: Any, base: np.ndarray, base_ids: np.ndarray | None, c
     if base_ids is not None and cand_ids is not None and len(base_ids) == len(cand_ids):
         agree = float(np.mean([_ids(a) == _ids(b) for a, b in zip(base_ids, cand_ids, strict=True)]))
     groups = [int(v) for v in np.concatenate([split.y_train, split.y_test])]
-    return {"embedding_cosine_min": float(cos.min()), "embedding_cosine_mean": float(cos.mean()),
-            "token_id_agreement": agree, "n_strings": float(len(cos)),
-            "paraphrase_win_rate": paraphrase_win_rate(cand, groups)}
+    return {
+        "embedding_cosine_min": float(cos.min()),
+        "embedding_cosine_mean": float(cos.mean()),
+        "token_id_agreement": agree,
+        "n_strings": float(len(cos)),
+        "paraphrase_win_rate": paraphrase_win_rate(cand, groups),
+    }
 
 
 def perplexity(logits: np.ndarray, ids: list[int]) -> float | None:
@@ -64,14 +69,21 @@ def perplexity(logits: np.ndarray, ids: list[int]) -> float | None:
         return None
     lg = logits[:n].astype(np.float64)
     lse = np.log(np.sum(np.exp(lg - lg.max(axis=1, keepdims=True)), axis=1)) + lg.max(axis=1)
-    nll = lse - lg[np.arange(n), ids[1:n + 1]]
+    nll = lse - lg[np.arange(n), ids[1 : n + 1]]
     return float(np.exp(nll.mean()))
 
 
-def decoder_quality(base: np.ndarray, base_s: np.ndarray | None, cand: np.ndarray,
-                    cand_s: np.ndarray | None) -> dict[str, float | None]:
-    out: dict[str, float | None] = {"logit_max_abs_diff": None, "top1_agreement": None, "greedy_agreement": None,
-                                    "perplexity": None, "perplexity_rel_dev": None, "near_ties": None}
+def decoder_quality(
+    base: np.ndarray, base_s: np.ndarray | None, cand: np.ndarray, cand_s: np.ndarray | None
+) -> dict[str, float | None]:
+    out: dict[str, float | None] = {
+        "logit_max_abs_diff": None,
+        "top1_agreement": None,
+        "greedy_agreement": None,
+        "perplexity": None,
+        "perplexity_rel_dev": None,
+        "near_ties": None,
+    }
     if base.shape != cand.shape or base_s is None or cand_s is None:
         return out
     out["logit_max_abs_diff"] = float(np.max(np.abs(base.astype(np.float64) - cand)))
@@ -85,8 +97,7 @@ def decoder_quality(base: np.ndarray, base_s: np.ndarray | None, cand: np.ndarra
     if b_gen == c_gen:
         out["greedy_agreement"] = 1.0
     else:
-        k = next((i for i, (a, b) in enumerate(zip(b_gen, c_gen, strict=False)) if a != b), min(len(b_gen),
-                                                                                                  len(c_gen)))
+        k = next((i for i, (a, b) in enumerate(zip(b_gen, c_gen, strict=False)) if a != b), min(len(b_gen), len(c_gen)))
         if k < len(b_gap) and 0 <= b_gap[k] < NEAR_TIE:
             out["greedy_agreement"], out["greedy_near_tie_at"] = 1.0, float(k)
             ties += 1
@@ -100,8 +111,14 @@ def decoder_quality(base: np.ndarray, base_s: np.ndarray | None, cand: np.ndarra
     return out
 
 
-def paired_quality(task: str, split: Any, base: np.ndarray, base_scores: np.ndarray | None, cand: np.ndarray,
-                   cand_scores: np.ndarray | None) -> dict[str, float | None]:
+def paired_quality(
+    task: str,
+    split: Any,
+    base: np.ndarray,
+    base_scores: np.ndarray | None,
+    cand: np.ndarray,
+    cand_scores: np.ndarray | None,
+) -> dict[str, float | None]:
     if task == "sentence_embedding":
         return encoder_quality(split, base, base_scores, cand, cand_scores)
     if task == "text_generation":

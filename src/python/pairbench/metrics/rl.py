@@ -14,5 +14,7 @@ def return_quality(y_true: Any, y_pred: Any) -> dict[str, float | None]:
     returns = np.asarray(y_pred, dtype=np.float64).ravel()[:n]
     if returns.shape[0] != n:
         raise ValueError(f"expected at least {n} evaluation returns, got {returns.shape[0]}")
-    return {"mean_return": float(returns.mean()) if n else None,
-            "solved_fraction": float(np.mean(returns >= 475.0)) if n else None}
+    return {
+        "mean_return": float(returns.mean()) if n else None,
+        "solved_fraction": float(np.mean(returns >= 475.0)) if n else None,
+    }

@@ -10,9 +10,12 @@ def catalogue_lines(selection: dict[str, Any]) -> list[str]:
     lines = []
     if selection.get("layout") == "specification":
         settings = selection.get("run_settings") or {}
-        lines.append("Catalogue: written in the specification's layout (benchmarks: domain: task: {...}) and "
-                     "translated onto config/benchmarks.yaml; run-wide settings it set: "
-                     + (", ".join(f"{k} = {v}" for k, v in sorted(settings.items())) or "none") + ".")
+        lines.append(
+            "Catalogue: written in the specification's layout (benchmarks: domain: task: {...}) and "
+            "translated onto config/benchmarks.yaml; run-wide settings it set: "
+            + (", ".join(f"{k} = {v}" for k, v in sorted(settings.items())) or "none")
+            + "."
+        )
     for s in selection.get("skipped", []):
         where = "/".join(x for x in (s.get("domain"), s.get("task")) if x)
         lines.append(f"Skipped {s.get('kind')} {s.get('name')} ({where}): {s.get('reason')}.")

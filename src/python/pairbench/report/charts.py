@@ -57,8 +57,7 @@ def _legend(col: dict[str, str], x0: float, y: float) -> str:
     out, x = [], x0
     for name, c in col.items():
         out.append(
-            f"<rect x='{x}' y='{y - 9}' width='10' height='10' fill='{c}'/>"
-            f"<text x='{x + 14}' y='{y}'>{_e(name)}</text>"
+            f"<rect x='{x}' y='{y - 9}' width='10' height='10' fill='{c}'/><text x='{x + 14}' y='{y}'>{_e(name)}</text>"
         )
         x += 24 + 7 * len(name)
     return "".join(out)
@@ -108,8 +107,7 @@ def scatter(
     front = d[d[front_col].astype(bool)].sort_values(x_col)
     if len(front) > 1:
         pts = " ".join(
-            f"{left + w * scale(r[x_col], xl, xh, log_x):.1f},"
-            f"{top + h - h * scale(r[y_col], yl, yh, log_y):.1f}"
+            f"{left + w * scale(r[x_col], xl, xh, log_x):.1f},{top + h - h * scale(r[y_col], yl, yh, log_y):.1f}"
             for _, r in front.iterrows()
         )
         parts.append(f"<polyline points='{pts}' fill='none' stroke='#444' stroke-dasharray='4 3'/>")

@@ -8,9 +8,24 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-CV_COLUMNS = ["algorithm", "dataset", "k", "metric", "baseline", "candidate", "baseline_mean", "baseline_ci_low",
-              "baseline_ci_high", "candidate_mean", "candidate_ci_low", "candidate_ci_high", "paired_difference",
-              "difference_ci_low", "difference_ci_high", "paired_t_p"]
+CV_COLUMNS = [
+    "algorithm",
+    "dataset",
+    "k",
+    "metric",
+    "baseline",
+    "candidate",
+    "baseline_mean",
+    "baseline_ci_low",
+    "baseline_ci_high",
+    "candidate_mean",
+    "candidate_ci_low",
+    "candidate_ci_high",
+    "paired_difference",
+    "difference_ci_low",
+    "difference_ci_high",
+    "paired_t_p",
+]
 
 
 def classical_methods(selection: dict[str, Any]) -> list[str]:
@@ -29,16 +44,22 @@ def classical_methods(selection: dict[str, Any]) -> list[str]:
             "linfa's SMO with a linear kernel, whose intercept is not penalised; liblinear penalises it as the "
             "weight of a constant feature of value intercept_scaling (penalty b²/(2s²)), so the run sets "
             "intercept_scaling = 10 (a 100-fold smaller penalty; the intercepts then match libsvm's unpenalised "
-            "ones to about 0.01 on iris and wine) and both sides solve the same problem.")
-    sides = {fw["name"] for c in selection.get("cells", []) if c.get("domain") == "classical_ml"
-             for fw in c.get("frameworks", [])}
+            "ones to about 0.01 on iris and wine) and both sides solve the same problem."
+        )
+    sides = {
+        fw["name"]
+        for c in selection.get("cells", [])
+        if c.get("domain") == "classical_ml"
+        for fw in c.get("frameworks", [])
+    }
     if "linfa-py" in sides:
         lines.append(
             "linfa-py: the linfa side called from Python through PyO3 (src/rust/linfa-py, built by maturin). It runs "
             "the same Rust functions as the pairbench-classical binary (one ALGORITHMS table per task), reads numpy "
             "arrays in place as ndarray views, and is timed by the same Python benchmark classes as scikit-learn. "
             "linfa / linfa-py is therefore the cost of the Python boundary and process, linfa-py / scikit-learn the "
-            "library difference with Python around both.")
+            "library difference with Python around both."
+        )
     if "clustering" in tasks:
         lines.append(
             "Clustering: the train split is clustered and scored (DBSCAN and agglomerative clustering cannot "
@@ -52,13 +73,15 @@ def classical_methods(selection: dict[str, Any]) -> list[str]:
             "noise), or where both sides' gate metric is within tolerance of chance (ARI 0, or a classifier's "
             "majority-class accuracy), is not comparable: agreement on a degenerate result is not parity. "
             "DBSCAN's eps and min_samples are set per dataset (benchmarks.yaml dataset_params), since one eps "
-            "cannot suit 2 and 30 standardised dimensions.")
+            "cannot suit 2 and 30 standardised dimensions."
+        )
     if selection.get("params", {}).get("cv_folds"):
         lines.append(
             f"Cross-validation: {selection['params']['cv_folds']}-fold (stratified for classification) on the "
             "train split, fold ids written once with the dataset (sha256 in its manifest) and read by both "
             "sides; one untimed fit per fold and side; 95% Student-t intervals of the fold means and of the "
-            "paired per-fold differences, paired t-test.")
+            "paired per-fold differences, paired t-test."
+        )
     return lines
 
 
@@ -85,13 +108,16 @@ def scaling_study(scaling_dir: Path | None, out_dir: Path) -> ScalingStudy | Non
             shutil.copy(src, out_dir / src.name)
             if ext == "svg":
                 text = src.read_text(encoding="utf-8")
-                svg = text[text.find("<svg"):]
-    lines = [f"Sizes requested: {', '.join(f'{n:,}' for n in doc['sizes'])} samples (80% used to fit); "
-             f"{doc['samples']} timed fits per size and side; a side stops once a fit exceeds {doc['max_fit_s']:g} s."]
+                svg = text[text.find("<svg") :]
+    lines = [
+        f"Sizes requested: {', '.join(f'{n:,}' for n in doc['sizes'])} samples (80% used to fit); "
+        f"{doc['samples']} timed fits per size and side; a side stops once a fit exceeds {doc['max_fit_s']:g} s."
+    ]
     for algo, info in doc["algorithms"].items():
         slopes = ", ".join(f"{s} {v:.2f}" if v is not None else f"{s} n/a" for s, v in info["slopes"].items())
-        reached = "; ".join(f"{s} up to n = {max(v):,}" if v else f"{s}: none"
-                            for s, v in info["sizes_reached"].items())
+        reached = "; ".join(
+            f"{s} up to n = {max(v):,}" if v else f"{s}: none" for s, v in info["sizes_reached"].items()
+        )
         cross = " ".join(c["statement"] + "." for c in info["crossovers"])
         stops = " ".join(f"{s} stopped: {why}." for s, why in info["stopped"].items())
         lines.append(f"{algo} ({info['source']}): log-log slope {slopes}; {reached}. {cross} {stops}".strip())

@@ -29,9 +29,24 @@ from pairbench.report.summary import ExecutiveSummary, executive_summary
 from pairbench.report.tables import Sources, TableView, read_csv, table_view
 
 # The analysis tables the report reads, in the order they are exported (report.json, data/, report.xlsx).
-ANALYSIS_TABLES = ["comparisons", "quality_parity", "resources", "failures", "summary", "launches",
-                   "geomean_speedups", "rankings", "recommendations", "use_cases", "cost", "regressions", "steps",
-                   "profiles", "quality", "cross_validation"]
+ANALYSIS_TABLES = [
+    "comparisons",
+    "quality_parity",
+    "resources",
+    "failures",
+    "summary",
+    "launches",
+    "geomean_speedups",
+    "rankings",
+    "recommendations",
+    "use_cases",
+    "cost",
+    "regressions",
+    "steps",
+    "profiles",
+    "quality",
+    "cross_validation",
+]
 
 
 def _load_json(path: Path | None) -> dict[str, Any]:
@@ -69,8 +84,13 @@ class ReportContext:
     @property
     def doc(self) -> dict[str, Any]:
         """The head of report.json."""
-        return {"run_id": self.run_id, "headline": self.headline, "methods": self.methods,
-                "readiness": self.readiness, "maturity_formula": MATURITY_FORMULA}
+        return {
+            "run_id": self.run_id,
+            "headline": self.headline,
+            "methods": self.methods,
+            "readiness": self.readiness,
+            "maturity_formula": MATURITY_FORMULA,
+        }
 
     @property
     def downloads(self) -> list[str]:
@@ -82,21 +102,38 @@ class ReportContext:
     def frame(self, name: str) -> pd.DataFrame:
         return self.tables.get(name, pd.DataFrame())
 
-    def table(self, name: str, columns: list[str] | None = None, table_id: str = "", *, link: str = "",
-              raw: str = "", filter_box: bool = False) -> TableView:
+    def table(
+        self,
+        name: str,
+        columns: list[str] | None = None,
+        table_id: str = "",
+        *,
+        link: str = "",
+        raw: str = "",
+        filter_box: bool = False,
+    ) -> TableView:
         """A table of the context by name. link: 'candidate' or 'framework', the side whose first raw result a
         number links to; raw: 'pair' or 'side', the launches listed in a last column."""
         src = self.sources
-        links = {"candidate": lambda r: src.href(r["cell_id"], r["candidate"]),
-                 "framework": lambda r: src.href(r["cell_id"], r["framework"])}
-        raws = {"pair": lambda r: src.links(r["cell_id"], [r["candidate"], r["reference"]]),
-                "side": lambda r: src.links(r["cell_id"], [r["framework"]])}
-        return table_view(self.frame(name), columns, table_id, link=links.get(link), raw=raws.get(raw),
-                          filter_box=filter_box)
+        links = {
+            "candidate": lambda r: src.href(r["cell_id"], r["candidate"]),
+            "framework": lambda r: src.href(r["cell_id"], r["framework"]),
+        }
+        raws = {
+            "pair": lambda r: src.links(r["cell_id"], [r["candidate"], r["reference"]]),
+            "side": lambda r: src.links(r["cell_id"], [r["framework"]]),
+        }
+        return table_view(
+            self.frame(name), columns, table_id, link=links.get(link), raw=raws.get(raw), filter_box=filter_box
+        )
 
     def environment_frame(self) -> pd.DataFrame:
-        return pd.DataFrame([{"fact": k, "value": json.dumps(v) if isinstance(v, (dict, list)) else v}
-                             for k, v in self.environment.items()])
+        return pd.DataFrame(
+            [
+                {"fact": k, "value": json.dumps(v) if isinstance(v, (dict, list)) else v}
+                for k, v in self.environment.items()
+            ]
+        )
 
     def environment_table(self) -> TableView:
         return table_view(self.environment_frame(), table_id="t-env")
@@ -118,9 +155,16 @@ def _tables(analysis_dir: Path, selection: dict[str, Any], implementations: dict
     return t
 
 
-def build_context(analysis_dir: Path, out_dir: Path, *, selection_path: Path, environment_path: Path | None,
-                  implementations_path: Path | None, raw_href: str = "../raw/",
-                  scaling_dir: Path | None = None) -> ReportContext:
+def build_context(
+    analysis_dir: Path,
+    out_dir: Path,
+    *,
+    selection_path: Path,
+    environment_path: Path | None,
+    implementations_path: Path | None,
+    raw_href: str = "../raw/",
+    scaling_dir: Path | None = None,
+) -> ReportContext:
     selection = _load_json(selection_path)
     environment = _load_json(environment_path)
     implementations = _load_json(implementations_path)

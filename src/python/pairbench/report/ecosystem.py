@@ -62,23 +62,26 @@ def facts_table(implementations: dict[str, Any]) -> pd.DataFrame:
         cold = f.get("build_cost_benchmark") or {}
         effort = f.get("effort") or {}
         size = f.get("binary_size_bytes")
-        rows.append({
-            "framework": name,
-            "language": f.get("language", impl.get("language", "")),
-            "version": f.get("version", impl.get("version", "")),
-            "license": f.get("license", ""),
-            "repository": f.get("repository", ""),
-            "crates_in_build": f.get("crate_count"),
-            "binary_mb": round(size / MIB, 2) if size else None,
-            "build_s_phase2": f.get("build_seconds_phase2"),
-            "cold_build_s": cold.get("cold_build_s"),
-            "incremental_build_s": cold.get("incremental_build_s"),
-            "python_distributions": py.get("closure_distributions"),
-            "python_install_mb": round(py["closure_install_bytes"] / MIB, 1) if py.get("closure_install_bytes")
-            else None,
-            "code_lines": effort.get("code_lines"),
-            "counted_by": effort.get("tool", ""),
-        })
+        rows.append(
+            {
+                "framework": name,
+                "language": f.get("language", impl.get("language", "")),
+                "version": f.get("version", impl.get("version", "")),
+                "license": f.get("license", ""),
+                "repository": f.get("repository", ""),
+                "crates_in_build": f.get("crate_count"),
+                "binary_mb": round(size / MIB, 2) if size else None,
+                "build_s_phase2": f.get("build_seconds_phase2"),
+                "cold_build_s": cold.get("cold_build_s"),
+                "incremental_build_s": cold.get("incremental_build_s"),
+                "python_distributions": py.get("closure_distributions"),
+                "python_install_mb": round(py["closure_install_bytes"] / MIB, 1)
+                if py.get("closure_install_bytes")
+                else None,
+                "code_lines": effort.get("code_lines"),
+                "counted_by": effort.get("tool", ""),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -88,8 +91,14 @@ def effort_table(implementations: dict[str, Any]) -> pd.DataFrame:
     rows = []
     for name, impl in sorted(implementations.get("frameworks", {}).items()):
         for path, n in sorted((impl.get("facts", {}).get("effort") or {}).get("files", {}).items()):
-            rows.append({"framework": name, "file": path, "unit": path.rsplit("/", 1)[-1].split(".")[0],
-                         "code_lines": n["code"]})
+            rows.append(
+                {
+                    "framework": name,
+                    "file": path,
+                    "unit": path.rsplit("/", 1)[-1].split(".")[0],
+                    "code_lines": n["code"],
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -102,10 +111,19 @@ def findings_table(implementations: dict[str, Any], selection: dict[str, Any]) -
     rows = []
     for name, f in sorted(implementations.get("findings", {}).items()):
         cells = affected_cells(f, decisions)
-        rows.append({"finding": name, "framework": f["framework"], "found_in": f["found_in"],
-                     "status": f["status"], "description": f["description"], "evidence": f.get("detail", ""),
-                     "test": f["test"], "affected_cells": len(cells),
-                     "cells": ", ".join(cells[:6]) + (f" … (+{len(cells) - 6})" if len(cells) > 6 else "")})
+        rows.append(
+            {
+                "finding": name,
+                "framework": f["framework"],
+                "found_in": f["found_in"],
+                "status": f["status"],
+                "description": f["description"],
+                "evidence": f.get("detail", ""),
+                "test": f["test"],
+                "affected_cells": len(cells),
+                "cells": ", ".join(cells[:6]) + (f" … (+{len(cells) - 6})" if len(cells) > 6 else ""),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -128,8 +146,13 @@ def _share(mask: pd.Series) -> float | None:
     return float(mask.mean()) if len(mask) else None
 
 
-def maturity_table(selection: dict[str, Any], implementations: dict[str, Any], ecosystem: pd.DataFrame,
-                   comparisons: pd.DataFrame, quality_parity: pd.DataFrame) -> pd.DataFrame:
+def maturity_table(
+    selection: dict[str, Any],
+    implementations: dict[str, Any],
+    ecosystem: pd.DataFrame,
+    comparisons: pd.DataFrame,
+    quality_parity: pd.DataFrame,
+) -> pd.DataFrame:
     """Maturity per (domain, framework other than the domain baseline), by MATURITY_FORMULA."""
     frameworks = implementations.get("frameworks", {})
     open_findings: dict[str, int] = {}
@@ -154,8 +177,11 @@ def maturity_table(selection: dict[str, Any], implementations: dict[str, Any], e
         base_lines = (frameworks.get(baseline, {}).get("facts", {}).get("effort") or {}).get("code_lines")
         for name in sides[1:]:
             facts = frameworks.get(name, {}).get("facts", {})
-            eco = ecosystem[(ecosystem["framework"] == name) & (ecosystem["domain"] == domain)] \
-                if not ecosystem.empty else ecosystem
+            eco = (
+                ecosystem[(ecosystem["framework"] == name) & (ecosystem["domain"] == domain)]
+                if not ecosystem.empty
+                else ecosystem
+            )
             covered = sum(int(c.split("/")[0]) for c in eco["coverage"]) if len(eco) else 0
             wanted = sum(int(c.split("/")[1]) for c in eco["coverage"]) if len(eco) else 0
             cmp = comparisons
@@ -178,16 +204,24 @@ def maturity_table(selection: dict[str, Any], implementations: dict[str, Any], e
             measured = [v for v in comp.values() if v is not None]
             score = sum(measured) / len(measured) if measured else float("nan")
             cov = comp["coverage"] or 0.0
-            readiness = ("ready" if score >= 0.8 and cov >= 0.9 else "partly ready" if score >= 0.5
-                         else "not ready")
-            rows.append({"domain": domain, "framework": name, "language": frameworks.get(name, {}).get("language"),
-                         "baseline": baseline, **{k: None if v is None else round(v, 3) for k, v in comp.items()},
-                         "maturity": round(score, 3), "readiness": readiness,
-                         "coverage_detail": f"{covered}/{wanted}",
-                         "gate_detail": f"{int((qp['comparable'].astype(str).str.lower() == 'true').sum())}/{len(qp)}"
-                         if len(qp) else "-",
-                         "speed_detail": f"{int((cmp['outcome'] != 'slower').sum())}/{len(cmp)}" if len(cmp) else "-",
-                         "open_findings": n_open(name)})
+            readiness = "ready" if score >= 0.8 and cov >= 0.9 else "partly ready" if score >= 0.5 else "not ready"
+            rows.append(
+                {
+                    "domain": domain,
+                    "framework": name,
+                    "language": frameworks.get(name, {}).get("language"),
+                    "baseline": baseline,
+                    **{k: None if v is None else round(v, 3) for k, v in comp.items()},
+                    "maturity": round(score, 3),
+                    "readiness": readiness,
+                    "coverage_detail": f"{covered}/{wanted}",
+                    "gate_detail": f"{int((qp['comparable'].astype(str).str.lower() == 'true').sum())}/{len(qp)}"
+                    if len(qp)
+                    else "-",
+                    "speed_detail": f"{int((cmp['outcome'] != 'slower').sum())}/{len(cmp)}" if len(cmp) else "-",
+                    "open_findings": n_open(name),
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -208,13 +242,19 @@ def readiness_lines(maturity: pd.DataFrame) -> list[str]:
         if best["speed_detail"] != "-":
             because.append(f"is not slower than {best['baseline']} in {best['speed_detail']} comparisons")
         because.append(f"has {int(best['open_findings'])} open defect finding(s)")
-        lines.append(f"Rust is {best['readiness']} for {DOMAIN_WORDS.get(str(domain), domain)}, because "
-                     + ", ".join(because) + f" (maturity {best['maturity']:.2f}).")
+        lines.append(
+            f"Rust is {best['readiness']} for {DOMAIN_WORDS.get(str(domain), domain)}, because "
+            + ", ".join(because)
+            + f" (maturity {best['maturity']:.2f})."
+        )
     return lines
 
 
-DECOMPOSITION = (("library", "linfa-py", "scikit-learn"), ("boundary + process", "linfa", "linfa-py"),
-                 ("total", "linfa", "scikit-learn"))
+DECOMPOSITION = (
+    ("library", "linfa-py", "scikit-learn"),
+    ("boundary + process", "linfa", "linfa-py"),
+    ("total", "linfa", "scikit-learn"),
+)
 
 
 def decomposition_table(comparisons: pd.DataFrame) -> pd.DataFrame:
@@ -233,21 +273,46 @@ def decomposition_table(comparisons: pd.DataFrame) -> pd.DataFrame:
             inv = g[(g["candidate"] == ref) & (g["reference"] == cand)]
             if len(hit):
                 r = hit.iloc[0]
-                found[effect] = (r["ratio"], r["ratio_ci_low"], r["ratio_ci_high"], r["outcome"], r["p_holm"],
-                                 r["verdict"])
+                found[effect] = (
+                    r["ratio"],
+                    r["ratio_ci_low"],
+                    r["ratio_ci_high"],
+                    r["outcome"],
+                    r["p_holm"],
+                    r["verdict"],
+                )
             elif len(inv):
                 r = inv.iloc[0]
                 flip = {"faster": "slower", "slower": "faster"}
-                found[effect] = (1 / r["ratio"], 1 / r["ratio_ci_high"], 1 / r["ratio_ci_low"],
-                                 flip.get(r["outcome"], r["outcome"]), r["p_holm"], r["verdict"])
+                found[effect] = (
+                    1 / r["ratio"],
+                    1 / r["ratio_ci_high"],
+                    1 / r["ratio_ci_low"],
+                    flip.get(r["outcome"], r["outcome"]),
+                    r["p_holm"],
+                    r["verdict"],
+                )
         if len(found) < 3:
             continue
         first = g.iloc[0]
         for effect, cand, ref in DECOMPOSITION:
             ratio, low, high, outcome, p, verdict = found[effect]
-            rows.append({"cell_id": cell, "task": first["task"], "algorithm": first["algorithm"],
-                         "dataset": first["dataset"], "phase": phase, "effect": effect,
-                         "candidate": f"{effect}: {cand}", "reference": ref, "ratio": ratio,
-                         "ratio_ci_low": low, "ratio_ci_high": high, "outcome": outcome, "p_holm": p,
-                         "verdict": verdict})
+            rows.append(
+                {
+                    "cell_id": cell,
+                    "task": first["task"],
+                    "algorithm": first["algorithm"],
+                    "dataset": first["dataset"],
+                    "phase": phase,
+                    "effect": effect,
+                    "candidate": f"{effect}: {cand}",
+                    "reference": ref,
+                    "ratio": ratio,
+                    "ratio_ci_low": low,
+                    "ratio_ci_high": high,
+                    "outcome": outcome,
+                    "p_holm": p,
+                    "verdict": verdict,
+                }
+            )
     return pd.DataFrame(rows)

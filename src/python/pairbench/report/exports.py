@@ -4,11 +4,12 @@ Markdown and CSV. report.md is a template (templates/report.md.j2) over the same
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+
+from pairbench.report.formatting import four_digits
 
 LEADERBOARD_COLS = [
     "scope",
@@ -27,20 +28,13 @@ LEADERBOARD_COLS = [
 ]
 
 
-def _fmt(v: Any) -> str:
-    if v is None or (isinstance(v, float) and math.isnan(v)):
-        return "-"
-    return f"{v:.4g}" if isinstance(v, float) else str(v)
-
-
 def md_table(df: pd.DataFrame, columns: list[str] | None = None) -> str:
     if df.empty:
         return "_none_\n"
     df = df[[c for c in (columns or list(df.columns)) if c in df.columns]]
     lines = ["| " + " | ".join(df.columns) + " |", "|" + "---|" * len(df.columns)]
     lines += [
-        "| " + " | ".join(_fmt(v).replace("|", "\\|") for v in row) + " |"
-        for row in df.itertuples(index=False)
+        "| " + " | ".join(four_digits(v).replace("|", "\\|") for v in row) + " |" for row in df.itertuples(index=False)
     ]
     return "\n".join(lines) + "\n"
 
@@ -64,9 +58,7 @@ def write_exports(
     with pd.ExcelWriter(out_dir / "report.xlsx", engine="openpyxl") as xl:
         pd.DataFrame({"headline": doc["headline"]}).to_excel(xl, sheet_name="summary", index=False)
         for name, df in tables.items():
-            (df if not df.empty else pd.DataFrame({"note": ["none"]})).to_excel(
-                xl, sheet_name=name[:31], index=False
-            )
+            (df if not df.empty else pd.DataFrame({"note": ["none"]})).to_excel(xl, sheet_name=name[:31], index=False)
     full = {
         **doc,
         "settings": analysis.get("settings"),

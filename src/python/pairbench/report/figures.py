@@ -47,8 +47,11 @@ def scaling_table(summary: pd.DataFrame, launches: pd.DataFrame) -> pd.DataFrame
 def _forest(t: dict[str, pd.DataFrame], noise: float, src: Sources) -> tuple[str, str]:
     cmp = t["comparisons"]
     svg, shrunk = speed_forest(cmp, t["geomean_speedups"], noise, t["launches"], src.raw_href)
-    note = (f"{len(cmp)} comparisons: the plot shows each domain's geometric mean; every comparison is in the "
-            "table below." if shrunk else "")
+    note = (
+        f"{len(cmp)} comparisons: the plot shows each domain's geometric mean; every comparison is in the table below."
+        if shrunk
+        else ""
+    )
     return svg, note
 
 
@@ -62,8 +65,10 @@ def _radar(t: dict[str, pd.DataFrame]) -> str:
     if not t["summary"].empty:
         stab = (1 - t["summary"].groupby("framework")["unstable"].mean()).to_dict()
     scores = {
-        str(r["framework"]): {**{a.removesuffix("_score"): r[a] for a in axes},
-                              "stability": stab.get(r["framework"], math.nan)}
+        str(r["framework"]): {
+            **{a.removesuffix("_score"): r[a] for a in axes},
+            "stability": stab.get(r["framework"], math.nan),
+        }
         for _, r in overall.iterrows()
     }
     return charts.radar(scores, ["speed", "memory", "quality", "stability"])
@@ -78,9 +83,20 @@ def _pareto(prof: pd.DataFrame) -> list[tuple[str, str]]:
     for task, p in prof.groupby("task"):
         p = p.assign(label=p["algorithm"] + " / " + p["dataset"])
         p["front"] = pareto_front(p, ["rel_time", "peak_rss_mb"], ["quality_score"])
-        out.append((str(task), charts.scatter(p, "rel_time", "peak_rss_mb", "framework", "front",
-                                              "time relative to the fastest framework of the cell (log)",
-                                              "peak RSS (MB)")))
+        out.append(
+            (
+                str(task),
+                charts.scatter(
+                    p,
+                    "rel_time",
+                    "peak_rss_mb",
+                    "framework",
+                    "front",
+                    "time relative to the fastest framework of the cell (log)",
+                    "peak RSS (MB)",
+                ),
+            )
+        )
     return out
 
 
@@ -88,11 +104,18 @@ def _ecosystem(t: dict[str, pd.DataFrame], fig: Figures) -> None:
     facts, maturity, decomp = t["facts"], t["maturity"], t["decomposition"]
     build = pd.DataFrame()
     if not facts.empty:
-        build = facts.melt(id_vars=["framework"], value_vars=["cold_build_s", "incremental_build_s", "build_s_phase2"],
-                           var_name="build", value_name="seconds").dropna(subset=["seconds"])
+        build = facts.melt(
+            id_vars=["framework"],
+            value_vars=["cold_build_s", "incremental_build_s", "build_s_phase2"],
+            var_name="build",
+            value_name="seconds",
+        ).dropna(subset=["seconds"])
     fig.build = charts.bar_chart(build, "framework", "seconds", "build", "s")
-    scores = {f"{r['framework']} ({r['domain']})": {a: r[a] for a in MATURITY_AXES}
-              for _, r in maturity.iterrows()} if not maturity.empty else {}
+    scores = (
+        {f"{r['framework']} ({r['domain']})": {a: r[a] for a in MATURITY_AXES} for _, r in maturity.iterrows()}
+        if not maturity.empty
+        else {}
+    )
     fig.maturity = charts.radar(scores, MATURITY_AXES)
     if not decomp.empty:
         fig.decomposition = forest_svg(decomp.reset_index(drop=True), 0.02)
@@ -102,12 +125,19 @@ def build_figures(t: dict[str, pd.DataFrame], noise: float, src: Sources, scalin
     fig = Figures()
     fig.forest, fig.forest_note = _forest(t, noise, src)
     res = t["resources"]
-    fig.memory = charts.bar_chart(res.assign(label=res["algorithm"] + " / " + res["dataset"]) if not res.empty
-                                  else res, "label", "peak_rss_mb_median", "framework", "MB")
+    fig.memory = charts.bar_chart(
+        res.assign(label=res["algorithm"] + " / " + res["dataset"]) if not res.empty else res,
+        "label",
+        "peak_rss_mb_median",
+        "framework",
+        "MB",
+    )
     fig.pareto = _pareto(t["profiles"])
     fig.radar = _radar(t)
     if not scaling.empty:
-        fig.scaling = [(str(axis), charts.line_chart(g, "x", "median_s", "series", str(axis), "median time (s)"))
-                       for axis, g in scaling.groupby("axis")]
+        fig.scaling = [
+            (str(axis), charts.line_chart(g, "x", "median_s", "series", str(axis), "median time (s)"))
+            for axis, g in scaling.groupby("axis")
+        ]
     _ecosystem(t, fig)
     return fig

@@ -13,8 +13,21 @@ from pairbench.report import charts
 from pairbench.report.tables import TableView, table_view
 from pairbench.report.templating import render_macro
 
-LLM_COLUMNS = ["task", "algorithm", "setting", "framework", "figure", "value", "ci_low", "ci_high", "unit",
-               "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb"]
+LLM_COLUMNS = [
+    "task",
+    "algorithm",
+    "setting",
+    "framework",
+    "figure",
+    "value",
+    "ci_low",
+    "ci_high",
+    "unit",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "peak_rss_mb",
+]
 
 
 def _setting(params: dict[str, Any]) -> str:
@@ -34,19 +47,47 @@ def llm_table(summary: pd.DataFrame, launches: pd.DataFrame, selection: dict[str
     rows = []
     for _, r in summary[summary["domain"] == "llm"].iterrows():
         p = params.get(r["cell_id"], {})
-        base = {"task": r["task"], "algorithm": r["algorithm"], "setting": _setting(p), "framework": r["framework"],
-                "p50_ms": 1e3 * r["p50_s"], "p95_ms": 1e3 * r["p95_s"], "p99_ms": 1e3 * r["p99_s"],
-                "peak_rss_mb": rss.get((r["cell_id"], r["framework"]), np.nan)}
+        base = {
+            "task": r["task"],
+            "algorithm": r["algorithm"],
+            "setting": _setting(p),
+            "framework": r["framework"],
+            "p50_ms": 1e3 * r["p50_s"],
+            "p95_ms": 1e3 * r["p95_s"],
+            "p99_ms": 1e3 * r["p99_s"],
+            "peak_rss_mb": rss.get((r["cell_id"], r["framework"]), np.nan),
+        }
         med, lo, hi = r["median_s"], r["median_ci_low_s"], r["median_ci_high_s"]
 
-        def rate(items: float, unit: str, figure: str, base: dict[str, Any] = base, med: float = med,
-                 lo: float = lo, hi: float = hi) -> dict[str, Any]:
-            return {**base, "figure": figure, "value": items / med, "ci_low": items / hi, "ci_high": items / lo,
-                    "unit": unit}
+        def rate(
+            items: float,
+            unit: str,
+            figure: str,
+            base: dict[str, Any] = base,
+            med: float = med,
+            lo: float = lo,
+            hi: float = hi,
+        ) -> dict[str, Any]:
+            return {
+                **base,
+                "figure": figure,
+                "value": items / med,
+                "ci_low": items / hi,
+                "ci_high": items / lo,
+                "unit": unit,
+            }
 
         if r["phase"] == "prefill":
-            rows.append({**base, "figure": "time to first token", "value": 1e3 * med, "ci_low": 1e3 * lo,
-                         "ci_high": 1e3 * hi, "unit": "ms"})
+            rows.append(
+                {
+                    **base,
+                    "figure": "time to first token",
+                    "value": 1e3 * med,
+                    "ci_low": 1e3 * lo,
+                    "ci_high": 1e3 * hi,
+                    "unit": "ms",
+                }
+            )
         elif r["phase"] == "decode_token":
             rows.append(rate(1.0, "tokens/s", "decode tokens/s"))
         elif r["phase"] in ("tokenize", "forward", "end_to_end"):

@@ -16,15 +16,27 @@ def methods_lines(
     selection: dict[str, Any], environment: dict[str, Any], analysis: dict[str, Any], phases: list[str]
 ) -> list[str]:
     p = selection.get("params", {})
-    text = render("methods.txt.j2", p=p, par=p.get("max_parallel_benchmarks", 1),
-                  defaults=selection.get("defaults", {}), phases=phases,
-                  rustc=environment.get("rust", {}).get("rustc", "rustc version unknown"),
-                  s=analysis.get("settings", {}), n_cmp=analysis.get("n_cmp", 0),
-                  nb=analysis.get("noise_band") or {}, rank=analysis.get("analysis_config", {}).get("ranking", {}),
-                  machine=analysis.get("machine"))
+    text = render(
+        "methods.txt.j2",
+        p=p,
+        par=p.get("max_parallel_benchmarks", 1),
+        defaults=selection.get("defaults", {}),
+        phases=phases,
+        rustc=environment.get("rust", {}).get("rustc", "rustc version unknown"),
+        s=analysis.get("settings", {}),
+        n_cmp=analysis.get("n_cmp", 0),
+        nb=analysis.get("noise_band") or {},
+        rank=analysis.get("analysis_config", {}).get("ranking", {}),
+        machine=analysis.get("machine"),
+    )
     lines = [" ".join(paragraph.split("\n")) for paragraph in text.strip().split("\n\n")]
-    return (lines + classical_methods(selection) + llm_methods(selection) + node_lines(analysis)
-            + catalogue_lines(selection))
+    return (
+        lines
+        + classical_methods(selection)
+        + llm_methods(selection)
+        + node_lines(analysis)
+        + catalogue_lines(selection)
+    )
 
 
 def node_lines(analysis: dict[str, Any]) -> list[str]:
@@ -45,4 +57,3 @@ def node_lines(analysis: dict[str, Any]) -> list[str]:
             f"model, listed under Failures: {', '.join(sorted(mixed))}."
         )
     return lines
-

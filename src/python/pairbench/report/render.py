@@ -32,8 +32,15 @@ def render_report(
     scaling_dir: Path | None = None,
 ) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
-    ctx = build_context(analysis_dir, out_dir, selection_path=selection_path, environment_path=environment_path,
-                        implementations_path=implementations_path, raw_href=raw_href, scaling_dir=scaling_dir)
+    ctx = build_context(
+        analysis_dir,
+        out_dir,
+        selection_path=selection_path,
+        environment_path=environment_path,
+        implementations_path=implementations_path,
+        raw_href=raw_href,
+        scaling_dir=scaling_dir,
+    )
     render_views(ctx, out_dir)
     doc = ctx.doc
     write_exports(out_dir, ctx.tables, doc, ctx.analysis)

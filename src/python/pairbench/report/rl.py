@@ -9,8 +9,20 @@ import pandas as pd
 
 from pairbench.tasks.rl.spec import ENV_ACTIONS
 
-RL_COLUMNS = ["algorithm", "dataset", "framework", "env_steps_per_s", "env_steps_ci", "infer_b1_ms", "infer_b1_ci",
-              "infer_b256_per_s", "train_lockstep_s", "train_lockstep_ci", "lockstep_loss_rel_dev", "gate"]
+RL_COLUMNS = [
+    "algorithm",
+    "dataset",
+    "framework",
+    "env_steps_per_s",
+    "env_steps_ci",
+    "infer_b1_ms",
+    "infer_b1_ci",
+    "infer_b256_per_s",
+    "train_lockstep_s",
+    "train_lockstep_ci",
+    "lockstep_loss_rel_dev",
+    "gate",
+]
 
 
 def _ci(lo: float, hi: float, scale: float = 1.0, invert: float | None = None) -> str:
@@ -57,4 +69,5 @@ RL_NOTE = (
     "with the same pre-drawn exploration and minibatch randoms, until the lockstep's gradient steps are done. "
     "Gate (all profiles): per-step TD losses within 1e-4 relative of SB3's, and identical greedy actions and "
     "evaluation returns of the shared initial policy. End-to-end time to solve (evaluation mean >= 475) is "
-    "not measured yet: no training-to-threshold cell exists.")
+    "not measured yet: no training-to-threshold cell exists."
+)

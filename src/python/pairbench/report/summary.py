@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from pairbench.report.tables import isnan
+from pairbench.report.formatting import is_missing, times
 
 
 @dataclass(frozen=True)
@@ -38,28 +38,32 @@ class ExecutiveSummary:
     lines: list[str] = field(default_factory=list)
 
 
-def _ratio(x: float) -> str:
-    return f"{x:.3g}x"
-
-
 def _geomean_card(g: pd.Series) -> tuple[str, Card]:
     faster = g["geomean_speedup"] >= 1
     kind = "good" if g["n_slower"] == 0 and g["n_faster"] > 0 else "warn" if g["n_faster"] else "badc"
     # State the CI on the same scale as the headline (speed-up if faster, slow-down if slower).
     low, high = (g["ci_low"], g["ci_high"]) if faster else (1 / g["ci_high"], 1 / g["ci_low"])
-    warning = str(g.get("interval_warning") or "") if not isnan(g.get("interval_warning")) else ""
+    warning = str(g.get("interval_warning") or "") if not is_missing(g.get("interval_warning")) else ""
     # Too few cells for a pooled interval: the cells' own ratios (speed-up, bootstrap CI) say more.
-    ci = (f"per cell: {g.get('per_cell') or 'n/a'}" if isnan(g["ci_low"])
-          else f"95% CI {_ratio(low)} to {_ratio(high)}")
-    head = f"{_ratio(g['geomean_speedup'])} faster" if faster else f"{_ratio(1 / g['geomean_speedup'])} slower"
+    ci = (
+        f"per cell: {g.get('per_cell') or 'n/a'}"
+        if is_missing(g["ci_low"])
+        else f"95% CI {times(low)} to {times(high)}"
+    )
+    head = f"{times(g['geomean_speedup'])} faster" if faster else f"{times(1 / g['geomean_speedup'])} slower"
     text = (
         f"{g['candidate']} vs {g['reference']} ({g['domain']}, {g['phase']}): {head} (geometric mean over "
         f"{g['n_cells']} cells, {ci}); {g['n_faster']} faster, {g['n_slower']} slower, "
         f"{g['n_no_difference']} no meaningful difference" + (f"; warning: {warning}" if warning else "")
     )
-    card = Card(kind, f"{g['candidate']} vs {g['reference']} · {g['phase']}", head, f"{ci}, {g['n_cells']} cells",
-                f"{g['n_faster']} faster · {g['n_slower']} slower · {g['n_no_difference']} no difference",
-                warning)
+    card = Card(
+        kind,
+        f"{g['candidate']} vs {g['reference']} · {g['phase']}",
+        head,
+        f"{ci}, {g['n_cells']} cells",
+        f"{g['n_faster']} faster · {g['n_slower']} slower · {g['n_no_difference']} no difference",
+        warning,
+    )
     return text, card
 
 
@@ -82,8 +86,12 @@ def _reliability(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> tuple[
         f"{analysis.get('n_ok', 0)} launches ok, {failed} failed; {unstable} of {len(summary)} timing series "
         f"flagged unstable; {under} of {len(cmp)} comparisons under-powered{robust}"
     )
-    card = Card("badc" if failed else "warn" if unstable or under else "good", "reliability", f"{failed} failed",
-                f"{unstable}/{len(summary)} series unstable · {under}/{len(cmp)} under-powered")
+    card = Card(
+        "badc" if failed else "warn" if unstable or under else "good",
+        "reliability",
+        f"{failed} failed",
+        f"{unstable}/{len(summary)} series unstable · {under}/{len(cmp)} under-powered",
+    )
     return text, card
 
 
@@ -93,13 +101,14 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> E
     if not rec.empty:
         for _, r in rec[rec["rank"] == 1].iterrows():
             out.lines.append(f"{r['task']}: use {r['framework']} (confidence {r['confidence']}). {r['reason']}")
-            out.recommendations.append(Recommendation(str(r["task"]), str(r["framework"]), str(r["confidence"]),
-                                                      str(r["reason"])))
+            out.recommendations.append(
+                Recommendation(str(r["task"]), str(r["framework"]), str(r["confidence"]), str(r["reason"]))
+            )
     uc = t.get("use_cases", pd.DataFrame())
     if not uc.empty:
         for _, r in uc[uc["use_case"] != "weighted"].iterrows():
-            trade = "" if isnan(r["trade_off"]) or not str(r["trade_off"]) else f" Trade-off {r['trade_off']}."
-            conf = "" if isnan(r["confidence"]) else f" (confidence {r['confidence']})"
+            trade = "" if is_missing(r["trade_off"]) or not str(r["trade_off"]) else f" Trade-off {r['trade_off']}."
+            conf = "" if is_missing(r["confidence"]) else f" (confidence {r['confidence']})"
             text = f"{r['task']}, {r['recommendation']}{conf}.{trade}"
             out.lines.append(text)
             out.use_cases.append(text)
@@ -111,8 +120,9 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> E
     if not parity.empty:
         ok = int(parity["comparable"].astype(bool).sum())
         out.lines.append(f"{ok} of {len(parity)} framework pairs passed the quality gate")
-        out.cards.append(Card("good" if ok == len(parity) else "warn", "quality gate", f"{ok}/{len(parity)}",
-                              "pairs comparable"))
+        out.cards.append(
+            Card("good" if ok == len(parity) else "warn", "quality gate", f"{ok}/{len(parity)}", "pairs comparable")
+        )
     text, card = _reliability(analysis, t)
     out.lines.append(text)
     out.cards.append(card)
@@ -131,8 +141,16 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> E
     if hist.get("baseline_run"):
         n_reg = int((reg["status"] == "regressed").sum()) if not reg.empty else 0
         n_imp = int((reg["status"] == "improved").sum()) if not reg.empty else 0
-        out.lines.append(f"vs baseline {hist['baseline_run']}: {n_reg} regressed, {n_imp} improved"
-                         + (f" ({hist['note']})" if hist.get("note") else ""))
-        out.cards.append(Card("badc" if n_reg else "good", f"vs baseline {hist['baseline_run']}",
-                              f"{n_reg} regressed", f"{n_imp} improved"))
+        out.lines.append(
+            f"vs baseline {hist['baseline_run']}: {n_reg} regressed, {n_imp} improved"
+            + (f" ({hist['note']})" if hist.get("note") else "")
+        )
+        out.cards.append(
+            Card(
+                "badc" if n_reg else "good",
+                f"vs baseline {hist['baseline_run']}",
+                f"{n_reg} regressed",
+                f"{n_imp} improved",
+            )
+        )
     return out

@@ -3,28 +3,13 @@ and the raw result file it links to. Escaping is the template's job (autoescape)
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-
-def isnan(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v))
-
-
-def fmt_cell(value: Any) -> str:
-    """One value as a table shows it: 4 significant digits, '-' for missing, yes/no for booleans."""
-    if isnan(value):
-        return "-"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
+from pairbench.report.formatting import is_missing, table_cell
 
 
 def read_csv(path: Path) -> pd.DataFrame:
@@ -49,9 +34,7 @@ class Sources:
         self.files: dict[tuple[str, str], list[str]] = {}
         if not launches.empty and "source_file" in launches:
             for (cell, fw), g in launches.sort_values("launch").groupby(["cell_id", "framework"]):
-                self.files[(str(cell), str(fw))] = [
-                    str(f) for f in g["source_file"] if isinstance(f, str) and f
-                ]
+                self.files[(str(cell), str(fw))] = [str(f) for f in g["source_file"] if isinstance(f, str) and f]
 
     def href(self, cell: str, framework: str) -> str | None:
         """The first launch's raw result, as the forest plot links it (analysis.forest.first_results)."""
@@ -59,8 +42,11 @@ class Sources:
         return self.raw_href + files[0] if files else None
 
     def links(self, cell: str, frameworks: list[str]) -> list[Link]:
-        return [Link(self.raw_href + f, f, f"{fw}#{i}")
-                for fw in frameworks for i, f in enumerate(self.files.get((str(cell), str(fw)), []), start=1)]
+        return [
+            Link(self.raw_href + f, f, f"{fw}#{i}")
+            for fw in frameworks
+            for i, f in enumerate(self.files.get((str(cell), str(fw)), []), start=1)
+        ]
 
 
 @dataclass(frozen=True)
@@ -89,8 +75,15 @@ RowLink = Callable[[pd.Series], str | None]
 RowLinks = Callable[[pd.Series], list[Link]]
 
 
-def table_view(df: pd.DataFrame, columns: list[str] | None = None, table_id: str = "", *,
-               link: RowLink | None = None, raw: RowLinks | None = None, filter_box: bool = False) -> TableView:
+def table_view(
+    df: pd.DataFrame,
+    columns: list[str] | None = None,
+    table_id: str = "",
+    *,
+    link: RowLink | None = None,
+    raw: RowLinks | None = None,
+    filter_box: bool = False,
+) -> TableView:
     """Numeric cells link to `link(row)` (the raw result); `raw(row)` adds a column of links to every launch."""
     if df.empty:
         return TableView(table_id, [])
@@ -101,8 +94,8 @@ def table_view(df: pd.DataFrame, columns: list[str] | None = None, table_id: str
         cells = []
         for c in cols:
             v = row[c]
-            numeric = isinstance(v, (int, float)) and not isinstance(v, bool) and not isnan(v)
-            cells.append(Cell(fmt_cell(v), repr(float(v)) if numeric else None, href if numeric else None))
+            numeric = isinstance(v, (int, float)) and not isinstance(v, bool) and not is_missing(v)
+            cells.append(Cell(table_cell(v), repr(float(v)) if numeric else None, href if numeric else None))
         view.rows.append(cells)
         if raw and view.raw is not None:
             view.raw.append(raw(row))

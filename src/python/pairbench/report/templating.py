@@ -35,8 +35,14 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.globals.update(static=static, CV_COLUMNS=CV_COLUMNS, RL_COLUMNS=RL_COLUMNS, RL_NOTE=RL_NOTE,
-                       LEADERBOARD_COLS=LEADERBOARD_COLS, MATURITY_FORMULA=MATURITY_FORMULA)
+    env.globals.update(
+        static=static,
+        CV_COLUMNS=CV_COLUMNS,
+        RL_COLUMNS=RL_COLUMNS,
+        RL_NOTE=RL_NOTE,
+        LEADERBOARD_COLS=LEADERBOARD_COLS,
+        MATURITY_FORMULA=MATURITY_FORMULA,
+    )
     env.filters["md_table"] = md_table
     env.filters["fmt"] = format  # Python's format spec: {{ x|fmt(".1%") }}
     # Charts are SVG drawn by report/charts.py, which escapes every text it places.

@@ -9,7 +9,7 @@ use anyhow::{bail, Context, Result};
 use ndarray::{Array1, Array2};
 use ndarray_npy::{ReadNpyExt, WriteNpyExt};
 use pairbench_core::cell::Cell;
-use pairbench_core::dataset::{load_verified, Split};
+use pairbench_core::dataset::{load_verified, Manifest, Split};
 use pairbench_core::metrics::regression_quality;
 use pairbench_core::runner::Benchmark;
 use serde_json::Value;
@@ -146,6 +146,137 @@ enum Targets {
     Values(Array1<f64>),
 }
 
+/// The cell's split as read from disk (f64 features, host memory), before it becomes tensors.
+struct HostSplit {
+    x_train: Array2<f64>,
+    y_train: Targets,
+    x_test: Array2<f64>,
+    y_test: Targets,
+    /// The width of the model's output: the number of classes, or 1 for forecasting.
+    n_outputs: usize,
+}
+
+fn check_task(cell: &Cell) -> Result<()> {
+    if !TASKS.contains(&cell.task.as_str()) {
+        bail!(
+            "cell {}: task {:?} not implemented; allowed: {}",
+            cell.cell_id,
+            cell.task,
+            TASKS.join(", ")
+        );
+    }
+    Ok(())
+}
+
+/// The dataset manifest's `options` (the generator's settings the model config reads), or null.
+fn manifest_options(dir: &Path) -> Result<Value> {
+    let manifest_json: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json"))?)?;
+    Ok(manifest_json.get("options").cloned().unwrap_or(Value::Null))
+}
+
+/// The split, verified against its manifest: class targets, except for forecasting (values).
+fn load_split(cell: &Cell, dir: &Path) -> Result<(HostSplit, Manifest)> {
+    if cell.task != "forecasting" {
+        let s: Split<i64> = load_verified(dir)?;
+        let n_classes = s
+            .y_train
+            .iter()
+            .copied()
+            .max()
+            .context("empty training split")?
+            + 1;
+        let host = HostSplit {
+            x_train: s.x_train,
+            y_train: Targets::Classes(s.y_train),
+            x_test: s.x_test,
+            y_test: Targets::Classes(s.y_test),
+            n_outputs: n_classes as usize,
+        };
+        Ok((host, s.manifest))
+    } else {
+        let s: Split<f64> = load_verified(dir)?;
+        let host = HostSplit {
+            x_train: s.x_train,
+            y_train: Targets::Values(s.y_train),
+            x_test: s.x_test,
+            y_test: Targets::Values(s.y_test),
+            n_outputs: 1,
+        };
+        Ok((host, s.manifest))
+    }
+}
+
+/// AdamW from the cell's params: `lr` is required, the others default as torch.optim.AdamW's.
+fn adamw_config(cell: &Cell) -> Result<AdamWConfig> {
+    let opt = AdamWConfig {
+        lr: param_or(cell, "lr", f64::NAN)?,
+        beta1: param_or(cell, "beta1", 0.9)?,
+        beta2: param_or(cell, "beta2", 0.999)?,
+        eps: param_or(cell, "eps", 1e-8)?,
+        weight_decay: param_or(cell, "weight_decay", 0.0)?,
+        max_grad_norm: None,
+    };
+    if opt.lr.is_nan() {
+        bail!("cell {}: param \"lr\" missing", cell.cell_id);
+    }
+    Ok(opt)
+}
+
+/// The engine holding the cell's shared initial weights (phase 3's init.safetensors, the same start
+/// for every framework), checked tensor by tensor against the model definition.
+fn load_engine<E: Engine>(cell: &Cell, prepared: &Path, specs: &[TensorSpec]) -> Result<E> {
+    let init = prepared.join("init.safetensors");
+    if !init.is_file() {
+        bail!(
+            "{}: shared initial weights missing (run `pairbench datasets`)",
+            init.display()
+        );
+    }
+    let opt = adamw_config(cell)?;
+    let device = cell
+        .params
+        .get("device")
+        .and_then(Value::as_str)
+        .unwrap_or("cpu")
+        .to_string();
+    let trainable: Vec<String> = specs
+        .iter()
+        .filter(|s| s.trainable)
+        .map(|s| s.name.clone())
+        .collect();
+    let e = E::load(&init, &trainable, opt, cell.threads, &device)?;
+    check_tensors(specs, &e.tensor_shapes())?;
+    Ok(e)
+}
+
+/// Phase 3's batch order (one row of sample indices per epoch), shared by every framework.
+fn read_batch_order(prepared: &Path) -> Result<Array2<i64>> {
+    let path = prepared.join("batch_order.npy");
+    Array2::<i64>::read_npy(File::open(&path)?)
+        .with_context(|| format!("reading {}", path.display()))
+}
+
+/// Training targets as the engine's tensor: class indices (i64) or values (f32).
+fn targets_tensor<E: Engine>(e: &E, y: &Targets) -> Result<E::T> {
+    match y {
+        Targets::Classes(y) => e.tensor_i64(y.to_vec()),
+        Targets::Values(y) => e.tensor_f32(y.iter().map(|&v| v as f32).collect(), &[y.len()]),
+    }
+}
+
+/// One input per inference batch size: the first b test rows, tiled when the test split is smaller
+/// than b (as in Python).
+fn infer_batches<E: Engine>(e: &E, x_test: &E::T, n_test: usize) -> Result<Vec<E::T>> {
+    INFER_BATCHES
+        .iter()
+        .map(|&b| {
+            let idx: Vec<i64> = (0..b).map(|i| (i % n_test) as i64).collect();
+            e.index_rows(x_test, &e.tensor_i64(idx)?)
+        })
+        .collect()
+}
+
 fn to_f32(x: &Array2<f64>) -> Vec<f32> {
     x.iter().map(|&v| v as f32).collect()
 }
@@ -172,94 +303,24 @@ pub struct DeepBench<E: Engine> {
 }
 
 impl<E: Engine> DeepBench<E> {
-    pub fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, pairbench_core::dataset::Manifest)> {
-        if !TASKS.contains(&cell.task.as_str()) {
-            bail!(
-                "cell {}: task {:?} not implemented; allowed: {}",
-                cell.cell_id,
-                cell.task,
-                TASKS.join(", ")
-            );
-        }
+    pub fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, Manifest)> {
+        check_task(cell)?;
         let dir = data_dir.join(&cell.dataset);
-        let manifest_json: Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json"))?)?;
-        let options = manifest_json.get("options").cloned().unwrap_or(Value::Null);
-        let classify = cell.task != "forecasting";
-        let (x_train, x_test, y_train_t, targets, manifest);
-        if classify {
-            let s: Split<i64> = load_verified(&dir)?;
-            let n_classes = s
-                .y_train
-                .iter()
-                .copied()
-                .max()
-                .context("empty training split")?
-                + 1;
-            (x_train, x_test, manifest) = (s.x_train, s.x_test, s.manifest);
-            y_train_t = (Some(s.y_train), None);
-            targets = (Targets::Classes(s.y_test), n_classes as usize);
-        } else {
-            let s: Split<f64> = load_verified(&dir)?;
-            (x_train, x_test, manifest) = (s.x_train, s.x_test, s.manifest);
-            y_train_t = (None, Some(s.y_train));
-            targets = (Targets::Values(s.y_test), 1);
-        }
-        let cfg = model_config(cell, &options, x_train.ncols(), targets.1)?;
+        let options = manifest_options(&dir)?;
+        let (host, manifest) = load_split(cell, &dir)?;
+        let cfg = model_config(cell, &options, host.x_train.ncols(), host.n_outputs)?;
         let specs = tensor_specs(&cfg)?;
         let prepared = cell_dir(data_dir, &cell.cell_id);
-        let init = prepared.join("init.safetensors");
-        if !init.is_file() {
-            bail!(
-                "{}: shared initial weights missing (run `pairbench datasets`)",
-                init.display()
-            );
-        }
-        let opt = AdamWConfig {
-            lr: param_or(cell, "lr", f64::NAN)?,
-            beta1: param_or(cell, "beta1", 0.9)?,
-            beta2: param_or(cell, "beta2", 0.999)?,
-            eps: param_or(cell, "eps", 1e-8)?,
-            weight_decay: param_or(cell, "weight_decay", 0.0)?,
-            max_grad_norm: None,
-        };
-        if opt.lr.is_nan() {
-            bail!("cell {}: param \"lr\" missing", cell.cell_id);
-        }
-        let device = cell
-            .params
-            .get("device")
-            .and_then(Value::as_str)
-            .unwrap_or("cpu")
-            .to_string();
-        let trainable: Vec<String> = specs
-            .iter()
-            .filter(|s| s.trainable)
-            .map(|s| s.name.clone())
-            .collect();
-        let e = E::load(&init, &trainable, opt, cell.threads, &device)?;
-        check_tensors(&specs, &e.tensor_shapes())?;
+        let e: E = load_engine(cell, &prepared, &specs)?;
+        let order = read_batch_order(&prepared)?;
 
-        let order = Array2::<i64>::read_npy(File::open(prepared.join("batch_order.npy"))?)
-            .with_context(|| format!("reading {}", prepared.join("batch_order.npy").display()))?;
         let shape = sample_shape(&cfg, &cell.task);
         let with_n = |n: usize| [vec![n], shape.clone()].concat();
-        let n_test = x_test.nrows();
-        let x_train_t = e.tensor_f32(to_f32(&x_train), &with_n(x_train.nrows()))?;
-        let x_test_t = e.tensor_f32(to_f32(&x_test), &with_n(n_test))?;
-        let y_train = match y_train_t {
-            (Some(y), _) => e.tensor_i64(y.to_vec())?,
-            (_, Some(y)) => e.tensor_f32(y.iter().map(|&v| v as f32).collect(), &[y.len()])?,
-            _ => unreachable!("one of the two target kinds is set above"),
-        };
-        // The first b test rows, tiled when the test split is smaller than b (as in Python).
-        let infer_inputs = INFER_BATCHES
-            .iter()
-            .map(|&b| {
-                let idx: Vec<i64> = (0..b).map(|i| (i % n_test) as i64).collect();
-                e.index_rows(&x_test_t, &e.tensor_i64(idx)?)
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let n_test = host.x_test.nrows();
+        let x_train = e.tensor_f32(to_f32(&host.x_train), &with_n(host.x_train.nrows()))?;
+        let x_test = e.tensor_f32(to_f32(&host.x_test), &with_n(n_test))?;
+        let y_train = targets_tensor(&e, &host.y_train)?;
+        let infer_inputs = infer_batches(&e, &x_test, n_test)?;
         let bench = Self {
             batch_size: usize_param_or(cell, "batch_size", 0)?,
             latency_repeats: usize_param_or(cell, "latency_repeats", 10)? as u32,
@@ -267,11 +328,11 @@ impl<E: Engine> DeepBench<E> {
             cfg,
             specs,
             task: cell.task.clone(),
-            x_train: x_train_t,
+            x_train,
             y_train,
-            x_test: x_test_t,
+            x_test,
             n_test,
-            y_test: targets.0,
+            y_test: host.y_test,
             order,
             infer_inputs,
             epoch: 0,

@@ -234,81 +234,121 @@ fn sq_dist(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
     a.iter().zip(b.iter()).map(|(x, y)| (x - y) * (x - y)).sum()
 }
 
-/// Internal indices on the non-noise points (label -1 is DBSCAN noise) and ARI on all points (noise
-/// as one more cluster). Same definitions as `pairbench.metrics.clustering`.
-pub fn clustering_quality(
-    x: ArrayView2<f64>,
-    labels: &[i64],
-    labels_true: Option<&[i64]>,
-) -> BTreeMap<String, Option<f64>> {
-    assert_eq!(x.nrows(), labels.len(), "labels and X differ in length");
-    let keep: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] != -1).collect();
-    let ids = sorted_unique(keep.iter().map(|&i| labels[i]));
-    let k = ids.len();
-    let index_of = |l: i64| ids.binary_search(&l).expect("label present");
-    let d = x.ncols();
-    let mut counts = vec![0.0; k];
-    let mut centres = Array2::<f64>::zeros((k, d));
-    for &i in &keep {
-        let c = index_of(labels[i]);
-        counts[c] += 1.0;
-        centres.row_mut(c).zip_mut_with(&x.row(i), |a, b| *a += *b);
-    }
-    for (mut centre, count) in centres.outer_iter_mut().zip(&counts) {
-        centre.mapv_inplace(|v| v / count);
-    }
-    let n = keep.len();
-    let inertia: f64 = keep
-        .iter()
-        .map(|&i| sq_dist(x.row(i), centres.row(index_of(labels[i]))))
-        .sum();
-    let defined = k >= 2 && k < n;
-    let mut q = BTreeMap::new();
-    if defined {
-        // Silhouette: O(n^2) distances, accumulated per cluster.
-        let mut s_total = 0.0;
+/// The non-noise points of a clustering (label -1 is DBSCAN noise), its cluster ids in sorted order,
+/// and each cluster's size and centre: what every internal index is computed from.
+struct Clustering<'x, 'l> {
+    x: ArrayView2<'x, f64>,
+    labels: &'l [i64],
+    keep: Vec<usize>,
+    ids: Vec<i64>,
+    counts: Vec<f64>,
+    centres: Array2<f64>,
+}
+
+impl<'x, 'l> Clustering<'x, 'l> {
+    fn new(x: ArrayView2<'x, f64>, labels: &'l [i64]) -> Self {
+        let keep: Vec<usize> = (0..labels.len()).filter(|&i| labels[i] != -1).collect();
+        let ids = sorted_unique(keep.iter().map(|&i| labels[i]));
+        let k = ids.len();
+        let mut counts = vec![0.0; k];
+        let mut centres = Array2::<f64>::zeros((k, x.ncols()));
         for &i in &keep {
+            let c = ids.binary_search(&labels[i]).expect("label present");
+            counts[c] += 1.0;
+            centres.row_mut(c).zip_mut_with(&x.row(i), |a, b| *a += *b);
+        }
+        for (mut centre, count) in centres.outer_iter_mut().zip(&counts) {
+            centre.mapv_inplace(|v| v / count);
+        }
+        Self {
+            x,
+            labels,
+            keep,
+            ids,
+            counts,
+            centres,
+        }
+    }
+
+    /// Number of clusters.
+    fn k(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// Number of non-noise points.
+    fn n(&self) -> usize {
+        self.keep.len()
+    }
+
+    /// The cluster index (row of `centres`) of point `i`, which must not be noise.
+    fn cluster(&self, i: usize) -> usize {
+        self.ids
+            .binary_search(&self.labels[i])
+            .expect("label present")
+    }
+
+    fn inertia(&self) -> f64 {
+        self.keep
+            .iter()
+            .map(|&i| sq_dist(self.x.row(i), self.centres.row(self.cluster(i))))
+            .sum()
+    }
+
+    /// Mean silhouette: O(n^2) distances, accumulated per cluster.
+    fn silhouette(&self) -> f64 {
+        let k = self.k();
+        let mut s_total = 0.0;
+        for &i in &self.keep {
             let mut sums = vec![0.0; k];
-            for &j in &keep {
-                sums[index_of(labels[j])] += sq_dist(x.row(i), x.row(j)).sqrt();
+            for &j in &self.keep {
+                sums[self.cluster(j)] += sq_dist(self.x.row(i), self.x.row(j)).sqrt();
             }
-            let own = index_of(labels[i]);
-            if counts[own] > 1.0 {
-                let a = sums[own] / (counts[own] - 1.0);
+            let own = self.cluster(i);
+            if self.counts[own] > 1.0 {
+                let a = sums[own] / (self.counts[own] - 1.0);
                 let b = (0..k)
                     .filter(|&c| c != own)
-                    .map(|c| sums[c] / counts[c])
+                    .map(|c| sums[c] / self.counts[c])
                     .fold(f64::INFINITY, f64::min);
                 let m = a.max(b);
                 s_total += if m > 0.0 { (b - a) / m } else { 0.0 };
             }
         }
-        let mut mean = vec![0.0; d];
-        for &i in &keep {
-            for (m, v) in mean.iter_mut().zip(x.row(i)) {
+        s_total / self.n() as f64
+    }
+
+    fn calinski_harabasz(&self, inertia: f64) -> f64 {
+        let (k, n) = (self.k(), self.n());
+        let mut mean = vec![0.0; self.x.ncols()];
+        for &i in &self.keep {
+            for (m, v) in mean.iter_mut().zip(self.x.row(i)) {
                 *m += v / n as f64;
             }
         }
         let mean = ndarray::Array1::from(mean);
         let between: f64 = (0..k)
-            .map(|c| counts[c] * sq_dist(centres.row(c), mean.view()))
+            .map(|c| self.counts[c] * sq_dist(self.centres.row(c), mean.view()))
             .sum();
-        let ch = if inertia == 0.0 {
+        if inertia == 0.0 {
             1.0
         } else {
             between * (n - k) as f64 / (inertia * (k - 1) as f64)
-        };
-        let mut scatter = vec![0.0; k];
-        for &i in &keep {
-            let c = index_of(labels[i]);
-            scatter[c] += sq_dist(x.row(i), centres.row(c)).sqrt() / counts[c];
         }
-        let db = (0..k)
+    }
+
+    fn davies_bouldin(&self) -> f64 {
+        let k = self.k();
+        let mut scatter = vec![0.0; k];
+        for &i in &self.keep {
+            let c = self.cluster(i);
+            scatter[c] += sq_dist(self.x.row(i), self.centres.row(c)).sqrt() / self.counts[c];
+        }
+        (0..k)
             .map(|a| {
                 (0..k)
                     .filter(|&b| b != a)
                     .map(|b| {
-                        let sep = sq_dist(centres.row(a), centres.row(b)).sqrt();
+                        let sep = sq_dist(self.centres.row(a), self.centres.row(b)).sqrt();
                         if sep > 0.0 {
                             (scatter[a] + scatter[b]) / sep
                         } else {
@@ -318,15 +358,36 @@ pub fn clustering_quality(
                     .fold(0.0, f64::max)
             })
             .sum::<f64>()
-            / k as f64;
-        q.insert("silhouette".into(), Some(s_total / n as f64));
-        q.insert("calinski_harabasz".into(), Some(ch));
-        q.insert("davies_bouldin".into(), Some(db));
-    } else {
-        q.insert("silhouette".into(), None);
-        q.insert("calinski_harabasz".into(), None);
-        q.insert("davies_bouldin".into(), None);
+            / k as f64
     }
+}
+
+/// Internal indices on the non-noise points (label -1 is DBSCAN noise) and ARI on all points (noise
+/// as one more cluster). Same definitions as `pairbench.metrics.clustering`. The internal indices are
+/// undefined (None) unless there are at least 2 clusters and fewer clusters than points.
+pub fn clustering_quality(
+    x: ArrayView2<f64>,
+    labels: &[i64],
+    labels_true: Option<&[i64]>,
+) -> BTreeMap<String, Option<f64>> {
+    assert_eq!(x.nrows(), labels.len(), "labels and X differ in length");
+    let clustering = Clustering::new(x, labels);
+    let (k, n) = (clustering.k(), clustering.n());
+    let inertia = clustering.inertia();
+    let defined = k >= 2 && k < n;
+    let mut q = BTreeMap::new();
+    q.insert(
+        "silhouette".into(),
+        defined.then(|| clustering.silhouette()),
+    );
+    q.insert(
+        "calinski_harabasz".into(),
+        defined.then(|| clustering.calinski_harabasz(inertia)),
+    );
+    q.insert(
+        "davies_bouldin".into(),
+        defined.then(|| clustering.davies_bouldin()),
+    );
     q.insert("inertia".into(), (k >= 1).then_some(inertia));
     q.insert(
         "adjusted_rand".into(),

@@ -33,16 +33,30 @@ def _ovr(estimator: ClassifierMixin) -> ClassifierMixin:
 def svc(params: Params, n_train: int) -> ClassifierMixin:
     """C-SVC by libsvm's SMO, one binary model per class."""
     del n_train
-    return _ovr(SVC(C=float(params["C"]), tol=float(params["tol"]), shrinking=bool(params["shrinking"]),
-                    max_iter=-1, **sklearn_kernel_args(params)))
+    return _ovr(
+        SVC(
+            C=float(params["C"]),
+            tol=float(params["tol"]),
+            shrinking=bool(params["shrinking"]),
+            max_iter=-1,
+            **sklearn_kernel_args(params),
+        )
+    )
 
 
 @algorithm("classical_ml", "classification", "nusvc")
 def nusvc(params: Params, n_train: int) -> ClassifierMixin:
     """nu-SVC by libsvm's SMO, one binary model per class."""
     del n_train
-    return _ovr(NuSVC(nu=float(params["nu"]), tol=float(params["tol"]), shrinking=bool(params["shrinking"]),
-                      max_iter=-1, **sklearn_kernel_args(params)))
+    return _ovr(
+        NuSVC(
+            nu=float(params["nu"]),
+            tol=float(params["tol"]),
+            shrinking=bool(params["shrinking"]),
+            max_iter=-1,
+            **sklearn_kernel_args(params),
+        )
+    )
 
 
 @algorithm("classical_ml", "classification", "linearsvc")
@@ -54,9 +68,16 @@ def linearsvc(params: Params, n_train: int) -> ClassifierMixin:
     `intercept_scaling` (penalty b² / (2 s²)); SMO does not, so a large s makes both solve the same problem.
     """
     del n_train
-    return _ovr(LinearSVC(C=float(params["C"]), loss="hinge", dual=True, tol=float(params["tol"]),
-                          max_iter=int(params["max_iter"]),
-                          intercept_scaling=float(params.get("intercept_scaling", 1.0))))
+    return _ovr(
+        LinearSVC(
+            C=float(params["C"]),
+            loss="hinge",
+            dual=True,
+            tol=float(params["tol"]),
+            max_iter=int(params["max_iter"]),
+            intercept_scaling=float(params.get("intercept_scaling", 1.0)),
+        )
+    )
 
 
 class ClassificationBenchmark(BenchmarkBase):
@@ -68,8 +89,13 @@ class ClassificationBenchmark(BenchmarkBase):
         """`template`: an unfitted estimator of another Python framework (linfa-py), timed the same way."""
         self.split = split
         self.params = params
-        self.template = template if template is not None else get_algorithm(
-            "classical_ml", "classification", algorithm_name).build(params, int(split.X_train.shape[0]))
+        self.template = (
+            template
+            if template is not None
+            else get_algorithm("classical_ml", "classification", algorithm_name).build(
+                params, int(split.X_train.shape[0])
+            )
+        )
         self.model: Any = None
         self._fresh: list[Any] = []
         self.predictions: NDArray[np.int64] | None = None
@@ -108,9 +134,12 @@ class ClassificationBenchmark(BenchmarkBase):
             "estimator": f"OneVsRestClassifier({type(inner).__name__})",
             "multiclass": "one-vs-rest (same as linfa side)",
             "estimator_params": {k: repr(v) for k, v in inner.get_params().items()},
-            "kernel_mapping": {"sklearn": {k: v for k, v in sklearn_kernel_args(self.params).items()}
-                               if "kernel" in self.params else {"kernel": "linear"},
-                               "linfa": linfa_kernel_args(self.params)},
+            "kernel_mapping": {
+                "sklearn": {k: v for k, v in sklearn_kernel_args(self.params).items()}
+                if "kernel" in self.params
+                else {"kernel": "linear"},
+                "linfa": linfa_kernel_args(self.params),
+            },
         }
         if self.model is not None:
             ests = self.model.estimators_
@@ -122,7 +151,8 @@ class ClassificationBenchmark(BenchmarkBase):
 
 
 @task_runner("classical_ml", "classification")
-def classification_runner(algorithm_name: str, params: Params, split: Split,
-                          context: RunContext | None = None) -> ClassificationBenchmark:
+def classification_runner(
+    algorithm_name: str, params: Params, split: Split, context: RunContext | None = None
+) -> ClassificationBenchmark:
     del context
     return ClassificationBenchmark(algorithm_name, params, split)

@@ -38,8 +38,15 @@ def kmeans(params: Params, X: NDArray[np.float64], seed: int) -> Any:
         raise ValueError(f"unknown kmeans init {init!r}; allowed: {', '.join(KMEANS_INITS)}")
     start: Any = np.ascontiguousarray(X[:k]) if init == "first_rows" else "k-means++"
     n_init = 1 if init == "first_rows" else int(params["n_init"])
-    return KMeans(n_clusters=k, init=start, n_init=n_init, tol=float(params["tol"]),
-                  max_iter=int(params["max_iter"]), algorithm="lloyd", random_state=seed)
+    return KMeans(
+        n_clusters=k,
+        init=start,
+        n_init=n_init,
+        tol=float(params["tol"]),
+        max_iter=int(params["max_iter"]),
+        algorithm="lloyd",
+        random_state=seed,
+    )
 
 
 @algorithm("classical_ml", "clustering", "dbscan")
@@ -53,18 +60,25 @@ def dbscan(params: Params, X: NDArray[np.float64], seed: int) -> Any:
 def agglomerative(params: Params, X: NDArray[np.float64], seed: int) -> Any:
     """Agglomerative clustering on Euclidean distances, cut at n_clusters."""
     del X, seed
-    return AgglomerativeClustering(n_clusters=int(params["n_clusters"]), linkage=str(params["linkage"]),
-                                   metric="euclidean")
+    return AgglomerativeClustering(
+        n_clusters=int(params["n_clusters"]), linkage=str(params["linkage"]), metric="euclidean"
+    )
 
 
 @algorithm("classical_ml", "clustering", "gaussian_mixture")
 def gaussian_mixture(params: Params, X: NDArray[np.float64], seed: int) -> Any:
     """EM for a Gaussian mixture, k-means initialisation, labels = most probable component."""
     del X
-    return GaussianMixture(n_components=int(params["n_clusters"]), covariance_type=str(params["covariance_type"]),
-                           tol=float(params["tol"]), reg_covar=float(params["reg_covar"]),
-                           max_iter=int(params["max_iter"]), n_init=int(params["n_init"]), init_params="kmeans",
-                           random_state=seed)
+    return GaussianMixture(
+        n_components=int(params["n_clusters"]),
+        covariance_type=str(params["covariance_type"]),
+        tol=float(params["tol"]),
+        reg_covar=float(params["reg_covar"]),
+        max_iter=int(params["max_iter"]),
+        n_init=int(params["n_init"]),
+        init_params="kmeans",
+        random_state=seed,
+    )
 
 
 class ClusteringBenchmark(BenchmarkBase):
@@ -76,8 +90,11 @@ class ClusteringBenchmark(BenchmarkBase):
         """`template`: an unfitted estimator of another Python framework (linfa-py), timed the same way."""
         self.split = split
         seed = int(split.manifest.get("seed", 42))
-        self.template = template if template is not None else get_algorithm(
-            "classical_ml", "clustering", algorithm_name).build(params, split.X_train, seed)
+        self.template = (
+            template
+            if template is not None
+            else get_algorithm("classical_ml", "clustering", algorithm_name).build(params, split.X_train, seed)
+        )
         self.model: Any = None
         self._fresh: list[Any] = []
         self.predictions: NDArray[np.int64] | None = None
@@ -102,9 +119,11 @@ class ClusteringBenchmark(BenchmarkBase):
         return clustering_quality(self.split.X_train, self.predictions, self.split.y_train)
 
     def metadata(self) -> dict[str, Any]:
-        meta: dict[str, Any] = {"estimator": type(self.template).__name__, "clustered": "train split",
-                                "estimator_params": {k: repr(v) for k, v in self.template.get_params().items()
-                                                     if k != "init"}}
+        meta: dict[str, Any] = {
+            "estimator": type(self.template).__name__,
+            "clustered": "train split",
+            "estimator_params": {k: repr(v) for k, v in self.template.get_params().items() if k != "init"},
+        }
         for attr in ("n_iter_", "converged_"):
             value = getattr(self.model, attr, None)
             if value is not None:
@@ -113,7 +132,8 @@ class ClusteringBenchmark(BenchmarkBase):
 
 
 @task_runner("classical_ml", "clustering")
-def clustering_runner(algorithm_name: str, params: Params, split: Split,
-                      context: RunContext | None = None) -> ClusteringBenchmark:
+def clustering_runner(
+    algorithm_name: str, params: Params, split: Split, context: RunContext | None = None
+) -> ClusteringBenchmark:
     del context
     return ClusteringBenchmark(algorithm_name, params, split)

@@ -32,6 +32,10 @@ def linfa_kernel_args(params: dict[str, Any]) -> dict[str, Any]:
     if kernel == "rbf":
         return {"method": "Gaussian", "eps": 1.0 / float(params["gamma"])}
     if kernel == "poly":
-        return {"method": "Polynomial", "constant": float(params["coef0"]), "degree": float(params["degree"]),
-                "input_scale": float(params["gamma"]) ** 0.5}
+        return {
+            "method": "Polynomial",
+            "constant": float(params["coef0"]),
+            "degree": float(params["degree"]),
+            "input_scale": float(params["gamma"]) ** 0.5,
+        }
     return {"method": "Linear"}

@@ -99,9 +99,12 @@ class LinfaClusterer(ClusterMixin, _LinfaEstimator):
 
 def _metadata(bench: Any) -> dict[str, Any]:
     model = bench.model
-    return {"estimator": f"linfa_py.{type(bench.template).__name__}", "binding": "PyO3 + rust-numpy (zero-copy in)",
-            "linfa_version": _module().LINFA_VERSION,
-            **(model.linfa_metadata() if model is not None else {})}
+    return {
+        "estimator": f"linfa_py.{type(bench.template).__name__}",
+        "binding": "PyO3 + rust-numpy (zero-copy in)",
+        "linfa_version": _module().LINFA_VERSION,
+        **(model.linfa_metadata() if model is not None else {}),
+    }
 
 
 class LinfaRegressionBenchmark(RegressionBenchmark):
@@ -130,22 +133,25 @@ class LinfaClusteringBenchmark(ClusteringBenchmark):
 
 
 @task_runner("classical_ml", "regression", framework=FRAMEWORK)
-def regression_runner(algorithm_name: str, params: Params, split: Split,
-                      context: RunContext | None = None) -> RegressionBenchmark:
+def regression_runner(
+    algorithm_name: str, params: Params, split: Split, context: RunContext | None = None
+) -> RegressionBenchmark:
     del context
     return LinfaRegressionBenchmark(algorithm_name, params, split)
 
 
 @task_runner("classical_ml", "classification", framework=FRAMEWORK)
-def classification_runner(algorithm_name: str, params: Params, split: Split,
-                          context: RunContext | None = None) -> ClassificationBenchmark:
+def classification_runner(
+    algorithm_name: str, params: Params, split: Split, context: RunContext | None = None
+) -> ClassificationBenchmark:
     del context
     return LinfaClassificationBenchmark(algorithm_name, params, split)
 
 
 @task_runner("classical_ml", "clustering", framework=FRAMEWORK)
-def clustering_runner(algorithm_name: str, params: Params, split: Split,
-                      context: RunContext | None = None) -> ClusteringBenchmark:
+def clustering_runner(
+    algorithm_name: str, params: Params, split: Split, context: RunContext | None = None
+) -> ClusteringBenchmark:
     del context
     return LinfaClusteringBenchmark(algorithm_name, params, split)
 

@@ -38,41 +38,68 @@ def ridge(params: Params, n_train: int) -> RegressorMixin:
     scikit-learn's Ridge minimises ||y - Xw||^2 + a ||w||^2; with a = alpha * n_train that is the
     elastic-net objective above with l1_ratio = 0 (times 2n), i.e. the same minimiser linfa seeks.
     """
-    return Ridge(alpha=float(params["alpha"]) * n_train, fit_intercept=bool(params["fit_intercept"]),
-                 solver="cholesky", tol=float(params["tol"]), max_iter=int(params["max_iter"]))
+    return Ridge(
+        alpha=float(params["alpha"]) * n_train,
+        fit_intercept=bool(params["fit_intercept"]),
+        solver="cholesky",
+        tol=float(params["tol"]),
+        max_iter=int(params["max_iter"]),
+    )
 
 
 @algorithm("classical_ml", "regression", "lasso")
 def lasso(params: Params, n_train: int) -> RegressorMixin:
     """L1-penalised least squares by cyclic coordinate descent with a duality-gap stop."""
     del n_train
-    return Lasso(alpha=float(params["alpha"]), fit_intercept=bool(params["fit_intercept"]),
-                 tol=float(params["tol"]), max_iter=int(params["max_iter"]), selection="cyclic")
+    return Lasso(
+        alpha=float(params["alpha"]),
+        fit_intercept=bool(params["fit_intercept"]),
+        tol=float(params["tol"]),
+        max_iter=int(params["max_iter"]),
+        selection="cyclic",
+    )
 
 
 @algorithm("classical_ml", "regression", "elastic_net")
 def elastic_net(params: Params, n_train: int) -> RegressorMixin:
     """Mixed L1/L2 penalty by cyclic coordinate descent with a duality-gap stop."""
     del n_train
-    return ElasticNet(alpha=float(params["alpha"]), l1_ratio=float(params["l1_ratio"]),
-                      fit_intercept=bool(params["fit_intercept"]), tol=float(params["tol"]),
-                      max_iter=int(params["max_iter"]), selection="cyclic")
+    return ElasticNet(
+        alpha=float(params["alpha"]),
+        l1_ratio=float(params["l1_ratio"]),
+        fit_intercept=bool(params["fit_intercept"]),
+        tol=float(params["tol"]),
+        max_iter=int(params["max_iter"]),
+        selection="cyclic",
+    )
 
 
 @algorithm("classical_ml", "regression", "svr")
 def svr(params: Params, n_train: int) -> RegressorMixin:
     """epsilon-SVR by libsvm's SMO (kernel mapping: pairbench.tasks.classical.kernels)."""
     del n_train
-    return SVR(C=float(params["C"]), epsilon=float(params["epsilon"]), tol=float(params["tol"]),
-               shrinking=bool(params["shrinking"]), max_iter=-1, **sklearn_kernel_args(params))
+    return SVR(
+        C=float(params["C"]),
+        epsilon=float(params["epsilon"]),
+        tol=float(params["tol"]),
+        shrinking=bool(params["shrinking"]),
+        max_iter=-1,
+        **sklearn_kernel_args(params),
+    )
 
 
 @algorithm("classical_ml", "regression", "nusvr")
 def nusvr(params: Params, n_train: int) -> RegressorMixin:
     """nu-SVR by libsvm's SMO."""
     del n_train
-    return NuSVR(C=float(params["C"]), nu=float(params["nu"]), tol=float(params["tol"]),
-                 shrinking=bool(params["shrinking"]), max_iter=-1, **sklearn_kernel_args(params))
+    return NuSVR(
+        C=float(params["C"]),
+        nu=float(params["nu"]),
+        tol=float(params["tol"]),
+        shrinking=bool(params["shrinking"]),
+        max_iter=-1,
+        **sklearn_kernel_args(params),
+    )
 
 
 class RegressionBenchmark(BenchmarkBase):
@@ -84,8 +111,11 @@ class RegressionBenchmark(BenchmarkBase):
         """`template`: an unfitted estimator of another Python framework (linfa-py), timed the same way."""
         self.split = split
         self.params = params
-        self.template = template if template is not None else get_algorithm(
-            "classical_ml", "regression", algorithm_name).build(params, int(split.X_train.shape[0]))
+        self.template = (
+            template
+            if template is not None
+            else get_algorithm("classical_ml", "regression", algorithm_name).build(params, int(split.X_train.shape[0]))
+        )
         self.model: RegressorMixin | None = None
         self._fresh: list[Any] = []
         self.predictions: NDArray[np.float64] | None = None
@@ -111,11 +141,15 @@ class RegressionBenchmark(BenchmarkBase):
 
     def metadata(self) -> dict[str, Any]:
         model = self.model
-        meta: dict[str, Any] = {"estimator": type(self.template).__name__,
-                                "estimator_params": {k: repr(v) for k, v in self.template.get_params().items()}}
+        meta: dict[str, Any] = {
+            "estimator": type(self.template).__name__,
+            "estimator_params": {k: repr(v) for k, v in self.template.get_params().items()},
+        }
         if isinstance(self.template, (SVR, NuSVR)):
-            meta["kernel_mapping"] = {"sklearn": sklearn_kernel_args(self.params),
-                                      "linfa": linfa_kernel_args(self.params)}
+            meta["kernel_mapping"] = {
+                "sklearn": sklearn_kernel_args(self.params),
+                "linfa": linfa_kernel_args(self.params),
+            }
             if model is not None:
                 meta["n_support"] = int(model.n_support_.sum())
         n_iter = getattr(model, "n_iter_", None)
@@ -125,7 +159,8 @@ class RegressionBenchmark(BenchmarkBase):
 
 
 @task_runner("classical_ml", "regression")
-def regression_runner(algorithm_name: str, params: Params, split: Split,
-                      context: RunContext | None = None) -> RegressionBenchmark:
+def regression_runner(
+    algorithm_name: str, params: Params, split: Split, context: RunContext | None = None
+) -> RegressionBenchmark:
     del context
     return RegressionBenchmark(algorithm_name, params, split)

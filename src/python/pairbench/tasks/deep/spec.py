@@ -42,8 +42,10 @@ def input_spec(task: str, manifest: dict[str, Any], y_train: np.ndarray) -> Inpu
     if task == IMAGE_TASK:
         c, h, w = (int(v) for v in opts["image_shape"])
         if c * h * w != manifest["n_features"]:
-            raise ValueError(f"{manifest['name']}: image_shape {opts['image_shape']} does not match "
-                             f"{manifest['n_features']} features")
+            raise ValueError(
+                f"{manifest['name']}: image_shape {opts['image_shape']} does not match "
+                f"{manifest['n_features']} features"
+            )
         return InputSpec(task, (c, h, w), 0, 0, n_outputs)
     if task in SEQUENCE_TASKS:
         seq_len, n_feat = int(opts["seq_len"]), int(opts.get("n_channels", 1))
@@ -86,7 +88,13 @@ def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     order = np.stack([rng.permutation(n_train) for _ in range(epochs_needed(cell))]).astype(np.int64)
     np.save(out / "batch_order.npy", order, allow_pickle=False)
     n_params = sum(int(p.numel()) for p in model.parameters())
-    info = {"cell_id": cell["cell_id"], "model": cell["algorithm"], "seed": seed, "param_count": n_params,
-            "tensors": {k: list(v.shape) for k, v in state.items()}, "epochs": int(order.shape[0])}
+    info = {
+        "cell_id": cell["cell_id"],
+        "model": cell["algorithm"],
+        "seed": seed,
+        "param_count": n_params,
+        "tensors": {k: list(v.shape) for k, v in state.items()},
+        "epochs": int(order.shape[0]),
+    }
     (out / "model.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return out

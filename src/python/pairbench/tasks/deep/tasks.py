@@ -23,13 +23,16 @@ RNN_MODELS = {
     "gru": "GRU, last step -> linear",
 }
 
+
 def _register(task: str, name: str, doc: str) -> None:
     def build(spec: Any, params: dict[str, Any]) -> Any:
         from pairbench.tasks.deep.torch_models import build_model
+
         return build_model(name, spec, params)
 
     build.__doc__ = doc
     algorithm(DOMAIN, task, name)(build)
+
 
 for _name, _doc in CNN_MODELS.items():
     _register(IMAGE_TASK, _name, _doc)
@@ -37,19 +40,31 @@ for _task in SEQUENCE_TASKS:
     for _name, _doc in RNN_MODELS.items():
         _register(_task, _name, _doc)
 
+
 def _runner_for(task: str) -> None:
     def make(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
         from pairbench.tasks.deep.torch_runner import DeepBenchmark
-        return DeepBenchmark(task, algorithm_name, params, split, cell_id=context.cell_id,
-                             data_dir=context.data_dir, threads=context.threads)
+
+        return DeepBenchmark(
+            task,
+            algorithm_name,
+            params,
+            split,
+            cell_id=context.cell_id,
+            data_dir=context.data_dir,
+            threads=context.threads,
+        )
 
     task_runner(DOMAIN, task)(make)
 
+
 for _task in (IMAGE_TASK, *SEQUENCE_TASKS):
     _runner_for(_task)
+
 
 @cell_preparer(DOMAIN)
 def prepare(cell: dict[str, Any], data_dir: Path) -> Path:
     """Phase-3 hook: the shared initial weights and batch order of one cell."""
     from pairbench.tasks.deep.spec import prepare_cell
+
     return prepare_cell(cell, data_dir)

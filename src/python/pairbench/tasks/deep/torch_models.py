@@ -65,8 +65,7 @@ class BasicBlock(nn.Module):
         self.bn2 = nn.BatchNorm2d(c_out)
         self.downsample: nn.Sequential | None = None
         if stride != 1 or c_in != c_out:
-            self.downsample = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False),
-                                            nn.BatchNorm2d(c_out))
+            self.downsample = nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         out = F.relu(self.bn1(self.conv1(x)))
@@ -88,8 +87,7 @@ class ResNet18(nn.Module):
         widths = (w, 2 * w, 4 * w, 8 * w)
         c_in = w
         for i, (c_out, stride) in enumerate(zip(widths, (1, 2, 2, 2), strict=True), start=1):
-            self.add_module(f"layer{i}", nn.Sequential(BasicBlock(c_in, c_out, stride),
-                                                       BasicBlock(c_out, c_out, 1)))
+            self.add_module(f"layer{i}", nn.Sequential(BasicBlock(c_in, c_out, stride), BasicBlock(c_out, c_out, 1)))
             c_in = c_out
         self.fc = nn.Linear(8 * w, spec.n_outputs)
 
@@ -156,8 +154,12 @@ class Recurrent(nn.Module):
 def build_model(name: str, spec: InputSpec, params: dict[str, Any]) -> nn.Module:
     if name in ("rnn", "lstm", "gru"):
         return Recurrent(name, spec, params)
-    builders: dict[str, type[nn.Module]] = {"lenet": LeNet, "simple_cnn": SimpleCNN, "resnet18": ResNet18,
-                                            "mobilenet": MobileNet}
+    builders: dict[str, type[nn.Module]] = {
+        "lenet": LeNet,
+        "simple_cnn": SimpleCNN,
+        "resnet18": ResNet18,
+        "mobilenet": MobileNet,
+    }
     if name not in builders:
         raise KeyError(f"unknown model {name!r}; allowed: {', '.join([*builders, 'rnn', 'lstm', 'gru'])}")
     return builders[name](spec, params)
@@ -165,5 +167,8 @@ def build_model(name: str, spec: InputSpec, params: dict[str, Any]) -> nn.Module
 
 def state_for_export(model: nn.Module) -> dict[str, torch.Tensor]:
     """Parameters and running statistics; `num_batches_tracked` only matters for momentum=None."""
-    return {k: v.detach().to(torch.float32).contiguous().clone() for k, v in model.state_dict().items()
-            if not k.endswith("num_batches_tracked")}
+    return {
+        k: v.detach().to(torch.float32).contiguous().clone()
+        for k, v in model.state_dict().items()
+        if not k.endswith("num_batches_tracked")
+    }

@@ -28,10 +28,13 @@ EVAL_BATCH = 256
 
 def optimizer_for(model: torch.nn.Module, params: dict[str, Any]) -> torch.optim.Optimizer:
     """AdamW everywhere: candle's SGD has no momentum, and its AdamW matches PyTorch's decoupled decay."""
-    return torch.optim.AdamW(model.parameters(), lr=float(params["lr"]),
-                             betas=(float(params.get("beta1", 0.9)), float(params.get("beta2", 0.999))),
-                             eps=float(params.get("eps", 1e-8)),
-                             weight_decay=float(params.get("weight_decay", 0.0)))
+    return torch.optim.AdamW(
+        model.parameters(),
+        lr=float(params["lr"]),
+        betas=(float(params.get("beta1", 0.9)), float(params.get("beta2", 0.999))),
+        eps=float(params.get("eps", 1e-8)),
+        weight_decay=float(params.get("weight_decay", 0.0)),
+    )
 
 
 def rows_for_batch(x: torch.Tensor, b: int) -> torch.Tensor:
@@ -45,8 +48,17 @@ class DeepBenchmark(BenchmarkBase):
     # Training changes the model: the harness keeps the per-repetition order (harness/protocol.py).
     stateful_phases = ("train_epoch",)
 
-    def __init__(self, task: str, algorithm_name: str, params: dict[str, Any], split: Split, *,
-                 cell_id: str, data_dir: Path, threads: int = 1) -> None:
+    def __init__(
+        self,
+        task: str,
+        algorithm_name: str,
+        params: dict[str, Any],
+        split: Split,
+        *,
+        cell_id: str,
+        data_dir: Path,
+        threads: int = 1,
+    ) -> None:
         torch.set_num_threads(threads)
         self.task, self.params = task, params
         self.device = torch.device(str(params.get("device", "cpu")))
@@ -93,14 +105,13 @@ class DeepBenchmark(BenchmarkBase):
 
     def train_epoch(self) -> None:
         if self.epoch >= self.order.shape[0]:
-            raise RuntimeError(f"batch order has {self.order.shape[0]} epochs; "
-                               f"epoch {self.epoch + 1} requested")
+            raise RuntimeError(f"batch order has {self.order.shape[0]} epochs; epoch {self.epoch + 1} requested")
         order = torch.from_numpy(self.order[self.epoch]).to(self.device)
         self.model.train()
         losses = []
         # drop_last on every side: a batch-norm batch of one row has no variance.
         for start in range(0, order.numel() - self.batch_size + 1, self.batch_size):
-            idx = order[start:start + self.batch_size]
+            idx = order[start : start + self.batch_size]
             self.optimizer.zero_grad(set_to_none=True)
             loss = self._loss(self.model(self.x_train[idx]), self.y_train[idx])
             loss.backward()
@@ -116,7 +127,7 @@ class DeepBenchmark(BenchmarkBase):
     def _outputs(self) -> torch.Tensor:
         self.model.eval()
         starts = range(0, len(self.x_test), EVAL_BATCH)
-        return torch.cat([self.model(self.x_test[i:i + EVAL_BATCH]) for i in starts])
+        return torch.cat([self.model(self.x_test[i : i + EVAL_BATCH]) for i in starts])
 
     def eval_epoch(self) -> None:
         out = self._outputs()
@@ -167,15 +178,22 @@ class DeepBenchmark(BenchmarkBase):
             out["accuracy"] = float(np.mean(self.predictions == self.y_test))
         else:
             from pairbench.metrics.regression import regression_quality
+
             out.update(regression_quality(self.y_test, self.predictions))
         return out
 
     def metadata(self) -> dict[str, Any]:
         return {
-            "torch": torch.__version__, "device": str(self.device), "torch_threads": torch.get_num_threads(),
-            "optimizer": "AdamW", "batch_size": self.batch_size, "latency_repeats": self.latency_repeats,
-            "loss_curve": self.loss_curve, "loss_steps": self.loss_steps,
-            "eval_curve": self.eval_curve, "eval_metric": "accuracy" if self.classify else "mse",
+            "torch": torch.__version__,
+            "device": str(self.device),
+            "torch_threads": torch.get_num_threads(),
+            "optimizer": "AdamW",
+            "batch_size": self.batch_size,
+            "latency_repeats": self.latency_repeats,
+            "loss_curve": self.loss_curve,
+            "loss_steps": self.loss_steps,
+            "eval_curve": self.eval_curve,
+            "eval_metric": "accuracy" if self.classify else "mse",
             "compute_dtype": "float32",
             **self._gpu_metadata(),
         }
@@ -184,6 +202,8 @@ class DeepBenchmark(BenchmarkBase):
         """The GPU's name and the peak memory torch's allocator held for this launch (peak RSS misses it)."""
         if self.device.type != "cuda":
             return {}
-        return {"gpu_name": torch.cuda.get_device_name(self.device),
-                "gpu_peak_memory_mb": torch.cuda.max_memory_allocated(self.device) / 2**20,
-                "gpu_peak_reserved_mb": torch.cuda.max_memory_reserved(self.device) / 2**20}
+        return {
+            "gpu_name": torch.cuda.get_device_name(self.device),
+            "gpu_peak_memory_mb": torch.cuda.max_memory_allocated(self.device) / 2**20,
+            "gpu_peak_reserved_mb": torch.cuda.max_memory_reserved(self.device) / 2**20,
+        }

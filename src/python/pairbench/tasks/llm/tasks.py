@@ -22,6 +22,7 @@ MODELS = {
     },
 }
 
+
 def _register(task: str, name: str, doc: str) -> None:
     def build(*_: Any) -> str:
         return name
@@ -29,22 +30,29 @@ def _register(task: str, name: str, doc: str) -> None:
     build.__doc__ = doc
     algorithm(DOMAIN, task, name)(build)
 
+
 for _task, _models in MODELS.items():
     for _name, _doc in _models.items():
         _register(_task, _name, _doc)
 
+
 @task_runner(DOMAIN, ENCODER_TASK)
 def encoder(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
     from pairbench.tasks.llm.hf_runner import EncoderBenchmark
+
     return EncoderBenchmark(algorithm_name, params, split, context.data_dir, context.threads)
+
 
 @task_runner(DOMAIN, DECODER_TASK)
 def decoder(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
     from pairbench.tasks.llm.hf_runner import DecoderBenchmark
+
     return DecoderBenchmark(algorithm_name, params, split, context.data_dir, context.threads)
+
 
 @cell_preparer(DOMAIN)
 def prepare(cell: dict[str, Any], data_dir: Path) -> Path:
     """Phase-3 hook: the cell's model, materialised once for all cells that use it."""
     from pairbench.tasks.llm.models import materialise_model
+
     return materialise_model(data_dir, cell["algorithm"], int(cell["seed"]))

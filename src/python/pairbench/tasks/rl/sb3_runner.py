@@ -109,12 +109,25 @@ class LockstepDQN(DQN):
 def make_dqn(p: DqnParams, states: NDArray[np.float64], seed: int) -> LockstepDQN:
     env = DummyVecEnv([lambda: cartpole(states)])
     return LockstepDQN(
-        "MlpPolicy", env, learning_rate=p.learning_rate, buffer_size=p.buffer_size,
-        learning_starts=p.learning_starts, batch_size=p.batch_size, tau=1.0, gamma=p.gamma,
-        train_freq=p.train_freq, gradient_steps=p.gradient_steps, target_update_interval=p.target_update_interval,
-        exploration_fraction=p.exploration_fraction, exploration_initial_eps=1.0,
-        exploration_final_eps=p.exploration_final_eps, max_grad_norm=p.max_grad_norm,
-        replay_buffer_class=DrawnBuffer, policy_kwargs={"net_arch": p.net_arch}, seed=seed, device="cpu",
+        "MlpPolicy",
+        env,
+        learning_rate=p.learning_rate,
+        buffer_size=p.buffer_size,
+        learning_starts=p.learning_starts,
+        batch_size=p.batch_size,
+        tau=1.0,
+        gamma=p.gamma,
+        train_freq=p.train_freq,
+        gradient_steps=p.gradient_steps,
+        target_update_interval=p.target_update_interval,
+        exploration_fraction=p.exploration_fraction,
+        exploration_initial_eps=1.0,
+        exploration_final_eps=p.exploration_final_eps,
+        max_grad_norm=p.max_grad_norm,
+        replay_buffer_class=DrawnBuffer,
+        policy_kwargs={"net_arch": p.net_arch},
+        seed=seed,
+        device="cpu",
     )
 
 
@@ -126,7 +139,7 @@ def q_state(model: DQN) -> dict[str, torch.Tensor]:
 def evaluate(q_net: torch.nn.Module, states: NDArray[np.float64]) -> NDArray[np.float64]:
     """Greedy return of one episode from each state: all episodes stepped together, one batched
     forward pass per step (the Rust sides do the same)."""
-    envs = [cartpole(states[i:i + 1]) for i in range(len(states))]
+    envs = [cartpole(states[i : i + 1]) for i in range(len(states))]
     obs = np.stack([env.reset()[0] for env in envs])
     returns = np.zeros(len(envs))
     alive = np.ones(len(envs), dtype=bool)
@@ -157,8 +170,9 @@ def param_probe(state: dict[str, torch.Tensor]) -> dict[str, list[float]]:
 class DqnBenchmark(BenchmarkBase):
     phases = ("env_steps", "infer_b1", "infer_b256", "train_lockstep")
 
-    def __init__(self, params: dict[str, Any], split: Split, *, cell_id: str, data_dir: Path, seed: int,
-                 threads: int = 1) -> None:
+    def __init__(
+        self, params: dict[str, Any], split: Split, *, cell_id: str, data_dir: Path, seed: int, threads: int = 1
+    ) -> None:
         torch.set_num_threads(threads)
         self.p = DqnParams.from_params(params)
         self.split, self.seed = split, seed
@@ -166,8 +180,10 @@ class DqnBenchmark(BenchmarkBase):
         if not (self.dir / "init.safetensors").is_file():
             raise FileNotFoundError(f"{self.dir}: shared initial weights missing (run `pairbench datasets`)")
         self.init = load_file(str(self.dir / "init.safetensors"))
-        tables = {n: np.load(self.dir / f"{n}.npy", allow_pickle=False)
-                  for n in ("explore_u", "explore_a", "batch_idx", "env_actions", "probe_obs")}
+        tables = {
+            n: np.load(self.dir / f"{n}.npy", allow_pickle=False)
+            for n in ("explore_u", "explore_a", "batch_idx", "env_actions", "probe_obs")
+        }
         self.tables = tables
         self.env = cartpole(split.X_train)
         self.model = self._fresh_model()
@@ -232,18 +248,28 @@ class DqnBenchmark(BenchmarkBase):
         # the gate requires both to be identical on every side.
         self.predictions = np.concatenate([returns, self.probe_actions().astype(np.float64)])
         trained = evaluate(self.trained.q_net, self.split.X_test) if hasattr(self, "trained") else None
-        return {"mean_return": float(returns.mean()), "lockstep_updates": float(len(self.losses)),
-                # The policy after the lockstep run (after the whole budget when lockstep_updates covers it).
-                "trained_mean_return": None if trained is None else float(trained.mean()),
-                "param_count": float(sum(int(v.numel()) for k, v in self.init.items() if k.startswith("q_net.")))}
+        return {
+            "mean_return": float(returns.mean()),
+            "lockstep_updates": float(len(self.losses)),
+            # The policy after the lockstep run (after the whole budget when lockstep_updates covers it).
+            "trained_mean_return": None if trained is None else float(trained.mean()),
+            "param_count": float(sum(int(v.numel()) for k, v in self.init.items() if k.startswith("q_net."))),
+        }
 
     def metadata(self) -> dict[str, Any]:
         import gymnasium
         import stable_baselines3
 
         params = param_probe(self.trained.q_net.state_dict()) if hasattr(self, "trained") else {}
-        return {"torch": torch.__version__, "gymnasium": gymnasium.__version__,
-                "stable_baselines3": stable_baselines3.__version__, "torch_threads": torch.get_num_threads(),
-                "optimizer": "Adam", "loss_steps": self.losses, "lockstep_params": params,
-                "env_steps_per_phase": self.env_steps_done, "compute_dtype": "float32",
-                "eval_episodes": len(self.split.X_test)}
+        return {
+            "torch": torch.__version__,
+            "gymnasium": gymnasium.__version__,
+            "stable_baselines3": stable_baselines3.__version__,
+            "torch_threads": torch.get_num_threads(),
+            "optimizer": "Adam",
+            "loss_steps": self.losses,
+            "lockstep_params": params,
+            "env_steps_per_phase": self.env_steps_done,
+            "compute_dtype": "float32",
+            "eval_episodes": len(self.split.X_test),
+        }

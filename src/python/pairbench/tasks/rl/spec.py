@@ -53,8 +53,19 @@ class DqnParams:
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> DqnParams:
-        ints = ("total_timesteps", "batch_size", "buffer_size", "learning_starts", "target_update_interval",
-                "train_freq", "gradient_steps", "lockstep_updates", "latency_repeats", "hidden", "hidden_layers")
+        ints = (
+            "total_timesteps",
+            "batch_size",
+            "buffer_size",
+            "learning_starts",
+            "target_update_interval",
+            "train_freq",
+            "gradient_steps",
+            "lockstep_updates",
+            "latency_repeats",
+            "hidden",
+            "hidden_layers",
+        )
         floats = ("learning_rate", "gamma", "exploration_fraction", "exploration_final_eps", "max_grad_norm")
         missing = [k for k in (*ints, *floats) if k not in params]
         if missing:
@@ -122,8 +133,13 @@ def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     }
     for name, array in arrays.items():
         np.save(out / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-    info = {"cell_id": cell["cell_id"], "algorithm": cell["algorithm"], "seed": seed,
-            "lockstep_env_steps": n_steps, "lockstep_updates": len(bounds),
-            "tensors": {k: list(v.shape) for k, v in state.items()}}
+    info = {
+        "cell_id": cell["cell_id"],
+        "algorithm": cell["algorithm"],
+        "seed": seed,
+        "lockstep_env_steps": n_steps,
+        "lockstep_updates": len(bounds),
+        "tensors": {k: list(v.shape) for k, v in state.items()},
+    }
     (out / "model.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
     return out

@@ -12,22 +12,29 @@ from pairbench.tasks.rl import DOMAIN
 
 POLICY_TASK = "policy"
 
+
 @algorithm(DOMAIN, POLICY_TASK, "dqn")
 def dqn(params: dict[str, Any]) -> Any:
     """DQN (SB3's, rl-baselines3-zoo CartPole-v1 hyper-parameters), MLP Q-network with a hard target copy"""
     from pairbench.tasks.rl.spec import DqnParams
+
     return DqnParams.from_params(params)
+
 
 @task_runner(DOMAIN, POLICY_TASK)
 def make(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
     if algorithm_name != "dqn":
         raise KeyError(f"no RL agent {algorithm_name!r}; allowed: dqn")
     from pairbench.tasks.rl.sb3_runner import DqnBenchmark
-    return DqnBenchmark(params, split, cell_id=context.cell_id, data_dir=context.data_dir, seed=context.seed,
-                        threads=context.threads)
+
+    return DqnBenchmark(
+        params, split, cell_id=context.cell_id, data_dir=context.data_dir, seed=context.seed, threads=context.threads
+    )
+
 
 @cell_preparer(DOMAIN)
 def prepare(cell: dict[str, Any], data_dir: Path) -> Path:
     """Phase-3 hook: the shared initial Q-network, the pre-drawn randoms and the probe observations."""
     from pairbench.tasks.rl.spec import prepare_cell
+
     return prepare_cell(cell, data_dir)

@@ -54,8 +54,11 @@ def record(n_random: int = N_RANDOM, n_balanced: int = N_BALANCED, seed: int = S
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m pairbench.tasks.rl.traces", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m pairbench.tasks.rl.traces",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("out", type=Path)
     args = parser.parse_args(argv)
     args.out.parent.mkdir(parents=True, exist_ok=True)

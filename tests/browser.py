@@ -1,7 +1,8 @@
 """Open a page in headless Chromium over the DevTools protocol and report what a person would
 see: console errors, every request the page made, the text of its sections, and a screenshot.
 
-Only the system Chromium is used (Debian `chromium`); nothing is downloaded.
+Only the system Chromium is used (Debian `chromium`); nothing is downloaded. Test tooling, used only by
+tests/test_report_browser.py, so it lives here and not in the package.
 """
 
 from __future__ import annotations
@@ -166,9 +167,7 @@ def open_page(
             )
         elif method == "Runtime.exceptionThrown":
             details = params.get("exceptionDetails", {})
-            report.console_errors.append(
-                str(details.get("exception", {}).get("description") or details.get("text"))
-            )
+            report.console_errors.append(str(details.get("exception", {}).get("description") or details.get("text")))
         elif method == "Log.entryAdded" and params.get("entry", {}).get("level") == "error":
             report.console_errors.append(str(params["entry"].get("text")))
         elif method == "Network.requestWillBeSent":

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from pairbench.analysis import history
-from pairbench.analysis.compare import StatisticsSettings
+from pairbench.analysis.settings import StatisticsSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -20,9 +20,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--noise", type=float, default=0.02)
     parser.add_argument("--resamples", type=int, default=5000)
     parser.add_argument("--out", type=Path, help="write the per-series table as CSV")
-    parser.add_argument(
-        "--steps", action="store_true", help="also list steps detected over the whole history"
-    )
+    parser.add_argument("--steps", action="store_true", help="also list steps detected over the whole history")
     parser.add_argument("--fail-on-regression", action="store_true", help="exit 3 on a confirmed regression")
 
 
