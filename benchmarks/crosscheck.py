@@ -165,7 +165,7 @@ def main() -> int:
                 frameworks=[SKLEARN, LINFA],
                 warmup=2,
                 samples=args.samples,
-                launches=args.launches,
+                threads=1,
             )
             path = cell.write(root / "cells")
             spec = {

@@ -119,7 +119,7 @@ def main() -> int:
                     frameworks=[SKLEARN, LINFA],
                     warmup=args.warmup,
                     samples=args.samples,
-                    launches=args.launches,
+                    threads=1,
                 )
                 path = cell.write(root / "cells")
                 for side in ("scikit-learn", "linfa"):

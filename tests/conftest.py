@@ -79,6 +79,7 @@ def make_cell(tmp_path: Path) -> Callable[..., Path]:
         **overrides: Any,
     ) -> Path:
         cell = Cell(
+            threads=1,
             run_id="test",
             domain="classical_ml",
             task="regression",

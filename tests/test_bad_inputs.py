@@ -243,7 +243,7 @@ CONFIG_CASES: list[tuple[str, str, Callable[[], dict[str, Any]], list[str]]] = [
         "threads-text",
         "benchmarks",
         lambda: _set(_bench(), "defaults/threads", "two"),
-        ["defaults.threads: expected an integer >= 1"],
+        ["defaults.threads: a run parameter, not a catalogue default: pass --threads"],
     ),
     (
         "dtype-bad",

@@ -60,7 +60,7 @@ def _cell(
         frameworks=[SKLEARN, LINFA],
         warmup=0,
         samples=1,
-        launches=1,
+        threads=1,
         quality_gate=gate,
     )
     return cell.write(tmp_path / "cells")

@@ -55,7 +55,7 @@ def test_unknown_dataset_and_wrong_types(doc: dict, tmp_path: Path) -> None:
     doc["datasets"]["synthetic_linear"]["options"]["n_sample"] = 10
     text = _problems(_write(tmp_path, doc))
     assert re.search(r"unknown dataset 'diabetis'; allowed: [a-z0-9_, ]*\bdiabetes\b", text)
-    assert "defaults.threads: expected an integer >= 1, got 'two'" in text
+    assert "defaults.threads: a run parameter, not a catalogue default: pass --threads" in text
     assert "datasets.diabetes.standardize: expected true or false" in text
     assert "datasets.synthetic_linear.options.n_sample: not an option of source 'synthetic_linear'" in text
     assert "n_samples" in text

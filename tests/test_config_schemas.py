@@ -149,7 +149,8 @@ CASES: list[tuple[str, Loader, str, list[str]]] = [
             "defaults.colour: unknown key; allowed: seed, threads, dtype, test_fraction",
             "defaults.dtype: invalid value 'float16'; allowed: float32, float64",
             "defaults.test_fraction: expected a number in (0, 1), got 1",
-            "defaults.threads: expected an integer >= 1, got 0",
+            "defaults.threads: a run parameter, not a catalogue default: pass --threads "
+            "(nextflow_schema.json holds its default)",
             "datasets.d1.options.n_samples: expected a positive integer, got -1",
             "datasets.d1.options.noise: expected a number >= 0, got -1",
             "datasets.d1.standardize: expected true or false, got 'yes'",

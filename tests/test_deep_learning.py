@@ -105,7 +105,7 @@ def make_cell(
         seed=3,
         warmup=kw.get("warmup", 0),
         samples=kw.get("samples", 1),
-        launches=1,
+        threads=1,
     )
     path = cell.write(data_dir / "cells")
     prepare_cell(json.loads(cell.to_json()), data_dir)

@@ -63,6 +63,7 @@ def llm_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _cell(tmp: Path, task: str, algorithm: str, params: dict[str, Any], gate: dict[str, Any]) -> Path:
     cell = Cell(
+        threads=1,
         run_id="test",
         domain="llm",
         task=task,

@@ -85,7 +85,7 @@ def rl_cell(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cell, Path, Path]
         seed=5,
         warmup=0,
         samples=1,
-        launches=1,
+        threads=1,
         quality_gate=GATE,
     )
     path = cell.write(data / "cells")

@@ -30,12 +30,12 @@ class Cell:
     params: dict[str, Any]
     # One entry per side (name, language, backend, package|binary); the first is the baseline.
     frameworks: list[dict[str, str]]
+    # Threads for every side: the run's --threads (phase 1 writes it; no default here, so no second source).
+    threads: int
     seed: int = 42
     dtype: str = "float64"
-    threads: int = 1
     warmup: int = 2
     samples: int = 10
-    launches: int = 3
     quality_gate: dict[str, Any] = field(default_factory=dict)
     cell_id: str = ""
 
@@ -112,7 +112,6 @@ _FIELD_TYPES: dict[str, type] = {
     "threads": int,
     "warmup": int,
     "samples": int,
-    "launches": int,
     "quality_gate": dict,
     "cell_id": str,
 }

@@ -181,7 +181,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
         return load_spec_catalogue(doc, benchmarks_path, frameworks_path)
     p = _Problems(str(benchmarks_path))
     p.items.extend(schema_problems(doc, "benchmarks", str(benchmarks_path)))
-    defaults = {"seed": 42, "threads": 1, "dtype": "float64", "test_fraction": 0.2, **_dict(doc.get("defaults"))}
+    defaults = {"seed": 42, "dtype": "float64", "test_fraction": 0.2, **_dict(doc.get("defaults"))}
     datasets = _datasets(p, _dict(doc.get("datasets")))
     runners = task_runners()
     domains_known = sorted({d for d, _ in runners})

@@ -15,13 +15,7 @@ import jsonschema
 
 from pairbench.config import ConfigError
 from pairbench.paths import project_root
-
-
-def schema_properties(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    props: dict[str, dict[str, Any]] = dict(schema.get("properties", {}))
-    for group in schema.get("$defs", schema.get("definitions", {})).values():
-        props.update(group.get("properties", {}))
-    return props
+from pairbench.run_defaults import schema_properties
 
 
 def validate_params(

@@ -98,7 +98,7 @@ def run_scaling(
     run_id: str,
     samples: int = 3,
     max_fit_s: float = 60.0,
-    threads: int = 1,
+    threads: int,
     implementations: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -132,7 +132,6 @@ def run_scaling(
                 threads=threads,
                 warmup=1,
                 samples=samples,
-                launches=1,
             )
             cell_path = cell.write(out_dir / "cells")
             for fw in frameworks:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import shutil
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from pairbench.cells import Cell
@@ -13,24 +13,26 @@ from pairbench.config import DEVICES, Catalogue, ConfigError, FrameworkSpec
 from pairbench.datasets.materialise import DatasetSpec
 from pairbench.paths import rust_target_dir
 from pairbench.registry import dataset_unavailable
+from pairbench.run_defaults import run_default
 
 
 @dataclass(frozen=True)
 class RunParams:
-    """The subset of pipeline params that decides what runs (validated against nextflow_schema.json)."""
+    """The subset of pipeline params that decides what runs (validated against nextflow_schema.json, whose
+    defaults these are: one source)."""
 
     run_id: str
-    domains: str = "all"
-    algorithms: str = "all"
-    datasets: str = "all"
-    launches: int = 3
-    samples: int = 10
-    warmup: int = 2
-    threads: int | None = None
-    grid: str = "first"
+    domains: str = field(default_factory=lambda: str(run_default("domains")))
+    algorithms: str = field(default_factory=lambda: str(run_default("algorithms")))
+    datasets: str = field(default_factory=lambda: str(run_default("datasets")))
+    launches: int = field(default_factory=lambda: int(run_default("launches")))
+    samples: int = field(default_factory=lambda: int(run_default("samples")))
+    warmup: int = field(default_factory=lambda: int(run_default("warmup")))
+    threads: int = field(default_factory=lambda: int(run_default("threads")))
+    grid: str = field(default_factory=lambda: str(run_default("grid")))
     synthetic_n_samples: int | None = None
-    cv_folds: int = 5
-    devices: str = "auto"
+    cv_folds: int = field(default_factory=lambda: int(run_default("cv_folds")))
+    devices: str = field(default_factory=lambda: str(run_default("devices")))
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> RunParams:
@@ -124,7 +126,7 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
     dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
     if rp.grid not in ("first", "all"):
         raise ConfigError([f"params: --grid: invalid value {rp.grid!r}; allowed: first, all"])
-    threads = rp.threads or int(catalogue.defaults["threads"])
+    threads = rp.threads
     datasets = effective_datasets(catalogue, rp)
     cv_folds = int(catalogue.run_settings.get("cv_folds", rp.cv_folds))
 
@@ -186,7 +188,6 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
                         threads=threads,
                         warmup=rp.warmup,
                         samples=task.samples or rp.samples,
-                        launches=rp.launches,
                         quality_gate=task.quality_gate,
                     )
                     reason = skip_reason(task.domain, algo, ds, device) or sides_reason

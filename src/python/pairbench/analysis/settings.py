@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pairbench.analysis import stats
 from pairbench.analysis.cost import CostSettings
 from pairbench.analysis.rankings import RankingSettings
 from pairbench.config import ConfigError, load_yaml
+from pairbench.run_defaults import run_default
 from pairbench.schema_check import schema_problems
 
 
@@ -28,10 +28,11 @@ class StatisticsSettings:
     """The statistics of summaries and comparisons (`AnalysisConfig` above is the analysis.yaml file,
     which sets some of these)."""
 
-    alpha: float = 0.05
-    noise: float = 0.02
+    # alpha, noise and resamples are pipeline params: their defaults are nextflow_schema.json's.
+    alpha: float = field(default_factory=lambda: float(run_default("alpha")))
+    noise: float = field(default_factory=lambda: float(run_default("noise")))
     confidence: float = 0.95
-    resamples: int = stats.DEFAULT_RESAMPLES
+    resamples: int = field(default_factory=lambda: int(run_default("resamples")))
     seed: int = 0
     # Power analysis: the relative change in time the run should be able to detect, at this power.
     effect: float = 0.05

@@ -16,9 +16,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--validation-dir", type=Path, help="directory of phase-3 validation JSON")
     parser.add_argument("--out-dir", type=Path, default=Path("analysis"))
-    parser.add_argument("--alpha", type=float, default=0.05)
-    parser.add_argument("--noise", type=float, default=0.02, help="noise band for verdicts (0.02 = ±2%%)")
-    parser.add_argument("--resamples", type=int, default=5000)
+    # Defaults: nextflow_schema.json's, through StatisticsSettings (one source).
+    parser.add_argument("--alpha", type=float)
+    parser.add_argument("--noise", type=float, help="noise band for verdicts (0.02 = ±2%%)")
+    parser.add_argument("--resamples", type=int)
     parser.add_argument("--analysis-config", type=Path, help="config/analysis.yaml (power, ranking weights, cost)")
     parser.add_argument("--requirements", type=Path, help="requirements YAML for recommendations")
     parser.add_argument("--hardware", type=Path, help="config/hardware.yaml (cost and energy)")
@@ -73,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
         args.results_dir,
         args.out_dir,
         None,
-        StatisticsSettings(alpha=args.alpha, noise=args.noise, resamples=args.resamples),
+        StatisticsSettings(**{k: v for k in ("alpha", "noise", "resamples") if (v := getattr(args, k)) is not None}),
         inputs,
     )
     print(

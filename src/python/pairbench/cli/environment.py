@@ -10,7 +10,7 @@ from pairbench.harness.environment import capture_environment
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, required=True, help="the run's --threads")
     parser.add_argument("--out", type=Path, default=Path("environment.json"))
 
 

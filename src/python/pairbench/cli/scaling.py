@@ -21,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--max-fit-s", type=float, default=60.0, help="a side stops growing n once one fit takes longer than this"
     )
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--threads", type=int, required=True, help="the run's --threads")
     parser.add_argument("--run-id", default="scaling")
     parser.add_argument("--implementations", type=Path)
     parser.add_argument("--out-dir", type=Path, default=Path("scaling"))
