@@ -120,6 +120,8 @@ def failed_result(
 
 
 PIN_VARIABLE = "PAIRBENCH_PIN_CPUS"
+_PIN_AUTO = ("auto", "on", "", "true", "yes")
+_PIN_OFF = ("off", "none", "0", "false", "no")
 
 
 def pinned_cpus(threads: int, setting: str | None = None) -> list[int] | None:
@@ -133,10 +135,10 @@ def pinned_cpus(threads: int, setting: str | None = None) -> list[int] | None:
     launch actually takes, so that concurrent launches (--max_parallel_benchmarks > 1) get CPUs of their own.
     """
     setting = (setting if setting is not None else os.environ.get(PIN_VARIABLE, "auto")).strip().lower()
-    if setting in ("off", "none", "0", "false", "no") or not hasattr(os, "sched_getaffinity"):
+    if setting in _PIN_OFF or not hasattr(os, "sched_getaffinity"):
         return None
     allowed = sorted(os.sched_getaffinity(0))
-    if setting in ("auto", "on", "", "true", "yes"):
+    if setting in _PIN_AUTO:
         return allowed[-threads:] if threads <= len(allowed) else allowed
     try:
         wanted = sorted({int(c) for c in setting.split(",") if c.strip()})
@@ -163,13 +165,7 @@ def claimed_cpus(threads: int, setting: str | None = None) -> Iterator[tuple[lis
     shares the preferred ones (own = False, recorded in the result). An explicit list or "off" claims nothing.
     """
     preferred = pinned_cpus(threads, setting)
-    auto = (setting if setting is not None else os.environ.get(PIN_VARIABLE, "auto")).strip().lower() in (
-        "auto",
-        "on",
-        "",
-        "true",
-        "yes",
-    )
+    auto = (setting if setting is not None else os.environ.get(PIN_VARIABLE, "auto")).strip().lower() in _PIN_AUTO
     if preferred is None or not auto:
         yield preferred, True
         return
