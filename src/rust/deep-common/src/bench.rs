@@ -597,3 +597,36 @@ impl<E: Engine> Benchmark for DeepBench<E> {
         m
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(params: Value) -> Cell {
+        serde_json::from_value(serde_json::json!({
+            "cell_id": "c1", "run_id": "r", "domain": "deep_learning", "task": "image_classification",
+            "algorithm": "lenet", "dataset": "digits", "params": params, "frameworks": [],
+            "seed": 1, "dtype": "float32", "threads": 1, "warmup": 0, "samples": 1
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn every_adamw_setting_comes_from_the_cell() {
+        let c = cell(
+            serde_json::json!({"lr": 0.1, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6,
+                                        "weight_decay": 0.01}),
+        );
+        let o = adamw_config(&c).unwrap();
+        assert_eq!(
+            (o.lr, o.beta1, o.beta2, o.eps, o.weight_decay),
+            (0.1, 0.8, 0.99, 1e-6, 0.01)
+        );
+        let c = cell(serde_json::json!({"lr": 0.1, "beta2": 0.99, "weight_decay": 0.01}));
+        let err = adamw_config(&c).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            r#"cell c1: param "beta1" missing; param "eps" missing"#
+        );
+    }
+}
