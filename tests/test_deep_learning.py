@@ -4,6 +4,7 @@ well under a minute once the Rust binaries are built (`make setup`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import subprocess
@@ -38,6 +39,8 @@ FIRST_STEP_RTOL = 1e-5
 EARLY_STEPS, EARLY_RTOL = 10, 1e-3
 SAME_KERNELS_RTOL = 1e-3
 
+# AdamW's settings: every one is required by every side (no library default fills a gap).
+OPTIMIZER = {"lr": 0.003, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.0001}
 FRAMEWORKS = [
     {"name": "pytorch", "language": "python", "backend": "libtorch", "package": "torch"},
     {"name": "candle", "language": "rust", "backend": "candle", "binary": "pairbench-candle"},
@@ -93,7 +96,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def make_cell(
     data_dir: Path, task: str, model: str, dataset: str, extra: dict[str, Any], **kw: Any
 ) -> tuple[Cell, Path]:
-    params = {"batch_size": 16, "lr": 0.003, "weight_decay": 0.0001, "latency_repeats": 2, **extra}
+    params = {**OPTIMIZER, "batch_size": 16, "latency_repeats": 2, **extra}
     cell = Cell(
         run_id="test",
         domain="deep_learning",
@@ -226,3 +229,17 @@ def test_gate_metrics_for_deep_tasks() -> None:
     assert accuracy["accuracy"] == 0.75
     assert QUALITY_BY_TASK["forecasting"](np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 3.0]))["r2"] == 1.0
     assert loss_curve_deviation([1.0, 2.0], [1.1, 2.0]) == pytest.approx(0.1)
+
+
+@pytest.mark.rust
+@pytest.mark.parametrize("framework", ["pytorch", "candle", "tch"])
+def test_a_cell_missing_an_optimiser_param_is_refused_by_name(data_dir: Path, tmp_path: Path, framework: str) -> None:
+    """No side falls back on its library's AdamW default: a missing setting is a named error."""
+    if framework != "pytorch":
+        binary(f"pairbench-{framework}")
+    cell, _ = make_cell(data_dir, "image_classification", "lenet", "digits", {})
+    params = {k: v for k, v in cell.params.items() if k not in ("beta1", "eps")}
+    path = dataclasses.replace(cell, params=params, cell_id=cell.cell_id).write(tmp_path / "cells")
+    outcome = run_side(path, framework, data_dir, tmp_path / f"{framework}.json", timeout_s=120)
+    assert not outcome.ok
+    assert f'cell {cell.cell_id}: param "beta1" missing; param "eps" missing' in (outcome.error or "")

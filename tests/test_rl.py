@@ -45,6 +45,10 @@ PARAMS = {
     "hidden": 64,
     "hidden_layers": 2,
     "max_grad_norm": 10.0,
+    "adam_beta1": 0.9,
+    "adam_beta2": 0.999,
+    "adam_eps": 1e-8,
+    "adam_weight_decay": 0.0,
     "lockstep_updates": 128,
     "latency_repeats": 2,
 }
@@ -166,3 +170,20 @@ def test_broken_agent_fails_the_gate(
     assert any("max_loss_curve_rel_dev" in r for r in reasons), reasons
     # And the gate's own bookkeeping refuses a side with no loss curve at all.
     assert strict_reasons(GATE, 0.0, None)
+
+
+@pytest.mark.rust
+@pytest.mark.parametrize("side", ["sb3", "candle", "tch"])
+def test_a_cell_missing_an_adam_param_is_refused_by_name(
+    rl_cell: tuple[Cell, Path, Path], tmp_path: Path, side: str
+) -> None:
+    """No side falls back on torch's Adam defaults: a missing setting is a named error."""
+    if side != "sb3" and not (rust_target_dir() / "release" / f"pairbench-{side}").exists():
+        pytest.fail(f"pairbench-{side} missing: run `make setup`")
+    cell, _, data = rl_cell
+    lacking = dataclasses.replace(cell, params={k: v for k, v in PARAMS.items() if k != "adam_eps"})
+    path = tmp_path / "lacking.json"
+    path.write_text(lacking.to_json(), encoding="utf-8")
+    outcome = run_side(path, side, data, tmp_path / f"{side}.json", timeout_s=120)
+    assert not outcome.ok
+    assert f'cell {cell.cell_id}: param "adam_eps" missing' in (outcome.error or "")

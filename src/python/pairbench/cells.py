@@ -16,8 +16,9 @@ from typing import Any
 from pairbench.names import name_problem
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
-# File names derived from a cell id add up to ~40 characters (".sb3.predictions.scores.npy" ...).
-MAX_ID = 160
+# File names derived from a cell id add up to ~40 characters (".sb3.predictions.scores.npy" ...), and a
+# file name may have 255 bytes; 200 keeps every explicit-parameter deep cell id readable in full.
+MAX_ID = 200
 
 
 @dataclass(frozen=True)

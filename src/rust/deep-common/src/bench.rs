@@ -207,25 +207,59 @@ fn load_split(cell: &Cell, dir: &Path) -> Result<(HostSplit, Manifest)> {
     }
 }
 
-/// AdamW from the cell's params: `lr` is required, the others default as torch.optim.AdamW's.
-fn adamw_config(cell: &Cell) -> Result<AdamWConfig> {
-    let opt = AdamWConfig {
-        lr: param_or(cell, "lr", f64::NAN)?,
-        beta1: param_or(cell, "beta1", 0.9)?,
-        beta2: param_or(cell, "beta2", 0.999)?,
-        eps: param_or(cell, "eps", 1e-8)?,
-        weight_decay: param_or(cell, "weight_decay", 0.0)?,
-        max_grad_norm: None,
-    };
-    if opt.lr.is_nan() {
-        bail!("cell {}: param \"lr\" missing", cell.cell_id);
+/// Every AdamW setting, read from the cell (config/benchmarks.yaml), none from a library default, so
+/// the cell file holds every value; torch_runner.py's `optimizer_settings` requires the same keys.
+pub const OPTIMIZER_PARAMS: [&str; 5] = ["lr", "beta1", "beta2", "eps", "weight_decay"];
+
+/// The numbers under `keys`, in order; every missing one is named (same message as the Python side).
+pub fn required_params<const N: usize>(cell: &Cell, keys: [&str; N]) -> Result<[f64; N]> {
+    let missing: Vec<String> = keys
+        .iter()
+        .filter(|k| !cell.params.contains_key(**k))
+        .map(|k| format!("param {k:?} missing"))
+        .collect();
+    if !missing.is_empty() {
+        bail!("cell {}: {}", cell.cell_id, missing.join("; "));
     }
-    Ok(opt)
+    let mut out = [0.0; N];
+    for (v, k) in out.iter_mut().zip(keys) {
+        *v = param_or(cell, k, f64::NAN)?;
+    }
+    Ok(out)
+}
+
+/// AdamW from the cell's params, every setting required.
+pub fn adamw_config(cell: &Cell) -> Result<AdamWConfig> {
+    let [lr, beta1, beta2, eps, weight_decay] = required_params(cell, OPTIMIZER_PARAMS)?;
+    Ok(AdamWConfig {
+        lr,
+        beta1,
+        beta2,
+        eps,
+        weight_decay,
+        max_grad_norm: None,
+    })
+}
+
+/// The settings as recorded in a result's metadata (same keys as the cell's params).
+pub fn adamw_metadata(opt: &AdamWConfig) -> Value {
+    serde_json::json!({
+        "lr": opt.lr,
+        "beta1": opt.beta1,
+        "beta2": opt.beta2,
+        "eps": opt.eps,
+        "weight_decay": opt.weight_decay,
+    })
 }
 
 /// The engine holding the cell's shared initial weights (phase 3's init.safetensors, the same start
 /// for every framework), checked tensor by tensor against the model definition.
-fn load_engine<E: Engine>(cell: &Cell, prepared: &Path, specs: &[TensorSpec]) -> Result<E> {
+fn load_engine<E: Engine>(
+    cell: &Cell,
+    prepared: &Path,
+    specs: &[TensorSpec],
+    opt: AdamWConfig,
+) -> Result<E> {
     let init = prepared.join("init.safetensors");
     if !init.is_file() {
         bail!(
@@ -233,7 +267,6 @@ fn load_engine<E: Engine>(cell: &Cell, prepared: &Path, specs: &[TensorSpec]) ->
             init.display()
         );
     }
-    let opt = adamw_config(cell)?;
     let device = cell
         .params
         .get("device")
@@ -294,6 +327,7 @@ pub struct DeepBench<E: Engine> {
     order: Array2<i64>,
     batch_size: usize,
     latency_repeats: u32,
+    opt: AdamWConfig,
     infer_inputs: Vec<E::T>,
     epoch: usize,
     loss_steps: Vec<f64>,
@@ -305,13 +339,15 @@ pub struct DeepBench<E: Engine> {
 impl<E: Engine> DeepBench<E> {
     pub fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, Manifest)> {
         check_task(cell)?;
+        // Checked first: a cell missing an optimiser setting is refused before any data is loaded.
+        let opt = adamw_config(cell)?;
         let dir = data_dir.join(&cell.dataset);
         let options = manifest_options(&dir)?;
         let (host, manifest) = load_split(cell, &dir)?;
         let cfg = model_config(cell, &options, host.x_train.ncols(), host.n_outputs)?;
         let specs = tensor_specs(&cfg)?;
         let prepared = cell_dir(data_dir, &cell.cell_id);
-        let e: E = load_engine(cell, &prepared, &specs)?;
+        let e: E = load_engine(cell, &prepared, &specs, opt)?;
         let order = read_batch_order(&prepared)?;
 
         let shape = sample_shape(&cfg, &cell.task);
@@ -324,6 +360,7 @@ impl<E: Engine> DeepBench<E> {
         let bench = Self {
             batch_size: usize_param_or(cell, "batch_size", 0)?,
             latency_repeats: usize_param_or(cell, "latency_repeats", 10)? as u32,
+            opt,
             e,
             cfg,
             specs,
@@ -545,6 +582,7 @@ impl<E: Engine> Benchmark for DeepBench<E> {
         let mut m = BTreeMap::new();
         m.insert("backend".into(), Value::from(self.e.backend()));
         m.insert("optimizer".into(), Value::from("AdamW"));
+        m.insert("optimizer_settings".into(), adamw_metadata(&self.opt));
         m.insert("batch_size".into(), Value::from(self.batch_size));
         m.insert("latency_repeats".into(), Value::from(self.latency_repeats));
         m.insert("loss_curve".into(), Value::from(self.loss_curve.clone()));
@@ -557,5 +595,38 @@ impl<E: Engine> Benchmark for DeepBench<E> {
         m.insert("compute_dtype".into(), Value::from("float32"));
         m.insert("task".into(), Value::from(self.task.clone()));
         m
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(params: Value) -> Cell {
+        serde_json::from_value(serde_json::json!({
+            "cell_id": "c1", "run_id": "r", "domain": "deep_learning", "task": "image_classification",
+            "algorithm": "lenet", "dataset": "digits", "params": params, "frameworks": [],
+            "seed": 1, "dtype": "float32", "threads": 1, "warmup": 0, "samples": 1
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn every_adamw_setting_comes_from_the_cell() {
+        let c = cell(
+            serde_json::json!({"lr": 0.1, "beta1": 0.8, "beta2": 0.99, "eps": 1e-6,
+                                        "weight_decay": 0.01}),
+        );
+        let o = adamw_config(&c).unwrap();
+        assert_eq!(
+            (o.lr, o.beta1, o.beta2, o.eps, o.weight_decay),
+            (0.1, 0.8, 0.99, 1e-6, 0.01)
+        );
+        let c = cell(serde_json::json!({"lr": 0.1, "beta2": 0.99, "weight_decay": 0.01}));
+        let err = adamw_config(&c).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            r#"cell c1: param "beta1" missing; param "eps" missing"#
+        );
     }
 }

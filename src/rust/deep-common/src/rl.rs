@@ -33,8 +33,9 @@ pub fn cell_dir(data_dir: &Path, cell_id: &str) -> PathBuf {
     data_dir.join("_rl").join(cell_id)
 }
 
-/// rl-baselines3-zoo's DQN settings from the cell; SB3's hidden defaults are fixed in the code below
-/// (ReLU, Adam eps 1e-8, Huber loss, hard target update).
+/// rl-baselines3-zoo's DQN settings from the cell, Adam's included (SB3 passes them as the policy's
+/// optimizer_kwargs); what SB3 hard-codes is fixed in the code below (ReLU, Huber loss, hard target
+/// update, exploration from 1.0) and listed in the result's metadata (`fixed_in_code`).
 #[derive(Debug, Clone)]
 pub struct DqnParams {
     pub total_timesteps: usize,
@@ -51,6 +52,10 @@ pub struct DqnParams {
     pub hidden: usize,
     pub hidden_layers: usize,
     pub max_grad_norm: f64,
+    pub adam_beta1: f64,
+    pub adam_beta2: f64,
+    pub adam_eps: f64,
+    pub adam_weight_decay: f64,
     pub lockstep_updates: usize,
     pub latency_repeats: usize,
 }
@@ -73,23 +78,23 @@ impl DqnParams {
             "hidden",
             "hidden_layers",
             "max_grad_norm",
+            "adam_beta1",
+            "adam_beta2",
+            "adam_eps",
+            "adam_weight_decay",
             "lockstep_updates",
             "latency_repeats",
         ] {
             if !cell.params.contains_key(key) {
-                missing.push(key);
+                missing.push(format!("param {key:?} missing"));
             }
         }
         if !missing.is_empty() {
-            bail!(
-                "cell {}: dqn params: missing {}",
-                cell.cell_id,
-                missing.join(", ")
-            );
+            bail!("cell {}: {}", cell.cell_id, missing.join("; "));
         }
         let u = |k: &str| usize_param_or(cell, k, 0);
         let f = |k: &str| param_or(cell, k, f64::NAN);
-        Ok(Self {
+        let p = Self {
             total_timesteps: u("total_timesteps")?,
             learning_rate: f("learning_rate")?,
             batch_size: u("batch_size")?,
@@ -104,9 +109,24 @@ impl DqnParams {
             hidden: u("hidden")?,
             hidden_layers: u("hidden_layers")?,
             max_grad_norm: f("max_grad_norm")?,
+            adam_beta1: f("adam_beta1")?,
+            adam_beta2: f("adam_beta2")?,
+            adam_eps: f("adam_eps")?,
+            adam_weight_decay: f("adam_weight_decay")?,
             lockstep_updates: u("lockstep_updates")?,
             latency_repeats: u("latency_repeats")?,
-        })
+        };
+        // SB3's torch.optim.Adam adds weight decay to the gradient; the Rust sides' AdamW decays the
+        // weights directly. The two agree only at 0, so any other value is refused, not approximated.
+        if p.adam_weight_decay != 0.0 {
+            bail!(
+                "cell {}: param \"adam_weight_decay\"={} unsupported; allowed: 0 (SB3's Adam couples \
+                 weight decay into the gradient, the Rust AdamW decouples it)",
+                cell.cell_id,
+                p.adam_weight_decay
+            );
+        }
+        Ok(p)
     }
 
     /// SB3's LinearSchedule(1.0, final_eps, fraction) at `progress_remaining = 1 - t / total`.
@@ -251,6 +271,30 @@ impl Draws {
     }
 }
 
+/// Adam's settings as a result records them (the cell's keys).
+fn optimizer_settings(p: &DqnParams) -> Value {
+    serde_json::json!({
+        "learning_rate": p.learning_rate,
+        "adam_beta1": p.adam_beta1,
+        "adam_beta2": p.adam_beta2,
+        "adam_eps": p.adam_eps,
+        "adam_weight_decay": p.adam_weight_decay,
+        "max_grad_norm": p.max_grad_norm,
+    })
+}
+
+/// What SB3's DQN fixes in its code and the Rust agent fixes the same way (not cell params).
+/// Same list as sb3_runner.py's FIXED_IN_CODE.
+fn fixed_in_code() -> Value {
+    serde_json::json!({
+        "tau": 1.0,
+        "exploration_initial_eps": 1.0,
+        "loss": "smooth_l1 (Huber, beta 1)",
+        "activation": "ReLU",
+        "amsgrad": false,
+    })
+}
+
 fn trainable(p: &DqnParams) -> Vec<String> {
     p.layer_names(ONLINE)
         .into_iter()
@@ -261,10 +305,10 @@ fn trainable(p: &DqnParams) -> Vec<String> {
 pub fn load_engine<E: Engine>(p: &DqnParams, init: &Path, threads: u32, device: &str) -> Result<E> {
     let opt = AdamWConfig {
         lr: p.learning_rate,
-        beta1: 0.9,
-        beta2: 0.999,
-        eps: 1e-8,
-        weight_decay: 0.0,
+        beta1: p.adam_beta1,
+        beta2: p.adam_beta2,
+        eps: p.adam_eps,
+        weight_decay: p.adam_weight_decay,
         max_grad_norm: Some(p.max_grad_norm),
     };
     let e = E::load(init, &trainable(p), opt, threads, device)?;
@@ -631,6 +675,8 @@ impl<E: Engine> Benchmark for RlBench<E> {
         let mut m = BTreeMap::new();
         m.insert("backend".into(), Value::from(self.e.backend()));
         m.insert("optimizer".into(), Value::from("Adam"));
+        m.insert("optimizer_settings".into(), optimizer_settings(&self.p));
+        m.insert("fixed_in_code".into(), fixed_in_code());
         m.insert("compute_dtype".into(), Value::from("float32"));
         m.insert("task".into(), Value::from(POLICY_TASK));
         m.insert(

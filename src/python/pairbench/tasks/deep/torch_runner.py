@@ -26,14 +26,27 @@ INFER_BATCHES = (1, 32, 256)
 EVAL_BATCH = 256
 
 
-def optimizer_for(model: torch.nn.Module, params: dict[str, Any]) -> torch.optim.Optimizer:
+# Every AdamW setting comes from the cell (config/benchmarks.yaml), none from a library default, so the
+# cell file holds every value both sides use; bench.rs's `adamw_config` requires the same keys.
+OPTIMIZER_PARAMS = ("lr", "beta1", "beta2", "eps", "weight_decay")
+
+
+def optimizer_settings(cell_id: str, params: dict[str, Any]) -> dict[str, float]:
+    """The AdamW settings of a cell; every missing one is named (same message as the Rust sides)."""
+    missing = [k for k in OPTIMIZER_PARAMS if k not in params]
+    if missing:
+        raise ValueError(f"cell {cell_id}: " + "; ".join(f'param "{k}" missing' for k in missing))
+    return {k: float(params[k]) for k in OPTIMIZER_PARAMS}
+
+
+def optimizer_for(model: torch.nn.Module, o: dict[str, float]) -> torch.optim.Optimizer:
     """AdamW everywhere: candle's SGD has no momentum, and its AdamW matches PyTorch's decoupled decay."""
     return torch.optim.AdamW(
         model.parameters(),
-        lr=float(params["lr"]),
-        betas=(float(params.get("beta1", 0.9)), float(params.get("beta2", 0.999))),
-        eps=float(params.get("eps", 1e-8)),
-        weight_decay=float(params.get("weight_decay", 0.0)),
+        lr=o["lr"],
+        betas=(o["beta1"], o["beta2"]),
+        eps=o["eps"],
+        weight_decay=o["weight_decay"],
     )
 
 
@@ -60,6 +73,8 @@ class DeepBenchmark(BenchmarkBase):
         threads: int = 1,
     ) -> None:
         torch.set_num_threads(threads)
+        # Checked first: a cell missing an optimiser setting is refused before any data is loaded.
+        self.optimizer_settings = optimizer_settings(cell_id, params)
         self.task, self.params = task, params
         self.device = torch.device(str(params.get("device", "cpu")))
         if self.device.type == "cuda" and not torch.cuda.is_available():
@@ -85,7 +100,7 @@ class DeepBenchmark(BenchmarkBase):
         self.model.load_state_dict(init, strict=False)
         self.order = np.load(prepared / "batch_order.npy", allow_pickle=False)
         self.batch_size = int(params["batch_size"])
-        self.optimizer = optimizer_for(self.model, params)
+        self.optimizer = optimizer_for(self.model, self.optimizer_settings)
         self.latency_repeats = int(params.get("latency_repeats", 10))
         self.phase_repeats = {f"infer_b{b}": self.latency_repeats for b in INFER_BATCHES}
         self.infer_inputs = {b: rows_for_batch(self.x_test, b) for b in INFER_BATCHES}
@@ -188,6 +203,7 @@ class DeepBenchmark(BenchmarkBase):
             "device": str(self.device),
             "torch_threads": torch.get_num_threads(),
             "optimizer": "AdamW",
+            "optimizer_settings": self.optimizer_settings,
             "batch_size": self.batch_size,
             "latency_repeats": self.latency_repeats,
             "loss_curve": self.loss_curve,

@@ -27,7 +27,7 @@ from stable_baselines3.dqn import dqn as sb3_dqn
 
 from pairbench.datasets.materialise import Split
 from pairbench.harness.benchmark import BenchmarkBase
-from pairbench.tasks.rl.spec import DqnParams, cell_dir
+from pairbench.tasks.rl.spec import FIXED_IN_CODE, DqnParams, cell_dir
 
 MAX_EPISODE_STEPS = 500
 
@@ -115,20 +115,26 @@ def make_dqn(p: DqnParams, states: NDArray[np.float64], seed: int) -> LockstepDQ
         buffer_size=p.buffer_size,
         learning_starts=p.learning_starts,
         batch_size=p.batch_size,
-        tau=1.0,
+        tau=FIXED_IN_CODE["tau"],
         gamma=p.gamma,
         train_freq=p.train_freq,
         gradient_steps=p.gradient_steps,
         target_update_interval=p.target_update_interval,
         exploration_fraction=p.exploration_fraction,
-        exploration_initial_eps=1.0,
+        exploration_initial_eps=FIXED_IN_CODE["exploration_initial_eps"],
         exploration_final_eps=p.exploration_final_eps,
         max_grad_norm=p.max_grad_norm,
         replay_buffer_class=DrawnBuffer,
-        policy_kwargs={"net_arch": p.net_arch},
+        policy_kwargs={"net_arch": p.net_arch, "optimizer_kwargs": p.optimizer_kwargs},
         seed=seed,
         device="cpu",
     )
+
+
+def sb3_optimizer_defaults(model: DQN) -> dict[str, Any]:
+    """The settings SB3's policy built its optimiser with (JSON-able ones), to show nothing was added."""
+    d = model.policy.optimizer.defaults
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items() if isinstance(v, (bool, int, float, tuple))}
 
 
 def q_state(model: DQN) -> dict[str, torch.Tensor]:
@@ -174,7 +180,7 @@ class DqnBenchmark(BenchmarkBase):
         self, params: dict[str, Any], split: Split, *, cell_id: str, data_dir: Path, seed: int, threads: int = 1
     ) -> None:
         torch.set_num_threads(threads)
-        self.p = DqnParams.from_params(params)
+        self.p = DqnParams.from_params(params, cell_id)
         self.split, self.seed = split, seed
         self.dir = cell_dir(data_dir, cell_id)
         if not (self.dir / "init.safetensors").is_file():
@@ -267,6 +273,17 @@ class DqnBenchmark(BenchmarkBase):
             "stable_baselines3": stable_baselines3.__version__,
             "torch_threads": torch.get_num_threads(),
             "optimizer": "Adam",
+            "optimizer_settings": {
+                "learning_rate": self.p.learning_rate,
+                "adam_beta1": self.p.adam_beta1,
+                "adam_beta2": self.p.adam_beta2,
+                "adam_eps": self.p.adam_eps,
+                "adam_weight_decay": self.p.adam_weight_decay,
+                "max_grad_norm": self.p.max_grad_norm,
+            },
+            # What torch.optim.Adam was built with, read back from SB3's policy (not from the cell).
+            "optimizer_defaults": sb3_optimizer_defaults(self.model),
+            "fixed_in_code": FIXED_IN_CODE,
             "loss_steps": self.losses,
             "lockstep_params": params,
             "env_steps_per_phase": self.env_steps_done,

@@ -26,11 +26,21 @@ OBS_DIM, N_ACTIONS = 4, 2
 ENV_ACTIONS = 20_000
 N_PROBES = 256
 PROBE_SCALE = np.array([2.4, 3.0, 0.2, 3.0])
+# What SB3's DQN fixes in its code (or make_dqn sets without a cell param) and the Rust agent fixes
+# the same way; results record it as metadata. Same list as rl.rs's `fixed_in_code`.
+FIXED_IN_CODE: dict[str, Any] = {
+    "tau": 1.0,
+    "exploration_initial_eps": 1.0,
+    "loss": "smooth_l1 (Huber, beta 1)",
+    "activation": "ReLU",
+    "amsgrad": False,
+}
 
 
 @dataclass(frozen=True)
 class DqnParams:
-    """rl-baselines3-zoo's CartPole-v1 DQN; SB3's hidden defaults are spelled out on the Rust side."""
+    """rl-baselines3-zoo's CartPole-v1 DQN, Adam's settings included (passed to SB3 as the policy's
+    optimizer_kwargs, so none is a library default); what SB3 hard-codes is FIXED_IN_CODE."""
 
     total_timesteps: int
     learning_rate: float
@@ -47,12 +57,16 @@ class DqnParams:
     hidden: int
     hidden_layers: int
     max_grad_norm: float
+    adam_beta1: float
+    adam_beta2: float
+    adam_eps: float
+    adam_weight_decay: float
     # Gradient steps of the lockstep check: training stops after the train() call that reaches it.
     lockstep_updates: int
     latency_repeats: int
 
     @classmethod
-    def from_params(cls, params: dict[str, Any]) -> DqnParams:
+    def from_params(cls, params: dict[str, Any], cell_id: str) -> DqnParams:
         ints = (
             "total_timesteps",
             "batch_size",
@@ -66,11 +80,39 @@ class DqnParams:
             "hidden",
             "hidden_layers",
         )
-        floats = ("learning_rate", "gamma", "exploration_fraction", "exploration_final_eps", "max_grad_norm")
+        floats = (
+            "learning_rate",
+            "gamma",
+            "exploration_fraction",
+            "exploration_final_eps",
+            "max_grad_norm",
+            "adam_beta1",
+            "adam_beta2",
+            "adam_eps",
+            "adam_weight_decay",
+        )
         missing = [k for k in (*ints, *floats) if k not in params]
         if missing:
-            raise KeyError(f"dqn params: missing {', '.join(missing)}")
-        return cls(**{k: int(params[k]) for k in ints}, **{k: float(params[k]) for k in floats})
+            # Same message as rl.rs's DqnParams::from_cell.
+            raise ValueError(f"cell {cell_id}: " + "; ".join(f'param "{k}" missing' for k in missing))
+        p = cls(**{k: int(params[k]) for k in ints}, **{k: float(params[k]) for k in floats})
+        if p.adam_weight_decay != 0.0:
+            # SB3's torch.optim.Adam adds the decay to the gradient; the Rust sides' AdamW decays the
+            # weights directly. They agree only at 0.
+            raise ValueError(
+                f'cell {cell_id}: param "adam_weight_decay"={p.adam_weight_decay:g} unsupported; allowed: 0 '
+                "(SB3's Adam couples weight decay into the gradient, the Rust AdamW decouples it)"
+            )
+        return p
+
+    @property
+    def optimizer_kwargs(self) -> dict[str, Any]:
+        """torch.optim.Adam's settings besides the learning rate, as SB3's policy_kwargs pass them."""
+        return {
+            "betas": (self.adam_beta1, self.adam_beta2),
+            "eps": self.adam_eps,
+            "weight_decay": self.adam_weight_decay,
+        }
 
     @property
     def net_arch(self) -> list[int]:
@@ -111,7 +153,7 @@ def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     from pairbench.datasets.materialise import load_verified
     from pairbench.tasks.rl.sb3_runner import make_dqn, q_state
 
-    p = DqnParams.from_params(cell["params"])
+    p = DqnParams.from_params(cell["params"], cell["cell_id"])
     seed = int(cell["seed"])
     split = load_verified(data_dir / cell["dataset"])
     model = make_dqn(p, split.X_train, seed)

@@ -18,7 +18,7 @@ def dqn(params: dict[str, Any]) -> Any:
     """DQN (SB3's, rl-baselines3-zoo CartPole-v1 hyper-parameters), MLP Q-network with a hard target copy"""
     from pairbench.tasks.rl.spec import DqnParams
 
-    return DqnParams.from_params(params)
+    return DqnParams.from_params(params, "policy.dqn (catalogue)")
 
 
 @task_runner(DOMAIN, POLICY_TASK)
