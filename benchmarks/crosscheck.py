@@ -1,4 +1,5 @@
-"""Cross-check pairbench's Python harness against pyperf on the same cells, data, calls and CPU.
+"""Cross-check pairbench's harnesses against pyperf (Python) and criterion.rs (Rust, `--rust`) on the
+same cells, data, calls and CPU.
 
 For each case, launches alternate: one pairbench launch (the real launcher and worker, pinned to one
 CPU), then one pyperf run in a fresh process pinned to the same CPU (`--affinity`), and so on. Each
@@ -12,6 +13,17 @@ Both harnesses time the same thing: `fit` starts from a fresh estimator cloned o
 
 pyperf calibrates its loop count so that each value lasts >= 100 ms; pairbench batches only below
 100 us per call. Needs pyperf (a dev dependency in pyproject.toml).
+
+`--rust` cross-checks the linfa side instead, against criterion.rs 0.5.1: the bench crate
+benchmarks/criterion-crosscheck (a workspace member outside `default-members`, built here with
+`cargo bench --no-run`) builds the cell's benchmark with the same library code as the
+`pairbench-classical` binary, on the same verified data files, and criterion times the same
+`run_phase` call. Launches alternate: one pairbench launch (pinned), then one criterion run pinned to
+the same CPU with `taskset`. Criterion's per-iteration times (`new/sample.json`: time / iterations of
+each sample) are the reference samples. Cases: k-means fit on 1,000 blobs (>= 1 ms) and OLS linear
+fit on diabetes (~20 us; both harnesses batch it).
+
+    PYTHONPATH=src/python python benchmarks/crosscheck.py --rust --launches 4 --out crosscheck-rust.json
 """
 
 from __future__ import annotations
@@ -19,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -31,6 +44,7 @@ from pairbench.analysis import stats
 from pairbench.cells import Cell
 from pairbench.datasets.materialise import DatasetSpec, materialise
 from pairbench.harness.launcher import pinned_cpus, run_side
+from pairbench.harness.threads import thread_env
 from pairbench.schema import read_result
 
 SKLEARN = {"name": "scikit-learn", "language": "python", "backend": "numpy", "package": "scikit-learn"}
@@ -54,6 +68,26 @@ CASES = [
         "predict",
     ),
 ]
+RUST_CASES = [
+    (
+        "kmeans fit (>= 1 ms)",
+        "clustering",
+        "kmeans",
+        "synthetic_blobs",
+        {"n_clusters": 4, "init": "k-means++", "n_init": 10, "tol": 1e-4, "max_iter": 300},
+        "fit",
+    ),
+    (
+        "linear fit (~20 us)",
+        "regression",
+        "linear",
+        "diabetes",
+        {"fit_intercept": True},
+        "fit",
+    ),
+]
+REPO = Path(__file__).resolve().parent.parent
+CRITERION_CRATE = "pairbench-criterion-crosscheck"
 DATASETS = {
     "diabetes": DatasetSpec("diabetes", "sklearn_diabetes", "regression", True, {}),
     "synthetic_blobs": DatasetSpec(
@@ -139,14 +173,126 @@ def pyperf_values(
     return [float(v) for run in doc["benchmarks"][0]["runs"] for v in run.get("values", [])]
 
 
+def build_criterion_bench() -> Path:
+    """Build the criterion bench (release-like `bench` profile) and return its executable."""
+    proc = subprocess.run(
+        ["cargo", "bench", "-p", CRITERION_CRATE, "--bench", "linfa_cell", "--no-run", "--message-format=json"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    for line in proc.stdout.splitlines():
+        msg = json.loads(line)
+        target = msg.get("target", {}).get("name")
+        if msg.get("reason") == "compiler-artifact" and target == "linfa_cell" and msg.get("executable"):
+            return Path(msg["executable"])
+    raise RuntimeError(f"cargo bench --no-run: no executable for {CRITERION_CRATE}/linfa_cell")
+
+
+def criterion_values(
+    exe: Path, cell: Path, data: Path, phase: str, bench_id: str, cpu: int, home: Path, measurement_s: float
+) -> list[float]:
+    """One criterion run in a fresh process pinned to `cpu`: seconds per call of each sample."""
+    shutil.rmtree(home, ignore_errors=True)
+    env = {
+        **os.environ,
+        **thread_env(1),
+        "CRITERION_HOME": str(home),
+        "PAIRBENCH_CROSSCHECK_CELL": str(cell),
+        "PAIRBENCH_CROSSCHECK_DATA": str(data),
+        "PAIRBENCH_CROSSCHECK_PHASE": phase,
+        "PAIRBENCH_CROSSCHECK_ID": bench_id,
+    }
+    cmd = ["taskset", "-c", str(cpu), str(exe), "--bench", "--noplot"]
+    cmd += ["--warm-up-time", "1", "--measurement-time", str(measurement_s), "--sample-size", "20"]
+    subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+    sample = json.loads((home / bench_id / "new" / "sample.json").read_text())
+    return [t * 1e-9 / n for t, n in zip(sample["times"], sample["iters"], strict=True)]
+
+
+def rust_main(args: argparse.Namespace, cpu: int) -> list[dict[str, Any]]:
+    exe = build_criterion_bench()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        for name, spec in DATASETS.items():
+            materialise(spec, root / "data" / name, seed=42, test_fraction=0.2, dtype="float64")
+        for label, task, algo, ds, params, phase in RUST_CASES:
+            cell = Cell(
+                run_id="crosscheck",
+                domain="classical_ml",
+                task=task,
+                algorithm=algo,
+                dataset=ds,
+                params=params,
+                frameworks=[SKLEARN, LINFA],
+                warmup=2,
+                samples=args.samples,
+                threads=1,
+            )
+            path = cell.write(root / "cells")
+            bench_id = f"{algo}_{phase}"
+            harness: list[float] = []
+            reference: list[float] = []
+            batches = set()
+            for i in range(1, args.launches + 1):
+                out = root / "r.json"
+                outcome = run_side(path, "linfa", root / "data", out, launch=i, pin=str(cpu))
+                if not outcome.ok:
+                    raise RuntimeError(outcome.error)
+                timing = read_result(out)["timing"]["phases"][phase]
+                harness += timing["samples"]
+                batches.add(timing.get("batch", 1))
+                reference += criterion_values(
+                    exe, path, root / "data", phase, bench_id, cpu, root / "criterion", args.measurement_time
+                )
+            ratio, low, high = stats.ratio_of_medians_ci(harness, reference)
+            rows.append(
+                {
+                    "case": label,
+                    "side": "rust",
+                    "reference": "criterion.rs 0.5.1 (pinned, warm-up 1 s, 20 samples)",
+                    "harness_median_s": float(np.median(harness)),
+                    "reference_median_s": float(np.median(reference)),
+                    "ratio": ratio,
+                    "ci_low": low,
+                    "ci_high": high,
+                    "harness_cv": stats.cv(harness),
+                    "reference_cv": stats.cv(reference),
+                    "harness_batch": sorted(batches),
+                    "launches": args.launches,
+                    "cpu": cpu,
+                }
+            )
+            print(f"rust {label}: {ratio:.3f} [{low:.3f}, {high:.3f}]", file=sys.stderr)
+    return rows
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--launches", type=int, default=5, help="launches per harness and case")
     parser.add_argument("--samples", type=int, default=10, help="samples (pairbench) / values (pyperf) per launch")
     parser.add_argument("--out", type=Path, default=Path("crosscheck.json"))
+    parser.add_argument("--rust", action="store_true", help="cross-check the linfa side against criterion.rs")
+    parser.add_argument("--measurement-time", type=float, default=3.0, help="criterion seconds per run (--rust)")
     args = parser.parse_args()
     cpus = pinned_cpus(1, "auto")
     cpu = cpus[0] if cpus else 0
+    rows = rust_main(args, cpu) if args.rust else python_rows(args, cpu)
+    args.out.write_text(json.dumps({"rows": rows, "load_average_1m_end": os.getloadavg()[0]}, indent=2) + "\n")
+    print("| case | reference | harness median | reference median | harness ÷ reference (95% CI) |")
+    print("|---|---|---|---|---|")
+    for r in rows:
+        side = "Python" if r["side"] == "python" else "Rust"
+        print(
+            f"| {side} {r['case']} | {r['reference']} | {r['harness_median_s'] * 1e6:.2f} µs | "
+            f"{r['reference_median_s'] * 1e6:.2f} µs | {r['ratio']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] |"
+        )
+    return 0
+
+
+def python_rows(args: argparse.Namespace, cpu: int) -> list[dict[str, Any]]:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
@@ -216,15 +362,7 @@ def main() -> int:
                     }
                 )
                 print(f"{label} vs {name}: {ratio:.3f} [{low:.3f}, {high:.3f}]", file=sys.stderr)
-    args.out.write_text(json.dumps({"rows": rows, "load_average_1m_end": os.getloadavg()[0]}, indent=2) + "\n")
-    print("| case | reference | harness median | reference median | harness ÷ reference (95% CI) |")
-    print("|---|---|---|---|---|")
-    for r in rows:
-        print(
-            f"| Python {r['case']} | {r['reference']} | {r['harness_median_s'] * 1e6:.1f} µs | "
-            f"{r['reference_median_s'] * 1e6:.1f} µs | {r['ratio']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] |"
-        )
-    return 0
+    return rows
 
 
 if __name__ == "__main__":
