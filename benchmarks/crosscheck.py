@@ -139,6 +139,12 @@ runner.bench_time_func(spec["name"], bench_fit if spec["phase"] == "fit" else be
 """
 
 
+def _cv(values: list[float]) -> float:
+    """Coefficient of variation (sample std / mean)."""
+    arr = np.asarray(values, dtype=float)
+    return float(arr.std(ddof=1) / arr.mean()) if arr.size > 1 and arr.mean() else float("nan")
+
+
 def pyperf_values(
     worker: Path, spec: dict[str, Any], cpu: int, values: int, out: Path, min_time: float | None = None
 ) -> list[float]:
@@ -258,8 +264,8 @@ def rust_main(args: argparse.Namespace, cpu: int) -> list[dict[str, Any]]:
                     "ratio": ratio,
                     "ci_low": low,
                     "ci_high": high,
-                    "harness_cv": stats.cv(harness),
-                    "reference_cv": stats.cv(reference),
+                    "harness_cv": _cv(harness),
+                    "reference_cv": _cv(reference),
                     "harness_batch": sorted(batches),
                     "launches": args.launches,
                     "cpu": cpu,
@@ -354,8 +360,8 @@ def python_rows(args: argparse.Namespace, cpu: int) -> list[dict[str, Any]]:
                         "ratio": ratio,
                         "ci_low": low,
                         "ci_high": high,
-                        "harness_cv": stats.cv(harness),
-                        "reference_cv": stats.cv(reference),
+                        "harness_cv": _cv(harness),
+                        "reference_cv": _cv(reference),
                         "harness_batch": sorted(batches),
                         "launches": args.launches,
                         "cpu": cpu,
