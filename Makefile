@@ -44,8 +44,11 @@ $(LLM_STAMP): $(VENV_STAMP) Makefile
 	@touch $@
 
 # pairbench-tch links the venv's libtorch, so it is built after the venv, and only if torch imports.
+# `cargo fetch` downloads every locked crate, including those of members CI never builds (the criterion
+# cross-check), so that phase 2's `cargo metadata --offline` resolves the whole workspace.
 rust: python
-	@echo "==> rust: cargo build --release --locked"
+	@echo "==> rust: cargo fetch --locked; cargo build --release --locked"
+	@$(CARGO) fetch --locked --quiet
 	@$(CARGO) build --release --locked
 	@bash scripts/build_tch.sh $(VENV)/bin/python
 
