@@ -217,27 +217,37 @@ def criterion_values(
     return [t * 1e-9 / n for t, n in zip(sample["times"], sample["iters"], strict=True)]
 
 
+def materialise_datasets(root: Path) -> None:
+    """The cases' datasets, written as phase 3 writes them, under root/data."""
+    for name, spec in DATASETS.items():
+        materialise(spec, root / "data" / name, seed=42, test_fraction=0.2, dtype="float64")
+
+
+def crosscheck_cell(root: Path, task: str, algo: str, ds: str, params: dict[str, Any], samples: int) -> Path:
+    """One classical cell file, scikit-learn and linfa, one thread, as phase 1 would write it."""
+    cell = Cell(
+        run_id="crosscheck",
+        domain="classical_ml",
+        task=task,
+        algorithm=algo,
+        dataset=ds,
+        params=params,
+        frameworks=[SKLEARN, LINFA],
+        warmup=2,
+        samples=samples,
+        threads=1,
+    )
+    return cell.write(root / "cells")
+
+
 def rust_main(args: argparse.Namespace, cpu: int) -> list[dict[str, Any]]:
     exe = build_criterion_bench()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        for name, spec in DATASETS.items():
-            materialise(spec, root / "data" / name, seed=42, test_fraction=0.2, dtype="float64")
+        materialise_datasets(root)
         for label, task, algo, ds, params, phase in RUST_CASES:
-            cell = Cell(
-                run_id="crosscheck",
-                domain="classical_ml",
-                task=task,
-                algorithm=algo,
-                dataset=ds,
-                params=params,
-                frameworks=[SKLEARN, LINFA],
-                warmup=2,
-                samples=args.samples,
-                threads=1,
-            )
-            path = cell.write(root / "cells")
+            path = crosscheck_cell(root, task, algo, ds, params, args.samples)
             bench_id = f"{algo}_{phase}"
             harness: list[float] = []
             reference: list[float] = []
@@ -304,22 +314,9 @@ def python_rows(args: argparse.Namespace, cpu: int) -> list[dict[str, Any]]:
         root = Path(tmp)
         worker = root / "pyperf_worker.py"
         worker.write_text(PYPERF_WORKER)
-        for name, spec in DATASETS.items():
-            materialise(spec, root / "data" / name, seed=42, test_fraction=0.2, dtype="float64")
+        materialise_datasets(root)
         for label, task, algo, ds, params, phase in CASES:
-            cell = Cell(
-                run_id="crosscheck",
-                domain="classical_ml",
-                task=task,
-                algorithm=algo,
-                dataset=ds,
-                params=params,
-                frameworks=[SKLEARN, LINFA],
-                warmup=2,
-                samples=args.samples,
-                threads=1,
-            )
-            path = cell.write(root / "cells")
+            path = crosscheck_cell(root, task, algo, ds, params, args.samples)
             spec = {
                 "name": label,
                 "task": task,
