@@ -111,6 +111,11 @@ PARAM_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("fail-on-regression-alone", {"fail_on_regression": True}, ["--fail_on_regression: needs --baseline_run"]),
     (
+        "max-launches-not-above-launches",
+        {"launches": 3, "max_launches": 2},
+        ["--max_launches: 2 is not above --launches (3); allowed: 0 (adaptive launches off) or 4 and more"],
+    ),
+    (
         "baseline-without-db",
         {"baseline_run": "run-x", "history_db": None},
         ["--baseline_run: 'run-x' needs --history_db"],

@@ -300,6 +300,8 @@ def test_pipeline_runs_through_sbatch(slurm: dict[str, str], tmp_path: Path) -> 
                 "diabetes,digits",
                 "--launches",
                 "1",
+                "--max_launches",
+                "0",
                 "--samples",
                 "3",
                 "--warmup",

@@ -26,6 +26,8 @@ class RunParams:
     algorithms: str = field(default_factory=lambda: str(run_default("algorithms")))
     datasets: str = field(default_factory=lambda: str(run_default("datasets")))
     launches: int = field(default_factory=lambda: int(run_default("launches")))
+    max_launches: int = field(default_factory=lambda: int(run_default("max_launches")))
+    max_parallel_benchmarks: int = field(default_factory=lambda: int(run_default("max_parallel_benchmarks")))
     samples: int = field(default_factory=lambda: int(run_default("samples")))
     warmup: int = field(default_factory=lambda: int(run_default("warmup")))
     threads: int = field(default_factory=lambda: int(run_default("threads")))

@@ -101,6 +101,12 @@ def run_problems(params: dict[str, Any], executor: str, executor_cpus: int) -> l
             f"params: --threads: {threads} threads, but the local executor has {executor_cpus} core(s); "
             f"allowed: 1 to {executor_cpus}"
         )
+    launches, max_launches = params.get("launches"), params.get("max_launches")
+    if isinstance(launches, int) and isinstance(max_launches, int) and 0 < max_launches <= launches:
+        problems.append(
+            f"params: --max_launches: {max_launches} is not above --launches ({launches}); "
+            f"allowed: 0 (adaptive launches off) or {launches + 1} and more"
+        )
     baseline = params.get("baseline_run")
     if params.get("fail_on_regression") and not baseline:
         problems.append("params: --fail_on_regression: needs --baseline_run (the run to compare with)")

@@ -16,6 +16,7 @@ VERBS = {
     "environment": "environment",
     "validate": "validate",
     "launch": "launch",
+    "plan-launches": "plan_launches",
     "analyse": "analyse",
     "report": "report",
     "scaling": "scaling",
