@@ -15,16 +15,16 @@ import numpy as np
 import pytest
 import torch
 
-from pairbench.cells import Cell
+from pairbench.core.cells import Cell
+from pairbench.core.paths import rust_target_dir
+from pairbench.core.schema import read_result
 from pairbench.datasets.deep import EXTERNAL_ENV, MNIST_FILES, _idx, mnist_available, synthetic_sequences
 from pairbench.datasets.materialise import DatasetSpec, load_verified, materialise
+from pairbench.experiment.validation import loss_curve_deviation
 from pairbench.harness.launcher import run_side
 from pairbench.metrics import QUALITY_BY_TASK
-from pairbench.paths import rust_target_dir
-from pairbench.schema import read_result
 from pairbench.tasks.deep.spec import cell_dir, input_spec, prepare_cell
 from pairbench.tasks.deep.torch_models import build_model
-from pairbench.validation import loss_curve_deviation
 
 # Forward-pass tolerance (float32 logits, eval mode, same weights and input). Convolutions and
 # matrix products sum in different orders in candle's gemm and libtorch's kernels, so bit equality

@@ -12,15 +12,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pairbench.cells import Cell
+from pairbench.core.cells import Cell
+from pairbench.core.paths import rust_target_dir
 from pairbench.datasets.materialise import ChecksumError, DatasetSpec, load_verified, materialise
 from pairbench.datasets.text import decode_rows, encode_rows, text_corpus
-from pairbench.gate import apply_gate
+from pairbench.experiment.gate import apply_gate
+from pairbench.experiment.validation import validate_cell
 from pairbench.metrics.llm import paired_quality
-from pairbench.paths import rust_target_dir
 from pairbench.tasks.llm.models import materialise_model
 from pairbench.tasks.llm.spec import GATE_TOKENS, corpus_rows, decoder_text, model_dir, verified_model
-from pairbench.validation import validate_cell
 
 TRANSFORMERS = {"name": "transformers", "language": "python", "backend": "PyTorch", "package": "transformers"}
 CANDLE = {"name": "candle-transformers", "language": "rust", "backend": "pure Rust", "binary": "pairbench-llm-candle"}

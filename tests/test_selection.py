@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from pairbench import selection
-from pairbench.cells import Cell, make_cell_id
-from pairbench.config import ConfigError
-from pairbench.selection import RunParams, grid_points, select
+from pairbench.configuration import selection
+from pairbench.configuration.config import ConfigError
+from pairbench.configuration.selection import RunParams, grid_points, select
+from pairbench.core.cells import Cell, make_cell_id
 
 
 def test_grid_first_and_all() -> None:

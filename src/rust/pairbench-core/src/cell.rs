@@ -41,7 +41,7 @@ pub fn lookup<'a, T>(table: &'a [(&str, T)], name: &str, what: &str) -> Result<&
 }
 
 /// The pattern every name that becomes part of a path or a command must match (same rule as Python's
-/// `pairbench.names.NAME_PATTERN`): `[A-Za-z0-9_.-]+`, and not `.` or `..`.
+/// `pairbench.core.names.NAME_PATTERN`): `[A-Za-z0-9_.-]+`, and not `.` or `..`.
 pub const NAME_PATTERN: &str = "[A-Za-z0-9_.-]+ (and not . or ..)";
 
 /// Whether `name` is safe to use as one path component or one command word.

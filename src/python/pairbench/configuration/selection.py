@@ -8,12 +8,12 @@ import shutil
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from pairbench.cells import Cell
-from pairbench.config import DEVICES, Catalogue, ConfigError, FrameworkSpec
+from pairbench.configuration.config import DEVICES, Catalogue, ConfigError, FrameworkSpec
+from pairbench.configuration.run_defaults import run_default
+from pairbench.core.cells import Cell
+from pairbench.core.paths import rust_target_dir
+from pairbench.core.registry import dataset_unavailable
 from pairbench.datasets.materialise import DatasetSpec
-from pairbench.paths import rust_target_dir
-from pairbench.registry import dataset_unavailable
-from pairbench.run_defaults import run_default
 
 
 @dataclass(frozen=True)

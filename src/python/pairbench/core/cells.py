@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pairbench.names import name_problem
+from pairbench.core.names import name_problem
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
 # File names derived from a cell id add up to ~40 characters (".sb3.predictions.scores.npy" ...), and a
