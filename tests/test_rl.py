@@ -51,6 +51,7 @@ PARAMS = {
     "adam_weight_decay": 0.0,
     "lockstep_updates": 128,
     "latency_repeats": 2,
+    "device": "cpu",
 }
 GATE = {
     "metric": "mean_return",

@@ -70,6 +70,9 @@ class FrameworkSpec:
     license: str = ""
     # Where its adapter can run as built by `make setup`; a GPU cell keeps only the frameworks listing it.
     devices: tuple[str, ...] = ("cpu",)
+    # Whether frameworks.yaml lists `devices` for it: such a framework is told its device by the cell
+    # (`device`, cpu included); one without the key (classical) runs on cpu and reads no device.
+    takes_device: bool = False
     # The project code a user of this framework writes for the benchmarks (globs from the repository
     # root), counted by phase 2 as the framework's effort.
     sources: tuple[str, ...] = ()
@@ -149,6 +152,7 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
             backend=str(entry["backend"]),
             domains=tuple(domains),
             devices=tuple(entry.get("devices", ["cpu"])),
+            takes_device="devices" in entry,
             sources=tuple(entry.get("sources", [])),
             **{k: str(entry[k]) for k in ("package", "module", "crate", "binary", "homepage", "license") if k in entry},
         )

@@ -159,8 +159,9 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
         missing = {fw.name: why for fw in fws if (why := framework_missing(fw))}
         # A device axis only where the baseline runs on it (rl's SB3 is cpu-only, though tch is not).
         for device in (d for d in devices if d in fws[0].devices):
-            # cpu is every runner's default, so cpu cells keep the ids they had before devices existed.
-            on_device = {} if device == "cpu" else {"device": device}
+            # The device is a run param (--devices): every side that is told one reads it from the cell,
+            # never from a default in code (make_cell_id leaves device=cpu out, so cpu ids stay as they were).
+            on_device = {"device": device} if any(fw.takes_device for fw in fws) else {}
             absent = missing | {
                 fw.name: f"runs on {', '.join(fw.devices)} only (frameworks.yaml devices)"
                 for fw in fws
