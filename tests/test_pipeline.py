@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pairbench.paths import project_root
-from pairbench.schema import read_result
+from pairbench.core.paths import project_root
+from pairbench.core.schema import read_result
 
 ROOT = project_root()
 pytestmark = pytest.mark.pipeline

@@ -12,14 +12,14 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pairbench.cells import Cell
+from pairbench.core.cells import Cell
+from pairbench.core.paths import rust_target_dir
+from pairbench.core.schema import read_result
 from pairbench.datasets.materialise import DatasetSpec, materialise
+from pairbench.experiment.validation import loss_curve_deviation, strict_reasons, validate_cell
 from pairbench.harness.launcher import run_side
-from pairbench.paths import rust_target_dir
-from pairbench.schema import read_result
 from pairbench.tasks.rl import traces
 from pairbench.tasks.rl.spec import prepare_cell
-from pairbench.validation import loss_curve_deviation, strict_reasons, validate_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "rl" / "cartpole_v1_traces.bin.gz"
@@ -51,6 +51,7 @@ PARAMS = {
     "adam_weight_decay": 0.0,
     "lockstep_updates": 128,
     "latency_repeats": 2,
+    "device": "cpu",
 }
 GATE = {
     "metric": "mean_return",

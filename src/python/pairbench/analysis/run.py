@@ -36,8 +36,8 @@ from pairbench.analysis.validations import (
     quality_parity_table,
     side_order,
 )
-from pairbench.config import ConfigError
-from pairbench.schema import Result
+from pairbench.configuration.config import ConfigError
+from pairbench.core.schema import Result
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ from pairbench.analysis.cost import load_machine, validate_hardware
 from pairbench.analysis.recommend import load_requirements
 from pairbench.analysis.settings import load_analysis_config
 from pairbench.cli.common import add_config_arguments, read_json
-from pairbench.config import ConfigError, load_catalogue
-from pairbench.params import validate_params
-from pairbench.selection import RunParams, nothing_to_run, select
+from pairbench.configuration.config import ConfigError, load_catalogue
+from pairbench.configuration.params import validate_params
+from pairbench.configuration.selection import RunParams, nothing_to_run, select
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

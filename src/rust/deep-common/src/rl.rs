@@ -17,7 +17,7 @@ use pairbench_rl_env::cartpole::{N_ACTIONS, OBS_DIM};
 use pairbench_rl_env::CartPole;
 use serde_json::Value;
 
-use crate::bench::{param_or, usize_param_or};
+use crate::bench::{count_param, number_param};
 use crate::ops::{AdamWConfig, Engine};
 
 pub const DOMAIN: &str = "rl";
@@ -92,8 +92,8 @@ impl DqnParams {
         if !missing.is_empty() {
             bail!("cell {}: {}", cell.cell_id, missing.join("; "));
         }
-        let u = |k: &str| usize_param_or(cell, k, 0);
-        let f = |k: &str| param_or(cell, k, f64::NAN);
+        let u = |k: &str| count_param(cell, k);
+        let f = |k: &str| number_param(cell, k);
         let p = Self {
             total_timesteps: u("total_timesteps")?,
             learning_rate: f("learning_rate")?,
@@ -543,12 +543,8 @@ impl<E: Engine> RlBench<E> {
                 init.display()
             );
         }
-        let device = cell
-            .params
-            .get("device")
-            .and_then(Value::as_str)
-            .unwrap_or("cpu")
-            .to_string();
+        // The run's device (--devices), written into the cell by phase 1; sb3_runner.py requires it too.
+        let device = pairbench_core::cell::str_param(cell, "device")?.to_string();
         let e = load_engine::<E>(&p, &init, cell.threads, &device)?;
         let draws = Draws::read(&dir)?;
         let probe = draws.probe_obs.iter().copied().collect::<Vec<f32>>();

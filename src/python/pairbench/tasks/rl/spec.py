@@ -156,7 +156,8 @@ def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     p = DqnParams.from_params(cell["params"], cell["cell_id"])
     seed = int(cell["seed"])
     split = load_verified(data_dir / cell["dataset"])
-    model = make_dqn(p, split.X_train, seed)
+    # The shared start is drawn on cpu whatever device the cell runs on, so every side loads the same bytes.
+    model = make_dqn(p, split.X_train, seed, "cpu")
     out = cell_dir(data_dir, cell["cell_id"])
     out.mkdir(parents=True, exist_ok=True)
     state = q_state(model)

@@ -13,15 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from pairbench.cells import Cell
-from pairbench.crossval import score_folds, summarise_cv
+from pairbench.core.cells import Cell
+from pairbench.core.schema import read_result
 from pairbench.datasets.materialise import load_verified
-from pairbench.gate import apply_gate, chance_levels
+from pairbench.experiment.crossval import score_folds, summarise_cv
+from pairbench.experiment.gate import apply_gate, chance_levels
 from pairbench.harness.benchmark import scores_path
 from pairbench.harness.launcher import run_side
 from pairbench.metrics import score_predictions
 from pairbench.metrics.llm import LLM_TASKS, paired_quality
-from pairbench.schema import read_result
 
 
 def validate_cell(
