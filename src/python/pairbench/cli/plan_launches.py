@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pairbench.run_defaults import run_default
+from pairbench.configuration.run_defaults import run_default
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
