@@ -19,7 +19,7 @@ from pairbench.harness.launcher import run_side
 from pairbench.paths import rust_target_dir
 from pairbench.schema import read_result
 from pairbench.tasks.rl import traces
-from pairbench.tasks.rl.ppo_spec import prepare_ppo_cell
+from pairbench.tasks.rl.ppo_spec import PpoParams, prepare_ppo_cell
 from pairbench.tasks.rl.spec import prepare_cell
 from pairbench.validation import component_deviations, loss_curve_deviation, strict_reasons, validate_cell
 
@@ -297,9 +297,16 @@ def test_a_ppo_cell_missing_a_param_is_refused_by_name(
     ppo_cell: tuple[Cell, Path, Path], tmp_path: Path, side: str
 ) -> None:
     cell, _, data = ppo_cell
-    lacking = dataclasses.replace(cell, params={k: v for k, v in PPO_PARAMS.items() if k != "gae_lambda"})
+    params = {k: v for k, v in PPO_PARAMS.items() if k not in ("gae_lambda", "vf_coef")}
+    want = f'cell {cell.cell_id}: param "gae_lambda" missing; param "vf_coef" missing'
+    if side == "sb3":
+        # SB3's runner builds its settings with PpoParams.from_params first; a process costs ~10 s of imports.
+        with pytest.raises(ValueError) as err:
+            PpoParams.from_params(params, cell.cell_id)
+        assert str(err.value) == want
+        return
     path = tmp_path / "lacking.json"
-    path.write_text(lacking.to_json(), encoding="utf-8")
+    path.write_text(dataclasses.replace(cell, params=params).to_json(), encoding="utf-8")
     outcome = run_side(path, side, data, tmp_path / f"{side}.json", timeout_s=120)
     assert not outcome.ok
-    assert f'cell {cell.cell_id}: param "gae_lambda" missing' in (outcome.error or "")
+    assert want in (outcome.error or "")
