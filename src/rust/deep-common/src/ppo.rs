@@ -22,7 +22,8 @@ use crate::ops::{AdamWConfig, Engine};
 use crate::rl::{argmax_rows, cell_dir, npy, param_probe, rows4, POLICY_TASK};
 
 pub const PPO: &str = "ppo";
-const PHASES: &[&str] = &["env_steps", "infer_b1", "infer_b256", "train_lockstep"];
+/// DQN's phases less `env_steps`: the DQN cell already times the same env on the same actions.
+const PHASES: &[&str] = &["infer_b1", "infer_b256", "train_lockstep"];
 /// SB3's advantage normalisation: (a - mean) / (std + 1e-8), std unbiased.
 const ADV_EPS: f64 = 1e-8;
 
@@ -212,7 +213,6 @@ fn inverse_cdf(logits: &[f32], u: f64) -> usize {
 pub struct PpoDraws {
     pub action_u: Array2<f64>,
     pub perm: Array2<i64>,
-    pub env_actions: Array1<i64>,
     pub probe_obs: Array2<f32>,
 }
 
@@ -221,7 +221,6 @@ impl PpoDraws {
         Ok(Self {
             action_u: npy(dir, "action_u")?,
             perm: npy(dir, "perm")?,
-            env_actions: npy(dir, "env_actions")?,
             probe_obs: npy(dir, "probe_obs")?,
         })
     }
@@ -600,7 +599,6 @@ pub struct PpoBench<E: Engine> {
     train_states: Vec<[f64; OBS_DIM]>,
     eval_states: Vec<[f64; OBS_DIM]>,
     probes: [Vec<f32>; 2],
-    env: CartPole,
     outcome: Option<PpoOutcome>,
     trained: Option<E>,
 }
@@ -636,26 +634,10 @@ impl<E: Engine> PpoBench<E> {
             threads: cell.threads,
             device,
             draws,
-            env: CartPole::new(),
             outcome: None,
             trained: None,
         };
         Ok((bench, split.manifest))
-    }
-
-    fn env_steps(&mut self) -> Result<()> {
-        let mut done = true;
-        let mut k = 0;
-        for &a in self.draws.env_actions.iter() {
-            if done {
-                self.env
-                    .reset_to(self.train_states[k % self.train_states.len()]);
-                k += 1;
-            }
-            let s = self.env.step(a as usize)?;
-            done = s.terminated || s.truncated;
-        }
-        Ok(())
     }
 
     fn train(&mut self) -> Result<()> {
@@ -692,7 +674,6 @@ impl<E: Engine> Benchmark for PpoBench<E> {
 
     fn run_phase(&mut self, phase: &str) -> Result<()> {
         match phase {
-            "env_steps" => self.env_steps(),
             "infer_b1" => greedy(&self.e, &self.p, &self.probes[0]).map(|_| ()),
             "infer_b256" => greedy(&self.e, &self.p, &self.probes[1]).map(|_| ()),
             "train_lockstep" => self.train(),
@@ -752,10 +733,6 @@ impl<E: Engine> Benchmark for PpoBench<E> {
         m.insert("fixed_in_code".into(), fixed_in_code());
         m.insert("compute_dtype".into(), Value::from("float32"));
         m.insert("task".into(), Value::from(POLICY_TASK));
-        m.insert(
-            "env_steps_per_phase".into(),
-            Value::from(self.draws.env_actions.len()),
-        );
         m.insert("eval_episodes".into(), Value::from(self.eval_states.len()));
         if let Some(o) = &self.outcome {
             m.insert("loss_steps".into(), Value::from(o.losses.clone()));

@@ -7,7 +7,6 @@
                      CDF of the policy's probabilities on every side (f64, rollout steps x n_envs)
   perm.npy           one permutation of the rollout's n_steps * n_envs samples per epoch, the
                      minibatch order (int64, rollouts * n_epochs x n_steps * n_envs)
-  env_actions.npy    the recorded action sequence the environment-speed phase replays (int64)
   probe_obs.npy      observations the inference phases and the action-identity check use (f32)
 Env i of the n_envs starts its episodes from rows i, i + n_envs, ... of the training starts.
 """
@@ -22,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from pairbench.tasks.rl.spec import ENV_ACTIONS, N_ACTIONS, N_PROBES, OBS_DIM, PROBE_SCALE, cell_dir
+from pairbench.tasks.rl.spec import N_PROBES, OBS_DIM, PROBE_SCALE, cell_dir
 
 # What SB3's PPO fixes in its code (or make_ppo sets without a cell param) and the Rust agent fixes the
 # same way; results record it as metadata. Same list as ppo.rs's `fixed_in_code`.
@@ -39,7 +38,7 @@ FIXED_IN_CODE: dict[str, Any] = {
     "timeout_bootstrap": "reward += gamma * V(terminal obs) on truncation",
     "amsgrad": False,
 }
-PPO_ARRAYS = ("action_u", "perm", "env_actions", "probe_obs")
+PPO_ARRAYS = ("action_u", "perm", "probe_obs")
 
 
 @dataclass(frozen=True)
@@ -154,7 +153,6 @@ def prepare_ppo_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     arrays = {
         "action_u": rng.random((rollouts * p.n_steps, p.n_envs)),
         "perm": np.stack([rng.permutation(p.rollout_size) for _ in range(rollouts * p.n_epochs)]).astype(np.int64),
-        "env_actions": rng.integers(0, N_ACTIONS, size=ENV_ACTIONS).astype(np.int64),
         "probe_obs": (rng.uniform(-1, 1, size=(N_PROBES, OBS_DIM)) * PROBE_SCALE).astype(np.float32),
     }
     for name, array in arrays.items():

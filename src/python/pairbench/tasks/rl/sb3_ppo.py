@@ -1,7 +1,7 @@
 """The stable-baselines3 side of a PPO cell: SB3's own PPO, fed the pre-drawn randoms of ppo_spec.py.
 
-Phases, in the order the harness runs them each repetition (same names as the DQN cell):
-  env_steps       replay the recorded action sequence on gymnasium's CartPole-v1 (environment speed)
+Phases, in the order the harness runs them each repetition (the DQN cell's, less env_steps: the same
+environment on the same recorded actions is timed once, by the DQN cell):
   infer_b1        greedy action of one observation through SB3's policy.predict (the shared weights)
   infer_b256      greedy actions of 256 observations in one call
   train_lockstep  SB3's learn() from the shared start until the lockstep's gradient steps are done
@@ -184,7 +184,7 @@ class ActorLogits(torch.nn.Module):
 
 
 class PpoBenchmark(BenchmarkBase):
-    phases = ("env_steps", "infer_b1", "infer_b256", "train_lockstep")
+    phases = ("infer_b1", "infer_b256", "train_lockstep")
 
     def __init__(
         self, params: dict[str, Any], split: Split, *, cell_id: str, data_dir: Path, seed: int, threads: int = 1
@@ -197,12 +197,10 @@ class PpoBenchmark(BenchmarkBase):
             raise FileNotFoundError(f"{self.dir}: shared initial weights missing (run `pairbench datasets`)")
         self.init = load_file(str(self.dir / "init.safetensors"))
         self.tables = {n: np.load(self.dir / f"{n}.npy", allow_pickle=False) for n in PPO_ARRAYS}
-        self.env = cartpole(split.X_train)
         self.model = self._fresh_model()
         self.probe = {1: self.tables["probe_obs"][:1], 256: self.tables["probe_obs"][:256]}
         self.phase_repeats = {"infer_b1": self.p.latency_repeats, "infer_b256": self.p.latency_repeats}
         self.losses: dict[str, list[float]] = {}
-        self.env_steps_done = 0
         self.predictions: NDArray[np.float64] | None = None
 
     def _fresh_model(self) -> LockstepPPO:
@@ -219,15 +217,6 @@ class PpoBenchmark(BenchmarkBase):
         model.losses, model.policy_losses, model.value_losses = [], [], []
         return model
 
-    def env_steps(self) -> None:
-        env, done = self.env, True
-        for action in self.tables["env_actions"].tolist():
-            if done:
-                env.reset()
-            _, _, terminated, truncated, _ = env.step(action)
-            done = terminated or truncated
-        self.env_steps_done = len(self.tables["env_actions"])
-
     def infer(self, b: int) -> None:
         self.model.policy.predict(self.probe[b], deterministic=True)
 
@@ -242,9 +231,7 @@ class PpoBenchmark(BenchmarkBase):
         self.trained = model
 
     def run_phase(self, phase: str) -> None:
-        if phase == "env_steps":
-            self.env_steps()
-        elif phase == "infer_b1":
+        if phase == "infer_b1":
             self.infer(1)
         elif phase == "infer_b256":
             self.infer(256)
@@ -295,7 +282,6 @@ class PpoBenchmark(BenchmarkBase):
             "loss_steps": self.losses.get("total", []),
             "loss_components": {k: v for k, v in self.losses.items() if k != "total"},
             "lockstep_params": params,
-            "env_steps_per_phase": self.env_steps_done,
             "compute_dtype": "float32",
             "eval_episodes": len(self.split.X_test),
         }
