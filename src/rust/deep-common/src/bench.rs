@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use ndarray::{Array1, Array2};
@@ -274,6 +274,24 @@ pub fn adamw_metadata(opt: &AdamWConfig) -> Value {
     })
 }
 
+/// Phase 3's `init.safetensors` in `prepared`: the same start for every framework (deep-learning and
+/// RL cells alike), or an error naming the command that writes it.
+pub fn shared_init(prepared: &Path) -> Result<PathBuf> {
+    let init = prepared.join("init.safetensors");
+    if !init.is_file() {
+        bail!(
+            "{}: shared initial weights missing (run `pairbench datasets`)",
+            init.display()
+        );
+    }
+    Ok(init)
+}
+
+/// The run's device (--devices), written into every cell by phase 1; the Python runners require it too.
+pub fn device_param(cell: &Cell) -> Result<String> {
+    Ok(str_param(cell, "device")?.to_string())
+}
+
 /// The engine holding the cell's shared initial weights (phase 3's init.safetensors, the same start
 /// for every framework), checked tensor by tensor against the model definition.
 fn load_engine<E: Engine>(
@@ -282,14 +300,8 @@ fn load_engine<E: Engine>(
     specs: &[TensorSpec],
     opt: AdamWConfig,
 ) -> Result<E> {
-    let init = prepared.join("init.safetensors");
-    if !init.is_file() {
-        bail!(
-            "{}: shared initial weights missing (run `pairbench datasets`)",
-            init.display()
-        );
-    }
-    let device = str_param(cell, "device")?.to_string();
+    let init = shared_init(prepared)?;
+    let device = device_param(cell)?;
     let trainable: Vec<String> = specs
         .iter()
         .filter(|s| s.trainable)
