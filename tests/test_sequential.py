@@ -67,3 +67,18 @@ def test_plan_launches_writes_the_plan_and_the_extra_launches(tmp_path: Path) ->
     assert doc["rule"].startswith("Haybittle-Peto")
     rows = [line.split("\t") for line in topups.read_text().splitlines()]
     assert rows == [["open", "a", "3"], ["open", "a", "4"], ["open", "b", "3"], ["open", "b", "4"]]
+
+
+def test_a_cell_with_its_own_launch_count_is_not_topped_up(tmp_path: Path) -> None:
+    first, cells = tmp_path / "first", tmp_path / "cells"
+    first.mkdir()
+    cells.mkdir()
+    for launch in (1, 2):
+        _result(first, "solve", "a", launch, _samples(1.0, 0.05, 10, launch))
+        _result(first, "solve", "b", launch, _samples(1.01, 0.05, 10, launch + 10))
+    (cells / "solve.json").write_text(json.dumps({"cell_id": "solve", "launches": 5}))
+    plan, topups = tmp_path / "plan.json", tmp_path / "topups.tsv"
+    args = ["plan-launches", "--results-dir", str(first), "--cells-dir", str(cells), "--launches", "2"]
+    assert main([*args, "--max-launches", "4", "--out", str(plan), "--topups", str(topups)]) == 0
+    assert json.loads(plan.read_text())["cells"][0]["reason"] == "fixed launch count (5), set by the cell"
+    assert topups.read_text() == ""

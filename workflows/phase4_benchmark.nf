@@ -19,7 +19,8 @@ workflow PHASE4_BENCHMARK {
     reportProgress('phase 4', first, RUN_BENCHMARK.out.result)
 
     if (params.max_launches > params.launches) {
-        PLAN_LAUNCHES(RUN_BENCHMARK.out.result.collect(), environment)
+        PLAN_LAUNCHES(RUN_BENCHMARK.out.result.collect(),
+                      comparable.map { cell_id, cell, side -> cell }.unique().collect(), environment)
         cells = comparable.map { cell_id, cell, side -> tuple(cell_id, cell) }.unique { row -> row[0] }
         topups = PLAN_LAUNCHES.out.topups
             .splitCsv(sep: '\t')

@@ -7,6 +7,7 @@ process PLAN_LAUNCHES {
 
     input:
     path results, stageAs: 'first/*'
+    path cells, stageAs: 'cells/*'
     path environment, stageAs: 'environment.json'
 
     output:
@@ -16,7 +17,7 @@ process PLAN_LAUNCHES {
     script:
     def q = Shell.&quote
     """
-    pairbench plan-launches --results-dir first --launches ${q(params.launches)} \\
+    pairbench plan-launches --results-dir first --cells-dir cells --launches ${q(params.launches)} \\
         --max-launches ${q(params.max_launches)} --noise ${q(params.noise)} --environment environment.json \\
         --out launch_plan.json --topups topups.tsv
     """

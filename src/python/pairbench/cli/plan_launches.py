@@ -13,6 +13,9 @@ from pairbench.configuration.run_defaults import run_default
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--results-dir", type=Path, required=True, help="the first launches' result JSON files")
+    parser.add_argument(
+        "--cells-dir", type=Path, help="cell files: a cell with its own `launches` (rl solve: a seed each) keeps them"
+    )
     parser.add_argument("--launches", type=int, required=True, help="launches every side already had")
     parser.add_argument("--max-launches", type=int, required=True, help="launches an unsettled cell gets in all")
     parser.add_argument("--noise", type=float, help="noise band (0.02 = ±2%%); default: nextflow_schema.json's")
@@ -39,9 +42,19 @@ def _first_launches(paths: list[Path]) -> tuple[dict[str, dict[str, dict[str, li
     return samples, failed
 
 
+def _fixed_launches(cells_dir: Path | None) -> dict[str, int]:
+    """Cells that set their own launch count (`launches` > 0 in the cell file)."""
+    fixed = {}
+    for path in sorted(cells_dir.glob("*.json")) if cells_dir else []:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        if int(doc.get("launches") or 0) > 0:
+            fixed[doc["cell_id"]] = int(doc["launches"])
+    return fixed
+
+
 def run(args: argparse.Namespace) -> int:
     from pairbench.analysis.run import measured_noise_floor, noise_band
-    from pairbench.analysis.sequential import INTERIM_CONFIDENCE, cell_decision
+    from pairbench.analysis.sequential import INTERIM_CONFIDENCE, Decision, cell_decision
 
     if args.max_launches <= args.launches:
         raise SystemExit(f"--max-launches ({args.max_launches}) must exceed --launches ({args.launches})")
@@ -49,9 +62,13 @@ def run(args: argparse.Namespace) -> int:
     requested = args.noise if args.noise is not None else float(run_default("noise"))
     noise = noise_band(requested, floor)
     samples, failed = _first_launches(sorted(args.results_dir.glob("*.json")))
+    fixed = _fixed_launches(args.cells_dir)
     cells, topups = [], []
     for cell_id in sorted(samples):
-        decision = cell_decision(cell_id, samples[cell_id], failed.get(cell_id, []), noise)
+        if cell_id in fixed:
+            decision = Decision(cell_id, True, f"fixed launch count ({fixed[cell_id]}), set by the cell")
+        else:
+            decision = cell_decision(cell_id, samples[cell_id], failed.get(cell_id, []), noise)
         extra = [] if decision.settled else list(range(args.launches + 1, args.max_launches + 1))
         sides = sorted(samples[cell_id])
         topups += [(cell_id, side, n) for side in sides for n in extra]
