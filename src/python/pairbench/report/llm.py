@@ -40,6 +40,22 @@ def _setting(params: dict[str, Any], threads: Any = None) -> str:
     return ", ".join(parts + ([f"threads={threads}"] if threads is not None else []))
 
 
+_SHORT = {
+    "batch_size=": "batch ",
+    "seq_len=": "seq ",
+    "prompt_len=": "prompt ",
+    "new_tokens=": "new ",
+    "threads=": "thr ",
+}
+
+
+def _short(setting: str) -> str:
+    """A setting short enough for a chart label (bar_chart keeps 48 characters)."""
+    for long, short in _SHORT.items():
+        setting = setting.replace(long, short)
+    return setting.replace(", ", " ")
+
+
 def _cells(selection: dict[str, Any]) -> dict[str, tuple[dict[str, Any], Any]]:
     """cell id -> (params, threads) of the run's cells."""
     return {c["cell_id"]: (c.get("params", {}), c.get("threads")) for c in selection.get("cells", [])}
@@ -260,7 +276,7 @@ def llm_view(table: pd.DataFrame, points: pd.DataFrame | None = None, slopes: pd
     for figure in ("decode tokens/s", "time to first token", "end_to_end sentences/s"):
         g = table[table["figure"] == figure]
         if not g.empty:
-            g = g.assign(label=g["algorithm"] + " (" + g["setting"] + ")")
+            g = g.assign(label=g["algorithm"] + " (" + g["setting"].map(_short) + ")")
             figures.append((figure, charts.bar_chart(g, "label", "value", "framework", str(g["unit"].iloc[0]))))
     shown = table.copy()
     for col in ("value", "ci_low", "ci_high", "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb"):
@@ -291,7 +307,7 @@ def _winners(
             out.append((key, _setting(p, threads), str(r["reference"]), 1 / speedup))
         else:
             out.append((key, _setting(p, threads), "", 1.0))
-    return sorted(out, key=lambda w: tuple(str(v) for v in w[0]) if not all(isinstance(v, int) for v in w[0]) else w[0])
+    return sorted(out, key=lambda w: tuple(float(v) for v in w[0]))
 
 
 def _phase_text(ws: list[tuple[tuple[Any, ...], str, str, float]]) -> tuple[str, str, int, list[str]]:
@@ -378,4 +394,12 @@ def llm_methods(selection: dict[str, Any]) -> list[str]:
         "config.json field by field (rope_theta from rope_parameters). Gate: identical token ids on every corpus "
         "string, embedding cosine >= 0.9999, teacher-forced logits within 1e-3 with the same top-1 (near ties, "
         "top-2 gap < 1e-4, excused), identical greedy ids, perplexity within 0.5%.",
+        "LLM threads axis: every LLM cell runs on one core and on all of them (the catalogue's `threads: [1, all]`, "
+        "in every profile; `all` = the CPUs phase 1 may use). The count is pinned on both sides (torch.set_num_threads "
+        "and OMP/MKL variables in Python; RAYON_NUM_THREADS, which sizes candle's thread pool, in Rust) and each "
+        "launch claims that many CPUs of its own. Scaling slopes: least squares of log median time on log prompt "
+        "length (TTFT) or sequence length (encoder forward), per side and thread count; the CI redraws each point's "
+        "median from its bootstrap CI (log-normal, 2,000 seeded draws). Advice: a side wins a setting when its pair's "
+        "verdict says faster (Holm-corrected test and the practical-difference threshold); embedding is judged on "
+        "end-to-end batch latency, generation on decode tokens/s with time to first token reported beside it.",
     ]
