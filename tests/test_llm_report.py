@@ -82,7 +82,7 @@ def test_scaling_curves_per_side_and_threads_with_slopes(tmp_path: Path) -> None
     assert slopes.loc[("transformers", 1), "slope"] == pytest.approx(1.0)
     assert slopes.loc[("candle-transformers", 2), "slope"] == pytest.approx(1.25)
     view = llm_view(llm_table(summary, pd.DataFrame(), selection), points, slopes.reset_index())
-    assert len(view.curves) == 1 and "<svg" in view.curves[0][1] and "slope 1.25" in view.curves[0][1]
+    assert len(view.curves) == 1 and "<svg" in view.curves[0][1] and "candle-transformers t2: 1.25" in view.curves[0][1]
     # One prompt length: no curve, and the section says what would give one.
     one = llm_scaling(summary[summary["cell_id"].str.startswith("d.p32.")], selection)
     assert llm_slopes(one).empty

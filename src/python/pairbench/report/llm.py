@@ -225,7 +225,7 @@ def curve_figures(points: pd.DataFrame, slopes: pd.DataFrame) -> list[tuple[str,
     for (curve, algo, fixed), s in slopes.groupby(["curve", "algorithm", "fixed"], sort=True):
         g = points[(points["curve"] == curve) & (points["algorithm"] == algo) & (points["fixed"] == fixed)]
         label = {
-            (r["framework"], r["threads"]): f"{r['framework']} t{r['threads']} slope {r['slope']:.2f}"
+            (r["framework"], r["threads"]): f"{r['framework']} t{r['threads']}: {r['slope']:.2f}"
             for _, r in s.iterrows()
         }
         g = g.assign(
