@@ -136,3 +136,14 @@ def test_advice_names_the_side_and_where_the_answer_flips() -> None:
     # Every setting a tie: no side is named.
     ties = pd.DataFrame([{**p, "outcome": "no meaningful difference"} for p in pairs])
     assert llm_advice(ties, {"cells": cells}).set_index("use").loc["embedding", "side"] == "depends"
+
+
+def test_a_bad_thread_count_names_its_key(tmp_path: Path) -> None:
+    text = (ROOT / "config" / "benchmarks.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "benchmarks.yaml"
+    bad.write_text(text.replace("threads: [1, all]", "threads: [1, alll]", 1), encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_catalogue(bad, ROOT / "config" / "frameworks.yaml")
+    assert "llm.tasks.sentence_embedding.algorithms.tiny_bert.params.threads: invalid value 'alll'; allowed: " in str(
+        err.value
+    )

@@ -260,7 +260,7 @@ def llm_view(table: pd.DataFrame, points: pd.DataFrame | None = None, slopes: pd
     slope_view = None
     note = (
         "No scaling curve: each needs at least two prompt lengths (or sequence lengths) per side and setting; "
-        "`--grid all` (the full profile) runs prompt lengths 32, 128, 512 and sequence lengths 16 to 256."
+        "--grid all (the full profile) runs prompt lengths 32, 128, 512 and sequence lengths 16 to 256."
     )
     if not slopes.empty:
         shown = slopes.copy()
