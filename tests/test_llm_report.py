@@ -144,6 +144,6 @@ def test_a_bad_thread_count_names_its_key(tmp_path: Path) -> None:
     bad.write_text(text.replace("threads: [1, all]", "threads: [1, alll]", 1), encoding="utf-8")
     with pytest.raises(ConfigError) as err:
         load_catalogue(bad, ROOT / "config" / "frameworks.yaml")
-    assert "llm.tasks.sentence_embedding.algorithms.tiny_bert.params.threads: invalid value 'alll'; allowed: " in str(
+    assert "llm.tasks.sentence_embedding.algorithms.minilm_l6.params.threads: invalid value 'alll'; allowed: " in str(
         err.value
     )
