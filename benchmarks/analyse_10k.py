@@ -22,8 +22,8 @@ import numpy as np
 
 from pairbench.analysis.run import AnalysisInputs, analyse
 from pairbench.analysis.settings import StatisticsSettings
-from pairbench.paths import config_dir
-from pairbench.schema import validate_result
+from pairbench.core.paths import config_dir
+from pairbench.core.schema import validate_result
 
 DOMAINS = {
     "classical_ml": {

@@ -21,8 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from pairbench.facts import cargo_metadata, workspace_package
-from pairbench.paths import project_root
+from pairbench.build.facts import cargo_metadata, workspace_package
+from pairbench.core.paths import project_root
 
 
 def _build(package: str, target: Path, env: dict[str, str]) -> float:
@@ -43,8 +43,8 @@ def main() -> int:
     parser.add_argument("--frameworks", default="linfa,linfa-py")
     parser.add_argument("--out", type=Path, default=project_root() / "benchmarks" / "results" / "build_cost.json")
     args = parser.parse_args()
-    from pairbench.config import load_frameworks
-    from pairbench.paths import config_dir
+    from pairbench.configuration.config import load_frameworks
+    from pairbench.core.paths import config_dir
 
     specs = load_frameworks(config_dir() / "frameworks.yaml")
     meta = cargo_metadata()

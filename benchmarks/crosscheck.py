@@ -41,11 +41,11 @@ from typing import Any
 import numpy as np
 
 from pairbench.analysis import stats
-from pairbench.cells import Cell
+from pairbench.core.cells import Cell
+from pairbench.core.schema import read_result
 from pairbench.datasets.materialise import DatasetSpec, materialise
 from pairbench.harness.launcher import pinned_cpus, run_side
 from pairbench.harness.threads import thread_env
-from pairbench.schema import read_result
 
 SKLEARN = {"name": "scikit-learn", "language": "python", "backend": "numpy", "package": "scikit-learn"}
 LINFA = {"name": "linfa", "language": "rust", "backend": "pure Rust", "binary": "pairbench-classical"}
@@ -104,7 +104,7 @@ import sys, time
 import pyperf
 from sklearn.base import clone
 from pairbench.datasets.materialise import load_verified
-from pairbench.registry import get_algorithm
+from pairbench.core.registry import get_algorithm
 from pathlib import Path
 import json
 

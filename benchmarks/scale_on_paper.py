@@ -22,9 +22,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pairbench.config import load_catalogue
-from pairbench.paths import config_dir
-from pairbench.selection import RunParams, select
+from pairbench.configuration.config import load_catalogue
+from pairbench.configuration.selection import RunParams, select
+from pairbench.core.paths import config_dir
 
 # Tasks outside phase 4 that do not grow with the grid: selection, build, datasets, environment,
 # analysis, report.

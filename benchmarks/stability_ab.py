@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from pairbench.analysis import stats
-from pairbench.cells import Cell
+from pairbench.core.cells import Cell
+from pairbench.core.schema import read_result
 from pairbench.datasets.materialise import DatasetSpec, materialise
 from pairbench.harness.launcher import pinned_cpus, run_pinned, side_command
 from pairbench.harness.threads import thread_env
-from pairbench.schema import read_result
 
 SKLEARN = {"name": "scikit-learn", "language": "python", "backend": "numpy", "package": "scikit-learn"}
 LINFA = {"name": "linfa", "language": "rust", "backend": "pure Rust", "binary": "pairbench-classical"}

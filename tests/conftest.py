@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from pairbench.cells import Cell
-from pairbench.config import load_catalogue
+from pairbench.configuration.config import load_catalogue
+from pairbench.core.cells import Cell
+from pairbench.core.paths import config_dir, project_root, rust_target_dir
 from pairbench.datasets.materialise import DatasetSpec, materialise
-from pairbench.paths import config_dir, project_root, rust_target_dir
 
 ROOT = project_root()
 

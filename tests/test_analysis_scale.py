@@ -11,7 +11,7 @@ import pandas as pd
 from pairbench.analysis.run import AnalysisInputs, analyse
 from pairbench.analysis.settings import StatisticsSettings
 from pairbench.cli.main import main
-from pairbench.paths import config_dir
+from pairbench.core.paths import config_dir
 from tests.synthetic_results import bench_module
 
 

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from pairbench.cli.main import main
-from pairbench.paths import config_dir
+from pairbench.core.paths import config_dir
 
 BENCHMARKS = config_dir() / "benchmarks.yaml"
 FRAMEWORKS = config_dir() / "frameworks.yaml"
@@ -110,6 +110,11 @@ PARAM_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
         ["nothing to run: lenet is in none of the selected domains (classical_ml)"],
     ),
     ("fail-on-regression-alone", {"fail_on_regression": True}, ["--fail_on_regression: needs --baseline_run"]),
+    (
+        "max-launches-not-above-launches",
+        {"launches": 3, "max_launches": 2},
+        ["--max_launches: 2 is not above --launches (3); allowed: 0 (adaptive launches off) or 4 and more"],
+    ),
     (
         "baseline-without-db",
         {"baseline_run": "run-x", "history_db": None},
@@ -570,8 +575,8 @@ IDX_TOO_SHORT = b"\x00\x00\x08\x03\x00\x00\x00\x02\x00\x00\x00\x1c\x00\x00\x00\x
 def test_malformed_mnist_is_skipped_naming_the_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: bytes
 ) -> None:
+    from pairbench.core.registry import dataset_unavailable
     from pairbench.datasets.deep import MNIST_FILES
-    from pairbench.registry import dataset_unavailable
 
     base = tmp_path / "mnist"
     base.mkdir()
@@ -584,8 +589,8 @@ def test_malformed_mnist_is_skipped_naming_the_file(
 
 
 def test_malformed_cifar_is_skipped_naming_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pairbench.core.registry import dataset_unavailable
     from pairbench.datasets.deep import CIFAR_FILES
-    from pairbench.registry import dataset_unavailable
 
     base = tmp_path / "cifar10"
     base.mkdir()

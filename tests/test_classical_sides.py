@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from sklearn.metrics.pairwise import linear_kernel, polynomial_kernel, rbf_kernel
 
-from pairbench.cells import Cell
+from pairbench.core.cells import Cell
 from pairbench.datasets.materialise import DatasetSpec, load_verified, materialise
-from pairbench.gate import apply_gate
-from pairbench.scaling import crossover, loglog_slope
-from pairbench.validation import validate_cell
+from pairbench.experiment.gate import apply_gate
+from pairbench.experiment.scaling import crossover, loglog_slope
+from pairbench.experiment.validation import validate_cell
 
 pytestmark = pytest.mark.rust
 
@@ -143,8 +143,8 @@ def test_svc_one_vs_rest_passes_gate_with_cross_validation(cl_data: Path, tmp_pa
 def test_one_vs_rest_iteration_counts_reduce_to_the_largest(cl_data: Path, tmp_path: Path) -> None:
     # One-vs-rest records one iteration count per class; the max_iter flag must read the list, not crash.
     from pairbench.analysis.tidy import launches_table
+    from pairbench.core.schema import read_result
     from pairbench.harness.launcher import run_side
-    from pairbench.schema import read_result
 
     cell = _cell(
         tmp_path, "classification", "linearsvc", "iris", {"C": 1.0, "tol": 1e-4, "max_iter": 3}, CLASSIFICATION_GATE

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from pairbench.config import ConfigError, load_catalogue
-from pairbench.params import validate_params
-from pairbench.paths import config_dir
-from pairbench.selection import RunParams, select
+from pairbench.configuration.config import ConfigError, load_catalogue
+from pairbench.configuration.params import validate_params
+from pairbench.configuration.selection import RunParams, select
+from pairbench.core.paths import config_dir
 
 BENCHMARKS = config_dir() / "benchmarks.yaml"
 FRAMEWORKS = config_dir() / "frameworks.yaml"

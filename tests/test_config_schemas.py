@@ -1,4 +1,4 @@
-"""The one config validator (pairbench.schema_check) on every schema-checked file: the shipped files
+"""The one config validator (pairbench.configuration.schema_check) on every schema-checked file: the shipped files
 pass, each bad case is named in the house form, and every problem of a file is listed at once."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from pairbench.analysis.cost import load_machine, validate_hardware
 from pairbench.analysis.recommend import REQUIREMENT_KEYS, WEIGHT_KEYS, load_requirements
 from pairbench.analysis.settings import load_analysis_config
 from pairbench.analysis.usecases import DEFAULT_USE_CASES
-from pairbench.config import DEVICES, ConfigError, load_catalogue, load_frameworks
-from pairbench.paths import config_dir
-from pairbench.registry import dataset_sources
-from pairbench.schema_check import dotted, load_schema, schema_problems
+from pairbench.configuration.config import DEVICES, ConfigError, load_catalogue, load_frameworks
+from pairbench.configuration.schema_check import dotted, load_schema, schema_problems
+from pairbench.core.paths import config_dir
+from pairbench.core.registry import dataset_sources
 
 SCHEMAS = {
     "analysis": "analysis.yaml",

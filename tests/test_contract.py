@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from pairbench.core.schema import Launch, ResultValidationError, Series, SeriesMismatch, validate_result
 from pairbench.harness.benchmark import Benchmark, RunContext
-from pairbench.schema import Launch, ResultValidationError, Series, SeriesMismatch, validate_result
 
 
 def result_doc(launch: int = 1, **changes: Any) -> dict[str, Any]:
@@ -107,8 +107,8 @@ def test_series_takes_a_failed_launch_whose_data_was_never_read() -> None:
 
 
 def test_a_registered_runner_returns_the_contract(data_dir: Path) -> None:
+    from pairbench.core.registry import get_task_runner
     from pairbench.datasets.materialise import load_verified
-    from pairbench.registry import get_task_runner
 
     runner = get_task_runner("classical_ml", "regression", "scikit-learn")
     bench = runner(
@@ -122,7 +122,7 @@ def test_a_registered_runner_returns_the_contract(data_dir: Path) -> None:
 
 
 def test_plugin_modules_are_discovered_without_importing_the_heavy_ones() -> None:
-    from pairbench.registry import plugin_modules
+    from pairbench.core.registry import plugin_modules
 
     found = plugin_modules()
     assert found["pairbench.tasks.rl.tasks"] == "rl" and found["pairbench.datasets.builtin"] is None
@@ -147,7 +147,7 @@ def test_a_runner_lookup_imports_only_its_domain(
     import sys
 
     code = (
-        f"import sys; from pairbench.registry import get_task_runner; "
+        f"import sys; from pairbench.core.registry import get_task_runner; "
         f"get_task_runner({domain!r}, {task!r}, {framework!r}); "
         f"print(','.join(m for m in {absent!r} if m in sys.modules))"
     )

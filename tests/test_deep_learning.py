@@ -15,16 +15,16 @@ import numpy as np
 import pytest
 import torch
 
-from pairbench.cells import Cell
+from pairbench.core.cells import Cell
+from pairbench.core.paths import rust_target_dir
+from pairbench.core.schema import read_result
 from pairbench.datasets.deep import EXTERNAL_ENV, MNIST_FILES, _idx, mnist_available, synthetic_sequences
 from pairbench.datasets.materialise import DatasetSpec, load_verified, materialise
+from pairbench.experiment.validation import loss_curve_deviation
 from pairbench.harness.launcher import run_side
 from pairbench.metrics import QUALITY_BY_TASK
-from pairbench.paths import rust_target_dir
-from pairbench.schema import read_result
 from pairbench.tasks.deep.spec import cell_dir, input_spec, prepare_cell
 from pairbench.tasks.deep.torch_models import build_model
-from pairbench.validation import loss_curve_deviation
 
 # Forward-pass tolerance (float32 logits, eval mode, same weights and input). Convolutions and
 # matrix products sum in different orders in candle's gemm and libtorch's kernels, so bit equality
@@ -96,7 +96,7 @@ def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def make_cell(
     data_dir: Path, task: str, model: str, dataset: str, extra: dict[str, Any], **kw: Any
 ) -> tuple[Cell, Path]:
-    params = {**OPTIMIZER, "batch_size": 16, "latency_repeats": 2, **extra}
+    params = {**OPTIMIZER, "batch_size": 16, "latency_repeats": 2, "device": "cpu", **extra}
     cell = Cell(
         run_id="test",
         domain="deep_learning",
@@ -243,3 +243,14 @@ def test_a_cell_missing_an_optimiser_param_is_refused_by_name(data_dir: Path, tm
     outcome = run_side(path, framework, data_dir, tmp_path / f"{framework}.json", timeout_s=120)
     assert not outcome.ok
     assert f'cell {cell.cell_id}: param "beta1" missing; param "eps" missing' in (outcome.error or "")
+
+
+def test_a_cell_missing_a_model_param_is_refused_by_name() -> None:
+    """No model setting has a default in code; the device is the run's. The words are bench.rs's (its
+    unit test `a_missing_model_param_is_named` holds the same cell to the same message)."""
+    from pairbench.tasks.deep.torch_runner import DeepBenchmark
+
+    params = {**OPTIMIZER, "batch_size": 16, "latency_repeats": 2}
+    with pytest.raises(ValueError) as err:
+        DeepBenchmark("sequence_classification", "lstm", params, None, cell_id="c1", data_dir=Path("."))  # type: ignore[arg-type]
+    assert str(err.value) == 'cell c1: param "hidden" missing; param "layers" missing; param "device" missing'

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pairbench.facts import cargo_metadata, count_lines, crate_closure, python_closure, workspace_package
-from pairbench.implementations import record_implementations
+from pairbench.build.facts import cargo_metadata, count_lines, crate_closure, python_closure, workspace_package
+from pairbench.build.implementations import record_implementations
 from pairbench.report.ecosystem import facts_table, findings_table, maturity_table
 
 pytestmark = pytest.mark.rust

@@ -23,10 +23,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pairbench.config import ConfigError
-from pairbench.params import schema_properties, validate_params
-from pairbench.paths import config_dir, project_root
-from pairbench.schema import read_result
+from pairbench.configuration.config import ConfigError
+from pairbench.configuration.params import schema_properties, validate_params
+from pairbench.core.paths import config_dir, project_root
+from pairbench.core.schema import read_result
 
 ROOT = project_root()
 pytestmark = pytest.mark.pipeline
@@ -53,6 +53,8 @@ ONE_CELL = [
     "--datasets",
     "diabetes",
     "--cv_folds",
+    "0",
+    "--max_launches",  # fixed launches: these tests count them
     "0",
 ]
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from pairbench.findings import check_findings, load_findings
-from pairbench.paths import rust_target_dir
+from pairbench.build.findings import check_findings, load_findings
+from pairbench.core.paths import rust_target_dir
 
 pytestmark = pytest.mark.rust
 

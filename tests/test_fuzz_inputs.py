@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from pairbench.analysis.cost import load_machine
 from pairbench.analysis.recommend import load_requirements
 from pairbench.analysis.settings import load_analysis_config
-from pairbench.cells import Cell
-from pairbench.config import ConfigError, load_catalogue, load_frameworks
-from pairbench.paths import config_dir
-from pairbench.schema import ResultValidationError, read_result
+from pairbench.configuration.config import ConfigError, load_catalogue, load_frameworks
+from pairbench.core.cells import Cell
+from pairbench.core.paths import config_dir
+from pairbench.core.schema import ResultValidationError, read_result
 
 # CI runs a fixed, derandomised set (a red build always reproduces); PAIRBENCH_FUZZ_EXAMPLES=5000 hunts deeper.
 _EXAMPLES = int(os.environ.get("PAIRBENCH_FUZZ_EXAMPLES", "150"))

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from pairbench.core.schema import read_result
 from pairbench.harness.launcher import claimed_cpus, launch_with_retry_policy, pinned_cpus, run_side
-from pairbench.schema import read_result
 from tests.conftest import LINFA, SKLEARN
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pairbench.experiment.validation import validate_cell
 from pairbench.harness.launcher import run_side
-from pairbench.validation import validate_cell
 from tests.conftest import LINFA, SKLEARN
 
 pytestmark = pytest.mark.rust

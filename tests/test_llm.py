@@ -12,15 +12,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pairbench.cells import Cell
+from pairbench.core.cells import Cell
+from pairbench.core.paths import rust_target_dir
 from pairbench.datasets.materialise import ChecksumError, DatasetSpec, load_verified, materialise
 from pairbench.datasets.text import decode_rows, encode_rows, text_corpus
-from pairbench.gate import apply_gate
+from pairbench.experiment.gate import apply_gate
+from pairbench.experiment.validation import validate_cell
 from pairbench.metrics.llm import paired_quality
-from pairbench.paths import rust_target_dir
 from pairbench.tasks.llm.models import materialise_model
 from pairbench.tasks.llm.spec import GATE_TOKENS, corpus_rows, decoder_text, model_dir, verified_model
-from pairbench.validation import validate_cell
 
 TRANSFORMERS = {"name": "transformers", "language": "python", "backend": "PyTorch", "package": "transformers"}
 CANDLE = {"name": "candle-transformers", "language": "rust", "backend": "pure Rust", "binary": "pairbench-llm-candle"}
@@ -69,7 +69,7 @@ def _cell(tmp: Path, task: str, algorithm: str, params: dict[str, Any], gate: di
         task=task,
         algorithm=algorithm,
         dataset="text_corpus",
-        params=params,
+        params={**params, "device": "cpu"},
         frameworks=[TRANSFORMERS, CANDLE],
         dtype="float32",
         samples=1,
@@ -112,7 +112,13 @@ def test_models_are_checksummed(llm_data: Path, tmp_path: Path) -> None:
 
 
 def test_encoder_gate_tokenizer_parity_and_cosine(llm_data: Path, tmp_path: Path) -> None:
-    cell = _cell(tmp_path, "sentence_embedding", "tiny_bert", {"batch_size": 8, "seq_len": 32}, ENCODER_GATE)
+    cell = _cell(
+        tmp_path,
+        "sentence_embedding",
+        "tiny_bert",
+        {"batch_size": 8, "seq_len": 32, "latency_repeats": 1},
+        ENCODER_GATE,
+    )
     report = validate_cell(cell, llm_data, tmp_path / "work")
     cand = report["sides"]["candle-transformers"]
     assert cand["ok"], cand.get("error")
@@ -275,3 +281,18 @@ def test_report_derives_ttft_and_rates_from_the_summary() -> None:
     assert t.loc["forward sentences/s", "value"] == pytest.approx(2000.0)
     assert t.loc["decode tokens/s", "p99_ms"] == pytest.approx(30.0)
     assert "decode tokens/s" in llm_section(t.reset_index())
+
+
+def test_a_cell_missing_a_param_is_refused_by_name(tmp_path: Path) -> None:
+    """No setting has a default in code; the device is the run's. Same words as main.rs's unit test
+    `a_missing_param_is_named`."""
+    from pairbench.harness.benchmark import RunContext
+    from pairbench.tasks.llm.tasks import decoder, encoder
+
+    context = RunContext(cell_id="c1", data_dir=tmp_path)
+    with pytest.raises(ValueError) as err:
+        encoder("tiny_bert", {"batch_size": 8, "seq_len": 32}, None, context)  # type: ignore[arg-type]
+    assert str(err.value) == 'cell c1: param "latency_repeats" missing; param "device" missing'
+    with pytest.raises(ValueError) as err:
+        decoder("tiny_llama", {"prompt_len": 32, "device": "cpu"}, None, context)  # type: ignore[arg-type]
+    assert str(err.value) == 'cell c1: param "new_tokens" missing'

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pairbench.config import ConfigError, load_catalogue
+from pairbench.configuration.config import ConfigError, load_catalogue
+from pairbench.configuration.selection import RunParams, all_cpus, grid_points, select, thread_count
 from pairbench.report.llm import llm_advice, llm_scaling, llm_slopes, llm_table, llm_view, loglog_slope_ci
-from pairbench.selection import RunParams, all_cpus, grid_points, select, thread_count
 from tests.synthetic_results import ROOT
 
 

@@ -13,11 +13,11 @@ import pytest
 import yaml
 
 from pairbench.analysis.settings import StatisticsSettings
-from pairbench.cells import Cell
-from pairbench.config import ConfigError, load_catalogue
-from pairbench.paths import config_dir, project_root
-from pairbench.run_defaults import run_default, schema_properties
-from pairbench.selection import RunParams
+from pairbench.configuration.config import ConfigError, load_catalogue
+from pairbench.configuration.run_defaults import run_default, schema_properties
+from pairbench.configuration.selection import RunParams
+from pairbench.core.cells import Cell
+from pairbench.core.paths import config_dir, project_root
 
 ROOT = project_root()
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pairbench.paths import project_root
-from pairbench.schema import read_result
+from pairbench.core.paths import project_root
+from pairbench.core.schema import read_result
 
 ROOT = project_root()
 pytestmark = pytest.mark.pipeline
@@ -50,7 +50,16 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     out = launch_dir / "out"
     results = [read_result(p) for p in sorted((out / "raw").glob("*.json"))]  # each valid against the schema
     assert all(r["status"] == "ok" for r in results)
-    assert {r["launch"] for r in results} == {1, 2}
+    # Adaptive launches: 2 per side, and a third for every side of a cell the plan did not settle.
+    plan = json.loads((out / "pipeline_info" / "launch_plan.json").read_text())
+    assert plan["cells_settled"] + plan["cells_topped_up"] == len(plan["cells"]) > 0
+    launched: dict[tuple[str, str], set[int]] = {}
+    for r in results:
+        launched.setdefault((r["cell_id"], r["framework"]["name"]), set()).add(r["launch"])
+    for cell in plan["cells"]:
+        want = {1, 2} if cell["settled"] else {1, 2, 3}
+        assert all(launched[(cell["cell_id"], side)] == want for side in cell["sides"]), cell
+    results = [r for r in results if r["launch"] <= 2]  # the first look: the counts below are fixed
     assert len({r["run_id"] for r in results}) == 1
     classical = [r for r in results if r["domain"] == "classical_ml"]
     assert {r["framework"]["name"] for r in classical} == {"scikit-learn", "linfa", "linfa-py"}
@@ -149,6 +158,8 @@ def test_failing_benchmark_is_retried_recorded_and_reported(tmp_path: Path) -> N
             "diabetes",
             "--launches",
             "1",
+            "--max_launches",
+            "0",
             "--timeout_s",
             "0.2",
             "--validation_timeout_s",

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pairbench.gate import apply_gate, chance_levels
-from pairbench.validation import validate_cell
+from pairbench.experiment.gate import apply_gate, chance_levels
+from pairbench.experiment.validation import validate_cell
 from tests.conftest import LINFA, SKLEARN
 
 GATE = {"metric": "r2", "tolerance": 0.01, "floor": 0.0}

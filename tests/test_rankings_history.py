@@ -17,7 +17,7 @@ from pairbench.analysis.rankings import RankingSettings, bradley_terry, elo, par
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
 from pairbench.analysis.settings import StatisticsSettings, load_analysis_config
 from pairbench.analysis.summaries import summarise
-from pairbench.config import ConfigError
+from pairbench.configuration.config import ConfigError
 
 
 def test_bradley_terry_two_players_recovers_the_win_ratio() -> None:

@@ -12,7 +12,7 @@ import pytest
 
 from pairbench.analysis.run import AnalysisInputs, analyse
 from pairbench.analysis.settings import StatisticsSettings
-from pairbench.paths import config_dir
+from pairbench.core.paths import config_dir
 from pairbench.report.render import render_report
 from tests.browser import find_chromium, open_page
 from tests.synthetic_results import ROOT, bench_module

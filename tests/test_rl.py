@@ -1,6 +1,7 @@
-"""RL: the trace fixture is gymnasium's own output, and SB3, candle and tch run the same DQN in lockstep
-from the same start (same losses within 1e-4 relative, identical greedy actions and returns). A
-deliberately broken agent (wrong gamma) must fail the gate. Tiny budgets: well under a minute."""
+"""RL: the trace fixture is gymnasium's own output, and SB3, candle and tch run the same DQN and the same
+PPO in lockstep from the same start (same losses within 1e-4 relative, identical greedy actions and
+returns). A deliberately broken agent (wrong gamma; wrong clip range or GAE lambda) must fail the gate.
+Tiny budgets: well under a minute."""
 
 from __future__ import annotations
 
@@ -12,14 +13,15 @@ from typing import Any
 import numpy as np
 import pytest
 
-from pairbench.cells import Cell
+from pairbench.core.cells import Cell
+from pairbench.core.paths import rust_target_dir
+from pairbench.core.schema import read_result
 from pairbench.datasets.materialise import DatasetSpec, materialise
+from pairbench.experiment.validation import component_deviations, loss_curve_deviation, strict_reasons, validate_cell
 from pairbench.harness.launcher import run_side
-from pairbench.paths import rust_target_dir
-from pairbench.schema import read_result
 from pairbench.tasks.rl import traces
+from pairbench.tasks.rl.ppo_spec import PpoParams, prepare_ppo_cell
 from pairbench.tasks.rl.spec import prepare_cell
-from pairbench.validation import loss_curve_deviation, strict_reasons, validate_cell
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURE = ROOT / "tests" / "fixtures" / "rl" / "cartpole_v1_traces.bin.gz"
@@ -51,6 +53,7 @@ PARAMS = {
     "adam_weight_decay": 0.0,
     "lockstep_updates": 128,
     "latency_repeats": 2,
+    "device": "cpu",
 }
 GATE = {
     "metric": "mean_return",
@@ -187,3 +190,125 @@ def test_a_cell_missing_an_adam_param_is_refused_by_name(
     outcome = run_side(path, side, data, tmp_path / f"{side}.json", timeout_s=120)
     assert not outcome.ok
     assert f'cell {cell.cell_id}: param "adam_eps" missing' in (outcome.error or "")
+
+
+# PPO: the zoo's CartPole-v1 settings; two rollouts (40 gradient steps) keep the test fast.
+PPO_PARAMS = {
+    "total_timesteps": 100000,
+    "n_envs": 8,
+    "n_steps": 32,
+    "batch_size": 256,
+    "n_epochs": 20,
+    "gamma": 0.98,
+    "gae_lambda": 0.8,
+    "learning_rate": 1e-3,
+    "clip_range": 0.2,
+    "ent_coef": 0.0,
+    "vf_coef": 0.5,
+    "max_grad_norm": 0.5,
+    "hidden": 64,
+    "hidden_layers": 2,
+    "adam_beta1": 0.9,
+    "adam_beta2": 0.999,
+    "adam_eps": 1e-5,
+    "adam_weight_decay": 0.0,
+    "lockstep_updates": 40,
+    "latency_repeats": 2,
+    "device": "cpu",
+}
+
+
+@pytest.fixture(scope="module")
+def ppo_cell(rl_cell: tuple[Cell, Path, Path]) -> tuple[Cell, Path, Path]:
+    dqn_cell, _, data = rl_cell
+    cell = dataclasses.replace(dqn_cell, algorithm="ppo", params=PPO_PARAMS)
+    path = cell.write(data / "cells")
+    prepare_ppo_cell(json.loads(cell.to_json()), data)
+    return cell, path, data
+
+
+@pytest.fixture(scope="module")
+def ppo_validated(ppo_cell: tuple[Cell, Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    cell, path, data = ppo_cell
+    for side in ("candle", "tch"):
+        if not (rust_target_dir() / "release" / f"pairbench-{side}").exists():
+            pytest.fail(f"pairbench-{side} missing: run `make setup`")
+    work = tmp_path_factory.mktemp("ppo-validation")
+    report = validate_cell(path, data, work)
+    sides = {
+        side: (
+            read_result(work / f"{cell.cell_id}.{side}.validation.json"),
+            np.load(work / f"{cell.cell_id}.{side}.predictions.npy"),
+        )
+        for side in cell.side_names
+    }
+    return {"report": report, "sides": sides}
+
+
+@pytest.mark.rust
+def test_ppo_lockstep_and_action_identity(ppo_validated: dict[str, Any]) -> None:
+    report, sides = ppo_validated["report"], ppo_validated["sides"]
+    assert report["comparable"], report["reasons"]
+    base, base_pred = sides["sb3"]
+    meta = base["metadata"]
+    assert len(meta["loss_steps"]) == 40
+    assert set(meta["loss_components"]) == {"policy", "value"}
+    # Not vacuous: both actions on the probes, moving losses, a policy loss away from round-off level.
+    assert set(base_pred[100:].astype(int)) == {0, 1}
+    assert np.ptp(meta["loss_steps"]) > 0
+    assert np.max(np.abs(meta["loss_components"]["policy"])) > 1e-4
+    for side in ("candle", "tch"):
+        result, pred = sides[side]
+        np.testing.assert_array_equal(pred, base_pred, err_msg=f"{side}: greedy returns/actions differ")
+        dev = loss_curve_deviation(meta["loss_steps"], result["metadata"]["loss_steps"])
+        assert dev is not None and dev <= LOCKSTEP_RTOL, f"{side}: total-loss deviation {dev}"
+        gate = next(g for g in report["gates"] if g["candidate"] == side)
+        parts = gate["loss_component_max_rel_dev"]
+        assert set(parts) == {"policy", "value"} and max(parts.values()) <= LOCKSTEP_RTOL, parts
+        assert gate["comparable"] and gate["prediction_max_abs_diff"] == 0.0
+        pdev = param_deviation(meta["lockstep_params"], result["metadata"]["lockstep_params"])
+        assert pdev <= LOCKSTEP_RTOL, f"{side}: parameter deviation {pdev}"
+
+
+@pytest.mark.rust
+@pytest.mark.parametrize("broken", [{"clip_range": 0.1}, {"gae_lambda": 0.9}])
+def test_broken_ppo_fails_the_gate(
+    ppo_cell: tuple[Cell, Path, Path], ppo_validated: dict[str, Any], tmp_path: Path, broken: dict[str, float]
+) -> None:
+    cell, _, data = ppo_cell
+    # Same cell id (so the same shared files) with one setting changed for the Rust agent only.
+    bad_cell = dataclasses.replace(cell, params={**PPO_PARAMS, **broken})
+    assert bad_cell.cell_id == cell.cell_id
+    path = tmp_path / "broken.json"
+    path.write_text(bad_cell.to_json(), encoding="utf-8")
+    base, base_pred = ppo_validated["sides"]["sb3"]
+    bad, bad_pred = run(path, "tch", data, tmp_path)
+    meta, bad_meta = base["metadata"], bad["metadata"]
+    dev = loss_curve_deviation(meta["loss_steps"], bad_meta["loss_steps"])
+    parts = component_deviations(meta["loss_components"], bad_meta["loss_components"])
+    worst = None if dev is None or None in parts.values() else max(dev, *parts.values())  # type: ignore[type-var]
+    reasons = strict_reasons(GATE, float(np.max(np.abs(bad_pred - base_pred))), worst)
+    assert any("max_loss_curve_rel_dev" in r for r in reasons), (dev, parts)
+    # A side without the component curves is not compared vacuously.
+    assert component_deviations(meta["loss_components"], {}) == {"policy": None, "value": None}
+
+
+@pytest.mark.rust
+@pytest.mark.parametrize("side", ["sb3", "candle", "tch"])
+def test_a_ppo_cell_missing_a_param_is_refused_by_name(
+    ppo_cell: tuple[Cell, Path, Path], tmp_path: Path, side: str
+) -> None:
+    cell, _, data = ppo_cell
+    params = {k: v for k, v in PPO_PARAMS.items() if k not in ("gae_lambda", "vf_coef")}
+    want = f'cell {cell.cell_id}: param "gae_lambda" missing; param "vf_coef" missing'
+    if side == "sb3":
+        # SB3's runner builds its settings with PpoParams.from_params first; a process costs ~10 s of imports.
+        with pytest.raises(ValueError) as err:
+            PpoParams.from_params(params, cell.cell_id)
+        assert str(err.value) == want
+        return
+    path = tmp_path / "lacking.json"
+    path.write_text(dataclasses.replace(cell, params=params).to_json(), encoding="utf-8")
+    outcome = run_side(path, side, data, tmp_path / f"{side}.json", timeout_s=120)
+    assert not outcome.ok
+    assert want in (outcome.error or "")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from pairbench.schema import ResultValidationError, read_result, validate_result, write_result
+from pairbench.core.schema import ResultValidationError, read_result, validate_result, write_result
 from tests.conftest import read_json
 
 
@@ -85,7 +85,7 @@ def test_schema_rejects_malformed_results(results: dict[str, Path]) -> None:
 
 
 def test_the_typed_launch_round_trips_what_either_side_wrote(results: dict[str, Path]) -> None:
-    from pairbench.schema import Launch
+    from pairbench.core.schema import Launch
 
     for path in results.values():
         doc = read_json(path)

@@ -6,10 +6,10 @@ from dataclasses import replace
 
 import pytest
 
-from pairbench import selection
-from pairbench.cells import Cell, make_cell_id
-from pairbench.config import ConfigError
-from pairbench.selection import RunParams, grid_points, select
+from pairbench.configuration import selection
+from pairbench.configuration.config import ConfigError
+from pairbench.configuration.selection import RunParams, grid_points, select
+from pairbench.core.cells import Cell, make_cell_id
 
 
 def test_grid_first_and_all() -> None:
@@ -62,6 +62,8 @@ def test_cpu_cells_keep_their_ids_and_auto_adds_no_cuda_cell_without_a_gpu(catal
     assert sel["cells"] and not _cuda_cells(sel)
     assert sel["devices"] == {"used": ["cpu"], "unavailable": {"cuda": "no GPU in this test"}}
     assert all("device" not in c["cell_id"] for c in sel["cells"])
+    # The device is the run's: written into every cell of a domain whose sides are told one.
+    assert all(c["params"]["device"] == "cpu" for c in sel["cells"])
 
 
 def test_an_asked_for_absent_gpu_skips_its_cells_with_the_reason(catalogue, monkeypatch) -> None:

@@ -25,11 +25,11 @@ from typing import Any
 import pytest
 
 from pairbench.analysis.tidy import MIXED_CPU_MODELS, nodes_table, refuse_mixed_cpu_models
-from pairbench.config import ConfigError
+from pairbench.configuration.config import ConfigError
+from pairbench.configuration.params import validate_params
+from pairbench.core.paths import project_root
+from pairbench.core.schema import cpu_model, read_result, validate_result
 from pairbench.harness.launcher import failed_result, record_lost_launch
-from pairbench.params import validate_params
-from pairbench.paths import project_root
-from pairbench.schema import cpu_model, read_result, validate_result
 
 ROOT = project_root()
 SCRIPT = ROOT / "scripts" / "slurm_local.sh"
@@ -118,7 +118,7 @@ def test_a_result_without_cpu_model_is_still_schema_v1() -> None:
 
 
 def test_failed_and_lost_launches_record_their_node(make_cell, data_dir: Path, tmp_path: Path) -> None:
-    from pairbench.cells import Cell
+    from pairbench.core.cells import Cell
 
     cell_path = make_cell()
     doc = failed_result(
@@ -300,6 +300,8 @@ def test_pipeline_runs_through_sbatch(slurm: dict[str, str], tmp_path: Path) -> 
                 "diabetes,digits",
                 "--launches",
                 "1",
+                "--max_launches",
+                "0",
                 "--samples",
                 "3",
                 "--warmup",

@@ -10,9 +10,9 @@ import pytest
 import yaml
 
 from pairbench.cli.main import main
-from pairbench.config import ConfigError, load_catalogue
-from pairbench.paths import config_dir
-from pairbench.spec_layout import EXTERNAL, QUALITY_METRICS
+from pairbench.configuration.config import ConfigError, load_catalogue
+from pairbench.configuration.spec_layout import EXTERNAL, QUALITY_METRICS
+from pairbench.core.paths import config_dir
 
 FRAMEWORKS = config_dir() / "frameworks.yaml"
 
@@ -294,7 +294,7 @@ def test_run_wide_settings_must_agree_between_tasks(tmp_path: Path) -> None:
 
 
 def test_every_external_name_has_a_reason() -> None:
-    from pairbench.spec_layout import external_reason
+    from pairbench.configuration.spec_layout import external_reason
 
     for name in EXTERNAL:
         assert name in external_reason(name) and (

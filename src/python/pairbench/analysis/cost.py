@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from pairbench.analysis.tidy import CELL_KEYS
-from pairbench.config import ConfigError, load_yaml
-from pairbench.schema_check import schema_problems
+from pairbench.configuration.config import ConfigError, load_yaml
+from pairbench.configuration.schema_check import schema_problems
 
 
 @dataclass(frozen=True)

@@ -25,8 +25,8 @@ import pandas as pd
 
 from pairbench.analysis.rankings import weighted_scores
 from pairbench.analysis.usecases import DEFAULT_USE_CASES, NO_COMPARISON, UseCase, speed_trade_off
-from pairbench.config import ConfigError, load_yaml
-from pairbench.schema_check import schema_problems
+from pairbench.configuration.config import ConfigError, load_yaml
+from pairbench.configuration.schema_check import schema_problems
 
 REQUIREMENT_KEYS = ("latency_budget_s", "latency_phase", "memory_budget_mb", "quality_floor")
 WEIGHT_KEYS = ("speed", "memory", "quality")

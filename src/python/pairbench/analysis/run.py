@@ -36,8 +36,8 @@ from pairbench.analysis.validations import (
     quality_parity_table,
     side_order,
 )
-from pairbench.config import ConfigError
-from pairbench.schema import Result
+from pairbench.configuration.config import ConfigError
+from pairbench.core.schema import Result
 
 
 @dataclass(frozen=True)
@@ -80,6 +80,15 @@ def measured_noise_floor(environment: Path | None) -> float | None:
     return float(floor) if isinstance(floor, (int, float)) else None
 
 
+def noise_band(requested: float, floor: float | None) -> float:
+    """The verdict's noise band: max(requested, measured floor). The rule calls a ratio faster only
+    below 1 - noise, so the band must stay well under 1: a floor beyond MAX_NOISE_BAND (a very busy
+    machine) is recorded but the band stops there."""
+    if floor is not None and floor > requested:
+        return min(floor, max(MAX_NOISE_BAND, requested))
+    return requested
+
+
 class _Laps:
     """Seconds per step, recorded in analysis.json (the 10k-record benchmark reads them)."""
 
@@ -104,10 +113,7 @@ def resolve_settings(
     settings = with_run_settings(settings, inputs.run_settings or {})
     floor = measured_noise_floor(inputs.environment)
     noise_requested = settings.noise
-    if floor is not None and floor > settings.noise:
-        # The rule calls a ratio faster only below 1 - noise, so the band must stay well under 1: a
-        # floor beyond MAX_NOISE_BAND (a very busy machine) is recorded but the band stops there.
-        settings = replace(settings, noise=min(floor, max(MAX_NOISE_BAND, settings.noise)))
+    settings = replace(settings, noise=noise_band(settings.noise, floor))
     band = {
         "requested": noise_requested,
         "measured_floor": floor,

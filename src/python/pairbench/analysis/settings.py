@@ -1,5 +1,5 @@
 """Typed settings of the analysis: `AnalysisConfig` is config/analysis.yaml (its shape is
-schemas/analysis.schema.json, checked by pairbench.schema_check); `StatisticsSettings` is what the
+schemas/analysis.schema.json, checked by pairbench.configuration.schema_check); `StatisticsSettings` is what the
 summaries and comparisons use, built from that file and the run's params."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from pathlib import Path
 
 from pairbench.analysis.cost import CostSettings
 from pairbench.analysis.rankings import RankingSettings
-from pairbench.config import ConfigError, load_yaml
-from pairbench.run_defaults import run_default
-from pairbench.schema_check import schema_problems
+from pairbench.configuration.config import ConfigError, load_yaml
+from pairbench.configuration.run_defaults import run_default
+from pairbench.configuration.schema_check import schema_problems
 
 
 @dataclass(frozen=True)

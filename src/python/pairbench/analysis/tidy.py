@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from pairbench.schema import Launch, Result, ResultValidationError, Series, SeriesMismatch, read_result
+from pairbench.core.schema import Launch, Result, ResultValidationError, Series, SeriesMismatch, read_result
 
 CELL_KEYS = ("cell_id", "domain", "task", "algorithm", "dataset")
 MIXED_CPU_MODELS = "mixed_cpu_models"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from pairbench.build.implementations import record_implementations
 from pairbench.cli.common import read_json, write_json
-from pairbench.implementations import record_implementations
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -12,9 +12,9 @@ from pairbench.analysis.cost import load_machine, validate_hardware
 from pairbench.analysis.recommend import load_requirements
 from pairbench.analysis.settings import load_analysis_config
 from pairbench.cli.common import add_config_arguments, read_json
-from pairbench.config import ConfigError, load_catalogue
-from pairbench.params import validate_params
-from pairbench.selection import RunParams, nothing_to_run, select
+from pairbench.configuration.config import ConfigError, load_catalogue
+from pairbench.configuration.params import validate_params
+from pairbench.configuration.selection import RunParams, nothing_to_run, select
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -100,6 +100,12 @@ def run_problems(params: dict[str, Any], executor: str, executor_cpus: int) -> l
         problems.append(
             f"params: --threads: {threads} threads, but the local executor has {executor_cpus} core(s); "
             f"allowed: 1 to {executor_cpus}"
+        )
+    launches, max_launches = params.get("launches"), params.get("max_launches")
+    if isinstance(launches, int) and isinstance(max_launches, int) and 0 < max_launches <= launches:
+        problems.append(
+            f"params: --max_launches: {max_launches} is not above --launches ({launches}); "
+            f"allowed: 0 (adaptive launches off) or {launches + 1} and more"
         )
     baseline = params.get("baseline_run")
     if params.get("fail_on_regression") and not baseline:

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from pairbench.paths import config_dir
+from pairbench.core.paths import config_dir
 
 
 def add_config_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,7 +17,7 @@ def add_config_arguments(parser: argparse.ArgumentParser) -> None:
 
 def read_json(path: Path | None) -> dict[str, Any]:
     """A JSON object from `path` ({} for None); a missing or malformed file is a named ConfigError."""
-    from pairbench.config import ConfigError
+    from pairbench.configuration.config import ConfigError
 
     if path is None:
         return {}

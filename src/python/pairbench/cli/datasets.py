@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from pairbench.cli.common import read_json
+from pairbench.core.registry import get_cell_preparer
 from pairbench.datasets.materialise import DatasetSpec, materialise
-from pairbench.registry import get_cell_preparer
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -16,6 +16,7 @@ VERBS = {
     "environment": "environment",
     "validate": "validate",
     "launch": "launch",
+    "plan-launches": "plan_launches",
     "analyse": "analyse",
     "report": "report",
     "scaling": "scaling",
@@ -44,7 +45,7 @@ def build_parser(verb_given: str | None = None) -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from pairbench.config import ConfigError
+    from pairbench.configuration.config import ConfigError
 
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(argv[0] if argv else None).parse_args(argv)

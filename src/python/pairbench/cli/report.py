@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pairbench.config import ConfigError
+    from pairbench.configuration.config import ConfigError
 
     problems = []
     if not (args.analysis_dir / "analysis.json").is_file():

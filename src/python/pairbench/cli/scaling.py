@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from pairbench.cli.common import read_json
-from pairbench.config import load_catalogue
-from pairbench.scaling import run_scaling
+from pairbench.configuration.config import load_catalogue
+from pairbench.experiment.scaling import run_scaling
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -6,11 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from pairbench.cells import Cell
 from pairbench.cli.common import add_config_arguments, read_json, write_json
-from pairbench.config import load_catalogue
-from pairbench.params import validate_params
-from pairbench.selection import RunParams, nothing_to_run, select
+from pairbench.configuration.config import load_catalogue
+from pairbench.configuration.params import validate_params
+from pairbench.configuration.selection import RunParams, nothing_to_run, select
+from pairbench.core.cells import Cell
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

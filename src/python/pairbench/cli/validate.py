@@ -7,7 +7,7 @@ import tempfile
 from pathlib import Path
 
 from pairbench.cli.common import read_json
-from pairbench.validation import validate_cell, write_validation
+from pairbench.experiment.validation import validate_cell, write_validation
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -8,7 +8,7 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn import datasets as skd
 
-from pairbench.registry import dataset_loader
+from pairbench.core.registry import dataset_loader
 
 XY = tuple[NDArray[np.float64], NDArray[Any]]
 

@@ -16,8 +16,8 @@ from typing import Any
 import numpy as np
 from sklearn import datasets as skd
 
+from pairbench.core.registry import dataset_check, dataset_loader
 from pairbench.datasets.builtin import XY
-from pairbench.registry import dataset_check, dataset_loader
 
 EXTERNAL_ENV = "PAIRBENCH_EXTERNAL_DATA"
 MNIST_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")

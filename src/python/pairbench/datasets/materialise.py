@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pairbench.core.registry import dataset_sources
 from pairbench.datasets.errors import ChecksumError
-from pairbench.registry import dataset_sources
 
 SPLIT_FILES = ("X_train", "y_train", "X_test", "y_test")
 # Targets are int64 class labels (true cluster labels for clustering, used only by the ARI).

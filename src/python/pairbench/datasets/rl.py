@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from pairbench.core.registry import dataset_loader
 from pairbench.datasets.builtin import XY
-from pairbench.registry import dataset_loader
 
 
 @dataset_loader("cartpole_initial_states")

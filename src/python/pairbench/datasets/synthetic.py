@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn import datasets as skd
 
+from pairbench.core.registry import dataset_loader
 from pairbench.datasets.builtin import XY
-from pairbench.registry import dataset_loader
 
 
 @dataset_loader("synthetic_linear")

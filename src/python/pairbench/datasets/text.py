@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pairbench.registry import dataset_loader
+from pairbench.core.registry import dataset_loader
 
 if TYPE_CHECKING:  # builtin imports scikit-learn, which an LLM launch (llm/spec.py imports this) never needs
     from pairbench.datasets.builtin import XY

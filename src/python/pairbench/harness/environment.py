@@ -12,10 +12,10 @@ from typing import Any
 
 import psutil
 
-from pairbench.frameworks import installed_version
+from pairbench.core.frameworks import installed_version
+from pairbench.core.paths import project_root
+from pairbench.core.schema import cpu_model
 from pairbench.harness.threads import THREAD_VARIABLES
-from pairbench.paths import project_root
-from pairbench.schema import cpu_model
 
 PYTHON_LIBRARIES = ("numpy", "scipy", "scikit-learn", "pandas", "matplotlib", "threadpoolctl", "psutil")
 

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pairbench.cells import Cell
-from pairbench.harness.threads import thread_env
-from pairbench.paths import rust_target_dir
-from pairbench.schema import (
+from pairbench.core.cells import Cell
+from pairbench.core.paths import rust_target_dir
+from pairbench.core.schema import (
     DatasetInfo,
     Framework,
     Launch,
@@ -35,6 +34,7 @@ from pairbench.schema import (
     read_result,
     utc_now,
 )
+from pairbench.harness.threads import thread_env
 
 LANGUAGES = ("python", "rust")
 _ERROR_TAIL = 4000

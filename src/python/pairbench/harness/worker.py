@@ -55,7 +55,7 @@ def _is_refusal(exc: BaseException) -> bool:
 
 def _launch(args: argparse.Namespace) -> int:
     # Import the cell type only: it pulls in no numerical library.
-    from pairbench.cells import Cell
+    from pairbench.core.cells import Cell
     from pairbench.harness.threads import thread_env
 
     try:
@@ -67,13 +67,9 @@ def _launch(args: argparse.Namespace) -> int:
 
     from threadpoolctl import threadpool_info, threadpool_limits
 
-    from pairbench.datasets.materialise import load_verified
-    from pairbench.frameworks import python_framework_info
-    from pairbench.harness.benchmark import Benchmark, RunContext
-    from pairbench.harness.protocol import SAMPLE_FLOOR_S, WARMUP_MAX, WARMUP_MIN_S, run_protocol
-    from pairbench.harness.resources import CpuMeter, peak_rss_mb
-    from pairbench.registry import get_task_runner
-    from pairbench.schema import (
+    from pairbench.core.frameworks import python_framework_info
+    from pairbench.core.registry import get_task_runner
+    from pairbench.core.schema import (
         DatasetInfo,
         Framework,
         Launch,
@@ -83,6 +79,10 @@ def _launch(args: argparse.Namespace) -> int:
         hostname,
         utc_now,
     )
+    from pairbench.datasets.materialise import load_verified
+    from pairbench.harness.benchmark import Benchmark, RunContext
+    from pairbench.harness.protocol import SAMPLE_FLOOR_S, WARMUP_MAX, WARMUP_MIN_S, run_protocol
+    from pairbench.harness.resources import CpuMeter, peak_rss_mb
 
     started = utc_now()
     threadpool_limits(cell.threads)

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from pairbench.registry import algorithms
+from pairbench.core.registry import algorithms
 
 
 def ecosystem_table(selection: dict[str, Any], implementations: dict[str, Any]) -> pd.DataFrame:
@@ -104,7 +104,7 @@ def effort_table(implementations: dict[str, Any]) -> pd.DataFrame:
 
 def findings_table(implementations: dict[str, Any], selection: dict[str, Any]) -> pd.DataFrame:
     """Each finding with its status from this run's probe and the cells of this run it affects."""
-    from pairbench.findings import affected_cells
+    from pairbench.build.findings import affected_cells
 
     # The cells of this run: selected ones only.
     decisions = [d for d in selection.get("decisions", []) if d.get("selected", True)]

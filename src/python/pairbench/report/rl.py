@@ -65,9 +65,10 @@ def rl_table(summary: pd.DataFrame, parity: pd.DataFrame) -> pd.DataFrame:
 RL_NOTE = (
     "Environment speed: the same 20,000 recorded actions replayed on gymnasium's CartPole-v1 (Python) and on "
     "the Rust CartPole (bit-identical dynamics; on the candle and tch rows it is the same Rust code). "
-    "Agent update speed: SB3's DQN learn() vs the Rust DQN (candle, tch) from the same SB3-exported weights, "
-    "with the same pre-drawn exploration and minibatch randoms, until the lockstep's gradient steps are done. "
-    "Gate (all profiles): per-step TD losses within 1e-4 relative of SB3's, and identical greedy actions and "
+    "Agent update speed: SB3's DQN or PPO learn() vs the Rust DQN or PPO (candle, tch) from the same SB3-exported "
+    "weights, with the same pre-drawn exploration (PPO: action-sampling) and minibatch randoms, until the "
+    "lockstep's gradient steps are done. Gate (all profiles): per-step losses within 1e-4 relative of SB3's "
+    "(PPO's policy and value losses within 1e-4 of their curve's scale), and identical greedy actions and "
     "evaluation returns of the shared initial policy. End-to-end time to solve (evaluation mean >= 475) is "
     "not measured yet: no training-to-threshold cell exists."
 )

@@ -154,6 +154,24 @@ impl Ops for Candle {
     fn zeros(&self, shape: &[usize]) -> Result<Tensor> {
         Ok(Tensor::zeros(shape, DType::F32, &self.device)?)
     }
+    fn affine(&self, x: &Tensor, mul: f64, add: f64) -> Result<Tensor> {
+        Ok(x.affine(mul, add)?)
+    }
+    fn exp(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(x.exp()?)
+    }
+    fn log_softmax_last(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(candle_nn::ops::log_softmax(x, x.rank() - 1)?)
+    }
+    fn clamp(&self, x: &Tensor, lo: f64, hi: f64) -> Result<Tensor> {
+        Ok(x.clamp(lo as f32, hi as f32)?)
+    }
+    fn minimum(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        Ok(a.minimum(b)?)
+    }
+    fn mean_all(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(x.mean_all()?)
+    }
 }
 
 impl Engine for Candle {
@@ -292,6 +310,10 @@ impl Engine for Candle {
         Ok(loss.to_scalar::<f32>()?)
     }
 
+    fn set_lr(&mut self, lr: f64) {
+        self.opt.set_learning_rate(lr);
+    }
+
     fn to_vec_f32(&self, x: &Tensor) -> Result<Vec<f32>> {
         Ok(x.flatten_all()?.to_vec1::<f32>()?)
     }
@@ -350,6 +372,28 @@ fn main() -> Result<()> {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+
+    #[test]
+    fn ppo_ops_match_f64_references() {
+        let dir = std::env::temp_dir().join(format!("pairbench-candle-ops-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("w.safetensors");
+        let w = Tensor::zeros(1, DType::F32, &Device::Cpu).unwrap();
+        candle_core::safetensors::save(&HashMap::from([("w".to_string(), w)]), &path).unwrap();
+        let opt = AdamWConfig {
+            lr: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            max_grad_norm: None,
+        };
+        let e = Candle::load(&path, &["w".to_string()], opt, 1, "cpu").unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        pairbench_deep::ops::check_ppo_ops(&e).unwrap();
+    }
+
     #[test]
     fn finding_cpu_dropout_rng_cannot_be_seeded() {
         let (reproduces, detail) = super::cpu_dropout_rng_unseedable();

@@ -3,18 +3,18 @@
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use ndarray::{Array1, Array2};
 use ndarray_npy::{ReadNpyExt, WriteNpyExt};
-use pairbench_core::cell::Cell;
+use pairbench_core::cell::{require_params, str_param, Cell};
 use pairbench_core::dataset::{load_verified, Manifest, Split};
 use pairbench_core::metrics::regression_quality;
 use pairbench_core::runner::Benchmark;
 use serde_json::Value;
 
-use crate::models::{forward, param_count, tensor_specs, ModelConfig, TensorSpec};
+use crate::models::{forward, model_params, param_count, tensor_specs, ModelConfig, TensorSpec};
 use crate::ops::{AdamWConfig, Engine};
 
 pub const IMAGE_TASK: &str = "image_classification";
@@ -34,17 +34,17 @@ pub fn cell_dir(data_dir: &Path, cell_id: &str) -> std::path::PathBuf {
     data_dir.join("_deep").join(cell_id)
 }
 
-pub fn param_or(cell: &Cell, key: &str, default: f64) -> Result<f64> {
-    match cell.params.get(key) {
-        None => Ok(default),
-        Some(v) => v
-            .as_f64()
-            .with_context(|| format!("cell {}: param {key:?} is not a number", cell.cell_id)),
-    }
+/// The number under `key`; a missing one is named (`require_params`), there is no default.
+pub fn number_param(cell: &Cell, key: &str) -> Result<f64> {
+    require_params(cell, &[key])?;
+    cell.params[key]
+        .as_f64()
+        .with_context(|| format!("cell {}: param {key:?} is not a number", cell.cell_id))
 }
 
-pub fn usize_param_or(cell: &Cell, key: &str, default: usize) -> Result<usize> {
-    let v = param_or(cell, key, default as f64)?;
+/// The non-negative integer under `key`, required.
+pub fn count_param(cell: &Cell, key: &str) -> Result<usize> {
+    let v = number_param(cell, key)?;
     if v < 0.0 || v.fract() != 0.0 {
         bail!(
             "cell {}: param {key:?}={v} is not a non-negative integer",
@@ -66,16 +66,33 @@ pub fn model_config(
             .get(k)
             .with_context(|| format!("dataset {}: manifest options lack {k:?}", cell.dataset))
     };
+    // Only the settings the model reads are required (and read); the others stay 0, unused.
+    let used = model_params(&cell.algorithm);
+    require_params(cell, used)?;
+    let setting = |k: &str| -> Result<f64> {
+        if used.contains(&k) {
+            number_param(cell, k)
+        } else {
+            Ok(0.0)
+        }
+    };
+    let count = |k: &str| -> Result<usize> {
+        if used.contains(&k) {
+            count_param(cell, k)
+        } else {
+            Ok(0)
+        }
+    };
     let mut cfg = ModelConfig {
         name: cell.algorithm.clone(),
         image_shape: [0; 3],
         seq_len: 0,
         n_features: 0,
         n_outputs,
-        width: usize_param_or(cell, "width", 16)?,
-        hidden: usize_param_or(cell, "hidden", 64)?,
-        layers: usize_param_or(cell, "layers", 1)?,
-        dropout: param_or(cell, "dropout", 0.0)?,
+        width: count("width")?,
+        hidden: count("hidden")?,
+        layers: count("layers")?,
+        dropout: setting("dropout")?,
     };
     if cell.task == IMAGE_TASK {
         let shape: Vec<usize> = serde_json::from_value(get("image_shape")?.clone())?;
@@ -210,20 +227,25 @@ fn load_split(cell: &Cell, dir: &Path) -> Result<(HostSplit, Manifest)> {
 /// Every AdamW setting, read from the cell (config/benchmarks.yaml), none from a library default, so
 /// the cell file holds every value; torch_runner.py's `optimizer_settings` requires the same keys.
 pub const OPTIMIZER_PARAMS: [&str; 5] = ["lr", "beta1", "beta2", "eps", "weight_decay"];
+/// The rest of what a deep cell is run with; `device` is the run's (--devices), written by phase 1.
+pub const RUN_PARAMS: [&str; 3] = ["batch_size", "latency_repeats", "device"];
+
+/// Every param a deep cell of `algorithm` must carry, in torch_runner.py's `cell_params` order.
+pub fn cell_params(algorithm: &str) -> Vec<&'static str> {
+    [
+        &OPTIMIZER_PARAMS[..],
+        model_params(algorithm),
+        &RUN_PARAMS[..],
+    ]
+    .concat()
+}
 
 /// The numbers under `keys`, in order; every missing one is named (same message as the Python side).
 pub fn required_params<const N: usize>(cell: &Cell, keys: [&str; N]) -> Result<[f64; N]> {
-    let missing: Vec<String> = keys
-        .iter()
-        .filter(|k| !cell.params.contains_key(**k))
-        .map(|k| format!("param {k:?} missing"))
-        .collect();
-    if !missing.is_empty() {
-        bail!("cell {}: {}", cell.cell_id, missing.join("; "));
-    }
+    require_params(cell, &keys)?;
     let mut out = [0.0; N];
     for (v, k) in out.iter_mut().zip(keys) {
-        *v = param_or(cell, k, f64::NAN)?;
+        *v = number_param(cell, k)?;
     }
     Ok(out)
 }
@@ -252,6 +274,24 @@ pub fn adamw_metadata(opt: &AdamWConfig) -> Value {
     })
 }
 
+/// Phase 3's `init.safetensors` in `prepared`: the same start for every framework (deep-learning and
+/// RL cells alike), or an error naming the command that writes it.
+pub fn shared_init(prepared: &Path) -> Result<PathBuf> {
+    let init = prepared.join("init.safetensors");
+    if !init.is_file() {
+        bail!(
+            "{}: shared initial weights missing (run `pairbench datasets`)",
+            init.display()
+        );
+    }
+    Ok(init)
+}
+
+/// The run's device (--devices), written into every cell by phase 1; the Python runners require it too.
+pub fn device_param(cell: &Cell) -> Result<String> {
+    Ok(str_param(cell, "device")?.to_string())
+}
+
 /// The engine holding the cell's shared initial weights (phase 3's init.safetensors, the same start
 /// for every framework), checked tensor by tensor against the model definition.
 fn load_engine<E: Engine>(
@@ -260,19 +300,8 @@ fn load_engine<E: Engine>(
     specs: &[TensorSpec],
     opt: AdamWConfig,
 ) -> Result<E> {
-    let init = prepared.join("init.safetensors");
-    if !init.is_file() {
-        bail!(
-            "{}: shared initial weights missing (run `pairbench datasets`)",
-            init.display()
-        );
-    }
-    let device = cell
-        .params
-        .get("device")
-        .and_then(Value::as_str)
-        .unwrap_or("cpu")
-        .to_string();
+    let init = shared_init(prepared)?;
+    let device = device_param(cell)?;
     let trainable: Vec<String> = specs
         .iter()
         .filter(|s| s.trainable)
@@ -339,7 +368,8 @@ pub struct DeepBench<E: Engine> {
 impl<E: Engine> DeepBench<E> {
     pub fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, Manifest)> {
         check_task(cell)?;
-        // Checked first: a cell missing an optimiser setting is refused before any data is loaded.
+        // Checked first: a cell missing any setting is refused before any data is loaded.
+        require_params(cell, &cell_params(&cell.algorithm))?;
         let opt = adamw_config(cell)?;
         let dir = data_dir.join(&cell.dataset);
         let options = manifest_options(&dir)?;
@@ -358,8 +388,8 @@ impl<E: Engine> DeepBench<E> {
         let y_train = targets_tensor(&e, &host.y_train)?;
         let infer_inputs = infer_batches(&e, &x_test, n_test)?;
         let bench = Self {
-            batch_size: usize_param_or(cell, "batch_size", 0)?,
-            latency_repeats: usize_param_or(cell, "latency_repeats", 10)? as u32,
+            batch_size: count_param(cell, "batch_size")?,
+            latency_repeats: count_param(cell, "latency_repeats")? as u32,
             opt,
             e,
             cfg,
@@ -628,5 +658,35 @@ mod tests {
             err,
             r#"cell c1: param "beta1" missing; param "eps" missing"#
         );
+    }
+
+    /// Same cell and message as test_deep_learning.py's `test_a_cell_missing_a_model_param_is_refused_by_name`.
+    #[test]
+    fn a_missing_model_param_is_named() {
+        let mut c = cell(
+            serde_json::json!({"lr": 0.003, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8,
+                                            "weight_decay": 0.0001, "batch_size": 16, "latency_repeats": 2}),
+        );
+        c.task = "sequence_classification".into();
+        c.algorithm = "lstm".into();
+        let err = require_params(&c, &cell_params(&c.algorithm))
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            err,
+            r#"cell c1: param "hidden" missing; param "layers" missing; param "device" missing"#
+        );
+        // lenet reads no model setting; the device is still the run's to give.
+        c.algorithm = "lenet".into();
+        let err = str_param(&c, "device").unwrap_err().to_string();
+        assert_eq!(err, r#"cell c1: param "device" missing"#);
+        let options = serde_json::json!({"seq_len": 12, "n_channels": 3});
+        c.algorithm = "gru".into();
+        c.params.insert("hidden".into(), 16.into());
+        let err = model_config(&c, &options, 36, 4).unwrap_err().to_string();
+        assert_eq!(err, r#"cell c1: param "layers" missing"#);
+        c.params.insert("layers".into(), 2.into());
+        let cfg = model_config(&c, &options, 36, 4).unwrap();
+        assert_eq!((cfg.hidden, cfg.layers, cfg.width), (16, 2, 0));
     }
 }

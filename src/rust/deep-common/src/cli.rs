@@ -17,6 +17,7 @@ use pairbench_core::runner::Benchmark;
 use crate::bench::DeepBench;
 use crate::models::{CNN_MODELS, RNN_MODELS};
 use crate::ops::Engine;
+use crate::ppo::{self, PpoBench};
 use crate::rl::{self, RlBench};
 
 #[derive(Parser)]
@@ -84,14 +85,19 @@ pub fn main<E: Engine>() -> Result<()> {
         }
         Command::Run(args) => {
             // One binary serves two domains: the cell says which benchmark it is.
-            let rl = Cell::read(&args.cell)?.domain == rl::DOMAIN;
+            let cell = Cell::read(&args.cell)?;
+            let rl = cell.domain == rl::DOMAIN;
+            let ppo = rl && cell.algorithm == ppo::PPO;
             let side = Side {
                 framework: E::NAME,
                 version: &E::version(),
                 domain: if rl { rl::DOMAIN } else { "deep_learning" },
             };
             args.execute(&side, |cell, data_dir| {
-                Ok(if rl {
+                Ok(if ppo {
+                    let (b, m) = PpoBench::<E>::new(cell, data_dir)?;
+                    (Box::new(b) as Box<dyn Benchmark>, m)
+                } else if rl {
                     let (b, m) = RlBench::<E>::new(cell, data_dir)?;
                     (Box::new(b) as Box<dyn Benchmark>, m)
                 } else {

@@ -6,6 +6,17 @@ use anyhow::{bail, Result};
 use crate::ops::Ops;
 
 pub const CNN_MODELS: [&str; 4] = ["lenet", "simple_cnn", "resnet18", "mobilenet"];
+
+/// What each model reads from the cell, every one required (config/benchmarks.yaml writes them);
+/// torch_models.py's `MODEL_PARAMS` lists the same.
+pub fn model_params(name: &str) -> &'static [&'static str] {
+    match name {
+        "simple_cnn" => &["width", "dropout"],
+        "resnet18" | "mobilenet" => &["width"],
+        "rnn" | "lstm" | "gru" => &["hidden", "layers"],
+        _ => &[],
+    }
+}
 pub const RNN_MODELS: [&str; 3] = ["rnn", "lstm", "gru"];
 /// MobileNet-v1-style blocks: (output width multiplier, stride), as MOBILENET_BLOCKS in Python.
 const MOBILENET_BLOCKS: [(usize, usize); 5] = [(2, 1), (4, 2), (4, 1), (8, 2), (8, 1)];

@@ -63,6 +63,17 @@ pub trait Ops {
     /// Sum over the last dimension: (N, K) -> (N).
     fn sum_last(&self, x: &Self::T) -> Result<Self::T>;
     fn zeros(&self, shape: &[usize]) -> Result<Self::T>;
+    /// x * mul + add with f32 scalars (torch's `tensor * python_float`).
+    fn affine(&self, x: &Self::T, mul: f64, add: f64) -> Result<Self::T>;
+    fn exp(&self, x: &Self::T) -> Result<Self::T>;
+    /// Log-softmax over the last dimension.
+    fn log_softmax_last(&self, x: &Self::T) -> Result<Self::T>;
+    /// Elementwise clamp to [lo, hi] (bounds as f32).
+    fn clamp(&self, x: &Self::T, lo: f64, hi: f64) -> Result<Self::T>;
+    /// Elementwise minimum of equal-shaped tensors; on a tie each side gets half the gradient (torch).
+    fn minimum(&self, a: &Self::T, b: &Self::T) -> Result<Self::T>;
+    /// Mean of every element, a scalar (rank 0).
+    fn mean_all(&self, x: &Self::T) -> Result<Self::T>;
 }
 
 /// Everything a training/inference benchmark needs beyond the model's forward pass.
@@ -102,6 +113,8 @@ pub trait Engine: Ops + Sized {
     /// Backward pass from `loss`, gradient clipping if configured, and one optimiser step; returns
     /// the loss value.
     fn step(&mut self, loss: &Self::T) -> Result<f32>;
+    /// The optimiser's learning rate from the next step on (a schedule, as SB3's PPO).
+    fn set_lr(&mut self, lr: f64);
     fn to_vec_f32(&self, x: &Self::T) -> Result<Vec<f32>>;
     /// Run `f` without recording a graph for gradients.
     fn no_grad<R>(&self, f: impl FnOnce() -> R) -> R {
@@ -110,4 +123,66 @@ pub trait Engine: Ops + Sized {
     /// Wait for queued device work, so a timer around it measures the work (a no-op on CPU).
     fn sync(&self) -> Result<()>;
     fn save(&self, path: &Path) -> Result<()>;
+}
+
+/// Checks of the ops PPO added, against values computed here in f64; each backend's unit tests run
+/// it on its own engine (a `Result` so a failure names the op).
+pub fn check_ppo_ops<E: Engine>(e: &E) -> Result<()> {
+    use anyhow::ensure;
+    let close = |got: &[f32], want: &[f64], what: &str| -> Result<()> {
+        ensure!(got.len() == want.len(), "{what}: {got:?} vs {want:?}");
+        for (g, w) in got.iter().zip(want) {
+            ensure!(
+                (f64::from(*g) - w).abs() <= 1e-6 * w.abs().max(1.0),
+                "{what}: {got:?} vs {want:?}"
+            );
+        }
+        Ok(())
+    };
+    let raw = [0.5f32, -1.0, 2.0, 0.25, 3.0, -0.75];
+    let x = e.tensor_f32(raw.to_vec(), &[2, 3])?;
+    let xs: Vec<f64> = raw.iter().map(|&v| f64::from(v)).collect();
+    close(
+        &e.to_vec_f32(&e.affine(&x, -0.5, 0.25)?)?,
+        &xs.iter().map(|v| v * -0.5 + 0.25).collect::<Vec<_>>(),
+        "affine",
+    )?;
+    close(
+        &e.to_vec_f32(&e.exp(&x)?)?,
+        &xs.iter().map(|v| v.exp()).collect::<Vec<_>>(),
+        "exp",
+    )?;
+    let mut lsm = Vec::new();
+    for row in xs.chunks(3) {
+        let lse = row.iter().map(|v| v.exp()).sum::<f64>().ln();
+        lsm.extend(row.iter().map(|v| v - lse));
+    }
+    close(
+        &e.to_vec_f32(&e.log_softmax_last(&x)?)?,
+        &lsm,
+        "log_softmax_last",
+    )?;
+    close(
+        &e.to_vec_f32(&e.clamp(&x, 0.0, 1.0)?)?,
+        &xs.iter().map(|v| v.clamp(0.0, 1.0)).collect::<Vec<_>>(),
+        "clamp",
+    )?;
+    let y = e.tensor_f32(vec![0.0, 0.0, 3.0, 0.25, -1.0, 0.0], &[2, 3])?;
+    close(
+        &e.to_vec_f32(&e.minimum(&x, &y)?)?,
+        &[0.0, -1.0, 2.0, 0.25, -1.0, -0.75],
+        "minimum",
+    )?;
+    let mean = e.mean_all(&x)?;
+    ensure!(
+        e.dims(&mean).is_empty(),
+        "mean_all: rank {:?}",
+        e.dims(&mean)
+    );
+    close(
+        &e.to_vec_f32(&mean)?,
+        &[xs.iter().sum::<f64>() / 6.0],
+        "mean_all",
+    )?;
+    Ok(())
 }

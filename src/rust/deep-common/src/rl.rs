@@ -17,12 +17,13 @@ use pairbench_rl_env::cartpole::{N_ACTIONS, OBS_DIM};
 use pairbench_rl_env::CartPole;
 use serde_json::Value;
 
-use crate::bench::{param_or, usize_param_or};
+use crate::bench::{count_param, device_param, number_param, shared_init};
 use crate::ops::{AdamWConfig, Engine};
 
 pub const DOMAIN: &str = "rl";
 pub const POLICY_TASK: &str = "policy";
-pub const AGENTS: [&str; 1] = ["dqn"];
+/// `ppo` is [`crate::ppo::PpoBench`]; the binaries pick the benchmark by algorithm.
+pub const AGENTS: [&str; 2] = ["dqn", crate::ppo::PPO];
 const PHASES: &[&str] = &["env_steps", "infer_b1", "infer_b256", "train_lockstep"];
 const PARAM_PROBES: usize = 16;
 /// SB3's names: the online network is trained, its target copy is a buffer.
@@ -92,8 +93,8 @@ impl DqnParams {
         if !missing.is_empty() {
             bail!("cell {}: {}", cell.cell_id, missing.join("; "));
         }
-        let u = |k: &str| usize_param_or(cell, k, 0);
-        let f = |k: &str| param_or(cell, k, f64::NAN);
+        let u = |k: &str| count_param(cell, k);
+        let f = |k: &str| number_param(cell, k);
         let p = Self {
             total_timesteps: u("total_timesteps")?,
             learning_rate: f("learning_rate")?,
@@ -166,7 +167,7 @@ pub fn q_values<E: Engine>(e: &E, p: &DqnParams, prefix: &str, x: &E::T) -> Resu
 }
 
 /// First maximum on ties, as torch.argmax.
-fn argmax_rows(values: &[f32], k: usize) -> Vec<usize> {
+pub(crate) fn argmax_rows(values: &[f32], k: usize) -> Vec<usize> {
     values
         .chunks_exact(k)
         .map(|row| {
@@ -243,6 +244,14 @@ pub struct LockstepOutcome {
     pub env_steps: usize,
 }
 
+/// One of the tables Python wrote for the cell (`<name>.npy` in `dir`).
+pub(crate) fn npy<T: ReadNpyExt>(dir: &Path, name: &str) -> Result<T> {
+    let path = dir.join(format!("{name}.npy"));
+    let file = File::open(&path)
+        .with_context(|| format!("{}: missing (run `pairbench datasets`)", path.display()))?;
+    T::read_npy(file).with_context(|| format!("reading {}", path.display()))
+}
+
 /// Randoms and tables Python wrote for the cell.
 pub struct Draws {
     pub explore_u: Array1<f64>,
@@ -254,13 +263,6 @@ pub struct Draws {
 
 impl Draws {
     pub fn read(dir: &Path) -> Result<Self> {
-        fn npy<T: ReadNpyExt>(dir: &Path, name: &str) -> Result<T> {
-            let path = dir.join(format!("{name}.npy"));
-            let file = File::open(&path).with_context(|| {
-                format!("{}: missing (run `pairbench datasets`)", path.display())
-            })?;
-            T::read_npy(file).with_context(|| format!("reading {}", path.display()))
-        }
         Ok(Self {
             explore_u: npy(dir, "explore_u")?,
             explore_a: npy(dir, "explore_a")?,
@@ -494,7 +496,7 @@ pub fn evaluate<E: Engine>(e: &E, p: &DqnParams, states: &[[f64; OBS_DIM]]) -> R
     Ok(returns)
 }
 
-fn rows4(x: &Array2<f64>) -> Result<Vec<[f64; OBS_DIM]>> {
+pub(crate) fn rows4(x: &Array2<f64>) -> Result<Vec<[f64; OBS_DIM]>> {
     if x.ncols() != OBS_DIM {
         bail!(
             "initial-state table has {} columns, not {OBS_DIM}",
@@ -536,19 +538,8 @@ impl<E: Engine> RlBench<E> {
         let p = DqnParams::from_cell(cell)?;
         let split = load_verified::<f64>(&data_dir.join(&cell.dataset))?;
         let dir = cell_dir(data_dir, &cell.cell_id);
-        let init = dir.join("init.safetensors");
-        if !init.is_file() {
-            bail!(
-                "{}: shared initial weights missing (run `pairbench datasets`)",
-                init.display()
-            );
-        }
-        let device = cell
-            .params
-            .get("device")
-            .and_then(Value::as_str)
-            .unwrap_or("cpu")
-            .to_string();
+        let init = shared_init(&dir)?;
+        let device = device_param(cell)?;
         let e = load_engine::<E>(&p, &init, cell.threads, &device)?;
         let draws = Draws::read(&dir)?;
         let probe = draws.probe_obs.iter().copied().collect::<Vec<f32>>();

@@ -141,6 +141,26 @@ impl Ops for Tch {
             (Kind::Float, self.device),
         )))
     }
+    fn affine(&self, x: &T, mul: f64, add: f64) -> Result<T> {
+        // torch evaluates `tensor * python_float` in the tensor's dtype; adding 0 is exact.
+        let y = &x.0 * mul;
+        Ok(T(if add == 0.0 { y } else { y + add }))
+    }
+    fn exp(&self, x: &T) -> Result<T> {
+        Ok(T(x.0.exp()))
+    }
+    fn log_softmax_last(&self, x: &T) -> Result<T> {
+        Ok(T(x.0.log_softmax(-1, Kind::Float)))
+    }
+    fn clamp(&self, x: &T, lo: f64, hi: f64) -> Result<T> {
+        Ok(T(x.0.clamp(lo, hi)))
+    }
+    fn minimum(&self, a: &T, b: &T) -> Result<T> {
+        Ok(T(a.0.minimum(&b.0)))
+    }
+    fn mean_all(&self, x: &T) -> Result<T> {
+        Ok(T(x.0.mean(Kind::Float)))
+    }
 }
 
 impl Engine for Tch {
@@ -274,6 +294,10 @@ impl Engine for Tch {
         Ok(loss.0.double_value(&[]) as f32)
     }
 
+    fn set_lr(&mut self, lr: f64) {
+        self.opt.set_lr(lr);
+    }
+
     fn to_vec_f32(&self, x: &T) -> Result<Vec<f32>> {
         Ok(Vec::<f32>::try_from(
             x.0.flatten(0, -1).to_device(Device::Cpu),
@@ -310,4 +334,32 @@ impl Engine for Tch {
 
 fn main() -> Result<()> {
     pairbench_deep::cli::main::<Tch>()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ppo_ops_match_f64_references() {
+        let dir = std::env::temp_dir().join(format!("pairbench-tch-ops-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("w.safetensors");
+        Tensor::write_safetensors(
+            &[("w", Tensor::zeros([1], (Kind::Float, Device::Cpu)))],
+            &path,
+        )
+        .unwrap();
+        let opt = AdamWConfig {
+            lr: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            max_grad_norm: None,
+        };
+        let e = Tch::load(&path, &["w".to_string()], opt, 1, "cpu").unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        pairbench_deep::ops::check_ppo_ops(&e).unwrap();
+    }
 }

@@ -16,7 +16,7 @@ use candle_transformers::models::{bert, llama};
 use clap::{Parser, Subcommand};
 use ndarray::Array2;
 use ndarray_npy::WriteNpyExt;
-use pairbench_core::cell::{lookup, Cell};
+use pairbench_core::cell::{lookup, require_params, str_param, Cell};
 use pairbench_core::cli::{RunArgs, Side};
 use pairbench_core::dataset::{contained_path, load_verified, sha256_file, Manifest, Split};
 use pairbench_core::runner::Benchmark;
@@ -34,6 +34,10 @@ const DECODER_PHASES: &[&str] = &["prefill", "decode_token"];
 const GATE_TOKENS: usize = 32;
 const ENCODERS: &[(&str, ())] = &[("minilm_l6", ()), ("tiny_bert", ())];
 const DECODERS: &[(&str, ())] = &[("smollm2_135m", ()), ("tiny_llama", ())];
+/// What a cell of each task must carry, none with a default in code (spec.py's `CELL_PARAMS`);
+/// `device` is the run's (--devices), written by phase 1.
+const ENCODER_PARAMS: &[&str] = &["batch_size", "seq_len", "latency_repeats", "device"];
+const DECODER_PARAMS: &[&str] = &["prompt_len", "new_tokens", "device"];
 
 #[derive(Parser)]
 #[command(
@@ -148,11 +152,8 @@ fn encoder_texts(rows: &[String], batch_size: usize, seq_len: usize) -> Vec<Stri
 }
 
 /// `int_param` in spec.py.
-fn int_param(cell: &Cell, key: &str, default: Option<usize>) -> Result<usize> {
-    let v = match (cell.params.get(key), default) {
-        (None, Some(d)) => return Ok(d),
-        (v, _) => v,
-    };
+fn int_param(cell: &Cell, key: &str) -> Result<usize> {
+    let v = cell.params.get(key);
     match v.and_then(Value::as_u64) {
         Some(n) if n >= 1 => Ok(n as usize),
         _ => bail!(
@@ -163,12 +164,7 @@ fn int_param(cell: &Cell, key: &str, default: Option<usize>) -> Result<usize> {
 }
 
 fn device_of(cell: &Cell) -> Result<Device> {
-    match cell
-        .params
-        .get("device")
-        .and_then(Value::as_str)
-        .unwrap_or("cpu")
-    {
+    match str_param(cell, "device")? {
         "cpu" => Ok(Device::Cpu),
         other => bail!(
             "cell {}: device {other:?}: candle-transformers is built for cpu only; allowed: cpu",
@@ -272,10 +268,11 @@ struct Encoder {
 impl Encoder {
     fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, Manifest)> {
         lookup(ENCODERS, &cell.algorithm, ENCODER_TASK)?;
+        require_params(cell, ENCODER_PARAMS)?;
         let (mut l, manifest) = Loaded::new(cell, data_dir)?;
-        let batch_size = int_param(cell, "batch_size", None)?;
-        let seq_len = int_param(cell, "seq_len", None)?;
-        let repeats = int_param(cell, "latency_repeats", Some(1))? as u32;
+        let batch_size = int_param(cell, "batch_size")?;
+        let seq_len = int_param(cell, "seq_len")?;
+        let repeats = int_param(cell, "latency_repeats")? as u32;
         let t0 = Instant::now();
         let config: bert::Config =
             serde_json::from_str(&std::fs::read_to_string(l.dir.join("config.json"))?)
@@ -561,9 +558,10 @@ struct Decoder {
 impl Decoder {
     fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, Manifest)> {
         lookup(DECODERS, &cell.algorithm, DECODER_TASK)?;
+        require_params(cell, DECODER_PARAMS)?;
         let (mut l, manifest) = Loaded::new(cell, data_dir)?;
-        let prompt_len = int_param(cell, "prompt_len", None)?;
-        let new_tokens = int_param(cell, "new_tokens", None)?;
+        let prompt_len = int_param(cell, "prompt_len")?;
+        let new_tokens = int_param(cell, "new_tokens")?;
         let t0 = Instant::now();
         let tok = tokenizer(&l.dir)?;
         let m = LlamaModel::load(&l.dir, &l.device)?;
@@ -763,5 +761,51 @@ fn main() -> Result<()> {
             };
             args.execute(&side, prepare)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cell(task: &str, algorithm: &str, params: Value) -> Cell {
+        serde_json::from_value(json!({
+            "cell_id": "c1", "run_id": "r", "domain": "llm", "task": task, "algorithm": algorithm,
+            "dataset": "text_corpus", "params": params, "frameworks": [],
+            "seed": 1, "dtype": "float32", "threads": 1, "warmup": 0, "samples": 1
+        }))
+        .unwrap()
+    }
+
+    fn refusal<T>(r: Result<T>) -> String {
+        match r {
+            Ok(_) => panic!("accepted a cell with a missing param"),
+            Err(e) => e.to_string(),
+        }
+    }
+
+    /// Same cells and messages as test_llm.py's `test_a_cell_missing_a_param_is_refused_by_name`:
+    /// refused before any data is read.
+    #[test]
+    fn a_missing_param_is_named() {
+        let nowhere = Path::new("/nonexistent");
+        let c = cell(
+            ENCODER_TASK,
+            "tiny_bert",
+            json!({"batch_size": 8, "seq_len": 32}),
+        );
+        assert_eq!(
+            refusal(Encoder::new(&c, nowhere)),
+            r#"cell c1: param "latency_repeats" missing; param "device" missing"#
+        );
+        let c = cell(
+            DECODER_TASK,
+            "tiny_llama",
+            json!({"prompt_len": 32, "device": "cpu"}),
+        );
+        assert_eq!(
+            refusal(Decoder::new(&c, nowhere)),
+            r#"cell c1: param "new_tokens" missing"#
+        );
     }
 }

@@ -25,6 +25,28 @@ pub struct Cell {
     pub samples: u32,
 }
 
+/// Every key a side reads from the cell, none with a default in code, so the cell file holds every value
+/// used; each missing one is named, in the Python sides' words (`pairbench.core.cells.require_params`).
+pub fn require_params(cell: &Cell, keys: &[&str]) -> Result<()> {
+    let missing: Vec<String> = keys
+        .iter()
+        .filter(|k| !cell.params.contains_key(**k))
+        .map(|k| format!("param {k:?} missing"))
+        .collect();
+    if !missing.is_empty() {
+        bail!("cell {}: {}", cell.cell_id, missing.join("; "));
+    }
+    Ok(())
+}
+
+/// The string under `key` (e.g. the run's `device`), required.
+pub fn str_param<'a>(cell: &'a Cell, key: &str) -> Result<&'a str> {
+    require_params(cell, &[key])?;
+    cell.params[key]
+        .as_str()
+        .with_context(|| format!("cell {}: param {key:?} is not a string", cell.cell_id))
+}
+
 /// The entry called `name` in a binary's algorithm table, or an error naming the allowed ones.
 pub fn lookup<'a, T>(table: &'a [(&str, T)], name: &str, what: &str) -> Result<&'a T> {
     table
@@ -41,7 +63,7 @@ pub fn lookup<'a, T>(table: &'a [(&str, T)], name: &str, what: &str) -> Result<&
 }
 
 /// The pattern every name that becomes part of a path or a command must match (same rule as Python's
-/// `pairbench.names.NAME_PATTERN`): `[A-Za-z0-9_.-]+`, and not `.` or `..`.
+/// `pairbench.core.names.NAME_PATTERN`): `[A-Za-z0-9_.-]+`, and not `.` or `..`.
 pub const NAME_PATTERN: &str = "[A-Za-z0-9_.-]+ (and not . or ..)";
 
 /// Whether `name` is safe to use as one path component or one command word.

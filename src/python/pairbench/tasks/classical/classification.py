@@ -16,10 +16,10 @@ from sklearn.base import ClassifierMixin, clone
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import SVC, LinearSVC, NuSVC
 
+from pairbench.core.registry import algorithm, get_algorithm, task_runner
 from pairbench.datasets.materialise import Split
 from pairbench.harness.benchmark import BenchmarkBase, RunContext
 from pairbench.metrics.classification import classification_quality
-from pairbench.registry import algorithm, get_algorithm, task_runner
 from pairbench.tasks.classical.kernels import linfa_kernel_args, sklearn_kernel_args
 
 Params = dict[str, Any]

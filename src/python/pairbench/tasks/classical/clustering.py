@@ -15,10 +15,10 @@ from sklearn.base import clone
 from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
 from sklearn.mixture import GaussianMixture
 
+from pairbench.core.registry import algorithm, get_algorithm, task_runner
 from pairbench.datasets.materialise import Split
 from pairbench.harness.benchmark import BenchmarkBase, RunContext
 from pairbench.metrics.clustering import clustering_quality
-from pairbench.registry import algorithm, get_algorithm, task_runner
 
 Params = dict[str, Any]
 KMEANS_INITS = ("k-means++", "first_rows")

@@ -71,9 +71,11 @@ def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     import torch
     from safetensors.torch import save_file
 
+    from pairbench.core.cells import require_params
     from pairbench.datasets.materialise import load_verified
-    from pairbench.tasks.deep.torch_models import build_model, state_for_export
+    from pairbench.tasks.deep.torch_models import MODEL_PARAMS, build_model, state_for_export
 
+    require_params(cell["cell_id"], cell["params"], MODEL_PARAMS.get(cell["algorithm"], ()))
     split = load_verified(data_dir / cell["dataset"])
     spec = input_spec(cell["task"], split.manifest, split.y_train)
     seed = int(cell["seed"])

@@ -14,6 +14,18 @@ from torch import nn
 
 from pairbench.tasks.deep.spec import InputSpec
 
+# What each model reads from the cell, every one required (config/benchmarks.yaml writes them); models.rs's
+# `model_params` lists the same.
+MODEL_PARAMS: dict[str, tuple[str, ...]] = {
+    "lenet": (),
+    "simple_cnn": ("width", "dropout"),
+    "resnet18": ("width",),
+    "mobilenet": ("width",),
+    "rnn": ("hidden", "layers"),
+    "lstm": ("hidden", "layers"),
+    "gru": ("hidden", "layers"),
+}
+
 
 class LeNet(nn.Module):
     """LeNet-5 layout (6 and 16 5x5 filters, 120-84-n dense). Both convolutions use padding 2 so the
@@ -41,12 +53,12 @@ class SimpleCNN(nn.Module):
     def __init__(self, spec: InputSpec, params: dict[str, Any]) -> None:
         super().__init__()
         c = spec.image_shape[0]
-        w = int(params.get("width", 16))
+        w = int(params["width"])
         self.conv1, self.bn1 = nn.Conv2d(c, w, 3, padding=1), nn.BatchNorm2d(w)
         self.conv2, self.bn2 = nn.Conv2d(w, 2 * w, 3, padding=1), nn.BatchNorm2d(2 * w)
         self.conv3, self.bn3 = nn.Conv2d(2 * w, 2 * w, 3, padding=1), nn.BatchNorm2d(2 * w)
         self.fc = nn.Linear(2 * w, spec.n_outputs)
-        self.p = float(params.get("dropout", 0.0))
+        self.p = float(params["dropout"])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = F.relu(self.bn1(self.conv1(x)))
@@ -81,7 +93,7 @@ class ResNet18(nn.Module):
 
     def __init__(self, spec: InputSpec, params: dict[str, Any]) -> None:
         super().__init__()
-        w = int(params.get("width", 16))
+        w = int(params["width"])
         self.conv1 = nn.Conv2d(spec.image_shape[0], w, 3, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(w)
         widths = (w, 2 * w, 4 * w, 8 * w)
@@ -120,7 +132,7 @@ class MobileNet(nn.Module):
 
     def __init__(self, spec: InputSpec, params: dict[str, Any]) -> None:
         super().__init__()
-        w = int(params.get("width", 16))
+        w = int(params["width"])
         self.stem = nn.Conv2d(spec.image_shape[0], w, 3, padding=1, bias=False)
         self.stem_bn = nn.BatchNorm2d(w)
         blocks = []
@@ -142,8 +154,8 @@ class Recurrent(nn.Module):
     def __init__(self, kind: str, spec: InputSpec, params: dict[str, Any]) -> None:
         super().__init__()
         cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
-        hidden = int(params.get("hidden", 64))
-        self.rnn = cls(spec.n_features, hidden, num_layers=int(params.get("layers", 1)), batch_first=True)
+        hidden = int(params["hidden"])
+        self.rnn = cls(spec.n_features, hidden, num_layers=int(params["layers"]), batch_first=True)
         self.fc = nn.Linear(hidden, spec.n_outputs)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

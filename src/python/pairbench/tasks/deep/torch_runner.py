@@ -17,10 +17,11 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
+from pairbench.core.cells import require_params
 from pairbench.datasets.materialise import Split
 from pairbench.harness.benchmark import BenchmarkBase
 from pairbench.tasks.deep.spec import CLASSIFICATION_TASKS, cell_dir, input_spec
-from pairbench.tasks.deep.torch_models import build_model, state_for_export
+from pairbench.tasks.deep.torch_models import MODEL_PARAMS, build_model, state_for_export
 
 INFER_BATCHES = (1, 32, 256)
 EVAL_BATCH = 256
@@ -29,13 +30,18 @@ EVAL_BATCH = 256
 # Every AdamW setting comes from the cell (config/benchmarks.yaml), none from a library default, so the
 # cell file holds every value both sides use; bench.rs's `adamw_config` requires the same keys.
 OPTIMIZER_PARAMS = ("lr", "beta1", "beta2", "eps", "weight_decay")
+# The rest of what a deep cell is run with; `device` is the run's (--devices), written by phase 1.
+RUN_PARAMS = ("batch_size", "latency_repeats", "device")
+
+
+def cell_params(algorithm: str) -> tuple[str, ...]:
+    """Every param a deep cell of `algorithm` must carry, in bench.rs's `cell_params` order."""
+    return (*OPTIMIZER_PARAMS, *MODEL_PARAMS.get(algorithm, ()), *RUN_PARAMS)
 
 
 def optimizer_settings(cell_id: str, params: dict[str, Any]) -> dict[str, float]:
     """The AdamW settings of a cell; every missing one is named (same message as the Rust sides)."""
-    missing = [k for k in OPTIMIZER_PARAMS if k not in params]
-    if missing:
-        raise ValueError(f"cell {cell_id}: " + "; ".join(f'param "{k}" missing' for k in missing))
+    require_params(cell_id, params, OPTIMIZER_PARAMS)
     return {k: float(params[k]) for k in OPTIMIZER_PARAMS}
 
 
@@ -73,10 +79,11 @@ class DeepBenchmark(BenchmarkBase):
         threads: int = 1,
     ) -> None:
         torch.set_num_threads(threads)
-        # Checked first: a cell missing an optimiser setting is refused before any data is loaded.
+        # Checked first: a cell missing any setting is refused before any data is loaded.
+        require_params(cell_id, params, cell_params(algorithm_name))
         self.optimizer_settings = optimizer_settings(cell_id, params)
         self.task, self.params = task, params
-        self.device = torch.device(str(params.get("device", "cpu")))
+        self.device = torch.device(str(params["device"]))
         if self.device.type == "cuda" and not torch.cuda.is_available():
             raise RuntimeError("cell asks for device=cuda but torch sees no CUDA device")
         self.classify = task in CLASSIFICATION_TASKS
@@ -101,7 +108,7 @@ class DeepBenchmark(BenchmarkBase):
         self.order = np.load(prepared / "batch_order.npy", allow_pickle=False)
         self.batch_size = int(params["batch_size"])
         self.optimizer = optimizer_for(self.model, self.optimizer_settings)
-        self.latency_repeats = int(params.get("latency_repeats", 10))
+        self.latency_repeats = int(params["latency_repeats"])
         self.phase_repeats = {f"infer_b{b}": self.latency_repeats for b in INFER_BATCHES}
         self.infer_inputs = {b: rows_for_batch(self.x_test, b) for b in INFER_BATCHES}
         self.epoch = 0

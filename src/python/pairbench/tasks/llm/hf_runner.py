@@ -56,14 +56,13 @@ class _Base(BenchmarkBase):
         hf_logging.disable_progress_bar()
         torch.set_num_threads(threads)
         self.algorithm, self.params, self.threads = algorithm, params, threads
-        self.device = torch.device(str(params.get("device", "cpu")))
+        self.device = torch.device(str(params["device"]))
         self.model_files = verified_model(data_dir, algorithm)
         self.rows = corpus_rows(split)
         t0 = time.perf_counter()
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_files.dir)
         self.model = self._load(self.model_files.dir).to(self.device).eval()
         self.load_s = time.perf_counter() - t0
-        self.latency_repeats = int_param(params, "latency_repeats", 1)
         self._predictions: np.ndarray | None = None
         self._scores: np.ndarray | None = None
 
@@ -96,6 +95,7 @@ class EncoderBenchmark(_Base):
     def __init__(self, algorithm: str, params: dict[str, Any], split: Split, data_dir: Path, threads: int) -> None:
         super().__init__(algorithm, params, split, data_dir, threads)
         self.batch_size, self.seq_len = int_param(params, "batch_size"), int_param(params, "seq_len")
+        self.latency_repeats = int_param(params, "latency_repeats")
         self.texts = encoder_texts(self.rows, self.batch_size, self.seq_len)
         self.phase_repeats = dict.fromkeys(self.phases, self.latency_repeats)
         self.batch = self._tokenize(self.texts)

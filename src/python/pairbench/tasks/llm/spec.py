@@ -19,6 +19,12 @@ LLM_DIR = "_llm"
 ENCODER_TASK = "sentence_embedding"
 DECODER_TASK = "text_generation"
 TASKS = (ENCODER_TASK, DECODER_TASK)
+# What a cell of each task must carry, none with a default in code (main.rs's `CELL_PARAMS`); `device` is
+# the run's (--devices), written by phase 1.
+CELL_PARAMS = {
+    ENCODER_TASK: ("batch_size", "seq_len", "latency_repeats", "device"),
+    DECODER_TASK: ("prompt_len", "new_tokens", "device"),
+}
 # Teacher-forced logits of the gate cover at most this many prompt tokens (T x vocab floats per side).
 GATE_TOKENS = 32
 # A top-1 disagreement is excused when the baseline's top-2 logit gap is below this (a near tie).
@@ -86,8 +92,8 @@ def decoder_text(rows: list[str]) -> str:
     return "\n".join(rows)
 
 
-def int_param(params: dict[str, Any], key: str, default: int | None = None) -> int:
-    value = params.get(key, default)
+def int_param(params: dict[str, Any], key: str) -> int:
+    value = params.get(key)
     if value is None or isinstance(value, bool) or int(value) != value or int(value) < 1:
         raise ValueError(f"param {key!r}: expected an integer >= 1, got {value!r}")
     return int(value)

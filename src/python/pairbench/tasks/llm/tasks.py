@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pairbench.core.cells import require_params
+from pairbench.core.registry import algorithm, cell_preparer, task_runner
 from pairbench.datasets.materialise import Split
 from pairbench.harness.benchmark import Benchmark, RunContext
-from pairbench.registry import algorithm, cell_preparer, task_runner
 from pairbench.tasks.llm import DOMAIN
-from pairbench.tasks.llm.spec import DECODER_TASK, ENCODER_TASK
+from pairbench.tasks.llm.spec import CELL_PARAMS, DECODER_TASK, ENCODER_TASK
 
 MODELS = {
     ENCODER_TASK: {
@@ -40,6 +41,7 @@ for _task, _models in MODELS.items():
 def encoder(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
     from pairbench.tasks.llm.hf_runner import EncoderBenchmark
 
+    require_params(context.cell_id, params, CELL_PARAMS[ENCODER_TASK])
     return EncoderBenchmark(algorithm_name, params, split, context.data_dir, context.threads)
 
 
@@ -47,6 +49,7 @@ def encoder(algorithm_name: str, params: dict[str, Any], split: Split, context: 
 def decoder(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
     from pairbench.tasks.llm.hf_runner import DecoderBenchmark
 
+    require_params(context.cell_id, params, CELL_PARAMS[DECODER_TASK])
     return DecoderBenchmark(algorithm_name, params, split, context.data_dir, context.threads)
 
 

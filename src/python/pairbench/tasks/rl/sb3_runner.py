@@ -25,6 +25,7 @@ from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.vec_env import DummyVecEnv
 from stable_baselines3.dqn import dqn as sb3_dqn
 
+from pairbench.core.cells import require_params
 from pairbench.datasets.materialise import Split
 from pairbench.harness.benchmark import BenchmarkBase
 from pairbench.tasks.rl.spec import FIXED_IN_CODE, DqnParams, cell_dir
@@ -106,7 +107,7 @@ class LockstepDQN(DQN):
             raise LockstepDone
 
 
-def make_dqn(p: DqnParams, states: NDArray[np.float64], seed: int) -> LockstepDQN:
+def make_dqn(p: DqnParams, states: NDArray[np.float64], seed: int, device: str) -> LockstepDQN:
     env = DummyVecEnv([lambda: cartpole(states)])
     return LockstepDQN(
         "MlpPolicy",
@@ -127,7 +128,7 @@ def make_dqn(p: DqnParams, states: NDArray[np.float64], seed: int) -> LockstepDQ
         replay_buffer_class=DrawnBuffer,
         policy_kwargs={"net_arch": p.net_arch, "optimizer_kwargs": p.optimizer_kwargs},
         seed=seed,
-        device="cpu",
+        device=device,
     )
 
 
@@ -181,6 +182,9 @@ class DqnBenchmark(BenchmarkBase):
     ) -> None:
         torch.set_num_threads(threads)
         self.p = DqnParams.from_params(params, cell_id)
+        # The run's device (--devices), written into the cell by phase 1; rl.rs requires it too.
+        require_params(cell_id, params, ("device",))
+        self.device = str(params["device"])
         self.split, self.seed = split, seed
         self.dir = cell_dir(data_dir, cell_id)
         if not (self.dir / "init.safetensors").is_file():
@@ -200,7 +204,7 @@ class DqnBenchmark(BenchmarkBase):
         self.predictions: NDArray[np.float64] | None = None
 
     def _fresh_model(self) -> LockstepDQN:
-        model = make_dqn(self.p, self.split.X_train, self.seed)
+        model = make_dqn(self.p, self.split.X_train, self.seed, self.device)
         differ = set(q_state(model)) ^ set(self.init)
         if differ:
             raise ValueError(f"weights file and SB3 policy disagree on tensors: {sorted(differ)}")

@@ -135,6 +135,19 @@ def cell_dir(data_dir: Path, cell_id: str) -> Path:
     return data_dir / RL_DIR / cell_id
 
 
+def shared_start(data_dir: Path, cell_id: str, params: dict[str, Any]) -> tuple[Path, Path, str]:
+    """The cell's folder, its shared initial weights (SB3's seeded start, every side's) and the run's
+    device (--devices, written into the cell by phase 1), as rl.rs's `shared_init`/`device_param` check them."""
+    from pairbench.core.cells import require_params
+
+    require_params(cell_id, params, ("device",))
+    folder = cell_dir(data_dir, cell_id)
+    init = folder / "init.safetensors"
+    if not init.is_file():
+        raise FileNotFoundError(f"{init}: shared initial weights missing (run `pairbench datasets`)")
+    return folder, init, str(params["device"])
+
+
 def buffer_upper_bounds(p: DqnParams) -> list[int]:
     """Rows the replay buffer holds at each gradient step of the lockstep run."""
     bounds, steps = [], 0
@@ -156,7 +169,8 @@ def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     p = DqnParams.from_params(cell["params"], cell["cell_id"])
     seed = int(cell["seed"])
     split = load_verified(data_dir / cell["dataset"])
-    model = make_dqn(p, split.X_train, seed)
+    # The shared start is drawn on cpu whatever device the cell runs on, so every side loads the same bytes.
+    model = make_dqn(p, split.X_train, seed, "cpu")
     out = cell_dir(data_dir, cell["cell_id"])
     out.mkdir(parents=True, exist_ok=True)
     state = q_state(model)

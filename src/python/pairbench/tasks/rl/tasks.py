@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pairbench.core.registry import algorithm, cell_preparer, task_runner
 from pairbench.datasets.materialise import Split
 from pairbench.harness.benchmark import Benchmark, RunContext
-from pairbench.registry import algorithm, cell_preparer, task_runner
 from pairbench.tasks.rl import DOMAIN
 
 POLICY_TASK = "policy"
@@ -21,10 +21,25 @@ def dqn(params: dict[str, Any]) -> Any:
     return DqnParams.from_params(params, "policy.dqn (catalogue)")
 
 
+@algorithm(DOMAIN, POLICY_TASK, "ppo")
+def ppo(params: dict[str, Any]) -> Any:
+    """PPO (SB3's, rl-baselines3-zoo CartPole-v1 hyper-parameters), separate Tanh actor and critic MLPs"""
+    from pairbench.tasks.rl.ppo_spec import PpoParams
+
+    return PpoParams.from_params(params, "policy.ppo (catalogue)")
+
+
 @task_runner(DOMAIN, POLICY_TASK)
 def make(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
+    if algorithm_name == "ppo":
+        from pairbench.tasks.rl.sb3_ppo import PpoBenchmark
+
+        ctx = context
+        return PpoBenchmark(
+            params, split, cell_id=ctx.cell_id, data_dir=ctx.data_dir, seed=ctx.seed, threads=ctx.threads
+        )
     if algorithm_name != "dqn":
-        raise KeyError(f"no RL agent {algorithm_name!r}; allowed: dqn")
+        raise KeyError(f"no RL agent {algorithm_name!r}; allowed: dqn, ppo")
     from pairbench.tasks.rl.sb3_runner import DqnBenchmark
 
     return DqnBenchmark(
@@ -34,7 +49,11 @@ def make(algorithm_name: str, params: dict[str, Any], split: Split, context: Run
 
 @cell_preparer(DOMAIN)
 def prepare(cell: dict[str, Any], data_dir: Path) -> Path:
-    """Phase-3 hook: the shared initial Q-network, the pre-drawn randoms and the probe observations."""
+    """Phase-3 hook: the shared initial network, the pre-drawn randoms and the probe observations."""
+    if cell["algorithm"] == "ppo":
+        from pairbench.tasks.rl.ppo_spec import prepare_ppo_cell
+
+        return prepare_ppo_cell(cell, data_dir)
     from pairbench.tasks.rl.spec import prepare_cell
 
     return prepare_cell(cell, data_dir)

@@ -12,7 +12,7 @@ import functools
 import json
 from typing import Any
 
-from pairbench.paths import project_root
+from pairbench.core.paths import project_root
 
 
 def schema_properties(schema: dict[str, Any]) -> dict[str, dict[str, Any]]:

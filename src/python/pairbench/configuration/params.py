@@ -13,9 +13,9 @@ from typing import Any
 
 import jsonschema
 
-from pairbench.config import ConfigError
-from pairbench.paths import project_root
-from pairbench.run_defaults import schema_properties
+from pairbench.configuration.config import ConfigError
+from pairbench.configuration.run_defaults import schema_properties
+from pairbench.core.paths import project_root
 
 
 def validate_params(

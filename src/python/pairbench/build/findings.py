@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pairbench.config import load_yaml
-from pairbench.paths import project_root
+from pairbench.configuration.config import load_yaml
+from pairbench.core.paths import project_root
 
 
 @dataclass(frozen=True)

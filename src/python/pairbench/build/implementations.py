@@ -13,10 +13,10 @@ import time
 from typing import Any
 
 from pairbench import __version__
-from pairbench.facts import cargo_metadata, framework_facts
-from pairbench.frameworks import installed_version
-from pairbench.paths import project_root, rust_target_dir
-from pairbench.registry import algorithms
+from pairbench.build.facts import cargo_metadata, framework_facts
+from pairbench.core.frameworks import installed_version
+from pairbench.core.paths import project_root, rust_target_dir
+from pairbench.core.registry import algorithms
 
 
 def _git_commit() -> str:
@@ -117,7 +117,7 @@ def record_implementations(
             record["facts"] = framework_facts(name, selection["frameworks"][name], record, meta)
     out = {"pairbench_version": __version__, "git_commit": _git_commit(), "frameworks": frameworks}
     if with_facts:
-        from pairbench.findings import check_findings
+        from pairbench.build.findings import check_findings
 
         out["findings"] = check_findings(frameworks)
     return out

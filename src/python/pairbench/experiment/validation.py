@@ -13,15 +13,15 @@ from typing import Any
 
 import numpy as np
 
-from pairbench.cells import Cell
-from pairbench.crossval import score_folds, summarise_cv
+from pairbench.core.cells import Cell
+from pairbench.core.schema import read_result
 from pairbench.datasets.materialise import load_verified
-from pairbench.gate import apply_gate, chance_levels
+from pairbench.experiment.crossval import score_folds, summarise_cv
+from pairbench.experiment.gate import apply_gate, chance_levels
 from pairbench.harness.benchmark import scores_path
 from pairbench.harness.launcher import run_side
 from pairbench.metrics import score_predictions
 from pairbench.metrics.llm import LLM_TASKS, paired_quality
-from pairbench.schema import read_result
 
 
 def validate_cell(
@@ -53,6 +53,7 @@ def validate_cell(
     predictions: dict[str, np.ndarray] = {}
     scores: dict[str, np.ndarray | None] = {}
     loss_curves: dict[str, list[float]] = {}
+    loss_components: dict[str, dict[str, list[float]]] = {}
     # Trained models (deep learning) are gated after a few epochs, not one: `validation_samples`.
     validation_samples = int(cell.quality_gate.get("validation_samples", 1))
     for side in cell.side_names:
@@ -87,6 +88,9 @@ def validate_cell(
         curve = (result.get("metadata") or {}).get("loss_steps")
         if isinstance(curve, list) and curve:
             loss_curves[side] = [float(v) for v in curve]
+        components = (result.get("metadata") or {}).get("loss_components")
+        if isinstance(components, dict):
+            loss_components[side] = {k: [float(v) for v in c] for k, c in components.items()}
         report["sides"][side] = {
             "language": language,
             "ok": True,
@@ -128,6 +132,12 @@ def validate_cell(
                 entry["prediction_max_abs_diff"] = float(diff.max()) if diff.size else 0.0
             if baseline in loss_curves and side in loss_curves:
                 entry["loss_curve_max_rel_dev"] = loss_curve_deviation(loss_curves[baseline], loss_curves[side])
+            if baseline in loss_components:
+                # Named parts of the loss (RL PPO: policy, value) are held to the same bound.
+                parts = component_deviations(loss_components[baseline], loss_components.get(side, {}))
+                entry["loss_component_max_rel_dev"] = parts
+                devs = [entry.get("loss_curve_max_rel_dev"), *parts.values()]
+                entry["loss_curve_max_rel_dev"] = None if None in devs else max(devs)  # type: ignore[type-var]
             extra = strict_reasons(
                 cell.quality_gate, entry.get("prediction_max_abs_diff"), entry.get("loss_curve_max_rel_dev")
             )
@@ -173,6 +183,24 @@ def strict_reasons(gate: dict[str, Any], prediction_diff: float | None, loss_dev
         elif loss_dev > float(tol):
             reasons.append(f"loss curve deviates by up to {loss_dev:.3g} relative > max_loss_curve_rel_dev {tol:g}")
     return reasons
+
+
+def component_deviations(
+    baseline: dict[str, list[float]], candidate: dict[str, list[float]]
+) -> dict[str, float | None]:
+    """Per named loss component: the largest |candidate - baseline| over the steps relative to the
+    baseline curve's largest |value|. Relative to the curve's scale, not step by step, because a
+    component can sit at round-off level on some steps (PPO's policy loss is -mean(normalised
+    advantage), ~1e-8, whenever the ratio is 1). None when the candidate lacks it or the lengths differ."""
+    out: dict[str, float | None] = {}
+    for name, b in sorted(baseline.items()):
+        c = candidate.get(name)
+        if c is None or len(c) != len(b) or not b:
+            out[name] = None
+            continue
+        scale = max(float(np.max(np.abs(b))), 1e-12)
+        out[name] = float(np.max(np.abs(np.subtract(c, b)))) / scale
+    return out
 
 
 def loss_curve_deviation(baseline: list[float], candidate: list[float]) -> float | None:

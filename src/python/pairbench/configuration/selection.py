@@ -9,12 +9,12 @@ import shutil
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from pairbench.cells import Cell, make_cell_id
-from pairbench.config import DEVICES, Catalogue, ConfigError, FrameworkSpec
+from pairbench.configuration.config import DEVICES, Catalogue, ConfigError, FrameworkSpec
+from pairbench.configuration.run_defaults import run_default
+from pairbench.core.cells import Cell, make_cell_id
+from pairbench.core.paths import rust_target_dir
+from pairbench.core.registry import dataset_unavailable
 from pairbench.datasets.materialise import DatasetSpec
-from pairbench.paths import rust_target_dir
-from pairbench.registry import dataset_unavailable
-from pairbench.run_defaults import run_default
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,8 @@ class RunParams:
     algorithms: str = field(default_factory=lambda: str(run_default("algorithms")))
     datasets: str = field(default_factory=lambda: str(run_default("datasets")))
     launches: int = field(default_factory=lambda: int(run_default("launches")))
+    max_launches: int = field(default_factory=lambda: int(run_default("max_launches")))
+    max_parallel_benchmarks: int = field(default_factory=lambda: int(run_default("max_parallel_benchmarks")))
     samples: int = field(default_factory=lambda: int(run_default("samples")))
     warmup: int = field(default_factory=lambda: int(run_default("warmup")))
     threads: int = field(default_factory=lambda: int(run_default("threads")))
@@ -180,8 +182,9 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
         missing = {fw.name: why for fw in fws if (why := framework_missing(fw))}
         # A device axis only where the baseline runs on it (rl's SB3 is cpu-only, though tch is not).
         for device in (d for d in devices if d in fws[0].devices):
-            # cpu is every runner's default, so cpu cells keep the ids they had before devices existed.
-            on_device = {} if device == "cpu" else {"device": device}
+            # The device is a run param (--devices): every side that is told one reads it from the cell,
+            # never from a default in code (make_cell_id leaves device=cpu out, so cpu ids stay as they were).
+            on_device = {"device": device} if any(fw.takes_device for fw in fws) else {}
             absent = missing | {
                 fw.name: f"runs on {', '.join(fw.devices)} only (frameworks.yaml devices)"
                 for fw in fws

@@ -18,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pairbench.paths import project_root
+from pairbench.core.paths import project_root
 
 BUILD_COST_FILE = Path("benchmarks") / "results" / "build_cost.json"
 

@@ -14,7 +14,7 @@ def project_root() -> Path:
     override = os.environ.get("PAIRBENCH_HOME")
     if override:
         return Path(override).resolve()
-    return Path(__file__).resolve().parents[3]
+    return Path(__file__).resolve().parents[4]
 
 
 def schema_path(name: str = "result") -> Path:

@@ -2,7 +2,7 @@
 
 Every problem is reported as `<file>: <dotted.key>: <what is wrong>; allowed: <values>` and all
 problems are collected before failing, so one run shows everything that needs fixing. The shape of
-each file is its JSON Schema under schemas/ (checked by pairbench.schema_check); this module adds the
+each file is its JSON Schema under schemas/ (checked by pairbench.configuration.schema_check); this module adds the
 checks that depend on the code: names, sources and their options, domains, tasks and algorithms.
 """
 
@@ -15,10 +15,10 @@ from typing import Any
 
 import yaml
 
+from pairbench.configuration.schema_check import schema_problems
+from pairbench.core.names import name_problem
+from pairbench.core.registry import algorithms, dataset_sources, task_runners
 from pairbench.datasets.materialise import DatasetSpec
-from pairbench.names import name_problem
-from pairbench.registry import algorithms, dataset_sources, task_runners
-from pairbench.schema_check import schema_problems
 
 DEVICES = ("cpu", "cuda")  # also in schemas/frameworks.schema.json (devices)
 
@@ -70,6 +70,9 @@ class FrameworkSpec:
     license: str = ""
     # Where its adapter can run as built by `make setup`; a GPU cell keeps only the frameworks listing it.
     devices: tuple[str, ...] = ("cpu",)
+    # Whether frameworks.yaml lists `devices` for it: such a framework is told its device by the cell
+    # (`device`, cpu included); one without the key (classical) runs on cpu and reads no device.
+    takes_device: bool = False
     # The project code a user of this framework writes for the benchmarks (globs from the repository
     # root), counted by phase 2 as the framework's effort.
     sources: tuple[str, ...] = ()
@@ -92,7 +95,7 @@ class TaskSpec:
     # algorithm -> dataset -> params replacing the algorithm's own for that dataset (e.g. DBSCAN's eps,
     # which depends on the data's dimension and density).
     dataset_params: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    # Set by the specification's layout (pairbench.spec_layout): the metrics the user asked to see, and
+    # Set by the specification's layout (pairbench.configuration.spec_layout): the metrics the user asked to see, and
     # the timed samples per launch (`repetitions`) that replace --samples for this task's cells.
     metrics: tuple[str, ...] = ()
     samples: int | None = None
@@ -149,6 +152,7 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
             backend=str(entry["backend"]),
             domains=tuple(domains),
             devices=tuple(entry.get("devices", ["cpu"])),
+            takes_device="devices" in entry,
             sources=tuple(entry.get("sources", [])),
             **{k: str(entry[k]) for k in ("package", "module", "crate", "binary", "homepage", "license") if k in entry},
         )
@@ -175,7 +179,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
     frameworks = load_frameworks(frameworks_path)
     doc = load_yaml(benchmarks_path)
     # Imported here because spec_layout builds on this module's loader and problem lines.
-    from pairbench.spec_layout import is_spec_layout, load_spec_catalogue
+    from pairbench.configuration.spec_layout import is_spec_layout, load_spec_catalogue
 
     if is_spec_layout(doc):
         return load_spec_catalogue(doc, benchmarks_path, frameworks_path)

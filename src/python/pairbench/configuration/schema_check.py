@@ -23,7 +23,7 @@ from typing import Any
 
 import jsonschema
 
-from pairbench.paths import schema_path
+from pairbench.core.paths import schema_path
 
 
 @cache

@@ -9,11 +9,12 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pairbench.names import name_problem
+from pairbench.core.names import name_problem
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
 # File names derived from a cell id add up to ~40 characters (".sb3.predictions.scores.npy" ...), and a
@@ -118,6 +119,14 @@ _FIELD_TYPES: dict[str, type] = {
 }
 
 
+def require_params(cell_id: str, params: dict[str, Any], keys: Iterable[str]) -> None:
+    """Every key a side reads from the cell, none with a default in code, so the cell file holds every
+    value used; each missing one is named, in the Rust sides' words (`pairbench_core::cell::require_params`)."""
+    missing = [k for k in keys if k not in params]
+    if missing:
+        raise ValueError(f"cell {cell_id}: " + "; ".join(f'param "{k}" missing' for k in missing))
+
+
 def _is(value: Any, kind: type) -> bool:
     return isinstance(value, kind) and not (kind is int and isinstance(value, bool))
 
@@ -134,7 +143,9 @@ def _id_value(value: Any) -> str:
 def make_cell_id(task: str, algorithm: str, dataset: str, params: dict[str, Any]) -> str:
     """Readable, filesystem-safe and unique per grid point: task.algorithm.dataset[.k=v...]."""
     parts = [task, algorithm, dataset]
-    parts += [f"{k}={_id_value(v)}" for k, v in sorted(params.items())]
+    # cpu is the device cells ran on before there was a choice: leaving it out keeps their ids (and so
+    # comparisons with earlier runs); any other device is in the id.
+    parts += [f"{k}={_id_value(v)}" for k, v in sorted(params.items()) if (k, v) != ("device", "cpu")]
     cell_id = _UNSAFE.sub("_", ".".join(parts))
     if len(cell_id) > MAX_ID:
         # Many parameters (RL hyper-parameters) would exceed file-name limits once suffixes are added:

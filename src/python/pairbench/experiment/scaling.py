@@ -18,11 +18,11 @@ from typing import Any
 
 import numpy as np
 
-from pairbench.cells import Cell
-from pairbench.config import Catalogue
+from pairbench.configuration.config import Catalogue
+from pairbench.core.cells import Cell
+from pairbench.core.schema import read_result
 from pairbench.datasets.materialise import DatasetSpec, materialise
 from pairbench.harness.launcher import run_side
-from pairbench.schema import read_result
 
 
 @dataclass(frozen=True)

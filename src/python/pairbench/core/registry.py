@@ -5,7 +5,7 @@ and adding one entry to config/benchmarks.yaml; adding a dataset means one `@dat
 function. Nothing in the core lists them by hand: the modules that register plugins are found with
 pkgutil under `pairbench.tasks` and `pairbench.datasets`.
 
-A plugin module is one that imports a decorator from this module (`from pairbench.registry import
+A plugin module is one that imports a decorator from this module (`from pairbench.core.registry import
 algorithm, ...`); that is read from its source, so finding the plugins imports none of the modules
 that do the work (torch_runner, sb3_runner, ...). A task package names its domain in its
 `__init__.py` (`DOMAIN = "rl"`), so a lookup for one domain imports only that domain's plugin
@@ -30,7 +30,8 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 _PLUGIN_PACKAGES = ("pairbench.datasets", "pairbench.tasks")
 _REGISTERS = re.compile(
-    r"^from pairbench\.registry import [^\n]*\b(algorithm|task_runner|dataset_loader|dataset_check|cell_preparer)\b",
+    r"^from pairbench\.core\.registry import [^\n]*"
+    r"\b(algorithm|task_runner|dataset_loader|dataset_check|cell_preparer)\b",
     re.MULTILINE,
 )
 

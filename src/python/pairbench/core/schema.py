@@ -18,7 +18,7 @@ from typing import Any
 import fastjsonschema
 import jsonschema
 
-from pairbench.paths import schema_path
+from pairbench.core.paths import schema_path
 
 SCHEMA_VERSION = "1.0"
 

@@ -8,7 +8,7 @@ Users arriving from the specification write
 That layout names what to run but not how (data sources, quality gates, frameworks, every parameter's
 value), so it is read as a selection over, and an override of, the shipped config/benchmarks.yaml:
 
-- its shape is checked by schemas/spec_benchmarks.schema.json (pairbench.schema_check);
+- its shape is checked by schemas/spec_benchmarks.schema.json (pairbench.configuration.schema_check);
 - every name is checked against the shipped catalogue, with the usual `allowed:` list;
 - `hyperparameters` replace the shipped values of the algorithm's parameters; a list is a grid axis;
 - `repetitions` is the timed samples per launch of that task's cells (`--samples` for the others);
@@ -25,9 +25,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pairbench.config import Catalogue, ConfigError, TaskSpec, _Problems, load_catalogue
-from pairbench.paths import config_dir
-from pairbench.schema_check import schema_problems
+from pairbench.configuration.config import Catalogue, ConfigError, TaskSpec, _Problems, load_catalogue
+from pairbench.configuration.schema_check import schema_problems
+from pairbench.core.paths import config_dir
 
 # The specification's wording for names pairbench spells differently.
 DOMAIN_ALIASES = {"reinforcement_learning": "rl", "large_language_models": "llm", "classical": "classical_ml"}

@@ -1,0 +1,285 @@
+"""The stable-baselines3 side of a PPO cell: SB3's own PPO, fed the pre-drawn randoms of ppo_spec.py.
+
+Phases, in the order the harness runs them each repetition (the DQN cell's, less env_steps: the same
+environment on the same recorded actions is timed once, by the DQN cell):
+  infer_b1        greedy action of one observation through SB3's policy.predict (the shared weights)
+  infer_b256      greedy actions of 256 observations in one call
+  train_lockstep  SB3's learn() from the shared start until the lockstep's gradient steps are done
+The quality run also evaluates the shared initial policy greedily from the 100 evaluation states.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import types
+from collections.abc import Generator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from safetensors.torch import load_file
+from stable_baselines3 import PPO
+from stable_baselines3.common.buffers import RolloutBuffer
+from stable_baselines3.common.distributions import CategoricalDistribution
+from stable_baselines3.common.vec_env import DummyVecEnv
+from stable_baselines3.ppo import ppo as sb3_ppo
+
+from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import BenchmarkBase
+from pairbench.tasks.rl.ppo_spec import FIXED_IN_CODE, PPO_ARRAYS, PpoParams
+from pairbench.tasks.rl.sb3_runner import LockstepDone, cartpole, evaluate, param_probe, sb3_optimizer_defaults
+from pairbench.tasks.rl.spec import shared_start
+
+
+class ZooLinear:
+    """rl-baselines3-zoo's `lin_<value>` schedule: progress_remaining * value."""
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __call__(self, progress_remaining: float) -> float:
+        return progress_remaining * self.value
+
+
+class DrawnCategorical(CategoricalDistribution):
+    """SB3's categorical distribution whose `sample` reads one row of the shared uniforms per call and
+    turns it into actions by inverse CDF (first k with u < P(a <= k)), as the Rust sides do."""
+
+    action_u: NDArray[np.float64] | None = None
+    n_sampled = 0
+
+    def sample(self) -> torch.Tensor:
+        if self.action_u is None or self.n_sampled >= len(self.action_u):
+            raise RuntimeError("pre-drawn action uniforms exhausted")
+        u = torch.from_numpy(self.action_u[self.n_sampled])
+        self.n_sampled += 1
+        cdf = self.distribution.probs.to(torch.float64).cumsum(-1)[:, :-1]
+        return (u[:, None] >= cdf).sum(-1)
+
+
+class DrawnRolloutBuffer(RolloutBuffer):
+    """SB3's rollout buffer with each epoch's minibatch order read from the shared permutations instead
+    of np.random.permutation; the rest is SB3's `get`."""
+
+    perm: NDArray[np.int64] | None = None
+    n_sampled = 0
+
+    def get(self, batch_size: int | None = None) -> Generator[Any, None, None]:
+        if self.perm is None or self.n_sampled >= len(self.perm):
+            raise RuntimeError("pre-drawn minibatch permutations exhausted")
+        indices = self.perm[self.n_sampled]
+        self.n_sampled += 1
+        if not self.generator_ready:
+            for name in ("observations", "actions", "values", "log_probs", "advantages", "returns"):
+                self.__dict__[name] = self.swap_and_flatten(self.__dict__[name])
+            self.generator_ready = True
+        if batch_size is None:
+            batch_size = self.buffer_size * self.n_envs
+        start = 0
+        while start < self.buffer_size * self.n_envs:
+            yield self._get_samples(indices[start : start + batch_size])
+            start += batch_size
+
+
+class _RecordingTorch:
+    """`torch` as SB3's ppo.py sees it, except that `th.min(...)` also records the policy loss SB3
+    computes from it on the next line (`-th.min(...).mean()`, the same operations)."""
+
+    def __init__(self, record: list[float]) -> None:
+        self._record = record
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(torch, name)
+
+    def min(self, *args: Any, **kwargs: Any) -> Any:
+        out = torch.min(*args, **kwargs)
+        self._record.append(float((-out.mean()).item()))
+        return out
+
+
+class LockstepPPO(PPO):
+    """SB3's PPO whose action samples and minibatch orders come from the shared tables and whose
+    per-gradient-step losses (total, policy, value) are kept. Everything else (rollouts, GAE, the
+    clipped surrogate, the value loss, clipping, Adam, the schedules) is SB3's own code."""
+
+    lockstep_updates = 0
+    losses: list[float]
+    policy_losses: list[float]
+    value_losses: list[float]
+
+    def train(self) -> None:
+        real_f, real_th, real_backward = sb3_ppo.F, sb3_ppo.th, torch.Tensor.backward
+        losses, values = self.losses, self.value_losses
+
+        def mse_loss(*args: Any, **kwargs: Any) -> torch.Tensor:
+            loss = real_f.mse_loss(*args, **kwargs)
+            values.append(float(loss.item()))
+            return loss
+
+        def backward(tensor: torch.Tensor, *args: Any, **kwargs: Any) -> None:
+            # PPO.train calls backward once per gradient step, on the total loss.
+            losses.append(float(tensor.item()))
+            real_backward(tensor, *args, **kwargs)
+
+        sb3_ppo.F = types.SimpleNamespace(mse_loss=mse_loss)  # type: ignore[assignment]
+        sb3_ppo.th = _RecordingTorch(self.policy_losses)  # type: ignore[assignment]
+        torch.Tensor.backward = backward  # type: ignore[method-assign]
+        try:
+            super().train()
+        finally:
+            sb3_ppo.F, sb3_ppo.th = real_f, real_th
+            torch.Tensor.backward = real_backward  # type: ignore[method-assign]
+        if self.lockstep_updates and len(self.losses) >= self.lockstep_updates:
+            raise LockstepDone
+
+
+def make_ppo(p: PpoParams, states: NDArray[np.float64], seed: int, device: str) -> LockstepPPO:
+    # Env i starts its episodes from rows i, i + n_envs, ... (the Rust sides split the table the same way).
+    env = DummyVecEnv([lambda i=i: cartpole(states[i :: p.n_envs]) for i in range(p.n_envs)])  # type: ignore[misc]
+    return LockstepPPO(
+        "MlpPolicy",
+        env,
+        learning_rate=ZooLinear(p.learning_rate),
+        n_steps=p.n_steps,
+        batch_size=p.batch_size,
+        n_epochs=p.n_epochs,
+        gamma=p.gamma,
+        gae_lambda=p.gae_lambda,
+        clip_range=ZooLinear(p.clip_range),
+        clip_range_vf=FIXED_IN_CODE["clip_range_vf"],
+        normalize_advantage=FIXED_IN_CODE["normalize_advantage"],
+        ent_coef=p.ent_coef,
+        vf_coef=p.vf_coef,
+        max_grad_norm=p.max_grad_norm,
+        target_kl=FIXED_IN_CODE["target_kl"],
+        rollout_buffer_class=DrawnRolloutBuffer,
+        policy_kwargs={
+            "net_arch": p.net_arch,
+            "activation_fn": torch.nn.Tanh,
+            "ortho_init": FIXED_IN_CODE["ortho_init"],
+            "optimizer_kwargs": p.optimizer_kwargs,
+        },
+        seed=seed,
+        device=device,
+    )
+
+
+def policy_state(model: PPO) -> dict[str, torch.Tensor]:
+    """The actor-critic's tensors under SB3's state-dict names."""
+    return {k: v.detach().to(torch.float32).contiguous().clone() for k, v in model.policy.state_dict().items()}
+
+
+class ActorLogits(torch.nn.Module):
+    """obs -> action logits of SB3's policy (features, actor MLP, action_net), for `evaluate`'s argmax."""
+
+    def __init__(self, model: PPO) -> None:
+        super().__init__()
+        self.policy = model.policy
+
+    def forward(self, obs: torch.Tensor) -> torch.Tensor:
+        pi = self.policy.mlp_extractor.forward_actor(self.policy.extract_features(obs))  # type: ignore[arg-type]
+        return self.policy.action_net(pi)  # type: ignore[no-any-return]
+
+
+class PpoBenchmark(BenchmarkBase):
+    phases = ("infer_b1", "infer_b256", "train_lockstep")
+
+    def __init__(
+        self, params: dict[str, Any], split: Split, *, cell_id: str, data_dir: Path, seed: int, threads: int = 1
+    ) -> None:
+        torch.set_num_threads(threads)
+        self.p = PpoParams.from_params(params, cell_id)
+        self.split, self.seed = split, seed
+        self.dir, init, self.device = shared_start(data_dir, cell_id, params)
+        self.init = load_file(str(init))
+        self.tables = {n: np.load(self.dir / f"{n}.npy", allow_pickle=False) for n in PPO_ARRAYS}
+        self.model = self._fresh_model()
+        self.probe = {1: self.tables["probe_obs"][:1], 256: self.tables["probe_obs"][:256]}
+        self.phase_repeats = {"infer_b1": self.p.latency_repeats, "infer_b256": self.p.latency_repeats}
+        self.losses: dict[str, list[float]] = {}
+        self.predictions: NDArray[np.float64] | None = None
+
+    def _fresh_model(self) -> LockstepPPO:
+        model = make_ppo(self.p, self.split.X_train, self.seed, self.device)
+        differ = set(policy_state(model)) ^ set(self.init)
+        if differ:
+            raise ValueError(f"weights file and SB3 policy disagree on tensors: {sorted(differ)}")
+        model.policy.load_state_dict(self.init)
+        dist = DrawnCategorical(int(model.action_space.n))  # type: ignore[attr-defined]
+        dist.action_u = self.tables["action_u"]
+        model.policy.action_dist = dist
+        model.rollout_buffer.perm = self.tables["perm"]  # type: ignore[attr-defined]
+        model.lockstep_updates = self.p.lockstep_updates
+        model.losses, model.policy_losses, model.value_losses = [], [], []
+        return model
+
+    def infer(self, b: int) -> None:
+        self.model.policy.predict(self.probe[b], deterministic=True)
+
+    def train_lockstep(self) -> None:
+        model = self._fresh_model()
+        with contextlib.suppress(LockstepDone):
+            model.learn(total_timesteps=self.p.total_timesteps)
+        expected = self.p.lockstep_schedule()[1]
+        if len(model.losses) != expected:
+            raise RuntimeError(f"SB3 took {len(model.losses)} gradient steps; the schedule says {expected}")
+        self.losses = {"total": model.losses, "policy": model.policy_losses, "value": model.value_losses}
+        self.trained = model
+
+    def run_phase(self, phase: str) -> None:
+        if phase == "infer_b1":
+            self.infer(1)
+        elif phase == "infer_b256":
+            self.infer(256)
+        elif phase == "train_lockstep":
+            self.train_lockstep()
+        else:
+            raise ValueError(f"unknown phase {phase!r}; allowed: {', '.join(self.phases)}")
+
+    def probe_actions(self) -> NDArray[np.int64]:
+        actions, _ = self.model.policy.predict(self.tables["probe_obs"], deterministic=True)
+        return np.asarray(actions, dtype=np.int64)
+
+    def quality(self) -> dict[str, float | None]:
+        returns = evaluate(ActorLogits(self.model), self.split.X_test)
+        # Predictions: the initial policy's evaluation returns, then its actions on the probes;
+        # the gate requires both to be identical on every side.
+        self.predictions = np.concatenate([returns, self.probe_actions().astype(np.float64)])
+        trained = evaluate(ActorLogits(self.trained), self.split.X_test) if hasattr(self, "trained") else None
+        return {
+            "mean_return": float(returns.mean()),
+            "lockstep_updates": float(len(self.losses.get("total", []))),
+            "trained_mean_return": None if trained is None else float(trained.mean()),
+            "param_count": float(sum(int(v.numel()) for v in self.init.values())),
+        }
+
+    def metadata(self) -> dict[str, Any]:
+        import gymnasium
+        import stable_baselines3
+
+        params = param_probe(self.trained.policy.state_dict()) if hasattr(self, "trained") else {}
+        return {
+            "torch": torch.__version__,
+            "gymnasium": gymnasium.__version__,
+            "stable_baselines3": stable_baselines3.__version__,
+            "torch_threads": torch.get_num_threads(),
+            "optimizer": "Adam",
+            "optimizer_settings": {
+                "learning_rate": self.p.learning_rate,
+                "adam_beta1": self.p.adam_beta1,
+                "adam_beta2": self.p.adam_beta2,
+                "adam_eps": self.p.adam_eps,
+                "adam_weight_decay": self.p.adam_weight_decay,
+                "max_grad_norm": self.p.max_grad_norm,
+            },
+            "optimizer_defaults": sb3_optimizer_defaults(self.model),  # type: ignore[arg-type]
+            "fixed_in_code": FIXED_IN_CODE,
+            # The gate compares loss_steps (the total loss) step by step and the components by name.
+            "loss_steps": self.losses.get("total", []),
+            "loss_components": {k: v for k, v in self.losses.items() if k != "total"},
+            "lockstep_params": params,
+            "compute_dtype": "float32",
+            "eval_episodes": len(self.split.X_test),
+        }

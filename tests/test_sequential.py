@@ -1,0 +1,69 @@
+"""Adaptive launches: the interim rule (analysis/sequential.py) and the `plan-launches` verb."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from pairbench.analysis.sequential import cell_decision, pair_settled
+from pairbench.cli.main import main
+
+
+def _samples(median: float, cv: float, n: int = 20, seed: int = 0) -> list[float]:
+    rng = np.random.default_rng(seed)
+    return list(median * (1 + cv * rng.standard_normal(n)))
+
+
+def test_clear_win_and_clear_tie_settle() -> None:
+    fast, slow = _samples(1.0, 0.01, seed=1), _samples(2.0, 0.01, seed=2)
+    assert pair_settled(fast, slow, noise=0.02)[0]
+    same_a, same_b = _samples(1.0, 0.001, seed=3), _samples(1.0, 0.001, seed=4)
+    settled, why = pair_settled(same_a, same_b, noise=0.02)
+    assert settled and "inside" in why
+
+
+def test_ratio_at_the_band_edge_does_not_settle() -> None:
+    a, b = _samples(1.02, 0.02, seed=5), _samples(1.0, 0.02, seed=6)
+    settled, why = pair_settled(a, b, noise=0.02)
+    assert not settled and "overlaps" in why
+
+
+def test_too_few_samples_never_settle() -> None:
+    assert not pair_settled([1.0, 1.0], [2.0, 2.0], noise=0.02)[0]
+
+
+def test_one_unsettled_pair_keeps_the_cell_open() -> None:
+    samples = {
+        "sklearn": {"fit": _samples(1.0, 0.01, seed=7)},
+        "linfa": {"fit": _samples(0.2, 0.01, seed=8)},
+        "linfa-py": {"fit": _samples(0.204, 0.03, seed=9)},  # within 2% of linfa, noisy
+    }
+    decision = cell_decision("c", samples, [], noise=0.02)
+    assert not decision.settled and "linfa vs linfa-py fit" in decision.reason
+    assert cell_decision("c", samples, ["linfa"], noise=0.02).settled  # a failed launch is not topped up
+
+
+def _result(path: Path, cell: str, side: str, launch: int, samples: list[float], status: str = "ok") -> None:
+    doc = {"cell_id": cell, "framework": {"name": side}, "launch": launch, "status": status,
+           "timing": {"phases": {"fit": {"unit": "s", "warmup": 2, "samples": samples}}}}  # fmt: skip
+    (path / f"{cell}.{side}.{launch}.json").write_text(json.dumps(doc))
+
+
+def test_plan_launches_writes_the_plan_and_the_extra_launches(tmp_path: Path) -> None:
+    first = tmp_path / "first"
+    first.mkdir()
+    for launch in (1, 2):
+        _result(first, "settled", "a", launch, _samples(1.0, 0.01, 10, launch))
+        _result(first, "settled", "b", launch, _samples(3.0, 0.01, 10, launch + 10))
+        _result(first, "open", "a", launch, _samples(1.0, 0.05, 10, launch + 20))
+        _result(first, "open", "b", launch, _samples(1.01, 0.05, 10, launch + 30))
+    plan, topups = tmp_path / "plan.json", tmp_path / "topups.tsv"
+    args = ["plan-launches", "--results-dir", str(first), "--launches", "2", "--max-launches", "4"]
+    assert main([*args, "--noise", "0.02", "--out", str(plan), "--topups", str(topups)]) == 0
+    doc = json.loads(plan.read_text())
+    assert (doc["cells_settled"], doc["cells_topped_up"]) == (1, 1)
+    assert doc["rule"].startswith("Haybittle-Peto")
+    rows = [line.split("\t") for line in topups.read_text().splitlines()]
+    assert rows == [["open", "a", "3"], ["open", "a", "4"], ["open", "b", "3"], ["open", "b", "4"]]
