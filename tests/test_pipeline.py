@@ -79,6 +79,8 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
         (m, f) for m in ("tiny_bert", "tiny_llama") for f in ("transformers", "candle-transformers")
     }
     assert len(llm) == 8
+    # The tiny models stay at one thread (the threads axis is the real models', in standard).
+    assert {r["threads"] for r in llm} == {1}
 
     selection = json.loads((out / "selection" / "selection.json").read_text())
     validations = [json.loads(p.read_text()) for p in (out / "validation").glob("*.validation.json")]

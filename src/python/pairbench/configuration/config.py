@@ -277,6 +277,11 @@ def _task(
             continue
         aentry = _dict(aentry)
         algos[algo] = dict(_dict(aentry.get("params")))
+        # The threads axis (selection.THREADS_AXIS): a cell's thread count, checked here so a bad one names its key.
+        threads = algos[algo].get("threads", 1)
+        for value in threads if isinstance(threads, list) else [threads]:
+            if value != "all" and not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+                p.add(f"{akey}.params.threads", f"invalid value {value!r}", "a positive integer, all")
         for ds, ov in _dict(aentry.get("dataset_params")).items():
             okey = f"{akey}.dataset_params.{ds}"
             if ds not in ds_names:

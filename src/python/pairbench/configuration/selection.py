@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import importlib.util
 import itertools
+import os
 import shutil
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from pairbench.configuration.config import DEVICES, Catalogue, ConfigError, FrameworkSpec
 from pairbench.configuration.run_defaults import run_default
-from pairbench.core.cells import Cell
+from pairbench.core.cells import Cell, make_cell_id
 from pairbench.core.paths import rust_target_dir
 from pairbench.core.registry import dataset_unavailable
 from pairbench.datasets.materialise import DatasetSpec
@@ -54,11 +55,31 @@ def _wanted(spec: str, known: list[str], key: str) -> set[str]:
     return names
 
 
+# A task parameter that is the cell's thread count, not a parameter of either side: every value runs in every
+# grid mode (LLM users compare one core with all of them even in `standard`), "all" is every CPU phase 1 may
+# use, and the cells that declare it ignore --threads. Tasks without it keep the run's --threads.
+THREADS_AXIS = "threads"
+
+
+def all_cpus() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def thread_count(value: Any, where: str) -> int:
+    """A threads-axis value as a count: a positive integer, or "all"."""
+    if value == "all":
+        return all_cpus()
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise ConfigError([f"{where}: threads: invalid value {value!r}; allowed: a positive integer, all"])
+
+
 def grid_points(params: dict[str, Any], mode: str) -> list[dict[str, Any]]:
-    """Cartesian product of list-valued params; `first` keeps the first value of every axis."""
+    """Cartesian product of list-valued params; `first` keeps the first value of every axis but the threads
+    axis (see THREADS_AXIS), whose values all stay."""
     axes = {k: (v if isinstance(v, list) else [v]) for k, v in params.items()}
     if mode == "first":
-        return [{k: v[0] for k, v in axes.items()}]
+        axes = {k: (v if k == THREADS_AXIS else v[:1]) for k, v in axes.items()}
     keys = list(axes)
     return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*(axes[k] for k in keys))]
 
@@ -174,10 +195,19 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
             sides_reason = why_absent if fws[0].name in absent or len(absent) == len(fws) - 1 else None
             selected = f"selected without {why_absent}" if absent else "selected"
             for algo in task.algorithms:
+                seen: set[str] = set()
                 for ds, point in (
                     (d, pt) for d in task.datasets for pt in grid_points(task.params_for(algo, d), rp.grid)
                 ):
                     point = {**point, **on_device}
+                    cell_threads, cell_id = threads, ""
+                    if THREADS_AXIS in point:
+                        where = f"{task.domain}.{task.task}.{algo}"
+                        cell_threads = thread_count(point.pop(THREADS_AXIS), where)
+                        cell_id = make_cell_id(task.task, algo, ds, {**point, THREADS_AXIS: cell_threads})
+                        if cell_id in seen:  # [1, all] on a one-CPU machine
+                            continue
+                        seen.add(cell_id)
                     cell = Cell(
                         run_id=rp.run_id,
                         domain=task.domain,
@@ -188,10 +218,11 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
                         frameworks=[fw.cell_entry() for fw in fws if fw.name not in absent],
                         seed=int(catalogue.defaults["seed"]),
                         dtype=str(catalogue.defaults["dtype"]),
-                        threads=threads,
+                        threads=cell_threads,
                         warmup=rp.warmup,
                         samples=task.samples or rp.samples,
                         quality_gate=task.quality_gate,
+                        cell_id=cell_id,
                     )
                     reason = skip_reason(task.domain, algo, ds, device) or sides_reason
                     decisions.append(

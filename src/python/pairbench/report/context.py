@@ -22,7 +22,7 @@ from pairbench.report.ecosystem import (
     readiness_lines,
 )
 from pairbench.report.figures import Figures, build_figures, scaling_table
-from pairbench.report.llm import LlmView, llm_table, llm_view
+from pairbench.report.llm import LlmView, llm_advice, llm_scaling, llm_slopes, llm_table, llm_view
 from pairbench.report.methods import methods_lines
 from pairbench.report.rl import rl_table
 from pairbench.report.summary import ExecutiveSummary, executive_summary
@@ -146,6 +146,10 @@ def _tables(analysis_dir: Path, selection: dict[str, Any], implementations: dict
     if not rl.empty:
         t["rl"] = rl
     t["llm"] = llm_table(t["summary"], t["launches"], selection)
+    if not t["llm"].empty:
+        t["llm_scaling"] = llm_scaling(t["summary"], selection)
+        t["llm_slopes"] = llm_slopes(t["llm_scaling"])
+        t["llm_advice"] = llm_advice(t["comparisons"], selection)
     t["facts"] = facts_table(implementations)
     t["effort"] = effort_table(implementations)
     t["findings"] = findings_table(implementations, selection)
@@ -188,7 +192,7 @@ def build_context(
         phases=phases,
         noise=noise,
         figures=build_figures(t, noise, src, sweep),
-        llm=llm_view(t["llm"]),
+        llm=llm_view(t["llm"], t.get("llm_scaling"), t.get("llm_slopes")),
         scaling_study=scaling_study(scaling_dir, out_dir),
         scaling_sweep=sweep,
     )

@@ -1,8 +1,11 @@
 """Report pieces specific to the LLM domain: serving figures (TTFT, tokens/s, sentences/s, latency
-percentiles) per side, derived from the same summary table as every timing, and its methods notes."""
+percentiles) per side, derived from the same summary table as every timing; the scaling curves (TTFT vs
+prompt length, encoder latency vs sequence length) with their log-log slopes; the executive summary's advice
+(which side for embedding and for generation, and where the answer flips), from the run's pairs; methods."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from pairbench.report import charts
+from pairbench.report.formatting import times
 from pairbench.report.tables import TableView, table_view
 from pairbench.report.templating import render_macro
 
@@ -30,9 +34,31 @@ LLM_COLUMNS = [
 ]
 
 
-def _setting(params: dict[str, Any]) -> str:
+def _setting(params: dict[str, Any], threads: Any = None) -> str:
     keys = ("batch_size", "seq_len", "prompt_len", "new_tokens", "device")
-    return ", ".join(f"{k}={params[k]}" for k in keys if k in params)
+    parts = [f"{k}={params[k]}" for k in keys if k in params]
+    return ", ".join(parts + ([f"threads={threads}"] if threads is not None else []))
+
+
+_SHORT = {
+    "batch_size=": "batch ",
+    "seq_len=": "seq ",
+    "prompt_len=": "prompt ",
+    "new_tokens=": "new ",
+    "threads=": "thr ",
+}
+
+
+def _short(setting: str) -> str:
+    """A setting short enough for a chart label (bar_chart keeps 48 characters)."""
+    for long, short in _SHORT.items():
+        setting = setting.replace(long, short)
+    return setting.replace(", ", " ")
+
+
+def _cells(selection: dict[str, Any]) -> dict[str, tuple[dict[str, Any], Any]]:
+    """cell id -> (params, threads) of the run's cells."""
+    return {c["cell_id"]: (c.get("params", {}), c.get("threads")) for c in selection.get("cells", [])}
 
 
 def llm_table(summary: pd.DataFrame, launches: pd.DataFrame, selection: dict[str, Any]) -> pd.DataFrame:
@@ -40,17 +66,17 @@ def llm_table(summary: pd.DataFrame, launches: pd.DataFrame, selection: dict[str
     token, decode tokens/s and per-token latency. Rates invert the median and its CI bounds."""
     if summary.empty or "domain" not in summary:
         return pd.DataFrame(columns=LLM_COLUMNS)
-    params = {c["cell_id"]: c.get("params", {}) for c in selection.get("cells", [])}
+    cells = _cells(selection)
     rss: dict[tuple[str, str], float] = {}
     if not launches.empty and "peak_rss_mb" in launches:
         rss = launches.groupby(["cell_id", "framework"])["peak_rss_mb"].max().to_dict()
     rows = []
     for _, r in summary[summary["domain"] == "llm"].iterrows():
-        p = params.get(r["cell_id"], {})
+        p, threads = cells.get(r["cell_id"], ({}, None))
         base = {
             "task": r["task"],
             "algorithm": r["algorithm"],
-            "setting": _setting(p),
+            "setting": _setting(p, threads),
             "framework": r["framework"],
             "p50_ms": 1e3 * r["p50_s"],
             "p95_ms": 1e3 * r["p95_s"],
@@ -95,27 +121,256 @@ def llm_table(summary: pd.DataFrame, launches: pd.DataFrame, selection: dict[str
     return pd.DataFrame(rows, columns=LLM_COLUMNS)
 
 
+# curve -> (task, phase timed, the x axis, the parameters held fixed along it)
+CURVES = {
+    "time to first token vs prompt length": ("text_generation", "prefill", "prompt_len", ("new_tokens",)),
+    "encoder latency vs sequence length": ("sentence_embedding", "forward", "seq_len", ("batch_size",)),
+}
+SCALING_COLUMNS = ["curve", "algorithm", "fixed", "framework", "threads", "x", "median_s", "ci_low_s", "ci_high_s"]
+SLOPE_COLUMNS = [
+    "curve",
+    "algorithm",
+    "fixed",
+    "framework",
+    "threads",
+    "n_points",
+    "x_range",
+    "slope",
+    "slope_ci_low",
+    "slope_ci_high",
+]
+SLOPE_DRAWS = 2000
+
+
+def llm_scaling(summary: pd.DataFrame, selection: dict[str, Any]) -> pd.DataFrame:
+    """One row per point of a scaling curve: (curve, model, fixed parameters, side, threads) at x, with the
+    median time and its bootstrap CI. A curve is every cell of a model that differs only in its x parameter."""
+    if summary.empty or "domain" not in summary:
+        return pd.DataFrame(columns=SCALING_COLUMNS)
+    cells = _cells(selection)
+    rows = []
+    llm = summary[summary["domain"] == "llm"]
+    for curve, (task, phase, x_key, fixed_keys) in CURVES.items():
+        for _, r in llm[(llm["task"] == task) & (llm["phase"] == phase)].iterrows():
+            p, threads = cells.get(r["cell_id"], ({}, None))
+            if x_key not in p:
+                continue
+            fixed = ", ".join(f"{k}={p[k]}" for k in (*fixed_keys, "device") if k in p)
+            rows.append(
+                {
+                    "curve": curve,
+                    "algorithm": r["algorithm"],
+                    "fixed": fixed,
+                    "framework": r["framework"],
+                    "threads": threads,
+                    "x": float(p[x_key]),
+                    "median_s": r["median_s"],
+                    "ci_low_s": r["median_ci_low_s"],
+                    "ci_high_s": r["median_ci_high_s"],
+                }
+            )
+    return pd.DataFrame(rows, columns=SCALING_COLUMNS)
+
+
+def loglog_slope_ci(
+    x: np.ndarray, median: np.ndarray, low: np.ndarray, high: np.ndarray, seed: int = 0
+) -> tuple[float, float, float]:
+    """Least-squares slope of log(median) on log(x), and a 95% CI that carries each point's uncertainty: the
+    medians are redrawn from their bootstrap CIs (log-normal, the CI taken as +-1.96 sd in log space) and the
+    slope refitted, SLOPE_DRAWS times (seeded). With two points the slope is exact and the CI is the points'."""
+    lx, ly = np.log(x), np.log(median)
+    sd = np.maximum(np.log(high) - np.log(low), 0.0) / (2 * 1.96)
+    centred = lx - lx.mean()
+    slope = float(centred @ (ly - ly.mean()) / (centred @ centred))
+    draws = ly + np.random.default_rng(seed).standard_normal((SLOPE_DRAWS, len(ly))) * sd
+    slopes = (draws - draws.mean(axis=1, keepdims=True)) @ centred / (centred @ centred)
+    lo, hi = np.percentile(slopes, [2.5, 97.5])
+    return slope, float(lo), float(hi)
+
+
+def llm_slopes(points: pd.DataFrame) -> pd.DataFrame:
+    """The fitted log-log slope (and its CI) of every curve with at least two distinct x values."""
+    rows = []
+    if points.empty:
+        return pd.DataFrame(columns=SLOPE_COLUMNS)
+    keys = ["curve", "algorithm", "fixed", "framework", "threads"]
+    for key, g in points.dropna(subset=["median_s"]).groupby(keys, sort=True, dropna=False):
+        g = g[(g["median_s"] > 0) & (g["ci_low_s"] > 0)].sort_values("x")
+        if g["x"].nunique() < 2:
+            continue
+        slope, lo, hi = loglog_slope_ci(
+            g["x"].to_numpy(float),
+            g["median_s"].to_numpy(float),
+            g["ci_low_s"].to_numpy(float),
+            g["ci_high_s"].to_numpy(float),
+        )
+        rows.append(
+            {
+                **dict(zip(keys, key, strict=True)),
+                "n_points": len(g),
+                "x_range": f"{g['x'].min():g}-{g['x'].max():g}",
+                "slope": slope,
+                "slope_ci_low": lo,
+                "slope_ci_high": hi,
+            }
+        )
+    return pd.DataFrame(rows, columns=SLOPE_COLUMNS)
+
+
+def curve_figures(points: pd.DataFrame, slopes: pd.DataFrame) -> list[tuple[str, str]]:
+    """One log-log chart per (curve, model, fixed parameters) with a slope: a line per (side, threads)."""
+    out: list[tuple[str, str]] = []
+    if slopes.empty:
+        return out
+    for (curve, algo, fixed), s in slopes.groupby(["curve", "algorithm", "fixed"], sort=True):
+        g = points[(points["curve"] == curve) & (points["algorithm"] == algo) & (points["fixed"] == fixed)]
+        label = {
+            (r["framework"], r["threads"]): f"{r['framework']} t{r['threads']}: {r['slope']:.2f}"
+            for _, r in s.iterrows()
+        }
+        g = g.assign(
+            series=[label.get((f, t), "") for f, t in zip(g["framework"], g["threads"], strict=True)],
+            ms=1e3 * g["median_s"],
+        )
+        g = g[g["series"] != ""]
+        x_label = "prompt tokens" if curve.startswith("time to first token") else "sequence length (tokens)"
+        title = f"{curve}: {algo}" + (f" ({fixed})" if fixed else "")
+        out.append((title, charts.line_chart(g, "x", "ms", "series", x_label, "median ms (log)")))
+    return out
+
+
 @dataclass
 class LlmView:
-    """The LLM section: one bar chart per serving figure, and the table with its numbers."""
+    """The LLM section: one bar chart per serving figure, the table with its numbers, the scaling curves and
+    their slopes."""
 
     figures: list[tuple[str, str]] = field(default_factory=list)  # (figure, svg)
     table: TableView | None = None
+    curves: list[tuple[str, str]] = field(default_factory=list)  # (title, svg)
+    slopes: TableView | None = None
+    curve_note: str = ""
 
 
-def llm_view(table: pd.DataFrame) -> LlmView:
+def llm_view(table: pd.DataFrame, points: pd.DataFrame | None = None, slopes: pd.DataFrame | None = None) -> LlmView:
     if table.empty:
         return LlmView()
+    points = pd.DataFrame(columns=SCALING_COLUMNS) if points is None else points
+    slopes = pd.DataFrame(columns=SLOPE_COLUMNS) if slopes is None else slopes
+    curves = curve_figures(points, slopes)
+    slope_view = None
+    note = (
+        "No scaling curve: each needs at least two prompt lengths (or sequence lengths) per side and setting; "
+        "--grid all (the full profile) runs prompt lengths 32, 128, 512 and sequence lengths 16 to 256."
+    )
+    if not slopes.empty:
+        shown = slopes.copy()
+        for col in ("slope", "slope_ci_low", "slope_ci_high"):
+            shown[col] = shown[col].map(lambda v: f"{v:.3f}")
+        slope_view = table_view(shown, SLOPE_COLUMNS, "t-llm-slopes")
+        note = (
+            "Log-log slopes: 1 means time grows in proportion to the tokens, above 1 faster (attention's "
+            "quadratic term), below 1 a fixed cost dominates. The CI redraws each point's median from its "
+            "bootstrap CI (log-normal, 2,000 seeded draws) and refits."
+        )
     figures = []
     for figure in ("decode tokens/s", "time to first token", "end_to_end sentences/s"):
         g = table[table["figure"] == figure]
         if not g.empty:
-            g = g.assign(label=g["algorithm"] + " (" + g["setting"] + ")")
+            g = g.assign(label=g["algorithm"] + " (" + g["setting"].map(_short) + ")")
             figures.append((figure, charts.bar_chart(g, "label", "value", "framework", str(g["unit"].iloc[0]))))
     shown = table.copy()
     for col in ("value", "ci_low", "ci_high", "p50_ms", "p95_ms", "p99_ms", "peak_rss_mb"):
         shown[col] = shown[col].map(lambda v: f"{v:.4g}" if pd.notna(v) else "")
-    return LlmView(figures, table_view(shown, LLM_COLUMNS, "t-llm"))
+    return LlmView(figures, table_view(shown, LLM_COLUMNS, "t-llm"), curves, slope_view, note)
+
+
+# task -> (what a user does with it, the phase that decides it, what else the line reports)
+ADVICE = {
+    "sentence_embedding": ("embedding", "end_to_end", None),
+    "text_generation": ("generation", "decode_token", "prefill"),
+}
+ADVICE_COLUMNS = ["use", "algorithm", "phase", "side", "n_settings", "n_wins", "flips", "line"]
+
+
+def _winners(
+    g: pd.DataFrame, cells: dict[str, tuple[dict[str, Any], Any]]
+) -> list[tuple[tuple[Any, ...], str, str, float]]:
+    """Per setting, sorted by (threads, batch, length): (sort key, setting, winner or "", its speed-up)."""
+    out = []
+    for _, r in g.iterrows():
+        p, threads = cells.get(r["cell_id"], ({}, None))
+        key = (threads or 0, *(p.get(k, 0) for k in ("batch_size", "seq_len", "prompt_len", "new_tokens")))
+        speedup = float(r["speedup"])
+        if r["outcome"] == "faster":
+            out.append((key, _setting(p, threads), str(r["candidate"]), speedup))
+        elif r["outcome"] == "slower":
+            out.append((key, _setting(p, threads), str(r["reference"]), 1 / speedup))
+        else:
+            out.append((key, _setting(p, threads), "", 1.0))
+    return sorted(out, key=lambda w: tuple(float(v) for v in w[0]))
+
+
+def _phase_text(ws: list[tuple[tuple[Any, ...], str, str, float]]) -> tuple[str, str, int, list[str]]:
+    """(overall side or "", the sentence, its wins, the settings where another side wins)."""
+    wins = Counter(w for _, _, w, _ in ws if w)
+    if not wins:
+        return "", f"no meaningful difference in any of {len(ws)} settings", 0, []
+    (side, n), *rest = wins.most_common()
+    if rest and rest[0][1] == n:  # as many settings each way: no overall answer, only the settings
+        side = ""
+    best = max((w for w in ws if w[2] == side), key=lambda w: w[3], default=None)
+    flips = [f"{s} ({w} {times(x)} faster)" for _, s, w, x in ws if w and w != side]
+    ties = [s for _, s, w, _ in ws if not w]
+    head = (
+        f"{side}: faster in {n} of {len(ws)} settings (up to {times(best[3])} at {best[1]})"
+        if side and best
+        else f"it depends on the setting: {', '.join(f'{k} in {v}' for k, v in wins.most_common())} of {len(ws)}"
+    )
+    tail = f"; the answer flips at {'; '.join(flips)}" if side and flips else ""
+    if side and not flips:
+        tail = "; no setting flips it"
+    if not side:
+        tail = f"; {'; '.join(flips)}"
+    if ties:
+        tail += f"; no meaningful difference at {'; '.join(ties)}"
+    return side, head + tail, n, flips
+
+
+def llm_advice(comparisons: pd.DataFrame, selection: dict[str, Any]) -> pd.DataFrame:
+    """For each LLM model and candidate pair: which side to use for embedding (end-to-end batch latency) and for
+    generation (decode tokens/s; time to first token reported beside it), and the (batch, threads, length)
+    settings where the other side wins. Only the verdicts of the run's pairs count (Holm-corrected test plus
+    the practical-difference threshold, as every comparison): a setting without a meaningful difference is a tie."""
+    if comparisons.empty or "domain" not in comparisons:
+        return pd.DataFrame(columns=ADVICE_COLUMNS)
+    cells = _cells(selection)
+    rows = []
+    llm = comparisons[comparisons["domain"] == "llm"]
+    for (task, algo, cand), g in llm.groupby(["task", "algorithm", "candidate"], sort=True):
+        if task not in ADVICE:
+            continue
+        use, phase, aside = ADVICE[str(task)]
+        ws = _winners(g[g["phase"] == phase], cells)
+        if not ws:
+            continue
+        side, text, n, flips = _phase_text(ws)
+        ref = str(g["reference"].iloc[0])
+        line = f"{use} with {algo} ({cand} vs {ref}, {phase}): " + (f"use {text}" if side else text)
+        if aside and (a := _winners(g[g["phase"] == aside], cells)):
+            line += f". Time to first token: {_phase_text(a)[1]}"
+        rows.append(
+            {
+                "use": use,
+                "algorithm": algo,
+                "phase": phase,
+                "side": side or "depends",
+                "n_settings": len(ws),
+                "n_wins": n,
+                "flips": "; ".join(flips),
+                "line": line,
+            }
+        )
+    return pd.DataFrame(rows, columns=ADVICE_COLUMNS)
 
 
 def llm_section(table: pd.DataFrame) -> str:
@@ -139,4 +394,12 @@ def llm_methods(selection: dict[str, Any]) -> list[str]:
         "config.json field by field (rope_theta from rope_parameters). Gate: identical token ids on every corpus "
         "string, embedding cosine >= 0.9999, teacher-forced logits within 1e-3 with the same top-1 (near ties, "
         "top-2 gap < 1e-4, excused), identical greedy ids, perplexity within 0.5%.",
+        "LLM threads axis: every LLM cell runs on one core and on all of them (the catalogue's `threads: [1, all]`, "
+        "in every profile; `all` = the CPUs phase 1 may use). The count is pinned on both sides (torch.set_num_threads "
+        "and OMP/MKL variables in Python; RAYON_NUM_THREADS, which sizes candle's thread pool, in Rust) and each "
+        "launch claims that many CPUs of its own. Scaling slopes: least squares of log median time on log prompt "
+        "length (TTFT) or sequence length (encoder forward), per side and thread count; the CI redraws each point's "
+        "median from its bootstrap CI (log-normal, 2,000 seeded draws). Advice: a side wins a setting when its pair's "
+        "verdict says faster (Holm-corrected test and the practical-difference threshold); embedding is judged on "
+        "end-to-end batch latency, generation on decode tokens/s with time to first token reported beside it.",
     ]
