@@ -10,7 +10,11 @@ workflow PHASE4_BENCHMARK {
     environment   // launches start after the environment capture, whose noise floor needs the cores alone
 
     main:
-    launches = comparable.combine(Channel.of(1..params.launches))
+    // A cell may set its own launch count (rl's `solve`: one launch per seed); 0 means --launches.
+    launches = comparable.flatMap { cell_id, cell, side ->
+        def own = new groovy.json.JsonSlurper().parse(cell.toFile()).launches ?: 0
+        (1..(own > 0 ? own : params.launches)).collect { n -> tuple(cell_id, cell, side, n) }
+    }
     RUN_BENCHMARK(launches, data, implementations, environment)
     // A launch killed on its last attempt has no result (its errorStrategy is 'ignore'): find it by
     // its result's name and record it as failed rather than let it vanish.

@@ -8,3 +8,4 @@ pub mod cli;
 pub mod models;
 pub mod ops;
 pub mod rl;
+pub mod rl_eval;
