@@ -210,15 +210,19 @@ def test_seeds_have_their_own_checked_start(solve_cell: tuple[Cell, Path, Path])
     verify_start(one)
     assert (one / "init.safetensors").read_bytes() != (two / "init.safetensors").read_bytes()
     assert not np.array_equal(np.load(one / "explore_u.npy"), np.load(two / "explore_u.npy"))
+    kept = (two / "explore_u.npy").read_bytes()
     np.save(two / "explore_u.npy", np.zeros(3))
-    with pytest.raises(ValueError, match="explore_u.npy: sha256 mismatch"):
-        verify_start(two)
+    try:
+        with pytest.raises(ValueError, match=r"explore_u\.npy: sha256 mismatch"):
+            verify_start(two)
+    finally:
+        (two / "explore_u.npy").write_bytes(kept)
 
 
 def test_short_training_gives_every_side_the_same_first_evaluation(
     solve_cell: tuple[Cell, Path, Path], tmp_path: Path
 ) -> None:
-    cell, path, data = solve_cell
+    _, path, data = solve_cell
     report = validate_cell(path, data, tmp_path / "validation")
     assert report["comparable"], report["reasons"]
     docs: dict[str, dict[str, Any]] = {}
