@@ -28,6 +28,7 @@ RUN_COLUMNS = [
     "train_s",
     "eval_s",
     "cpu_s",
+    "language",
 ]
 CURVE_COLUMNS = ["cell_id", "framework", "seed", "env_step", "mean_return"]
 GATE_COLUMNS = [
@@ -75,6 +76,7 @@ def solve_runs(results: Sequence[dict[str, Any]]) -> tuple[pd.DataFrame, pd.Data
                 "seed": seed,
                 **{k: _num(q.get(k)) for k in RUN_COLUMNS[4:9]},
                 "cpu_s": cpu_pct / 100 * wall,
+                "language": d.get("language"),
             }
         )
         for step, mean, *_ in meta.get("learning_curve") or []:
@@ -142,7 +144,9 @@ def training_gate(
     for (cell, algo), g in runs.groupby(["cell_id", "algorithm"], sort=True):
         v = gates.get(cell, {})
         gate = v.get("quality_gate") or {}
-        baseline = v.get("baseline") or g["framework"].iloc[0]
+        # Without a validation report the baseline is the Python side, as in every cell's side order.
+        python = g.loc[g["language"] == "python", "framework"] if "language" in g else g["framework"].iloc[0:0]
+        baseline = v.get("baseline") or (python.iloc[0] if len(python) else g["framework"].iloc[0])
         want = int(v.get("launches") or 0)
         base = g[g["framework"] == baseline]
         for fw, s in g.groupby("framework", sort=False):
