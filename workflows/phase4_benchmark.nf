@@ -14,7 +14,12 @@ workflow PHASE4_BENCHMARK {
     environment   // launches start after the environment capture, whose noise floor needs the cores alone
 
     main:
-    first = comparable.combine(Channel.of(1..params.launches))
+    // A cell may set its own launch count (rl's `solve`: one launch per seed, never topped up); 0 means
+    // --launches.
+    first = comparable.flatMap { cell_id, cell, side ->
+        def own = new groovy.json.JsonSlurper().parse(cell.toFile()).launches ?: 0
+        (1..(own > 0 ? own : params.launches)).collect { n -> tuple(cell_id, cell, side, n) }
+    }
     RUN_BENCHMARK(first, data, implementations, environment)
     reportProgress('phase 4', first, RUN_BENCHMARK.out.result)
 

@@ -28,7 +28,7 @@ def expected_launches(validations: list[dict[str, Any]], launches: int) -> set[t
         (v["cell_id"], side, n)
         for v in validations
         for side in v.get("comparable_sides", [])
-        for n in range(1, launches + 1)
+        for n in range(1, (v.get("launches") or launches) + 1)
     }
 
 

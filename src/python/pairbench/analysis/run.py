@@ -18,6 +18,7 @@ from pairbench.analysis.forest import speed_ratio_figure
 from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
 from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, rankings
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
+from pairbench.analysis.rl_training import rl_training_tables
 from pairbench.analysis.settings import AnalysisConfig, StatisticsSettings, load_analysis_config
 from pairbench.analysis.summaries import quality_by_side, resources_by_side, summarise, timing_series
 from pairbench.analysis.tidy import (
@@ -245,6 +246,10 @@ def analyse(
     launches = launches_table(loaded.results)
     lap("tidy")
     timing = timing_tables(samples, settings, loaded.validations, lap)
+    # rl's training gate: its Mann-Whitney tests join the timing comparisons' Holm family.
+    timing["comparisons"], rl_tables = rl_training_tables(
+        loaded.results, loaded.validations, timing["comparisons"], settings.alpha, settings.noise
+    )
     decisions, requirements, machine = decision_tables(loaded, launches, timing, config, inputs)
     lap("rankings_cost")
     run_id = str(launches["run_id"].iloc[0]) if not launches.empty else ""
@@ -269,6 +274,7 @@ def analyse(
         "cost": decisions["cost"],
         "regressions": past["regressions"],
         "steps": past["steps"],
+        **rl_tables,
     }
     for name, table in tables.items():
         table.to_csv(out_dir / f"{name}.csv", index=False)

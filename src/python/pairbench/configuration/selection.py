@@ -36,11 +36,19 @@ class RunParams:
     synthetic_n_samples: int | None = None
     cv_folds: int = field(default_factory=lambda: int(run_default("cv_folds")))
     devices: str = field(default_factory=lambda: str(run_default("devices")))
+    rl_seeds: int = field(default_factory=lambda: int(run_default("rl_seeds")))
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> RunParams:
         fields = {f for f in cls.__dataclass_fields__}
         return cls(**{k: v for k, v in params.items() if k in fields and v is not None})
+
+
+def seed_launches(domain: str, task: str, rl_seeds: int) -> dict[str, int]:
+    """rl's `solve` trains seed k in launch k, from scratch: one sample, no warm-up, --rl_seeds launches."""
+    if domain == "rl" and task == "solve":
+        return {"launches": rl_seeds, "warmup": 0, "samples": 1}
+    return {}
 
 
 def _wanted(spec: str, known: list[str], key: str) -> set[str]:
@@ -219,12 +227,17 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
                         seed=int(catalogue.defaults["seed"]),
                         dtype=str(catalogue.defaults["dtype"]),
                         threads=cell_threads,
-                        warmup=rp.warmup,
-                        samples=task.samples or rp.samples,
                         quality_gate=task.quality_gate,
                         cell_id=cell_id,
+                        **{
+                            "warmup": rp.warmup,
+                            "samples": task.samples or rp.samples,
+                            **seed_launches(task.domain, task.task, rp.rl_seeds),
+                        },
                     )
                     reason = skip_reason(task.domain, algo, ds, device) or sides_reason
+                    if reason is None and task.domain == "rl" and task.task == "solve" and rp.rl_seeds == 0:
+                        reason = "rl_seeds 0: training to the threshold needs seeds (smoke: lockstep and actions only)"
                     decisions.append(
                         {
                             "cell_id": cell.cell_id,

@@ -63,6 +63,7 @@ QUALITY_METRICS: dict[str, tuple[str, ...]] = {
     "sequence_classification": ("accuracy", "loss_curve"),
     "forecasting": (*_REGRESSION, "loss_curve"),
     "policy": ("mean_return", "solved_fraction", "loss_curve"),
+    "solve": ("mean_return", "solved_fraction"),
     "sentence_embedding": (
         "embedding_cosine_min",
         "embedding_cosine_mean",

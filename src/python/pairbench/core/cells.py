@@ -39,6 +39,8 @@ class Cell:
     warmup: int = 2
     samples: int = 10
     quality_gate: dict[str, Any] = field(default_factory=dict)
+    # Launches of this cell; 0 = the run's --launches (rl's `solve` runs one launch per seed).
+    launches: int = 0
     cell_id: str = ""
 
     def __post_init__(self) -> None:
@@ -115,6 +117,7 @@ _FIELD_TYPES: dict[str, type] = {
     "warmup": int,
     "samples": int,
     "quality_gate": dict,
+    "launches": int,
     "cell_id": str,
 }
 

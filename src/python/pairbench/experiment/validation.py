@@ -47,6 +47,7 @@ def validate_cell(
         "dataset": cell.dataset,
         "params": cell.params,
         "quality_gate": cell.quality_gate,
+        "launches": cell.launches,
         "baseline": baseline,
         "sides": {},
     }

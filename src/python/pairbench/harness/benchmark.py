@@ -24,6 +24,8 @@ class RunContext:
     data_dir: Path
     threads: int = 1
     seed: int = 42
+    # The launch index (1-based): rl's `solve` task trains seed k in launch k.
+    launch: int = 1
 
 
 @runtime_checkable

@@ -88,7 +88,9 @@ def _launch(args: argparse.Namespace) -> int:
     threadpool_limits(cell.threads)
     split = load_verified(args.data_dir / cell.dataset)
     runner = get_task_runner(cell.domain, cell.task, args.framework)
-    context = RunContext(cell_id=cell.cell_id, data_dir=args.data_dir, threads=cell.threads, seed=cell.seed)
+    context = RunContext(
+        cell_id=cell.cell_id, data_dir=args.data_dir, threads=cell.threads, seed=cell.seed, launch=args.launch
+    )
     bench: Benchmark = runner(cell.algorithm, cell.params, split, context)
     warmup = cell.warmup if args.warmup is None else args.warmup
     samples = cell.samples if args.samples is None else args.samples

@@ -21,6 +21,7 @@ QUALITY_BY_TASK: dict[str, QualityFn] = {
     "sequence_classification": accuracy_quality,
     "forecasting": regression_quality,
     "policy": return_quality,
+    "solve": return_quality,  # the seeded start's returns and probe actions, as policy
 }
 
 

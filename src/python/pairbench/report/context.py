@@ -24,7 +24,7 @@ from pairbench.report.ecosystem import (
 from pairbench.report.figures import Figures, build_figures, scaling_table
 from pairbench.report.llm import LlmView, llm_advice, llm_scaling, llm_slopes, llm_table, llm_view
 from pairbench.report.methods import methods_lines
-from pairbench.report.rl import rl_table
+from pairbench.report.rl import rl_table, speed_split, training_table
 from pairbench.report.summary import ExecutiveSummary, executive_summary
 from pairbench.report.tables import Sources, TableView, read_csv, table_view
 
@@ -145,6 +145,13 @@ def _tables(analysis_dir: Path, selection: dict[str, Any], implementations: dict
     rl = rl_table(t["summary"], t["quality_parity"])
     if not rl.empty:
         t["rl"] = rl
+    for name in ("rl_training", "rl_curves", "rl_lockstep"):
+        if not (frame := read_csv(analysis_dir / f"{name}.csv")).empty:
+            t[name] = frame
+    if "rl_training" in t:
+        t["rl_training_view"] = training_table(t["rl_training"])
+    if "rl" in t or "rl_training" in t:
+        t["rl_speed_split"] = speed_split(t.get("rl", pd.DataFrame()), t.get("rl_training", pd.DataFrame()))
     t["llm"] = llm_table(t["summary"], t["launches"], selection)
     if not t["llm"].empty:
         t["llm_scaling"] = llm_scaling(t["summary"], selection)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from pairbench.analysis.forest import forest_svg, speed_forest
-from pairbench.report import charts
+from pairbench.report import charts, rl_charts
 from pairbench.report.ecosystem import MATURITY_AXES
 from pairbench.report.tables import Sources
 
@@ -25,6 +25,8 @@ class Figures:
     build: str = ""
     maturity: str = ""
     decomposition: str = ""
+    rl_curves: str = ""  # rl `solve`: learning curves over seeds
+    rl_lockstep: str = ""  # rl `policy`: per-step loss deviation from SB3's
 
 
 def scaling_table(summary: pd.DataFrame, launches: pd.DataFrame) -> pd.DataFrame:
@@ -140,4 +142,8 @@ def build_figures(t: dict[str, pd.DataFrame], noise: float, src: Sources, scalin
             for axis, g in scaling.groupby("axis")
         ]
     _ecosystem(t, fig)
+    if "rl_curves" in t:
+        fig.rl_curves = rl_charts.learning_curves(t["rl_curves"])
+    if "rl_lockstep" in t:
+        fig.rl_lockstep = rl_charts.lockstep_deviation(t["rl_lockstep"])
     return fig

@@ -69,6 +69,62 @@ RL_NOTE = (
     "weights, with the same pre-drawn exploration (PPO: action-sampling) and minibatch randoms, until the "
     "lockstep's gradient steps are done. Gate (all profiles): per-step losses within 1e-4 relative of SB3's "
     "(PPO's policy and value losses within 1e-4 of their curve's scale), and identical greedy actions and "
-    "evaluation returns of the shared initial policy. End-to-end time to solve (evaluation mean >= 475) is "
-    "not measured yet: no training-to-threshold cell exists."
+    "evaluation returns of the shared initial policy. That is the whole gate in smoke (rl_seeds 0): smoke "
+    "does not train to the threshold."
 )
+
+TRAINING_COLUMNS = [
+    "algorithm",
+    "framework",
+    "seeds",
+    "success_rate",
+    "final_return_median",
+    "steps_to_threshold_median",
+    "steps_to_threshold_ci",
+    "seconds_to_threshold_median",
+    "seconds_to_threshold_ci",
+    "train_s_median",
+    "p_holm",
+    "gate",
+]
+
+TRAINING_NOTE = (
+    "End-to-end time to solve (`solve` task): launch k trains seed k from scratch in a fresh process (SB3's "
+    "seeded weights for k and seed k's pre-drawn randoms, the same on every side) over the whole zoo budget, "
+    "with a deterministic greedy evaluation from the 100 evaluation starts every eval_interval env steps. "
+    "Steps and seconds are those of the first evaluation whose mean reaches the threshold; seconds are "
+    "training time, evaluation time excluded. Medians over the seeds that reached it, with percentile "
+    "bootstrap 95% CIs over seeds. Gate: success rate >= min_success_rate and final returns not "
+    "significantly different from SB3's (two-sided Mann-Whitney U, Holm-corrected with the run's timing "
+    "comparisons)."
+)
+
+SPEED_SPLIT_COLUMNS = ["framework", "environment_steps_per_s", "agent_update_s", "time_to_solve_s"]
+
+
+def training_table(training: pd.DataFrame) -> pd.DataFrame:
+    """The training gate's table as the report shows it."""
+    if training.empty:
+        return pd.DataFrame(columns=TRAINING_COLUMNS)
+    t = training.copy()
+    t["gate"] = [
+        "baseline" if fw == base else ("comparable" if bool(ok) else f"not comparable: {why}")
+        for fw, base, ok, why in zip(
+            t["framework"], t["baseline"], t["comparable"], t["reasons"].fillna(""), strict=True
+        )
+    ]
+    return t[[c for c in TRAINING_COLUMNS if c in t.columns]]
+
+
+def speed_split(rl: pd.DataFrame, training: pd.DataFrame) -> pd.DataFrame:
+    """The executive view: environment speed, agent update speed (the lockstep run) and end-to-end time
+    to solve, one row per side; each column its own question."""
+    rows: dict[str, dict[str, object]] = {}
+    for _, r in rl.iterrows() if not rl.empty else []:
+        row = rows.setdefault(str(r["framework"]), {"framework": r["framework"]})
+        row["environment_steps_per_s"] = r.get("env_steps_per_s")
+        row["agent_update_s"] = r.get("train_lockstep_s")
+    for _, r in training.iterrows() if not training.empty else []:
+        row = rows.setdefault(str(r["framework"]), {"framework": r["framework"]})
+        row["time_to_solve_s"] = r.get("seconds_to_threshold_median")
+    return pd.DataFrame(list(rows.values()), columns=SPEED_SPLIT_COLUMNS)

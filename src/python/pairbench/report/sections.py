@@ -33,7 +33,7 @@ SECTIONS = [
     Section("pareto", "Pareto front: time vs memory", markdown=False),
     Section("radar", "Profile per framework", markdown=False),
     Section("scaling", "Scaling"),
-    Section("rl", "Reinforcement learning", only_with="rl"),
+    Section("rl", "Reinforcement learning", only_with="rl_speed_split"),
     Section("cost", "Cost and energy"),
     Section("history", "History and regressions"),
     # One row per timing series: too long to read as Markdown; data/summary.csv has it.

@@ -13,7 +13,7 @@ from markupsafe import Markup
 from pairbench.report.classical import CV_COLUMNS
 from pairbench.report.ecosystem import MATURITY_FORMULA
 from pairbench.report.exports import LEADERBOARD_COLS, md_table
-from pairbench.report.rl import RL_COLUMNS, RL_NOTE
+from pairbench.report.rl import RL_COLUMNS, RL_NOTE, SPEED_SPLIT_COLUMNS, TRAINING_COLUMNS, TRAINING_NOTE
 
 
 def _autoescape(name: str | None) -> bool:
@@ -40,6 +40,9 @@ def environment() -> jinja2.Environment:
         CV_COLUMNS=CV_COLUMNS,
         RL_COLUMNS=RL_COLUMNS,
         RL_NOTE=RL_NOTE,
+        RL_TRAINING_COLUMNS=TRAINING_COLUMNS,
+        RL_TRAINING_NOTE=TRAINING_NOTE,
+        RL_SPEED_SPLIT_COLUMNS=SPEED_SPLIT_COLUMNS,
         LEADERBOARD_COLS=LEADERBOARD_COLS,
         MATURITY_FORMULA=MATURITY_FORMULA,
     )

@@ -19,6 +19,7 @@ use crate::models::{CNN_MODELS, RNN_MODELS};
 use crate::ops::Engine;
 use crate::ppo::{self, PpoBench};
 use crate::rl::{self, RlBench};
+use crate::rl_eval::{self, SolveBench};
 
 #[derive(Parser)]
 #[command(
@@ -62,7 +63,7 @@ pub fn main<E: Engine>() -> Result<()> {
                     "sequence_classification": RNN_MODELS,
                     "forecasting": RNN_MODELS,
                 },
-                "rl": {rl::POLICY_TASK: rl::AGENTS}},
+                "rl": {rl::POLICY_TASK: rl::AGENTS, rl_eval::SOLVE_TASK: rl::AGENTS}},
                 // Defect probes (config/findings.yaml) computed by the library itself, read in phase 2.
                 "findings": E::findings(),
             });
@@ -88,13 +89,18 @@ pub fn main<E: Engine>() -> Result<()> {
             let cell = Cell::read(&args.cell)?;
             let rl = cell.domain == rl::DOMAIN;
             let ppo = rl && cell.algorithm == ppo::PPO;
+            // rl's `solve` trains seed k in launch k.
+            let (solve, launch) = (cell.task == rl_eval::SOLVE_TASK, args.launch);
             let side = Side {
                 framework: E::NAME,
                 version: &E::version(),
                 domain: if rl { rl::DOMAIN } else { "deep_learning" },
             };
             args.execute(&side, |cell, data_dir| {
-                Ok(if ppo {
+                Ok(if rl && solve {
+                    let (b, m) = SolveBench::<E>::new(cell, data_dir, launch)?;
+                    (Box::new(b) as Box<dyn Benchmark>, m)
+                } else if ppo {
                     let (b, m) = PpoBench::<E>::new(cell, data_dir)?;
                     (Box::new(b) as Box<dyn Benchmark>, m)
                 } else if rl {

@@ -10,3 +10,4 @@ pub mod models;
 pub mod ops;
 pub mod ppo;
 pub mod rl;
+pub mod rl_eval;

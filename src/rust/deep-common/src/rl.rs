@@ -182,7 +182,7 @@ pub(crate) fn argmax_rows(values: &[f32], k: usize) -> Vec<usize> {
         .collect()
 }
 
-fn greedy<E: Engine>(e: &E, p: &DqnParams, obs: &[f32]) -> Result<Vec<usize>> {
+pub(crate) fn greedy<E: Engine>(e: &E, p: &DqnParams, obs: &[f32]) -> Result<Vec<usize>> {
     let n = obs.len() / OBS_DIM;
     e.no_grad(|| {
         let x = e.tensor_f32(obs.to_vec(), &[n, OBS_DIM])?;
@@ -337,6 +337,18 @@ pub fn train_lockstep<E: Engine>(
     d: &Draws,
     starts: &[[f64; OBS_DIM]],
 ) -> Result<LockstepOutcome> {
+    train_with_hook(e, p, d, starts, &mut |_, _| Ok(()))
+}
+
+/// [`train_lockstep`] with `after_step(env steps so far, engine)` called after every env step, where
+/// SB3 calls a callback's `on_step` (the `solve` task evaluates there: see rl_eval.rs).
+pub fn train_with_hook<E: Engine>(
+    e: &mut E,
+    p: &DqnParams,
+    d: &Draws,
+    starts: &[[f64; OBS_DIM]],
+    after_step: &mut dyn FnMut(usize, &E) -> Result<()>,
+) -> Result<LockstepOutcome> {
     let mut env = CartPole::new();
     let mut resets = 0usize;
     let mut reset = |env: &mut CartPole| {
@@ -378,6 +390,7 @@ pub fn train_lockstep<E: Engine>(
                 }
             }
             eps = p.epsilon(t);
+            after_step(t, e)?;
         }
         if t > p.learning_starts {
             for _ in 0..p.gradient_steps {

@@ -25,10 +25,9 @@ from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.vec_env import DummyVecEnv
 from stable_baselines3.dqn import dqn as sb3_dqn
 
-from pairbench.core.cells import require_params
 from pairbench.datasets.materialise import Split
 from pairbench.harness.benchmark import BenchmarkBase
-from pairbench.tasks.rl.spec import FIXED_IN_CODE, DqnParams, cell_dir
+from pairbench.tasks.rl.spec import FIXED_IN_CODE, DqnParams, shared_start
 
 MAX_EPISODE_STEPS = 500
 
@@ -182,14 +181,9 @@ class DqnBenchmark(BenchmarkBase):
     ) -> None:
         torch.set_num_threads(threads)
         self.p = DqnParams.from_params(params, cell_id)
-        # The run's device (--devices), written into the cell by phase 1; rl.rs requires it too.
-        require_params(cell_id, params, ("device",))
-        self.device = str(params["device"])
         self.split, self.seed = split, seed
-        self.dir = cell_dir(data_dir, cell_id)
-        if not (self.dir / "init.safetensors").is_file():
-            raise FileNotFoundError(f"{self.dir}: shared initial weights missing (run `pairbench datasets`)")
-        self.init = load_file(str(self.dir / "init.safetensors"))
+        self.dir, init, self.device = shared_start(data_dir, cell_id, params)
+        self.init = load_file(str(init))
         tables = {
             n: np.load(self.dir / f"{n}.npy", allow_pickle=False)
             for n in ("explore_u", "explore_a", "batch_idx", "env_actions", "probe_obs")

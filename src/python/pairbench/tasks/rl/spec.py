@@ -161,17 +161,24 @@ def buffer_upper_bounds(p: DqnParams) -> list[int]:
 
 def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     """Write the shared start of one cell; idempotent (same seed, same bytes)."""
-    from safetensors.torch import save_file
-
     from pairbench.datasets.materialise import load_verified
-    from pairbench.tasks.rl.sb3_runner import make_dqn, q_state
 
     p = DqnParams.from_params(cell["params"], cell["cell_id"])
-    seed = int(cell["seed"])
     split = load_verified(data_dir / cell["dataset"])
-    # The shared start is drawn on cpu whatever device the cell runs on, so every side loads the same bytes.
-    model = make_dqn(p, split.X_train, seed, "cpu")
     out = cell_dir(data_dir, cell["cell_id"])
+    write_start(out, p, split.X_train, int(cell["seed"]), {"cell_id": cell["cell_id"], "algorithm": cell["algorithm"]})
+    return out
+
+
+def write_start(out: Path, p: DqnParams, train_states: Any, seed: int, info: dict[str, Any]) -> None:
+    """The seeded SB3 Q-network and every pre-drawn random of one run (`seed` seeds both), with the
+    sha256 of each file in model.json (the readers check them, as every dataset split)."""
+    from safetensors.torch import save_file
+
+    from pairbench.tasks.rl.sb3_runner import make_dqn, q_state
+
+    # The shared start is drawn on cpu whatever device the cell runs on, so every side loads the same bytes.
+    model = make_dqn(p, train_states, seed, "cpu")
     out.mkdir(parents=True, exist_ok=True)
     state = q_state(model)
     save_file(state, str(out / "init.safetensors"))
@@ -189,13 +196,38 @@ def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     }
     for name, array in arrays.items():
         np.save(out / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    files = ["init.safetensors", *(f"{name}.npy" for name in arrays)]
     info = {
-        "cell_id": cell["cell_id"],
-        "algorithm": cell["algorithm"],
+        **info,
         "seed": seed,
         "lockstep_env_steps": n_steps,
         "lockstep_updates": len(bounds),
         "tensors": {k: list(v.shape) for k, v in state.items()},
+        "sha256": {name: sha256_file(out / name) for name in files},
     }
     (out / "model.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    return out
+
+
+def sha256_file(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def verify_start(out: Path) -> None:
+    """Refuse a start whose files differ from the sha256 model.json recorded when they were written."""
+    meta = out / "model.json"
+    if not meta.is_file():
+        raise FileNotFoundError(f"{meta}: missing (run `pairbench datasets`)")
+    want = json.loads(meta.read_text(encoding="utf-8")).get("sha256") or {}
+    bad = [f"{name}: sha256 mismatch" for name, digest in sorted(want.items()) if sha256_file(out / name) != digest]
+    if not want or bad:
+        raise ValueError(
+            f"{out}: "
+            + ("; ".join(bad) or "model.json: key sha256: missing")
+            + "; allowed: the files `pairbench datasets` wrote"
+        )

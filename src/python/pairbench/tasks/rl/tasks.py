@@ -11,6 +11,7 @@ from pairbench.harness.benchmark import Benchmark, RunContext
 from pairbench.tasks.rl import DOMAIN
 
 POLICY_TASK = "policy"
+SOLVE_TASK = "solve"
 
 
 @algorithm(DOMAIN, POLICY_TASK, "dqn")
@@ -47,9 +48,37 @@ def make(algorithm_name: str, params: dict[str, Any], split: Split, context: Run
     )
 
 
+@algorithm(DOMAIN, SOLVE_TASK, "dqn")
+def dqn_solve(params: dict[str, Any]) -> Any:
+    """DQN trained over the whole zoo budget per seed, evaluated greedily every eval_interval env steps"""
+    from pairbench.tasks.rl.spec import DqnParams
+
+    return DqnParams.from_params(params, "solve.dqn (catalogue)")
+
+
+@task_runner(DOMAIN, SOLVE_TASK)
+def make_solve(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
+    if algorithm_name != "dqn":
+        raise KeyError(f"no RL agent {algorithm_name!r} for {SOLVE_TASK}; allowed: dqn")
+    from pairbench.tasks.rl.sb3_solve import DqnSolveBenchmark
+
+    return DqnSolveBenchmark(
+        params,
+        split,
+        cell_id=context.cell_id,
+        data_dir=context.data_dir,
+        launch=context.launch,
+        threads=context.threads,
+    )
+
+
 @cell_preparer(DOMAIN)
 def prepare(cell: dict[str, Any], data_dir: Path) -> Path:
     """Phase-3 hook: the shared initial network, the pre-drawn randoms and the probe observations."""
+    if cell["task"] == SOLVE_TASK:
+        from pairbench.tasks.rl.training import prepare_solve_cell
+
+        return prepare_solve_cell(cell, data_dir)
     if cell["algorithm"] == "ppo":
         from pairbench.tasks.rl.ppo_spec import prepare_ppo_cell
 

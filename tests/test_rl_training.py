@@ -1,0 +1,244 @@
+"""rl `solve` (training to the threshold): the curve readers on known curves, the training gate
+(success rate, Mann-Whitney U Holm-corrected with the run's timing tests) on fixtures whose answer is
+known, the learning-curve figure, and a short real training run on every side from the same seeded
+start (two evaluations, no training to 475 here)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pairbench.analysis import rl_training as rt
+from pairbench.configuration.selection import seed_launches
+from pairbench.core.cells import Cell
+from pairbench.core.paths import rust_target_dir
+from pairbench.core.schema import read_result
+from pairbench.datasets.materialise import DatasetSpec, materialise
+from pairbench.experiment.validation import validate_cell
+from pairbench.harness.launcher import run_side
+from pairbench.report.rl_charts import learning_curves, lockstep_deviation
+from pairbench.tasks.rl import training
+
+FRAMEWORKS = [
+    {"name": "sb3", "language": "python", "backend": "sb3", "package": "stable-baselines3"},
+    {"name": "candle", "language": "rust", "backend": "candle", "binary": "pairbench-candle"},
+    {"name": "tch", "language": "rust", "backend": "libtorch", "binary": "pairbench-tch"},
+]
+
+
+def test_time_to_threshold_and_success_rate_on_known_curves() -> None:
+    steps, means = [2500, 5000, 7500, 10000], [20.0, 474.9, 475.0, 500.0]
+    assert rt.time_to_threshold(steps, means, 475.0) == 7500.0
+    assert np.isnan(rt.time_to_threshold(steps[:2], means[:2], 475.0))
+    assert training.first_reaching(steps, means, 475.0) == 2
+    assert training.first_reaching(steps, means, 501.0) is None
+    assert rt.success_rate([7500.0, float("nan"), 5000.0, 10000.0, float("nan")]) == pytest.approx(0.6)
+    assert training.success_rate([7500, None, 5000, 10000, None]) == pytest.approx(0.6)
+    med, lo, hi = rt.median_ci([5000.0, 7500.0, 10000.0, float("nan")])
+    assert med == 7500.0 and 5000.0 <= lo <= med <= hi <= 10000.0
+    assert all(np.isnan(rt.median_ci([float("nan")])))
+
+
+def test_tracker_records_on_schedule_and_reads_the_curve() -> None:
+    values = iter([10.0, 480.0, 300.0])
+    tracker = training.EvalTracker(100, 475.0, lambda: next(values))
+    tracker.start()
+    for t in range(1, 301):
+        tracker.after_step(t)
+    assert [c[0] for c in tracker.curve] == [100, 200, 300]
+    summary = tracker.summary(final_mean=490.0, train_s=tracker.train_s())
+    assert summary["steps_to_threshold"] == 200.0
+    assert summary["best_mean_return"] == 480.0 and summary["evaluations"] == 3.0
+    assert summary["seconds_to_threshold"] is not None and summary["seconds_to_threshold"] >= 0
+
+
+def _runs(finals: dict[str, list[float]], steps: dict[str, list[float]]) -> pd.DataFrame:
+    rows = [
+        {
+            "cell_id": "solve.dqn",
+            "algorithm": "dqn",
+            "framework": fw,
+            "seed": i + 1,
+            "final_mean_return": f,
+            "steps_to_threshold": steps[fw][i],
+            "seconds_to_threshold": steps[fw][i] / 1000,
+            "train_s": 60.0,
+            "eval_s": 5.0,
+            "cpu_s": 60.0,
+        }
+        for fw, vals in finals.items()
+        for i, f in enumerate(vals)
+    ]
+    return pd.DataFrame(rows, columns=rt.RUN_COLUMNS)
+
+
+def test_training_gate_and_joint_holm_on_a_known_fixture() -> None:
+    nan = float("nan")
+    runs = _runs(
+        {"sb3": [500.0, 499, 498, 497, 496], "candle": [500.0, 499, 498, 497, 495], "tch": [100.0, 120, 90, 110, 105]},
+        {"sb3": [5000.0] * 5, "candle": [5000.0, 7500, 5000, 5000, nan], "tch": [nan] * 5},
+    )
+    validations = [
+        {"cell_id": "solve.dqn", "baseline": "sb3", "launches": 5, "quality_gate": {"min_success_rate": 0.8}}
+    ]
+    gate = rt.training_gate(runs, validations).set_index("framework")
+    assert gate.loc["candle", "success_rate"] == pytest.approx(0.8)
+    # 5 vs 5, completely separated: the exact two-sided p is 2 / C(10, 5) = 2 / 252.
+    assert gate.loc["tch", "p_mannwhitney"] == pytest.approx(2 / 252)
+    assert bool(gate.loc["candle", "comparable"]) and not bool(gate.loc["tch", "comparable"])
+    assert "success rate 0%" in gate.loc["tch", "reasons"]
+    assert np.isnan(gate.loc["sb3", "p_mannwhitney"])
+
+    # One Holm family with the run's timing comparisons: p = [0.01, 0.5] + the two training tests.
+    comparisons = pd.DataFrame(
+        {
+            "p_value": [0.01, 0.5],
+            "ratio_ci_low": [1.5, 0.9],
+            "ratio_ci_high": [1.7, 1.1],
+            "candidate": ["candle", "tch"],
+        }
+    )
+    p_candle = float(gate.loc["candle", "p_mannwhitney"])
+    cmp2, gate2 = rt.joint_holm(comparisons, gate.reset_index(), alpha=0.05, noise=0.02)
+    family = np.array([0.01, 0.5, p_candle, 2 / 252])
+    order = np.argsort(family)
+    expected = np.empty(4)
+    running = 0.0
+    for rank, i in enumerate(order):
+        running = max(running, min(1.0, family[i] * (4 - rank)))
+        expected[i] = running
+    assert cmp2["p_holm"].tolist() == pytest.approx(expected[:2].tolist())
+    g2 = gate2.set_index("framework")
+    assert g2.loc["tch", "p_holm"] == pytest.approx(expected[3])
+    assert not bool(g2.loc["tch", "comparable"]) and "Mann-Whitney" in g2.loc["tch", "reasons"]
+    # Nothing to test: the comparisons are returned untouched.
+    same, _ = rt.joint_holm(comparisons, rt.training_gate(runs[runs["framework"] == "sb3"], validations), 0.05, 0.02)
+    assert same is comparisons
+
+
+def test_learning_curve_and_lockstep_figures_render() -> None:
+    curves = pd.DataFrame(
+        [
+            {"cell_id": "c", "framework": fw, "seed": s, "env_step": step, "mean_return": m + s}
+            for fw in ("sb3", "tch")
+            for s in (1, 2, 3)
+            for step, m in ((2500, 20.0), (5000, 300.0), (7500, 490.0))
+        ]
+    )
+    svg = learning_curves(curves)
+    assert svg.startswith("<svg") and svg.count("<polygon") == 2 and svg.count("<polyline") == 2
+    assert "threshold 475" in svg and "3 seeds" in svg
+    dev = pd.DataFrame({"cell_id": "c", "framework": "tch", "step": [1, 2, 3], "rel_dev": [1e-7, 3e-6, 0.0]})
+    assert lockstep_deviation(dev).count("<polyline") == 1
+    assert learning_curves(curves.iloc[0:0]) == ""
+
+
+def test_seeds_are_launches_and_smoke_runs_none() -> None:
+    assert seed_launches("rl", "solve", 5) == {"launches": 5, "warmup": 0, "samples": 1}
+    assert seed_launches("rl", "policy", 5) == {}
+
+
+# The zoo settings, shrunk: a small network, 2,304 env steps, evaluations at 1,100 and 2,200.
+PARAMS = {
+    "total_timesteps": 2304,
+    "learning_rate": 2.3e-3,
+    "batch_size": 64,
+    "buffer_size": 100000,
+    "learning_starts": 1000,
+    "gamma": 0.99,
+    "target_update_interval": 10,
+    "train_freq": 256,
+    "gradient_steps": 32,
+    "exploration_fraction": 0.16,
+    "exploration_final_eps": 0.04,
+    "hidden": 64,
+    "hidden_layers": 2,
+    "max_grad_norm": 10.0,
+    "adam_beta1": 0.9,
+    "adam_beta2": 0.999,
+    "adam_eps": 1e-8,
+    "adam_weight_decay": 0.0,
+    "lockstep_updates": 1000000,
+    "latency_repeats": 1,
+    "eval_interval": 1100,
+    "threshold": 475.0,
+}
+GATE = {"metric": "mean_return", "tolerance": 0.0, "prediction_tolerance": 0.0, "validation_samples": 0}
+
+
+@pytest.fixture(scope="module")
+def solve_cell(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cell, Path, Path]:
+    for side in ("candle", "tch"):
+        if not (rust_target_dir() / "release" / f"pairbench-{side}").exists():
+            pytest.fail(f"pairbench-{side} missing: run `make setup`")
+    data = tmp_path_factory.mktemp("rl-solve-data")
+    materialise(
+        DatasetSpec("cartpole", "cartpole_initial_states", "control", False, {"n_samples": 500}),
+        data / "cartpole",
+        seed=5,
+        test_fraction=0.2,
+        dtype="float64",
+    )
+    cell = Cell(
+        run_id="test",
+        domain="rl",
+        task="solve",
+        algorithm="dqn",
+        dataset="cartpole",
+        params=PARAMS,
+        frameworks=FRAMEWORKS,
+        seed=5,
+        threads=1,
+        quality_gate=GATE,
+        **seed_launches("rl", "solve", 2),
+    )
+    path = cell.write(data / "cells")
+    training.prepare_solve_cell(json.loads(cell.to_json()), data)
+    return cell, path, data
+
+
+def test_seeds_have_their_own_checked_start(solve_cell: tuple[Cell, Path, Path]) -> None:
+    from pairbench.tasks.rl.spec import cell_dir, verify_start
+
+    _, _, data = solve_cell
+    one, two = (training.seed_dir(cell_dir(data, solve_cell[0].cell_id), k) for k in (1, 2))
+    verify_start(one)
+    assert (one / "init.safetensors").read_bytes() != (two / "init.safetensors").read_bytes()
+    assert not np.array_equal(np.load(one / "explore_u.npy"), np.load(two / "explore_u.npy"))
+    kept = (two / "explore_u.npy").read_bytes()
+    np.save(two / "explore_u.npy", np.zeros(3))
+    try:
+        with pytest.raises(ValueError, match=r"explore_u\.npy: sha256 mismatch"):
+            verify_start(two)
+    finally:
+        (two / "explore_u.npy").write_bytes(kept)
+
+
+def test_short_training_gives_every_side_the_same_first_evaluation(
+    solve_cell: tuple[Cell, Path, Path], tmp_path: Path
+) -> None:
+    _, path, data = solve_cell
+    report = validate_cell(path, data, tmp_path / "validation")
+    assert report["comparable"], report["reasons"]
+    docs: dict[str, dict[str, Any]] = {}
+    for side in ("sb3", "candle", "tch"):
+        out = tmp_path / f"{side}.json"
+        outcome = run_side(path, side, data, out, launch=1)
+        assert outcome.ok, outcome.error
+        docs[side] = read_result(out)
+    curves = {s: d["metadata"]["learning_curve"] for s, d in docs.items()}
+    for side, curve in curves.items():
+        assert [c[0] for c in curve] == [1100, 2200], side
+        assert docs[side]["quality"]["train_seed"] == 1.0
+        assert docs[side]["quality"]["train_s"] > 0 and docs[side]["quality"]["eval_s"] > 0
+        assert len(docs[side]["timing"]["phases"]["train"]["samples"]) == 1
+    # Same start, same randoms: after the first rollouts' updates the greedy evaluations agree.
+    assert curves["candle"][0][1] == curves["sb3"][0][1]
+    assert curves["tch"][0][1] == curves["sb3"][0][1]
+    runs, long = rt.solve_runs(list(docs.values()))
+    assert len(runs) == 3 and len(long) == 6
