@@ -14,6 +14,16 @@ from pairbench.harness.launcher import claimed_cpus, launch_with_retry_policy, p
 from tests.conftest import LINFA, SKLEARN
 
 
+@pytest.fixture(autouse=True)
+def private_cpu_claims(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CPU claims are node-wide by design (a lock directory under the temp dir); these tests expect the
+    CPUs a lone launch gets, so they claim in a directory of their own, apart from any pipeline running
+    on the same machine."""
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("cpu-claims")))
+
+
 def test_successful_launch_writes_a_valid_result(
     make_cell, data_dir: Path, tmp_path: Path, classical_binary: Path
 ) -> None:
