@@ -167,6 +167,7 @@ PARAMS = {
     "latency_repeats": 1,
     "eval_interval": 1100,
     "threshold": 475.0,
+    "device": "cpu",
 }
 GATE = {"metric": "mean_return", "tolerance": 0.0, "prediction_tolerance": 0.0, "validation_samples": 0}
 
@@ -269,6 +270,7 @@ PPO_PARAMS = {
     "latency_repeats": 1,
     "eval_interval": 768,
     "threshold": 475.0,
+    "device": "cpu",
 }
 
 
