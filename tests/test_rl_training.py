@@ -136,6 +136,9 @@ def test_learning_curve_and_lockstep_figures_render() -> None:
     dev = pd.DataFrame({"cell_id": "c", "framework": "tch", "step": [1, 2, 3], "rel_dev": [1e-7, 3e-6, 0.0]})
     assert lockstep_deviation(dev).count("<polyline") == 1
     assert learning_curves(curves.iloc[0:0]) == ""
+    # Two solve cells (DQN and PPO): one chart each, titled by cell.
+    both = learning_curves(pd.concat([curves, curves.assign(cell_id="d", env_step=curves["env_step"] + 4)]))
+    assert both.count("<svg") == 2 and both.count("<polyline") == 4 and ">d</text>" in both
 
 
 def test_seeds_are_launches_and_smoke_runs_none() -> None:
@@ -322,3 +325,18 @@ def test_ppo_short_training_gives_every_side_the_same_first_evaluation(
     assert curves["tch"][0][1] == curves["sb3"][0][1]
     runs, _ = rt.solve_runs(list(docs.values()))
     assert list(runs["algorithm"]) == ["ppo"] * 3
+
+
+def test_speed_split_keeps_dqn_and_ppo_apart() -> None:
+    from pairbench.report.rl import speed_split
+
+    rl = pd.DataFrame(
+        [
+            {"algorithm": "dqn", "framework": "tch", "env_steps_per_s": 2e7, "train_lockstep_s": 1.8},
+            {"algorithm": "ppo", "framework": "tch", "env_steps_per_s": float("nan"), "train_lockstep_s": 0.4},
+        ]
+    )
+    training = pd.DataFrame([{"algorithm": "ppo", "framework": "tch", "seconds_to_threshold_median": 9.0}])
+    split = speed_split(rl, training).set_index("algorithm")
+    assert split.loc["dqn", "environment_steps_per_s"] == 2e7 and split.loc["dqn", "agent_update_s"] == 1.8
+    assert split.loc["ppo", "time_to_solve_s"] == 9.0 and pd.isna(split.loc["dqn", "time_to_solve_s"])
