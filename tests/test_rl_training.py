@@ -136,6 +136,9 @@ def test_learning_curve_and_lockstep_figures_render() -> None:
     dev = pd.DataFrame({"cell_id": "c", "framework": "tch", "step": [1, 2, 3], "rel_dev": [1e-7, 3e-6, 0.0]})
     assert lockstep_deviation(dev).count("<polyline") == 1
     assert learning_curves(curves.iloc[0:0]) == ""
+    # Two solve cells (DQN and PPO): one chart each, titled by cell.
+    both = learning_curves(pd.concat([curves, curves.assign(cell_id="d", env_step=curves["env_step"] + 4)]))
+    assert both.count("<svg") == 2 and both.count("<polyline") == 4 and ">d</text>" in both
 
 
 def test_seeds_are_launches_and_smoke_runs_none() -> None:
@@ -167,6 +170,7 @@ PARAMS = {
     "latency_repeats": 1,
     "eval_interval": 1100,
     "threshold": 475.0,
+    "device": "cpu",
 }
 GATE = {"metric": "mean_return", "tolerance": 0.0, "prediction_tolerance": 0.0, "validation_samples": 0}
 
@@ -242,3 +246,97 @@ def test_short_training_gives_every_side_the_same_first_evaluation(
     assert curves["tch"][0][1] == curves["sb3"][0][1]
     runs, long = rt.solve_runs(list(docs.values()))
     assert len(runs) == 3 and len(long) == 6
+
+
+PPO_PARAMS = {
+    # The zoo's CartPole-v1 PPO on a 1,536-step budget (6 rollouts, 120 gradient steps): the first
+    # evaluation (768 env steps) follows two rollouts' updates.
+    "total_timesteps": 1536,
+    "n_envs": 8,
+    "n_steps": 32,
+    "batch_size": 256,
+    "n_epochs": 20,
+    "gamma": 0.98,
+    "gae_lambda": 0.8,
+    "learning_rate": 1e-3,
+    "clip_range": 0.2,
+    "ent_coef": 0.0,
+    "vf_coef": 0.5,
+    "max_grad_norm": 0.5,
+    "hidden": 64,
+    "hidden_layers": 2,
+    "adam_beta1": 0.9,
+    "adam_beta2": 0.999,
+    "adam_eps": 1e-5,
+    "adam_weight_decay": 0.0,
+    "lockstep_updates": 1000000,
+    "latency_repeats": 1,
+    "eval_interval": 768,
+    "threshold": 475.0,
+    "device": "cpu",
+}
+
+
+@pytest.fixture(scope="module")
+def ppo_solve_cell(solve_cell: tuple[Cell, Path, Path]) -> tuple[Cell, Path, Path]:
+    dqn, _, data = solve_cell
+    cell = Cell(**{**json.loads(dqn.to_json()), "algorithm": "ppo", "params": PPO_PARAMS, "cell_id": ""})
+    path = cell.write(data / "cells-ppo")
+    training.prepare_solve_cell(json.loads(cell.to_json()), data)
+    return cell, path, data
+
+
+def test_ppo_seeds_have_their_own_checked_start(ppo_solve_cell: tuple[Cell, Path, Path]) -> None:
+    from pairbench.tasks.rl.spec import cell_dir, verify_start
+
+    cell, _, data = ppo_solve_cell
+    one, two = (training.seed_dir(cell_dir(data, cell.cell_id), k) for k in (1, 2))
+    verify_start(one)
+    assert np.load(one / "perm.npy").shape == (6 * 20, 256)
+    assert np.load(one / "action_u.npy").shape == (6 * 32, 8)
+    assert (one / "init.safetensors").read_bytes() != (two / "init.safetensors").read_bytes()
+    kept = (two / "perm.npy").read_bytes()
+    np.save(two / "perm.npy", np.zeros(3, dtype=np.int64))
+    try:
+        with pytest.raises(ValueError, match=r"perm\.npy: sha256 mismatch"):
+            verify_start(two)
+    finally:
+        (two / "perm.npy").write_bytes(kept)
+
+
+def test_ppo_short_training_gives_every_side_the_same_first_evaluation(
+    ppo_solve_cell: tuple[Cell, Path, Path], tmp_path: Path
+) -> None:
+    _, path, data = ppo_solve_cell
+    report = validate_cell(path, data, tmp_path / "validation")
+    assert report["comparable"], report["reasons"]
+    docs: dict[str, dict[str, Any]] = {}
+    for side in ("sb3", "candle", "tch"):
+        out = tmp_path / f"{side}.json"
+        outcome = run_side(path, side, data, out, launch=1)
+        assert outcome.ok, outcome.error
+        docs[side] = read_result(out)
+    curves = {s: d["metadata"]["learning_curve"] for s, d in docs.items()}
+    for side, curve in curves.items():
+        assert [c[0] for c in curve] == [768, 1536], side
+        assert docs[side]["quality"]["train_s"] > 0 and docs[side]["quality"]["eval_s"] > 0
+    # Same start, same randoms: after two rollouts' updates (40 gradient steps) the greedy evaluations agree.
+    assert curves["candle"][0][1] == curves["sb3"][0][1]
+    assert curves["tch"][0][1] == curves["sb3"][0][1]
+    runs, _ = rt.solve_runs(list(docs.values()))
+    assert list(runs["algorithm"]) == ["ppo"] * 3
+
+
+def test_speed_split_keeps_dqn_and_ppo_apart() -> None:
+    from pairbench.report.rl import speed_split
+
+    rl = pd.DataFrame(
+        [
+            {"algorithm": "dqn", "framework": "tch", "env_steps_per_s": 2e7, "train_lockstep_s": 1.8},
+            {"algorithm": "ppo", "framework": "tch", "env_steps_per_s": float("nan"), "train_lockstep_s": 0.4},
+        ]
+    )
+    training = pd.DataFrame([{"algorithm": "ppo", "framework": "tch", "seconds_to_threshold_median": 9.0}])
+    split = speed_split(rl, training).set_index("algorithm")
+    assert split.loc["dqn", "environment_steps_per_s"] == 2e7 and split.loc["dqn", "agent_update_s"] == 1.8
+    assert split.loc["ppo", "time_to_solve_s"] == 9.0 and pd.isna(split.loc["dqn", "time_to_solve_s"])

@@ -99,7 +99,7 @@ TRAINING_NOTE = (
     "comparisons)."
 )
 
-SPEED_SPLIT_COLUMNS = ["framework", "environment_steps_per_s", "agent_update_s", "time_to_solve_s"]
+SPEED_SPLIT_COLUMNS = ["algorithm", "framework", "environment_steps_per_s", "agent_update_s", "time_to_solve_s"]
 
 
 def training_table(training: pd.DataFrame) -> pd.DataFrame:
@@ -119,12 +119,15 @@ def training_table(training: pd.DataFrame) -> pd.DataFrame:
 def speed_split(rl: pd.DataFrame, training: pd.DataFrame) -> pd.DataFrame:
     """The executive view: environment speed, agent update speed (the lockstep run) and end-to-end time
     to solve, one row per side; each column its own question."""
-    rows: dict[str, dict[str, object]] = {}
+    # One row per (algorithm, side): DQN's and PPO's figures must not overwrite each other.
+    rows: dict[tuple[str, str], dict[str, object]] = {}
     for _, r in rl.iterrows() if not rl.empty else []:
-        row = rows.setdefault(str(r["framework"]), {"framework": r["framework"]})
+        key = (str(r.get("algorithm", "")), str(r["framework"]))
+        row = rows.setdefault(key, {"algorithm": r.get("algorithm"), "framework": r["framework"]})
         row["environment_steps_per_s"] = r.get("env_steps_per_s")
         row["agent_update_s"] = r.get("train_lockstep_s")
     for _, r in training.iterrows() if not training.empty else []:
-        row = rows.setdefault(str(r["framework"]), {"framework": r["framework"]})
+        key = (str(r.get("algorithm", "")), str(r["framework"]))
+        row = rows.setdefault(key, {"algorithm": r.get("algorithm"), "framework": r["framework"]})
         row["time_to_solve_s"] = r.get("seconds_to_threshold_median")
     return pd.DataFrame(list(rows.values()), columns=SPEED_SPLIT_COLUMNS)

@@ -34,10 +34,13 @@ def _legend(col: dict[str, str]) -> list[str]:
     ]
 
 
-def learning_curves(curves: pd.DataFrame, threshold: float = 475.0) -> str:
-    """Median over seeds of the mean evaluation return per env step, with the min-max band."""
+def learning_curves(curves: pd.DataFrame, threshold: float = 475.0, title: str = "") -> str:
+    """Median over seeds of the mean evaluation return per env step, with the min-max band; one chart
+    per solve cell (DQN and PPO have their own budgets and evaluation steps)."""
     if curves.empty:
         return ""
+    if "cell_id" in curves and curves["cell_id"].nunique() > 1:
+        return "".join(learning_curves(g, threshold, str(cell)) for cell, g in curves.groupby("cell_id", sort=True))
     col = colours(curves["framework"].astype(str).tolist())
     xh = float(curves["env_step"].max()) or 1.0
     yh = max(500.0, float(curves["mean_return"].max()))
@@ -48,7 +51,9 @@ def learning_curves(curves: pd.DataFrame, threshold: float = 475.0) -> str:
     def sy(v: float) -> float:
         return TOP + H - H * v / yh
 
-    parts = _frame("learning curves", "env steps", "mean evaluation return (100 starts)")
+    parts = _frame(f"learning curves {title}".strip(), "env steps", "mean evaluation return (100 starts)")
+    if title:
+        parts.append(f"<text x='{LEFT}' y='{TOP - 6}'>{_e(title)}</text>")
     for t in range(0, int(xh) + 1, max(int(xh) // 5, 1)):
         parts.append(f"<text x='{sx(t):.1f}' y='{TOP + H + 15}' text-anchor='middle'>{t:,}</text>")
     for t in range(0, int(yh) + 1, 100):

@@ -169,7 +169,7 @@ fn tower<E: Engine>(e: &E, layers: &[(String, String)], x: &E::T) -> Result<E::T
     Ok(h)
 }
 
-fn greedy<E: Engine>(e: &E, p: &PpoParams, obs: &[f32]) -> Result<Vec<usize>> {
+pub fn greedy<E: Engine>(e: &E, p: &PpoParams, obs: &[f32]) -> Result<Vec<usize>> {
     let n = obs.len() / OBS_DIM;
     e.no_grad(|| {
         let logits = tower(e, &p.actor(), &e.tensor_f32(obs.to_vec(), &[n, OBS_DIM])?)?;
@@ -276,6 +276,18 @@ pub fn train_lockstep<E: Engine>(
     d: &PpoDraws,
     starts: &[[f64; OBS_DIM]],
 ) -> Result<PpoOutcome> {
+    train_with_hook(e, p, d, starts, &mut |_, _| Ok(()))
+}
+
+/// [`train_lockstep`] calling `after_step(num_timesteps, engine)` after every vectorised env step,
+/// where SB3 calls its callback's `on_step` (the solve task's evaluation hook, rl_eval.rs).
+pub fn train_with_hook<E: Engine>(
+    e: &mut E,
+    p: &PpoParams,
+    d: &PpoDraws,
+    starts: &[[f64; OBS_DIM]],
+    after_step: &mut dyn FnMut(usize, &E) -> Result<()>,
+) -> Result<PpoOutcome> {
     let mut venv = VecCartPole::new(p.n_envs, starts)?;
     let mut obs: Vec<[f32; OBS_DIM]> = (0..p.n_envs).map(|i| venv.reset(i)).collect();
     let mut episode_starts = vec![1f32; p.n_envs];
@@ -288,7 +300,15 @@ pub fn train_lockstep<E: Engine>(
         env_steps: 0,
     };
     while t < p.total_timesteps {
-        let rollout = collect_rollout(e, p, d, &mut venv, &mut obs, &mut episode_starts, rollouts)?;
+        let rollout = collect_rollout(
+            e,
+            p,
+            d,
+            &mut venv,
+            (&mut obs, &mut episode_starts),
+            (rollouts, t),
+            after_step,
+        )?;
         t += p.rollout_size();
         rollouts += 1;
         let progress_remaining = 1.0 - t as f64 / p.total_timesteps as f64;
@@ -322,9 +342,9 @@ fn collect_rollout<E: Engine>(
     p: &PpoParams,
     d: &PpoDraws,
     venv: &mut VecCartPole,
-    obs: &mut [[f32; OBS_DIM]],
-    episode_starts: &mut [f32],
-    rollout: usize,
+    (obs, episode_starts): (&mut [[f32; OBS_DIM]], &mut [f32]),
+    (rollout, t0): (usize, usize),
+    after_step: &mut dyn FnMut(usize, &E) -> Result<()>,
 ) -> Result<Rollout> {
     let (n, m) = (p.n_steps, p.n_envs);
     let gamma = p.gamma as f32;
@@ -371,6 +391,8 @@ fn collect_rollout<E: Engine>(
             obs[i] = if done { venv.reset(i) } else { s.obs };
             episode_starts[i] = if done { 1.0 } else { 0.0 };
         }
+        // SB3 counts num_timesteps by n_envs per step, then calls the callback.
+        after_step(t0 + (step + 1) * m, e)?;
     }
     let flat: Vec<f32> = obs.iter().flatten().copied().collect();
     let last_values = state_values(e, p, &flat)?;

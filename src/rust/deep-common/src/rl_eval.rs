@@ -1,7 +1,8 @@
 //! Training to the threshold (rl's `solve` task), generic over the agent: the evaluation schedule,
 //! the clocks (training time excludes evaluation time) and the learning curve. Mirrors
 //! src/python/pairbench/tasks/rl/training.py; an agent plugs in by calling [`EvalTracker::after_step`]
-//! from its training loop with a greedy evaluation (DQN: `rl::train_with_hook`).
+//! from its training loop with a greedy evaluation (DQN: `rl::train_with_hook`, PPO:
+//! `ppo::train_with_hook`).
 //!
 //! Launch k trains seed k from `<data>/_rl/<cell>/seed_k/`: SB3's seeded start and the pre-drawn
 //! randoms of that seed, checked against the sha256 Python recorded in model.json.
@@ -22,6 +23,7 @@ use serde_json::Value;
 
 use crate::bench::device_param;
 use crate::ops::Engine;
+use crate::ppo::{self, PpoDraws, PpoParams};
 use crate::rl::{self, DqnParams, Draws};
 
 pub const SOLVE_TASK: &str = "solve";
@@ -165,14 +167,19 @@ fn solve_settings(cell: &Cell) -> Result<(usize, f64)> {
     Ok((interval, threshold))
 }
 
-/// The `solve` task for DQN on one framework: phase `train` runs the whole budget from seed k's start.
+/// The agent of a `solve` cell: its settings and seed k's pre-drawn randoms.
+enum Agent {
+    Dqn(DqnParams, Draws),
+    Ppo(PpoParams, PpoDraws),
+}
+
+/// The `solve` task on one framework: phase `train` runs the whole budget from seed k's start.
 pub struct SolveBench<E: Engine> {
-    p: DqnParams,
+    agent: Agent,
     seed: u32,
     init: PathBuf,
     threads: u32,
     device: String,
-    draws: Draws,
     train_states: Vec<[f64; OBS_DIM]>,
     eval_states: Vec<[f64; OBS_DIM]>,
     tracker: EvalTracker,
@@ -191,19 +198,22 @@ impl<E: Engine> SolveBench<E> {
                 rl::AGENTS.join(", ")
             );
         }
-        let p = DqnParams::from_cell(cell)?;
         let (interval, threshold) = solve_settings(cell)?;
         let split = load_verified::<f64>(&data_dir.join(&cell.dataset))?;
         let dir = seed_dir(&rl::cell_dir(data_dir, &cell.cell_id), launch);
         verify_start(&dir)?;
         let device = device_param(cell)?;
+        let agent = if cell.algorithm == ppo::PPO {
+            Agent::Ppo(PpoParams::from_cell(cell)?, PpoDraws::read(&dir)?)
+        } else {
+            Agent::Dqn(DqnParams::from_cell(cell)?, Draws::read(&dir)?)
+        };
         let bench = Self {
-            p,
+            agent,
             seed: launch,
             init: dir.join("init.safetensors"),
             threads: cell.threads,
             device,
-            draws: Draws::read(&dir)?,
             train_states: rl::rows4(&split.x_train)?,
             eval_states: rl::rows4(&split.x_test)?,
             tracker: EvalTracker::new(interval, threshold),
@@ -214,20 +224,41 @@ impl<E: Engine> SolveBench<E> {
         Ok((bench, split.manifest))
     }
 
-    fn mean_return(e: &E, p: &DqnParams, states: &[[f64; OBS_DIM]]) -> Result<f64> {
-        let r = rl::evaluate(e, p, states)?;
+    fn load(&self) -> Result<E> {
+        match &self.agent {
+            Agent::Dqn(p, _) => rl::load_engine::<E>(p, &self.init, self.threads, &self.device),
+            Agent::Ppo(p, _) => ppo::load_engine::<E>(p, &self.init, self.threads, &self.device),
+        }
+    }
+
+    fn returns(e: &E, agent: &Agent, states: &[[f64; OBS_DIM]]) -> Result<Vec<f64>> {
+        match agent {
+            Agent::Dqn(p, _) => rl::evaluate(e, p, states),
+            Agent::Ppo(p, _) => ppo::evaluate(e, p, states),
+        }
+    }
+
+    fn mean_return(e: &E, agent: &Agent, states: &[[f64; OBS_DIM]]) -> Result<f64> {
+        let r = Self::returns(e, agent, states)?;
         Ok(r.iter().sum::<f64>() / r.len() as f64)
     }
 
     fn train(&mut self) -> Result<()> {
-        let mut e = rl::load_engine::<E>(&self.p, &self.init, self.threads, &self.device)?;
-        let (p, eval_states, tracker) = (&self.p, &self.eval_states, &mut self.tracker);
+        let mut e = self.load()?;
+        let (agent, eval_states, tracker) = (&self.agent, &self.eval_states, &mut self.tracker);
         tracker.start();
-        rl::train_with_hook(&mut e, p, &self.draws, &self.train_states, &mut |t, e| {
-            tracker.after_step(t, || Self::mean_return(e, p, eval_states))
-        })?;
+        let mut hook =
+            |t: usize, e: &E| tracker.after_step(t, || Self::mean_return(e, agent, eval_states));
+        match agent {
+            Agent::Dqn(p, d) => {
+                rl::train_with_hook(&mut e, p, d, &self.train_states, &mut hook).map(drop)
+            }
+            Agent::Ppo(p, d) => {
+                ppo::train_with_hook(&mut e, p, d, &self.train_states, &mut hook).map(drop)
+            }
+        }?;
         let train_s = self.tracker.train_s();
-        let final_mean = Self::mean_return(&e, &self.p, &self.eval_states)?;
+        let final_mean = Self::mean_return(&e, &self.agent, &self.eval_states)?;
         self.result = self.tracker.summary(final_mean, train_s);
         self.trained = true;
         Ok(())
@@ -236,14 +267,17 @@ impl<E: Engine> SolveBench<E> {
     /// The seeded start's evaluation returns, then its greedy actions on the probes (validation
     /// requires them identical on every side: the same start).
     fn predictions(&self) -> Result<Vec<f64>> {
-        let e = rl::load_engine::<E>(&self.p, &self.init, self.threads, &self.device)?;
-        let mut out = rl::evaluate(&e, &self.p, &self.eval_states)?;
-        let probe: Vec<f32> = self.draws.probe_obs.iter().copied().collect();
-        out.extend(
-            rl::greedy(&e, &self.p, &probe)?
-                .into_iter()
-                .map(|a| a as f64),
-        );
+        let e = self.load()?;
+        let mut out = Self::returns(&e, &self.agent, &self.eval_states)?;
+        let actions = match &self.agent {
+            Agent::Dqn(p, d) => {
+                rl::greedy(&e, p, &d.probe_obs.iter().copied().collect::<Vec<f32>>())?
+            }
+            Agent::Ppo(p, d) => {
+                ppo::greedy(&e, p, &d.probe_obs.iter().copied().collect::<Vec<f32>>())?
+            }
+        };
+        out.extend(actions.into_iter().map(|a| a as f64));
         Ok(out)
     }
 }

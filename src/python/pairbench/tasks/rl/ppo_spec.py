@@ -135,16 +135,26 @@ class PpoParams:
 
 def prepare_ppo_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     """Write the shared start of one PPO cell; idempotent (same seed, same bytes)."""
-    from safetensors.torch import save_file
-
     from pairbench.datasets.materialise import load_verified
-    from pairbench.tasks.rl.sb3_ppo import make_ppo, policy_state
 
     p = PpoParams.from_params(cell["params"], cell["cell_id"])
-    seed = int(cell["seed"])
     split = load_verified(data_dir / cell["dataset"])
-    model = make_ppo(p, split.X_train, seed, "cpu")  # the shared start is drawn on cpu, as for DQN
     out = cell_dir(data_dir, cell["cell_id"])
+    write_ppo_start(
+        out, p, split.X_train, int(cell["seed"]), {"cell_id": cell["cell_id"], "algorithm": cell["algorithm"]}
+    )
+    return out
+
+
+def write_ppo_start(out: Path, p: PpoParams, train_states: Any, seed: int, info: dict[str, Any]) -> None:
+    """The seeded SB3 actor-critic and every pre-drawn random of one run (`seed` seeds both), with the
+    sha256 of each file in model.json (spec.py's `verify_start` and rl_eval.rs check them)."""
+    from safetensors.torch import save_file
+
+    from pairbench.tasks.rl.sb3_ppo import make_ppo, policy_state
+    from pairbench.tasks.rl.spec import sha256_file
+
+    model = make_ppo(p, train_states, seed, "cpu")  # the shared start is drawn on cpu, as for DQN
     out.mkdir(parents=True, exist_ok=True)
     state = policy_state(model)
     save_file(state, str(out / "init.safetensors"))
@@ -157,13 +167,13 @@ def prepare_ppo_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     }
     for name, array in arrays.items():
         np.save(out / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
+    files = ["init.safetensors", *(f"{name}.npy" for name in arrays)]
     info = {
-        "cell_id": cell["cell_id"],
-        "algorithm": cell["algorithm"],
+        **info,
         "seed": seed,
         "lockstep_rollouts": rollouts,
         "lockstep_updates": updates,
         "tensors": {k: list(v.shape) for k, v in state.items()},
+        "sha256": {name: sha256_file(out / name) for name in files},
     }
     (out / "model.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
-    return out

@@ -56,13 +56,22 @@ def dqn_solve(params: dict[str, Any]) -> Any:
     return DqnParams.from_params(params, "solve.dqn (catalogue)")
 
 
+@algorithm(DOMAIN, SOLVE_TASK, "ppo")
+def ppo_solve(params: dict[str, Any]) -> Any:
+    """PPO trained over the whole zoo budget per seed, evaluated greedily every eval_interval env steps"""
+    from pairbench.tasks.rl.ppo_spec import PpoParams
+
+    return PpoParams.from_params(params, "solve.ppo (catalogue)")
+
+
 @task_runner(DOMAIN, SOLVE_TASK)
 def make_solve(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
-    if algorithm_name != "dqn":
-        raise KeyError(f"no RL agent {algorithm_name!r} for {SOLVE_TASK}; allowed: dqn")
-    from pairbench.tasks.rl.sb3_solve import DqnSolveBenchmark
+    if algorithm_name not in ("dqn", "ppo"):
+        raise KeyError(f"no RL agent {algorithm_name!r} for {SOLVE_TASK}; allowed: dqn, ppo")
+    from pairbench.tasks.rl.sb3_solve import DqnSolveBenchmark, PpoSolveBenchmark
 
-    return DqnSolveBenchmark(
+    cls = PpoSolveBenchmark if algorithm_name == "ppo" else DqnSolveBenchmark
+    return cls(
         params,
         split,
         cell_id=context.cell_id,
