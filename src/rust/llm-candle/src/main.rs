@@ -848,6 +848,17 @@ mod tests {
         }
     }
 
+    /// `decoder_text` drops the perplexity text's lines, as spec.py's twin does.
+    #[test]
+    fn the_prompt_text_leaves_out_the_perplexity_text() {
+        let rows: Vec<String> = ["a cat", "Flat is better than nested.", "b dog"]
+            .map(String::from)
+            .to_vec();
+        let zen = "Beautiful is better than ugly.\nFlat is better than nested.";
+        assert_eq!(decoder_text(&rows, zen), "a cat\nb dog");
+        assert_eq!(decoder_text(&rows, ""), rows.join("\n"));
+    }
+
     /// Same cells and messages as test_llm.py's `test_a_cell_missing_a_param_is_refused_by_name`:
     /// refused before any data is read.
     #[test]
