@@ -20,7 +20,15 @@ from pairbench.experiment.gate import apply_gate
 from pairbench.experiment.validation import validate_cell
 from pairbench.metrics.llm import paired_quality
 from pairbench.tasks.llm.models import materialise_model
-from pairbench.tasks.llm.spec import GATE_TOKENS, corpus_rows, decoder_text, model_dir, verified_model
+from pairbench.tasks.llm.spec import (
+    GATE_TOKENS,
+    PERPLEXITY_TOKENS,
+    corpus_rows,
+    decoder_text,
+    model_dir,
+    perplexity_text,
+    verified_model,
+)
 
 TRANSFORMERS = {"name": "transformers", "language": "python", "backend": "PyTorch", "package": "transformers"}
 CANDLE = {"name": "candle-transformers", "language": "rust", "backend": "pure Rust", "binary": "pairbench-llm-candle"}
@@ -137,6 +145,8 @@ def test_decoder_gate_teacher_forced_logits(llm_data: Path, tmp_path: Path) -> N
     q = cand["quality"]
     assert q["logit_max_abs_diff"] <= 1e-3 and q["top1_agreement"] == 1.0 and q["greedy_agreement"] == 1.0
     assert q["perplexity_rel_dev"] <= 0.005
+    base_ppl = report["sides"]["transformers"]["quality"]["perplexity"]
+    assert base_ppl > 1.0 and abs(q["perplexity"] / base_ppl - 1.0) <= 0.005
     assert report["comparable"], report["reasons"]
     logits = np.load(tmp_path / "work" / f"{Path(cell).stem}.candle-transformers.predictions.npy")
     assert logits.shape[0] == GATE_TOKENS and logits.shape[1] > 49000
@@ -154,24 +164,52 @@ def _transformers_logits(model_path: Path, ids: list[int], rope_theta: float | N
         return model(input_ids=torch.tensor([ids])).logits[0].numpy()
 
 
+def _nll(logits: np.ndarray, ids: list[int]) -> np.ndarray:
+    lg = logits[:-1].astype(np.float64)
+    lse = np.log(np.exp(lg - lg.max(axis=1, keepdims=True)).sum(axis=1)) + lg.max(axis=1)
+    return lse - lg[np.arange(len(lg)), ids[1:]]
+
+
+def test_perplexity_text_is_not_the_prompt_text(llm_data: Path) -> None:
+    """The Zen of Python is in the corpus, so the prompt text drops its lines: perplexity is measured on
+    text the prompt does not contain."""
+    rows = corpus_rows(load_verified(llm_data / "text_corpus"))
+    text, ids = perplexity_text(verified_model(llm_data, "tiny_llama"))
+    lines = set(text.splitlines())
+    assert "Beautiful is better than ugly." in lines and lines & set(rows)
+    assert not lines & set(decoder_text(rows, text).split("\n"))
+    assert 100 < len(ids) <= PERPLEXITY_TOKENS
+
+
 def test_gate_refuses_a_wrong_side(llm_data: Path) -> None:
     """A side with RoPE base 10,000 instead of the model's 100,000 (what candle's LlamaConfig defaults to
-    when transformers 5 moves rope_theta under rope_parameters) is refused by the gate."""
+    when transformers 5 moves rope_theta under rope_parameters) is refused by the gate, on the prompt's
+    logits and, on its own, on the perplexity text."""
     from transformers import AutoTokenizer
 
     path = model_dir(llm_data, "tiny_llama")
     rows = corpus_rows(load_verified(llm_data / "text_corpus"))
-    ids = AutoTokenizer.from_pretrained(path)(decoder_text(rows), add_special_tokens=False)["input_ids"][:32]
+    held_out, ppl_ids = perplexity_text(verified_model(llm_data, "tiny_llama"))
+    ids = AutoTokenizer.from_pretrained(path)(decoder_text(rows, held_out), add_special_tokens=False)["input_ids"]
+    ids = ids[:32]
     right = _transformers_logits(path, ids)
     wrong = _transformers_logits(path, ids, rope_theta=10_000.0)
-    scores = np.full((3, 32), -1.0)
-    scores[0] = ids
+    n = len(ppl_ids) - 1
+    scores = np.full((4, max(32, n)), -1.0)
+    scores[0, :32] = ids
+    scores[3, :n] = _nll(_transformers_logits(path, ppl_ids), ppl_ids)
+    wrong_scores = scores.copy()
+    wrong_scores[3, :n] = _nll(_transformers_logits(path, ppl_ids, rope_theta=10_000.0), ppl_ids)
     base = paired_quality("text_generation", None, right, scores, right, scores)
     cand = paired_quality("text_generation", None, right, scores, wrong, scores)
     assert apply_gate(DECODER_GATE, base, base).comparable
     verdict = apply_gate(DECODER_GATE, base, cand)
     assert not verdict.comparable
     assert any("logit_max_abs_diff" in r for r in verdict.reasons)
+    ppl_only = paired_quality("text_generation", None, right, scores, right, wrong_scores)
+    assert ppl_only["perplexity_rel_dev"] > 0.005, ppl_only
+    verdict = apply_gate(DECODER_GATE, base, ppl_only)
+    assert not verdict.comparable and [r for r in verdict.reasons if "perplexity_rel_dev" in r] == verdict.reasons
 
 
 def test_candle_generate_matches_transformers(llm_data: Path) -> None:

@@ -5,8 +5,10 @@ Scored against itself, the baseline gets the ideal values (cosine 1, max |delta 
 so the gate's usual rule (both sides past the floor, difference within the tolerance) applies as is.
 
 sentence_embedding: predictions are one L2-normalised embedding per corpus row, scores the token ids of
-every row (-1 padded). text_generation: predictions are teacher-forced logits (T x vocab), scores three
-rows: the teacher-forced ids, the greedy ids, the top-2 logit gap at each greedy step (-1 padded).
+every row (-1 padded). text_generation: predictions are teacher-forced logits (T x vocab) of the prompt,
+scores four rows: the teacher-forced ids, the greedy ids, the top-2 logit gap at each greedy step, and
+each token's negative log-likelihood over the perplexity text, a separate public-domain text the prompt
+does not contain (-1 padded; a log-likelihood is never below 0).
 """
 
 from __future__ import annotations
@@ -62,15 +64,11 @@ def encoder_quality(
     }
 
 
-def perplexity(logits: np.ndarray, ids: list[int]) -> float | None:
-    """exp(mean negative log-likelihood of token t+1 given logits at t) over the teacher-forced text."""
-    n = min(len(ids), logits.shape[0]) - 1
-    if n < 1:
-        return None
-    lg = logits[:n].astype(np.float64)
-    lse = np.log(np.sum(np.exp(lg - lg.max(axis=1, keepdims=True)), axis=1)) + lg.max(axis=1)
-    nll = lse - lg[np.arange(n), ids[1 : n + 1]]
-    return float(np.exp(nll.mean()))
+def perplexity(nll_row: np.ndarray) -> float | None:
+    """exp(mean negative log-likelihood) over the perplexity text's tokens (the row's -1 padding dropped)."""
+    nll = np.asarray(nll_row, dtype=np.float64)
+    nll = nll[nll >= 0]
+    return float(np.exp(nll.mean())) if len(nll) else None
 
 
 def decoder_quality(
@@ -103,9 +101,13 @@ def decoder_quality(
             ties += 1
         else:
             out["greedy_agreement"] = k / max(len(b_gen), 1)
-    ids = _ids(base_s[0])
-    pb, pc = perplexity(base, ids), perplexity(cand, ids)
-    out["perplexity"] = pc
+    if len(base_s) > 3 and len(cand_s) > 3:
+        pb, pc = perplexity(base_s[3]), perplexity(cand_s[3])
+        out["perplexity"] = pc
+        if (base_s[3] >= 0).sum() != (cand_s[3] >= 0).sum():
+            pc = None  # not the same text
+    else:
+        pb = pc = None
     out["perplexity_rel_dev"] = abs(pc / pb - 1.0) if pb and pc else None
     out["near_ties"] = float(ties)
     return out

@@ -393,7 +393,8 @@ def llm_methods(selection: dict[str, Any]) -> list[str]:
         "transformers' GGUF reader (q/k un-permuted to rotate-half); candle's Llama config is written from "
         "config.json field by field (rope_theta from rope_parameters). Gate: identical token ids on every corpus "
         "string, embedding cosine >= 0.9999, teacher-forced logits within 1e-3 with the same top-1 (near ties, "
-        "top-2 gap < 1e-4, excused), identical greedy ids, perplexity within 0.5%.",
+        "top-2 gap < 1e-4, excused), identical greedy ids, and perplexity within 0.5% on a separate public-domain "
+        "text the prompt does not contain (the Zen of Python from CPython's `this` module, at most 256 tokens).",
         "LLM threads axis: every LLM cell runs on one core and on all of them (the catalogue's `threads: [1, all]`, "
         "in every profile; `all` = the CPUs phase 1 may use). The count is pinned on both sides (torch.set_num_threads "
         "and OMP/MKL variables in Python; RAYON_NUM_THREADS, which sizes candle's thread pool, in Rust) and each "

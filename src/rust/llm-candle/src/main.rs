@@ -32,6 +32,8 @@ const ENCODER_PHASES: &[&str] = &["tokenize", "forward", "end_to_end"];
 const DECODER_PHASES: &[&str] = &["prefill", "decode_token"];
 /// `GATE_TOKENS` in spec.py: teacher-forced logits cover at most this many prompt tokens.
 const GATE_TOKENS: usize = 32;
+/// `PERPLEXITY_FILE` in spec.py: the perplexity text and its token ids, written by phase 3.
+const PERPLEXITY_FILE: &str = "perplexity.json";
 const ENCODERS: &[(&str, ())] = &[("minilm_l6", ()), ("tiny_bert", ())];
 const DECODERS: &[(&str, ())] = &[("smollm2_135m", ()), ("tiny_llama", ())];
 /// What a cell of each task must carry, none with a default in code (spec.py's `CELL_PARAMS`);
@@ -136,6 +138,40 @@ fn corpus_rows(split: &Split<i64>) -> Result<Vec<String>> {
     let mut rows = decode_rows(&split.x_train)?;
     rows.extend(decode_rows(&split.x_test)?);
     Ok(rows)
+}
+
+/// `decoder_text` in spec.py: the corpus rows that are not lines of the perplexity text.
+fn decoder_text(rows: &[String], held_out: &str) -> String {
+    let lines: std::collections::BTreeSet<&str> = held_out.lines().collect();
+    rows.iter()
+        .filter(|r| !lines.contains(r.as_str()))
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `perplexity_text` in spec.py: from a verified model directory whose manifest lists the file.
+fn perplexity_text(dir: &Path, manifest: &Value) -> Result<(String, Vec<u32>)> {
+    let path = dir.join(PERPLEXITY_FILE);
+    if manifest["files"].get(PERPLEXITY_FILE).is_none() {
+        bail!(
+            "{}: missing from the manifest (rerun phase 3)",
+            path.display()
+        );
+    }
+    let data: Value = serde_json::from_str(&std::fs::read_to_string(&path)?)
+        .with_context(|| format!("{}: not JSON", path.display()))?;
+    let text = data["text"]
+        .as_str()
+        .with_context(|| format!("{}: text: not a string", path.display()))?;
+    let ids = data["ids"]
+        .as_array()
+        .with_context(|| format!("{}: ids: not a list", path.display()))?
+        .iter()
+        .map(|v| v.as_u64().map(|i| i as u32))
+        .collect::<Option<Vec<u32>>>()
+        .with_context(|| format!("{}: ids: not token ids", path.display()))?;
+    Ok((text.to_string(), ids))
 }
 
 /// `encoder_texts` in spec.py.
@@ -548,6 +584,7 @@ struct Decoder {
     l: Loaded,
     m: LlamaModel,
     prompt: Vec<u32>,
+    ppl_ids: Vec<u32>,
     new_tokens: usize,
     cache: Option<llama::Cache>,
     pos: usize,
@@ -566,8 +603,9 @@ impl Decoder {
         let tok = tokenizer(&l.dir)?;
         let m = LlamaModel::load(&l.dir, &l.device)?;
         l.load_s = t0.elapsed().as_secs_f64();
+        let (held_out, ppl_ids) = perplexity_text(&l.dir, &l.manifest)?;
         let ids = tok
-            .encode(l.rows.join("\n"), false)
+            .encode(decoder_text(&l.rows, &held_out), false)
             .map_err(|e| anyhow!("tokenizing: {e}"))?
             .get_ids()
             .to_vec();
@@ -583,6 +621,7 @@ impl Decoder {
                 l,
                 m,
                 prompt: ids[..prompt_len].to_vec(),
+                ppl_ids,
                 new_tokens,
                 cache: None,
                 pos: 0,
@@ -591,6 +630,27 @@ impl Decoder {
             },
             manifest,
         ))
+    }
+
+    /// `token_nll` in hf_runner.py: the perplexity text teacher-forced one token at a time through a
+    /// fresh cache (candle's forward returns only the last position), log-softmax in f64.
+    fn token_nll(&self) -> Result<Vec<f64>> {
+        let mut cache = self.m.cache()?;
+        let mut out = Vec::with_capacity(self.ppl_ids.len().saturating_sub(1));
+        for (t, pair) in self.ppl_ids.windows(2).enumerate() {
+            let logits = self.m.step(&[pair[0]], t, &mut cache)?.to_vec1::<f32>()?;
+            let max = logits
+                .iter()
+                .fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
+            let lse = max
+                + logits
+                    .iter()
+                    .map(|&v| (f64::from(v) - max).exp())
+                    .sum::<f64>()
+                    .ln();
+            out.push(lse - f64::from(logits[pair[1] as usize]));
+        }
+        Ok(out)
     }
 
     fn push(&mut self, logits: Tensor) -> Result<()> {
@@ -660,8 +720,12 @@ impl Benchmark for Decoder {
             &Array2::from_shape_vec((n, v), logits.flatten_all()?.to_vec1::<f32>()?)?,
             path,
         )?;
-        let width = tf.len().max(self.generated.len());
-        let mut s = Array2::<f64>::from_elem((3, width), -1.0);
+        let nll = self.token_nll()?;
+        let width = tf.len().max(self.generated.len()).max(nll.len());
+        let mut s = Array2::<f64>::from_elem((4, width), -1.0);
+        for (c, &v) in nll.iter().enumerate() {
+            s[[3, c]] = v;
+        }
         for (c, &id) in tf.iter().enumerate() {
             s[[0, c]] = f64::from(id);
         }
@@ -782,6 +846,17 @@ mod tests {
             Ok(_) => panic!("accepted a cell with a missing param"),
             Err(e) => e.to_string(),
         }
+    }
+
+    /// `decoder_text` drops the perplexity text's lines, as spec.py's twin does.
+    #[test]
+    fn the_prompt_text_leaves_out_the_perplexity_text() {
+        let rows: Vec<String> = ["a cat", "Flat is better than nested.", "b dog"]
+            .map(String::from)
+            .to_vec();
+        let zen = "Beautiful is better than ugly.\nFlat is better than nested.";
+        assert_eq!(decoder_text(&rows, zen), "a cat\nb dog");
+        assert_eq!(decoder_text(&rows, ""), rows.join("\n"));
     }
 
     /// Same cells and messages as test_llm.py's `test_a_cell_missing_a_param_is_refused_by_name`:

@@ -28,6 +28,7 @@ from pairbench.tasks.llm.spec import (
     decoder_text,
     encoder_texts,
     int_param,
+    perplexity_text,
     verified_model,
 )
 
@@ -163,7 +164,8 @@ class DecoderBenchmark(_Base):
     def __init__(self, algorithm: str, params: dict[str, Any], split: Split, data_dir: Path, threads: int) -> None:
         super().__init__(algorithm, params, split, data_dir, threads)
         self.prompt_len, self.new_tokens = int_param(params, "prompt_len"), int_param(params, "new_tokens")
-        ids = self.tokenizer(decoder_text(self.rows), add_special_tokens=False)["input_ids"]
+        held_out, self.ppl_ids = perplexity_text(self.model_files)
+        ids = self.tokenizer(decoder_text(self.rows, held_out), add_special_tokens=False)["input_ids"]
         if len(ids) < self.prompt_len:
             raise ValueError(f"param 'prompt_len': {self.prompt_len} > the corpus's {len(ids)} tokens")
         self.prompt = torch.tensor([ids[: self.prompt_len]], dtype=torch.long, device=self.device)
@@ -222,13 +224,25 @@ class DecoderBenchmark(_Base):
             self._predictions = logits.float().cpu().numpy()
         return self._predictions
 
+    def token_nll(self) -> list[float]:
+        """Negative log-likelihood of each perplexity-text token after the first, teacher-forced in one
+        forward pass (log-softmax in float64)."""
+        ids = torch.tensor([self.ppl_ids], dtype=torch.long, device=self.device)
+        with torch.inference_mode():
+            logits = self.model(input_ids=ids, use_cache=False).logits[0, :-1].double()
+        nll = -torch.log_softmax(logits, dim=-1).gather(1, ids[0, 1:, None].to(logits.device))[:, 0]
+        return [float(v) for v in nll.cpu()]
+
     @property
     def scores(self) -> np.ndarray:
-        """Rows: teacher-forced ids, greedy ids of the last generation, their top-2 logit gaps (-1 padded)."""
+        """Rows: teacher-forced ids, greedy ids of the last generation, their top-2 logit gaps, the
+        perplexity text's per-token negative log-likelihoods (each -1 padded)."""
         if self._scores is None:
             tf = self.prompt[0, : min(self.prompt_len, GATE_TOKENS)].tolist()
             gaps = [top2_gap(lg) for lg in self.step_logits]
-            out = np.full((3, max(len(tf), len(self.generated))), -1.0)
+            nll = self.token_nll()
+            out = np.full((4, max(len(tf), len(self.generated), len(nll))), -1.0)
             out[0, : len(tf)], out[1, : len(self.generated)], out[2, : len(gaps)] = tf, self.generated, gaps
+            out[3, : len(nll)] = nll
             self._scores = out
         return self._scores

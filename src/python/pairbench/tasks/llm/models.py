@@ -21,7 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from pairbench.datasets.materialise import ChecksumError, sha256_file
-from pairbench.tasks.llm.spec import digest_of, model_dir, verified_model
+from pairbench.tasks.llm.spec import (
+    DECODER_MODELS,
+    PERPLEXITY_FILE,
+    PERPLEXITY_TOKENS,
+    digest_of,
+    model_dir,
+    verified_model,
+)
 
 # Nothing is fetched: every model is built from installed packages.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -156,6 +163,21 @@ def _tiny_llama(out: Path, seed: int) -> dict[str, Any]:
     return {"source": f"random LlamaForCausalLM (seed {seed}) on the SmolLM2 tokenizer", **_llama_facts(config)}
 
 
+def _write_perplexity_text(out: Path) -> dict[str, Any]:
+    """The perplexity text: the Zen of Python (PEP 20, "This document has been placed in the public
+    domain", read from CPython's `this` module), tokenised once here so both sides read the same ids."""
+    from transformers import AutoTokenizer
+
+    from pairbench.datasets.text import zen_of_python
+
+    text = "\n".join(zen_of_python())
+    ids = AutoTokenizer.from_pretrained(out)(text, add_special_tokens=False)["input_ids"][:PERPLEXITY_TOKENS]
+    source = "the Zen of Python (PEP 20, public domain), CPython's `this` module"
+    data = {"source": source, "text": text, "ids": ids}
+    (out / PERPLEXITY_FILE).write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
+    return {"perplexity_text": source, "perplexity_tokens": len(ids)}
+
+
 MODELS: dict[str, Callable[[Path, int], dict[str, Any]]] = {
     "minilm_l6": _minilm,
     "tiny_bert": _tiny_bert,
@@ -171,14 +193,18 @@ def materialise_model(data_dir: Path, algorithm: str, seed: int) -> Path:
     out = model_dir(data_dir, algorithm)
     if (out / "manifest.json").is_file():
         try:
-            verified_model(data_dir, algorithm)
-            return out
+            files = verified_model(data_dir, algorithm).manifest["files"]
+            # A decoder written before the perplexity text existed is rewritten.
+            if algorithm not in DECODER_MODELS or PERPLEXITY_FILE in files:
+                return out
         except (ChecksumError, FileNotFoundError, KeyError):
             pass
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     facts = MODELS[algorithm](out, seed)
+    if algorithm in DECODER_MODELS:
+        facts.update(_write_perplexity_text(out))
     files = {
         p.name: {"sha256": sha256_file(p), "bytes": p.stat().st_size} for p in sorted(out.iterdir()) if p.is_file()
     }

@@ -19,6 +19,8 @@ LLM_DIR = "_llm"
 ENCODER_TASK = "sentence_embedding"
 DECODER_TASK = "text_generation"
 TASKS = (ENCODER_TASK, DECODER_TASK)
+# The decoders (main.rs's `DECODERS`): phase 3 writes each one's perplexity text beside its weights.
+DECODER_MODELS = ("smollm2_135m", "tiny_llama")
 # What a cell of each task must carry, none with a default in code (main.rs's `CELL_PARAMS`); `device` is
 # the run's (--devices), written by phase 1.
 CELL_PARAMS = {
@@ -29,6 +31,10 @@ CELL_PARAMS = {
 GATE_TOKENS = 32
 # A top-1 disagreement is excused when the baseline's top-2 logit gap is below this (a near tie).
 NEAR_TIE = 1e-4
+# The perplexity text (the Zen of Python, PEP 20, public domain, shipped in CPython's `this` module),
+# written per decoder in phase 3 as its text and token ids, capped at this many tokens.
+PERPLEXITY_FILE = "perplexity.json"
+PERPLEXITY_TOKENS = 256
 ENCODER_PHASES = ("tokenize", "forward", "end_to_end")
 DECODER_PHASES = ("prefill", "decode_token")
 
@@ -87,9 +93,20 @@ def encoder_texts(rows: list[str], batch_size: int, seq_len: int) -> list[str]:
     return [" ".join(rows[(i * k + j) % len(rows)] for j in range(k)) for i in range(batch_size)]
 
 
-def decoder_text(rows: list[str]) -> str:
-    """The text whose first tokens are the prompt (`decoder_text` in main.rs)."""
-    return "\n".join(rows)
+def decoder_text(rows: list[str], held_out: str = "") -> str:
+    """The text whose first tokens are the prompt (`decoder_text` in main.rs): every corpus row that is
+    not a line of `held_out` (the perplexity text), so perplexity is measured on text the prompt lacks."""
+    lines = set(held_out.splitlines())
+    return "\n".join(row for row in rows if row not in lines)
+
+
+def perplexity_text(model: ModelFiles) -> tuple[str, list[int]]:
+    """The decoder's perplexity text and its token ids, from the verified model directory (main.rs's
+    `perplexity_text`)."""
+    if PERPLEXITY_FILE not in model.manifest["files"]:
+        raise FileNotFoundError(f"{model.dir}: {PERPLEXITY_FILE} missing from the manifest (rerun phase 3)")
+    data = json.loads((model.dir / PERPLEXITY_FILE).read_text(encoding="utf-8"))
+    return str(data["text"]), [int(i) for i in data["ids"]]
 
 
 def int_param(params: dict[str, Any], key: str) -> int:
