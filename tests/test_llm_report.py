@@ -12,7 +12,8 @@ import pytest
 
 from pairbench.configuration.config import ConfigError, load_catalogue
 from pairbench.configuration.selection import RunParams, all_cpus, grid_points, select, thread_count
-from pairbench.report.llm import llm_advice, llm_scaling, llm_slopes, llm_table, llm_view, loglog_slope_ci
+from pairbench.report.llm import llm_scaling, llm_slopes, llm_table, llm_view, loglog_slope_ci
+from pairbench.report.llm_advice import llm_advice
 from tests.synthetic_results import ROOT
 
 

@@ -71,8 +71,11 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     }
     assert len(deep) == 12
     rl = [r for r in results if r["domain"] == "rl"]
-    # the DQN lockstep cell: SB3 plus both Rust sides passed the gate (lockstep + identical actions)
-    assert {r["framework"]["name"] for r in rl} == {"sb3", "candle", "tch"} and len(rl) == 6
+    # the DQN and PPO lockstep cells: SB3 plus both Rust sides passed the gate (lockstep + identical actions)
+    assert {(r["algorithm"], r["framework"]["name"]) for r in rl} == {
+        (a, f) for a in ("dqn", "ppo") for f in ("sb3", "candle", "tch")
+    }
+    assert len(rl) == 12  # the DQN and PPO lockstep cells (smoke trains no seeds: rl_seeds 0)
     llm = [r for r in results if r["domain"] == "llm"]
     # the seeded tiny encoder and decoder, on both sides, 2 launches
     assert {(r["algorithm"], r["framework"]["name"]) for r in llm} == {

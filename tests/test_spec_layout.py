@@ -69,6 +69,7 @@ SPEC: dict[str, Any] = {
                 "hyperparameters": {"dqn": {"gamma": 0.98}},
                 "power_analysis": True,
             },
+            "solve": {"datasets": ["cartpole"], "algorithms": ["dqn", "ppo"], "metrics": ["mean_return"]},
         },
         "llm": {
             "sentence_embedding": {

@@ -22,7 +22,8 @@ from pairbench.report.ecosystem import (
     readiness_lines,
 )
 from pairbench.report.figures import Figures, build_figures, scaling_table
-from pairbench.report.llm import LlmView, llm_advice, llm_scaling, llm_slopes, llm_table, llm_view
+from pairbench.report.llm import LlmView, llm_scaling, llm_slopes, llm_table, llm_view
+from pairbench.report.llm_advice import llm_advice
 from pairbench.report.methods import methods_lines
 from pairbench.report.rl import rl_table, speed_split, training_table
 from pairbench.report.summary import ExecutiveSummary, executive_summary
