@@ -69,7 +69,12 @@ SPEC: dict[str, Any] = {
                 "hyperparameters": {"dqn": {"gamma": 0.98}},
                 "power_analysis": True,
             },
-            "solve": {"datasets": ["cartpole"], "algorithms": ["dqn", "ppo"], "metrics": ["mean_return"]},
+            "solve": {
+                "datasets": ["cartpole"],
+                "algorithms": ["dqn", "ppo"],
+                "metrics": ["mean_return"],
+                "hyperparameters": {"dqn": {"gamma": 0.98}},
+            },
         },
         "llm": {
             "sentence_embedding": {
