@@ -145,6 +145,38 @@ def _cv(values: list[float]) -> float:
     return float(arr.std(ddof=1) / arr.mean()) if arr.size > 1 and arr.mean() else float("nan")
 
 
+def compare(harness: list[list[float]], reference: list[list[float]], resamples: int = 5000) -> dict[str, Any]:
+    """Harness / reference, per launch pair (launch i of each, run back to back) and pooled.
+
+    - pooled: ratio of the medians of all samples, CI resampling both pools;
+    - paired: median over launch pairs of (harness launch median / reference run median), CI resampling
+      pairs. On a host whose speed drifts between launches (a shared VM) the paired ratio cancels the
+      drift that the pooled one absorbs;
+    - means: ratio of the mean seconds per call. criterion's and pyperf's values are means over many
+      calls, so they carry a right-skewed tail that a median of single-call samples leaves out.
+    """
+    pooled_h = [x for launch in harness for x in launch]
+    pooled_r = [x for launch in reference for x in launch]
+    ratio, low, high = stats.ratio_of_medians_ci(pooled_h, pooled_r)
+    per_pair = np.array([np.median(h) / np.median(r) for h, r in zip(harness, reference, strict=True)])
+    rng = np.random.default_rng(0)
+    boot = np.median(per_pair[rng.integers(0, len(per_pair), (resamples, len(per_pair)))], axis=1)
+    return {
+        "harness_median_s": float(np.median(pooled_h)),
+        "reference_median_s": float(np.median(pooled_r)),
+        "ratio": ratio,
+        "ci_low": low,
+        "ci_high": high,
+        "paired_ratio": float(np.median(per_pair)),
+        "paired_ci_low": float(np.percentile(boot, 2.5)),
+        "paired_ci_high": float(np.percentile(boot, 97.5)),
+        "per_launch_ratios": [round(float(x), 4) for x in per_pair],
+        "mean_ratio": float(np.mean(pooled_h) / np.mean(pooled_r)),
+        "harness_cv": _cv(pooled_h),
+        "reference_cv": _cv(pooled_r),
+    }
+
+
 def pyperf_values(
     worker: Path, spec: dict[str, Any], cpu: int, values: int, out: Path, min_time: float | None = None
 ) -> list[float]:
@@ -249,8 +281,8 @@ def rust_main(args: argparse.Namespace, cpu: int) -> list[dict[str, Any]]:
         for label, task, algo, ds, params, phase in RUST_CASES:
             path = crosscheck_cell(root, task, algo, ds, params, args.samples)
             bench_id = f"{algo}_{phase}"
-            harness: list[float] = []
-            reference: list[float] = []
+            harness: list[list[float]] = []
+            reference: list[list[float]] = []
             batches = set()
             for i in range(1, args.launches + 1):
                 out = root / "r.json"
@@ -258,30 +290,24 @@ def rust_main(args: argparse.Namespace, cpu: int) -> list[dict[str, Any]]:
                 if not outcome.ok:
                     raise RuntimeError(outcome.error)
                 timing = read_result(out)["timing"]["phases"][phase]
-                harness += timing["samples"]
+                harness.append(timing["samples"])
                 batches.add(timing.get("batch", 1))
-                reference += criterion_values(
-                    exe, path, root / "data", phase, bench_id, cpu, root / "criterion", args.measurement_time
+                reference.append(
+                    criterion_values(
+                        exe, path, root / "data", phase, bench_id, cpu, root / "criterion", args.measurement_time
+                    )
                 )
-            ratio, low, high = stats.ratio_of_medians_ci(harness, reference)
-            rows.append(
-                {
-                    "case": label,
-                    "side": "rust",
-                    "reference": "criterion.rs 0.5.1 (pinned, warm-up 1 s, 20 samples)",
-                    "harness_median_s": float(np.median(harness)),
-                    "reference_median_s": float(np.median(reference)),
-                    "ratio": ratio,
-                    "ci_low": low,
-                    "ci_high": high,
-                    "harness_cv": _cv(harness),
-                    "reference_cv": _cv(reference),
-                    "harness_batch": sorted(batches),
-                    "launches": args.launches,
-                    "cpu": cpu,
-                }
-            )
-            print(f"rust {label}: {ratio:.3f} [{low:.3f}, {high:.3f}]", file=sys.stderr)
+            row = {
+                "case": label,
+                "side": "rust",
+                "reference": "criterion.rs 0.5.1 (pinned, warm-up 1 s, 20 samples)",
+                **compare(harness, reference),
+                "harness_batch": sorted(batches),
+                "launches": args.launches,
+                "cpu": cpu,
+            }
+            rows.append(row)
+            print(f"rust {label}: paired {row['paired_ratio']:.3f}, pooled {row['ratio']:.3f}", file=sys.stderr)
     return rows
 
 
@@ -297,13 +323,17 @@ def main() -> int:
     cpu = cpus[0] if cpus else 0
     rows = rust_main(args, cpu) if args.rust else python_rows(args, cpu)
     args.out.write_text(json.dumps({"rows": rows, "load_average_1m_end": os.getloadavg()[0]}, indent=2) + "\n")
-    print("| case | reference | harness median | reference median | harness ÷ reference (95% CI) |")
-    print("|---|---|---|---|---|")
+    print(
+        "| case | reference | harness median | reference median | pooled ratio (95% CI) "
+        "| paired ratio (95% CI) | ratio of means |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for r in rows:
         side = "Python" if r["side"] == "python" else "Rust"
         print(
             f"| {side} {r['case']} | {r['reference']} | {r['harness_median_s'] * 1e6:.2f} µs | "
-            f"{r['reference_median_s'] * 1e6:.2f} µs | {r['ratio']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] |"
+            f"{r['reference_median_s'] * 1e6:.2f} µs | {r['ratio']:.3f} [{r['ci_low']:.3f}, {r['ci_high']:.3f}] | "
+            f"{r['paired_ratio']:.3f} [{r['paired_ci_low']:.3f}, {r['paired_ci_high']:.3f}] | {r['mean_ratio']:.3f} |"
         )
     return 0
 
@@ -325,11 +355,11 @@ def python_rows(args: argparse.Namespace, cpu: int) -> list[dict[str, Any]]:
                 "phase": phase,
                 "data": str(root / "data" / ds),
             }
-            harness: list[float] = []
+            harness: list[list[float]] = []
             # pyperf's default values last >= 100 ms, so on a busy machine each one absorbs run-queue
             # waits that a ~100 us pairbench sample mostly dodges; the second reference times values of
             # about the harness's own sample length, which isolates the harness from that effect.
-            references: dict[str, list[float]] = {
+            references: dict[str, list[list[float]]] = {
                 "pyperf 2.11 (default, values >= 100 ms)": [],
                 "pyperf 2.11 (--min-time = harness sample)": [],
             }
@@ -340,31 +370,27 @@ def python_rows(args: argparse.Namespace, cpu: int) -> list[dict[str, Any]]:
                 if not outcome.ok:
                     raise RuntimeError(outcome.error)
                 timing = read_result(out)["timing"]["phases"][phase]
-                harness += timing["samples"]
+                harness.append(timing["samples"])
                 batches.add(timing.get("batch", 1))
                 sample_s = max(1e-4, float(np.median(timing["samples"])) * timing.get("batch", 1))
                 for name, min_time in zip(references, (None, sample_s), strict=True):
-                    references[name] += pyperf_values(worker, spec, cpu, args.samples, root / "pyperf.json", min_time)
+                    references[name].append(
+                        pyperf_values(worker, spec, cpu, args.samples, root / "pyperf.json", min_time)
+                    )
             for name, reference in references.items():
-                ratio, low, high = stats.ratio_of_medians_ci(harness, reference)
-                rows.append(
-                    {
-                        "case": label,
-                        "side": "python",
-                        "reference": name,
-                        "harness_median_s": float(np.median(harness)),
-                        "reference_median_s": float(np.median(reference)),
-                        "ratio": ratio,
-                        "ci_low": low,
-                        "ci_high": high,
-                        "harness_cv": _cv(harness),
-                        "reference_cv": _cv(reference),
-                        "harness_batch": sorted(batches),
-                        "launches": args.launches,
-                        "cpu": cpu,
-                    }
+                row = {
+                    "case": label,
+                    "side": "python",
+                    "reference": name,
+                    **compare(harness, reference),
+                    "harness_batch": sorted(batches),
+                    "launches": args.launches,
+                    "cpu": cpu,
+                }
+                rows.append(row)
+                print(
+                    f"{label} vs {name}: paired {row['paired_ratio']:.3f}, pooled {row['ratio']:.3f}", file=sys.stderr
                 )
-                print(f"{label} vs {name}: {ratio:.3f} [{low:.3f}, {high:.3f}]", file=sys.stderr)
     return rows
 
 

@@ -340,3 +340,35 @@ def test_speed_split_keeps_dqn_and_ppo_apart() -> None:
     split = speed_split(rl, training).set_index("algorithm")
     assert split.loc["dqn", "environment_steps_per_s"] == 2e7 and split.loc["dqn", "agent_update_s"] == 1.8
     assert split.loc["ppo", "time_to_solve_s"] == 9.0 and pd.isna(split.loc["dqn", "time_to_solve_s"])
+
+
+def test_executive_summary_keeps_the_three_speeds_apart() -> None:
+    """rl_advice: one line per algorithm, each speed the best challenger against the baseline, in its own clause."""
+    from pairbench.report.rl import rl_advice, speed_split
+
+    sides = ["sb3", "candle", "tch"]
+    rl = pd.DataFrame(
+        {
+            "algorithm": "dqn",
+            "framework": sides,
+            "env_steps_per_s": [1e5, 2e7, 1e7],
+            "train_lockstep_s": [4.0, 8.0, 2.0],
+            "gate": ["baseline", "comparable", "comparable"],
+        }
+    )
+    training = pd.DataFrame(
+        [
+            {"algorithm": "dqn", "framework": "sb3", "seconds_to_threshold_median": 20.0, "gate": "baseline"},
+            {"algorithm": "dqn", "framework": "candle", "seconds_to_threshold_median": 8.0, "gate": "comparable"},
+            {"algorithm": "dqn", "framework": "tch", "seconds_to_threshold_median": 10.0, "gate": "comparable"},
+        ]
+    )
+    (line,) = rl_advice(rl, training, speed_split(rl, training))["line"]
+    assert line.startswith("rl dqn: environment speed: candle's env 200x faster than sb3's")
+    assert "agent update speed: tch 2x faster than sb3 (2 s vs 4 s" in line
+    assert "end-to-end time to solve: candle 2.5x faster than sb3 (median 8 s vs 20 s" in line
+    slower = rl.assign(train_lockstep_s=[1.0, 8.0, 2.0])
+    assert (
+        "agent update speed: tch 2x slower than sb3"
+        in rl_advice(slower, training, speed_split(slower, training))["line"][0]
+    )

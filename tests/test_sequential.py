@@ -43,6 +43,12 @@ def test_one_unsettled_pair_keeps_the_cell_open() -> None:
     decision = cell_decision("c", samples, [], noise=0.02)
     assert not decision.settled and "linfa vs linfa-py fit" in decision.reason
     assert cell_decision("c", samples, ["linfa"], noise=0.02).settled  # a failed launch is not topped up
+    # Only the pairs with the baseline must settle: both challengers clearly beat sklearn.
+    with_baseline = cell_decision("c", samples, [], noise=0.02, baseline="sklearn")
+    assert with_baseline.settled and "every pair with sklearn" in with_baseline.reason
+    samples["linfa-py"]["fit"] = _samples(1.01, 0.03, seed=9)  # now at sklearn's band edge
+    reopened = cell_decision("c", samples, [], noise=0.02, baseline="sklearn")
+    assert not reopened.settled and "linfa-py vs sklearn fit" in reopened.reason
 
 
 def _result(path: Path, cell: str, side: str, launch: int, samples: list[float], status: str = "ok") -> None:

@@ -1,8 +1,12 @@
 // Phase 4 — benchmark execution: every comparable (cell, side) x launch, each a fresh process.
 // With --max_launches > --launches, launches are adaptive: after the first --launches of every side, the
 // cells whose verdict is not settled get launches up to --max_launches (PLAN_LAUNCHES says which).
+// Training runs (a cell with its own launch count: rl's `solve`, one launch per seed) come after every
+// timing launch, up to --max_parallel_training at once, each on CPUs of its own: their outcomes (steps to
+// the threshold, success rate, final return) do not depend on a neighbour, and they are most of rl's time.
 include { RUN_BENCHMARK                         } from '../modules/local/run_benchmark'
 include { RUN_BENCHMARK as RUN_BENCHMARK_TOPUP } from '../modules/local/run_benchmark'
+include { RUN_BENCHMARK as RUN_TRAINING        } from '../modules/local/run_benchmark'
 include { PLAN_LAUNCHES                         } from '../modules/local/plan_launches'
 include { RECORD_LOST_LAUNCH                    } from '../modules/local/record_lost_launch'
 
@@ -16,9 +20,16 @@ workflow PHASE4_BENCHMARK {
     main:
     // A cell may set its own launch count (rl's `solve`: one launch per seed, never topped up); 0 means
     // --launches.
-    first = comparable.flatMap { cell_id, cell, side ->
-        def own = new groovy.json.JsonSlurper().parse(cell.toFile()).launches ?: 0
-        (1..(own > 0 ? own : params.launches)).collect { n -> tuple(cell_id, cell, side, n) }
+    by_kind = comparable
+        .map { cell_id, cell, side ->
+            tuple(cell_id, cell, side, (new groovy.json.JsonSlurper().parse(cell.toFile()).launches ?: 0) as int)
+        }
+        .branch { row -> training: row[3] > 0; timing: true }
+    first = by_kind.timing.flatMap { cell_id, cell, side, own ->
+        (1..params.launches).collect { n -> tuple(cell_id, cell, side, n) }
+    }
+    training = by_kind.training.flatMap { cell_id, cell, side, own ->
+        (1..own).collect { n -> tuple(cell_id, cell, side, n) }
     }
     RUN_BENCHMARK(first, data, implementations, environment)
     reportProgress('phase 4', first, RUN_BENCHMARK.out.result)
@@ -34,12 +45,19 @@ workflow PHASE4_BENCHMARK {
             .map { cell_id, side, launch, cell -> tuple(cell_id, cell, side, launch) }
         RUN_BENCHMARK_TOPUP(topups, data, implementations, environment)
         reportProgress('phase 4, extra launches', topups, RUN_BENCHMARK_TOPUP.out.result)
-        launches = first.mix(topups)
-        produced_files = RUN_BENCHMARK.out.result.mix(RUN_BENCHMARK_TOPUP.out.result)
+        timing_launches = first.mix(topups)
+        timing_files = RUN_BENCHMARK.out.result.mix(RUN_BENCHMARK_TOPUP.out.result)
     } else {
-        launches = first
-        produced_files = RUN_BENCHMARK.out.result
+        timing_launches = first
+        timing_files = RUN_BENCHMARK.out.result
     }
+
+    // The barrier: one value once every timing launch has finished (also when there were none).
+    timing_done = timing_files.collect().ifEmpty([]).map { files -> true }
+    RUN_TRAINING(training.combine(timing_done).map { row -> row[0..3] }, data, implementations, environment)
+    reportProgress('phase 4, training runs', training, RUN_TRAINING.out.result)
+    launches = timing_launches.mix(training)
+    produced_files = timing_files.mix(RUN_TRAINING.out.result)
 
     // A launch killed on its last attempt has no result (its errorStrategy is 'ignore'): find it by
     // its result's name and record it as failed rather than let it vanish.

@@ -4,9 +4,17 @@ or does it get more launches (up to `--max_launches`)?
 The rule is a two-look group-sequential design of the Haybittle-Peto kind. At the interim look (after
 the first launches) a cell stops only on overwhelming evidence: for every phase and every pair of its
 sides, the ratio of medians' bootstrap CI at `INTERIM_CONFIDENCE` (99.9%) lies wholly outside the noise
-band (a clear win or loss) or wholly inside it (a clear tie). Any other cell runs to `--max_launches`,
-and the final analysis uses the nominal alpha. Stopping only at p < 0.001 costs the final test less
-than 0.001 of its error rate, which is why Haybittle-Peto needs no adjustment of the final alpha.
+band (a clear win or loss) or wholly inside it (a clear tie).
+
+Which pairs must settle: each side against the cell's baseline (its first side, the Python reference) —
+the comparisons the verdicts, rankings and recommendations are built on. A pair of two challengers
+(candle vs tch, linfa vs linfa-py) is still analysed, on the launches it got, but does not hold the cell
+open: two Rust sides running the same kernels are often within a few percent of each other, and such a
+pair rarely settles at 99.9%, so requiring it topped up nearly every three-sided cell.
+
+Any other cell runs to `--max_launches`, and the final analysis uses the nominal alpha. Stopping only at
+p < 0.001 costs the final test less than 0.001 of its error rate, which is why Haybittle-Peto needs no
+adjustment of the final alpha.
 
 Pure functions over plain sample lists; `pairbench plan-launches` applies them to phase 4's results.
 """
@@ -59,20 +67,25 @@ def cell_decision(
     failed: list[str],
     noise: float,
     confidence: float = INTERIM_CONFIDENCE,
+    baseline: str | None = None,
 ) -> Decision:
-    """`samples[side][phase]`: the pooled samples of the cell's first launches. A cell with a failed
-    launch is not topped up (its retries are spent, and more launches would not restore the pair)."""
+    """`samples[side][phase]`: the pooled samples of the cell's first launches. With a `baseline`, only
+    the pairs that include it must settle; without one, every pair. A cell with a failed launch is not
+    topped up (its retries are spent, and more launches would not restore the pair)."""
     if failed:
         return Decision(cell_id, True, f"not topped up: failed launch(es) on {', '.join(sorted(failed))}")
     if len(samples) < 2:
         return Decision(cell_id, True, "one side only: no verdict to settle")
     phases = sorted(set.intersection(*(set(p) for p in samples.values())))
     for (side_a, by_phase_a), (side_b, by_phase_b) in combinations(sorted(samples.items()), 2):
+        if baseline in samples and baseline not in (side_a, side_b):
+            continue
         for phase in phases:
             settled, why = pair_settled(by_phase_a[phase], by_phase_b[phase], noise, confidence)
             if not settled:
                 return Decision(cell_id, False, f"{side_a} vs {side_b} {phase}: {why}")
-    return Decision(cell_id, True, f"every pair and phase settled at {confidence:.1%} ({len(phases)} phase(s))")
+    pairs = f"every pair with {baseline}" if baseline in samples else "every pair"
+    return Decision(cell_id, True, f"{pairs} settled in every phase at {confidence:.1%} ({len(phases)} phase(s))")
 
 
 def expected_saving(decisions: list[Decision]) -> float:

@@ -42,14 +42,17 @@ def _first_launches(paths: list[Path]) -> tuple[dict[str, dict[str, dict[str, li
     return samples, failed
 
 
-def _fixed_launches(cells_dir: Path | None) -> dict[str, int]:
-    """Cells that set their own launch count (`launches` > 0 in the cell file)."""
-    fixed = {}
+def _cell_facts(cells_dir: Path | None) -> tuple[dict[str, int], dict[str, str]]:
+    """Cells that set their own launch count (`launches` > 0 in the cell file), and each cell's baseline
+    (its first side)."""
+    fixed, baselines = {}, {}
     for path in sorted(cells_dir.glob("*.json")) if cells_dir else []:
         doc = json.loads(path.read_text(encoding="utf-8"))
         if int(doc.get("launches") or 0) > 0:
             fixed[doc["cell_id"]] = int(doc["launches"])
-    return fixed
+        if doc.get("frameworks"):
+            baselines[doc["cell_id"]] = doc["frameworks"][0]["name"]
+    return fixed, baselines
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,13 +65,15 @@ def run(args: argparse.Namespace) -> int:
     requested = args.noise if args.noise is not None else float(run_default("noise"))
     noise = noise_band(requested, floor)
     samples, failed = _first_launches(sorted(args.results_dir.glob("*.json")))
-    fixed = _fixed_launches(args.cells_dir)
+    fixed, baselines = _cell_facts(args.cells_dir)
     cells, topups = [], []
     for cell_id in sorted(samples):
         if cell_id in fixed:
             decision = Decision(cell_id, True, f"fixed launch count ({fixed[cell_id]}), set by the cell")
         else:
-            decision = cell_decision(cell_id, samples[cell_id], failed.get(cell_id, []), noise)
+            decision = cell_decision(
+                cell_id, samples[cell_id], failed.get(cell_id, []), noise, baseline=baselines.get(cell_id)
+            )
         extra = [] if decision.settled else list(range(args.launches + 1, args.max_launches + 1))
         sides = sorted(samples[cell_id])
         topups += [(cell_id, side, n) for side in sides for n in extra]
@@ -83,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
         )
     settled = sum(c["settled"] for c in cells)
     plan = {
-        "rule": "Haybittle-Peto two-look: stop after the first launches only when every pair's ratio CI at "
-        f"{INTERIM_CONFIDENCE:.1%} is wholly outside or wholly inside the noise band",
+        "rule": "Haybittle-Peto two-look: stop after the first launches only when the ratio CI at "
+        f"{INTERIM_CONFIDENCE:.1%} of every side against the cell's baseline (its first side) is wholly outside "
+        "or wholly inside the noise band",
         "interim_confidence": INTERIM_CONFIDENCE,
         "noise_band": noise,
         "noise_requested": requested,

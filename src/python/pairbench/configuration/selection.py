@@ -29,6 +29,7 @@ class RunParams:
     launches: int = field(default_factory=lambda: int(run_default("launches")))
     max_launches: int = field(default_factory=lambda: int(run_default("max_launches")))
     max_parallel_benchmarks: int = field(default_factory=lambda: int(run_default("max_parallel_benchmarks")))
+    max_parallel_training: int = field(default_factory=lambda: int(run_default("max_parallel_training")))
     samples: int = field(default_factory=lambda: int(run_default("samples")))
     warmup: int = field(default_factory=lambda: int(run_default("warmup")))
     threads: int = field(default_factory=lambda: int(run_default("threads")))

@@ -25,7 +25,7 @@ from pairbench.report.figures import Figures, build_figures, scaling_table
 from pairbench.report.llm import LlmView, llm_scaling, llm_slopes, llm_table, llm_view
 from pairbench.report.llm_advice import llm_advice
 from pairbench.report.methods import methods_lines
-from pairbench.report.rl import rl_table, speed_split, training_table
+from pairbench.report.rl import rl_advice, rl_table, speed_split, training_table
 from pairbench.report.summary import ExecutiveSummary, executive_summary
 from pairbench.report.tables import Sources, TableView, read_csv, table_view
 
@@ -153,6 +153,9 @@ def _tables(analysis_dir: Path, selection: dict[str, Any], implementations: dict
         t["rl_training_view"] = training_table(t["rl_training"])
     if "rl" in t or "rl_training" in t:
         t["rl_speed_split"] = speed_split(t.get("rl", pd.DataFrame()), t.get("rl_training", pd.DataFrame()))
+        t["rl_advice"] = rl_advice(
+            t.get("rl", pd.DataFrame()), t.get("rl_training_view", pd.DataFrame()), t["rl_speed_split"]
+        )
     t["llm"] = llm_table(t["summary"], t["launches"], selection)
     if not t["llm"].empty:
         t["llm_scaling"] = llm_scaling(t["summary"], selection)

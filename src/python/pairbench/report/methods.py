@@ -20,6 +20,8 @@ def methods_lines(
         "methods.txt.j2",
         p=p,
         par=p.get("max_parallel_benchmarks", 1),
+        par_training=p.get("max_parallel_training", 1),
+        training=any(int(c.get("launches") or 0) > 0 for c in selection.get("cells", [])),
         defaults=selection.get("defaults", {}),
         phases=phases,
         rustc=environment.get("rust", {}).get("rustc", "rustc version unknown"),

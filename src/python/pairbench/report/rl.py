@@ -7,6 +7,7 @@ from typing import Any
 
 import pandas as pd
 
+from pairbench.report.formatting import times
 from pairbench.tasks.rl.spec import ENV_ACTIONS
 
 RL_COLUMNS = [
@@ -131,3 +132,59 @@ def speed_split(rl: pd.DataFrame, training: pd.DataFrame) -> pd.DataFrame:
         row = rows.setdefault(key, {"algorithm": r.get("algorithm"), "framework": r["framework"]})
         row["time_to_solve_s"] = r.get("seconds_to_threshold_median")
     return pd.DataFrame(list(rows.values()), columns=SPEED_SPLIT_COLUMNS)
+
+
+def _baselines(rl: pd.DataFrame, training: pd.DataFrame) -> dict[str, str]:
+    """Per algorithm, the side every other is compared with (gate "baseline" in the RL or training table)."""
+    out: dict[str, str] = {}
+    for frame in (rl, training):
+        if frame.empty or "gate" not in frame.columns:
+            continue
+        for _, r in frame[frame["gate"] == "baseline"].iterrows():
+            out.setdefault(str(r["algorithm"]), str(r["framework"]))
+    return out
+
+
+def _versus(g: pd.DataFrame, base: str, column: str, higher_is_better: bool) -> tuple[str, float, float] | None:
+    """(best other side, its value, the baseline's value) for one speed column, or None without both."""
+    values = g.set_index("framework")[column].dropna() if column in g.columns else pd.Series(dtype=float)
+    values = values.astype(float)
+    if base not in values.index or len(values) < 2:
+        return None
+    others = values.drop(base)
+    best = str(others.idxmax() if higher_is_better else others.idxmin())
+    return best, float(others[best]), float(values[base])
+
+
+def _relative(speedup: float) -> str:
+    return f"{times(speedup)} faster than" if speedup >= 1 else f"{times(1 / speedup)} slower than"
+
+
+def rl_advice(rl: pd.DataFrame, training: pd.DataFrame, split: pd.DataFrame) -> pd.DataFrame:
+    """The executive summary's RL lines, one per algorithm, with the three speeds kept apart: environment
+    speed, agent update speed and end-to-end time to solve (each the fastest challenger against the baseline)."""
+    lines: list[str] = []
+    baselines = _baselines(rl, training)
+    for algo, g in split.groupby("algorithm", sort=True) if not split.empty else []:
+        base = baselines.get(str(algo))
+        if base is None:
+            continue
+        parts = []
+        if env := _versus(g, base, "environment_steps_per_s", higher_is_better=True):
+            parts.append(
+                f"environment speed: {env[0]}'s env {_relative(env[1] / env[2])} {base}'s "
+                f"({env[1]:,.0f} vs {env[2]:,.0f} steps/s)"
+            )
+        if upd := _versus(g, base, "agent_update_s", higher_is_better=False):
+            parts.append(
+                f"agent update speed: {upd[0]} {_relative(upd[2] / upd[1])} {base} "
+                f"({upd[1]:.3g} s vs {upd[2]:.3g} s per lockstep run)"
+            )
+        if solve := _versus(g, base, "time_to_solve_s", higher_is_better=False):
+            parts.append(
+                f"end-to-end time to solve: {solve[0]} {_relative(solve[2] / solve[1])} {base} "
+                f"(median {solve[1]:.3g} s vs {solve[2]:.3g} s of training to the threshold)"
+            )
+        if parts:
+            lines.append(f"rl {algo}: " + "; ".join(parts))
+    return pd.DataFrame({"line": lines}, columns=["line"])

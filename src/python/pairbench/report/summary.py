@@ -113,9 +113,11 @@ def executive_summary(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> E
             out.lines.append(text)
             out.use_cases.append(text)
     # LLM: which side for embedding and for generation, and where the answer flips (report/llm.py).
-    for line in t.get("llm_advice", pd.DataFrame(columns=["line"]))["line"]:
-        out.lines.append(str(line))
-        out.use_cases.append(str(line))
+    # RL: the three speeds kept apart, environment, agent update and time to solve (report/rl.py).
+    for name in ("llm_advice", "rl_advice"):
+        for line in t.get(name, pd.DataFrame(columns=["line"]))["line"]:
+            out.lines.append(str(line))
+            out.use_cases.append(str(line))
     for _, g in t["geomean_speedups"].iterrows():
         text, card = _geomean_card(g)
         out.lines.append(text)
