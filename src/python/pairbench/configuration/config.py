@@ -96,9 +96,11 @@ class TaskSpec:
     # which depends on the data's dimension and density).
     dataset_params: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     # Set by the specification's layout (pairbench.configuration.spec_layout): the metrics the user asked to see, and
-    # the timed samples per launch (`repetitions`) that replace --samples for this task's cells.
+    # the timed samples per launch (`repetitions`) that replace --samples for this task's cells. The default
+    # layout sets `repetitions` and `warmup` per task where one repetition is long (a whole generation).
     metrics: tuple[str, ...] = ()
     samples: int | None = None
+    warmup: int | None = None
 
     def params_for(self, algorithm: str, dataset: str) -> dict[str, Any]:
         return {**self.algorithms[algorithm], **self.dataset_params.get(algorithm, {}).get(dataset, {})}
@@ -292,4 +294,13 @@ def _task(
                 if name not in algos[algo]:
                     p.add(f"{okey}.{name}", "overrides no parameter of the algorithm", sorted(algos[algo]) or "<none>")
             per_dataset.setdefault(algo, {})[str(ds)] = ov
-    return TaskSpec(domain, task, dict(_dict(tentry.get("quality_gate"))), tuple(ds_names), algos, per_dataset)
+    return TaskSpec(
+        domain,
+        task,
+        dict(_dict(tentry.get("quality_gate"))),
+        tuple(ds_names),
+        algos,
+        per_dataset,
+        samples=tentry.get("repetitions"),
+        warmup=tentry.get("warmup"),
+    )

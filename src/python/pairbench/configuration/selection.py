@@ -231,7 +231,7 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
                         quality_gate=task.quality_gate,
                         cell_id=cell_id,
                         **{
-                            "warmup": rp.warmup,
+                            "warmup": rp.warmup if task.warmup is None else task.warmup,
                             "samples": task.samples or rp.samples,
                             **seed_launches(task.domain, task.task, rp.rl_seeds),
                         },
