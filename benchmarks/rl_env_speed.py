@@ -108,7 +108,7 @@ def main() -> int:
         cwd=project_root(),
     )
     binary = rust_target_dir() / "release" / "examples" / "replay_speed"
-    t0 = time.perf_counter()
+    t0, load_start = time.perf_counter(), os.getloadavg()
     rows = []
     for env in envs:
         seconds: dict[str, list[float]] = {"gymnasium": [], "rust": []}
@@ -136,7 +136,7 @@ def main() -> int:
         "what": "environment steps/s on the replay fixtures' episodes, gymnasium vs the Rust env, 1 thread",
         "host": platform.node(),
         "cpu": platform.processor() or platform.machine(),
-        "load_average": os.getloadavg(),
+        "load_average_1_5_15_min": {"start": load_start, "end": os.getloadavg()},
         "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "launches": args.launches,
         "samples": args.samples,
