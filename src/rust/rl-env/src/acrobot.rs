@@ -4,7 +4,8 @@
 //! Every expression keeps gymnasium's operation order (Python evaluates left to right, as Rust
 //! does), because any reordering changes the last bit and the replay test asserts bit equality.
 //! Gymnasium works on numpy float64 scalars and 5-element float64 arrays: each scalar or
-//! element-wise operation is one IEEE double operation, and numpy's float64 `sin`/`cos` are libm's.
+//! element-wise operation is one IEEE double operation, and numpy 2.4's float64 `sin`/`cos` gave
+//! libm's result for all of 1.2 million arguments in [-13, 13] (checked on the X86_V3 build).
 
 use std::f64::consts::PI;
 use std::hint::black_box;
@@ -127,6 +128,7 @@ fn dsdt(s: &[f64; STATE_DIM + 1]) -> [f64; STATE_DIM + 1] {
 /// gymnasium's `rk4(derivs, y0, [0, dt])`: its one step, each line one numpy array expression
 /// evaluated element by element.
 fn rk4(y0: [f64; STATE_DIM + 1]) -> [f64; STATE_DIM + 1] {
+    // `dt = t[i + 1] - t[i]` with t = [0, self.dt].
     let dt = DT - 0.0;
     let dt2 = dt / 2.0;
     let axpy = |k: [f64; STATE_DIM + 1], h: f64| std::array::from_fn(|i| y0[i] + h * k[i]);
