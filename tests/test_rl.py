@@ -1,4 +1,4 @@
-"""RL: the trace fixture is gymnasium's own output, and SB3, candle and tch run the same DQN and the same
+"""RL: the trace fixtures are gymnasium's own output, and SB3, candle and tch run the same DQN and the same
 PPO in lockstep from the same start (same losses within 1e-4 relative, identical greedy actions and
 returns). A deliberately broken agent (wrong gamma; wrong clip range or GAE lambda) must fail the gate.
 Tiny budgets: well under a minute."""
@@ -24,7 +24,7 @@ from pairbench.tasks.rl.ppo_spec import PpoParams, prepare_ppo_cell
 from pairbench.tasks.rl.spec import prepare_cell
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURE = ROOT / "tests" / "fixtures" / "rl" / "cartpole_v1_traces.bin.gz"
+FIXTURES = ROOT / "tests" / "fixtures" / "rl"
 FRAMEWORKS = [
     {"name": "sb3", "language": "python", "backend": "sb3", "package": "stable-baselines3"},
     {"name": "candle", "language": "rust", "backend": "candle", "binary": "pairbench-candle"},
@@ -65,9 +65,12 @@ GATE = {
 LOCKSTEP_RTOL = 1e-4
 
 
-def test_trace_fixture_is_what_gymnasium_records() -> None:
-    assert traces.record() == FIXTURE.read_bytes(), (
-        "tests/fixtures/rl differs from gymnasium's output: re-run `python -m pairbench.tasks.rl.traces`"
+@pytest.mark.parametrize("env", sorted(traces.TRACES))
+def test_trace_fixture_is_what_gymnasium_records(env: str) -> None:
+    fixture = FIXTURES / traces.TRACES[env].file
+    assert traces.record(env) == fixture.read_bytes(), (
+        f"{fixture.relative_to(ROOT)} differs from gymnasium's output: "
+        f"re-run `python -m pairbench.tasks.rl.traces --env {env} {fixture.relative_to(ROOT)}`"
     )
 
 

@@ -2,6 +2,8 @@
 
 use anyhow::{bail, Result};
 
+use crate::Step;
+
 const GRAVITY: f64 = 9.8;
 const MASSCART: f64 = 1.0;
 const MASSPOLE: f64 = 0.1;
@@ -19,15 +21,6 @@ fn theta_threshold() -> f64 {
 pub const OBS_DIM: usize = 4;
 pub const N_ACTIONS: usize = 2;
 pub const MAX_EPISODE_STEPS: u32 = 500;
-
-/// What one `step` returns, as gymnasium's 5-tuple (reward is 1 on every step, the terminal one too).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Step {
-    pub obs: [f32; OBS_DIM],
-    pub reward: f32,
-    pub terminated: bool,
-    pub truncated: bool,
-}
 
 #[derive(Debug, Clone)]
 pub struct CartPole {
@@ -63,7 +56,8 @@ impl CartPole {
         self.state.map(|v| v as f32)
     }
 
-    pub fn step(&mut self, action: usize) -> Result<Step> {
+    /// Reward 1 on every step, the terminal one too.
+    pub fn step(&mut self, action: usize) -> Result<Step<OBS_DIM>> {
         if action >= N_ACTIONS {
             bail!("CartPole: action {action} invalid; allowed: 0, 1");
         }

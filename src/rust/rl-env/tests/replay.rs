@@ -1,11 +1,12 @@
-//! Replays CartPole-v1 traces recorded from gymnasium 1.4 (tests/fixtures/rl, written by
-//! `python -m pairbench.tasks.rl.traces`) and requires bit-identical f64 states and identical
-//! terminated/truncated flags at every step.
+//! Replays CartPole-v1 and Acrobot-v1 traces recorded from gymnasium 1.4 (tests/fixtures/rl,
+//! written by `python -m pairbench.tasks.rl.traces`) and requires bit-identical f64 states and
+//! identical rewards and terminated/truncated flags at every step.
 
+use std::f64::consts::PI;
 use std::io::Read;
 use std::path::PathBuf;
 
-use pairbench_rl_env::CartPole;
+use pairbench_rl_env::{acrobot, cartpole, Acrobot, CartPole};
 
 struct Reader {
     buf: Vec<u8>,
@@ -32,9 +33,10 @@ impl Reader {
     }
 }
 
-fn fixture() -> Reader {
+fn fixture(name: &str) -> Reader {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../tests/fixtures/rl/cartpole_v1_traces.bin.gz");
+        .join("../../../tests/fixtures/rl")
+        .join(name);
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut buf = Vec::new();
     flate2::read::GzDecoder::new(file)
@@ -44,44 +46,114 @@ fn fixture() -> Reader {
     Reader { buf, pos: 8 }
 }
 
-#[test]
-fn cartpole_replays_gymnasium_bit_for_bit() {
-    let mut r = fixture();
+/// One environment as the replay sees it: its step as gymnasium's (obs, reward, terminated,
+/// truncated), and what gymnasium observes and pays for a recorded state, written independently of
+/// the environment's own code.
+trait Replayed {
+    fn reset(&mut self, init: [f64; 4]) -> Vec<f32>;
+    fn step(&mut self, action: usize) -> (Vec<f32>, f32, bool, bool);
+    fn state(&self) -> [f64; 4];
+    fn expected_obs(state: [f64; 4]) -> Vec<f32>;
+    fn expected_reward(terminated: bool) -> f32;
+}
+
+impl Replayed for CartPole {
+    fn reset(&mut self, init: [f64; 4]) -> Vec<f32> {
+        self.reset_to(init).to_vec()
+    }
+    fn step(&mut self, action: usize) -> (Vec<f32>, f32, bool, bool) {
+        let s = CartPole::step(self, action).unwrap();
+        (s.obs.to_vec(), s.reward, s.terminated, s.truncated)
+    }
+    fn state(&self) -> [f64; 4] {
+        self.state
+    }
+    fn expected_obs(state: [f64; 4]) -> Vec<f32> {
+        state.map(|v| v as f32).to_vec()
+    }
+    fn expected_reward(_terminated: bool) -> f32 {
+        1.0
+    }
+}
+
+impl Replayed for Acrobot {
+    fn reset(&mut self, init: [f64; 4]) -> Vec<f32> {
+        self.reset_to(init).to_vec()
+    }
+    fn step(&mut self, action: usize) -> (Vec<f32>, f32, bool, bool) {
+        let s = Acrobot::step(self, action).unwrap();
+        (s.obs.to_vec(), s.reward, s.terminated, s.truncated)
+    }
+    fn state(&self) -> [f64; 4] {
+        self.state
+    }
+    fn expected_obs([t1, t2, d1, d2]: [f64; 4]) -> Vec<f32> {
+        vec![
+            t1.cos() as f32,
+            t1.sin() as f32,
+            t2.cos() as f32,
+            t2.sin() as f32,
+            d1 as f32,
+            d2 as f32,
+        ]
+    }
+    fn expected_reward(terminated: bool) -> f32 {
+        if terminated {
+            0.0
+        } else {
+            -1.0
+        }
+    }
+}
+
+/// Replays every episode of `file`; `visit` sees each step's state before and after.
+fn replay<E: Replayed>(
+    env: &mut E,
+    file: &str,
+    n_actions: usize,
+    mut visit: impl FnMut([f64; 4], [f64; 4]),
+) {
+    let mut r = fixture(file);
     let n_episodes = r.u32();
     assert!(n_episodes >= 1000, "only {n_episodes} episodes recorded");
-    let mut env = CartPole::new();
     let (mut steps, mut terminated, mut truncated) = (0usize, 0usize, 0usize);
     for episode in 0..n_episodes {
         let init = r.state();
         let n_steps = r.u32();
-        let obs = env.reset_to(init);
-        assert_eq!(obs, init.map(|v| v as f32));
+        assert_eq!(env.reset(init), E::expected_obs(init));
+        let mut before = init;
         for t in 0..n_steps {
             let action = r.u8() as usize;
+            assert!(
+                action < n_actions,
+                "episode {episode} step {t}: action {action}"
+            );
             let flags = r.u8();
             let want = r.state();
-            let step = env.step(action).unwrap();
-            let (got_bits, want_bits) = (env.state.map(f64::to_bits), want.map(f64::to_bits));
+            let (obs, reward, term, trunc) = env.step(action);
+            let got = env.state();
             assert_eq!(
-                got_bits, want_bits,
-                "episode {episode} step {t}: state {:?} != gymnasium {want:?}",
-                env.state
+                got.map(f64::to_bits),
+                want.map(f64::to_bits),
+                "episode {episode} step {t}: state {got:?} != gymnasium {want:?}"
             );
-            assert_eq!(step.obs, want.map(|v| v as f32));
-            assert_eq!(step.reward, 1.0);
+            assert_eq!(obs, E::expected_obs(want));
+            assert_eq!(reward, E::expected_reward(term));
             assert_eq!(
-                (step.terminated, step.truncated),
+                (term, trunc),
                 (flags & 1 != 0, flags & 2 != 0),
                 "episode {episode} step {t}: flags"
             );
             let last = t + 1 == n_steps;
             assert_eq!(
-                step.terminated || step.truncated,
+                term || trunc,
                 last,
                 "episode {episode} step {t}: end of episode"
             );
-            terminated += usize::from(step.terminated);
-            truncated += usize::from(step.truncated);
+            visit(before, want);
+            before = want;
+            terminated += usize::from(term);
+            truncated += usize::from(trunc);
             steps += 1;
         }
     }
@@ -91,7 +163,40 @@ fn cartpole_replays_gymnasium_bit_for_bit() {
         terminated > 0 && truncated > 0,
         "{terminated} terminated, {truncated} truncated"
     );
-    eprintln!("{n_episodes} episodes, {steps} steps replayed exactly ({terminated} terminated, {truncated} truncated)");
+    eprintln!("{file}: {n_episodes} episodes, {steps} steps replayed exactly ({terminated} terminated, {truncated} truncated)");
+}
+
+#[test]
+fn cartpole_replays_gymnasium_bit_for_bit() {
+    replay(
+        &mut CartPole::new(),
+        "cartpole_v1_traces.bin.gz",
+        cartpole::N_ACTIONS,
+        |_, _| {},
+    );
+}
+
+#[test]
+fn acrobot_replays_gymnasium_bit_for_bit() {
+    let (mut wraps, mut clipped) = (0usize, 0usize);
+    replay(
+        &mut Acrobot::new(),
+        "acrobot_v1_traces.bin.gz",
+        acrobot::N_ACTIONS,
+        |before, after| {
+            // An angle that jumps between near +pi and near -pi crossed the seam and was wrapped
+            // (passing through 0 instead would take a 5 rad step).
+            wraps += (0..2)
+                .filter(|&i| {
+                    before[i] * after[i] < 0.0 && before[i].abs().min(after[i].abs()) > 2.5
+                })
+                .count();
+            clipped += usize::from(after[2].abs() == 4.0 * PI || after[3].abs() == 9.0 * PI);
+        },
+    );
+    // Without wrapped angles and clipped velocities the fixture would not test `wrap` and `bound`.
+    assert!(wraps > 0 && clipped > 0, "{wraps} wraps, {clipped} clipped");
+    eprintln!("acrobot: {wraps} angle wraps, {clipped} steps with a velocity at its bound");
 }
 
 #[test]
@@ -100,4 +205,8 @@ fn invalid_action_is_an_error() {
     env.reset_to([0.0; 4]);
     let err = env.step(2).unwrap_err().to_string();
     assert!(err.contains("allowed: 0, 1"), "{err}");
+    let mut env = Acrobot::new();
+    env.reset_to([0.0; 4]);
+    let err = env.step(3).unwrap_err().to_string();
+    assert!(err.contains("allowed: 0, 1, 2"), "{err}");
 }
