@@ -363,7 +363,9 @@ def test_executive_summary_keeps_the_three_speeds_apart() -> None:
             {"algorithm": "dqn", "framework": "tch", "seconds_to_threshold_median": 10.0, "gate": "comparable"},
         ]
     )
-    (line,) = rl_advice(rl, training, speed_split(rl, training))["line"]
+    # A solve cell's row in the RL table carries no policy figures: it must not blank the policy cell's.
+    solve_rows = rl.assign(env_steps_per_s=float("nan"), train_lockstep_s=float("nan"))
+    (line,) = rl_advice(rl, training, speed_split(pd.concat([rl, solve_rows]), training))["line"]
     assert line.startswith("rl dqn: environment speed: candle's env 200x faster than sb3's")
     assert "agent update speed: tch 2x faster than sb3 (2 s vs 4 s" in line
     assert "end-to-end time to solve: candle 2.5x faster than sb3 (median 8 s vs 20 s" in line

@@ -26,6 +26,9 @@ RL_COLUMNS = [
 ]
 
 
+RL_PHASES = ("env_steps", "infer_b1", "infer_b256", "train_lockstep")
+
+
 def _ci(lo: float, hi: float, scale: float = 1.0, invert: float | None = None) -> str:
     if invert is not None:
         lo, hi = invert / hi, invert / lo
@@ -36,7 +39,8 @@ def rl_table(summary: pd.DataFrame, parity: pd.DataFrame) -> pd.DataFrame:
     """Medians (bootstrap 95% CIs) per side of the RL phases, plus each candidate's lockstep verdict."""
     if summary.empty or "domain" not in summary.columns:
         return pd.DataFrame(columns=RL_COLUMNS)
-    rl = summary[summary["domain"] == "rl"]
+    # The policy cells' phases; a solve cell (phase `train`) has its own table (training_table).
+    rl = summary[(summary["domain"] == "rl") & summary["phase"].isin(RL_PHASES)]
     rows: list[dict[str, Any]] = []
     for (cell, algo, ds, fw), g in rl.groupby(["cell_id", "algorithm", "dataset", "framework"], sort=True):
         by = {r["phase"]: r for _, r in g.iterrows()}
@@ -125,8 +129,9 @@ def speed_split(rl: pd.DataFrame, training: pd.DataFrame) -> pd.DataFrame:
     for _, r in rl.iterrows() if not rl.empty else []:
         key = (str(r.get("algorithm", "")), str(r["framework"]))
         row = rows.setdefault(key, {"algorithm": r.get("algorithm"), "framework": r["framework"]})
-        row["environment_steps_per_s"] = r.get("env_steps_per_s")
-        row["agent_update_s"] = r.get("train_lockstep_s")
+        for column, source in (("environment_steps_per_s", "env_steps_per_s"), ("agent_update_s", "train_lockstep_s")):
+            if not pd.isna(value := r.get(source)):
+                row[column] = value
     for _, r in training.iterrows() if not training.empty else []:
         key = (str(r.get("algorithm", "")), str(r["framework"]))
         row = rows.setdefault(key, {"algorithm": r.get("algorithm"), "framework": r["framework"]})
