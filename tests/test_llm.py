@@ -1,6 +1,6 @@
 """The LLM domain on the seeded tiny models: corpus bytes, tokenizer parity, encoder cosine,
-teacher-forced decoder logits and greedy ids (transformers vs the real candle-transformers binary),
-and the gate refusing a side that is deliberately wrong (candle's old RoPE default)."""
+teacher-forced decoder logits and greedy ids (transformers vs the real candle-transformers binary, and
+the tch encoder), and the gate refusing a side that is deliberately wrong (candle's old RoPE default)."""
 
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ from pairbench.tasks.llm.spec import (
 
 TRANSFORMERS = {"name": "transformers", "language": "python", "backend": "PyTorch", "package": "transformers"}
 CANDLE = {"name": "candle-transformers", "language": "rust", "backend": "pure Rust", "binary": "pairbench-llm-candle"}
+TCH = {"name": "tch", "language": "rust", "backend": "libtorch", "binary": "pairbench-tch"}
 ENCODER_GATE = {
     "metric": "embedding_cosine_min",
     "tolerance": 1e-4,
@@ -69,7 +70,14 @@ def llm_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def _cell(tmp: Path, task: str, algorithm: str, params: dict[str, Any], gate: dict[str, Any]) -> Path:
+def _cell(
+    tmp: Path,
+    task: str,
+    algorithm: str,
+    params: dict[str, Any],
+    gate: dict[str, Any],
+    sides: tuple[dict[str, str], ...] = (TRANSFORMERS, CANDLE),
+) -> Path:
     cell = Cell(
         threads=1,
         run_id="test",
@@ -78,7 +86,7 @@ def _cell(tmp: Path, task: str, algorithm: str, params: dict[str, Any], gate: di
         algorithm=algorithm,
         dataset="text_corpus",
         params={**params, "device": "cpu"},
-        frameworks=[TRANSFORMERS, CANDLE],
+        frameworks=list(sides),
         dtype="float32",
         samples=1,
         warmup=0,
@@ -135,6 +143,59 @@ def test_encoder_gate_tokenizer_parity_and_cosine(llm_data: Path, tmp_path: Path
     assert q["token_id_agreement"] == 1.0
     assert q["embedding_cosine_min"] >= 0.9999
     assert report["comparable"], report["reasons"]
+
+
+def _tch_binary() -> Path:
+    path = rust_target_dir() / "release" / "pairbench-tch"
+    if not path.exists():
+        pytest.fail(f"{path} missing: run `make setup` (it builds pairbench-tch when torch imports)")
+    return path
+
+
+def test_tch_encoder_matches_transformers(llm_data: Path, tmp_path: Path) -> None:
+    """The BERT written once over deep-common's Ops (src/rust/llm-common), run by pairbench-tch on libtorch,
+    passes the same gate as candle-transformers: identical token ids and per-string cosine >= 0.9999, on a
+    batch with padding (seq_len 32 pads the short corpus strings, so the attention mask is exercised)."""
+    _tch_binary()
+    cell = _cell(
+        tmp_path,
+        "sentence_embedding",
+        "tiny_bert",
+        {"batch_size": 8, "seq_len": 32, "latency_repeats": 1},
+        ENCODER_GATE,
+        (TRANSFORMERS, TCH),
+    )
+    report = validate_cell(cell, llm_data, tmp_path / "work")
+    tch = report["sides"]["tch"]
+    assert tch["ok"], tch.get("error")
+    q = tch["quality"]
+    assert q["n_strings"] >= 200 and q["token_id_agreement"] == 1.0
+    assert q["embedding_cosine_min"] >= 0.9999, q
+    assert report["comparable"], report["reasons"]
+    work = tmp_path / "work"
+    ours = np.load(work / f"{Path(cell).stem}.tch.predictions.npy")
+    base = np.load(work / f"{Path(cell).stem}.transformers.predictions.npy")
+    assert ours.shape == base.shape and ours.shape[1] == 32
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+
+
+def test_tch_has_no_decoder_and_fails_as_data(llm_data: Path, tmp_path: Path) -> None:
+    """tch implements sentence embeddings only: its capabilities say so, and a text_generation cell given to
+    it is a failed side with the reason (not comparable), not a crash of the validation."""
+    caps = json.loads(subprocess.run([str(_tch_binary()), "capabilities"], capture_output=True, check=True).stdout)
+    assert caps["domains"]["llm"] == {"sentence_embedding": ["minilm_l6", "tiny_bert"]}
+    cell = _cell(
+        tmp_path,
+        "text_generation",
+        "tiny_llama",
+        {"prompt_len": 32, "new_tokens": 4},
+        DECODER_GATE,
+        (TRANSFORMERS, TCH),
+    )
+    report = validate_cell(cell, llm_data, tmp_path / "work")
+    tch = report["sides"]["tch"]
+    assert not tch["ok"] and 'task "text_generation" not implemented by the tch side' in tch["error"]
+    assert not report["comparable"]
 
 
 def test_decoder_gate_teacher_forced_logits(llm_data: Path, tmp_path: Path) -> None:

@@ -91,3 +91,33 @@ def test_gpu_cells_keep_only_the_frameworks_that_run_on_cuda(catalogue, monkeypa
 def test_unknown_device_names_the_allowed_values(catalogue) -> None:
     with pytest.raises(ConfigError, match=r"--devices: invalid value 'gpu'; allowed: auto, .*cpu, cuda"):
         select(catalogue, RunParams(run_id="r", devices="gpu"))
+
+
+def test_a_task_lists_its_own_sides(catalogue, tmp_path) -> None:
+    """llm: tch encodes but does not generate, so text_generation lists its sides (a subset of the domain's,
+    baseline first) and its cells leave tch out; a bad list is named with the domain's sides."""
+    from pairbench.configuration.config import load_catalogue
+    from pairbench.core.paths import config_dir
+
+    sel = select(catalogue, RunParams(run_id="r", domains="llm", algorithms="tiny_bert,tiny_llama"))
+    sides = {c["task"]: [f["name"] for f in c["frameworks"]] for c in sel["cells"]}
+    assert sides == {
+        "sentence_embedding": ["transformers", "candle-transformers", "tch"],
+        "text_generation": ["transformers", "candle-transformers"],
+    }
+    text = (config_dir() / "benchmarks.yaml").read_text(encoding="utf-8")
+    bad = text.replace(
+        "        frameworks: [transformers, candle-transformers]\n",
+        "        frameworks: [candle-transformers, pytorch]\n",
+    )
+    assert bad != text
+    path = tmp_path / "benchmarks.yaml"
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        load_catalogue(path, config_dir() / "frameworks.yaml")
+    key = f"{path}: domains.llm.tasks.text_generation.frameworks"
+    assert err.value.problems == [
+        f"{key}: 'pytorch' is not one of the domain's frameworks; allowed: transformers, candle-transformers, tch",
+        f"{key}: the first must be the domain's baseline 'transformers', got 'candle-transformers'; "
+        "allowed: transformers, candle-transformers, tch",
+    ]

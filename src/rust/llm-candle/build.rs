@@ -1,4 +1,5 @@
-//! Embed the resolved candle-transformers and tokenizers versions so results record what ran.
+//! Embed the resolved candle-transformers version so results record what ran (pairbench-llm embeds
+//! the tokenizers version).
 
 include!("../build-support/locked_version.rs");
 
@@ -6,9 +7,5 @@ fn main() {
     println!(
         "cargo:rustc-env=PAIRBENCH_CANDLE_TRANSFORMERS_VERSION={}",
         locked_version("candle-transformers")
-    );
-    println!(
-        "cargo:rustc-env=PAIRBENCH_TOKENIZERS_VERSION={}",
-        locked_version("tokenizers")
     );
 }

@@ -9,7 +9,7 @@ checks that depend on the code: names, sources and their options, domains, tasks
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +101,9 @@ class TaskSpec:
     metrics: tuple[str, ...] = ()
     samples: int | None = None
     warmup: int | None = None
+    # The sides of this task's cells when not every side of the domain implements it (llm's
+    # text_generation has no tch side): a subset of the domain's, baseline first; empty = the domain's.
+    frameworks: tuple[str, ...] = ()
 
     def params_for(self, algorithm: str, dataset: str) -> dict[str, Any]:
         return {**self.algorithms[algorithm], **self.dataset_params.get(algorithm, {}).get(dataset, {})}
@@ -121,6 +124,10 @@ class Catalogue:
     # Run-wide settings the catalogue sets (cv_folds, alpha, power); they win over the params' defaults.
     run_settings: dict[str, Any] = field(default_factory=dict)
     layout: str = "pairbench"  # or "specification" (benchmarks: <domain>: <task>: {...})
+
+    def task_frameworks(self, task: TaskSpec) -> list[str]:
+        """The sides of a task's cells, baseline first."""
+        return list(task.frameworks) or self.domain_frameworks[task.domain]
 
 
 def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
@@ -208,7 +215,8 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
             if task not in tasks_known:
                 p.add(tkey, "unknown task", tasks_known)
                 continue
-            tasks.append(_task(p, tkey, domain, str(task), _dict(tentry), datasets))
+            spec = _task(p, tkey, domain, str(task), _dict(tentry), datasets)
+            tasks.append(_task_frameworks(p, tkey, spec, tentry, domain_frameworks[domain]))
     if p.items:
         raise ConfigError(p.items)
     return Catalogue(defaults, datasets, frameworks, domain_frameworks, tasks)
@@ -260,6 +268,24 @@ def _domain_frameworks(
     if len(set(names)) != len(names):
         p.add(f"{dkey}.frameworks", f"a framework is listed twice in {names!r}")
     return [str(n) for n in names]
+
+
+def _task_frameworks(p: _Problems, tkey: str, spec: TaskSpec, tentry: Any, domain_fws: list[str]) -> TaskSpec:
+    """A task's own `frameworks`: at least two of the domain's, its baseline first."""
+    names = tentry.get("frameworks") if isinstance(tentry, dict) else None
+    if names is None:
+        return spec
+    key = f"{tkey}.frameworks"
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        return spec  # named by the schema
+    for fw in names:
+        if fw not in domain_fws:
+            p.add(key, f"{fw!r} is not one of the domain's frameworks", domain_fws or "<none>")
+    if len(names) < 2 or len(set(names)) != len(names):
+        p.add(key, f"expected at least two distinct frameworks, got {names!r}", domain_fws or "<none>")
+    elif domain_fws and names[0] != domain_fws[0]:
+        p.add(key, f"the first must be the domain's baseline {domain_fws[0]!r}, got {names[0]!r}", domain_fws)
+    return replace(spec, frameworks=tuple(str(n) for n in names))
 
 
 def _task(

@@ -166,7 +166,7 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
         d
         for t in catalogue.tasks
         if t.domain in domains
-        for name in catalogue.domain_frameworks[t.domain]
+        for name in catalogue.task_frameworks(t)
         for d in catalogue.frameworks[name].devices
     }
     devices, device_absent = run_devices(rp.devices, offered)
@@ -187,7 +187,7 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
     decisions: list[dict[str, Any]] = []
     cells: list[Cell] = []
     for task in catalogue.tasks:
-        fws = [catalogue.frameworks[name] for name in catalogue.domain_frameworks[task.domain]]
+        fws = [catalogue.frameworks[name] for name in catalogue.task_frameworks(task)]
         missing = {fw.name: why for fw in fws if (why := framework_missing(fw))}
         # A device axis only where the baseline runs on it (rl's SB3 is cpu-only, though tch is not).
         for device in (d for d in devices if d in fws[0].devices):

@@ -111,7 +111,7 @@ def run_scaling(
         case = CASES[algorithm]
         task, params = _first_point(catalogue, algorithm)
         params = {**params, **case.overrides}
-        frameworks = [catalogue.frameworks[n].cell_entry() for n in catalogue.domain_frameworks[task.domain]]
+        frameworks = [catalogue.frameworks[n].cell_entry() for n in catalogue.task_frameworks(task)]
         stopped: dict[str, str] = {}
         points: dict[str, dict[int, float]] = {fw["name"]: {} for fw in frameworks}
         for n in sorted(sizes):

@@ -290,8 +290,21 @@ def llm_section(table: pd.DataFrame) -> str:
 
 
 def llm_methods(selection: dict[str, Any]) -> list[str]:
-    if not any(c.get("domain") == "llm" for c in selection.get("cells", [])):
+    cells = [c for c in selection.get("cells", []) if c.get("domain") == "llm"]
+    if not cells:
         return []
+    tch = (
+        [
+            "LLM tch side (sentence embeddings only): a BERT written once over the Ops trait the deep-learning "
+            "models use (src/rust/llm-common), run by pairbench-tch on the venv's libtorch: the same kernels as "
+            "transformers, torch's scaled_dot_product_attention included, driven from Rust (tch vs transformers "
+            "isolates the language, tch vs candle-transformers the kernels); the same tokenizers crate code as "
+            "candle-transformers' side; gated like it. On candle the same encoder equals candle-transformers' "
+            "models::bert within 1e-5 (a unit test)."
+        ]
+        if any(f.get("name") == "tch" for c in cells for f in c.get("frameworks", []))
+        else []
+    )
     return [
         "LLM: transformers (PyTorch, attn_implementation=sdpa, eval, torch.inference_mode) vs candle-transformers "
         "(models::bert, models::llama; tokenizers crate), float32 on both, the same safetensors weights and "
@@ -312,4 +325,5 @@ def llm_methods(selection: dict[str, Any]) -> list[str]:
         "median from its bootstrap CI (log-normal, 2,000 seeded draws). Advice: a side wins a setting when its pair's "
         "verdict says faster (Holm-corrected test and the practical-difference threshold); embedding is judged on "
         "end-to-end batch latency, generation on decode tokens/s with time to first token reported beside it.",
+        *tch,
     ]

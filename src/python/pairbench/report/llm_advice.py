@@ -73,7 +73,8 @@ def llm_advice(comparisons: pd.DataFrame, selection: dict[str, Any]) -> pd.DataF
     cells = cells_of(selection)
     rows = []
     llm = comparisons[comparisons["domain"] == "llm"]
-    for (task, algo, cand), g in llm.groupby(["task", "algorithm", "candidate"], sort=True):
+    # One line per pair: with three sides (tch encodes too) a candidate meets two references.
+    for (task, algo, cand, ref), g in llm.groupby(["task", "algorithm", "candidate", "reference"], sort=True):
         if task not in ADVICE:
             continue
         use, phase, aside = ADVICE[str(task)]
@@ -81,7 +82,6 @@ def llm_advice(comparisons: pd.DataFrame, selection: dict[str, Any]) -> pd.DataF
         if not ws:
             continue
         side, text, n, flips = _phase_text(ws)
-        ref = str(g["reference"].iloc[0])
         line = f"{use} with {algo} ({cand} vs {ref}, {phase}): " + (f"use {text}" if side else text)
         if aside and (a := _winners(g[g["phase"] == aside], cells)):
             line += f". Time to first token: {_phase_text(a)[1]}"

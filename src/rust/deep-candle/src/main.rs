@@ -117,14 +117,18 @@ impl Ops for Candle {
     fn spatial_mean(&self, x: &Tensor) -> Result<Tensor> {
         Ok(x.mean((2, 3))?)
     }
+    // broadcast_* is the plain op when the shapes are equal (every deep model's case).
     fn add(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-        Ok((a + b)?)
+        Ok(a.broadcast_add(b)?)
     }
     fn sub(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-        Ok((a - b)?)
+        Ok(a.broadcast_sub(b)?)
     }
     fn mul(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
-        Ok((a * b)?)
+        Ok(a.broadcast_mul(b)?)
+    }
+    fn div(&self, a: &Tensor, b: &Tensor) -> Result<Tensor> {
+        Ok(a.broadcast_div(b)?)
     }
     fn dropout(&self, x: &Tensor, p: f64, train: bool) -> Result<Tensor> {
         if train && p > 0.0 {
@@ -171,6 +175,46 @@ impl Ops for Candle {
     }
     fn mean_all(&self, x: &Tensor) -> Result<Tensor> {
         Ok(x.mean_all()?)
+    }
+    fn sqrt(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(x.sqrt()?)
+    }
+    fn sum_dim(&self, x: &Tensor, dim: usize) -> Result<Tensor> {
+        Ok(x.sum(dim)?)
+    }
+    fn transpose(&self, x: &Tensor, d0: usize, d1: usize) -> Result<Tensor> {
+        // candle's batched matmul needs one batch stride: a head split must be made contiguous
+        // (candle-transformers' BERT does the same).
+        Ok(x.transpose(d0, d1)?.contiguous()?)
+    }
+    fn layer_norm(&self, x: &Tensor, w: &Tensor, b: &Tensor, eps: f64) -> Result<Tensor> {
+        // The kernel candle_nn::LayerNorm uses for a contiguous input with a bias.
+        Ok(candle_nn::ops::layer_norm(
+            &x.contiguous()?,
+            w,
+            b,
+            eps as f32,
+        )?)
+    }
+    fn gelu_erf(&self, x: &Tensor) -> Result<Tensor> {
+        Ok(x.gelu_erf()?)
+    }
+    fn attention(
+        &self,
+        q: &Tensor,
+        k: &Tensor,
+        v: &Tensor,
+        bias: Option<&Tensor>,
+        scale: f64,
+    ) -> Result<Tensor> {
+        // candle-transformers' BertSelfAttention, step for step.
+        let scores = (q.matmul(&k.t()?)? * scale)?;
+        let scores = match bias {
+            Some(b) => scores.broadcast_add(b)?,
+            None => scores,
+        };
+        let probs = candle_nn::ops::softmax(&scores, candle_core::D::Minus1)?;
+        Ok(probs.matmul(v)?)
     }
 }
 
@@ -392,6 +436,165 @@ mod tests {
         let e = Candle::load(&path, &["w".to_string()], opt, 1, "cpu").unwrap();
         std::fs::remove_dir_all(&dir).ok();
         pairbench_deep::ops::check_ppo_ops(&e).unwrap();
+        pairbench_deep::ops::check_encoder_ops(&e).unwrap();
+    }
+
+    /// The BERT encoder written once over Ops (pairbench-llm, the tch side's model), run on candle,
+    /// equals candle-transformers' `models::bert` plus the pooling of pairbench-llm-candle within 1e-5,
+    /// on a random BERT with a padded row (so the attention mask matters).
+    #[test]
+    fn ops_bert_on_candle_matches_candle_transformers() {
+        use candle_transformers::models::bert;
+        use pairbench_llm::bert::{Bert, BertConfig};
+        use pairbench_llm::text::TokenBatch;
+
+        let config = serde_json::json!({
+            "vocab_size": 40, "hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2,
+            "intermediate_size": 24, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
+            "max_position_embeddings": 12, "type_vocab_size": 2, "initializer_range": 0.02,
+            "layer_norm_eps": 1e-12, "pad_token_id": 0, "position_embedding_type": "absolute",
+            "use_cache": true, "model_type": "bert"
+        });
+        let mut seed = 12345u64;
+        let mut random = |shape: &[usize], scale: f32| -> Tensor {
+            let n = shape.iter().product();
+            let v: Vec<f32> = (0..n)
+                .map(|_| {
+                    seed = seed
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((seed >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * scale
+                })
+                .collect();
+            Tensor::from_vec(v, shape, &Device::Cpu).unwrap()
+        };
+        let (h, i) = (16, 24);
+        // (name, shape, scale, offset): LayerNorm weights around 1, everything else around 0.
+        let mut specs: Vec<(String, Vec<usize>, f32, f32)> = vec![
+            (
+                "embeddings.word_embeddings.weight".into(),
+                vec![40, h],
+                1.0,
+                0.0,
+            ),
+            (
+                "embeddings.position_embeddings.weight".into(),
+                vec![12, h],
+                1.0,
+                0.0,
+            ),
+            (
+                "embeddings.token_type_embeddings.weight".into(),
+                vec![2, h],
+                1.0,
+                0.0,
+            ),
+        ];
+        let mut norms = vec!["embeddings.LayerNorm".to_string()];
+        for l in 0..2 {
+            let p = format!("encoder.layer.{l}.");
+            for (name, out, inp) in [
+                ("attention.self.query", h, h),
+                ("attention.self.key", h, h),
+                ("attention.self.value", h, h),
+                ("attention.output.dense", h, h),
+                ("intermediate.dense", i, h),
+                ("output.dense", h, i),
+            ] {
+                specs.push((format!("{p}{name}.weight"), vec![out, inp], 0.8, 0.0));
+                specs.push((format!("{p}{name}.bias"), vec![out], 0.2, 0.0));
+            }
+            norms.push(format!("{p}attention.output.LayerNorm"));
+            norms.push(format!("{p}output.LayerNorm"));
+        }
+        for n in norms {
+            specs.push((format!("{n}.weight"), vec![h], 0.4, 1.0));
+            specs.push((format!("{n}.bias"), vec![h], 0.2, 0.0));
+        }
+        let w: HashMap<String, Tensor> = specs
+            .into_iter()
+            .map(|(name, shape, scale, offset)| {
+                let t = (random(&shape, scale) + f64::from(offset)).unwrap();
+                (name, t)
+            })
+            .collect();
+        let dir =
+            std::env::temp_dir().join(format!("pairbench-candle-bert-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("model.safetensors");
+        candle_core::safetensors::save(&w, &path).unwrap();
+
+        // Two rows of 6 tokens, the second padded after 4, mixed token types.
+        let batch = TokenBatch {
+            ids: vec![1, 7, 12, 39, 5, 2, 1, 30, 8, 2, 0, 0],
+            types: vec![0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 0],
+            mask: vec![1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0],
+            n: 2,
+            len: 6,
+        };
+        let t = |v: &[u32]| Tensor::from_vec(v.to_vec(), (2, 6), &Device::Cpu).unwrap();
+        let cfg: bert::Config = serde_json::from_value(config.clone()).unwrap();
+        let vb = candle_nn::VarBuilder::from_tensors(w, DType::F32, &Device::Cpu);
+        let model = bert::BertModel::load(vb, &cfg).unwrap();
+        let mask = t(&batch.mask);
+        let hidden = model
+            .forward(&t(&batch.ids), &t(&batch.types), Some(&mask))
+            .unwrap();
+        // pairbench-llm-candle's `embed`.
+        let m = mask.to_dtype(DType::F32).unwrap().unsqueeze(2).unwrap();
+        let pooled = hidden
+            .broadcast_mul(&m)
+            .unwrap()
+            .sum(1)
+            .unwrap()
+            .broadcast_div(&m.sum(1).unwrap().clamp(1e-9f32, f32::MAX).unwrap())
+            .unwrap();
+        let nrm = pooled
+            .sqr()
+            .unwrap()
+            .sum_keepdim(1)
+            .unwrap()
+            .sqrt()
+            .unwrap();
+        let want = pooled.broadcast_div(&nrm).unwrap();
+
+        let opt = AdamWConfig {
+            lr: 0.0,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            max_grad_norm: None,
+        };
+        let e = Candle::load(&path, &[], opt, 1, "cpu").unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        let ours = Bert::new(&e, BertConfig::from_json(&config).unwrap()).unwrap();
+        let x = ours.inputs(&e, &batch).unwrap();
+        let diff = |a: &Tensor, b: &Tensor| -> f32 {
+            let a = a.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            let b = b.flatten_all().unwrap().to_vec1::<f32>().unwrap();
+            assert_eq!(a.len(), b.len());
+            a.iter()
+                .zip(&b)
+                .map(|(x, y)| (x - y).abs())
+                .fold(0.0, f32::max)
+        };
+        let got_hidden = ours.hidden(&e, &x).unwrap();
+        let d = diff(&got_hidden, &hidden);
+        assert!(d <= 1e-5, "hidden states differ by {d}");
+        let got = ours.embed(&e, &x).unwrap();
+        assert_eq!(got.dims(), [2, 16]);
+        let d = diff(&got, &want);
+        assert!(d <= 1e-5, "embeddings differ by {d}");
+        // The padded row's mask matters: without it the second embedding moves.
+        let unmasked = TokenBatch {
+            mask: vec![1; 12],
+            ..batch
+        };
+        let moved = ours
+            .embed(&e, &ours.inputs(&e, &unmasked).unwrap())
+            .unwrap();
+        assert!(diff(&moved, &want) > 1e-3);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! same verbs and flags as `pairbench-classical` so the launcher treats all binaries alike.
 
 use std::fs::File;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -10,7 +10,8 @@ use ndarray::Array2;
 use ndarray_npy::{ReadNpyExt, WriteNpyExt};
 use pairbench_core::cell::Cell;
 use pairbench_core::cli::{RunArgs, Side};
-use serde_json::json;
+use pairbench_core::dataset::Manifest;
+use serde_json::{json, Value};
 
 use pairbench_core::runner::Benchmark;
 
@@ -51,10 +52,25 @@ enum Command {
     },
 }
 
+/// A further domain a binary serves through its engine (the tch binary's llm encoder), dispatched on
+/// the cell's domain.
+pub struct ExtraDomain {
+    pub name: &'static str,
+    /// `{task: [algorithms]}`, listed under `domains.<name>` by `capabilities`.
+    pub capabilities: Value,
+    /// Top-level `capabilities` entries (library versions the domain adds).
+    pub extra_capabilities: Value,
+    pub prepare: fn(&Cell, &Path) -> Result<(Box<dyn Benchmark>, Manifest)>,
+}
+
 pub fn main<E: Engine>() -> Result<()> {
+    main_with::<E>(&[])
+}
+
+pub fn main_with<E: Engine>(extra: &[ExtraDomain]) -> Result<()> {
     match Cli::parse().command {
         Command::Capabilities => {
-            let caps = json!({
+            let mut caps = json!({
                 "framework": E::NAME,
                 "version": E::version(),
                 "binary_version": env!("CARGO_PKG_VERSION"),
@@ -67,6 +83,14 @@ pub fn main<E: Engine>() -> Result<()> {
                 // Defect probes (config/findings.yaml) computed by the library itself, read in phase 2.
                 "findings": E::findings(),
             });
+            for d in extra {
+                caps["domains"][d.name] = d.capabilities.clone();
+                if let Value::Object(more) = &d.extra_capabilities {
+                    for (k, v) in more {
+                        caps[k.as_str()] = v.clone();
+                    }
+                }
+            }
             println!("{}", serde_json::to_string_pretty(&caps)?);
             Ok(())
         }
@@ -85,8 +109,16 @@ pub fn main<E: Engine>() -> Result<()> {
             Ok(())
         }
         Command::Run(args) => {
-            // One binary serves two domains: the cell says which benchmark it is.
+            // One binary serves several domains: the cell says which benchmark it is.
             let cell = Cell::read(&args.cell)?;
+            if let Some(d) = extra.iter().find(|d| d.name == cell.domain) {
+                let side = Side {
+                    framework: E::NAME,
+                    version: &E::version(),
+                    domain: d.name,
+                };
+                return args.execute(&side, d.prepare);
+            }
             let rl = cell.domain == rl::DOMAIN;
             let ppo = rl && cell.algorithm == ppo::PPO;
             // rl's `solve` trains seed k in launch k.

@@ -50,9 +50,12 @@ pub trait Ops {
     fn max_pool2d(&self, x: &Self::T, k: usize) -> Result<Self::T>;
     /// Mean over H and W: (N, C, H, W) -> (N, C).
     fn spatial_mean(&self, x: &Self::T) -> Result<Self::T>;
+    /// Elementwise a + b. `add`, `sub`, `mul` and `div` broadcast as torch does (the BERT encoder adds
+    /// position embeddings and pools with a mask that way; the deep models pass equal shapes).
     fn add(&self, a: &Self::T, b: &Self::T) -> Result<Self::T>;
     fn sub(&self, a: &Self::T, b: &Self::T) -> Result<Self::T>;
     fn mul(&self, a: &Self::T, b: &Self::T) -> Result<Self::T>;
+    fn div(&self, a: &Self::T, b: &Self::T) -> Result<Self::T>;
     fn dropout(&self, x: &Self::T, p: f64, train: bool) -> Result<Self::T>;
     fn narrow(&self, x: &Self::T, dim: usize, start: usize, len: usize) -> Result<Self::T>;
     fn reshape(&self, x: &Self::T, shape: &[usize]) -> Result<Self::T>;
@@ -74,6 +77,28 @@ pub trait Ops {
     fn minimum(&self, a: &Self::T, b: &Self::T) -> Result<Self::T>;
     /// Mean of every element, a scalar (rank 0).
     fn mean_all(&self, x: &Self::T) -> Result<Self::T>;
+    fn sqrt(&self, x: &Self::T) -> Result<Self::T>;
+    /// Sum over dimension `dim`, which is removed.
+    fn sum_dim(&self, x: &Self::T, dim: usize) -> Result<Self::T>;
+    /// Swap two dimensions. The result is contiguous where the framework's matmul needs it (candle);
+    /// torch keeps a strided view, as transformers does.
+    fn transpose(&self, x: &Self::T, d0: usize, d1: usize) -> Result<Self::T>;
+    /// Layer norm over the last dimension with weight and bias (torch's `F.layer_norm`).
+    fn layer_norm(&self, x: &Self::T, w: &Self::T, b: &Self::T, eps: f64) -> Result<Self::T>;
+    /// GELU in its exact erf form (BERT's `hidden_act: gelu`).
+    fn gelu_erf(&self, x: &Self::T) -> Result<Self::T>;
+    /// softmax(q k^T * scale + bias) v over (batch, heads, seq, head_dim), `bias` (batch, 1, 1, seq)
+    /// added to every query's scores. Each framework's own attention: torch's fused
+    /// `scaled_dot_product_attention` (what transformers calls with `attn_implementation="sdpa"`),
+    /// candle's matmul, softmax, matmul (what candle-transformers' BERT composes; candle has no CPU SDPA).
+    fn attention(
+        &self,
+        q: &Self::T,
+        k: &Self::T,
+        v: &Self::T,
+        bias: Option<&Self::T>,
+        scale: f64,
+    ) -> Result<Self::T>;
 }
 
 /// Everything a training/inference benchmark needs beyond the model's forward pass.
@@ -185,4 +210,173 @@ pub fn check_ppo_ops<E: Engine>(e: &E) -> Result<()> {
         "mean_all",
     )?;
     Ok(())
+}
+
+/// `erf` by its Maclaurin series, accurate to ~1e-15 for the |x| <= 3 the checks use (std has no erf).
+fn erf(x: f64) -> f64 {
+    let (mut term, mut sum) = (x, x);
+    for n in 1..200 {
+        term *= -x * x / n as f64;
+        let next = term / (2 * n + 1) as f64;
+        sum += next;
+        if next.abs() < 1e-17 {
+            break;
+        }
+    }
+    sum * 2.0 / std::f64::consts::PI.sqrt()
+}
+
+/// Checks of the ops the BERT encoder added, against values computed here in f64, the same way as
+/// [`check_ppo_ops`]; each backend's unit tests run it on its own engine.
+pub fn check_encoder_ops<E: Engine>(e: &E) -> Result<()> {
+    use anyhow::ensure;
+    let close = |got: &[f32], want: &[f64], what: &str| -> Result<()> {
+        ensure!(got.len() == want.len(), "{what}: {got:?} vs {want:?}");
+        for (g, w) in got.iter().zip(want) {
+            ensure!(
+                (f64::from(*g) - w).abs() <= 2e-6 * w.abs().max(1.0),
+                "{what}: {got:?} vs {want:?}"
+            );
+        }
+        Ok(())
+    };
+    let raw = [0.5f32, -1.0, 2.0, 0.25, 3.0, -0.75];
+    let x = e.tensor_f32(raw.to_vec(), &[2, 3])?;
+    let xs: Vec<f64> = raw.iter().map(|&v| f64::from(v)).collect();
+
+    // Broadcasting: (2, 3) with (3,) and with (2, 1).
+    let row = e.tensor_f32(vec![1.0, 2.0, 4.0], &[3])?;
+    let col = e.tensor_f32(vec![2.0, 0.5], &[2, 1])?;
+    let by_row = |f: fn(f64, f64) -> f64| -> Vec<f64> {
+        xs.iter()
+            .enumerate()
+            .map(|(i, &v)| f(v, [1.0, 2.0, 4.0][i % 3]))
+            .collect()
+    };
+    close(
+        &e.to_vec_f32(&e.add(&x, &row)?)?,
+        &by_row(|a, b| a + b),
+        "add",
+    )?;
+    close(
+        &e.to_vec_f32(&e.mul(&x, &row)?)?,
+        &by_row(|a, b| a * b),
+        "mul",
+    )?;
+    close(
+        &e.to_vec_f32(&e.div(&x, &col)?)?,
+        &xs.iter()
+            .enumerate()
+            .map(|(i, v)| v / [2.0, 0.5][i / 3])
+            .collect::<Vec<_>>(),
+        "div",
+    )?;
+    close(
+        &e.to_vec_f32(&e.sqrt(&e.affine(&x, 0.0, 2.25)?)?)?,
+        &[1.5; 6],
+        "sqrt",
+    )?;
+    let s0 = e.sum_dim(&x, 0)?;
+    ensure!(e.dims(&s0) == [3], "sum_dim: shape {:?}", e.dims(&s0));
+    close(&e.to_vec_f32(&s0)?, &[0.75, 2.0, 1.25], "sum_dim")?;
+    let t = e.transpose(&x, 0, 1)?;
+    ensure!(e.dims(&t) == [3, 2], "transpose: shape {:?}", e.dims(&t));
+    close(
+        &e.to_vec_f32(&t)?,
+        &[0.5, 0.25, -1.0, 3.0, 2.0, -0.75],
+        "transpose",
+    )?;
+
+    let (w, b) = ([1.5f32, -0.5, 2.0], [0.1f32, 0.2, -0.3]);
+    let mut ln = Vec::new();
+    for r in xs.chunks(3) {
+        let mean = r.iter().sum::<f64>() / 3.0;
+        let var = r.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / 3.0;
+        for (j, v) in r.iter().enumerate() {
+            ln.push((v - mean) / (var + 1e-5).sqrt() * f64::from(w[j]) + f64::from(b[j]));
+        }
+    }
+    let (wt, bt) = (
+        e.tensor_f32(w.to_vec(), &[3])?,
+        e.tensor_f32(b.to_vec(), &[3])?,
+    );
+    close(
+        &e.to_vec_f32(&e.layer_norm(&x, &wt, &bt, 1e-5)?)?,
+        &ln,
+        "layer_norm",
+    )?;
+    close(
+        &e.to_vec_f32(&e.gelu_erf(&x)?)?,
+        &xs.iter()
+            .map(|v| 0.5 * v * (1.0 + erf(v / std::f64::consts::SQRT_2)))
+            .collect::<Vec<_>>(),
+        "gelu_erf",
+    )?;
+
+    // Attention over (batch 1, heads 2, seq 3, head_dim 2); the bias masks key 2 out.
+    let qkv: Vec<f32> = (0..12).map(|i| ((i * 7 % 5) as f32 - 2.0) * 0.5).collect();
+    let k_raw: Vec<f32> = (0..12).map(|i| ((i * 3 % 7) as f32 - 3.0) * 0.25).collect();
+    let v_raw: Vec<f32> = (0..12).map(|i| (i as f32 - 6.0) * 0.3).collect();
+    let bias_raw = [0.0f32, 0.0, f32::MIN];
+    let scale = 1.0 / 2f64.sqrt();
+    let reference = |masked: bool| -> Vec<f64> {
+        let at = |a: &[f32], h: usize, s: usize, d: usize| f64::from(a[h * 6 + s * 2 + d]);
+        let mut out = Vec::new();
+        for h in 0..2 {
+            for i in 0..3 {
+                let keys = if masked { 2 } else { 3 };
+                let sc: Vec<f64> = (0..keys)
+                    .map(|j| {
+                        (0..2)
+                            .map(|d| at(&qkv, h, i, d) * at(&k_raw, h, j, d))
+                            .sum::<f64>()
+                            * scale
+                    })
+                    .collect();
+                let m = sc.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let z: f64 = sc.iter().map(|s| (s - m).exp()).sum();
+                for d in 0..2 {
+                    out.push(
+                        sc.iter()
+                            .enumerate()
+                            .map(|(j, s)| (s - m).exp() / z * at(&v_raw, h, j, d))
+                            .sum(),
+                    );
+                }
+            }
+        }
+        out
+    };
+    let (q, k, v) = (
+        e.tensor_f32(qkv.clone(), &[1, 2, 3, 2])?,
+        e.tensor_f32(k_raw.clone(), &[1, 2, 3, 2])?,
+        e.tensor_f32(v_raw.clone(), &[1, 2, 3, 2])?,
+    );
+    let bias = e.tensor_f32(bias_raw.to_vec(), &[1, 1, 1, 3])?;
+    close(
+        &e.to_vec_f32(&e.attention(&q, &k, &v, None, scale)?)?,
+        &reference(false),
+        "attention",
+    )?;
+    close(
+        &e.to_vec_f32(&e.attention(&q, &k, &v, Some(&bias), scale)?)?,
+        &reference(true),
+        "attention with a mask",
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn erf_series_matches_known_values() {
+        // Abramowitz & Stegun table 7.1.
+        for (x, want) in [
+            (0.5, 0.520_499_877_813_047),
+            (1.0, 0.842_700_792_949_715),
+            (2.5, 0.999_593_047_982_555),
+        ] {
+            assert!((super::erf(x) - want).abs() < 1e-13, "erf({x})");
+        }
+    }
 }

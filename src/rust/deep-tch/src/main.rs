@@ -1,6 +1,7 @@
-//! `pairbench-tch`: the tch side of the deep-learning cells — Rust driving the same libtorch that
-//! PyTorch uses (linked from the venv's torch), so tch vs PyTorch isolates the language layer and
-//! tch vs candle isolates the kernels.
+//! `pairbench-tch`: the tch side of the deep-learning and RL cells and of the llm domain's sentence
+//! embeddings — Rust driving the same libtorch that PyTorch uses (linked from the venv's torch), so
+//! tch vs PyTorch (or transformers) isolates the language layer and tch vs candle (or
+//! candle-transformers) isolates the kernels.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -113,6 +114,9 @@ impl Ops for Tch {
     fn mul(&self, a: &T, b: &T) -> Result<T> {
         Ok(T(&a.0 * &b.0))
     }
+    fn div(&self, a: &T, b: &T) -> Result<T> {
+        Ok(T(a.0.f_div(&b.0)?))
+    }
     fn dropout(&self, x: &T, p: f64, train: bool) -> Result<T> {
         Ok(T(x.0.dropout(p, train)))
     }
@@ -160,6 +164,45 @@ impl Ops for Tch {
     }
     fn mean_all(&self, x: &T) -> Result<T> {
         Ok(T(x.0.mean(Kind::Float)))
+    }
+    fn sqrt(&self, x: &T) -> Result<T> {
+        Ok(T(x.0.f_sqrt()?))
+    }
+    fn sum_dim(&self, x: &T, dim: usize) -> Result<T> {
+        Ok(T(x.0.f_sum_dim_intlist(
+            &[dim as i64][..],
+            false,
+            Kind::Float,
+        )?))
+    }
+    fn transpose(&self, x: &T, d0: usize, d1: usize) -> Result<T> {
+        Ok(T(x.0.f_transpose(d0 as i64, d1 as i64)?))
+    }
+    fn layer_norm(&self, x: &T, w: &T, b: &T, eps: f64) -> Result<T> {
+        let last = *x.0.size().last().context("layer_norm of a scalar")?;
+        Ok(T(x.0.f_layer_norm(
+            [last],
+            Some(&w.0),
+            Some(&b.0),
+            eps,
+            false,
+        )?))
+    }
+    fn gelu_erf(&self, x: &T) -> Result<T> {
+        Ok(T(x.0.f_gelu("none")?))
+    }
+    fn attention(&self, q: &T, k: &T, v: &T, bias: Option<&T>, scale: f64) -> Result<T> {
+        // The call transformers' sdpa_attention_forward makes (no dropout, not causal).
+        Ok(T(Tensor::f_scaled_dot_product_attention(
+            &q.0,
+            &k.0,
+            &v.0,
+            bias.map(|b| &b.0),
+            0.0,
+            false,
+            scale,
+            false,
+        )?))
     }
 }
 
@@ -333,7 +376,8 @@ impl Engine for Tch {
 }
 
 fn main() -> Result<()> {
-    pairbench_deep::cli::main::<Tch>()
+    // The llm domain's sentence encoder: pairbench-llm's BERT over the same Ops.
+    pairbench_deep::cli::main_with::<Tch>(&[pairbench_llm::encoder::domain::<Tch>()])
 }
 
 #[cfg(test)]
@@ -361,5 +405,6 @@ mod tests {
         let e = Tch::load(&path, &["w".to_string()], opt, 1, "cpu").unwrap();
         std::fs::remove_dir_all(&dir).ok();
         pairbench_deep::ops::check_ppo_ops(&e).unwrap();
+        pairbench_deep::ops::check_encoder_ops(&e).unwrap();
     }
 }

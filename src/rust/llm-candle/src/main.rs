@@ -5,7 +5,6 @@
 //! src/python/pairbench/tasks/llm/spec.py; each function here names its twin.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -15,30 +14,28 @@ use candle_nn::VarBuilder;
 use candle_transformers::models::{bert, llama};
 use clap::{Parser, Subcommand};
 use ndarray::Array2;
-use ndarray_npy::WriteNpyExt;
 use pairbench_core::cell::{lookup, require_params, str_param, Cell};
 use pairbench_core::cli::{RunArgs, Side};
-use pairbench_core::dataset::{contained_path, load_verified, sha256_file, Manifest, Split};
+use pairbench_core::dataset::Manifest;
 use pairbench_core::runner::Benchmark;
+// The model files, corpus and tokenisation every Rust LLM side shares (the tch side too).
+use pairbench_llm::text::{
+    encoder_texts, int_param, scores_path, tokenizer, verified_model, write_npy, EncoderTokenizer,
+    ModelInputs, DECODER_TASK, ENCODERS, ENCODER_PARAMS, ENCODER_PHASES, ENCODER_TASK,
+    TOKENIZERS_VERSION,
+};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 const FRAMEWORK: &str = "candle-transformers";
 const VERSION: &str = env!("PAIRBENCH_CANDLE_TRANSFORMERS_VERSION");
-const ENCODER_TASK: &str = "sentence_embedding";
-const DECODER_TASK: &str = "text_generation";
-const ENCODER_PHASES: &[&str] = &["tokenize", "forward", "end_to_end"];
 const DECODER_PHASES: &[&str] = &["prefill", "decode_token"];
 /// `GATE_TOKENS` in spec.py: teacher-forced logits cover at most this many prompt tokens.
 const GATE_TOKENS: usize = 32;
 /// `PERPLEXITY_FILE` in spec.py: the perplexity text and its token ids, written by phase 3.
 const PERPLEXITY_FILE: &str = "perplexity.json";
-const ENCODERS: &[(&str, ())] = &[("minilm_l6", ()), ("tiny_bert", ())];
 const DECODERS: &[(&str, ())] = &[("smollm2_135m", ()), ("tiny_llama", ())];
-/// What a cell of each task must carry, none with a default in code (spec.py's `CELL_PARAMS`);
+/// What a decoder cell must carry, none with a default in code (spec.py's `CELL_PARAMS`);
 /// `device` is the run's (--devices), written by phase 1.
-const ENCODER_PARAMS: &[&str] = &["batch_size", "seq_len", "latency_repeats", "device"];
 const DECODER_PARAMS: &[&str] = &["prompt_len", "new_tokens", "device"];
 
 #[derive(Parser)]
@@ -66,78 +63,6 @@ enum Command {
         #[arg(long, default_value_t = 16)]
         new_tokens: usize,
     },
-}
-
-/// The model's files, after checking each against `<model>/manifest.json` (`verified_model` in spec.py).
-fn verified_model(dir: &Path) -> Result<Value> {
-    let path = dir.join("manifest.json");
-    let text = std::fs::read_to_string(&path).with_context(|| {
-        format!(
-            "{}: model manifest missing (run phase 3 first)",
-            path.display()
-        )
-    })?;
-    let manifest: Value = serde_json::from_str(&text)?;
-    let files = manifest
-        .get("files")
-        .and_then(Value::as_object)
-        .with_context(|| format!("{}: no files", path.display()))?;
-    let mut digests = BTreeMap::new();
-    for (name, entry) in files {
-        let want = entry
-            .get("sha256")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        // A manifest naming `../x` or a link out of the model folder is refused, as for datasets.
-        let actual = sha256_file(&contained_path(dir, name)?)?;
-        if actual != want {
-            bail!(
-                "{}: sha256 {actual} != manifest {want}",
-                dir.join(name).display()
-            );
-        }
-        digests.insert(name.clone(), actual);
-    }
-    if Some(combined_model_digest(&digests).as_str())
-        != manifest.get("sha256").and_then(Value::as_str)
-    {
-        bail!(
-            "{}: combined digest does not match its file digests",
-            path.display()
-        );
-    }
-    Ok(manifest)
-}
-
-/// `digest_of` in spec.py: sha256 over sorted "name:digest\n" lines.
-fn combined_model_digest(digests: &BTreeMap<String, String>) -> String {
-    let mut h = Sha256::new();
-    for (name, d) in digests {
-        h.update(format!("{name}:{d}\n").as_bytes());
-    }
-    hex::encode(h.finalize())
-}
-
-/// `decode_rows` in text.py: each row's bytes up to the first 0, as UTF-8.
-fn decode_rows(x: &Array2<f64>) -> Result<Vec<String>> {
-    x.rows()
-        .into_iter()
-        .map(|row| {
-            let bytes: Vec<u8> = row
-                .iter()
-                .map(|&v| v as u8)
-                .take_while(|&b| b != 0)
-                .collect();
-            String::from_utf8(bytes).context("text corpus row is not UTF-8")
-        })
-        .collect()
-}
-
-/// `corpus_rows` in spec.py: train rows then test rows.
-fn corpus_rows(split: &Split<i64>) -> Result<Vec<String>> {
-    let mut rows = decode_rows(&split.x_train)?;
-    rows.extend(decode_rows(&split.x_test)?);
-    Ok(rows)
 }
 
 /// `decoder_text` in spec.py: the corpus rows that are not lines of the perplexity text.
@@ -174,31 +99,6 @@ fn perplexity_text(dir: &Path, manifest: &Value) -> Result<(String, Vec<u32>)> {
     Ok((text.to_string(), ids))
 }
 
-/// `encoder_texts` in spec.py.
-fn encoder_texts(rows: &[String], batch_size: usize, seq_len: usize) -> Vec<String> {
-    let k = seq_len.div_ceil(8).max(1);
-    (0..batch_size)
-        .map(|i| {
-            (0..k)
-                .map(|j| rows[(i * k + j) % rows.len()].as_str())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
-}
-
-/// `int_param` in spec.py.
-fn int_param(cell: &Cell, key: &str) -> Result<usize> {
-    let v = cell.params.get(key);
-    match v.and_then(Value::as_u64) {
-        Some(n) if n >= 1 => Ok(n as usize),
-        _ => bail!(
-            "cell {}: param {key:?}: expected an integer >= 1, got {v:?}",
-            cell.cell_id
-        ),
-    }
-}
-
 fn device_of(cell: &Cell) -> Result<Device> {
     match str_param(cell, "device")? {
         "cpu" => Ok(Device::Cpu),
@@ -207,11 +107,6 @@ fn device_of(cell: &Cell) -> Result<Device> {
             cell.cell_id
         ),
     }
-}
-
-fn tokenizer(dir: &Path) -> Result<Tokenizer> {
-    Tokenizer::from_file(dir.join("tokenizer.json"))
-        .map_err(|e| anyhow!("{}: {e}", dir.join("tokenizer.json").display()))
 }
 
 fn load_weights(dir: &Path, device: &Device) -> Result<VarBuilder<'static>> {
@@ -230,19 +125,16 @@ struct Loaded {
 
 impl Loaded {
     fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, Manifest)> {
-        let split: Split<i64> = load_verified(&data_dir.join(&cell.dataset))?;
-        let dir = data_dir.join("_llm").join(&cell.algorithm);
-        let manifest = verified_model(&dir)?;
-        let rows = corpus_rows(&split)?;
+        let (inputs, manifest) = ModelInputs::load(cell, data_dir)?;
         Ok((
             Self {
-                dir,
-                manifest,
-                rows,
+                dir: inputs.dir,
+                manifest: inputs.manifest,
+                rows: inputs.rows,
                 device: device_of(cell)?,
                 load_s: 0.0,
             },
-            split.manifest,
+            manifest,
         ))
     }
 
@@ -257,10 +149,7 @@ impl Loaded {
             )),
         );
         m.insert("candle_transformers".into(), Value::from(VERSION));
-        m.insert(
-            "tokenizers".into(),
-            Value::from(env!("PAIRBENCH_TOKENIZERS_VERSION")),
-        );
+        m.insert("tokenizers".into(), Value::from(TOKENIZERS_VERSION));
         m.insert("compute_dtype".into(), Value::from("float32"));
         m.insert("model_load_s".into(), Value::from(self.load_s));
         m.insert(
@@ -271,29 +160,12 @@ impl Loaded {
     }
 }
 
-fn scores_path(predictions: &Path) -> PathBuf {
-    let name = predictions
-        .file_name()
-        .map(|n| n.to_string_lossy().to_string())
-        .unwrap_or_default();
-    predictions.with_file_name(format!(
-        "{}.scores.npy",
-        name.strip_suffix(".npy").unwrap_or(&name)
-    ))
-}
-
-fn write_npy<T: ndarray_npy::WritableElement>(a: &Array2<T>, path: &Path) -> Result<()> {
-    a.write_npy(File::create(path).with_context(|| format!("creating {}", path.display()))?)
-        .with_context(|| format!("writing {}", path.display()))
-}
-
 // ---------------------------------------------------------------- sentence embeddings (BERT)
 
 struct Encoder {
     l: Loaded,
     model: bert::BertModel,
-    padded: Tokenizer,
-    raw: Tokenizer,
+    tok: EncoderTokenizer,
     texts: Vec<String>,
     batch: [Tensor; 3],
     batch_size: usize,
@@ -314,34 +186,14 @@ impl Encoder {
             serde_json::from_str(&std::fs::read_to_string(l.dir.join("config.json"))?)
                 .with_context(|| format!("{}: config.json", l.dir.display()))?;
         let model = bert::BertModel::load(load_weights(&l.dir, &l.device)?, &config)?;
-        let mut raw = tokenizer(&l.dir)?;
-        raw.with_truncation(None).map_err(|e| anyhow!("{e}"))?;
-        raw.with_padding(None);
-        let mut padded = raw.clone();
         // Same as transformers' padding="max_length", truncation=True, max_length=seq_len.
-        padded
-            .with_truncation(Some(TruncationParams {
-                max_length: seq_len,
-                ..Default::default()
-            }))
-            .map_err(|e| anyhow!("{e}"))?;
-        let pad_token = "[PAD]".to_string();
-        let pad_id = raw
-            .token_to_id(&pad_token)
-            .with_context(|| format!("{}: tokenizer has no [PAD] token", l.dir.display()))?;
-        padded.with_padding(Some(PaddingParams {
-            strategy: PaddingStrategy::Fixed(seq_len),
-            pad_id,
-            pad_token,
-            ..Default::default()
-        }));
+        let tok = EncoderTokenizer::new(&l.dir, seq_len)?;
         l.load_s = t0.elapsed().as_secs_f64();
         let texts = encoder_texts(&l.rows, batch_size, seq_len);
         let mut enc = Self {
             l,
             model,
-            padded,
-            raw,
+            tok,
             batch: [
                 Tensor::zeros(1, DType::U32, &Device::Cpu)?,
                 Tensor::zeros(1, DType::U32, &Device::Cpu)?,
@@ -358,27 +210,12 @@ impl Encoder {
 
     /// ids, token types, attention mask, each (batch, seq_len).
     fn tokenize(&self, texts: &[String]) -> Result<[Tensor; 3]> {
-        let encs = self
-            .padded
-            .encode_batch(texts.to_vec(), true)
-            .map_err(|e| anyhow!("tokenizing: {e}"))?;
-        let n = encs.len();
-        let len = encs.first().map_or(0, |e| e.get_ids().len());
-        let (mut ids, mut types, mut mask) = (
-            Vec::with_capacity(n * len),
-            Vec::with_capacity(n * len),
-            Vec::with_capacity(n * len),
-        );
-        for e in &encs {
-            ids.extend_from_slice(e.get_ids());
-            types.extend_from_slice(e.get_type_ids());
-            mask.extend_from_slice(e.get_attention_mask());
-        }
+        let b = self.tok.encode(texts)?;
         let dev = &self.l.device;
         Ok([
-            Tensor::from_vec(ids, (n, len), dev)?,
-            Tensor::from_vec(types, (n, len), dev)?,
-            Tensor::from_vec(mask, (n, len), dev)?,
+            Tensor::from_vec(b.ids, (b.n, b.len), dev)?,
+            Tensor::from_vec(b.types, (b.n, b.len), dev)?,
+            Tensor::from_vec(b.mask, (b.n, b.len), dev)?,
         ])
     }
 
@@ -438,25 +275,7 @@ impl Benchmark for Encoder {
         }
         let n = self.l.rows.len();
         write_npy(&Array2::from_shape_vec((n, out.len() / n), out)?, path)?;
-        let ids: Vec<Vec<u32>> = self
-            .l
-            .rows
-            .iter()
-            .map(|t| {
-                self.raw
-                    .encode(t.as_str(), true)
-                    .map(|e| e.get_ids().to_vec())
-                    .map_err(|e| anyhow!("tokenizing: {e}"))
-            })
-            .collect::<Result<_>>()?;
-        let width = ids.iter().map(Vec::len).max().unwrap_or(0);
-        let mut s = Array2::<f64>::from_elem((n, width), -1.0);
-        for (r, row) in ids.iter().enumerate() {
-            for (c, &id) in row.iter().enumerate() {
-                s[[r, c]] = f64::from(id);
-            }
-        }
-        write_npy(&s, &scores_path(path))
+        write_npy(&self.tok.token_id_scores(&self.l.rows)?, &scores_path(path))
     }
     fn metadata(&self) -> BTreeMap<String, Value> {
         let mut m = self.l.metadata();
@@ -803,7 +622,7 @@ fn main() -> Result<()> {
                 "framework": FRAMEWORK,
                 "version": VERSION,
                 "binary_version": env!("CARGO_PKG_VERSION"),
-                "tokenizers": env!("PAIRBENCH_TOKENIZERS_VERSION"),
+                "tokenizers": TOKENIZERS_VERSION,
                 "domains": {"llm": {
                     ENCODER_TASK: names(ENCODERS),
                     DECODER_TASK: names(DECODERS),

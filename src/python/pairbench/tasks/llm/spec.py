@@ -1,6 +1,7 @@
 """What both sides of an LLM cell agree on: where the models are, which text they read, in which order.
 
-The Rust binary (src/rust/llm-candle) applies the same rules; each function names its Rust twin.
+The Rust sides apply the same rules (src/rust/llm-common/src/text.rs, shared by pairbench-llm-candle and
+pairbench-tch); each function names its Rust twin.
 """
 
 from __future__ import annotations
