@@ -231,7 +231,9 @@ def test_noise_band_is_the_larger_of_the_flag_and_the_measured_floor(tmp_path) -
     floor = noise_floor(samples=5, target_s=1e-3)
     assert floor["median_s"] > 0 and floor["cv"] >= 0 and robust_cv(floor) == pytest.approx(1.4826 * floor["mad_rel"])
     facts = system_facts()
-    assert {"governors", "turbo", "aslr", "isolated_cpus", "warnings"} <= set(facts)
+    assert {"governors", "turbo", "aslr", "isolated_cpus", "sched_autogroup", "warnings"} <= set(facts)
+    autogroup_warned = any("autogroup is on" in w for w in facts["warnings"])
+    assert autogroup_warned == (facts["sched_autogroup"] == "1")
 
 
 @pytest.mark.parametrize(("floor", "used"), [(0.07, 0.07), (0.01, 0.02), (3.0, 0.5)])

@@ -60,7 +60,9 @@ def _cpu_list(text: str | None) -> list[int]:
 
 def system_facts() -> dict[str, Any]:
     """What pyperf's `system show` checks, with its warnings: CPU frequency governor per CPU, turbo
-    boost, ASLR, isolated and nohz_full CPUs, and the load at capture time."""
+    boost, ASLR, isolated and nohz_full CPUs, and the load at capture time. Also the kernel's scheduler
+    autogroup: with it on, `nice` ranks processes only within one session, so other sessions' work at
+    nice 19 still takes an equal share of a CPU from a measured launch."""
     cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
     governors = {c: _read(f"/sys/devices/system/cpu/cpu{c}/cpufreq/scaling_governor") for c in cpus}
     no_turbo = _read("/sys/devices/system/cpu/intel_pstate/no_turbo")
@@ -69,6 +71,7 @@ def system_facts() -> dict[str, Any]:
     aslr = _read("/proc/sys/kernel/randomize_va_space")
     isolated = _cpu_list(_read("/sys/devices/system/cpu/isolated"))
     nohz = _cpu_list(_read("/sys/devices/system/cpu/nohz_full"))
+    autogroup = _read("/proc/sys/kernel/sched_autogroup_enabled")
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     warnings = []
     bad_gov = sorted({g for g in governors.values() if g and g != "performance"})
@@ -82,6 +85,11 @@ def system_facts() -> dict[str, Any]:
         warnings.append(f"ASLR is on (randomize_va_space={aslr}): addresses, hence cache behaviour, vary by launch")
     if not isolated:
         warnings.append("no isolated CPUs (isolcpus): measured processes share their core with the system")
+    if autogroup == "1":
+        warnings.append(
+            "scheduler autogroup is on (kernel.sched_autogroup_enabled=1): other sessions' work competes as "
+            "an equal even at nice 19; turn it off (sysctl kernel.sched_autogroup_enabled=0) on a shared machine"
+        )
     if load is not None and cpus and load > 0.5 * len(cpus):
         warnings.append(f"load average {load:.2f} on {len(cpus)} CPUs at capture: the machine is busy")
     return {
@@ -91,6 +99,7 @@ def system_facts() -> dict[str, Any]:
         "aslr": aslr,
         "isolated_cpus": isolated,
         "nohz_full_cpus": nohz,
+        "sched_autogroup": autogroup,
         "load_average_1m": load,
         "warnings": warnings,
     }
