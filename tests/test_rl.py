@@ -14,47 +14,17 @@ import numpy as np
 import pytest
 
 from pairbench.core.cells import Cell
-from pairbench.core.paths import rust_target_dir
 from pairbench.core.schema import read_result
-from pairbench.datasets.materialise import DatasetSpec, materialise
-from pairbench.experiment.validation import component_deviations, loss_curve_deviation, strict_reasons, validate_cell
+from pairbench.experiment.validation import component_deviations, loss_curve_deviation, strict_reasons
 from pairbench.harness.launcher import run_side
 from pairbench.tasks.rl import traces
-from pairbench.tasks.rl.ppo_spec import PpoParams, prepare_ppo_cell
+from pairbench.tasks.rl.ppo_spec import PpoParams
 from pairbench.tasks.rl.spec import prepare_cell
+from tests.rl_support import DQN_PARAMS as PARAMS
+from tests.rl_support import FRAMEWORKS, PPO_PARAMS, cartpole_data, require_binary, validate
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "fixtures" / "rl"
-FRAMEWORKS = [
-    {"name": "sb3", "language": "python", "backend": "sb3", "package": "stable-baselines3"},
-    {"name": "candle", "language": "rust", "backend": "candle", "binary": "pairbench-candle"},
-    {"name": "tch", "language": "rust", "backend": "libtorch", "binary": "pairbench-tch"},
-]
-# The catalogue's zoo settings, with a smaller network, buffer and lockstep so the test stays fast;
-# learning_starts < the first rollout's end so greedy actions are also exercised before training.
-PARAMS = {
-    "total_timesteps": 50000,
-    "learning_rate": 2.3e-3,
-    "batch_size": 64,
-    "buffer_size": 100000,
-    "learning_starts": 400,
-    "gamma": 0.99,
-    "target_update_interval": 10,
-    "train_freq": 256,
-    "gradient_steps": 64,
-    "exploration_fraction": 0.16,
-    "exploration_final_eps": 0.04,
-    "hidden": 64,
-    "hidden_layers": 2,
-    "max_grad_norm": 10.0,
-    "adam_beta1": 0.9,
-    "adam_beta2": 0.999,
-    "adam_eps": 1e-8,
-    "adam_weight_decay": 0.0,
-    "lockstep_updates": 128,
-    "latency_repeats": 2,
-    "device": "cpu",
-}
 GATE = {
     "metric": "mean_return",
     "tolerance": 0.0,
@@ -76,14 +46,7 @@ def test_trace_fixture_is_what_gymnasium_records(env: str) -> None:
 
 @pytest.fixture(scope="module")
 def rl_cell(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cell, Path, Path]:
-    data = tmp_path_factory.mktemp("rl-data")
-    materialise(
-        DatasetSpec("cartpole", "cartpole_initial_states", "control", False, {"n_samples": 500}),
-        data / "cartpole",
-        seed=5,
-        test_fraction=0.2,
-        dtype="float64",
-    )
+    data = cartpole_data(tmp_path_factory, "rl-data")
     cell = Cell(
         run_id="test",
         domain="rl",
@@ -104,8 +67,7 @@ def rl_cell(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cell, Path, Path]
 
 
 def run(path: Path, side: str, data: Path, out_dir: Path) -> tuple[dict[str, Any], np.ndarray]:
-    if side != "sb3" and not (rust_target_dir() / "release" / f"pairbench-{side}").exists():
-        pytest.fail(f"pairbench-{side} missing: run `make setup`")
+    require_binary(side)
     out, pred = out_dir / f"{side}.json", out_dir / f"{side}.npy"
     outcome = run_side(path, side, data, out, extra=["--predictions-out", str(pred)])
     assert outcome.ok, outcome.error
@@ -116,19 +78,7 @@ def run(path: Path, side: str, data: Path, out_dir: Path) -> tuple[dict[str, Any
 def validated(rl_cell: tuple[Cell, Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """The phase-3 gate run once for the module: every side once, predictions saved."""
     cell, path, data = rl_cell
-    for side in ("candle", "tch"):
-        if not (rust_target_dir() / "release" / f"pairbench-{side}").exists():
-            pytest.fail(f"pairbench-{side} missing: run `make setup`")
-    work = tmp_path_factory.mktemp("rl-validation")
-    report = validate_cell(path, data, work)
-    sides = {
-        side: (
-            read_result(work / f"{cell.cell_id}.{side}.validation.json"),
-            np.load(work / f"{cell.cell_id}.{side}.predictions.npy"),
-        )
-        for side in cell.side_names
-    }
-    return {"report": report, "sides": sides}
+    return validate(cell, path, data, tmp_path_factory.mktemp("rl-validation"))
 
 
 def param_deviation(base: dict[str, list[float]], cand: dict[str, list[float]]) -> float:
@@ -184,8 +134,7 @@ def test_a_cell_missing_an_adam_param_is_refused_by_name(
     rl_cell: tuple[Cell, Path, Path], tmp_path: Path, side: str
 ) -> None:
     """No side falls back on torch's Adam defaults: a missing setting is a named error."""
-    if side != "sb3" and not (rust_target_dir() / "release" / f"pairbench-{side}").exists():
-        pytest.fail(f"pairbench-{side} missing: run `make setup`")
+    require_binary(side)
     cell, _, data = rl_cell
     lacking = dataclasses.replace(cell, params={k: v for k, v in PARAMS.items() if k != "adam_eps"})
     path = tmp_path / "lacking.json"
@@ -195,57 +144,19 @@ def test_a_cell_missing_an_adam_param_is_refused_by_name(
     assert f'cell {cell.cell_id}: param "adam_eps" missing' in (outcome.error or "")
 
 
-# PPO: the zoo's CartPole-v1 settings; two rollouts (40 gradient steps) keep the test fast.
-PPO_PARAMS = {
-    "total_timesteps": 100000,
-    "n_envs": 8,
-    "n_steps": 32,
-    "batch_size": 256,
-    "n_epochs": 20,
-    "gamma": 0.98,
-    "gae_lambda": 0.8,
-    "learning_rate": 1e-3,
-    "clip_range": 0.2,
-    "ent_coef": 0.0,
-    "vf_coef": 0.5,
-    "max_grad_norm": 0.5,
-    "hidden": 64,
-    "hidden_layers": 2,
-    "adam_beta1": 0.9,
-    "adam_beta2": 0.999,
-    "adam_eps": 1e-5,
-    "adam_weight_decay": 0.0,
-    "lockstep_updates": 40,
-    "latency_repeats": 2,
-    "device": "cpu",
-}
-
-
 @pytest.fixture(scope="module")
 def ppo_cell(rl_cell: tuple[Cell, Path, Path]) -> tuple[Cell, Path, Path]:
     dqn_cell, _, data = rl_cell
     cell = dataclasses.replace(dqn_cell, algorithm="ppo", params=PPO_PARAMS)
     path = cell.write(data / "cells")
-    prepare_ppo_cell(json.loads(cell.to_json()), data)
+    prepare_cell(json.loads(cell.to_json()), data)
     return cell, path, data
 
 
 @pytest.fixture(scope="module")
 def ppo_validated(ppo_cell: tuple[Cell, Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     cell, path, data = ppo_cell
-    for side in ("candle", "tch"):
-        if not (rust_target_dir() / "release" / f"pairbench-{side}").exists():
-            pytest.fail(f"pairbench-{side} missing: run `make setup`")
-    work = tmp_path_factory.mktemp("ppo-validation")
-    report = validate_cell(path, data, work)
-    sides = {
-        side: (
-            read_result(work / f"{cell.cell_id}.{side}.validation.json"),
-            np.load(work / f"{cell.cell_id}.{side}.predictions.npy"),
-        )
-        for side in cell.side_names
-    }
-    return {"report": report, "sides": sides}
+    return validate(cell, path, data, tmp_path_factory.mktemp("ppo-validation"))
 
 
 @pytest.mark.rust

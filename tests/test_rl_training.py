@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -16,19 +15,10 @@ import pytest
 from pairbench.analysis import rl_training as rt
 from pairbench.configuration.selection import seed_launches
 from pairbench.core.cells import Cell
-from pairbench.core.paths import rust_target_dir
-from pairbench.core.schema import read_result
-from pairbench.datasets.materialise import DatasetSpec, materialise
-from pairbench.experiment.validation import validate_cell
-from pairbench.harness.launcher import run_side
 from pairbench.report.rl_charts import learning_curves, lockstep_deviation
 from pairbench.tasks.rl import training
-
-FRAMEWORKS = [
-    {"name": "sb3", "language": "python", "backend": "sb3", "package": "stable-baselines3"},
-    {"name": "candle", "language": "rust", "backend": "candle", "binary": "pairbench-candle"},
-    {"name": "tch", "language": "rust", "backend": "libtorch", "binary": "pairbench-tch"},
-]
+from tests.rl_support import DQN_PARAMS, FRAMEWORKS, cartpole_data, train_every_side
+from tests.rl_support import PPO_PARAMS as ZOO_PPO_PARAMS
 
 
 def test_time_to_threshold_and_success_rate_on_known_curves() -> None:
@@ -148,46 +138,21 @@ def test_seeds_are_launches_and_smoke_runs_none() -> None:
 
 # The zoo settings, shrunk: a small network, 2,304 env steps, evaluations at 1,100 and 2,200.
 PARAMS = {
+    **DQN_PARAMS,
     "total_timesteps": 2304,
-    "learning_rate": 2.3e-3,
-    "batch_size": 64,
-    "buffer_size": 100000,
     "learning_starts": 1000,
-    "gamma": 0.99,
-    "target_update_interval": 10,
-    "train_freq": 256,
     "gradient_steps": 32,
-    "exploration_fraction": 0.16,
-    "exploration_final_eps": 0.04,
-    "hidden": 64,
-    "hidden_layers": 2,
-    "max_grad_norm": 10.0,
-    "adam_beta1": 0.9,
-    "adam_beta2": 0.999,
-    "adam_eps": 1e-8,
-    "adam_weight_decay": 0.0,
     "lockstep_updates": 1000000,
     "latency_repeats": 1,
     "eval_interval": 1100,
     "threshold": 475.0,
-    "device": "cpu",
 }
 GATE = {"metric": "mean_return", "tolerance": 0.0, "prediction_tolerance": 0.0, "validation_samples": 0}
 
 
 @pytest.fixture(scope="module")
 def solve_cell(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cell, Path, Path]:
-    for side in ("candle", "tch"):
-        if not (rust_target_dir() / "release" / f"pairbench-{side}").exists():
-            pytest.fail(f"pairbench-{side} missing: run `make setup`")
-    data = tmp_path_factory.mktemp("rl-solve-data")
-    materialise(
-        DatasetSpec("cartpole", "cartpole_initial_states", "control", False, {"n_samples": 500}),
-        data / "cartpole",
-        seed=5,
-        test_fraction=0.2,
-        dtype="float64",
-    )
+    data = cartpole_data(tmp_path_factory, "rl-solve-data")
     cell = Cell(
         run_id="test",
         domain="rl",
@@ -227,14 +192,7 @@ def test_short_training_gives_every_side_the_same_first_evaluation(
     solve_cell: tuple[Cell, Path, Path], tmp_path: Path
 ) -> None:
     _, path, data = solve_cell
-    report = validate_cell(path, data, tmp_path / "validation")
-    assert report["comparable"], report["reasons"]
-    docs: dict[str, dict[str, Any]] = {}
-    for side in ("sb3", "candle", "tch"):
-        out = tmp_path / f"{side}.json"
-        outcome = run_side(path, side, data, out, launch=1)
-        assert outcome.ok, outcome.error
-        docs[side] = read_result(out)
+    docs = train_every_side(path, data, tmp_path)
     curves = {s: d["metadata"]["learning_curve"] for s, d in docs.items()}
     for side, curve in curves.items():
         assert [c[0] for c in curve] == [1100, 2200], side
@@ -251,29 +209,12 @@ def test_short_training_gives_every_side_the_same_first_evaluation(
 PPO_PARAMS = {
     # The zoo's CartPole-v1 PPO on a 1,536-step budget (6 rollouts, 120 gradient steps): the first
     # evaluation (768 env steps) follows two rollouts' updates.
+    **ZOO_PPO_PARAMS,
     "total_timesteps": 1536,
-    "n_envs": 8,
-    "n_steps": 32,
-    "batch_size": 256,
-    "n_epochs": 20,
-    "gamma": 0.98,
-    "gae_lambda": 0.8,
-    "learning_rate": 1e-3,
-    "clip_range": 0.2,
-    "ent_coef": 0.0,
-    "vf_coef": 0.5,
-    "max_grad_norm": 0.5,
-    "hidden": 64,
-    "hidden_layers": 2,
-    "adam_beta1": 0.9,
-    "adam_beta2": 0.999,
-    "adam_eps": 1e-5,
-    "adam_weight_decay": 0.0,
     "lockstep_updates": 1000000,
     "latency_repeats": 1,
     "eval_interval": 768,
     "threshold": 475.0,
-    "device": "cpu",
 }
 
 
@@ -308,14 +249,7 @@ def test_ppo_short_training_gives_every_side_the_same_first_evaluation(
     ppo_solve_cell: tuple[Cell, Path, Path], tmp_path: Path
 ) -> None:
     _, path, data = ppo_solve_cell
-    report = validate_cell(path, data, tmp_path / "validation")
-    assert report["comparable"], report["reasons"]
-    docs: dict[str, dict[str, Any]] = {}
-    for side in ("sb3", "candle", "tch"):
-        out = tmp_path / f"{side}.json"
-        outcome = run_side(path, side, data, out, launch=1)
-        assert outcome.ok, outcome.error
-        docs[side] = read_result(out)
+    docs = train_every_side(path, data, tmp_path)
     curves = {s: d["metadata"]["learning_curve"] for s, d in docs.items()}
     for side, curve in curves.items():
         assert [c[0] for c in curve] == [768, 1536], side

@@ -15,12 +15,11 @@ use serde_json::{json, Value};
 
 use pairbench_core::runner::Benchmark;
 
+use crate::agent::{self, rl_benchmark};
 use crate::bench::DeepBench;
 use crate::models::{CNN_MODELS, RNN_MODELS};
 use crate::ops::Engine;
-use crate::ppo::{self, PpoBench};
-use crate::rl::{self, RlBench};
-use crate::rl_eval::{self, SolveBench};
+use crate::rl_eval;
 
 #[derive(Parser)]
 #[command(
@@ -79,7 +78,7 @@ pub fn main_with<E: Engine>(extra: &[ExtraDomain]) -> Result<()> {
                     "sequence_classification": RNN_MODELS,
                     "forecasting": RNN_MODELS,
                 },
-                "rl": {rl::POLICY_TASK: rl::AGENTS, rl_eval::SOLVE_TASK: rl::AGENTS}},
+                "rl": {agent::POLICY_TASK: agent::AGENTS, rl_eval::SOLVE_TASK: agent::AGENTS}},
                 // Defect probes (config/findings.yaml) computed by the library itself, read in phase 2.
                 "findings": E::findings(),
             });
@@ -119,25 +118,17 @@ pub fn main_with<E: Engine>(extra: &[ExtraDomain]) -> Result<()> {
                 };
                 return args.execute(&side, d.prepare);
             }
-            let rl = cell.domain == rl::DOMAIN;
-            let ppo = rl && cell.algorithm == ppo::PPO;
+            let rl = cell.domain == agent::DOMAIN;
             // rl's `solve` trains seed k in launch k.
-            let (solve, launch) = (cell.task == rl_eval::SOLVE_TASK, args.launch);
+            let launch = args.launch;
             let side = Side {
                 framework: E::NAME,
                 version: &E::version(),
-                domain: if rl { rl::DOMAIN } else { "deep_learning" },
+                domain: if rl { agent::DOMAIN } else { "deep_learning" },
             };
             args.execute(&side, |cell, data_dir| {
-                Ok(if rl && solve {
-                    let (b, m) = SolveBench::<E>::new(cell, data_dir, launch)?;
-                    (Box::new(b) as Box<dyn Benchmark>, m)
-                } else if ppo {
-                    let (b, m) = PpoBench::<E>::new(cell, data_dir)?;
-                    (Box::new(b) as Box<dyn Benchmark>, m)
-                } else if rl {
-                    let (b, m) = RlBench::<E>::new(cell, data_dir)?;
-                    (Box::new(b) as Box<dyn Benchmark>, m)
+                Ok(if rl {
+                    rl_benchmark::<E>(cell, data_dir, launch)?
                 } else {
                     let (b, m) = DeepBench::<E>::new(cell, data_dir)?;
                     (Box::new(b) as Box<dyn Benchmark>, m)

@@ -1,29 +1,22 @@
-//! The Rust side of a PPO cell, generic over the framework: SB3's PPO re-implemented once over
-//! [`Engine`], on n_envs Rust CartPoles, consuming the randoms Python pre-drew
-//! (src/python/pairbench/tasks/rl/ppo_spec.py). Phases and bookkeeping mirror
-//! src/python/pairbench/tasks/rl/sb3_ppo.py; the env, tables and probes are shared with [`crate::rl`].
+//! PPO for an RL cell, generic over the framework: SB3's PPO re-implemented once over [`Engine`], on
+//! n_envs Rust CartPoles, consuming the randoms Python pre-drew (src/python/pairbench/tasks/rl/ppo_spec.py).
+//! The cell, phases and bookkeeping are agent.rs's (mirroring tasks/rl/agent.py); this file is the
+//! [`Agent`] PPO plugs in: its params, rollouts, GAE and clipped-surrogate update (sb3_ppo.py).
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use anyhow::{bail, Context, Result};
-use ndarray::{Array1, Array2};
-use ndarray_npy::WriteNpyExt;
+use anyhow::{bail, Result};
+use ndarray::Array2;
 use pairbench_core::cell::Cell;
-use pairbench_core::dataset::{load_verified, Manifest};
-use pairbench_core::runner::Benchmark;
 use pairbench_rl_env::cartpole::{N_ACTIONS, OBS_DIM};
 use pairbench_rl_env::CartPole;
 use serde_json::Value;
 
-use crate::bench::{count_param, device_param, number_param, shared_init};
-use crate::ops::{AdamWConfig, Engine};
-use crate::rl::{argmax_rows, cell_dir, npy, param_probe, rows4, POLICY_TASK};
+use crate::agent::{argmax_rows, npy, Agent, CommonParams, Outcome};
+use crate::bench::{count_param, number_param};
+use crate::ops::Engine;
 
-pub const PPO: &str = "ppo";
-/// DQN's phases less `env_steps`: the DQN cell already times the same env on the same actions.
-const PHASES: &[&str] = &["infer_b1", "infer_b256", "train_lockstep"];
 /// SB3's advantage normalisation: (a - mean) / (std + 1e-8), std unbiased.
 const ADV_EPS: f64 = 1e-8;
 
@@ -38,46 +31,29 @@ pub struct PpoParams {
     pub n_epochs: usize,
     pub gamma: f64,
     pub gae_lambda: f64,
-    pub learning_rate: f64,
     pub clip_range: f64,
     pub ent_coef: f64,
     pub vf_coef: f64,
-    pub max_grad_norm: f64,
-    pub hidden: usize,
-    pub hidden_layers: usize,
-    pub adam_beta1: f64,
-    pub adam_beta2: f64,
-    pub adam_eps: f64,
-    pub adam_weight_decay: f64,
-    pub lockstep_updates: usize,
-    pub latency_repeats: usize,
+    pub common: CommonParams,
 }
+
+/// The cell's keys besides [`CommonParams`]'s, in [`PpoParams`]'s order.
+const KEYS: [&str; 10] = [
+    "total_timesteps",
+    "n_envs",
+    "n_steps",
+    "batch_size",
+    "n_epochs",
+    "gamma",
+    "gae_lambda",
+    "clip_range",
+    "ent_coef",
+    "vf_coef",
+];
 
 impl PpoParams {
     pub fn from_cell(cell: &Cell) -> Result<Self> {
-        let keys = [
-            "total_timesteps",
-            "n_envs",
-            "n_steps",
-            "batch_size",
-            "n_epochs",
-            "gamma",
-            "gae_lambda",
-            "learning_rate",
-            "clip_range",
-            "ent_coef",
-            "vf_coef",
-            "max_grad_norm",
-            "hidden",
-            "hidden_layers",
-            "adam_beta1",
-            "adam_beta2",
-            "adam_eps",
-            "adam_weight_decay",
-            "lockstep_updates",
-            "latency_repeats",
-        ];
-        pairbench_core::cell::require_params(cell, &keys)?;
+        let common = CommonParams::from_cell(cell, &KEYS)?;
         let u = |k: &str| count_param(cell, k);
         let f = |k: &str| number_param(cell, k);
         let p = Self {
@@ -88,28 +64,11 @@ impl PpoParams {
             n_epochs: u("n_epochs")?,
             gamma: f("gamma")?,
             gae_lambda: f("gae_lambda")?,
-            learning_rate: f("learning_rate")?,
             clip_range: f("clip_range")?,
             ent_coef: f("ent_coef")?,
             vf_coef: f("vf_coef")?,
-            max_grad_norm: f("max_grad_norm")?,
-            hidden: u("hidden")?,
-            hidden_layers: u("hidden_layers")?,
-            adam_beta1: f("adam_beta1")?,
-            adam_beta2: f("adam_beta2")?,
-            adam_eps: f("adam_eps")?,
-            adam_weight_decay: f("adam_weight_decay")?,
-            lockstep_updates: u("lockstep_updates")?,
-            latency_repeats: u("latency_repeats")?,
+            common,
         };
-        if p.adam_weight_decay != 0.0 {
-            bail!(
-                "cell {}: param \"adam_weight_decay\"={} unsupported; allowed: 0 (SB3's Adam couples \
-                 weight decay into the gradient, the Rust AdamW decouples it)",
-                cell.cell_id,
-                p.adam_weight_decay
-            );
-        }
         for (key, v) in [
             ("n_envs", p.n_envs),
             ("n_steps", p.n_steps),
@@ -130,13 +89,13 @@ impl PpoParams {
     pub fn lockstep_schedule(&self) -> (usize, usize) {
         let per_rollout = self.n_epochs * self.rollout_size().div_ceil(self.batch_size);
         let max_rollouts = self.total_timesteps.div_ceil(self.rollout_size());
-        let rollouts = max_rollouts.min(self.lockstep_updates.div_ceil(per_rollout.max(1)));
+        let rollouts = max_rollouts.min(self.common.lockstep_updates.div_ceil(per_rollout.max(1)));
         (rollouts, rollouts * per_rollout)
     }
 
     /// (weight, bias) names of one of SB3's MlpExtractor towers and its head.
     fn tower(&self, net: &str, head: &str) -> Vec<(String, String)> {
-        let mut layers: Vec<(String, String)> = (0..self.hidden_layers)
+        let mut layers: Vec<(String, String)> = (0..self.common.hidden_layers)
             .map(|i| {
                 (
                     format!("mlp_extractor.{net}.{}.weight", 2 * i),
@@ -169,7 +128,7 @@ fn tower<E: Engine>(e: &E, layers: &[(String, String)], x: &E::T) -> Result<E::T
     Ok(h)
 }
 
-pub fn greedy<E: Engine>(e: &E, p: &PpoParams, obs: &[f32]) -> Result<Vec<usize>> {
+fn greedy<E: Engine>(e: &E, p: &PpoParams, obs: &[f32]) -> Result<Vec<usize>> {
     let n = obs.len() / OBS_DIM;
     e.no_grad(|| {
         let logits = tower(e, &p.actor(), &e.tensor_f32(obs.to_vec(), &[n, OBS_DIM])?)?;
@@ -258,47 +217,21 @@ impl VecCartPole {
     }
 }
 
-/// What one lockstep training run leaves behind.
-pub struct PpoOutcome {
-    pub losses: Vec<f64>,
-    pub policy_losses: Vec<f64>,
-    pub value_losses: Vec<f64>,
-    pub params: BTreeMap<String, Vec<f64>>,
-    pub env_steps: usize,
-}
-
-/// SB3's `learn()` for PPO from the shared start until `lockstep_updates` gradient steps are done:
-/// rollouts of n_steps x n_envs with actions from the pre-drawn uniforms, GAE, then n_epochs passes
-/// over pre-drawn permutations in minibatches of batch_size.
-pub fn train_lockstep<E: Engine>(
-    e: &mut E,
-    p: &PpoParams,
-    d: &PpoDraws,
-    starts: &[[f64; OBS_DIM]],
-) -> Result<PpoOutcome> {
-    train_with_hook(e, p, d, starts, &mut |_, _| Ok(()))
-}
-
-/// [`train_lockstep`] calling `after_step(num_timesteps, engine)` after every vectorised env step,
-/// where SB3 calls its callback's `on_step` (the solve task's evaluation hook, rl_eval.rs).
+/// SB3's `learn()` for PPO (see [`Agent::train_with_hook`]): rollouts of n_steps x n_envs with actions
+/// from the pre-drawn uniforms, GAE, then n_epochs passes over pre-drawn permutations in minibatches of
+/// batch_size; the hook runs after every vectorised env step, where SB3 calls its callback.
 pub fn train_with_hook<E: Engine>(
     e: &mut E,
     p: &PpoParams,
     d: &PpoDraws,
     starts: &[[f64; OBS_DIM]],
     after_step: &mut dyn FnMut(usize, &E) -> Result<()>,
-) -> Result<PpoOutcome> {
+) -> Result<Outcome> {
     let mut venv = VecCartPole::new(p.n_envs, starts)?;
     let mut obs: Vec<[f32; OBS_DIM]> = (0..p.n_envs).map(|i| venv.reset(i)).collect();
     let mut episode_starts = vec![1f32; p.n_envs];
     let (mut t, mut rollouts) = (0usize, 0usize);
-    let mut out = PpoOutcome {
-        losses: Vec::new(),
-        policy_losses: Vec::new(),
-        value_losses: Vec::new(),
-        params: BTreeMap::new(),
-        env_steps: 0,
-    };
+    let mut out = Losses::default();
     while t < p.total_timesteps {
         let rollout = collect_rollout(
             e,
@@ -321,19 +254,23 @@ pub fn train_with_hook<E: Engine>(
             rollouts - 1,
             &mut out,
         )?;
-        if p.lockstep_updates > 0 && out.losses.len() >= p.lockstep_updates {
+        if p.common.lockstep_updates > 0 && out.total.len() >= p.common.lockstep_updates {
             break;
         }
     }
-    e.sync()?;
-    for (w, b) in p.actor().iter().chain(&p.critic()) {
-        for name in [w, b] {
-            out.params
-                .insert(name.clone(), param_probe(&e.to_vec_f32(&e.param(name)?)?));
-        }
-    }
-    out.env_steps = t;
-    Ok(out)
+    let components = BTreeMap::from([
+        ("policy".to_string(), out.policy),
+        ("value".to_string(), out.value),
+    ]);
+    Outcome::finish::<E, Ppo>(e, p, out.total, components, t)
+}
+
+/// The per-gradient-step losses of a run: the total, and the parts the gate compares by name.
+#[derive(Default)]
+struct Losses {
+    total: Vec<f64>,
+    policy: Vec<f64>,
+    value: Vec<f64>,
 }
 
 /// SB3's `collect_rollouts` and `compute_returns_and_advantage`, float32 where SB3's buffers are.
@@ -444,9 +381,9 @@ fn train_rollout<E: Engine>(
     r: &Rollout,
     progress_remaining: f64,
     rollout: usize,
-    out: &mut PpoOutcome,
+    out: &mut Losses,
 ) -> Result<()> {
-    e.set_lr(progress_remaining * p.learning_rate);
+    e.set_lr(progress_remaining * p.common.learning_rate);
     let clip = progress_remaining * p.clip_range;
     let size = p.rollout_size();
     let (actor, critic) = (p.actor(), p.critic());
@@ -493,11 +430,9 @@ fn train_rollout<E: Engine>(
                 &e.add(&policy_loss, &e.affine(&entropy_loss, p.ent_coef, 0.0)?)?,
                 &e.affine(&value_loss, p.vf_coef, 0.0)?,
             )?;
-            out.policy_losses
-                .push(f64::from(e.to_vec_f32(&policy_loss)?[0]));
-            out.value_losses
-                .push(f64::from(e.to_vec_f32(&value_loss)?[0]));
-            out.losses.push(f64::from(e.step(&loss)?));
+            out.policy.push(f64::from(e.to_vec_f32(&policy_loss)?[0]));
+            out.value.push(f64::from(e.to_vec_f32(&value_loss)?[0]));
+            out.total.push(f64::from(e.step(&loss)?));
         }
     }
     Ok(())
@@ -518,250 +453,73 @@ fn normalise(a: &mut [f32]) {
     }
 }
 
-/// Greedy return of one episode from each state, all stepped together with one batched forward pass
-/// per step (as Python's `evaluate`).
-pub fn evaluate<E: Engine>(e: &E, p: &PpoParams, states: &[[f64; OBS_DIM]]) -> Result<Vec<f64>> {
-    let mut envs: Vec<CartPole> = states.iter().map(|_| CartPole::new()).collect();
-    let mut obs: Vec<[f32; OBS_DIM]> = envs
-        .iter_mut()
-        .zip(states)
-        .map(|(env, s)| env.reset_to(*s))
-        .collect();
-    let mut returns = vec![0.0; states.len()];
-    let mut alive = vec![true; states.len()];
-    while alive.iter().any(|&a| a) {
-        let flat: Vec<f32> = obs.iter().flatten().copied().collect();
-        let actions = greedy(e, p, &flat)?;
-        for i in 0..envs.len() {
-            if alive[i] {
-                let step = envs[i].step(actions[i])?;
-                obs[i] = step.obs;
-                returns[i] += f64::from(step.reward);
-                alive[i] = !(step.terminated || step.truncated);
-            }
-        }
-    }
-    Ok(returns)
-}
+/// PPO as an [`Agent`].
+pub struct Ppo;
 
-fn optimizer_settings(p: &PpoParams) -> Value {
-    serde_json::json!({
-        "learning_rate": p.learning_rate,
-        "adam_beta1": p.adam_beta1,
-        "adam_beta2": p.adam_beta2,
-        "adam_eps": p.adam_eps,
-        "adam_weight_decay": p.adam_weight_decay,
-        "max_grad_norm": p.max_grad_norm,
-    })
-}
+impl Agent for Ppo {
+    const NAME: &'static str = "ppo";
+    /// DQN's phases less `env_steps`: the DQN cell already times the same env on the same actions.
+    const PHASES: &'static [&'static str] = &["infer_b1", "infer_b256", "train_lockstep"];
+    type Params = PpoParams;
+    type Draws = PpoDraws;
 
-/// What SB3's PPO fixes in its code and the Rust agent fixes the same way (not cell params).
-/// Same list as ppo_spec.py's FIXED_IN_CODE.
-fn fixed_in_code() -> Value {
-    serde_json::json!({
-        "learning_rate_schedule": "linear: learning_rate * progress_remaining (rl-zoo's lin_)",
-        "clip_range_schedule": "linear: clip_range * progress_remaining (rl-zoo's lin_)",
-        "activation": "Tanh",
-        "net_arch": "separate pi and vf MLPs",
-        "ortho_init": true,
-        "normalize_advantage": true,
-        "advantage_std_eps": ADV_EPS,
-        "clip_range_vf": null,
-        "target_kl": null,
-        "timeout_bootstrap": "reward += gamma * V(terminal obs) on truncation",
-        "amsgrad": false,
-    })
-}
-
-fn trainable(p: &PpoParams) -> Vec<String> {
-    p.actor()
-        .into_iter()
-        .chain(p.critic())
-        .flat_map(|(w, b)| [w, b])
-        .collect()
-}
-
-pub fn load_engine<E: Engine>(p: &PpoParams, init: &Path, threads: u32, device: &str) -> Result<E> {
-    let opt = AdamWConfig {
-        lr: p.learning_rate,
-        beta1: p.adam_beta1,
-        beta2: p.adam_beta2,
-        eps: p.adam_eps,
-        weight_decay: p.adam_weight_decay,
-        max_grad_norm: Some(p.max_grad_norm),
-    };
-    let e = E::load(init, &trainable(p), opt, threads, device)?;
-    let mut want = trainable(p);
-    let mut have: Vec<String> = e.tensor_shapes().into_iter().map(|(n, _)| n).collect();
-    want.sort();
-    have.sort();
-    if want != have {
-        bail!(
-            "{}: tensors {have:?} != the actor-critic's {want:?}",
-            init.display()
-        );
-    }
-    Ok(e)
-}
-
-pub struct PpoBench<E: Engine> {
-    e: E,
-    p: PpoParams,
-    init: PathBuf,
-    threads: u32,
-    device: String,
-    draws: PpoDraws,
-    train_states: Vec<[f64; OBS_DIM]>,
-    eval_states: Vec<[f64; OBS_DIM]>,
-    probes: [Vec<f32>; 2],
-    outcome: Option<PpoOutcome>,
-    trained: Option<E>,
-}
-
-impl<E: Engine> PpoBench<E> {
-    pub fn new(cell: &Cell, data_dir: &Path) -> Result<(Self, Manifest)> {
-        if cell.task != POLICY_TASK || cell.algorithm != PPO {
-            bail!(
-                "cell {}: {}/{} is not {POLICY_TASK}/{PPO}",
-                cell.cell_id,
-                cell.task,
-                cell.algorithm
-            );
-        }
-        let p = PpoParams::from_cell(cell)?;
-        let split = load_verified::<f64>(&data_dir.join(&cell.dataset))?;
-        let dir = cell_dir(data_dir, &cell.cell_id);
-        let init = shared_init(&dir)?;
-        let device = device_param(cell)?;
-        let e = load_engine::<E>(&p, &init, cell.threads, &device)?;
-        let draws = PpoDraws::read(&dir)?;
-        let probe = draws.probe_obs.iter().copied().collect::<Vec<f32>>();
-        if probe.len() < 256 * OBS_DIM {
-            bail!("probe_obs.npy holds fewer than 256 observations");
-        }
-        let bench = Self {
-            e,
-            train_states: rows4(&split.x_train)?,
-            eval_states: rows4(&split.x_test)?,
-            probes: [probe[..OBS_DIM].to_vec(), probe[..256 * OBS_DIM].to_vec()],
-            p,
-            init,
-            threads: cell.threads,
-            device,
-            draws,
-            outcome: None,
-            trained: None,
-        };
-        Ok((bench, split.manifest))
+    fn params(cell: &Cell) -> Result<PpoParams> {
+        PpoParams::from_cell(cell)
     }
 
-    fn train(&mut self) -> Result<()> {
-        let mut e = load_engine::<E>(&self.p, &self.init, self.threads, &self.device)?;
-        let outcome = train_lockstep(&mut e, &self.p, &self.draws, &self.train_states)?;
-        let expected = self.p.lockstep_schedule().1;
-        if outcome.losses.len() != expected {
-            bail!(
-                "{} gradient steps taken; the schedule says {expected}",
-                outcome.losses.len()
-            );
-        }
-        self.outcome = Some(outcome);
-        self.trained = Some(e);
-        Ok(())
+    fn common(p: &PpoParams) -> &CommonParams {
+        &p.common
     }
 
-    fn predictions(&self) -> Result<Vec<f64>> {
-        let mut out = evaluate(&self.e, &self.p, &self.eval_states)?;
-        let probe: Vec<f32> = self.draws.probe_obs.iter().copied().collect();
-        out.extend(
-            greedy(&self.e, &self.p, &probe)?
-                .into_iter()
-                .map(|a| a as f64),
-        );
-        Ok(out)
-    }
-}
-
-impl<E: Engine> Benchmark for PpoBench<E> {
-    fn phases(&self) -> &'static [&'static str] {
-        PHASES
+    fn draws(dir: &Path) -> Result<PpoDraws> {
+        PpoDraws::read(dir)
     }
 
-    fn run_phase(&mut self, phase: &str) -> Result<()> {
-        match phase {
-            "infer_b1" => greedy(&self.e, &self.p, &self.probes[0]).map(|_| ()),
-            "infer_b256" => greedy(&self.e, &self.p, &self.probes[1]).map(|_| ()),
-            "train_lockstep" => self.train(),
-            other => bail!("unknown phase {other:?}; allowed: {}", PHASES.join(", ")),
-        }
+    fn probe_obs(d: &PpoDraws) -> &Array2<f32> {
+        &d.probe_obs
     }
 
-    fn repeats(&self, phase: &str) -> u32 {
-        if phase.starts_with("infer_b") {
-            self.p.latency_repeats as u32
-        } else {
-            1
-        }
+    fn trainable(p: &PpoParams) -> Vec<String> {
+        p.actor()
+            .into_iter()
+            .chain(p.critic())
+            .flat_map(|(w, b)| [w, b])
+            .collect()
     }
 
-    fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
-        let preds = self.predictions()?;
-        let n = self.eval_states.len();
-        let mut q = BTreeMap::new();
-        q.insert(
-            "mean_return".into(),
-            Some(preds[..n].iter().sum::<f64>() / n as f64),
-        );
-        let trained = match &self.trained {
-            Some(e) => {
-                let r = evaluate(e, &self.p, &self.eval_states)?;
-                Some(r.iter().sum::<f64>() / r.len() as f64)
-            }
-            None => None,
-        };
-        q.insert("trained_mean_return".into(), trained);
-        q.insert(
-            "lockstep_updates".into(),
-            self.outcome.as_ref().map(|o| o.losses.len() as f64),
-        );
-        let params: usize = self
-            .e
-            .tensor_shapes()
-            .iter()
-            .map(|(_, s)| s.iter().product::<usize>())
-            .sum();
-        q.insert("param_count".into(), Some(params as f64));
-        Ok(q)
+    fn expected_updates(p: &PpoParams) -> Option<usize> {
+        Some(p.lockstep_schedule().1)
     }
 
-    fn write_predictions(&self, path: &Path) -> Result<()> {
-        let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        Array1::from(self.predictions()?).write_npy(file)?;
-        Ok(())
+    /// Same list as ppo_spec.py's FIXED_IN_CODE.
+    fn fixed_in_code() -> Value {
+        serde_json::json!({
+            "learning_rate_schedule": "linear: learning_rate * progress_remaining (rl-zoo's lin_)",
+            "clip_range_schedule": "linear: clip_range * progress_remaining (rl-zoo's lin_)",
+            "activation": "Tanh",
+            "net_arch": "separate pi and vf MLPs",
+            "ortho_init": true,
+            "normalize_advantage": true,
+            "advantage_std_eps": ADV_EPS,
+            "clip_range_vf": null,
+            "target_kl": null,
+            "timeout_bootstrap": "reward += gamma * V(terminal obs) on truncation",
+            "amsgrad": false,
+        })
     }
 
-    fn metadata(&self) -> BTreeMap<String, Value> {
-        let mut m = BTreeMap::new();
-        m.insert("backend".into(), Value::from(self.e.backend()));
-        m.insert("optimizer".into(), Value::from("Adam"));
-        m.insert("optimizer_settings".into(), optimizer_settings(&self.p));
-        m.insert("fixed_in_code".into(), fixed_in_code());
-        m.insert("compute_dtype".into(), Value::from("float32"));
-        m.insert("task".into(), Value::from(POLICY_TASK));
-        m.insert("eval_episodes".into(), Value::from(self.eval_states.len()));
-        if let Some(o) = &self.outcome {
-            m.insert("loss_steps".into(), Value::from(o.losses.clone()));
-            m.insert(
-                "loss_components".into(),
-                serde_json::json!({"policy": o.policy_losses, "value": o.value_losses}),
-            );
-            m.insert(
-                "lockstep_params".into(),
-                serde_json::to_value(&o.params).unwrap_or(Value::Null),
-            );
-            m.insert("lockstep_env_steps".into(), Value::from(o.env_steps));
-        }
-        m
+    fn greedy<E: Engine>(e: &E, p: &PpoParams, obs: &[f32]) -> Result<Vec<usize>> {
+        greedy(e, p, obs)
+    }
+
+    fn train_with_hook<E: Engine>(
+        e: &mut E,
+        p: &PpoParams,
+        d: &PpoDraws,
+        starts: &[[f64; OBS_DIM]],
+        after_step: &mut dyn FnMut(usize, &E) -> Result<()>,
+    ) -> Result<Outcome> {
+        train_with_hook(e, p, d, starts, after_step)
     }
 }
 

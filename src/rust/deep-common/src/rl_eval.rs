@@ -1,30 +1,26 @@
 //! Training to the threshold (rl's `solve` task), generic over the agent: the evaluation schedule,
 //! the clocks (training time excludes evaluation time) and the learning curve. Mirrors
 //! src/python/pairbench/tasks/rl/training.py; an agent plugs in by calling [`EvalTracker::after_step`]
-//! from its training loop with a greedy evaluation (DQN: `rl::train_with_hook`, PPO:
-//! `ppo::train_with_hook`).
+//! from its training loop with a greedy evaluation ([`Agent::train_with_hook`]: DQN in rl.rs, PPO in
+//! ppo.rs).
 //!
 //! Launch k trains seed k from `<data>/_rl/<cell>/seed_k/`: SB3's seeded start and the pre-drawn
 //! randoms of that seed, checked against the sha256 Python recorded in model.json.
 
 use std::collections::BTreeMap;
-use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
-use ndarray::Array1;
-use ndarray_npy::WriteNpyExt;
 use pairbench_core::cell::Cell;
 use pairbench_core::dataset::{load_verified, sha256_file, Manifest};
 use pairbench_core::runner::Benchmark;
 use pairbench_rl_env::cartpole::OBS_DIM;
 use serde_json::Value;
 
+use crate::agent::{cell_dir, evaluate, load_engine, mean, predictions, rows4, write_npy, Agent};
 use crate::bench::device_param;
 use crate::ops::Engine;
-use crate::ppo::{self, PpoDraws, PpoParams};
-use crate::rl::{self, DqnParams, Draws};
 
 pub const SOLVE_TASK: &str = "solve";
 const PHASES: &[&str] = &["train"];
@@ -167,15 +163,10 @@ fn solve_settings(cell: &Cell) -> Result<(usize, f64)> {
     Ok((interval, threshold))
 }
 
-/// The agent of a `solve` cell: its settings and seed k's pre-drawn randoms.
-enum Agent {
-    Dqn(DqnParams, Draws),
-    Ppo(PpoParams, PpoDraws),
-}
-
-/// The `solve` task on one framework: phase `train` runs the whole budget from seed k's start.
-pub struct SolveBench<E: Engine> {
-    agent: Agent,
+/// The `solve` task of any agent on one framework: phase `train` runs the whole budget from seed k's start.
+pub struct SolveBench<E: Engine, A: Agent> {
+    p: A::Params,
+    draws: A::Draws,
     seed: u32,
     init: PathBuf,
     threads: u32,
@@ -188,34 +179,31 @@ pub struct SolveBench<E: Engine> {
     _engine: std::marker::PhantomData<E>,
 }
 
-impl<E: Engine> SolveBench<E> {
+impl<E: Engine, A: Agent> SolveBench<E, A> {
     pub fn new(cell: &Cell, data_dir: &Path, launch: u32) -> Result<(Self, Manifest)> {
-        if !rl::AGENTS.contains(&cell.algorithm.as_str()) {
+        if cell.task != SOLVE_TASK || cell.algorithm != A::NAME {
             bail!(
-                "cell {}: {SOLVE_TASK}/{} not implemented; allowed: {SOLVE_TASK}/{}",
+                "cell {}: {}/{} is not {SOLVE_TASK}/{}",
                 cell.cell_id,
+                cell.task,
                 cell.algorithm,
-                rl::AGENTS.join(", ")
+                A::NAME
             );
         }
         let (interval, threshold) = solve_settings(cell)?;
         let split = load_verified::<f64>(&data_dir.join(&cell.dataset))?;
-        let dir = seed_dir(&rl::cell_dir(data_dir, &cell.cell_id), launch);
+        let dir = seed_dir(&cell_dir(data_dir, &cell.cell_id), launch);
         verify_start(&dir)?;
         let device = device_param(cell)?;
-        let agent = if cell.algorithm == ppo::PPO {
-            Agent::Ppo(PpoParams::from_cell(cell)?, PpoDraws::read(&dir)?)
-        } else {
-            Agent::Dqn(DqnParams::from_cell(cell)?, Draws::read(&dir)?)
-        };
         let bench = Self {
-            agent,
+            p: A::params(cell)?,
+            draws: A::draws(&dir)?,
             seed: launch,
             init: dir.join("init.safetensors"),
             threads: cell.threads,
             device,
-            train_states: rl::rows4(&split.x_train)?,
-            eval_states: rl::rows4(&split.x_test)?,
+            train_states: rows4(&split.x_train)?,
+            eval_states: rows4(&split.x_test)?,
             tracker: EvalTracker::new(interval, threshold),
             result: BTreeMap::new(),
             trained: false,
@@ -225,40 +213,19 @@ impl<E: Engine> SolveBench<E> {
     }
 
     fn load(&self) -> Result<E> {
-        match &self.agent {
-            Agent::Dqn(p, _) => rl::load_engine::<E>(p, &self.init, self.threads, &self.device),
-            Agent::Ppo(p, _) => ppo::load_engine::<E>(p, &self.init, self.threads, &self.device),
-        }
-    }
-
-    fn returns(e: &E, agent: &Agent, states: &[[f64; OBS_DIM]]) -> Result<Vec<f64>> {
-        match agent {
-            Agent::Dqn(p, _) => rl::evaluate(e, p, states),
-            Agent::Ppo(p, _) => ppo::evaluate(e, p, states),
-        }
-    }
-
-    fn mean_return(e: &E, agent: &Agent, states: &[[f64; OBS_DIM]]) -> Result<f64> {
-        let r = Self::returns(e, agent, states)?;
-        Ok(r.iter().sum::<f64>() / r.len() as f64)
+        load_engine::<E, A>(&self.p, &self.init, self.threads, &self.device)
     }
 
     fn train(&mut self) -> Result<()> {
         let mut e = self.load()?;
-        let (agent, eval_states, tracker) = (&self.agent, &self.eval_states, &mut self.tracker);
+        let (p, eval_states, tracker) = (&self.p, &self.eval_states, &mut self.tracker);
         tracker.start();
-        let mut hook =
-            |t: usize, e: &E| tracker.after_step(t, || Self::mean_return(e, agent, eval_states));
-        match agent {
-            Agent::Dqn(p, d) => {
-                rl::train_with_hook(&mut e, p, d, &self.train_states, &mut hook).map(drop)
-            }
-            Agent::Ppo(p, d) => {
-                ppo::train_with_hook(&mut e, p, d, &self.train_states, &mut hook).map(drop)
-            }
-        }?;
+        let mut hook = |t: usize, e: &E| {
+            tracker.after_step(t, || Ok(mean(&evaluate::<E, A>(e, p, eval_states)?)))
+        };
+        A::train_with_hook(&mut e, p, &self.draws, &self.train_states, &mut hook)?;
         let train_s = self.tracker.train_s();
-        let final_mean = Self::mean_return(&e, &self.agent, &self.eval_states)?;
+        let final_mean = mean(&evaluate::<E, A>(&e, &self.p, &self.eval_states)?);
         self.result = self.tracker.summary(final_mean, train_s);
         self.trained = true;
         Ok(())
@@ -267,22 +234,11 @@ impl<E: Engine> SolveBench<E> {
     /// The seeded start's evaluation returns, then its greedy actions on the probes (validation
     /// requires them identical on every side: the same start).
     fn predictions(&self) -> Result<Vec<f64>> {
-        let e = self.load()?;
-        let mut out = Self::returns(&e, &self.agent, &self.eval_states)?;
-        let actions = match &self.agent {
-            Agent::Dqn(p, d) => {
-                rl::greedy(&e, p, &d.probe_obs.iter().copied().collect::<Vec<f32>>())?
-            }
-            Agent::Ppo(p, d) => {
-                ppo::greedy(&e, p, &d.probe_obs.iter().copied().collect::<Vec<f32>>())?
-            }
-        };
-        out.extend(actions.into_iter().map(|a| a as f64));
-        Ok(out)
+        predictions::<E, A>(&self.load()?, &self.p, &self.draws, &self.eval_states)
     }
 }
 
-impl<E: Engine> Benchmark for SolveBench<E> {
+impl<E: Engine, A: Agent> Benchmark for SolveBench<E, A> {
     fn phases(&self) -> &'static [&'static str] {
         PHASES
     }
@@ -302,18 +258,13 @@ impl<E: Engine> Benchmark for SolveBench<E> {
         let preds = self.predictions()?;
         let n = self.eval_states.len();
         let mut q = self.result.clone();
-        q.insert(
-            "mean_return".into(),
-            Some(preds[..n].iter().sum::<f64>() / n as f64),
-        );
+        q.insert("mean_return".into(), Some(mean(&preds[..n])));
         q.insert("train_seed".into(), Some(f64::from(self.seed)));
         Ok(q)
     }
 
     fn write_predictions(&self, path: &Path) -> Result<()> {
-        let file = File::create(path).with_context(|| format!("creating {}", path.display()))?;
-        Array1::from(self.predictions()?).write_npy(file)?;
-        Ok(())
+        write_npy(path, self.predictions()?)
     }
 
     fn metadata(&self) -> BTreeMap<String, Value> {

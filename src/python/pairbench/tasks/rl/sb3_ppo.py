@@ -1,36 +1,26 @@
-"""The stable-baselines3 side of a PPO cell: SB3's own PPO, fed the pre-drawn randoms of ppo_spec.py.
-
-Phases, in the order the harness runs them each repetition (the DQN cell's, less env_steps: the same
-environment on the same recorded actions is timed once, by the DQN cell):
-  infer_b1        greedy action of one observation through SB3's policy.predict (the shared weights)
-  infer_b256      greedy actions of 256 observations in one call
-  train_lockstep  SB3's learn() from the shared start until the lockstep's gradient steps are done
-The quality run also evaluates the shared initial policy greedily from the 100 evaluation states.
+"""The stable-baselines3 PPO of an RL cell: SB3's own PPO, fed the pre-drawn randoms of ppo_spec.py. It
+plugs into agent.py's lockstep-agent layer (phases, evaluation, metadata) as `PPO_AGENT` (ppo.rs's
+`Ppo`); its phases are DQN's less env_steps: the same environment on the same recorded actions is timed
+once, by the DQN cell.
 """
 
 from __future__ import annotations
 
-import contextlib
 import types
 from collections.abc import Generator
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from numpy.typing import NDArray
-from safetensors.torch import load_file
 from stable_baselines3 import PPO
 from stable_baselines3.common.buffers import RolloutBuffer
 from stable_baselines3.common.distributions import CategoricalDistribution
 from stable_baselines3.common.vec_env import DummyVecEnv
 from stable_baselines3.ppo import ppo as sb3_ppo
 
-from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import BenchmarkBase
+from pairbench.tasks.rl.agent import LockstepDone, cartpole
 from pairbench.tasks.rl.ppo_spec import FIXED_IN_CODE, PPO_ARRAYS, PpoParams
-from pairbench.tasks.rl.sb3_runner import LockstepDone, cartpole, evaluate, param_probe, sb3_optimizer_defaults
-from pairbench.tasks.rl.spec import shared_start
 
 
 class ZooLinear:
@@ -166,11 +156,6 @@ def make_ppo(p: PpoParams, states: NDArray[np.float64], seed: int, device: str) 
     )
 
 
-def policy_state(model: PPO) -> dict[str, torch.Tensor]:
-    """The actor-critic's tensors under SB3's state-dict names."""
-    return {k: v.detach().to(torch.float32).contiguous().clone() for k, v in model.policy.state_dict().items()}
-
-
 class ActorLogits(torch.nn.Module):
     """obs -> action logits of SB3's policy (features, actor MLP, action_net), for `evaluate`'s argmax."""
 
@@ -183,103 +168,35 @@ class ActorLogits(torch.nn.Module):
         return self.policy.action_net(pi)  # type: ignore[no-any-return]
 
 
-class PpoBenchmark(BenchmarkBase):
+class PpoAgent:
+    """PPO as agent.py's `Agent`."""
+
+    name = "ppo"
     phases = ("infer_b1", "infer_b256", "train_lockstep")
+    arrays = PPO_ARRAYS
+    components = ("policy", "value")
+    fixed_in_code = FIXED_IN_CODE
+    params = PpoParams
 
-    def __init__(
-        self, params: dict[str, Any], split: Split, *, cell_id: str, data_dir: Path, seed: int, threads: int = 1
-    ) -> None:
-        torch.set_num_threads(threads)
-        self.p = PpoParams.from_params(params, cell_id)
-        self.split, self.seed = split, seed
-        self.dir, init, self.device = shared_start(data_dir, cell_id, params)
-        self.init = load_file(str(init))
-        self.tables = {n: np.load(self.dir / f"{n}.npy", allow_pickle=False) for n in PPO_ARRAYS}
-        self.model = self._fresh_model()
-        self.probe = {1: self.tables["probe_obs"][:1], 256: self.tables["probe_obs"][:256]}
-        self.phase_repeats = {"infer_b1": self.p.latency_repeats, "infer_b256": self.p.latency_repeats}
-        self.losses: dict[str, list[float]] = {}
-        self.predictions: NDArray[np.float64] | None = None
+    def make(self, p: PpoParams, states: NDArray[np.float64], seed: int, device: str) -> LockstepPPO:
+        return make_ppo(p, states, seed, device)
 
-    def _fresh_model(self) -> LockstepPPO:
-        model = make_ppo(self.p, self.split.X_train, self.seed, self.device)
-        differ = set(policy_state(model)) ^ set(self.init)
-        if differ:
-            raise ValueError(f"weights file and SB3 policy disagree on tensors: {sorted(differ)}")
-        model.policy.load_state_dict(self.init)
+    def attach(self, model: LockstepPPO, tables: dict[str, NDArray[Any]], lockstep_updates: int) -> None:
         dist = DrawnCategorical(int(model.action_space.n))  # type: ignore[attr-defined]
-        dist.action_u = self.tables["action_u"]
+        dist.action_u = tables["action_u"]
         model.policy.action_dist = dist
-        model.rollout_buffer.perm = self.tables["perm"]  # type: ignore[attr-defined]
-        model.lockstep_updates = self.p.lockstep_updates
+        model.rollout_buffer.perm = tables["perm"]  # type: ignore[attr-defined]
+        model.lockstep_updates = lockstep_updates
         model.losses, model.policy_losses, model.value_losses = [], [], []
-        return model
 
-    def infer(self, b: int) -> None:
-        self.model.policy.predict(self.probe[b], deterministic=True)
+    def actor(self, model: LockstepPPO) -> torch.nn.Module:
+        return ActorLogits(model)
 
-    def train_lockstep(self) -> None:
-        model = self._fresh_model()
-        with contextlib.suppress(LockstepDone):
-            model.learn(total_timesteps=self.p.total_timesteps)
-        expected = self.p.lockstep_schedule()[1]
-        if len(model.losses) != expected:
-            raise RuntimeError(f"SB3 took {len(model.losses)} gradient steps; the schedule says {expected}")
-        self.losses = {"total": model.losses, "policy": model.policy_losses, "value": model.value_losses}
-        self.trained = model
+    def trainable(self, model: LockstepPPO) -> torch.nn.Module:
+        return model.policy
 
-    def run_phase(self, phase: str) -> None:
-        if phase == "infer_b1":
-            self.infer(1)
-        elif phase == "infer_b256":
-            self.infer(256)
-        elif phase == "train_lockstep":
-            self.train_lockstep()
-        else:
-            raise ValueError(f"unknown phase {phase!r}; allowed: {', '.join(self.phases)}")
+    def losses(self, model: LockstepPPO) -> dict[str, list[float]]:
+        return {"total": model.losses, "policy": model.policy_losses, "value": model.value_losses}
 
-    def probe_actions(self) -> NDArray[np.int64]:
-        actions, _ = self.model.policy.predict(self.tables["probe_obs"], deterministic=True)
-        return np.asarray(actions, dtype=np.int64)
 
-    def quality(self) -> dict[str, float | None]:
-        returns = evaluate(ActorLogits(self.model), self.split.X_test)
-        # Predictions: the initial policy's evaluation returns, then its actions on the probes;
-        # the gate requires both to be identical on every side.
-        self.predictions = np.concatenate([returns, self.probe_actions().astype(np.float64)])
-        trained = evaluate(ActorLogits(self.trained), self.split.X_test) if hasattr(self, "trained") else None
-        return {
-            "mean_return": float(returns.mean()),
-            "lockstep_updates": float(len(self.losses.get("total", []))),
-            "trained_mean_return": None if trained is None else float(trained.mean()),
-            "param_count": float(sum(int(v.numel()) for v in self.init.values())),
-        }
-
-    def metadata(self) -> dict[str, Any]:
-        import gymnasium
-        import stable_baselines3
-
-        params = param_probe(self.trained.policy.state_dict()) if hasattr(self, "trained") else {}
-        return {
-            "torch": torch.__version__,
-            "gymnasium": gymnasium.__version__,
-            "stable_baselines3": stable_baselines3.__version__,
-            "torch_threads": torch.get_num_threads(),
-            "optimizer": "Adam",
-            "optimizer_settings": {
-                "learning_rate": self.p.learning_rate,
-                "adam_beta1": self.p.adam_beta1,
-                "adam_beta2": self.p.adam_beta2,
-                "adam_eps": self.p.adam_eps,
-                "adam_weight_decay": self.p.adam_weight_decay,
-                "max_grad_norm": self.p.max_grad_norm,
-            },
-            "optimizer_defaults": sb3_optimizer_defaults(self.model),  # type: ignore[arg-type]
-            "fixed_in_code": FIXED_IN_CODE,
-            # The gate compares loss_steps (the total loss) step by step and the components by name.
-            "loss_steps": self.losses.get("total", []),
-            "loss_components": {k: v for k, v in self.losses.items() if k != "total"},
-            "lockstep_params": params,
-            "compute_dtype": "float32",
-            "eval_episodes": len(self.split.X_test),
-        }
+PPO_AGENT = PpoAgent()

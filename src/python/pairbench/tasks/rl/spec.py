@@ -1,7 +1,10 @@
-"""What an RL cell needs besides the initial-state tables: the shared start and the pre-drawn randoms.
+"""What an RL cell needs besides the initial-state tables: the shared start and the pre-drawn randoms,
+and the settings every agent reads the same way (`CommonParams`, agent.rs's too).
 
 `prepare_cell` runs once per cell when datasets are materialised (phase 3) and writes, under
-`<data-dir>/_rl/<cell_id>/`:
+`<data-dir>/_rl/<cell_id>/`, the agent's seeded SB3 start (`init.safetensors`, SB3's state-dict names),
+its pre-drawn randoms, `probe_obs.npy` and `model.json` (every file's sha256). A DQN cell's files
+(PPO's are listed in ppo_spec.py):
   init.safetensors   the Q-network (and its target copy) of a seeded stable-baselines3 DQN
   explore_u.npy      one uniform number per env step: epsilon-greedy's "explore?" draw (f64)
   explore_a.npy      one random action per env step: warm-up and exploration actions (int64)
@@ -14,10 +17,11 @@ only floating-point round-off can separate them (the lockstep check).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -37,65 +41,39 @@ FIXED_IN_CODE: dict[str, Any] = {
 }
 
 
-@dataclass(frozen=True)
-class DqnParams:
-    """rl-baselines3-zoo's CartPole-v1 DQN, Adam's settings included (passed to SB3 as the policy's
-    optimizer_kwargs, so none is a library default); what SB3 hard-codes is FIXED_IN_CODE."""
+DQN_ARRAYS = ("explore_u", "explore_a", "batch_idx", "env_actions", "probe_obs")
 
-    total_timesteps: int
+
+@dataclass(frozen=True)
+class CommonParams:
+    """The settings every agent reads the same way: Adam's (passed to SB3 as the policy's
+    optimizer_kwargs, so none is a library default), the network's size, the lockstep and latency
+    budgets. An agent's params add its own fields; `from_params` reads them all by their type."""
+
     learning_rate: float
-    batch_size: int
-    buffer_size: int
-    learning_starts: int
-    gamma: float
-    target_update_interval: int
-    train_freq: int
-    gradient_steps: int
-    exploration_fraction: float
-    exploration_final_eps: float
-    # SB3's net_arch as [hidden] * hidden_layers (a list in the catalogue would be a grid axis).
-    hidden: int
-    hidden_layers: int
     max_grad_norm: float
     adam_beta1: float
     adam_beta2: float
     adam_eps: float
     adam_weight_decay: float
+    # SB3's net_arch as [hidden] * hidden_layers (a list in the catalogue would be a grid axis).
+    hidden: int
+    hidden_layers: int
     # Gradient steps of the lockstep check: training stops after the train() call that reaches it.
     lockstep_updates: int
     latency_repeats: int
+    total_timesteps: int
+    # The agent's cell `algorithm`.
+    NAME: ClassVar[str] = ""
 
     @classmethod
-    def from_params(cls, params: dict[str, Any], cell_id: str) -> DqnParams:
-        ints = (
-            "total_timesteps",
-            "batch_size",
-            "buffer_size",
-            "learning_starts",
-            "target_update_interval",
-            "train_freq",
-            "gradient_steps",
-            "lockstep_updates",
-            "latency_repeats",
-            "hidden",
-            "hidden_layers",
-        )
-        floats = (
-            "learning_rate",
-            "gamma",
-            "exploration_fraction",
-            "exploration_final_eps",
-            "max_grad_norm",
-            "adam_beta1",
-            "adam_beta2",
-            "adam_eps",
-            "adam_weight_decay",
-        )
-        missing = [k for k in (*ints, *floats) if k not in params]
+    def from_params(cls, params: dict[str, Any], cell_id: str) -> Any:
+        fields = dataclasses.fields(cls)
+        missing = [f.name for f in fields if f.name not in params]
         if missing:
-            # Same message as rl.rs's DqnParams::from_cell.
+            # Same message, same order, as agent.rs's CommonParams::from_cell.
             raise ValueError(f"cell {cell_id}: " + "; ".join(f'param "{k}" missing' for k in missing))
-        p = cls(**{k: int(params[k]) for k in ints}, **{k: float(params[k]) for k in floats})
+        p = cls(**{f.name: (int if f.type == "int" else float)(params[f.name]) for f in fields})
         if p.adam_weight_decay != 0.0:
             # SB3's torch.optim.Adam adds the decay to the gradient; the Rust sides' AdamW decays the
             # weights directly. They agree only at 0.
@@ -114,6 +92,33 @@ class DqnParams:
             "weight_decay": self.adam_weight_decay,
         }
 
+    def lockstep_schedule(self) -> tuple[int, int]:
+        raise NotImplementedError
+
+    def covers_budget(self) -> bool:
+        """Whether the lockstep run's randoms cover the whole training budget (the `solve` task)."""
+        raise NotImplementedError
+
+    def draw(self, rng: np.random.Generator) -> tuple[dict[str, Any], dict[str, int]]:
+        """The agent's pre-drawn randoms (probe_obs is drawn after them) and its schedule for model.json."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class DqnParams(CommonParams):
+    """rl-baselines3-zoo's CartPole-v1 DQN; what SB3 hard-codes is FIXED_IN_CODE."""
+
+    batch_size: int
+    buffer_size: int
+    learning_starts: int
+    gamma: float
+    target_update_interval: int
+    train_freq: int
+    gradient_steps: int
+    exploration_fraction: float
+    exploration_final_eps: float
+    NAME: ClassVar[str] = "dqn"
+
     @property
     def net_arch(self) -> list[int]:
         return [self.hidden] * self.hidden_layers
@@ -129,6 +134,31 @@ class DqnParams:
             if steps > self.learning_starts:
                 updates += self.gradient_steps
         return steps, updates
+
+    def covers_budget(self) -> bool:
+        return self.lockstep_schedule()[0] >= self.total_timesteps
+
+    def draw(self, rng: np.random.Generator) -> tuple[dict[str, Any], dict[str, int]]:
+        n_steps, _ = self.lockstep_schedule()
+        bounds = buffer_upper_bounds(self)
+        arrays = {
+            "explore_u": rng.random(n_steps),
+            "explore_a": rng.integers(0, N_ACTIONS, size=n_steps).astype(np.int64),
+            "batch_idx": np.stack([rng.integers(0, b, size=self.batch_size) for b in bounds]).astype(np.int64),
+            "env_actions": rng.integers(0, N_ACTIONS, size=ENV_ACTIONS).astype(np.int64),
+        }
+        return arrays, {"lockstep_env_steps": n_steps, "lockstep_updates": len(bounds)}
+
+
+def params_class(algorithm: str) -> type[CommonParams]:
+    """The params of a cell's agent."""
+    if algorithm == "ppo":
+        from pairbench.tasks.rl.ppo_spec import PpoParams
+
+        return PpoParams
+    if algorithm != "dqn":
+        raise KeyError(f"no RL agent {algorithm!r}; allowed: dqn, ppo")
+    return DqnParams
 
 
 def cell_dir(data_dir: Path, cell_id: str) -> Path:
@@ -163,45 +193,37 @@ def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     """Write the shared start of one cell; idempotent (same seed, same bytes)."""
     from pairbench.datasets.materialise import load_verified
 
-    p = DqnParams.from_params(cell["params"], cell["cell_id"])
+    p = params_class(cell["algorithm"]).from_params(cell["params"], cell["cell_id"])
     split = load_verified(data_dir / cell["dataset"])
     out = cell_dir(data_dir, cell["cell_id"])
     write_start(out, p, split.X_train, int(cell["seed"]), {"cell_id": cell["cell_id"], "algorithm": cell["algorithm"]})
     return out
 
 
-def write_start(out: Path, p: DqnParams, train_states: Any, seed: int, info: dict[str, Any]) -> None:
-    """The seeded SB3 Q-network and every pre-drawn random of one run (`seed` seeds both), with the
-    sha256 of each file in model.json (the readers check them, as every dataset split)."""
+def write_start(out: Path, p: CommonParams, train_states: Any, seed: int, info: dict[str, Any]) -> None:
+    """The agent's seeded SB3 network and every pre-drawn random of one run (`seed` seeds both), with
+    the sha256 of each file in model.json (the readers check them, as every dataset split)."""
     from safetensors.torch import save_file
 
-    from pairbench.tasks.rl.sb3_runner import make_dqn, q_state
+    from pairbench.tasks.rl.agent import agent_for, policy_state
 
     # The shared start is drawn on cpu whatever device the cell runs on, so every side loads the same bytes.
-    model = make_dqn(p, train_states, seed, "cpu")
+    model = agent_for(p.NAME).make(p, train_states, seed, "cpu")
     out.mkdir(parents=True, exist_ok=True)
-    state = q_state(model)
+    state = policy_state(model)
     save_file(state, str(out / "init.safetensors"))
     rng = np.random.default_rng(seed)
-    n_steps, _ = p.lockstep_schedule()
-    bounds = buffer_upper_bounds(p)
-    arrays = {
-        "explore_u": rng.random(n_steps),
-        "explore_a": rng.integers(0, N_ACTIONS, size=n_steps).astype(np.int64),
-        "batch_idx": np.stack([rng.integers(0, b, size=p.batch_size) for b in bounds]).astype(np.int64),
-        "env_actions": rng.integers(0, N_ACTIONS, size=ENV_ACTIONS).astype(np.int64),
-        # Spread over the non-terminal state space, not just near the start, so the identity check
-        # sees both actions and a range of Q-value gaps.
-        "probe_obs": (rng.uniform(-1, 1, size=(N_PROBES, OBS_DIM)) * PROBE_SCALE).astype(np.float32),
-    }
+    arrays, schedule = p.draw(rng)
+    # Spread over the non-terminal state space, not just near the start, so the identity check sees
+    # both actions and a range of action-value gaps.
+    arrays["probe_obs"] = (rng.uniform(-1, 1, size=(N_PROBES, OBS_DIM)) * PROBE_SCALE).astype(np.float32)
     for name, array in arrays.items():
         np.save(out / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
     files = ["init.safetensors", *(f"{name}.npy" for name in arrays)]
     info = {
         **info,
         "seed": seed,
-        "lockstep_env_steps": n_steps,
-        "lockstep_updates": len(bounds),
+        **schedule,
         "tensors": {k: list(v.shape) for k, v in state.items()},
         "sha256": {name: sha256_file(out / name) for name in files},
     }

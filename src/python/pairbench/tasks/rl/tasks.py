@@ -32,19 +32,16 @@ def ppo(params: dict[str, Any]) -> Any:
 
 @task_runner(DOMAIN, POLICY_TASK)
 def make(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
-    if algorithm_name == "ppo":
-        from pairbench.tasks.rl.sb3_ppo import PpoBenchmark
+    from pairbench.tasks.rl.agent import LockstepBenchmark, agent_for
 
-        ctx = context
-        return PpoBenchmark(
-            params, split, cell_id=ctx.cell_id, data_dir=ctx.data_dir, seed=ctx.seed, threads=ctx.threads
-        )
-    if algorithm_name != "dqn":
-        raise KeyError(f"no RL agent {algorithm_name!r}; allowed: dqn, ppo")
-    from pairbench.tasks.rl.sb3_runner import DqnBenchmark
-
-    return DqnBenchmark(
-        params, split, cell_id=context.cell_id, data_dir=context.data_dir, seed=context.seed, threads=context.threads
+    return LockstepBenchmark(
+        agent_for(algorithm_name),
+        params,
+        split,
+        cell_id=context.cell_id,
+        data_dir=context.data_dir,
+        seed=context.seed,
+        threads=context.threads,
     )
 
 
@@ -66,12 +63,11 @@ def ppo_solve(params: dict[str, Any]) -> Any:
 
 @task_runner(DOMAIN, SOLVE_TASK)
 def make_solve(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
-    if algorithm_name not in ("dqn", "ppo"):
-        raise KeyError(f"no RL agent {algorithm_name!r} for {SOLVE_TASK}; allowed: dqn, ppo")
-    from pairbench.tasks.rl.sb3_solve import DqnSolveBenchmark, PpoSolveBenchmark
+    from pairbench.tasks.rl.agent import agent_for
+    from pairbench.tasks.rl.sb3_solve import SolveBenchmark
 
-    cls = PpoSolveBenchmark if algorithm_name == "ppo" else DqnSolveBenchmark
-    return cls(
+    return SolveBenchmark(
+        agent_for(algorithm_name),
         params,
         split,
         cell_id=context.cell_id,
@@ -88,10 +84,6 @@ def prepare(cell: dict[str, Any], data_dir: Path) -> Path:
         from pairbench.tasks.rl.training import prepare_solve_cell
 
         return prepare_solve_cell(cell, data_dir)
-    if cell["algorithm"] == "ppo":
-        from pairbench.tasks.rl.ppo_spec import prepare_ppo_cell
-
-        return prepare_ppo_cell(cell, data_dir)
     from pairbench.tasks.rl.spec import prepare_cell
 
     return prepare_cell(cell, data_dir)

@@ -120,20 +120,10 @@ def prepare_solve_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     """Phase 3: seed k's start (SB3 seeded with k) and its randoms for the whole budget, for every
     launch k of the cell (`launches`, set at selection from --rl_seeds)."""
     from pairbench.datasets.materialise import load_verified
-    from pairbench.tasks.rl.ppo_spec import PpoParams, write_ppo_start
-    from pairbench.tasks.rl.spec import DqnParams, cell_dir, write_start
+    from pairbench.tasks.rl.spec import cell_dir, params_class, write_start
 
-    p: DqnParams | PpoParams
-    if cell["algorithm"] == "ppo":
-        p = PpoParams.from_params(cell["params"], cell["cell_id"])
-        # PPO's schedule counts rollouts: the randoms cover the budget when every rollout of learn() is drawn.
-        covered = p.lockstep_schedule()[0] * p.rollout_size >= p.total_timesteps
-        write = write_ppo_start
-    else:
-        p = DqnParams.from_params(cell["params"], cell["cell_id"])
-        covered = p.lockstep_schedule()[0] >= p.total_timesteps
-        write = write_start  # type: ignore[assignment]
-    if not covered:
+    p = params_class(cell["algorithm"]).from_params(cell["params"], cell["cell_id"])
+    if not p.covers_budget():
         raise ValueError(
             f'cell {cell["cell_id"]}: param "lockstep_updates"={p.lockstep_updates} stops before the budget; '
             "allowed: at least the budget's gradient steps (the randoms must cover the whole run)"
@@ -142,5 +132,5 @@ def prepare_solve_cell(cell: dict[str, Any], data_dir: Path) -> Path:
     out = cell_dir(data_dir, cell["cell_id"])
     for seed in range(1, max(int(cell.get("launches") or 0), 1) + 1):
         info = {"cell_id": cell["cell_id"], "algorithm": cell["algorithm"]}
-        write(seed_dir(out, seed), p, split.X_train, seed, info)  # type: ignore[arg-type]
+        write_start(seed_dir(out, seed), p, split.X_train, seed, info)
     return out

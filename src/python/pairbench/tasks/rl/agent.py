@@ -1,0 +1,298 @@
+"""The lockstep-agent layer of the SB3 side, written once for every agent: the shared start, the policy
+cell's phases, the lockstep record, the greedy evaluation, the probe actions and the metadata. An agent
+(DQN in sb3_runner.py, PPO in sb3_ppo.py) plugs in through `Agent`: its params, its pre-drawn tables,
+how SB3 is built and fed them, and where its losses are kept. Mirrors deep-common/src/agent.rs (same
+names, same shape).
+
+Phases of the `policy` task, in the order the harness runs them each repetition:
+  env_steps       replay the recorded action sequence on gymnasium's CartPole-v1 (environment speed;
+                  only the agents whose tables hold the actions: DQN's)
+  infer_b1        greedy action of one observation through SB3's policy.predict (the shared weights)
+  infer_b256      greedy actions of 256 observations in one call
+  train_lockstep  SB3's learn() from the shared start until the lockstep's gradient steps are done
+The quality run also evaluates the shared initial policy greedily from the 100 evaluation states.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Any, Protocol
+
+import gymnasium as gym
+import numpy as np
+import torch
+from numpy.typing import NDArray
+from safetensors.torch import load_file
+
+from pairbench.datasets.materialise import Split
+from pairbench.harness.benchmark import BenchmarkBase
+from pairbench.tasks.rl.spec import CommonParams, shared_start
+
+PARAM_PROBES = 16
+N_PROBES = 256
+
+
+class Agent(Protocol):
+    """What differs between agents; everything else is this module's (agent.rs's `Agent` trait)."""
+
+    name: str
+    phases: tuple[str, ...]
+    # The pre-drawn tables of the cell (`<name>.npy`), probe_obs included.
+    arrays: tuple[str, ...]
+    # Per-step loss parts the gate compares by name besides the total (PPO: policy, value).
+    components: tuple[str, ...]
+    fixed_in_code: dict[str, Any]
+    params: type[CommonParams]
+
+    def make(self, p: Any, states: NDArray[np.float64], seed: int, device: str) -> Any:
+        """SB3's model (the lockstep subclass) for these settings, seeded."""
+
+    def attach(self, model: Any, tables: dict[str, NDArray[Any]], lockstep_updates: int) -> None:
+        """Feed the pre-drawn tables to the model and reset its loss records (0: no early stop)."""
+
+    def actor(self, model: Any) -> torch.nn.Module:
+        """obs -> one score per action, whose argmax is the greedy action (`evaluate`)."""
+
+    def trainable(self, model: Any) -> torch.nn.Module:
+        """The trained network: its state dict is probed (`lockstep_params`) and counted."""
+
+    def losses(self, model: Any) -> dict[str, list[float]]:
+        """The per-step losses SB3 computed: `total`, then the components."""
+
+
+def agent_for(name: str) -> Agent:
+    """The agent of a cell's `algorithm` (SB3 imported only here)."""
+    if name == "dqn":
+        from pairbench.tasks.rl.sb3_runner import DQN_AGENT
+
+        return DQN_AGENT
+    if name == "ppo":
+        from pairbench.tasks.rl.sb3_ppo import PPO_AGENT
+
+        return PPO_AGENT
+    raise KeyError(f"no RL agent {name!r}; allowed: dqn, ppo")
+
+
+class TableResetEnv(gym.Wrapper):  # type: ignore[type-arg]
+    """Starts episode k from row k (cycling) of the shared initial-state table instead of numpy's RNG."""
+
+    def __init__(self, env: gym.Env, states: NDArray[np.float64]) -> None:  # type: ignore[type-arg]
+        super().__init__(env)
+        self.states, self.k = states, 0
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Any:
+        self.env.reset(seed=seed, options=options)  # resets TimeLimit's step counter
+        state = np.array(self.states[self.k % len(self.states)], dtype=np.float64)
+        self.k += 1
+        self.env.unwrapped.state = state  # type: ignore[attr-defined]
+        return state.astype(np.float32), {}
+
+
+def cartpole(states: NDArray[np.float64]) -> TableResetEnv:
+    return TableResetEnv(gym.make("CartPole-v1"), states)
+
+
+class LockstepDone(Exception):
+    pass
+
+
+def evaluate(actor: torch.nn.Module, states: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Greedy return of one episode from each state: all episodes stepped together, one batched
+    forward pass per step (the Rust sides do the same)."""
+    envs = [cartpole(states[i : i + 1]) for i in range(len(states))]
+    obs = np.stack([env.reset()[0] for env in envs])
+    returns = np.zeros(len(envs))
+    alive = np.ones(len(envs), dtype=bool)
+    with torch.no_grad():
+        while alive.any():
+            actions = actor(torch.from_numpy(obs)).argmax(dim=1).numpy()
+            for i in np.flatnonzero(alive):
+                obs[i], reward, terminated, truncated, _ = envs[i].step(int(actions[i]))
+                returns[i] += reward
+                alive[i] = not (terminated or truncated)
+    return returns
+
+
+def param_probe(state: dict[str, torch.Tensor]) -> dict[str, list[float]]:
+    """Per tensor: its L2 norm, then PARAM_PROBES evenly spaced entries (flattened). Small enough for
+    the result JSON; any divergence of a trained tensor shows in its norm. Same rule in Rust."""
+    out = {}
+    for name, t in sorted(state.items()):
+        flat = t.detach().flatten().to(torch.float64)
+        idx = np.linspace(0, flat.numel() - 1, PARAM_PROBES).round().astype(np.int64)
+        out[name] = [float(flat.norm()), *flat[torch.from_numpy(idx)].tolist()]
+    return out
+
+
+def sb3_optimizer_defaults(model: Any) -> dict[str, Any]:
+    """The settings SB3's policy built its optimiser with (JSON-able ones), to show nothing was added."""
+    d = model.policy.optimizer.defaults
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in d.items() if isinstance(v, (bool, int, float, tuple))}
+
+
+def policy_state(model: Any) -> dict[str, torch.Tensor]:
+    """Every tensor of SB3's policy under its state-dict names (the shared start's file)."""
+    return {k: v.detach().to(torch.float32).contiguous().clone() for k, v in model.policy.state_dict().items()}
+
+
+def fresh_model(
+    agent: Agent,
+    p: Any,
+    states: NDArray[np.float64],
+    seed: int,
+    device: str,
+    init: dict[str, torch.Tensor],
+    tables: dict[str, NDArray[Any]],
+    lockstep_updates: int,
+) -> Any:
+    """SB3's model on the shared start, reading the pre-drawn tables."""
+    model = agent.make(p, states, seed, device)
+    differ = set(policy_state(model)) ^ set(init)
+    if differ:
+        raise ValueError(f"weights file and SB3 policy disagree on tensors: {sorted(differ)}")
+    model.policy.load_state_dict(init)
+    agent.attach(model, tables, lockstep_updates)
+    return model
+
+
+def read_tables(folder: Path, agent: Agent) -> dict[str, NDArray[Any]]:
+    return {n: np.load(folder / f"{n}.npy", allow_pickle=False) for n in agent.arrays}
+
+
+def predictions(agent: Agent, model: Any, tables: dict[str, NDArray[Any]], split: Split) -> NDArray[np.float64]:
+    """The policy's evaluation returns, then its greedy actions on the probes: the gate requires both
+    identical on every side."""
+    returns = evaluate(agent.actor(model), split.X_test)
+    actions, _ = model.policy.predict(tables["probe_obs"], deterministic=True)
+    return np.concatenate([returns, np.asarray(actions, dtype=np.float64)])
+
+
+def library_versions() -> dict[str, Any]:
+    import gymnasium
+    import stable_baselines3
+
+    return {
+        "torch": torch.__version__,
+        "gymnasium": gymnasium.__version__,
+        "stable_baselines3": stable_baselines3.__version__,
+        "torch_threads": torch.get_num_threads(),
+    }
+
+
+class LockstepBenchmark(BenchmarkBase):
+    """The `policy` task of any agent (agent.rs's `LockstepBench`)."""
+
+    def __init__(
+        self,
+        agent: Agent,
+        params: dict[str, Any],
+        split: Split,
+        *,
+        cell_id: str,
+        data_dir: Path,
+        seed: int,
+        threads: int = 1,
+    ) -> None:
+        torch.set_num_threads(threads)
+        self.agent, self.phases = agent, agent.phases
+        self.p = agent.params.from_params(params, cell_id)
+        self.split, self.seed = split, seed
+        self.dir, init, self.device = shared_start(data_dir, cell_id, params)
+        self.init = load_file(str(init))
+        self.tables = read_tables(self.dir, agent)
+        self.env = cartpole(split.X_train)
+        self.model = self._fresh_model()
+        self.probe = {1: self.tables["probe_obs"][:1], N_PROBES: self.tables["probe_obs"][:N_PROBES]}
+        self.phase_repeats = {"infer_b1": self.p.latency_repeats, "infer_b256": self.p.latency_repeats}
+        self.losses: dict[str, list[float]] = {}
+        self.env_steps_done = 0
+        self.predictions: NDArray[np.float64] | None = None
+        self.trained: Any = None
+
+    def _fresh_model(self) -> Any:
+        return fresh_model(
+            self.agent,
+            self.p,
+            self.split.X_train,
+            self.seed,
+            self.device,
+            self.init,
+            self.tables,
+            self.p.lockstep_updates,
+        )
+
+    def env_steps(self) -> None:
+        env, done = self.env, True
+        for action in self.tables["env_actions"].tolist():
+            if done:
+                env.reset()
+            _, _, terminated, truncated, _ = env.step(action)
+            done = terminated or truncated
+        self.env_steps_done = len(self.tables["env_actions"])
+
+    def infer(self, b: int) -> None:
+        self.model.policy.predict(self.probe[b], deterministic=True)
+
+    def train_lockstep(self) -> None:
+        model = self._fresh_model()
+        with contextlib.suppress(LockstepDone):
+            model.learn(total_timesteps=self.p.total_timesteps)
+        losses = self.agent.losses(model)
+        expected = self.p.lockstep_schedule()[1]
+        if len(losses["total"]) != expected:
+            raise RuntimeError(f"SB3 took {len(losses['total'])} gradient steps; the schedule says {expected}")
+        self.losses = losses
+        self.trained = model
+
+    def run_phase(self, phase: str) -> None:
+        if phase == "env_steps" and phase in self.phases:
+            self.env_steps()
+        elif phase == "infer_b1":
+            self.infer(1)
+        elif phase == "infer_b256":
+            self.infer(N_PROBES)
+        elif phase == "train_lockstep":
+            self.train_lockstep()
+        else:
+            raise ValueError(f"unknown phase {phase!r}; allowed: {', '.join(self.phases)}")
+
+    def quality(self) -> dict[str, float | None]:
+        self.predictions = predictions(self.agent, self.model, self.tables, self.split)
+        n = len(self.split.X_test)
+        trained = None if self.trained is None else evaluate(self.agent.actor(self.trained), self.split.X_test)
+        net = self.agent.trainable(self.model)
+        return {
+            "mean_return": float(self.predictions[:n].mean()),
+            "lockstep_updates": float(len(self.losses.get("total", []))),
+            # The policy after the lockstep run (after the whole budget when lockstep_updates covers it).
+            "trained_mean_return": None if trained is None else float(trained.mean()),
+            "param_count": float(sum(int(v.numel()) for v in net.state_dict().values())),
+        }
+
+    def metadata(self) -> dict[str, Any]:
+        p = self.p
+        trained = {} if self.trained is None else param_probe(self.agent.trainable(self.trained).state_dict())
+        meta: dict[str, Any] = {
+            **library_versions(),
+            "optimizer": "Adam",
+            "optimizer_settings": {
+                "learning_rate": p.learning_rate,
+                "adam_beta1": p.adam_beta1,
+                "adam_beta2": p.adam_beta2,
+                "adam_eps": p.adam_eps,
+                "adam_weight_decay": p.adam_weight_decay,
+                "max_grad_norm": p.max_grad_norm,
+            },
+            # What torch.optim.Adam was built with, read back from SB3's policy (not from the cell).
+            "optimizer_defaults": sb3_optimizer_defaults(self.model),
+            "fixed_in_code": self.agent.fixed_in_code,
+            # The gate compares loss_steps (the total loss) step by step and the components by name.
+            "loss_steps": self.losses.get("total", []),
+        }
+        if self.agent.components:
+            meta["loss_components"] = {k: v for k, v in self.losses.items() if k != "total"}
+        meta["lockstep_params"] = trained
+        if "env_steps" in self.phases:
+            meta["env_steps_per_phase"] = self.env_steps_done
+        return {**meta, "compute_dtype": "float32", "eval_episodes": len(self.split.X_test)}
