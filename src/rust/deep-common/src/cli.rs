@@ -59,8 +59,11 @@ pub struct ExtraDomain {
     pub capabilities: Value,
     /// Top-level `capabilities` entries (library versions the domain adds).
     pub extra_capabilities: Value,
-    pub prepare: fn(&Cell, &Path) -> Result<(Box<dyn Benchmark>, Manifest)>,
+    pub prepare: PrepareBenchmark,
 }
+
+/// Builds a cell's benchmark and reads its dataset manifest, as `RunArgs::execute` expects.
+pub type PrepareBenchmark = fn(&Cell, &Path) -> Result<(Box<dyn Benchmark>, Manifest)>;
 
 pub fn main<E: Engine>() -> Result<()> {
     main_with::<E>(&[])
