@@ -227,7 +227,9 @@ def test_sigint_in_phase_four_then_resume(tmp_path: Path) -> None:
         "--history_db",
         str(tmp_path / "h.duckdb"),
     ]
-    proc = nextflow(args, tmp_path)
+    # A command started with `&` by a non-interactive shell (CI scripts, nohup) inherits SIGINT ignored,
+    # and a JVM that starts with SIGINT ignored never installs Nextflow's handler: restore the default.
+    proc = nextflow(args, tmp_path, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     raw = tmp_path / "out" / "raw"
     deadline = time.monotonic() + 400
     while time.monotonic() < deadline and proc.poll() is None and len(list(raw.glob("*.json"))) < 2:
