@@ -74,7 +74,7 @@ impl BertConfig {
                 )),
             }
         }
-        if cfg.num_attention_heads > 0 && cfg.hidden_size % cfg.num_attention_heads != 0 {
+        if cfg.num_attention_heads > 0 && !cfg.hidden_size.is_multiple_of(cfg.num_attention_heads) {
             problems.push(format!(
                 "hidden_size: {} is not a multiple of num_attention_heads {}",
                 cfg.hidden_size, cfg.num_attention_heads
@@ -180,7 +180,7 @@ impl Bert {
             );
         }
         let as_i64 = |v: &[u32]| v.iter().map(|&x| i64::from(x)).collect::<Vec<_>>();
-        let padded = b.mask.iter().any(|&m| m == 0);
+        let padded = b.mask.contains(&0);
         let bias = if padded {
             let v = b
                 .mask
