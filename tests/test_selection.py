@@ -41,6 +41,8 @@ def test_synthetic_size_override_only_touches_synthetic_data(catalogue) -> None:
     sel = select(catalogue, RunParams(run_id="r", synthetic_n_samples=123))
     assert sel["datasets"]["synthetic_linear"]["options"]["n_samples"] == 123
     assert sel["datasets"]["diabetes"]["options"] == {}
+    # rl's initial-state table is not synthetic data: its 100 evaluation starts stay 100 in every profile.
+    assert sel["datasets"]["cartpole"]["options"]["n_samples"] == 500
 
 
 def test_missing_framework_is_a_skip_reason(catalogue) -> None:
@@ -121,3 +123,16 @@ def test_a_task_lists_its_own_sides(catalogue, tmp_path) -> None:
         f"{key}: the first must be the domain's baseline 'transformers', got 'candle-transformers'; "
         "allowed: transformers, candle-transformers, tch",
     ]
+
+
+def test_fixture_models_run_only_by_name(catalogue) -> None:
+    """`fixture: true` (llm's seeded tiny models): `--algorithms all` leaves them out, naming them runs them,
+    and the task's `repetitions` becomes each cell's samples."""
+    real = select(catalogue, RunParams(run_id="r", domains="llm"))
+    assert {c["algorithm"] for c in real["cells"]} == {"minilm_l6", "smollm2_135m"}
+    named = select(catalogue, RunParams(run_id="r", domains="llm", algorithms="tiny_bert,minilm_l6"))
+    assert {c["algorithm"] for c in named["cells"]} == {"tiny_bert", "minilm_l6"}
+    samples = {c["task"]: c["samples"] for c in named["cells"]}
+    assert samples == {"sentence_embedding": 4}
+    everything = select(catalogue, RunParams(run_id="r"))
+    assert not {c["algorithm"] for c in everything["cells"]} & {"tiny_bert", "tiny_llama"}

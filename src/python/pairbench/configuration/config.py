@@ -104,6 +104,9 @@ class TaskSpec:
     # The sides of this task's cells when not every side of the domain implements it (llm's
     # text_generation has no tch side): a subset of the domain's, baseline first; empty = the domain's.
     frameworks: tuple[str, ...] = ()
+    # Algorithms marked `fixture: true`: seeded test models (llm's tiny_bert) that `--algorithms all`
+    # leaves out; a run that names them (smoke, the tests) still gets them.
+    fixtures: frozenset[str] = frozenset()
 
     def params_for(self, algorithm: str, dataset: str) -> dict[str, Any]:
         return {**self.algorithms[algorithm], **self.dataset_params.get(algorithm, {}).get(dataset, {})}
@@ -298,6 +301,7 @@ def _task(
     algos_known = sorted(algorithms(domain, task))
     algos: dict[str, dict[str, Any]] = {}
     per_dataset: dict[str, dict[str, dict[str, Any]]] = {}
+    fixtures: set[str] = set()
     for algo, aentry in _dict(tentry.get("algorithms")).items():
         akey = f"{tkey}.algorithms.{algo}"
         if algo not in algos_known:
@@ -305,6 +309,8 @@ def _task(
             continue
         aentry = _dict(aentry)
         algos[algo] = dict(_dict(aentry.get("params")))
+        if aentry.get("fixture") is True:
+            fixtures.add(algo)
         # The threads axis (selection.THREADS_AXIS): a cell's thread count, checked here so a bad one names its key.
         threads = algos[algo].get("threads", 1)
         for value in threads if isinstance(threads, list) else [threads]:
@@ -329,4 +335,5 @@ def _task(
         per_dataset,
         samples=tentry.get("repetitions"),
         warmup=tentry.get("warmup"),
+        fixtures=frozenset(fixtures),
     )

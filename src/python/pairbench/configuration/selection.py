@@ -52,9 +52,10 @@ def seed_launches(domain: str, task: str, rl_seeds: int) -> dict[str, int]:
     return {}
 
 
-def _wanted(spec: str, known: list[str], key: str) -> set[str]:
+def _wanted(spec: str, known: list[str], key: str, default: set[str] | None = None) -> set[str]:
+    """The names a --key list selects; `all` is `default` when given (every known name otherwise)."""
     if spec in ("all", "", "*"):
-        return set(known)
+        return set(known) if default is None else default
     names = {s.strip() for s in spec.split(",") if s.strip()}
     unknown = sorted(names - set(known))
     if unknown:
@@ -62,6 +63,13 @@ def _wanted(spec: str, known: list[str], key: str) -> set[str]:
             [f"params: --{key}: unknown name(s) {', '.join(unknown)}; allowed: all, " + ", ".join(sorted(known))]
         )
     return names
+
+
+def wanted_algorithms(catalogue: Catalogue, spec: str) -> set[str]:
+    """--algorithms: `all` is every algorithm but the fixtures (seeded test models), which run only by name."""
+    known = sorted({a for t in catalogue.tasks for a in t.algorithms})
+    fixtures = {a for t in catalogue.tasks for a in t.fixtures}
+    return _wanted(spec, known, "algorithms", default=set(known) - fixtures)
 
 
 # A task parameter that is the cell's thread count, not a parameter of either side: every value runs in every
@@ -144,9 +152,12 @@ def run_devices(spec: str, offered: set[str]) -> tuple[list[str], dict[str, str]
 
 
 def effective_datasets(catalogue: Catalogue, rp: RunParams) -> dict[str, DatasetSpec]:
+    """The datasets with --synthetic_n_samples applied to generated data only (`synthetic_*` sources).
+    Other sources with an `n_samples` option keep theirs: a subsample of a real dataset, or rl's table of
+    initial states, whose evaluation starts (100) the rl gate counts on."""
     out = {}
     for name, spec in catalogue.datasets.items():
-        if rp.synthetic_n_samples and "n_samples" in spec.options:
+        if rp.synthetic_n_samples and "n_samples" in spec.options and spec.source.startswith("synthetic_"):
             spec = replace(spec, options={**spec.options, "n_samples": rp.synthetic_n_samples})
         out[name] = spec
     return out
@@ -154,7 +165,7 @@ def effective_datasets(catalogue: Catalogue, rp: RunParams) -> dict[str, Dataset
 
 def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
     domains = _wanted(rp.domains, sorted({t.domain for t in catalogue.tasks}), "domains")
-    algos = _wanted(rp.algorithms, sorted({a for t in catalogue.tasks for a in t.algorithms}), "algorithms")
+    algos = wanted_algorithms(catalogue, rp.algorithms)
     dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
     if rp.grid not in ("first", "all"):
         raise ConfigError([f"params: --grid: invalid value {rp.grid!r}; allowed: first, all"])
@@ -304,7 +315,7 @@ def nothing_to_run(catalogue: Catalogue, rp: RunParams, selection: dict[str, Any
     if selection["cells"]:
         return None
     domains = _wanted(rp.domains, sorted({t.domain for t in catalogue.tasks}), "domains")
-    algos = _wanted(rp.algorithms, sorted({a for t in catalogue.tasks for a in t.algorithms}), "algorithms")
+    algos = wanted_algorithms(catalogue, rp.algorithms)
     dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
     tasks = [t for t in catalogue.tasks if t.domain in domains]
     pairs = [(a, d) for t in tasks for a in t.algorithms if a in algos for d in t.datasets if d in dsets]
