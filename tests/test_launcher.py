@@ -217,3 +217,47 @@ def test_protocol_keeps_per_repetition_order_for_stateful_benchmarks() -> None:
     assert order == "per-repetition" and t.log == ["train", "infer", "infer"] * 3
     assert res["train"].warmup == 1 and len(res["train"].samples) == 2 and len(res["infer"].samples) == 4
     assert res["infer"].batch == 1
+
+
+def test_protocol_time_budget_cuts_warmup_and_samples_of_long_calls_only() -> None:
+    from pairbench.harness.benchmark import BenchmarkBase
+    from pairbench.harness.protocol import MIN_SAMPLES, run_phase_protocol
+
+    class Timed(BenchmarkBase):
+        """Each call advances a fake clock by `seconds`, so the test does not sleep."""
+
+        phases = ("fit", "infer")
+        phase_repeats = {"infer": 3}  # noqa: RUF012
+
+        def __init__(self, seconds: float) -> None:
+            self.seconds, self.now, self.calls = seconds, 0, 0
+
+        def clock(self) -> int:
+            return self.now
+
+        def run_phase(self, phase: str) -> None:
+            self.calls += 1
+            self.now += int(self.seconds * 1e9)
+
+        def quality(self) -> dict[str, float | None]:
+            return {}
+
+    slow = Timed(3.0)  # 3 s fits: one warm-up call, then MIN_SAMPLES samples (15 s > the 10 s budget)
+    res = run_phase_protocol(slow, "fit", warmup=3, samples=10, clock=slow.clock)
+    assert (res.warmup, len(res.samples), res.batch) == (1, MIN_SAMPLES, 1)
+    assert slow.calls == 1 + MIN_SAMPLES
+    medium = Timed(0.4)  # 0.4 s: warm-up until 1 s has run (3 calls), every requested sample (4 s in all)
+    res = run_phase_protocol(medium, "fit", warmup=3, samples=10, clock=medium.clock)
+    assert (res.warmup, len(res.samples)) == (3, 10)
+    # a latency phase stops on whole repetitions: 3 samples of 1 s each, 4 repetitions reach 10 s, but 5 is the least
+    latency = Timed(1.0)
+    res = run_phase_protocol(latency, "infer", warmup=1, samples=10, clock=latency.clock)
+    assert (res.warmup, len(res.samples)) == (1, 3 * MIN_SAMPLES)
+    # fewer requested samples than MIN_SAMPLES: all of them
+    huge = Timed(30.0)
+    res = run_phase_protocol(huge, "fit", warmup=0, samples=2, clock=huge.clock)
+    assert (res.warmup, len(res.samples)) == (0, 2)
+    # no warm-up (validation launches): a first call over the floor is the first sample, not a discarded probe
+    cold = Timed(0.5)
+    res = run_phase_protocol(cold, "fit", warmup=0, samples=1, clock=cold.clock)
+    assert (res.warmup, res.samples, cold.calls) == (0, [0.5], 1)

@@ -50,20 +50,25 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     out = launch_dir / "out"
     results = [read_result(p) for p in sorted((out / "raw").glob("*.json"))]  # each valid against the schema
     assert all(r["status"] == "ok" for r in results)
-    # Adaptive launches: 2 per side, and a third for every side of a cell the plan did not settle.
+    # Adaptive launches: 2 per side, and a third for the sides of a cell the plan did not settle (its baseline
+    # and each side not settled against it).
     plan = json.loads((out / "pipeline_info" / "launch_plan.json").read_text())
     assert plan["cells_settled"] + plan["cells_topped_up"] == len(plan["cells"]) > 0
     launched: dict[tuple[str, str], set[int]] = {}
     for r in results:
         launched.setdefault((r["cell_id"], r["framework"]["name"]), set()).add(r["launch"])
     for cell in plan["cells"]:
-        want = {1, 2} if cell["settled"] else {1, 2, 3}
-        assert all(launched[(cell["cell_id"], side)] == want for side in cell["sides"]), cell
+        topped = set(cell["topped_up_sides"])
+        assert cell["settled"] == (not topped), cell
+        for side in cell["sides"]:
+            assert launched[(cell["cell_id"], side)] == ({1, 2, 3} if side in topped else {1, 2}), (cell, side)
     results = [r for r in results if r["launch"] <= 2]  # the first look: the counts below are fixed
     assert len({r["run_id"] for r in results}) == 1
     classical = [r for r in results if r["domain"] == "classical_ml"]
     assert {r["framework"]["name"] for r in classical} == {"scikit-learn", "linfa", "linfa-py"}
-    assert all(len(r["timing"]["phases"]["fit"]["samples"]) == 10 for r in classical)
+    fits = [r["timing"]["phases"]["fit"]["samples"] for r in classical]
+    # 10 samples, or (the time budget) at least 5 adding up to 10 s
+    assert all(len(f) == 10 or (len(f) >= 5 and sum(f) >= 10.0) for f in fits)
     deep = [r for r in results if r["domain"] == "deep_learning"]
     # one CNN and one RNN, each on all three frameworks, 2 launches
     assert {(r["algorithm"], r["framework"]["name"]) for r in deep} == {

@@ -49,6 +49,8 @@ def test_one_unsettled_pair_keeps_the_cell_open() -> None:
     samples["linfa-py"]["fit"] = _samples(1.01, 0.03, seed=9)  # now at sklearn's band edge
     reopened = cell_decision("c", samples, [], noise=0.02, baseline="sklearn")
     assert not reopened.settled and "linfa-py vs sklearn fit" in reopened.reason
+    # only the unsettled pair's sides get more launches: linfa settled against sklearn keeps its first ones
+    assert reopened.open_sides == ("linfa-py", "sklearn")
 
 
 def _result(path: Path, cell: str, side: str, launch: int, samples: list[float], status: str = "ok") -> None:
@@ -88,3 +90,22 @@ def test_a_cell_with_its_own_launch_count_is_not_topped_up(tmp_path: Path) -> No
     assert main([*args, "--max-launches", "4", "--out", str(plan), "--topups", str(topups)]) == 0
     assert json.loads(plan.read_text())["cells"][0]["reason"] == "fixed launch count (5), set by the cell"
     assert topups.read_text() == ""
+
+
+def test_only_the_sides_of_unsettled_pairs_get_extra_launches(tmp_path: Path) -> None:
+    first, cells = tmp_path / "first", tmp_path / "cells"
+    first.mkdir()
+    cells.mkdir()
+    for launch in (1, 2):
+        _result(first, "three", "ref", launch, _samples(1.0, 0.05, 10, launch))
+        _result(first, "three", "fast", launch, _samples(0.2, 0.01, 10, launch + 10))  # settled: 5x faster
+        _result(first, "three", "close", launch, _samples(1.01, 0.05, 10, launch + 20))  # at the band edge
+    frameworks = [{"name": "ref"}, {"name": "fast"}, {"name": "close"}]
+    (cells / "three.json").write_text(json.dumps({"cell_id": "three", "frameworks": frameworks}))
+    plan, topups = tmp_path / "plan.json", tmp_path / "topups.tsv"
+    args = ["plan-launches", "--results-dir", str(first), "--cells-dir", str(cells), "--launches", "2"]
+    assert main([*args, "--max-launches", "3", "--noise", "0.02", "--out", str(plan), "--topups", str(topups)]) == 0
+    cell = json.loads(plan.read_text())["cells"][0]
+    assert not cell["settled"] and cell["topped_up_sides"] == ["close", "ref"]
+    rows = [line.split("\t") for line in topups.read_text().splitlines()]
+    assert rows == [["three", "close", "3"], ["three", "ref", "3"]]

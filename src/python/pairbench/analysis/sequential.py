@@ -12,7 +12,9 @@ the comparisons the verdicts, rankings and recommendations are built on. A pair 
 open: two Rust sides running the same kernels are often within a few percent of each other, and such a
 pair rarely settles at 99.9%, so requiring it topped up nearly every three-sided cell.
 
-Any other cell runs to `--max_launches`, and the final analysis uses the nominal alpha. Stopping only at
+Any other cell runs to `--max_launches` on the sides of its unsettled pairs (the baseline and each
+challenger that has not settled against it; a settled challenger keeps its first launches), and the
+final analysis uses the nominal alpha. Stopping only at
 p < 0.001 costs the final test less than 0.001 of its error rate, which is why Haybittle-Peto needs no
 adjustment of the final alpha.
 
@@ -33,11 +35,13 @@ INTERIM_CONFIDENCE = 0.999
 
 @dataclass(frozen=True)
 class Decision:
-    """Whether one cell stops after its first launches, and why (one line, for the plan file)."""
+    """Whether one cell stops after its first launches, and why (one line, for the plan file); an open
+    cell also names the sides that get more launches (those of its unsettled pairs)."""
 
     cell_id: str
     settled: bool
     reason: str
+    open_sides: tuple[str, ...] = ()
 
 
 def pair_settled(
@@ -77,13 +81,19 @@ def cell_decision(
     if len(samples) < 2:
         return Decision(cell_id, True, "one side only: no verdict to settle")
     phases = sorted(set.intersection(*(set(p) for p in samples.values())))
+    reasons, open_sides = [], set()
     for (side_a, by_phase_a), (side_b, by_phase_b) in combinations(sorted(samples.items()), 2):
         if baseline in samples and baseline not in (side_a, side_b):
             continue
         for phase in phases:
             settled, why = pair_settled(by_phase_a[phase], by_phase_b[phase], noise, confidence)
             if not settled:
-                return Decision(cell_id, False, f"{side_a} vs {side_b} {phase}: {why}")
+                reasons.append(f"{side_a} vs {side_b} {phase}: {why}")
+                open_sides |= {side_a, side_b}
+                break
+    if reasons:
+        more = f" (and {len(reasons) - 1} more pair(s))" if len(reasons) > 1 else ""
+        return Decision(cell_id, False, reasons[0] + more, tuple(sorted(open_sides)))
     pairs = f"every pair with {baseline}" if baseline in samples else "every pair"
     return Decision(cell_id, True, f"{pairs} settled in every phase at {confidence:.1%} ({len(phases)} phase(s))")
 

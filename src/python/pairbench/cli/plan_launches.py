@@ -76,13 +76,14 @@ def run(args: argparse.Namespace) -> int:
             )
         extra = [] if decision.settled else list(range(args.launches + 1, args.max_launches + 1))
         sides = sorted(samples[cell_id])
-        topups += [(cell_id, side, n) for side in sides for n in extra]
+        topups += [(cell_id, side, n) for side in decision.open_sides for n in extra]
         cells.append(
             {
                 "cell_id": cell_id,
                 "settled": decision.settled,
                 "reason": decision.reason,
                 "sides": sides,
+                "topped_up_sides": list(decision.open_sides),
                 "extra_launches": extra,
             }
         )

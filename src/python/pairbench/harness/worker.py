@@ -81,7 +81,15 @@ def _launch(args: argparse.Namespace) -> int:
     )
     from pairbench.datasets.materialise import load_verified
     from pairbench.harness.benchmark import Benchmark, RunContext
-    from pairbench.harness.protocol import SAMPLE_FLOOR_S, WARMUP_MAX, WARMUP_MIN_S, run_protocol
+    from pairbench.harness.protocol import (
+        MIN_SAMPLES,
+        PHASE_BUDGET_S,
+        SAMPLE_FLOOR_S,
+        WARMUP_MAX,
+        WARMUP_MAX_S,
+        WARMUP_MIN_S,
+        run_protocol,
+    )
     from pairbench.harness.resources import CpuMeter, peak_rss_mb
 
     started = utc_now()
@@ -126,7 +134,11 @@ def _launch(args: argparse.Namespace) -> int:
             "warmup_min": warmup,
             "warmup_min_s": WARMUP_MIN_S,
             "warmup_max": WARMUP_MAX,
+            "warmup_max_s": WARMUP_MAX_S,
             "sample_floor_s": SAMPLE_FLOOR_S,
+            "samples_requested": samples,
+            "phase_budget_s": PHASE_BUDGET_S,
+            "min_samples": MIN_SAMPLES,
             "cpu_percent_covers": "warm-up and timed calls",
         },
         # What the scheduler allows this process, as seen from inside it (the launcher pins it).

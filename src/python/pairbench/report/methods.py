@@ -15,6 +15,8 @@ from pairbench.report.templating import render
 def methods_lines(
     selection: dict[str, Any], environment: dict[str, Any], analysis: dict[str, Any], phases: list[str]
 ) -> list[str]:
+    from pairbench.harness import protocol
+
     p = selection.get("params", {})
     text = render(
         "methods.txt.j2",
@@ -24,6 +26,7 @@ def methods_lines(
         training=any(int(c.get("launches") or 0) > 0 for c in selection.get("cells", [])),
         defaults=selection.get("defaults", {}),
         phases=phases,
+        proto=protocol,
         rustc=environment.get("rust", {}).get("rustc", "rustc version unknown"),
         s=analysis.get("settings", {}),
         n_cmp=analysis.get("n_cmp", 0),

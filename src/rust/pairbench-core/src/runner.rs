@@ -72,6 +72,13 @@ pub struct RunOptions {
 pub const WARMUP_MIN_S: f64 = 0.1;
 /// Warm-up: at most this many calls per phase.
 pub const WARMUP_MAX: u32 = 1000;
+/// Warm-up ends early once it has run this long (after at least one call): a long call has paid its
+/// one-off costs.
+pub const WARMUP_MAX_S: f64 = 1.0;
+/// A phase stops taking samples once they add up to this and it has `MIN_SAMPLES` repetitions
+/// (criterion's measurement time); only calls of a second or more reach it.
+pub const PHASE_BUDGET_S: f64 = 10.0;
+pub const MIN_SAMPLES: u32 = 5;
 /// A sample shorter than this is dominated by timer and scheduling jitter (`Instant` costs ~20 ns).
 pub const SAMPLE_FLOOR_S: f64 = 20e-6;
 pub const MAX_BATCH: u32 = 10_000;
@@ -106,18 +113,22 @@ fn timed(bench: &mut dyn Benchmark, phase: &str, calls: u32) -> Result<f64> {
 }
 
 /// The protocol of harness/protocol.py for one phase, phase-major: time-based warm-up with a cap,
-/// then `samples * repeats` samples of `batch` calls each (batch 1 for latency phases).
+/// then up to `samples * repeats` samples of `batch` calls each (batch 1 for latency phases), fewer
+/// repetitions (never under `MIN_SAMPLES`) once the samples add up to `budget_s`.
 pub fn run_phase_protocol(
     bench: &mut dyn Benchmark,
     phase: &str,
     warmup: u32,
     samples: u32,
     floor_s: f64,
+    budget_s: f64,
 ) -> Result<PhaseRun> {
     let repeats = bench.repeats(phase);
     let (mut done, mut spent) = (0u32, 0.0f64);
     let mut recent: Vec<f64> = Vec::with_capacity(10);
-    while done < warmup || (warmup > 0 && spent < WARMUP_MIN_S && done < WARMUP_MAX) {
+    while (done < warmup || (warmup > 0 && spent < WARMUP_MIN_S && done < WARMUP_MAX))
+        && !(done > 0 && spent >= WARMUP_MAX_S)
+    {
         let secs = timed(bench, phase, 1)?;
         if recent.len() == 10 {
             recent.remove(0);
@@ -127,20 +138,34 @@ pub fn run_phase_protocol(
         done += 1;
     }
     let adaptive = repeats == 1;
-    if adaptive && recent.is_empty() {
-        // No warm-up asked for: one untimed probe call still sizes the batch.
-        recent.push(timed(bench, phase, 1)?);
+    let mut out = Vec::with_capacity((samples * repeats) as usize);
+    let (mut measured, least) = (0.0f64, samples.min(MIN_SAMPLES));
+    if adaptive && recent.is_empty() && samples > 0 {
+        // No warm-up asked for: the first call sizes the batch. It is the first sample when it lasts
+        // the floor (warm-up 0 asks for the cold call); else it is discarded.
+        let first = timed(bench, phase, 1)?;
+        recent.push(first);
+        if first >= floor_s {
+            out.push(first);
+            measured = first;
+        }
     }
     // The median of the last (up to 10) warm-up calls: one preempted call must not size the batch.
     recent.sort_by(f64::total_cmp);
-    let batch = if adaptive {
+    let batch = if adaptive && !recent.is_empty() {
         batch_size(recent[recent.len() / 2], floor_s)
     } else {
         1
     };
-    let mut out = Vec::with_capacity((samples * repeats) as usize);
-    for _ in 0..samples * repeats {
-        out.push(timed(bench, phase, batch)? / f64::from(batch));
+    for rep in out.len() as u32..samples {
+        if rep >= least && measured >= budget_s {
+            break;
+        }
+        for _ in 0..repeats {
+            let secs = timed(bench, phase, batch)?;
+            measured += secs;
+            out.push(secs / f64::from(batch));
+        }
     }
     Ok(PhaseRun {
         warmup: done,
@@ -160,7 +185,14 @@ pub fn run_protocol(
     let mut runs = BTreeMap::new();
     if !bench.stateful() {
         for phase in phases {
-            let run = run_phase_protocol(bench, phase, warmup, samples, SAMPLE_FLOOR_S)?;
+            let run = run_phase_protocol(
+                bench,
+                phase,
+                warmup,
+                samples,
+                SAMPLE_FLOOR_S,
+                PHASE_BUDGET_S,
+            )?;
             runs.insert((*phase).to_string(), run);
         }
         return Ok(("phase-major", runs));
@@ -231,7 +263,11 @@ pub fn run_cell(
             "warmup_min": opts.warmup,
             "warmup_min_s": WARMUP_MIN_S,
             "warmup_max": WARMUP_MAX,
+            "warmup_max_s": WARMUP_MAX_S,
             "sample_floor_s": SAMPLE_FLOOR_S,
+            "samples_requested": opts.samples,
+            "phase_budget_s": PHASE_BUDGET_S,
+            "min_samples": MIN_SAMPLES,
             "cpu_percent_covers": "warm-up and timed calls",
         }),
     );
@@ -361,6 +397,48 @@ mod tests {
         assert_eq!(runs["fit"].warmup, 1);
         assert_eq!(runs["fit"].samples.len(), 2);
         assert_eq!(runs["infer"].samples.len(), 6);
+    }
+
+    /// Sleeps `ms` per call: the budget is real time in Rust (no clock injection), so the test scales
+    /// the budget down instead.
+    struct Sleepy {
+        ms: u64,
+        calls: u32,
+    }
+
+    impl Benchmark for Sleepy {
+        fn phases(&self) -> &'static [&'static str] {
+            &["fit"]
+        }
+        fn run_phase(&mut self, _phase: &str) -> Result<()> {
+            self.calls += 1;
+            std::thread::sleep(std::time::Duration::from_millis(self.ms));
+            Ok(())
+        }
+        fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
+            Ok(BTreeMap::new())
+        }
+        fn write_predictions(&self, _path: &Path) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_time_budget_stops_long_calls_at_min_samples() {
+        // 30 ms calls against a 50 ms budget: MIN_SAMPLES samples, not the 10 asked for.
+        let mut s = Sleepy { ms: 30, calls: 0 };
+        let run = run_phase_protocol(&mut s, "fit", 3, 10, SAMPLE_FLOOR_S, 0.05).unwrap();
+        assert_eq!(run.samples.len(), MIN_SAMPLES as usize);
+        // 30 ms calls stay under WARMUP_MAX_S: every requested warm-up, and on to WARMUP_MIN_S
+        assert!(run.warmup >= 3 && run.warmup_s >= WARMUP_MIN_S);
+        // under the budget: every sample
+        let mut s = Sleepy { ms: 1, calls: 0 };
+        let run = run_phase_protocol(&mut s, "fit", 1, 10, SAMPLE_FLOOR_S, 10.0).unwrap();
+        assert_eq!(run.samples.len(), 10);
+        // no warm-up: a first call over the floor is the first sample, not a discarded probe
+        let mut s = Sleepy { ms: 1, calls: 0 };
+        let run = run_phase_protocol(&mut s, "fit", 0, 1, SAMPLE_FLOOR_S, 10.0).unwrap();
+        assert_eq!((run.warmup, run.samples.len(), s.calls), (0, 1, 1));
     }
 
     #[test]
