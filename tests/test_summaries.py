@@ -255,3 +255,19 @@ def test_analysis_widens_the_noise_band_to_the_measured_floor(tmp_path, floor: f
     )
     assert ov["noise_band"]["used"] == pytest.approx(used) and ov["settings"]["noise"] == pytest.approx(used)
     assert ov["noise_band"]["measured_floor"] == floor and ov["noise_band"]["requested"] == 0.02
+
+
+def test_unstable_is_pyperfs_rule_and_a_power_shortfall_is_only_a_warning() -> None:
+    from pairbench.analysis.summaries import summarise
+
+    # std 8.4% of the mean (< pyperf's 10%), min and max 8% from it: stable, yet too few samples to see 5%
+    seconds = [1.0 + 0.08 * (-1) ** i for i in range(12)]
+    rows = [
+        {"cell_id": "c", "domain": "d", "task": "t", "algorithm": "a", "dataset": "x", "language": "rust",
+         "framework": "f", "launch": 1 + i % 2, "phase": "fit", "seconds": s}
+        for i, s in enumerate(seconds)
+    ]  # fmt: skip
+    row = summarise(pd.DataFrame(rows), StatisticsSettings(resamples=200)).iloc[0]
+    assert not row["unstable"] and row["warnings"].startswith("power:")
+    rows[0]["seconds"] = 2.0  # max now >= 50% from the mean
+    assert summarise(pd.DataFrame(rows), StatisticsSettings(resamples=200)).iloc[0]["unstable"]
