@@ -76,9 +76,14 @@ def run(path: Path, side: str, data: Path, out_dir: Path) -> tuple[dict[str, Any
 
 @pytest.fixture(scope="module")
 def validated(rl_cell: tuple[Cell, Path, Path], tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """The phase-3 gate run once for the module: every side once, predictions saved."""
+    """The phase-3 gate run once for the module: every side once, predictions saved. The sides get a
+    TMPDIR of their own, so that a test can see what they leave there."""
     cell, path, data = rl_cell
-    return validate(cell, path, data, tmp_path_factory.mktemp("rl-validation"))
+    tmpdir = tmp_path_factory.mktemp("rl-tmpdir")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("TMPDIR", str(tmpdir))
+        validated = validate(cell, path, data, tmp_path_factory.mktemp("rl-validation"))
+    return {**validated, "tmpdir": tmpdir}
 
 
 def param_deviation(base: dict[str, list[float]], cand: dict[str, list[float]]) -> float:
@@ -107,6 +112,13 @@ def test_lockstep_and_action_identity(validated: dict[str, Any]) -> None:
         gate = next(g for g in report["gates"] if g["candidate"] == side)
         assert gate["comparable"] and gate["prediction_max_abs_diff"] == 0.0
         assert gate["loss_curve_max_rel_dev"] == pytest.approx(dev)
+
+
+@pytest.mark.rust
+def test_sb3_leaves_nothing_in_tmpdir(validated: dict[str, Any]) -> None:
+    # SB3 without a logger of its own makes an empty $TMPDIR/SB3-<time> folder per learn().
+    assert "sb3" in validated["sides"]
+    assert not list(Path(validated["tmpdir"]).glob("SB3-*"))
 
 
 @pytest.mark.rust

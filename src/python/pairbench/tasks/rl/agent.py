@@ -153,6 +153,11 @@ def fresh_model(
         raise ValueError(f"weights file and SB3 policy disagree on tensors: {sorted(differ)}")
     model.policy.load_state_dict(init)
     agent.attach(model, tables, lockstep_updates)
+    # Without a logger of its own, every learn() makes an empty $TMPDIR/SB3-<time> folder (294 after
+    # one four-domain run); this one writes nothing.
+    from stable_baselines3.common.logger import Logger
+
+    model.set_logger(Logger(folder=None, output_formats=[]))
     return model
 
 
