@@ -9,6 +9,7 @@ import numpy as np
 
 from pairbench.analysis.sequential import cell_decision, pair_settled
 from pairbench.cli.main import main
+from pairbench.report.methods import methods_lines
 
 
 def _samples(median: float, cv: float, n: int = 20, seed: int = 0) -> list[float]:
@@ -109,3 +110,14 @@ def test_only_the_sides_of_unsettled_pairs_get_extra_launches(tmp_path: Path) ->
     assert not cell["settled"] and cell["topped_up_sides"] == ["close", "ref"]
     rows = [line.split("\t") for line in topups.read_text().splitlines()]
     assert rows == [["three", "close", "3"], ["three", "ref", "3"]]
+
+
+def test_the_methods_say_what_a_single_first_launch_cannot_see() -> None:
+    def methods(launches: int, max_launches: int) -> str:
+        selection = {"params": {"launches": launches, "max_launches": max_launches, "samples": 10}}
+        return " ".join(methods_lines(selection, {}, {}, []))
+
+    caveat = "saw only the spread within that launch"
+    assert caveat in methods(1, 2)
+    assert "Haybittle-Peto" in methods(2, 3) and caveat not in methods(2, 3)
+    assert "Haybittle-Peto" not in methods(1, 0)
