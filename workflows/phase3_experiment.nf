@@ -2,7 +2,7 @@
 // cross-checked for quality parity. Only comparable cells go on to be timed.
 include { MATERIALISE_DATASETS } from '../modules/local/materialise_datasets'
 include { CAPTURE_ENVIRONMENT  } from '../modules/local/capture_environment'
-include { VALIDATE_CELL        } from '../modules/local/validate_cell'
+include { VALIDATE_CELLS       } from '../modules/local/validate_cells'
 
 workflow PHASE3_EXPERIMENT {
     take:
@@ -12,12 +12,26 @@ workflow PHASE3_EXPERIMENT {
 
     main:
     MATERIALISE_DATASETS(selection)
-    VALIDATE_CELL(cells, MATERIALISE_DATASETS.out.data, implementations)
+    // Batches of up to --validation_batch_size cells of one domain (which share their Python sides), in
+    // cell-id order so that a -resume forms the same batches.
+    batches = cells
+        .map { cell_id, cell -> tuple(new groovy.json.JsonSlurper().parse(cell.toFile()).domain, cell_id, cell) }
+        .toSortedList { a, b -> a[1] <=> b[1] }
+        .flatMap { all ->
+            all.groupBy { it[0] }.values().collectMany { domain -> domain.collate(params.validation_batch_size as int) }
+        }
+        .map { batch -> tuple(batch.collect { it[1] }, batch.collect { it[2] }) }
+    VALIDATE_CELLS(batches, MATERIALISE_DATASETS.out.data, implementations)
+    validated = VALIDATE_CELLS.out.validated.flatMap { cell_ids, cell_files, reports ->
+        def cs = [cell_files].flatten()
+        def rs = [reports].flatten()
+        cell_ids.withIndex().collect { cell_id, i -> tuple(cell_id, cs[i], rs.find { it.name == "${cell_id}.validation.json" }) }
+    }
     // The busy-loop noise floor must not share the cores with validations (nor, in phase 4, with
     // launches, which wait for this environment): it would measure them instead of the machine.
-    CAPTURE_ENVIRONMENT(implementations, VALIDATE_CELL.out.validated.collect().ifEmpty([]).map { 'done' })
+    CAPTURE_ENVIRONMENT(implementations, validated.collect().ifEmpty([]).map { 'done' })
     // One (cell, side) per side that passed the gate (plus the baseline it was compared with).
-    comparable = VALIDATE_CELL.out.validated
+    comparable = validated
         .flatMap { cell_id, cell, report ->
             new groovy.json.JsonSlurper().parse(report.toFile()).comparable_sides.collect { side ->
                 tuple(cell_id, cell, side)
@@ -27,6 +41,6 @@ workflow PHASE3_EXPERIMENT {
     emit:
     data        = MATERIALISE_DATASETS.out.data
     environment = CAPTURE_ENVIRONMENT.out.environment
-    validations = VALIDATE_CELL.out.validated.map { cell_id, cell, report -> report }
+    validations = validated.map { cell_id, cell, report -> report }
     comparable
 }

@@ -3,6 +3,7 @@
 Each side's predictions are saved and scored here by one metric implementation, so a disagreement
 is a disagreement of models, not of metric code; the sides' own scores are kept for comparison.
 A side that fails the gate is not timed; the cell is timed when at least one candidate passes.
+Several cells validated together share one worker process per Python side (`validate_cells`).
 """
 
 from __future__ import annotations
@@ -15,13 +16,85 @@ import numpy as np
 
 from pairbench.core.cells import Cell
 from pairbench.core.schema import read_result
-from pairbench.datasets.materialise import load_verified
+from pairbench.datasets.materialise import Split, load_verified
 from pairbench.experiment.crossval import score_folds, summarise_cv
 from pairbench.experiment.gate import apply_gate, chance_levels
 from pairbench.harness.benchmark import scores_path
-from pairbench.harness.launcher import run_side
+from pairbench.harness.launcher import LaunchOutcome, run_python_batch, run_side
 from pairbench.metrics import score_predictions
 from pairbench.metrics.llm import LLM_TASKS, paired_quality
+
+
+def validate_cells(
+    cell_paths: list[Path],
+    data_dir: Path,
+    work_dir: Path,
+    *,
+    timeout_s: float = 600,
+    implementations: dict[str, Any] | None = None,
+    cv: bool = True,
+) -> list[dict[str, Any]]:
+    """`validate_cell` for each cell, with the Python sides that several cells share run first in one
+    worker process per side (`run_python_batch`): these runs are untimed, and a fresh interpreter per
+    cell would spend most of a small cell's validation importing scikit-learn again. What a batch
+    leaves undone, `validate_cell` runs on its own as before."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    cells = [Cell.read(path) for path in cell_paths]
+    splits: dict[str, Split] = {}
+    for cell in cells:
+        if cell.dataset not in splits:
+            splits[cell.dataset] = load_verified(data_dir / cell.dataset)
+    groups: dict[tuple[str, int, int], list[tuple[Path, Cell]]] = {}
+    for path, cell in zip(cell_paths, cells, strict=True):
+        for side in cell.side_names:
+            if cell.side(side)["language"] == "python":
+                groups.setdefault((side, cell.threads, cell.seed), []).append((path, cell))
+    ran: dict[str, set[str]] = {}
+    for (side, _, _), members in groups.items():
+        if len(members) < 2:
+            continue
+        jobs = [
+            validation_job(path, cell, side, work_dir, wants_cv(cell, splits[cell.dataset], cv))
+            for path, cell in members
+        ]
+        outcomes = run_python_batch(
+            side, jobs, data_dir, work_dir / f"{side}.{len(ran)}.jobs.json", timeout_s=timeout_s
+        )
+        for (_, cell), outcome in zip(members, outcomes, strict=True):
+            if outcome.ok:
+                ran.setdefault(cell.cell_id, set()).add(side)
+    return [
+        validate_cell(
+            path,
+            data_dir,
+            work_dir,
+            timeout_s=timeout_s,
+            implementations=implementations,
+            cv=cv,
+            split=splits[cell.dataset],
+            ran=ran.get(cell.cell_id, set()),
+        )
+        for path, cell in zip(cell_paths, cells, strict=True)
+    ]
+
+
+def wants_cv(cell: Cell, split: Split, cv: bool) -> bool:
+    """Cross-validation rides on the validation run: one extra untimed fit per fold and side."""
+    return cv and split.folds is not None and cell.task in ("classification", "regression")
+
+
+def validation_job(cell_path: Path, cell: Cell, side: str, work_dir: Path, cv: bool) -> dict[str, Any]:
+    """One side's validation run: the worker options, and where it leaves its result and predictions.
+    Trained models (deep learning) are gated after a few epochs, not one: `validation_samples`."""
+    stem = work_dir / f"{cell.cell_id}.{side}"
+    return {
+        "cell": str(cell_path),
+        "out": f"{stem}.validation.json",
+        "predictions_out": f"{stem}.predictions.npy",
+        "samples": int(cell.quality_gate.get("validation_samples", 1)),
+        "warmup": 0,
+        "cv_predictions_dir": f"{stem}.cv" if cv else None,
+    }
 
 
 def validate_cell(
@@ -32,11 +105,14 @@ def validate_cell(
     timeout_s: float = 600,
     implementations: dict[str, Any] | None = None,
     cv: bool = True,
+    split: Split | None = None,
+    ran: set[str] | frozenset[str] = frozenset(),
 ) -> dict[str, Any]:
+    """Run each side once (except those in `ran`, whose validation run already left its files in
+    `work_dir`), score their predictions with one metric implementation and gate each candidate."""
     cell = Cell.read(cell_path)
-    split = load_verified(data_dir / cell.dataset)
-    # Cross-validation rides on the validation run: one extra untimed fit per fold and side.
-    cv = cv and split.folds is not None and cell.task in ("classification", "regression")
+    split = split if split is not None else load_verified(data_dir / cell.dataset)
+    cv = wants_cv(cell, split, cv)
     baseline = cell.side_names[0]
     work_dir.mkdir(parents=True, exist_ok=True)
     report: dict[str, Any] = {
@@ -55,28 +131,23 @@ def validate_cell(
     scores: dict[str, np.ndarray | None] = {}
     loss_curves: dict[str, list[float]] = {}
     loss_components: dict[str, dict[str, list[float]]] = {}
-    # Trained models (deep learning) are gated after a few epochs, not one: `validation_samples`.
-    validation_samples = int(cell.quality_gate.get("validation_samples", 1))
     for side in cell.side_names:
-        out = work_dir / f"{cell.cell_id}.{side}.validation.json"
-        pred_path = work_dir / f"{cell.cell_id}.{side}.predictions.npy"
-        cv_args = ["--cv-predictions-dir", str(work_dir / f"{cell.cell_id}.{side}.cv")] if cv else []
-        outcome = run_side(
-            cell_path,
-            side,
-            data_dir,
-            out,
-            timeout_s=timeout_s,
-            implementations=implementations,
-            extra=[
-                "--samples",
-                str(validation_samples),
-                "--warmup",
-                "0",
-                "--predictions-out",
-                str(pred_path),
-                *cv_args,
-            ],
+        job = validation_job(cell_path, cell, side, work_dir, cv)
+        out, pred_path = Path(job["out"]), Path(job["predictions_out"])
+        options = ["--samples", str(job["samples"]), "--warmup", "0", "--predictions-out", str(pred_path)]
+        cv_args = ["--cv-predictions-dir", job["cv_predictions_dir"]] if cv else []
+        outcome = (
+            LaunchOutcome(True, None, out)
+            if side in ran
+            else run_side(
+                cell_path,
+                side,
+                data_dir,
+                out,
+                timeout_s=timeout_s,
+                implementations=implementations,
+                extra=[*options, *cv_args],
+            )
         )
         language = cell.side(side)["language"]
         if not outcome.ok:

@@ -275,6 +275,51 @@ def run_side(
     return LaunchOutcome(True, None, out)
 
 
+def run_python_batch(
+    side: str,
+    jobs: list[dict[str, Any]],
+    data_dir: Path,
+    jobs_file: Path,
+    *,
+    timeout_s: float = 600,
+    pin: str | None = None,
+) -> list[LaunchOutcome]:
+    """Untimed runs of several cells' Python `side` in one worker process (`worker --jobs`), pinned and
+    with the threads and hash seed of their cells, which must agree. For phase 3's validation only: a
+    timed launch is always its own process (`run_side`). The batch may take `timeout_s` per job. A job
+    that left no valid result is not ok: the caller runs it again with `run_side`, which names its error."""
+    cells = [Cell.read(Path(job["cell"])) for job in jobs]
+    settings = {(c.threads, c.seed) for c in cells}
+    if len(settings) != 1 or any(c.side(side)["language"] != "python" for c in cells):
+        raise ValueError(f"{side}: a batch takes Python sides of cells with one threads and seed; got {settings}")
+    threads, seed = settings.pop()
+    jobs_file.write_text(json.dumps(jobs, indent=1), encoding="utf-8")
+    cmd = [
+        sys.executable, "-m", "pairbench.harness.worker", "--framework", side,
+        "--data-dir", str(data_dir), "--jobs", str(jobs_file),
+    ]  # fmt: skip
+    env = {**os.environ, **thread_env(threads), "PYTHONHASHSEED": str(seed)}
+    error, cpus, own = None, None, False
+    try:
+        with claimed_cpus(threads, pin) as (cpus, own):
+            proc = run_pinned(cmd, cpus, timeout_s * len(jobs), env, preexec=_die_with_parent)
+        if proc.returncode != 0:
+            error = f"batch exit code {proc.returncode}: {(proc.stderr or '').strip()[-_ERROR_TAIL:]}"
+    except subprocess.TimeoutExpired:
+        error = f"batch timed out after {timeout_s * len(jobs):g} s"
+    except OSError as exc:
+        error = f"could not start the {side} batch: {exc}"
+    outcomes = []
+    for job in jobs:
+        out = Path(job["out"])
+        try:
+            _record_pinning(out, cpus, own)
+            outcomes.append(LaunchOutcome(True, None, out))
+        except (ResultValidationError, FileNotFoundError, ValueError) as exc:
+            outcomes.append(LaunchOutcome(False, error or f"invalid result: {exc}", out))
+    return outcomes
+
+
 def launch_with_retry_policy(
     cell_path: Path,
     side: str,

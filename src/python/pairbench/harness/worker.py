@@ -3,6 +3,13 @@
 Run as `python -m pairbench.harness.worker --cell C --data-dir D --launch N --out R`. Thread variables
 are exported before numpy is imported (BLAS reads them once, at load time); data loading, checksum
 verification and warm-up happen outside the timed region.
+
+`--jobs J` runs several cells of one framework in this one interpreter instead (phase 3's validation
+batches: untimed quality runs, where a fresh interpreter per cell would mostly re-import scikit-learn).
+J is a JSON list of objects with the per-launch options (`cell`, `out`, and optionally `launch`,
+`predictions_out`, `samples`, `warmup`, `cv_predictions_dir`); every cell must ask for the same threads.
+A job that fails is reported on stderr and the others go on: its launcher runs it again on its own.
+Timed launches never use this mode.
 """
 
 from __future__ import annotations
@@ -18,10 +25,10 @@ from typing import Any
 def _parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="pairbench-worker", description=__doc__)
     parser.add_argument("--framework", required=True, help="which of the cell's sides this process is")
-    parser.add_argument("--cell", type=Path, required=True, help="cell spec JSON written by phase 1")
+    parser.add_argument("--cell", type=Path, help="cell spec JSON written by phase 1")
     parser.add_argument("--data-dir", type=Path, required=True, help="directory holding <dataset>/manifest.json")
     parser.add_argument("--launch", type=int, default=1, help="launch index (1-based), recorded in the result")
-    parser.add_argument("--out", type=Path, required=True, help="result JSON to write")
+    parser.add_argument("--out", type=Path, help="result JSON to write")
     parser.add_argument("--predictions-out", type=Path, help="also save the last test predictions (.npy)")
     parser.add_argument("--samples", type=int, help="override the cell's timed repetitions")
     parser.add_argument("--warmup", type=int, help="override the cell's warm-up repetitions")
@@ -30,7 +37,11 @@ def _parse(argv: list[str] | None) -> argparse.Namespace:
         type=Path,
         help="also fit once per cross-validation fold, saving fold predictions here (foldK.npy)",
     )
-    return parser.parse_args(argv)
+    parser.add_argument("--jobs", type=Path, help="JSON list of untimed jobs of this framework (see above)")
+    args = parser.parse_args(argv)
+    if (args.jobs is None) == (args.cell is None or args.out is None):
+        parser.error("give either --cell and --out (one launch) or --jobs (a validation batch)")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,7 +49,8 @@ def main(argv: list[str] | None = None) -> int:
     from pairbench.datasets.errors import ChecksumError
 
     try:
-        return _launch(_parse(argv))
+        args = _parse(argv)
+        return _run_jobs(args) if args.jobs is not None else _launch(args)
     except (ChecksumError, FileNotFoundError, ValueError) as exc:
         if not _is_refusal(exc):
             raise
@@ -51,6 +63,38 @@ def _is_refusal(exc: BaseException) -> bool:
     from pairbench.datasets.errors import ChecksumError
 
     return isinstance(exc, (ChecksumError, FileNotFoundError)) or getattr(exc, "refusal", False)
+
+
+def _run_jobs(args: argparse.Namespace) -> int:
+    """Every job of `--jobs` in turn; exit 1 when any failed (their launcher reruns those one by one)."""
+    import json
+    import traceback
+
+    from pairbench.core.cells import Cell
+
+    jobs = json.loads(args.jobs.read_text(encoding="utf-8"))
+    threads = {Cell.read(Path(job["cell"])).threads for job in jobs}
+    if len(threads) > 1:
+        raise ValueError(f"{args.jobs}: jobs ask for different thread counts {sorted(threads)}; allowed: one")
+    failed = 0
+    for job in jobs:
+        one = argparse.Namespace(
+            framework=args.framework,
+            data_dir=args.data_dir,
+            cell=Path(job["cell"]),
+            out=Path(job["out"]),
+            launch=int(job.get("launch", 1)),
+            predictions_out=Path(job["predictions_out"]) if job.get("predictions_out") else None,
+            samples=job.get("samples"),
+            warmup=job.get("warmup"),
+            cv_predictions_dir=Path(job["cv_predictions_dir"]) if job.get("cv_predictions_dir") else None,
+        )
+        try:
+            _launch(one)
+        except Exception:  # one cell's failure must not cost the batch's others
+            failed += 1
+            print(f"pairbench-worker: job {job['cell']}: failed:\n{traceback.format_exc()}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def _launch(args: argparse.Namespace) -> int:
