@@ -13,12 +13,18 @@ workflow PHASE3_EXPERIMENT {
     main:
     MATERIALISE_DATASETS(selection)
     // Batches of up to --validation_batch_size cells of one domain (which share their Python sides), in
-    // cell-id order so that a -resume forms the same batches.
+    // cell-id order so that a -resume forms the same batches. They go out in rounds, one batch of every
+    // domain per round, the domains with the fewest batches first: those are few costly cells (models),
+    // and started last they would end the phase on one core while the other waits.
     batches = cells
         .map { cell_id, cell -> tuple(new groovy.json.JsonSlurper().parse(cell.toFile()).domain, cell_id, cell) }
         .toSortedList { a, b -> a[1] <=> b[1] }
         .flatMap { all ->
-            all.groupBy { it[0] }.values().collectMany { domain -> domain.collate(params.validation_batch_size as int) }
+            def by_domain = all.groupBy { it[0] }.collect { domain, members ->
+                tuple(domain, members.collate(params.validation_batch_size as int))
+            }.sort { a, b -> a[1].size() <=> b[1].size() ?: a[0] <=> b[0] }
+            def rounds = by_domain.collect { it[1].size() }.max() ?: 0
+            (0..<rounds).collectMany { i -> by_domain.findAll { it[1].size() > i }.collect { it[1][i] } }
         }
         .map { batch -> tuple(batch.collect { it[1] }, batch.collect { it[2] }) }
     VALIDATE_CELLS(batches, MATERIALISE_DATASETS.out.data, implementations)

@@ -50,7 +50,7 @@ def validate_cells(
             if cell.side(side)["language"] == "python":
                 groups.setdefault((side, cell.threads, cell.seed), []).append((path, cell))
     ran: dict[str, set[str]] = {}
-    for (side, _, _), members in groups.items():
+    for i, ((side, _, _), members) in enumerate(groups.items()):
         if len(members) < 2:
             continue
         jobs = [
@@ -58,7 +58,7 @@ def validate_cells(
             for path, cell in members
         ]
         outcomes = run_python_batch(
-            side, jobs, data_dir, work_dir / f"{side}.{len(ran)}.jobs.json", timeout_s=timeout_s
+            side, jobs, data_dir, work_dir / f"{side}.{i}.jobs.json", timeout_s=timeout_s
         )
         for (_, cell), outcome in zip(members, outcomes, strict=True):
             if outcome.ok:
