@@ -57,9 +57,7 @@ def validate_cells(
             validation_job(path, cell, side, work_dir, wants_cv(cell, splits[cell.dataset], cv))
             for path, cell in members
         ]
-        outcomes = run_python_batch(
-            side, jobs, data_dir, work_dir / f"{side}.{i}.jobs.json", timeout_s=timeout_s
-        )
+        outcomes = run_python_batch(side, jobs, data_dir, work_dir / f"{side}.{i}.jobs.json", timeout_s=timeout_s)
         for (_, cell), outcome in zip(members, outcomes, strict=True):
             if outcome.ok:
                 ran.setdefault(cell.cell_id, set()).add(side)
