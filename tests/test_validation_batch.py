@@ -4,9 +4,13 @@ one, and a cell that fails inside the batch is run again on its own, without cos
 from __future__ import annotations
 
 import json
+import os
+import sys
+import time
 from pathlib import Path
 
 from pairbench.experiment.validation import validate_cell, validate_cells
+from pairbench.harness.launcher import run_watched
 
 ALGORITHMS = ("linear", "ridge", "lasso")
 
@@ -43,3 +47,20 @@ def test_a_cell_that_fails_in_the_batch_is_run_alone_and_the_others_are_kept(
     for cell in good:
         assert reports[cell.stem]["comparable"], reports[cell.stem]["reasons"]
         assert "--jobs" in _argv(work, cell, "scikit-learn")
+
+
+def _jobs_script(progress: Path, seconds: list[float]) -> list[str]:
+    """A stand-in batch worker: names each job in `progress`, as the worker does, then takes its seconds."""
+    body = f"import pathlib, time\np = pathlib.Path({str(progress)!r})\n"
+    body += "".join(f"p.write_text('{i}')\ntime.sleep({s})\n" for i, s in enumerate(seconds))
+    return [sys.executable, "-c", body]
+
+
+def test_each_job_of_a_batch_gets_the_timeout_of_a_run_of_its_own(tmp_path: Path) -> None:
+    progress = tmp_path / "jobs.progress"
+    # Three jobs of 1.5 s: 4.5 s in all, more than the 3 s timeout, but none of them over it.
+    assert run_watched(_jobs_script(progress, [1.5, 1.5, 1.5]), None, dict(os.environ), progress, 3.0) is None
+    # The second job hangs: the batch is killed 3 s into it, and that job is named.
+    started = time.monotonic()
+    assert run_watched(_jobs_script(progress, [0.1, 600, 0.1]), None, dict(os.environ), progress, 3.0) == 1
+    assert time.monotonic() - started < 60

@@ -9,6 +9,7 @@ Several cells validated together share one worker process per Python side (`vali
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,7 @@ def validate_cells(
     """`validate_cell` for each cell, with the Python sides that several cells share run first in one
     worker process per side (`run_python_batch`): these runs are untimed, and a fresh interpreter per
     cell would spend most of a small cell's validation importing scikit-learn again. What a batch
-    leaves undone, `validate_cell` runs on its own as before."""
+    leaves without a result (other than a timeout), `validate_cell` runs on its own as before."""
     work_dir.mkdir(parents=True, exist_ok=True)
     cells = [Cell.read(path) for path in cell_paths]
     splits: dict[str, Split] = {}
@@ -49,7 +50,7 @@ def validate_cells(
         for side in cell.side_names:
             if cell.side(side)["language"] == "python":
                 groups.setdefault((side, cell.threads, cell.seed), []).append((path, cell))
-    ran: dict[str, set[str]] = {}
+    done: dict[str, dict[str, LaunchOutcome]] = {}
     for i, ((side, _, _), members) in enumerate(groups.items()):
         if len(members) < 2:
             continue
@@ -59,8 +60,8 @@ def validate_cells(
         ]
         outcomes = run_python_batch(side, jobs, data_dir, work_dir / f"{side}.{i}.jobs.json", timeout_s=timeout_s)
         for (_, cell), outcome in zip(members, outcomes, strict=True):
-            if outcome.ok:
-                ran.setdefault(cell.cell_id, set()).add(side)
+            if outcome is not None:
+                done.setdefault(cell.cell_id, {})[side] = outcome
     return [
         validate_cell(
             path,
@@ -70,7 +71,7 @@ def validate_cells(
             implementations=implementations,
             cv=cv,
             split=splits[cell.dataset],
-            ran=ran.get(cell.cell_id, set()),
+            done=done.get(cell.cell_id, {}),
         )
         for path, cell in zip(cell_paths, cells, strict=True)
     ]
@@ -104,10 +105,12 @@ def validate_cell(
     implementations: dict[str, Any] | None = None,
     cv: bool = True,
     split: Split | None = None,
-    ran: set[str] | frozenset[str] = frozenset(),
+    done: Mapping[str, LaunchOutcome] | None = None,
 ) -> dict[str, Any]:
-    """Run each side once (except those in `ran`, whose validation run already left its files in
-    `work_dir`), score their predictions with one metric implementation and gate each candidate."""
+    """Run each side once (except those in `done`, whose validation run in a batch already left its
+    files in `work_dir`, or timed out), score their predictions with one metric implementation and gate
+    each candidate."""
+    done = done or {}
     cell = Cell.read(cell_path)
     split = split if split is not None else load_verified(data_dir / cell.dataset)
     cv = wants_cv(cell, split, cv)
@@ -135,8 +138,8 @@ def validate_cell(
         options = ["--samples", str(job["samples"]), "--warmup", "0", "--predictions-out", str(pred_path)]
         cv_args = ["--cv-predictions-dir", job["cv_predictions_dir"]] if cv else []
         outcome = (
-            LaunchOutcome(True, None, out)
-            if side in ran
+            done[side]
+            if side in done
             else run_side(
                 cell_path,
                 side,

@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -283,11 +284,17 @@ def run_python_batch(
     *,
     timeout_s: float = 600,
     pin: str | None = None,
-) -> list[LaunchOutcome]:
+) -> list[LaunchOutcome | None]:
     """Untimed runs of several cells' Python `side` in one worker process (`worker --jobs`), pinned and
     with the threads and hash seed of their cells, which must agree. For phase 3's validation only: a
-    timed launch is always its own process (`run_side`). The batch may take `timeout_s` per job. A job
-    that left no valid result is not ok: the caller runs it again with `run_side`, which names its error."""
+    timed launch is always its own process (`run_side`).
+
+    Each job may take `timeout_s`, as a run of its own would: the batch is killed when the job it is on
+    has run that long, and that job is recorded as timed out. Per job: its outcome, or None when it
+    left no result for another reason (an error, or a batch that died or was killed before it); the
+    caller runs those again with `run_side`, which names their own error."""
+    from pairbench.harness.worker import progress_path
+
     cells = [Cell.read(Path(job["cell"])) for job in jobs]
     settings = {(c.threads, c.seed) for c in cells}
     if len(settings) != 1 or any(c.side(side)["language"] != "python" for c in cells):
@@ -299,25 +306,54 @@ def run_python_batch(
         "--data-dir", str(data_dir), "--jobs", str(jobs_file),
     ]  # fmt: skip
     env = {**os.environ, **thread_env(threads), "PYTHONHASHSEED": str(seed)}
-    error, cpus, own = None, None, False
+    cpus, own, hung = None, False, None
     try:
         with claimed_cpus(threads, pin) as (cpus, own):
-            proc = run_pinned(cmd, cpus, timeout_s * len(jobs), env, preexec=_die_with_parent)
-        if proc.returncode != 0:
-            error = f"batch exit code {proc.returncode}: {(proc.stderr or '').strip()[-_ERROR_TAIL:]}"
-    except subprocess.TimeoutExpired:
-        error = f"batch timed out after {timeout_s * len(jobs):g} s"
-    except OSError as exc:
-        error = f"could not start the {side} batch: {exc}"
-    outcomes = []
-    for job in jobs:
+            hung = run_watched(cmd, cpus, env, progress_path(jobs_file), timeout_s)
+    except OSError:
+        pass  # could not start: every job runs on its own, and says so
+    outcomes: list[LaunchOutcome | None] = []
+    for index, job in enumerate(jobs):
         out = Path(job["out"])
+        if index == hung:
+            outcomes.append(LaunchOutcome(False, f"timed out after {timeout_s:g} s", out))
+            continue
         try:
             _record_pinning(out, cpus, own)
             outcomes.append(LaunchOutcome(True, None, out))
-        except (ResultValidationError, FileNotFoundError, ValueError) as exc:
-            outcomes.append(LaunchOutcome(False, error or f"invalid result: {exc}", out))
+        except (ResultValidationError, FileNotFoundError, ValueError):
+            outcomes.append(None)
     return outcomes
+
+
+def run_watched(
+    cmd: list[str], cpus: list[int] | None, env: dict[str, str], progress: Path, timeout_s: float
+) -> int | None:
+    """Run a batch worker pinned to `cpus`, killing it once the job that `progress` names has run for
+    `timeout_s`; the index of that job, or None when the worker exited by itself. Its output goes to a
+    file, not a pipe, so a batch full of tracebacks cannot fill a pipe and stall."""
+    with (
+        tempfile.TemporaryFile() as log,
+        subprocess.Popen(cmd, env=env, stdout=log, stderr=log, preexec_fn=_die_with_parent) as child,
+    ):
+        if cpus is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.sched_setaffinity(child.pid, cpus)
+        job, deadline = None, time.monotonic() + timeout_s
+        while True:
+            try:
+                child.wait(timeout=0.2)
+                return None
+            except subprocess.TimeoutExpired:
+                pass
+            with contextlib.suppress(FileNotFoundError, ValueError):
+                now_on = int(progress.read_text(encoding="utf-8"))
+                if now_on != job:
+                    job, deadline = now_on, time.monotonic() + timeout_s
+            if time.monotonic() >= deadline:
+                child.kill()
+                child.wait()
+                return job if job is not None else 0
 
 
 def launch_with_retry_policy(

@@ -9,6 +9,7 @@ batches: untimed quality runs, where a fresh interpreter per cell would mostly r
 J is a JSON list of objects with the per-launch options (`cell`, `out`, and optionally `launch`,
 `predictions_out`, `samples`, `warmup`, `cv_predictions_dir`); every cell must ask for the same threads.
 A job that fails is reported on stderr and the others go on: its launcher runs it again on its own.
+Before each job the worker writes its index to `<jobs>.progress`, so that the launcher can time each job.
 Timed launches never use this mode.
 """
 
@@ -65,6 +66,11 @@ def _is_refusal(exc: BaseException) -> bool:
     return isinstance(exc, (ChecksumError, FileNotFoundError)) or getattr(exc, "refusal", False)
 
 
+def progress_path(jobs: Path) -> Path:
+    """Where a batch worker names the job it is on (its index in the jobs file)."""
+    return jobs.with_suffix(".progress")
+
+
 def _run_jobs(args: argparse.Namespace) -> int:
     """Every job of `--jobs` in turn; exit 1 when any failed (their launcher reruns those one by one)."""
     import json
@@ -76,8 +82,11 @@ def _run_jobs(args: argparse.Namespace) -> int:
     threads = {Cell.read(Path(job["cell"])).threads for job in jobs}
     if len(threads) > 1:
         raise ValueError(f"{args.jobs}: jobs ask for different thread counts {sorted(threads)}; allowed: one")
+    # The launcher times each job from the moment this file names it (a per-job timeout, not per batch).
+    progress = progress_path(args.jobs)
     failed = 0
-    for job in jobs:
+    for index, job in enumerate(jobs):
+        progress.write_text(str(index), encoding="utf-8")
         one = argparse.Namespace(
             framework=args.framework,
             data_dir=args.data_dir,
