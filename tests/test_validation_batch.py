@@ -1,5 +1,6 @@
 """Phase 3 validates a batch of cells with one worker process per Python side: same reports as one by
-one, and a cell that fails inside the batch is run again on its own, without costing the others."""
+one, a cell that fails inside the batch is run again on its own without costing the others, and each
+job of a batch gets the timeout of a run of its own."""
 
 from __future__ import annotations
 
