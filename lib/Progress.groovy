@@ -1,24 +1,26 @@
 /*
- * Phase 4's progress line: launches done of those scheduled, and the time left at the rate seen so
- * far. Nextflow's own progress counts tasks per process; this one counts a stage's launches and says
- * how long the rest should take, which is what a user of a 60-minute run asks.
+ * Phase 4's progress line: cells (or runs) done of those scheduled, and the time left at the rate seen
+ * so far. Nextflow's own progress counts tasks per process; this one counts a stage's units of work
+ * and says how long the rest should take, which is what a user of a 60-minute run asks.
  */
 class Progress {
     private final String label
+    private final String unit
     private int total = -1
     private int done = 0
     private long firstAt = 0
     private long lastLogAt = 0
 
-    Progress(String label) {
+    Progress(String label, String unit) {
         this.label = label
+        this.unit = unit
     }
 
     synchronized void setTotal(int n) {
         total = n
     }
 
-    /** Count one finished launch; a line to log every 10% (or minute), else null. */
+    /** Count one finished unit; a line to log every 10% (or minute), else null. */
     synchronized String tick() {
         done++
         def now = System.currentTimeMillis()
@@ -39,6 +41,6 @@ class Progress {
             def secs = (now - firstAt) / 1000.0 / (done - 1) * (total - done)
             left = secs >= 90 ? ", about ${Math.round(secs / 60)} min left" : ", about ${Math.round(secs)} s left"
         }
-        return "${label}: ${done}/${total} launches done (${pct}%)${left}"
+        return "${label}: ${done}/${total} ${unit} done (${pct}%)${left}"
     }
 }

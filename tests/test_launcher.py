@@ -154,8 +154,9 @@ def test_concurrent_launches_claim_cpus_of_their_own() -> None:
 
 
 def test_protocol_warms_up_by_time_and_batches_sub_floor_calls(make_cell, data_dir: Path, tmp_path: Path) -> None:
-    from pairbench.harness.protocol import SAMPLE_FLOOR_S, WARMUP_MIN_S
+    from pairbench.core.protocol import Protocol
 
+    floor, warmup_min_s = Protocol().sample_floor_s, Protocol().warmup_min_s
     out = tmp_path / "r.json"
     assert run_side(make_cell("linear", samples=5, warmup=1), "scikit-learn", data_dir, out, timeout_s=60).ok
     doc = read_result(out)
@@ -165,14 +166,20 @@ def test_protocol_warms_up_by_time_and_batches_sub_floor_calls(make_cell, data_d
         t = phases[phase]
         assert len(t["samples"]) == 5 and t["batch"] >= 1
         # at least the cell's one warm-up call, and more until 0.1 s of warm-up (or the cap) has run
-        assert t["warmup"] >= 1 and (t["warmup_s"] >= WARMUP_MIN_S or t["warmup"] == 1000)
+        assert t["warmup"] >= 1 and (t["warmup_s"] >= warmup_min_s or t["warmup"] == 1000)
         # a batch lasts at least the floor; samples stay seconds per call
-        assert t["batch"] * max(t["samples"]) >= SAMPLE_FLOOR_S * 0.5
+        assert t["batch"] * max(t["samples"]) >= floor * 0.5
+        # CPU seconds per call beside every sample (a single-threaded fit: at most its wall time, give or take)
+        assert len(t["cpu_samples"]) == len(t["samples"])
+        assert sum(t["cpu_samples"]) <= 1.5 * sum(t["samples"]) + 1e-3
 
 
 def test_protocol_batches_calls_below_the_floor_and_divides_back() -> None:
     from pairbench.harness.benchmark import BenchmarkBase
-    from pairbench.harness.protocol import SAMPLE_FLOOR_S, run_phase_protocol
+    from pairbench.core.protocol import Protocol
+    from pairbench.harness.protocol import run_phase_protocol
+
+    floor = Protocol().sample_floor_s
 
     class Tiny(BenchmarkBase):
         phases = ("p",)
@@ -186,15 +193,16 @@ def test_protocol_batches_calls_below_the_floor_and_divides_back() -> None:
             return {}
 
     t = Tiny()
-    res = run_phase_protocol(t, "p", warmup=1, samples=4)
+    res = run_phase_protocol(t, "p", warmup=1, samples=4, protocol=Protocol())
     assert res.batch > 1 and len(res.samples) == 4
     assert t.calls == res.warmup + 4 * res.batch
     median = sorted(res.samples)[2]
-    assert median < SAMPLE_FLOOR_S / 2  # per call, not per batch
-    assert res.batch * median > 0.3 * SAMPLE_FLOOR_S
+    assert median < floor / 2  # per call, not per batch
+    assert res.batch * median > 0.3 * floor
 
 
 def test_protocol_keeps_per_repetition_order_for_stateful_benchmarks() -> None:
+    from pairbench.core.protocol import Protocol
     from pairbench.harness.benchmark import BenchmarkBase
     from pairbench.harness.protocol import run_protocol
 
@@ -206,6 +214,9 @@ def test_protocol_keeps_per_repetition_order_for_stateful_benchmarks() -> None:
         def __init__(self) -> None:
             self.log: list[str] = []
 
+        def prepare_phase(self, phase: str, calls: int) -> None:
+            self.log.append(f"prepare {phase} x{calls}")
+
         def run_phase(self, phase: str) -> None:
             self.log.append(phase)
 
@@ -213,15 +224,21 @@ def test_protocol_keeps_per_repetition_order_for_stateful_benchmarks() -> None:
             return {}
 
     t = Trainer()
-    order, res = run_protocol(t, warmup=1, samples=2)
-    assert order == "per-repetition" and t.log == ["train", "infer", "infer"] * 3
+    order, res = run_protocol(t, warmup=1, samples=2, protocol=Protocol())
+    # every call is prepared first, outside the timer, as the Rust harness does
+    one = ["prepare train x1", "train", "prepare infer x1", "infer", "prepare infer x1", "infer"]
+    assert order == "per-repetition" and t.log == one * 3
     assert res["train"].warmup == 1 and len(res["train"].samples) == 2 and len(res["infer"].samples) == 4
     assert res["infer"].batch == 1
 
 
 def test_protocol_time_budget_cuts_warmup_and_samples_of_long_calls_only() -> None:
+    from pairbench.core.protocol import Protocol
     from pairbench.harness.benchmark import BenchmarkBase
-    from pairbench.harness.protocol import MIN_SAMPLES, run_phase_protocol
+    from pairbench.harness.protocol import run_phase_protocol
+
+    protocol = Protocol()
+    min_samples = protocol.min_samples
 
     class Timed(BenchmarkBase):
         """Each call advances a fake clock by `seconds`, so the test does not sleep."""
@@ -242,22 +259,27 @@ def test_protocol_time_budget_cuts_warmup_and_samples_of_long_calls_only() -> No
         def quality(self) -> dict[str, float | None]:
             return {}
 
-    slow = Timed(3.0)  # 3 s fits: one warm-up call, then MIN_SAMPLES samples (15 s > the 10 s budget)
-    res = run_phase_protocol(slow, "fit", warmup=3, samples=10, clock=slow.clock)
-    assert (res.warmup, len(res.samples), res.batch) == (1, MIN_SAMPLES, 1)
-    assert slow.calls == 1 + MIN_SAMPLES
+    def run(bench: Timed, phase: str, warmup: int, samples: int) -> object:
+        return run_phase_protocol(
+            bench, phase, warmup=warmup, samples=samples, protocol=protocol, clock=bench.clock, cpu_clock=bench.clock
+        )
+
+    slow = Timed(3.0)  # 3 s fits: one warm-up call, then min_samples samples (15 s > the 10 s budget)
+    res = run(slow, "fit", 3, 10)
+    assert (res.warmup, len(res.samples), res.batch) == (1, min_samples, 1)
+    assert slow.calls == 1 + min_samples
     medium = Timed(0.4)  # 0.4 s: warm-up until 1 s has run (3 calls), every requested sample (4 s in all)
-    res = run_phase_protocol(medium, "fit", warmup=3, samples=10, clock=medium.clock)
+    res = run(medium, "fit", 3, 10)
     assert (res.warmup, len(res.samples)) == (3, 10)
     # a latency phase stops on whole repetitions: 3 samples of 1 s each, 4 repetitions reach 10 s, but 5 is the least
     latency = Timed(1.0)
-    res = run_phase_protocol(latency, "infer", warmup=1, samples=10, clock=latency.clock)
-    assert (res.warmup, len(res.samples)) == (1, 3 * MIN_SAMPLES)
-    # fewer requested samples than MIN_SAMPLES: all of them
+    res = run(latency, "infer", 1, 10)
+    assert (res.warmup, len(res.samples)) == (1, 3 * min_samples)
+    # fewer requested samples than min_samples: all of them
     huge = Timed(30.0)
-    res = run_phase_protocol(huge, "fit", warmup=0, samples=2, clock=huge.clock)
+    res = run(huge, "fit", 0, 2)
     assert (res.warmup, len(res.samples)) == (0, 2)
     # no warm-up (validation launches): a first call over the floor is the first sample, not a discarded probe
     cold = Timed(0.5)
-    res = run_phase_protocol(cold, "fit", warmup=0, samples=1, clock=cold.clock)
+    res = run(cold, "fit", 0, 1)
     assert (res.warmup, res.samples, cold.calls) == (0, [0.5], 1)

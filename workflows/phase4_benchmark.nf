@@ -1,82 +1,73 @@
-// Phase 4 — benchmark execution: every comparable (cell, side) x launch, each a fresh process.
-// With --max_launches > --launches, launches are adaptive: after the first --launches of every side, the
-// cells whose verdict is not settled get launches up to --max_launches (PLAN_LAUNCHES says which).
-// Training runs (a cell with its own launch count: rl's `solve`, one launch per seed) come after every
-// timing launch, up to --max_parallel_training at once, each on CPUs of its own: their outcomes (steps to
-// the threshold, success rate, final return) do not depend on a neighbour, and they are most of rl's time.
-include { RUN_BENCHMARK                         } from '../modules/local/run_benchmark'
-include { RUN_BENCHMARK as RUN_BENCHMARK_TOPUP } from '../modules/local/run_benchmark'
-include { RUN_BENCHMARK as RUN_TRAINING        } from '../modules/local/run_benchmark'
-include { PLAN_LAUNCHES                         } from '../modules/local/plan_launches'
-include { RECORD_LOST_LAUNCH                    } from '../modules/local/record_lost_launch'
+// Phase 4 — benchmark execution.
+// Timed cells run in rounds (RUN_ROUNDS, one task per cell): every round launches each comparable side of the
+// cell once, in a seeded random order, back to back, each launch a fresh process; a cell gets --min_rounds
+// rounds and more while a pair against its baseline is inconclusive (up to --max_rounds / --cell_budget_s).
+// Training runs (a cell with its own launch count: rl's `solve`, one launch per seed) keep their own
+// scheduling after every timed cell, up to --max_parallel_training at once, each on CPUs of its own: seed 1
+// of every side, then seed 2 of every side, and so on, so that no side's seeds run together.
+include { RUN_ROUNDS                     } from '../modules/local/run_rounds'
+include { RUN_BENCHMARK as RUN_TRAINING } from '../modules/local/run_benchmark'
+include { RECORD_LOST_LAUNCH            } from '../modules/local/record_lost_launch'
 
 workflow PHASE4_BENCHMARK {
     take:
     comparable
     data
     implementations
-    environment   // launches start after the environment capture, whose noise floor needs the cores alone
+    environment   // ordering only: no timed launch shares the cores with the environment capture
 
     main:
-    // A cell may set its own launch count (rl's `solve`: one launch per seed, never topped up); 0 means
-    // --launches.
+    // A cell may set its own launch count (rl's `solve`: one launch per seed); 0 means rounds.
     by_kind = comparable
         .map { cell_id, cell, side ->
             tuple(cell_id, cell, side, (new groovy.json.JsonSlurper().parse(cell.toFile()).launches ?: 0) as int)
         }
         .branch { row -> training: row[3] > 0; timing: true }
-    first = by_kind.timing.flatMap { cell_id, cell, side, own ->
-        (1..params.launches).collect { n -> tuple(cell_id, cell, side, n) }
-    }
-    training = by_kind.training.flatMap { cell_id, cell, side, own ->
-        (1..own).collect { n -> tuple(cell_id, cell, side, n) }
-    }
-    RUN_BENCHMARK(first, data, implementations, environment)
-    reportProgress('phase 4', first, RUN_BENCHMARK.out.result)
+    // One task per cell, its comparable sides in the cell's own order (the baseline first).
+    cells = by_kind.timing
+        .map { cell_id, cell, side, own -> tuple(cell_id, cell, side) }
+        .groupTuple(by: 0)
+        .map { cell_id, cells, sides ->
+            def order = new groovy.json.JsonSlurper().parse(cells[0].toFile()).frameworks.collect { it.name }
+            tuple(cell_id, cells[0], sides.unique().sort { order.indexOf(it) })
+        }
+    RUN_ROUNDS(cells, data, implementations, environment)
+    reportProgress('phase 4', 'cells', cells, RUN_ROUNDS.out.record)
 
-    if (params.max_launches > params.launches) {
-        PLAN_LAUNCHES(RUN_BENCHMARK.out.result.collect(),
-                      comparable.map { cell_id, cell, side -> cell }.unique().collect(), environment)
-        cells = comparable.map { cell_id, cell, side -> tuple(cell_id, cell) }.unique { row -> row[0] }
-        topups = PLAN_LAUNCHES.out.topups
-            .splitCsv(sep: '\t')
-            .map { row -> tuple(row[0], row[1], row[2] as int) }
-            .combine(cells, by: 0)
-            .map { cell_id, side, launch, cell -> tuple(cell_id, cell, side, launch) }
-        RUN_BENCHMARK_TOPUP(topups, data, implementations, environment)
-        reportProgress('phase 4, extra launches', topups, RUN_BENCHMARK_TOPUP.out.result)
-        timing_launches = first.mix(topups)
-        timing_files = RUN_BENCHMARK.out.result.mix(RUN_BENCHMARK_TOPUP.out.result)
-    } else {
-        timing_launches = first
-        timing_files = RUN_BENCHMARK.out.result
-    }
-
-    // The barrier: one value once every timing launch has finished (also when there were none).
-    timing_done = timing_files.collect().ifEmpty([]).map { files -> true }
+    // The barrier: one value once every timed cell has finished (also when there were none). An A/A run
+    // trains nothing: it calibrates the timing verdicts.
+    timing_done = RUN_ROUNDS.out.record.collect().ifEmpty([]).map { files -> true }
+    training = by_kind.training
+        .filter { row -> !params.aa }
+        .groupTuple(by: 0)
+        .flatMap { cell_id, cells, sides, owns ->
+            (1..owns[0]).collectMany { seed -> sides.withIndex().collect { side, i -> tuple(cell_id, cells[i], side, seed) } }
+        }
     RUN_TRAINING(training.combine(timing_done).map { row -> row[0..3] }, data, implementations, environment)
-    reportProgress('phase 4, training runs', training, RUN_TRAINING.out.result)
-    launches = timing_launches.mix(training)
-    produced_files = timing_files.mix(RUN_TRAINING.out.result)
+    reportProgress('phase 4, training runs', 'runs', training, RUN_TRAINING.out.result)
 
-    // A launch killed on its last attempt has no result (its errorStrategy is 'ignore'): find it by
-    // its result's name and record it as failed rather than let it vanish.
-    expected = launches.map { cell_id, cell, side, launch ->
-        tuple("${cell_id}.${side}.${launch}".toString(), cell_id, cell, side, launch)
+    // A cell task or a training run killed on its last attempt has no result (its errorStrategy is
+    // 'ignore'): record it as failed (launch 1 of every side of a lost cell) rather than let it vanish.
+    lost_cells = cells
+        .join(RUN_ROUNDS.out.record.map { f -> tuple(f.name.replaceAll(/\.rounds\.json$/, ''), f) }, remainder: true)
+        .filter { row -> row[1] != null && row[3] == null }
+        .flatMap { cell_id, cell, sides, record -> sides.collect { side -> tuple(cell_id, cell, side, 1) } }
+    expected = training.map { cell_id, cell, side, seed ->
+        tuple("${cell_id}.${side}.${seed}".toString(), cell_id, cell, side, seed)
     }
-    produced = produced_files.map { f -> tuple(f.name.replaceAll(/\.json$/, ''), f) }
-    lost = expected.join(produced, remainder: true)
+    produced = RUN_TRAINING.out.result.map { f -> tuple(f.name.replaceAll(/\.json$/, ''), f) }
+    lost_runs = expected.join(produced, remainder: true)
         .filter { row -> row[1] != null && (row.size() < 6 || row[5] == null) }
         .map { row -> tuple(row[1], row[2], row[3], row[4]) }
-    RECORD_LOST_LAUNCH(lost, data)
+    RECORD_LOST_LAUNCH(lost_cells.mix(lost_runs), data)
 
     emit:
-    results = produced_files.mix(RECORD_LOST_LAUNCH.out.result)
+    results = RUN_ROUNDS.out.results.flatten().mix(RUN_TRAINING.out.result, RECORD_LOST_LAUNCH.out.result)
 }
 
-// "phase 4: 37/120 launches done (31%), about 9 min left", every 10% or minute.
-def reportProgress(label, scheduled, results) {
-    def progress = new Progress(label)
+// "phase 4: 37/120 cells done (31%), about 9 min left", every 10% or minute.
+def reportProgress(label, unit, scheduled, results) {
+    def progress = new Progress(label, unit)
     scheduled.count().subscribe { n -> progress.setTotal(n as int) }
     results.subscribe { f ->
         def line = progress.tick()

@@ -5,11 +5,10 @@ workflow PHASE5_ANALYSIS {
     take:
     results
     validations
-    environment   // its measured noise floor widens the verdicts' noise band when above --noise
     selection     // phase 1's selection.json: the catalogue's run-wide alpha and power
 
     main:
-    ANALYSE_RESULTS(results.collect().ifEmpty([]), validations.collect().ifEmpty([]), environment, selection)
+    ANALYSE_RESULTS(results.collect().ifEmpty([]), validations.collect().ifEmpty([]), selection)
 
     emit:
     analysis = ANALYSE_RESULTS.out.analysis

@@ -1,4 +1,4 @@
-// Phase 5: tidy tables, comparisons with bootstrap CIs + Holm-corrected tests, rankings,
+// Phase 5: tidy tables, paired comparisons over rounds with the four outcomes at --delta, rankings,
 // recommendations, cost, history (DuckDB; regressions against params.baseline_run), figures.
 process ANALYSE_RESULTS {
     label 'process_analysis'
@@ -7,7 +7,6 @@ process ANALYSE_RESULTS {
     input:
     path results, stageAs: 'raw/*'
     path validations, stageAs: 'validation/*'
-    path environment, stageAs: 'environment.json'
     path selection, stageAs: 'selection.json'   // run_settings from the catalogue (alpha, power)
 
     output:

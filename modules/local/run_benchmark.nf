@@ -1,5 +1,6 @@
-// Phase 4: one measured launch (fresh process) of one side of one cell. A failure is retried; on the
-// last attempt `pairbench launch` records a `status: failed` result instead of failing the task.
+// Phase 4: one launch (fresh process) of one side of one cell: rl's training runs (a seed per launch; timed
+// cells run in rounds, run_rounds.nf). A failure is retried; on the last attempt `pairbench launch`
+// records a `status: failed` result instead of failing the task.
 process RUN_BENCHMARK {
     tag "${cell_id} ${side} #${launch}"
     label 'process_benchmark'
@@ -9,7 +10,7 @@ process RUN_BENCHMARK {
     tuple val(cell_id), path(cell), val(side), val(launch)
     path data
     path implementations
-    path environment, stageAs: 'environment.json'   // ordering only: launches follow the noise floor
+    path environment, stageAs: 'environment.json'   // ordering only: launches follow the environment capture
 
     output:
     path "${cell_id}.${side}.${launch}.json", emit: result

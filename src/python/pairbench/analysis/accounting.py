@@ -20,6 +20,9 @@ import pandas as pd
 
 COLUMNS = ["status", "cell_id", "framework", "language", "launch", "error", "task_hash", "exit_status", "source_file"]
 _TAG = re.compile(r"\((?P<cell>\S+) (?P<side>\S+) #(?P<launch>\d+)\)$")
+_CELL_TAG = re.compile(r"\((?P<cell>\S+)\)$")
+# A cell's rounds are one task: its trace row stands for every launch of the cell.
+ANY = ("", 0)
 
 
 def expected_launches(validations: list[dict[str, Any]], launches: int) -> set[tuple[str, str, int]]:
@@ -33,7 +36,8 @@ def expected_launches(validations: list[dict[str, Any]], launches: int) -> set[t
 
 
 def trace_records(trace_dir: Path | None) -> dict[tuple[str, str, int], dict[str, str]]:
-    """The newest Nextflow trace's benchmark rows by (cell, side, launch): hash, exit and status."""
+    """The newest Nextflow trace's benchmark rows by (cell, side, launch): hash, exit and status; a
+    cell's rounds task under (cell, *ANY)."""
     if trace_dir is None or not trace_dir.is_dir():
         return {}
     traces = sorted(trace_dir.glob("execution_trace_*.txt"))
@@ -42,9 +46,13 @@ def trace_records(trace_dir: Path | None) -> dict[tuple[str, str, int], dict[str
     out: dict[tuple[str, str, int], dict[str, str]] = {}
     with traces[-1].open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
-            match = _TAG.search(row.get("name", ""))
-            if match and "RUN_BENCHMARK" in row.get("name", ""):
+            name = row.get("name", "")
+            match = _TAG.search(name)
+            if match and ("RUN_BENCHMARK" in name or "RUN_TRAINING" in name):
                 out[(match["cell"], match["side"], int(match["launch"]))] = row  # later attempts win
+            cell = _CELL_TAG.search(name)
+            if cell and "RUN_ROUNDS" in name:
+                out[(cell["cell"], *ANY)] = row
     return out
 
 
@@ -76,7 +84,7 @@ def failures_table(
             )
     arrived = set(results_meta)
     for cell_id, side, launch in sorted(expected - arrived):
-        t = trace.get((cell_id, side, launch), {})
+        t = trace.get((cell_id, side, launch)) or trace.get((cell_id, *ANY), {})
         where = (
             (f"Nextflow task {t.get('hash', '?')} ended {t.get('status', '?')} with exit status {t.get('exit', '?')}")
             if t

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-VERDICT_COLOURS = {"faster": "#1b7837", "slower": "#b2182b", "no meaningful difference": "#777777"}
+VERDICT_COLOURS = {"faster": "#1b7837", "slower": "#b2182b", "equivalent": "#2166ac", "inconclusive": "#999999"}
 
 # Beyond this many comparisons a forest plot is unreadable: it shows each domain's geometric mean instead.
 # One limit for the figure here and the report's.
@@ -24,7 +24,7 @@ def geomean_rows(geomeans: pd.DataFrame) -> pd.DataFrame:
     ratio, low, high = 1 / geomeans["geomean_speedup"], 1 / geomeans["ci_high"], 1 / geomeans["ci_low"]
     fast, slow = geomeans["n_faster"], geomeans["n_slower"]
     outcome = [
-        "faster" if f > 0 and s == 0 else "slower" if s > 0 and f == 0 else "no meaningful difference"
+        "faster" if f > 0 and s == 0 else "slower" if s > 0 and f == 0 else "inconclusive"
         for f, s in zip(fast, slow, strict=True)
     ]
     return pd.DataFrame(
@@ -38,11 +38,11 @@ def geomean_rows(geomeans: pd.DataFrame) -> pd.DataFrame:
             "ratio": ratio,
             "ratio_ci_low": low.fillna(ratio),
             "ratio_ci_high": high.fillna(ratio),
-            "p_holm": float("nan"),
+            "p_wilcoxon": float("nan"),
             "outcome": outcome,
             "verdict": [
-                f"cells: {f} faster, {s} slower, {n} no meaningful difference"
-                for f, s, n in zip(fast, slow, geomeans["n_no_difference"], strict=True)
+                f"cells: {f} faster, {s} slower, {e} equivalent, {i} inconclusive"
+                for f, s, e, i in zip(fast, slow, geomeans["n_equivalent"], geomeans["n_inconclusive"], strict=True)
             ],
         }
     )
@@ -70,13 +70,18 @@ def log_ticks(lo: float, hi: float) -> list[float]:
     return ticks or [lo, hi]
 
 
-def forest_svg(cmp: pd.DataFrame, noise: float, link_of: dict[int, str] | None = None) -> str:
-    """Speed ratio (candidate/reference time) with CI per comparison row, log x, noise band shaded."""
+def forest_svg(cmp: pd.DataFrame, delta: float, link_of: dict[int, str] | None = None) -> str:
+    """Speed ratio (candidate/reference time) with its interval per comparison row, log x, the margin
+    [1/(1+delta), 1+delta] shaded. A comparison without an interval (too few rounds) shows its point."""
     if cmp.empty:
         return "<p class='muted'>no timing comparisons</p>"
     rows = cmp.reset_index(drop=True)
-    lo = max(1e-6, float(min(rows["ratio_ci_low"].min(), 1 - noise)) / 1.3)
-    hi = float(max(rows["ratio_ci_high"].max(), 1 + noise)) * 1.3
+    rows = rows.assign(
+        ratio_ci_low=rows["ratio_ci_low"].fillna(rows["ratio"]), ratio_ci_high=rows["ratio_ci_high"].fillna(rows["ratio"])
+    )
+    band_lo, band_hi = 1 / (1 + delta), 1 + delta
+    lo = max(1e-6, float(min(rows["ratio_ci_low"].min(), band_lo)) / 1.3)
+    hi = float(max(rows["ratio_ci_high"].max(), band_hi)) * 1.3
     left, width, row_h, top = 400, 520, 18, 28
     height = top + row_h * len(rows) + 40
 
@@ -86,8 +91,9 @@ def forest_svg(cmp: pd.DataFrame, noise: float, link_of: dict[int, str] | None =
     parts = [
         f"<svg xmlns='http://www.w3.org/2000/svg' class='chart' viewBox='0 0 {left + width + 20} {height}' "
         f"width='{left + width + 20}' height='{height}' role='img' aria-label='speed ratio forest plot'>",
-        f"<rect x='{x(1 - noise):.1f}' y='{top - 6}' width='{x(1 + noise) - x(1 - noise):.1f}' "
-        f"height='{row_h * len(rows) + 6}' fill='#e6e6e6'><title>noise band ±{noise:.0%}</title></rect>",
+        f"<rect x='{x(band_lo):.1f}' y='{top - 6}' width='{x(band_hi) - x(band_lo):.1f}' "
+        f"height='{row_h * len(rows) + 6}' fill='#e6e6e6'><title>margin ±{delta:.0%}: equivalent inside, "
+        "faster or slower beyond</title></rect>",
         f"<line x1='{x(1):.1f}' x2='{x(1):.1f}' y1='{top - 8}' y2='{top + row_h * len(rows)}' stroke='#000'/>",
     ]
     for t in log_ticks(lo, hi):
@@ -98,17 +104,18 @@ def forest_svg(cmp: pd.DataFrame, noise: float, link_of: dict[int, str] | None =
         )
     parts.append(
         f"<text x='{left + width / 2}' y='{height - 6}' text-anchor='middle'>candidate time / reference "
-        "time (median, 95% CI, log scale; &lt; 1: candidate faster)</text>"
+        "time (paired estimate over rounds, 95% interval, log scale; &lt; 1: candidate faster)</text>"
     )
     parts.append(f"<text x='{left - 8}' y='14' text-anchor='end' font-weight='600'>comparison</text>")
     for i, r in rows.iterrows():
         y = top + row_h * int(i) + row_h / 2
-        outcome = r.get("outcome", "no meaningful difference")
+        outcome = r.get("outcome", "inconclusive")
         colour = VERDICT_COLOURS.get(outcome, "#777")
         label = f"{r['algorithm']} / {r['dataset']} · {r['phase']} · {r['candidate']} vs {r['reference']}"
+        rounds = f", {int(r['n_rounds'])} rounds" if "n_rounds" in r and pd.notna(r["n_rounds"]) else ""
         tip = (
-            f"{label}: ratio {r['ratio']:.3g} [{r['ratio_ci_low']:.3g}, {r['ratio_ci_high']:.3g}], "
-            f"p_holm {r['p_holm']:.2g}, {r['verdict']}"
+            f"{label}: ratio {r['ratio']:.3g} [{r['ratio_ci_low']:.3g}, {r['ratio_ci_high']:.3g}]{rounds}, "
+            f"Wilcoxon p {r.get('p_wilcoxon', float('nan')):.2g}, {r['verdict']}"
         )
         mark = (
             f"<g class='mark' data-phase='{esc(r['phase'])}'><title>{esc(tip)}</title>"
@@ -138,7 +145,7 @@ def first_results(launches: pd.DataFrame, raw_href: str) -> dict[tuple[str, str]
 def speed_forest(
     comparisons: pd.DataFrame,
     geomeans: pd.DataFrame | None,
-    noise: float,
+    delta: float,
     launches: pd.DataFrame,
     raw_href: str = "../raw/",
 ) -> tuple[str, bool]:
@@ -146,16 +153,16 @@ def speed_forest(
     rows, shrunk = forest_rows(comparisons, geomeans)
     first = first_results(launches, raw_href)
     links = {int(i): first.get((str(r["cell_id"]), str(r["candidate"])), "") for i, r in rows.iterrows()}
-    return forest_svg(rows, noise, links), shrunk
+    return forest_svg(rows, delta, links), shrunk
 
 
 def speed_ratio_figure(
-    comparisons: pd.DataFrame, out_stem: Path, noise: float, geomeans: pd.DataFrame | None, launches: pd.DataFrame
+    comparisons: pd.DataFrame, out_stem: Path, delta: float, geomeans: pd.DataFrame | None, launches: pd.DataFrame
 ) -> list[Path]:
     """analysis/speed_ratio.svg: the report's forest plot as a file of its own."""
     if comparisons.empty:
         return []
-    svg, _ = speed_forest(comparisons, geomeans, noise, launches)
+    svg, _ = speed_forest(comparisons, geomeans, delta, launches)
     path = out_stem.with_suffix(".svg")
     path.write_text(svg + "\n", encoding="utf-8")
     return [path]

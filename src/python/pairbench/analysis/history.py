@@ -1,6 +1,11 @@
-"""History: every run appended to an embedded DuckDB store; a run compared with a baseline run by
-the same rule as the framework comparisons (improved / regressed / unchanged); step detection over
-the run history (asv-style), per timing series."""
+"""History: every run appended to an embedded DuckDB store; a run compared with a baseline run by the
+same four outcomes and margin as the framework comparisons (improved / regressed / unchanged /
+inconclusive); step detection over the run history (asv-style), per timing series.
+
+Two runs cannot be interleaved, so a run against a run is *unpaired*: each series' launch values
+(one per launch, the median of its samples) in the two runs, the ratio of their medians and a
+bootstrap over launches (analysis/paired.py `unpaired_estimate`). The launch, not the sample, is
+the unit: samples inside one launch would make a host swing between the runs look significant."""
 
 from __future__ import annotations
 
@@ -12,13 +17,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from pairbench.analysis.pairs import apply_corrections, pair_statistics
+from pairbench.analysis import paired, stats
 from pairbench.analysis.settings import StatisticsSettings
-from pairbench.analysis.summaries import series_from_samples
 from pairbench.analysis.tidy import CELL_KEYS
 
 SERIES_KEYS = [*CELL_KEYS, "framework", "phase"]
-OUTCOME = {"faster": "improved", "slower": "regressed", "no meaningful difference": "unchanged"}
+STATUS = {"faster": "improved", "slower": "regressed", "equivalent": "unchanged", "inconclusive": "inconclusive"}
+UNPAIRED = "unpaired: two runs cannot be interleaved; launch values of each run, bootstrap over launches"
 
 DDL = """
 CREATE TABLE IF NOT EXISTS runs (
@@ -27,7 +32,12 @@ CREATE TABLE IF NOT EXISTS series (
     run_id VARCHAR, cell_id VARCHAR, domain VARCHAR, task VARCHAR, algorithm VARCHAR, dataset VARCHAR,
     framework VARCHAR, phase VARCHAR, language VARCHAR, n INTEGER, median_s DOUBLE,
     median_ci_low_s DOUBLE, median_ci_high_s DOUBLE, samples DOUBLE[]);
+ALTER TABLE series ADD COLUMN IF NOT EXISTS launch_values DOUBLE[];
 """
+SERIES_COLUMNS = [
+    "run_id", *SERIES_KEYS, "language", "n", "median_s", "median_ci_low_s", "median_ci_high_s", "samples",
+    "launch_values",
+]  # fmt: skip
 
 
 def connect(db: Path, read_only: bool = False) -> duckdb.DuckDBPyConnection:
@@ -46,14 +56,24 @@ def append_run(
     summary: pd.DataFrame,
     launches: pd.DataFrame,
     recorded_at: dt.datetime | None = None,
+    values: pd.DataFrame | None = None,
 ) -> int:
-    """Store (or replace) one run's timing series with their raw samples; returns the series count."""
+    """Store (or replace) one run's timing series with their raw samples and launch values (in launch
+    order); returns the series count."""
     if summary.empty:
         return 0
     raw = samples.groupby(SERIES_KEYS, sort=True)["seconds"].agg(list).rename("samples").reset_index()
     rows = summary[[*SERIES_KEYS, "language", "n_samples", "median_s", "median_ci_low_s", "median_ci_high_s"]]
     rows = rows.rename(columns={"n_samples": "n"}).merge(raw, on=SERIES_KEYS, how="left")
+    if values is not None and not values.empty:
+        per_launch = (
+            values.sort_values("launch").groupby(SERIES_KEYS, sort=True)["seconds"].agg(list).rename("launch_values")
+        )
+        rows = rows.merge(per_launch.reset_index(), on=SERIES_KEYS, how="left")
+    else:
+        rows["launch_values"] = None
     rows.insert(0, "run_id", run_id)
+    rows = rows[SERIES_COLUMNS]
     when = recorded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     host = str(launches["host"].iloc[0]) if "host" in launches and not launches.empty else ""
     n_failed = int((launches["status"] == "failed").sum()) if not launches.empty else 0
@@ -63,7 +83,7 @@ def append_run(
         con.execute("DELETE FROM runs WHERE run_id = ?", [run_id])
         con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?)", [run_id, when, len(launches), n_failed, host])
         con.register("new_series", rows)
-        con.execute("INSERT INTO series SELECT * FROM new_series")
+        con.execute(f"INSERT INTO series ({', '.join(SERIES_COLUMNS)}) SELECT * FROM new_series")
         con.execute("COMMIT")
     return len(rows)
 
@@ -84,10 +104,20 @@ def load_series(db: Path, run_ids: Sequence[str] | None = None) -> pd.DataFrame:
         ).df()
 
 
+def _launch_values(row: pd.Series) -> tuple[np.ndarray, str]:
+    """A stored series' launch values, or (runs stored before launch values were) its samples, named."""
+    values = row.get("launch_values")
+    if values is not None and not (isinstance(values, float) and np.isnan(values)) and len(values):
+        return np.asarray(values, dtype=float), "launches"
+    return np.asarray(row["samples"], dtype=float), "samples (an older run: no launch values stored)"
+
+
 def compare_runs(db: Path, baseline: str, current: str, settings: StatisticsSettings) -> pd.DataFrame:
-    """Each series of `current` against the same series of `baseline`: ratio of medians with CI,
-    the same tests and Holm correction as the framework comparisons; status improved / regressed /
-    unchanged, or new / missing when a series is only in one run."""
+    """Each series of `current` against the same series of `baseline` (unpaired, see the module
+    docstring): the ratio of their launch values' medians with its bootstrap interval, the four
+    outcomes at the run's margin, and status improved / regressed / unchanged / inconclusive, or new /
+    missing when a series is only in one run. Holm over the Mann-Whitney p of the launch values is a
+    column; it decides nothing."""
     known = set(runs(db)["run_id"])
     for rid in (baseline, current):
         if rid not in known:
@@ -101,19 +131,35 @@ def compare_runs(db: Path, baseline: str, current: str, settings: StatisticsSett
         if key not in base.index or key not in cur.index:
             rows.append({**info, "status": "new" if key not in base.index else "missing"})
             continue
-        b, c = base.loc[key], cur.loc[key]
-        sb = series_from_samples(np.asarray(b["samples"], dtype=float), str(b["language"]), settings, 2 * i)
-        sc = series_from_samples(np.asarray(c["samples"], dtype=float), str(c["language"]), settings, 2 * i + 1)
-        rows.append({**info, "candidate": current, "reference": baseline, **pair_statistics(sc, sb, settings)})
+        (vb, unit_b), (vc, unit_c) = _launch_values(base.loc[key]), _launch_values(cur.loc[key])
+        ratio, low, high = paired.unpaired_estimate(vc, vb, settings.confidence, settings.resamples, settings.seed + i)
+        outcome = paired.outcome(low, high, settings.delta)
+        rows.append(
+            {
+                **info,
+                "candidate": current,
+                "reference": baseline,
+                "n_reference": int(vb.size),
+                "n_candidate": int(vc.size),
+                "unit": unit_b if unit_b == unit_c else f"{unit_b} / {unit_c}",
+                "reference_median_s": float(np.median(vb)),
+                "candidate_median_s": float(np.median(vc)),
+                "ratio": ratio,
+                "ratio_ci_low": low,
+                "ratio_ci_high": high,
+                "p_mannwhitney": stats.mann_whitney_p(vc, vb) if min(vb.size, vc.size) > 1 else np.nan,
+                "delta": settings.delta,
+                "outcome": outcome,
+                "status": STATUS[outcome],
+                "method": UNPAIRED,
+            }
+        )
     table = pd.DataFrame(rows)
     if table.empty:
         return table
-    compared = table[table["status"].isna()] if "status" in table else table
-    other = table[table["status"].notna()] if "status" in table else table.iloc[0:0]
-    compared = apply_corrections(compared.drop(columns=["status"], errors="ignore"), settings)
-    if not compared.empty:
-        compared["status"] = compared["outcome"].map(OUTCOME)
-    return pd.concat([compared, other], ignore_index=True)
+    if "p_mannwhitney" in table:
+        table["p_holm"] = stats.holm(table["p_mannwhitney"].to_numpy(dtype=float))
+    return table
 
 
 def detect_steps(values: Sequence[float], threshold: float = 0.02) -> list[int]:

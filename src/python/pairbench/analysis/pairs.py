@@ -1,9 +1,12 @@
-"""Framework comparisons within one run: candidate vs reference framework per (cell, phase), with
-Holm and Bonferroni over the whole family, and geometric-mean speed-ups per domain.
+"""Framework comparisons within one run, from the launch-level values of phase 4's rounds: one row per
+(cell, phase, pair of sides), with the paired estimate, its interval and one of the four outcomes
+(analysis/paired.py), plus the unpaired figures and the CPU-time ratio beside it; and the geometric-mean
+speed-ups per domain.
 
-The same pair statistics judge a run against a baseline run (analysis/history.py `compare_runs`,
-the `pairbench compare` verb); benchmarks/reproducibility.py measures the agreement of a run and
-its rerun."""
+Each verdict is decided from its own interval at a confidence fixed in advance (1 - alpha), so no
+verdict depends on what else ran. Holm and Bonferroni adjusted Wilcoxon p-values are extra columns
+for readers who want a family-wise view; they decide nothing. A run against a baseline run is judged
+by analysis/history.py (`pairbench compare`), unpaired."""
 
 from __future__ import annotations
 
@@ -14,197 +17,209 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from pairbench.analysis import stats
+from pairbench.analysis import paired, stats
 from pairbench.analysis.settings import StatisticsSettings
-from pairbench.analysis.summaries import TimingSeries, timing_series
 from pairbench.analysis.tidy import CELL_KEYS
+
+# A pair of a side with its own second arm (A/A runs).
+AA = "aa"
+PAIR = "pair"
 
 
 def side_pairs(frameworks: list[str]) -> list[tuple[str, str]]:
     """(candidate, reference) pairs in side order: every later side against every earlier one, so the
-    baseline (first) is the reference of all, and e.g. tch/candle separates kernels from language."""
+    baseline (first) is the reference of all, and e.g. tch/candle separates kernels from language.
+    In an A/A run (labels `X#b` present) only each side's second arm against its first."""
+    arms = [f for f in frameworks if "#" in f]
+    if arms:
+        return [(f, f.split("#", 1)[0]) for f in arms if f.split("#", 1)[0] in frameworks]
     return [(frameworks[j], frameworks[i]) for i in range(len(frameworks)) for j in range(i + 1, len(frameworks))]
 
 
-def _paired(a: TimingSeries, b: TimingSeries) -> tuple[NDArray[np.float64], NDArray[np.float64]] | None:
-    """Matched per-(seed, fold) medians when both sides ran the same >= 2 seeds/folds, else None."""
-    keys = sorted(a.by_pair_key)
-    if len(keys) < 2 or keys != sorted(b.by_pair_key):
-        return None
-    return (np.array([a.by_pair_key[k] for k in keys]), np.array([b.by_pair_key[k] for k in keys]))
+def round_bootstrap(d: NDArray[np.float64], resamples: int, rng: np.random.Generator) -> NDArray[np.float64]:
+    """Bootstrap distribution of the Hodges-Lehmann estimate over rounds (the cross-cell geometric mean
+    resamples each cell's rounds this way)."""
+    n = d.size
+    if n == 0:
+        return np.full(resamples, np.nan)
+    if n == 1:
+        return np.full(resamples, d[0])
+    draws = d[rng.integers(0, n, size=(resamples, n))]
+    i, j = np.triu_indices(n)
+    return np.asarray(np.median((draws[:, i] + draws[:, j]) / 2, axis=1), dtype=np.float64)
 
 
-def pair_statistics(
-    a: TimingSeries, b: TimingSeries, settings: StatisticsSettings, p_tests: tuple[float, float] | None = None
+def rounds_needed(d: NDArray[np.float64], effect: float, alpha: float, power: float) -> int:
+    """Rounds a paired comparison with this spread of per-round log ratios needs to detect a relative
+    change of `effect` at `power` (normal approximation of the one-sample test on the log ratios)."""
+    if d.size < 2:
+        return 0
+    sd = float(np.std(d, ddof=1))
+    if sd == 0:
+        return 2
+    from scipy.stats import norm
+
+    z = norm.ppf(1 - alpha / 2) + norm.ppf(power)
+    return max(2, math.ceil((z * sd / math.log1p(effect)) ** 2))
+
+
+def pair_row(
+    cand: pd.DataFrame, ref: pd.DataFrame, settings: StatisticsSettings, seed: int = 0
 ) -> dict[str, Any]:
-    """Every statistic of one candidate (a) / reference (b) pair, before multiple-test correction.
-    `p_tests` = (Mann-Whitney p, Welch p) when already computed in a batch."""
-    x, y = a.x, b.x
-    ratio = a.median / b.median if b.median > 0 else math.nan
-    low, high = stats.percentile_ci(a.boot / b.boot, settings.confidence)
-    sw_a, sw_b = a.shapiro, b.shapiro
-    # Welch's t is the primary test only where Shapiro-Wilk rejects normality on neither side.
-    normal = not (math.isnan(sw_a) or math.isnan(sw_b)) and sw_a >= settings.alpha and sw_b >= settings.alpha
-    p_mw, p_welch = p_tests if p_tests is not None else (stats.mann_whitney_p(x, y), stats.welch_p(x, y))
-    paired = _paired(a, b)
-    d, delta = stats.cohens_d(x, y), stats.cliffs_delta(x, y)
-    logs = [np.log(v) for v in (x, y) if np.all(v > 0) and v.size > 1]
-    pooled_sd = float(np.sqrt(np.mean([np.var(v, ddof=1) for v in logs]))) if len(logs) == 2 else math.nan
-    needed = (
-        stats.samples_for_effect_size(math.log1p(settings.effect) / pooled_sd, settings.alpha, settings.power)
-        if pooled_sd and not math.isnan(pooled_sd)
-        else 2
+    """Every statistic of one candidate / reference pair in one phase. `cand` and `ref` are the two
+    sides' launch values (columns launch, seconds, cpu_seconds); rounds pair by launch number."""
+    a = cand.set_index("launch")
+    b = ref.set_index("launch")
+    rounds = sorted(set(a.index) & set(b.index))
+    ta, tb = a.loc[rounds, "seconds"].to_numpy(float), b.loc[rounds, "seconds"].to_numpy(float)
+    d = paired.log_ratios(ta, tb) if rounds else np.empty(0)
+    est = paired.paired_estimate(d, settings.confidence, settings.resamples, seed)
+    outcome = paired.outcome(est.ratio_low, est.ratio_high, settings.delta)
+    u_ratio, u_low, u_high = paired.unpaired_estimate(
+        a["seconds"].to_numpy(float), b["seconds"].to_numpy(float), settings.confidence, settings.resamples, seed
     )
+    ca, cb = a.loc[rounds, "cpu_seconds"].to_numpy(float), b.loc[rounds, "cpu_seconds"].to_numpy(float)
+    ok = np.isfinite(ca) & np.isfinite(cb) & (ca > 0) & (cb > 0)
+    cpu = paired.paired_estimate(paired.log_ratios(ca[ok], cb[ok]), settings.confidence) if ok.sum() else None
+    cpu_ratio = cpu.ratio if cpu is not None else math.nan
+    mismatch = (
+        bool(abs(math.log(cpu_ratio) - est.log_estimate) > math.log1p(settings.delta))
+        if cpu is not None and cpu_ratio > 0 and not math.isnan(est.log_estimate)
+        else False
+    )
+    paired_width = est.log_high - est.log_low
+    unpaired_width = math.log(u_high) - math.log(u_low) if u_low > 0 and u_high > 0 else math.nan
+    needed = rounds_needed(d, settings.effect, settings.alpha, settings.power)
+    delta = stats.cliffs_delta(a["seconds"], b["seconds"]) if len(a) and len(b) else math.nan
     return {
-        "reference_median_s": b.median,
-        "candidate_median_s": a.median,
-        "n_reference": int(y.size),
-        "n_candidate": int(x.size),
-        "ratio": ratio,
-        "ratio_ci_low": low,
-        "ratio_ci_high": high,
-        "speedup": 1.0 / ratio if ratio > 0 else np.nan,
-        "speedup_ci_low": 1.0 / high if high > 0 else np.nan,
-        "speedup_ci_high": 1.0 / low if low > 0 else np.nan,
-        "shapiro_p_candidate": sw_a,
-        "shapiro_p_reference": sw_b,
-        "normal": normal,
-        "p_welch": p_welch,
-        "p_mannwhitney": p_mw,
-        "paired": paired is not None,
-        "p_paired_t": stats.paired_t_p(*paired) if paired is not None else np.nan,
-        "test": "welch" if normal else "mann-whitney",
-        "p_value": p_welch if normal else p_mw,
-        "cohens_d": d,
-        "cohens_magnitude": stats.cohens_magnitude(d),
+        "n_rounds": len(rounds),
+        "reference_median_s": float(np.median(b["seconds"])) if len(b) else math.nan,
+        "candidate_median_s": float(np.median(a["seconds"])) if len(a) else math.nan,
+        "ratio": est.ratio,
+        "ratio_ci_low": est.ratio_low,
+        "ratio_ci_high": est.ratio_high,
+        "ci_confidence": est.confidence,
+        "ci_method": est.method,
+        "speedup": 1.0 / est.ratio if est.ratio > 0 else math.nan,
+        "speedup_ci_low": 1.0 / est.ratio_high if est.ratio_high > 0 else math.nan,
+        "speedup_ci_high": 1.0 / est.ratio_low if est.ratio_low > 0 else math.nan,
+        "p_wilcoxon": est.p_wilcoxon,
+        "lag1_autocorrelation": est.lag1_autocorrelation,
+        "unpaired_ratio": u_ratio,
+        "unpaired_ci_low": u_low,
+        "unpaired_ci_high": u_high,
+        # How much narrower pairing made the interval (unpaired width / paired width, log scale).
+        "pairing_gain": unpaired_width / paired_width if paired_width > 0 else math.nan,
+        "cpu_ratio": cpu_ratio,
+        "cpu_ratio_ci_low": cpu.ratio_low if cpu is not None else math.nan,
+        "cpu_ratio_ci_high": cpu.ratio_high if cpu is not None else math.nan,
+        # CPU-time and wall-time ratios more than delta apart: threads, I/O or waiting differ between the sides.
+        "cpu_wall_mismatch": mismatch,
         "cliffs_delta": delta,
-        "cliffs_magnitude": stats.cliffs_magnitude(delta),
-        "samples_needed": needed,
-        "underpowered": bool(min(x.size, y.size) < needed),
+        "cliffs_magnitude": stats.cliffs_magnitude(delta) if not math.isnan(delta) else "undefined",
+        "rounds_needed": needed,
+        "underpowered": bool(len(rounds) < needed),
+        "delta": settings.delta,
+        "outcome": outcome,
     }
 
 
-def batch_tests(pairs: list[tuple[TimingSeries, TimingSeries]]) -> list[tuple[float, float]]:
-    """(Mann-Whitney p, Welch p) for many pairs: pairs of equal sample sizes go through one
-    vectorised call each, which is what keeps 10,000 results within seconds."""
-    out: list[tuple[float, float]] = [(math.nan, math.nan)] * len(pairs)
-    by_shape: dict[tuple[int, int], list[int]] = {}
-    for i, (a, b) in enumerate(pairs):
-        by_shape.setdefault((a.x.size, b.x.size), []).append(i)
-    for (na, nb), idx in by_shape.items():
-        x = np.stack([pairs[i][0].x for i in idx])
-        y = np.stack([pairs[i][1].x for i in idx])
-        mw = stats.mann_whitney_p_rows(x, y)
-        welch = stats.welch_p_rows(x, y) if min(na, nb) >= 2 else np.full(len(idx), np.nan)
-        for j, i in enumerate(idx):
-            out[i] = (float(mw[j]), float(welch[j]))
-    return out
+def verdict_text(candidate: str, outcome: str) -> str:
+    """`linfa faster`, `linfa slower`, `equivalent` or `inconclusive`."""
+    return f"{candidate} {outcome}" if outcome in ("faster", "slower") else outcome
 
 
-def apply_corrections(table: pd.DataFrame, settings: StatisticsSettings) -> pd.DataFrame:
-    """Holm (the verdict's) and Bonferroni over the whole family, then the criterion-style verdict."""
+def apply_corrections(table: pd.DataFrame) -> pd.DataFrame:
+    """Holm and Bonferroni adjusted Wilcoxon p-values over the whole table, as columns only."""
     if table.empty:
         return table
     table = table.copy()
-    table["p_holm"] = stats.holm(table["p_value"].to_numpy())
-    table["p_bonferroni"] = stats.bonferroni(table["p_value"].to_numpy())
-    table["p_mannwhitney_holm"] = stats.holm(table["p_mannwhitney"].to_numpy())
-    table["p_welch_holm"] = stats.holm(table["p_welch"].to_numpy())
-    verdicts = [
-        stats.verdict((lo, hi), p, settings.alpha, settings.noise)
-        for lo, hi, p in zip(table["ratio_ci_low"], table["ratio_ci_high"], table["p_holm"], strict=True)
-    ]
-    table["outcome"] = [v.label for v in verdicts]
-    table["verdict"] = [
-        f"{c} {v.label}" if v.label != "no meaningful difference" else v.label
-        for c, v in zip(table["candidate"], verdicts, strict=True)
-    ]
+    table["p_holm"] = stats.holm(table["p_wilcoxon"].to_numpy())
+    table["p_bonferroni"] = stats.bonferroni(table["p_wilcoxon"].to_numpy())
     return table
 
 
 def compare_frameworks(
-    samples: pd.DataFrame,
-    settings: StatisticsSettings,
-    side_order: dict[str, list[str]] | None = None,
-    series: dict[tuple[Any, ...], TimingSeries] | None = None,
+    values: pd.DataFrame, settings: StatisticsSettings, side_order: dict[str, list[str]] | None = None
 ) -> pd.DataFrame:
-    """candidate time / reference time per (cell, phase, pair). `side_order` maps cell_id to its
-    frameworks, baseline first; without it, Python frameworks come first."""
-    if {"seed", "fold"} - set(samples.columns):
-        samples = samples.assign(**{c: "" for c in ("seed", "fold") if c not in samples.columns})
-    series = series if series is not None else timing_series(samples, settings)
-    by_cell_phase: dict[tuple[Any, ...], dict[str, TimingSeries]] = {}
-    for key, s in series.items():
-        by_cell_phase.setdefault((*key[: len(CELL_KEYS)], key[-1]), {})[key[len(CELL_KEYS)]] = s
-    heads, pairs = [], []
-    for key, sides in by_cell_phase.items():
-        order = (side_order or {}).get(key[0]) or sorted(sides, key=lambda f: (sides[f].language != "python", f))
-        for cand, ref in side_pairs([f for f in order if f in sides]):
-            heads.append(
-                {
-                    **dict(zip([*CELL_KEYS, "phase"], key, strict=True)),
-                    "candidate": cand,
-                    "reference": ref,
-                    "candidate_language": sides[cand].language,
-                    "reference_language": sides[ref].language,
-                }
-            )
-            pairs.append((sides[cand], sides[ref]))
-    tests = batch_tests(pairs)
-    rows = [{**h, **pair_statistics(a, b, settings, t)} for h, (a, b), t in zip(heads, pairs, tests, strict=True)]
-    return apply_corrections(pd.DataFrame(rows), settings)
+    """candidate time / reference time per (cell, phase, pair), from `values` (tidy.launch_values_table).
+    `side_order` maps cell_id to its frameworks, baseline first; without it, Python frameworks come first."""
+    if values.empty:
+        return pd.DataFrame()
+    rows = []
+    for n, (key, group) in enumerate(values.groupby([*CELL_KEYS, "phase"], sort=True)):
+        sides = {fw: g for fw, g in group.groupby("framework", sort=False)}
+        languages = {fw: str(g["language"].iloc[0]) for fw, g in sides.items()}
+        listed = (side_order or {}).get(key[0]) or []
+        base_names = {f: f.split("#", 1)[0] for f in sides}
+        order = sorted(
+            sides,
+            key=lambda f: (
+                listed.index(base_names[f]) if base_names[f] in listed else len(listed),
+                languages[f] != "python",
+                f,
+            ),
+        )
+        for cand, ref in side_pairs(order):
+            head = {
+                **dict(zip([*CELL_KEYS, "phase"], key, strict=True)),
+                "candidate": cand,
+                "reference": ref,
+                "candidate_language": languages[cand],
+                "reference_language": languages[ref],
+                "kind": AA if "#" in cand else PAIR,
+            }
+            rows.append({**head, **pair_row(sides[cand], sides[ref], settings, settings.seed + n)})
+    table = apply_corrections(pd.DataFrame(rows))
+    table["verdict"] = [verdict_text(c, o) for c, o in zip(table["candidate"], table["outcome"], strict=True)]
+    return table
 
 
 def geometric_mean_speedups(
-    comparisons: pd.DataFrame,
-    confidence: float = 0.95,
-    series: dict[tuple[Any, ...], TimingSeries] | None = None,
-    settings: StatisticsSettings | None = None,
+    comparisons: pd.DataFrame, values: pd.DataFrame, settings: StatisticsSettings | None = None
 ) -> pd.DataFrame:
-    """Geometric-mean speed-up (reference time / candidate time) per domain, pair and phase.
+    """Geometric-mean speed-up (reference time / candidate time) per domain, pair and phase, over cells.
 
-    The interval is a two-level bootstrap (cells, then samples within each cell) when the series are
-    given, else a bootstrap over cells only. Below `settings.geomean_min_cells` cells no pooled
-    interval is given (NaN): a handful of cells says nothing about the population of cells, so
-    `per_cell` lists each cell's own ratio and CI instead. A pooled interval wider than a factor of
-    `settings.geomean_max_ci_factor` (high / low) carries a warning in `interval_warning`.
+    The interval is a two-level bootstrap: resample the cells, then each drawn cell's rounds (its
+    Hodges-Lehmann estimate of the resampled per-round log ratios). Below `settings.geomean_min_cells`
+    cells no pooled interval is given (NaN): a handful of cells says nothing about the population of
+    cells, so `per_cell` lists each cell's own ratio and interval instead. A pooled interval wider
+    than a factor of `settings.geomean_max_ci_factor` carries a warning in `interval_warning`.
+    Inconclusive cells count with their estimate; the outcome counts say how many there were.
     """
-    settings = settings or StatisticsSettings(confidence=confidence)
+    settings = settings or StatisticsSettings()
     if comparisons.empty:
         return pd.DataFrame()
+    pairs = comparisons[comparisons["kind"] == PAIR] if "kind" in comparisons else comparisons
+    indexed = (
+        {k: g.set_index("launch")["seconds"] for k, g in values.groupby([*CELL_KEYS, "framework", "phase"])}
+        if not values.empty
+        else None
+    )
+    rng = np.random.default_rng(settings.seed)
     rows = []
-    for (domain, cand, ref, phase), group in comparisons.groupby(
-        ["domain", "candidate", "reference", "phase"], sort=True
-    ):
+    for (domain, cand, ref, phase), group in pairs.groupby(["domain", "candidate", "reference", "phase"], sort=True):
         group = group[np.isfinite(group["speedup"]) & (group["speedup"] > 0)]
         if group.empty:
             continue
         sp = group["speedup"].to_numpy(dtype=np.float64)
         per_cell = "; ".join(
-            f"{a}/{d}: {s_:.3g}x [{lo:.3g}, {hi:.3g}]"
-            for a, d, s_, lo, hi in zip(
-                group["algorithm"],
-                group["dataset"],
-                sp,
-                group["speedup_ci_low"],
-                group["speedup_ci_high"],
-                strict=True,
+            f"{a}/{d}: {s_:.3g}x [{lo:.3g}, {hi:.3g}] {o}"
+            for a, d, s_, lo, hi, o in zip(
+                group["algorithm"], group["dataset"], sp, group["speedup_ci_low"], group["speedup_ci_high"],
+                group["outcome"], strict=True,
             )
-        )
+        )  # fmt: skip
         draws = []
         for row in group.itertuples(index=False):
             key = tuple(getattr(row, k) for k in CELL_KEYS)
-            a, b = (series or {}).get((*key, cand, phase)), (series or {}).get((*key, ref, phase))
-            if a is not None and b is not None:
-                # speed-up = reference / candidate
-                draws.append(np.log(b.boot) - np.log(a.boot))
+            d = _cell_log_ratios(indexed, key, cand, ref, phase)
+            # speed-up = reference / candidate: minus the log time ratio
+            draws.append(-round_bootstrap(d, settings.resamples, rng) if d.size else np.array([math.nan]))
         logs = np.log(sp)
-        if len(draws) != len(logs):
-            # No sample-level distributions: resample cells only (each cell a point).
-            draws = [np.array([v]) for v in logs]
-        gm, low, high = stats.hierarchical_geomean_ci(
-            logs, draws, settings.confidence, settings.resamples, settings.seed
-        )
+        if any(np.isnan(x).all() for x in draws):
+            draws = [np.array([v]) for v in logs]  # no launch values: resample cells only
+        gm, low, high = stats.hierarchical_geomean_ci(logs, draws, settings.confidence, settings.resamples, settings.seed)
         warning = ""
         if sp.size < settings.geomean_min_cells:
             low = high = math.nan
@@ -226,9 +241,19 @@ def geometric_mean_speedups(
                 "ci_high": high,
                 "interval_warning": warning,
                 "per_cell": per_cell,
-                "n_faster": int((group["outcome"] == "faster").sum()),
-                "n_slower": int((group["outcome"] == "slower").sum()),
-                "n_no_difference": int((group["outcome"] == "no meaningful difference").sum()),
+                **{f"n_{o}": int((group["outcome"] == o).sum()) for o in paired.OUTCOMES},
             }
         )
     return pd.DataFrame(rows)
+
+
+def _cell_log_ratios(
+    indexed: dict[tuple[Any, ...], pd.Series] | None, key: tuple[Any, ...], cand: str, ref: str, phase: str
+) -> NDArray[np.float64]:
+    """The per-round log time ratios of one cell's pair in one phase (empty when not available)."""
+    a = (indexed or {}).get((*key, cand, phase))
+    b = (indexed or {}).get((*key, ref, phase))
+    if a is None or b is None:
+        return np.empty(0)
+    rounds = sorted(set(a.index) & set(b.index))
+    return paired.log_ratios(a.loc[rounds].to_numpy(float), b.loc[rounds].to_numpy(float)) if rounds else np.empty(0)

@@ -119,14 +119,22 @@ def borda(profiles: pd.DataFrame) -> dict[str, float]:
     return points
 
 
+# A game's score for the candidate. `inconclusive` is no game at all: counting it as a tie would turn
+# "we could not tell" into "they are equal".
+GAME_SCORE = {"faster": 1.0, "slower": 0.0, "equivalent": 0.5}
+
+
 def pairwise_outcomes(comparisons: pd.DataFrame) -> list[tuple[str, str, float]]:
-    """(candidate, reference, score of the candidate): 1 faster, 0 slower, 0.5 no meaningful difference."""
+    """(candidate, reference, score of the candidate): 1 faster, 0 slower, 0.5 equivalent; inconclusive
+    comparisons and A/A pairs are left out."""
     if comparisons.empty:
         return []
-    score = {"faster": 1.0, "slower": 0.0}
-    ordered = comparisons.sort_values([*CELL_KEYS, "phase", "candidate", "reference"])
+    decided = comparisons[comparisons["outcome"].isin(list(GAME_SCORE))]
+    if "kind" in decided:
+        decided = decided[decided["kind"] != "aa"]
+    ordered = decided.sort_values([*CELL_KEYS, "phase", "candidate", "reference"])
     return [
-        (c, r, score.get(o, 0.5))
+        (c, r, GAME_SCORE[o])
         for c, r, o in zip(ordered["candidate"], ordered["reference"], ordered["outcome"], strict=True)
     ]
 

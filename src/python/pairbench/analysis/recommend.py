@@ -190,14 +190,15 @@ def _confidence(
         if not cmp.empty
         else cmp
     )
-    wins = losses = ties = 0
+    wins = losses = ties = unknown = 0
     for c, o in zip(mine.get("candidate", []), mine.get("outcome", []), strict=False):
         won = (o == "faster") if c == fw else (o == "slower")
         lost = (o == "slower") if c == fw else (o == "faster")
-        wins, losses, ties = wins + won, losses + lost, ties + (not won and not lost)
+        wins, losses = wins + won, losses + lost
+        ties, unknown = ties + (o == "equivalent"), unknown + (o == "inconclusive")
     versus = (
         f"vs {runner_up['framework']} (score {runner_up['score']:.3f}, {runner_up['status']}): "
-        f"{wins} significant speed win(s), {losses} loss(es), {ties} within noise"
+        f"{wins} speed win(s), {losses} loss(es), {ties} equivalent, {unknown} inconclusive"
     )
     if top["status"] == "pass" and runner_up["status"] != "pass":
         return "high", f"{base}; only framework meeting every budget with its CI; {versus}"

@@ -1,7 +1,19 @@
 """rl's training runs read over seeds: learning curves, success rate, time to threshold with bootstrap
-CIs over seeds, and the training gate (success rate and Mann-Whitney U of the final returns against
-the baseline's, Holm-corrected together with the run's timing comparisons). Also the per-gradient-step
-lockstep deviation of the policy cells' loss curves.
+CIs over seeds, and the training gate. Also the per-gradient-step lockstep deviation of the policy
+cells' loss curves.
+
+The training gate is a rule of its own, outside the timing verdicts (no multiplicity couples them):
+does each side learn as well as the baseline, seed for seed? Seeds pair (seed k starts every side
+from the same network and the same pre-drawn randoms), and a candidate is
+- `comparable` when each side reaches the threshold in at least `min_success_rate` of its seeds, the
+  candidate's success rate is at most `success_margin` below the baseline's, and the final returns
+  are shown equivalent: the 90% interval of the Hodges-Lehmann estimate of the per-seed differences
+  (candidate - baseline; the signed-rank interval of analysis/paired.py, the two one-sided tests at
+  5% each) lies within +-`return_margin`;
+- `not comparable` when a side misses the success rate or the margin, or that interval lies wholly
+  outside +-`return_margin` (a real difference);
+- `inconclusive` otherwise: too few seeds, or too much spread between them, to tell. Its time-to-solve
+  figures are shown, and said to be inconclusive.
 
 Inputs are the result documents (`status: ok`) of the `solve` cells (one launch per seed) and of the
 `policy` cells (the lockstep losses in `metadata.loss_steps`)."""
@@ -14,7 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from pairbench.analysis import stats
+from pairbench.analysis import paired
 
 SOLVE_TASK = "solve"
 RUN_COLUMNS = [
@@ -45,11 +57,20 @@ GATE_COLUMNS = [
     "seconds_to_threshold_median",
     "seconds_to_threshold_ci",
     "train_s_median",
-    "p_mannwhitney",
-    "p_holm",
+    "return_difference",
+    "return_difference_ci_low",
+    "return_difference_ci_high",
+    "return_margin",
+    "success_margin",
+    "gate",
     "comparable",
     "reasons",
 ]
+# The training gate's defaults (a cell's quality_gate may set each): a fifth of the seeds' success,
+# and a tenth of the threshold in final return.
+SUCCESS_MARGIN = 0.2
+RETURN_MARGIN_OF_THRESHOLD = 0.1
+EQUIVALENCE_CONFIDENCE = 0.90
 LOCKSTEP_COLUMNS = ["cell_id", "framework", "step", "rel_dev"]
 
 
@@ -115,30 +136,33 @@ def median_ci(
     return float(np.median(x)), float(np.quantile(boots, a)), float(np.quantile(boots, 1 - a))
 
 
-def mann_whitney_p(baseline: Sequence[float], candidate: Sequence[float]) -> float:
-    """Two-sided Mann-Whitney U p-value of two samples of final returns (NaN below 2 per side).
-    All-equal samples (every seed at 500) do not differ: p = 1."""
-    from scipy.stats import mannwhitneyu
-
-    a = np.asarray(baseline, dtype=np.float64)
-    b = np.asarray(candidate, dtype=np.float64)
-    a, b = a[np.isfinite(a)], b[np.isfinite(b)]
-    if a.size < 2 or b.size < 2:
-        return float("nan")
-    if np.unique(np.concatenate([a, b])).size == 1:
-        return 1.0
-    return float(mannwhitneyu(a, b, alternative="two-sided").pvalue)
+def return_equivalence(
+    baseline: pd.DataFrame, candidate: pd.DataFrame, margin: float
+) -> tuple[str, float, float, float]:
+    """(outcome, estimate, low, high) of the per-seed final-return differences (candidate - baseline,
+    seeds paired by number): `equivalent` when the 90% signed-rank interval lies within +-margin,
+    `different` when it lies wholly outside, `inconclusive` otherwise (or with too few paired seeds)."""
+    a = baseline.set_index("seed")["final_mean_return"]
+    b = candidate.set_index("seed")["final_mean_return"]
+    seeds = sorted(set(a.dropna().index) & set(b.dropna().index))
+    d = np.asarray([b[k] - a[k] for k in seeds], dtype=np.float64)
+    est = paired.paired_estimate(d, EQUIVALENCE_CONFIDENCE)
+    low, high = est.log_low, est.log_high  # the differences themselves: no log is taken here
+    if np.isnan(low):
+        return "inconclusive", est.log_estimate, low, high
+    if -margin <= low and high <= margin:
+        return "equivalent", est.log_estimate, low, high
+    if high < -margin or low > margin:
+        return "different", est.log_estimate, low, high
+    return "inconclusive", est.log_estimate, low, high
 
 
 def _ci_text(lo: float, hi: float) -> str:
     return "" if not np.isfinite(lo) else f"[{lo:.4g}, {hi:.4g}]"
 
 
-def training_gate(
-    runs: pd.DataFrame, validations: Sequence[dict[str, Any]], alpha: float = 0.05, confidence: float = 0.95
-) -> pd.DataFrame:
-    """Per (solve cell, side): success rate, time to threshold, and the gate's verdict. `p_holm` is the
-    raw p until `joint_holm` adjusts it with the run's other tests."""
+def training_gate(runs: pd.DataFrame, validations: Sequence[dict[str, Any]], confidence: float = 0.95) -> pd.DataFrame:
+    """Per (solve cell, side): success rate, time to threshold, and the gate (see the module docstring)."""
     rows = []
     gates = {v["cell_id"]: v for v in validations}
     for (cell, algo), g in runs.groupby(["cell_id", "algorithm"], sort=True):
@@ -149,93 +173,64 @@ def training_gate(
         baseline = v.get("baseline") or (python.iloc[0] if len(python) else g["framework"].iloc[0])
         want = int(v.get("launches") or 0)
         base = g[g["framework"] == baseline]
+        min_rate = float(gate.get("min_success_rate", 0.8))
+        success_margin = float(gate.get("success_margin", SUCCESS_MARGIN))
+        threshold = float((v.get("params") or {}).get("threshold", 475.0))
+        return_margin = float(gate.get("return_margin", RETURN_MARGIN_OF_THRESHOLD * threshold))
+        base_rate = success_rate(base["steps_to_threshold"].tolist())
         for fw, s in g.groupby("framework", sort=False):
             steps = median_ci(s["steps_to_threshold"].tolist(), confidence)
             secs = median_ci(s["seconds_to_threshold"].tolist(), confidence)
             rate = success_rate(s["steps_to_threshold"].tolist())
-            min_rate = float(gate.get("min_success_rate", 0.8))
-            p = mann_whitney_p(base["final_mean_return"].tolist(), s["final_mean_return"].tolist())
-            reasons = []
+            reasons, failed = [], False
             if want and len(s) < want:
                 reasons.append(f"{len(s)} of {want} seeds arrived")
             if not rate >= min_rate:
                 reasons.append(f"success rate {rate:.0%} < min_success_rate {min_rate:.0%}")
-            rows.append(
-                {
-                    "cell_id": cell,
-                    "algorithm": algo,
-                    "framework": fw,
-                    "baseline": baseline,
-                    "seeds": len(s),
-                    "success_rate": rate,
-                    "min_success_rate": min_rate,
-                    "final_return_median": float(s["final_mean_return"].median()),
-                    "steps_to_threshold_median": steps[0],
-                    "steps_to_threshold_ci": _ci_text(steps[1], steps[2]),
-                    "seconds_to_threshold_median": secs[0],
-                    "seconds_to_threshold_ci": _ci_text(secs[1], secs[2]),
-                    "train_s_median": float(s["train_s"].median()),
-                    "p_mannwhitney": float("nan") if fw == baseline else p,
-                    "p_holm": float("nan") if fw == baseline else p,
-                    "comparable": not reasons,
-                    "reasons": "; ".join(reasons),
-                }
-            )
-    table = pd.DataFrame(rows, columns=GATE_COLUMNS)
-    return finish_gate(table, alpha)
-
-
-def finish_gate(table: pd.DataFrame, alpha: float) -> pd.DataFrame:
-    """The Mann-Whitney part of the verdict, from `p_holm` (a candidate whose final returns differ
-    significantly from the baseline's is not comparable; an untestable one, fewer than 2 seeds, neither)."""
-    table = table.copy()
-    for i, r in table.iterrows():
-        if r["framework"] == r["baseline"]:
-            continue
-        base = [x for x in str(r["reasons"]).split("; ") if x and not x.startswith("final returns")]
-        p = r["p_holm"]
-        if not np.isfinite(p):
-            base.append("final returns not testable (fewer than 2 seeds a side)")
-        elif p < alpha:
-            base.append(f"final returns differ from {r['baseline']}'s (Mann-Whitney U, Holm p {p:.3g} < {alpha:g})")
-        table.at[i, "reasons"] = "; ".join(base)
-        table.at[i, "comparable"] = not base
-    return table
-
-
-def joint_holm(
-    comparisons: pd.DataFrame, gate: pd.DataFrame, alpha: float, noise: float
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Holm over one family: the run's timing comparisons and the training gate's Mann-Whitney tests.
-    Without training tests nothing changes."""
-    tested = gate["p_mannwhitney"].notna() if not gate.empty else pd.Series(dtype=bool)
-    if gate.empty or not tested.any():
-        return comparisons, gate
-    n = len(comparisons)
-    p = np.concatenate(
-        [
-            comparisons["p_value"].to_numpy(dtype=np.float64) if n else np.empty(0),
-            gate.loc[tested, "p_mannwhitney"].to_numpy(dtype=np.float64),
-        ]
-    )
-    adjusted = stats.holm(p)
-    gate = gate.copy()
-    gate.loc[tested, "p_holm"] = adjusted[n:]
-    if n:
-        comparisons = comparisons.copy()
-        comparisons["p_holm"] = adjusted[:n]
-        verdicts = [
-            stats.verdict((lo, hi), pv, alpha, noise)
-            for lo, hi, pv in zip(
-                comparisons["ratio_ci_low"], comparisons["ratio_ci_high"], comparisons["p_holm"], strict=True
-            )
-        ]
-        comparisons["outcome"] = [v.label for v in verdicts]
-        comparisons["verdict"] = [
-            f"{c} {v.label}" if v.label != "no meaningful difference" else v.label
-            for c, v in zip(comparisons["candidate"], verdicts, strict=True)
-        ]
-    return comparisons, finish_gate(gate, alpha)
+                failed = True
+            row = {
+                "cell_id": cell,
+                "algorithm": algo,
+                "framework": fw,
+                "baseline": baseline,
+                "seeds": len(s),
+                "success_rate": rate,
+                "min_success_rate": min_rate,
+                "final_return_median": float(s["final_mean_return"].median()),
+                "steps_to_threshold_median": steps[0],
+                "steps_to_threshold_ci": _ci_text(steps[1], steps[2]),
+                "seconds_to_threshold_median": secs[0],
+                "seconds_to_threshold_ci": _ci_text(secs[1], secs[2]),
+                "train_s_median": float(s["train_s"].median()),
+                "return_difference": np.nan,
+                "return_difference_ci_low": np.nan,
+                "return_difference_ci_high": np.nan,
+                "return_margin": return_margin,
+                "success_margin": success_margin,
+            }
+            if fw == baseline:
+                rows.append({**row, "gate": "baseline" if not failed else "not comparable",
+                             "comparable": not failed, "reasons": "; ".join(reasons)})  # fmt: skip
+                continue
+            if rate < base_rate - success_margin - 1e-12:
+                reasons.append(
+                    f"success rate {rate:.0%} is more than {success_margin:.0%} below {baseline}'s {base_rate:.0%}"
+                )
+                failed = True
+            outcome, diff, low, high = return_equivalence(base, s, return_margin)
+            row.update(return_difference=diff, return_difference_ci_low=low, return_difference_ci_high=high)
+            interval = f"{diff:+.4g} [{low:+.4g}, {high:+.4g}]" if not np.isnan(low) else f"{diff:+.4g} (no interval)"
+            if outcome == "different":
+                reasons.append(f"final returns differ from {baseline}'s by {interval}, beyond ±{return_margin:g}")
+                failed = True
+            elif outcome == "inconclusive":
+                reasons.append(
+                    f"final returns not shown within ±{return_margin:g} of {baseline}'s: difference {interval} "
+                    f"over {len(s)} seeds"
+                )
+            verdict = "not comparable" if failed else ("comparable" if outcome == "equivalent" else "inconclusive")
+            rows.append({**row, "gate": verdict, "comparable": verdict == "comparable", "reasons": "; ".join(reasons)})
+    return pd.DataFrame(rows, columns=GATE_COLUMNS)
 
 
 def lockstep_deviation(results: Sequence[dict[str, Any]]) -> pd.DataFrame:
@@ -263,17 +258,13 @@ def lockstep_deviation(results: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 
 def rl_training_tables(
-    results: Sequence[dict[str, Any]],
-    validations: Sequence[dict[str, Any]],
-    comparisons: pd.DataFrame,
-    alpha: float,
-    noise: float,
-) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
-    """(comparisons with the joint Holm, the rl tables to write): empty tables when no rl ran."""
+    results: Sequence[dict[str, Any]], validations: Sequence[dict[str, Any]], settings: Any = None
+) -> dict[str, pd.DataFrame]:
+    """The rl tables to write (empty when no rl ran)."""
+    confidence = getattr(settings, "confidence", 0.95)
     runs, curves = solve_runs(results)
-    gate = training_gate(runs, validations, alpha) if not runs.empty else pd.DataFrame(columns=GATE_COLUMNS)
-    comparisons, gate = joint_holm(comparisons, gate, alpha, noise)
-    return comparisons, {
+    gate = training_gate(runs, validations, confidence) if not runs.empty else pd.DataFrame(columns=GATE_COLUMNS)
+    return {
         "rl_solve_runs": runs,
         "rl_curves": curves,
         "rl_training": gate,

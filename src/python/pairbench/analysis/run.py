@@ -20,14 +20,17 @@ from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, r
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
 from pairbench.analysis.rl_training import rl_training_tables
 from pairbench.analysis.settings import AnalysisConfig, StatisticsSettings, load_analysis_config
-from pairbench.analysis.summaries import quality_by_side, resources_by_side, summarise, timing_series
+from pairbench.analysis.calibration import calibration_summary
+from pairbench.analysis.summaries import quality_by_side, resources_by_side, summarise
 from pairbench.analysis.tidy import (
+    launch_values_table,
     launches_table,
     load_results,
     nodes_table,
     refuse_mixed_cpu_models,
     refuse_mixed_series,
     samples_table,
+    side_label,
 )
 from pairbench.analysis.usecases import recommend_use_cases
 from pairbench.analysis.validations import (
@@ -53,9 +56,8 @@ class AnalysisInputs:
     history_db: Path | None = None
     baseline_run: str | None = None
     figures: bool = True
-    # Phase 3's environment.json: its measured noise floor widens the verdicts' noise band.
-    environment: Path | None = None
-    # Launches per (cell, side) phase 4 scheduled: any that did not arrive is listed as missing.
+    # Launches per (cell, side) phase 4 scheduled at least (timed cells: round 1; training cells set their
+    # own): any that did not arrive is listed as missing.
     launches: int | None = None
     trace_dir: Path | None = None  # pipeline_info/: the Nextflow trace names a missing launch's task
     # Run-wide settings the catalogue set (selection.json `run_settings`: alpha, power): they win over
@@ -68,26 +70,6 @@ def with_run_settings(settings: StatisticsSettings, run_settings: dict[str, Any]
     power = run_settings.get("power") or {}
     changes = {"alpha": run_settings.get("alpha"), **{k: power.get(k) for k in ("power", "effect", "min_samples")}}
     return replace(settings, **{k: type(getattr(settings, k))(v) for k, v in changes.items() if v is not None})
-
-
-MAX_NOISE_BAND = 0.5
-
-
-def measured_noise_floor(environment: Path | None) -> float | None:
-    """The noise floor phase 3 measured (environment.json `noise_floor.cv`), or None."""
-    if environment is None or not environment.is_file():
-        return None
-    floor = (json.loads(environment.read_text(encoding="utf-8")).get("noise_floor") or {}).get("cv")
-    return float(floor) if isinstance(floor, (int, float)) else None
-
-
-def noise_band(requested: float, floor: float | None) -> float:
-    """The verdict's noise band: max(requested, measured floor). The rule calls a ratio faster only
-    below 1 - noise, so the band must stay well under 1: a floor beyond MAX_NOISE_BAND (a very busy
-    machine) is recorded but the band stops there."""
-    if floor is not None and floor > requested:
-        return min(floor, max(MAX_NOISE_BAND, requested))
-    return requested
 
 
 class _Laps:
@@ -105,23 +87,14 @@ class _Laps:
 
 def resolve_settings(
     settings: StatisticsSettings | None, inputs: AnalysisInputs
-) -> tuple[StatisticsSettings, AnalysisConfig, dict[str, Any]]:
-    """The statistics settings after analysis.yaml and the measured noise floor; the config; the noise
-    band as analysis.json records it."""
+) -> tuple[StatisticsSettings, AnalysisConfig]:
+    """The statistics settings after analysis.yaml and the catalogue's run settings; the config. The
+    margin (delta) is the run's parameter and nothing else: it never moves with the host's noise."""
     config = load_analysis_config(inputs.analysis_config)
     settings = settings or StatisticsSettings()
     settings = replace(settings, effect=config.effect, power=config.power, min_samples=config.min_samples)
     settings = with_run_settings(settings, inputs.run_settings or {})
-    floor = measured_noise_floor(inputs.environment)
-    noise_requested = settings.noise
-    settings = replace(settings, noise=noise_band(settings.noise, floor))
-    band = {
-        "requested": noise_requested,
-        "measured_floor": floor,
-        "used": settings.noise,
-        "rule": f"max(--noise, the noise floor measured in phase 3), at most {MAX_NOISE_BAND:g}",
-    }
-    return settings, config, band
+    return settings, config
 
 
 @dataclass(frozen=True)
@@ -148,16 +121,17 @@ def load_inputs(results_dir: Path, inputs: AnalysisInputs) -> _Loaded:
 
 
 def timing_tables(
-    samples: pd.DataFrame, settings: StatisticsSettings, validations: list[dict[str, Any]], lap: _Laps
+    samples: pd.DataFrame,
+    values: pd.DataFrame,
+    settings: StatisticsSettings,
+    validations: list[dict[str, Any]],
+    lap: _Laps,
 ) -> dict[str, pd.DataFrame]:
     """Per-series summaries, pairwise comparisons and the cross-cell geometric means."""
-    series = timing_series(samples, settings) if not samples.empty else {}
-    summary = summarise(samples, settings, series) if not samples.empty else pd.DataFrame()
+    summary = summarise(samples, values, settings) if not samples.empty else pd.DataFrame()
     lap("summary")
-    comparisons = (
-        compare_frameworks(samples, settings, side_order(validations), series) if not samples.empty else pd.DataFrame()
-    )
-    geomeans = geometric_mean_speedups(comparisons, settings.confidence, series, settings)
+    comparisons = compare_frameworks(values, settings, side_order(validations)) if not values.empty else pd.DataFrame()
+    geomeans = geometric_mean_speedups(comparisons, values, settings)
     lap("comparisons")
     return {"summary": summary, "comparisons": comparisons, "geomean_speedups": geomeans}
 
@@ -176,9 +150,7 @@ def decision_tables(
     resources = resources_by_side(launches) if not launches.empty else pd.DataFrame()
     quality = quality_by_side(launches) if not launches.empty else pd.DataFrame()
     expected = expected_launches(validations, inputs.launches) if inputs.launches else set()
-    arrived = {
-        (d["cell_id"], d["framework"]["name"], int(d["launch"])): d.get("metadata") or {} for d in loaded.results
-    }
+    arrived = {(d["cell_id"], side_label(d), int(d["launch"])): d.get("metadata") or {} for d in loaded.results}
     failures = failures_table(launches, arrived, expected, loaded.problems, trace_records(inputs.trace_dir))
     profiles = framework_profiles(summary, resources, quality, gate_metrics_from(validations))
     ranks = rankings(profiles, comparisons, config.ranking)
@@ -210,13 +182,14 @@ def history_tables(
     summary: pd.DataFrame,
     launches: pd.DataFrame,
     settings: StatisticsSettings,
+    values: pd.DataFrame | None = None,
 ) -> tuple[dict[str, pd.DataFrame], str | None]:
     """This run appended to the history database; its step changes and its regressions against the
     baseline run (with a note when the baseline is not in the database)."""
     regressions, steps, note = pd.DataFrame(), pd.DataFrame(), None
     if inputs.history_db is not None and run_id:
-        history.append_run(inputs.history_db, run_id, samples, summary, launches)
-        steps = history.step_report(inputs.history_db, settings.noise)
+        history.append_run(inputs.history_db, run_id, samples, summary, launches, values=values)
+        steps = history.step_report(inputs.history_db, settings.delta)
         if inputs.baseline_run:
             try:
                 regressions = history.compare_runs(inputs.history_db, inputs.baseline_run, run_id, settings)
@@ -236,28 +209,28 @@ def analyse(
     inputs = inputs or AnalysisInputs(validation_dir=validation_dir)
     if validation_dir is not None and inputs.validation_dir is None:
         inputs = replace(inputs, validation_dir=validation_dir)
-    settings, config, noise_band = resolve_settings(settings, inputs)
+    settings, config = resolve_settings(settings, inputs)
     lap = _Laps()
     loaded = load_inputs(results_dir, inputs)
     out_dir.mkdir(parents=True, exist_ok=True)
     lap("load")
     parity = quality_parity_table(loaded.validations)
     samples = samples_table(loaded.results)
+    values = launch_values_table(loaded.results)
     launches = launches_table(loaded.results)
     lap("tidy")
-    timing = timing_tables(samples, settings, loaded.validations, lap)
-    # rl's training gate: its Mann-Whitney tests join the timing comparisons' Holm family.
-    timing["comparisons"], rl_tables = rl_training_tables(
-        loaded.results, loaded.validations, timing["comparisons"], settings.alpha, settings.noise
-    )
+    timing = timing_tables(samples, values, settings, loaded.validations, lap)
+    # rl's training runs have a rule of their own (analysis/rl_training.py), outside the timing verdicts.
+    rl_tables = rl_training_tables(loaded.results, loaded.validations, settings)
     decisions, requirements, machine = decision_tables(loaded, launches, timing, config, inputs)
     lap("rankings_cost")
     run_id = str(launches["run_id"].iloc[0]) if not launches.empty else ""
-    past, history_note = history_tables(inputs, run_id, samples, timing["summary"], launches, settings)
+    past, history_note = history_tables(inputs, run_id, samples, timing["summary"], launches, settings, values)
     lap("history")
 
     tables = {
         "samples": samples,
+        "launch_values": values,
         "launches": launches,
         "summary": timing["summary"],
         "comparisons": timing["comparisons"],
@@ -284,14 +257,14 @@ def analyse(
         figures = [
             str(p.relative_to(out_dir))
             for p in speed_ratio_figure(
-                timing["comparisons"], out_dir / "speed_ratio", settings.noise, timing["geomean_speedups"], launches
+                timing["comparisons"], out_dir / "speed_ratio", settings.delta, timing["geomean_speedups"], launches
             )
         ]
     lap("figures")
     overview = {
         "run_id": run_id,
-        "settings": asdict(settings),
-        "noise_band": noise_band,
+        "settings": {**asdict(settings), "confidence": settings.confidence},
+        "calibration": calibration_summary(timing["comparisons"], settings.delta),
         "analysis_config": {"ranking": asdict(config.ranking), "cost": asdict(config.cost)},
         "requirements": asdict(requirements),
         "machine": asdict(machine) if machine else None,

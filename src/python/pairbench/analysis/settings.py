@@ -28,13 +28,14 @@ class StatisticsSettings:
     """The statistics of summaries and comparisons (`AnalysisConfig` above is the analysis.yaml file,
     which sets some of these)."""
 
-    # alpha, noise and resamples are pipeline params: their defaults are nextflow_schema.json's.
+    # alpha, delta and resamples are pipeline params: their defaults are nextflow_schema.json's.
+    # Every verdict's interval has confidence 1 - alpha; delta is the verdicts' margin (paired.py).
     alpha: float = field(default_factory=lambda: float(run_default("alpha")))
-    noise: float = field(default_factory=lambda: float(run_default("noise")))
-    confidence: float = 0.95
+    delta: float = field(default_factory=lambda: float(run_default("delta")))
     resamples: int = field(default_factory=lambda: int(run_default("resamples")))
     seed: int = 0
-    # Power analysis: the relative change in time the run should be able to detect, at this power.
+    # Power analysis: the relative change in time the run should be able to detect, at this power
+    # (rounds_needed in the comparisons; samples_needed per series in the summary).
     effect: float = 0.05
     power: float = 0.8
     min_samples: int = 10
@@ -42,6 +43,10 @@ class StatisticsSettings:
     # interval, and a pooled interval wider than this factor (high / low) is flagged.
     geomean_min_cells: int = 3
     geomean_max_ci_factor: float = 4.0
+
+    @property
+    def confidence(self) -> float:
+        return 1.0 - self.alpha
 
 
 def load_analysis_config(path: Path | None) -> AnalysisConfig:

@@ -1,14 +1,11 @@
-"""Per-series summaries: one timing series per (cell, framework, phase) with its bootstrap
-distribution, summarised with its CI, spread, outliers, warnings and power; resources and quality
-per side. The framework comparisons built on these series are in analysis/pairs.py."""
+"""Per-series summaries: one timing series per (cell, framework, phase), its launch-level centre with
+a CI over launches, its spread, outliers, warnings and power; resources and quality per side. The
+framework comparisons built on the same launch values are in analysis/pairs.py."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pandas as pd
-from numpy.typing import NDArray
 
 from pairbench.analysis import stats
 from pairbench.analysis.settings import StatisticsSettings
@@ -17,77 +14,16 @@ from pairbench.analysis.tidy import CELL_KEYS
 SERIES_KEYS = (*CELL_KEYS, "framework", "phase")
 
 
-class TimingSeries:
-    """One timing series (cell x framework x phase) with its bootstrap distribution, computed once."""
-
-    def __init__(
-        self,
-        x: NDArray[np.float64],
-        language: str,
-        boot: NDArray[np.float64],
-        by_pair_key: dict[int, float] | None = None,
-    ) -> None:
-        self.x = x
-        self.boot = boot
-        self.median = float(np.median(x))
-        self.language = language
-        # Median per (seed, fold): the observations that pair across frameworks.
-        self.by_pair_key = by_pair_key or {}
-        self._shapiro: float | None = None
-
-    @property
-    def shapiro(self) -> float:
-        if self._shapiro is None:
-            self._shapiro = stats.shapiro_p(self.x)
-        return self._shapiro
-
-
-def series_from_samples(x: NDArray[np.float64], language: str, settings: StatisticsSettings, seed: int) -> TimingSeries:
-    """A series from bare samples (e.g. read back from the history store): no seed/fold pairing."""
-    return TimingSeries(x, language, stats.bootstrap_medians(x, settings.resamples, seed))
-
-
-def timing_series(samples: pd.DataFrame, settings: StatisticsSettings) -> dict[tuple[Any, ...], TimingSeries]:
-    """Every series of the table; bootstrap distributions drawn in batches of equal-length series."""
-    if {"seed", "fold"} <= set(samples.columns):
-        pair_codes = pd.factorize(samples["seed"].astype(str) + "|" + samples["fold"].astype(str))[0]
-    else:
-        pair_codes = np.zeros(len(samples), dtype=np.int64)
-    seconds = samples["seconds"].to_numpy(dtype=np.float64)
-    languages = samples["language"].to_numpy()
-    groups = samples.groupby(list(SERIES_KEYS), sort=True).indices
-    keys = list(groups)
-    boots: dict[tuple[Any, ...], NDArray[np.float64]] = {}
-    by_length: dict[int, list[tuple[Any, ...]]] = {}
-    for key in keys:
-        by_length.setdefault(len(groups[key]), []).append(key)
-    rng = np.random.default_rng(settings.seed)
-    for n, same in sorted(by_length.items()):
-        # Chunked so that one batch of draws stays around 40 MB.
-        chunk = max(1, 5_000_000 // max(1, n * settings.resamples))
-        for i in range(0, len(same), chunk):
-            part = same[i : i + chunk]
-            rows = np.sort(np.stack([seconds[groups[k]] for k in part]), axis=1)
-            for k, b in zip(part, stats.bootstrap_medians_sorted(rows, settings.resamples, rng), strict=True):
-                boots[k] = b
-    out = {}
-    for key in keys:
-        idx = groups[key]
-        codes = pair_codes[idx]
-        by_pair: dict[int, float] = {}
-        if codes.min() != codes.max():
-            by_pair = {int(c): float(np.median(seconds[idx][codes == c])) for c in np.unique(codes)}
-        out[key] = TimingSeries(seconds[idx], str(languages[idx[0]]), boots[key], by_pair)
-    return out
-
-
-def summarise(
-    samples: pd.DataFrame, settings: StatisticsSettings, series: dict[tuple[Any, ...], TimingSeries] | None = None
-) -> pd.DataFrame:
-    """One row per (cell, framework, phase): median with CI, mean, std, CV, percentiles, warnings,
-    and the repetitions needed to detect a `settings.effect` change."""
-    series = series if series is not None else timing_series(samples, settings)
-    launches = samples.groupby(list(SERIES_KEYS), sort=True)["launch"].nunique().to_dict()
+def summarise(samples: pd.DataFrame, values: pd.DataFrame, settings: StatisticsSettings) -> pd.DataFrame:
+    """One row per (cell, framework, phase). The centre and its interval are launch-level, like the
+    verdicts: `median_s` is the median of the launches' values (each the median of its samples) and
+    its CI a percentile bootstrap over launches. The sample-level figures (mean, std, CV, percentiles,
+    outliers, pyperf's warnings) describe the spread inside the launches; `between_launch_cv` and
+    `within_launch_cv` split the two, and `samples_needed` is the within-launch power figure."""
+    if samples.empty:
+        return pd.DataFrame(columns=SUMMARY_COLUMNS)
+    launch_groups = values.groupby(list(SERIES_KEYS), sort=True)["seconds"] if not values.empty else None
+    by_launch = {k: v.to_numpy(dtype=np.float64) for k, v in launch_groups} if launch_groups is not None else {}
     # A slow first launch and noise within launches look alike in std / mean; these tell them apart.
     per_launch = samples.groupby([*SERIES_KEYS, "launch"], sort=True)["seconds"].agg(["median", "mean", "std"])
     per_launch["cv"] = per_launch["std"] / per_launch["mean"]
@@ -98,15 +34,21 @@ def summarise(
     first_excess = (
         launch_medians.first() / launch_medians.apply(lambda v: float(np.median(v.iloc[1:])) if len(v) > 1 else np.nan)
     ).to_dict()
+    rng = np.random.default_rng(settings.seed)
     rows = []
-    for key, s in series.items():
-        x = s.x
-        low, high = stats.percentile_ci(s.boot, settings.confidence)
+    for key, group in samples.groupby(list(SERIES_KEYS), sort=True):
+        x = group["seconds"].to_numpy(dtype=np.float64)
+        launch_values = by_launch.get(key, np.array([float(np.median(x))]))
+        centre = float(np.median(launch_values))
+        if launch_values.size > 1:
+            boot = np.median(launch_values[rng.integers(0, launch_values.size, (settings.resamples, launch_values.size))], axis=1)
+            low, high = stats.percentile_ci(boot, settings.confidence)
+        else:
+            low = high = np.nan
         mean = float(np.mean(x))
         std = float(np.std(x, ddof=1)) if x.size > 1 else 0.0
         needed = stats.samples_needed(x, settings.effect, settings.alpha, settings.power)
-        # `unstable` is pyperf's rule only; too few samples for the power target is a warning beside it
-        # (the comparisons count under-powered pairs on their own).
+        # `unstable` is pyperf's rule only; too few samples for the power target is a warning beside it.
         unstable = stats.instability_warnings(x, settings.min_samples)
         warnings = list(unstable)
         if needed > x.size:
@@ -119,10 +61,10 @@ def summarise(
         rows.append(
             {
                 **dict(zip(SERIES_KEYS, key, strict=True)),
-                "language": s.language,
+                "language": str(group["language"].iloc[0]),
                 "n_samples": int(x.size),
-                "n_launches": int(launches[key]),
-                "median_s": s.median,
+                "n_launches": int(group["launch"].nunique()),
+                "median_s": centre,
                 "median_ci_low_s": low,
                 "median_ci_high_s": high,
                 "mean_s": mean,
@@ -141,42 +83,44 @@ def summarise(
                 "p99_s": float(np.percentile(x, 99)),
                 "min_s": float(x.min()),
                 "max_s": float(x.max()),
-                "throughput_per_s": 1.0 / s.median if s.median > 0 else np.nan,
+                "throughput_per_s": 1.0 / centre if centre > 0 else np.nan,
                 "samples_needed": needed,
                 "unstable": bool(unstable),
                 "warnings": "; ".join(warnings),
             }
         )
-    columns = [
-        *SERIES_KEYS,
-        "language",
-        "n_samples",
-        "n_launches",
-        "median_s",
-        "median_ci_low_s",
-        "median_ci_high_s",
-        "mean_s",
-        "std_s",
-        "cv",
-        "mad_rel",
-        "iqr_s",
-        "iqr_rel",
-        "outliers_mild",
-        "outliers_severe",
-        "between_launch_cv",
-        "within_launch_cv",
-        "first_launch_ratio",
-        "p50_s",
-        "p95_s",
-        "p99_s",
-        "min_s",
-        "max_s",
-        "throughput_per_s",
-        "samples_needed",
-        "unstable",
-        "warnings",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+
+
+SUMMARY_COLUMNS = [
+    *SERIES_KEYS,
+    "language",
+    "n_samples",
+    "n_launches",
+    "median_s",
+    "median_ci_low_s",
+    "median_ci_high_s",
+    "mean_s",
+    "std_s",
+    "cv",
+    "mad_rel",
+    "iqr_s",
+    "iqr_rel",
+    "outliers_mild",
+    "outliers_severe",
+    "between_launch_cv",
+    "within_launch_cv",
+    "first_launch_ratio",
+    "p50_s",
+    "p95_s",
+    "p99_s",
+    "min_s",
+    "max_s",
+    "throughput_per_s",
+    "samples_needed",
+    "unstable",
+    "warnings",
+]
 
 
 def resources_by_side(launches: pd.DataFrame) -> pd.DataFrame:

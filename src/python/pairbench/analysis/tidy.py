@@ -7,7 +7,15 @@ from typing import Any
 
 import pandas as pd
 
-from pairbench.core.schema import Launch, Result, ResultValidationError, Series, SeriesMismatch, read_result
+from pairbench.core.schema import (
+    Launch,
+    Result,
+    ResultValidationError,
+    Series,
+    SeriesMismatch,
+    phase_values,
+    read_result,
+)
 
 CELL_KEYS = ("cell_id", "domain", "task", "algorithm", "dataset")
 MIXED_CPU_MODELS = "mixed_cpu_models"
@@ -111,6 +119,14 @@ def nodes_table(launches: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def side_label(doc: Result) -> str:
+    """The name a launch is analysed under: its framework's, with `#b` for an A/A run's second arm
+    (harness/rounds.py), so each side's two arms form a pair of their own."""
+    arm = (doc.get("metadata") or {}).get("arm", "a")
+    name = str(doc["framework"]["name"])
+    return name if arm in ("a", None) else f"{name}#{arm}"
+
+
 def _base(doc: Result) -> dict[str, Any]:
     return {
         "run_id": doc["run_id"],
@@ -120,7 +136,7 @@ def _base(doc: Result) -> dict[str, Any]:
         "algorithm": doc["algorithm"],
         "dataset": doc["dataset"]["name"],
         "language": doc["language"],
-        "framework": doc["framework"]["name"],
+        "framework": side_label(doc),
         "framework_version": doc["framework"]["version"],
         "launch": doc["launch"],
         "threads": doc["threads"],
@@ -143,6 +159,20 @@ def samples_table(results: list[Result]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def launch_values_table(results: list[Result]) -> pd.DataFrame:
+    """One row per (successful launch, phase): the launch's value, the median of its samples (seconds
+    per call), and the median of its CPU seconds per call (NaN where not recorded). The launch is the
+    unit of replication the verdicts are built on; `launch` is its round."""
+    rows = [
+        {**_base(doc), "phase": phase, "seconds": wall, "cpu_seconds": cpu if cpu is not None else float("nan"),
+         "n_samples": len(doc["timing"]["phases"][phase]["samples"])}
+        for doc in results
+        if doc["status"] == "ok"
+        for phase, (wall, cpu) in phase_values(doc).items()
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=[*_base_columns(), "phase", "seconds", "cpu_seconds", "n_samples"])
+
+
 def launches_table(results: list[Result]) -> pd.DataFrame:
     rows = []
     for doc in results:
@@ -152,6 +182,8 @@ def launches_table(results: list[Result]) -> pd.DataFrame:
             "error": doc["error"],
             "peak_rss_mb": doc["resources"]["peak_rss_mb"],
             "cpu_percent": doc["resources"]["cpu_percent"],
+            "cpu_user_s": doc["resources"].get("cpu_user_s"),
+            "cpu_sys_s": doc["resources"].get("cpu_sys_s"),
             "n_train": doc["dataset"]["n_train"],
             "n_test": doc["dataset"]["n_test"],
             "n_features": doc["dataset"]["n_features"],

@@ -53,7 +53,8 @@ def _pair_ratio(times: pd.DataFrame, slow: str, fast: str) -> tuple[float, int]:
 
 
 def _outcomes(cmp: pd.DataFrame, fw: str, other: str, phases: tuple[str, ...] | None) -> tuple[int, int, int]:
-    """(significant wins, losses, within noise) of fw against other, over the given phases (None: all)."""
+    """(wins, losses, equivalent) of fw against other, over the given phases (None: all); inconclusive
+    comparisons count in none of the three."""
     if cmp.empty:
         return 0, 0, 0
     mine = cmp[
@@ -66,7 +67,7 @@ def _outcomes(cmp: pd.DataFrame, fw: str, other: str, phases: tuple[str, ...] | 
     for c, o in zip(mine["candidate"], mine["outcome"], strict=True):
         wins += (o == "faster") if c == fw else (o == "slower")
         losses += (o == "slower") if c == fw else (o == "faster")
-    return wins, losses, len(mine) - wins - losses
+    return wins, losses, int((mine["outcome"] == "equivalent").sum())
 
 
 def _memory(resources: pd.DataFrame, task: str) -> dict[str, float]:
@@ -94,7 +95,7 @@ def speed_trade_off(
         if not slower.empty:
             worst = slower.idxmax()
             parts.append(
-                f"slower on {len(slower)} of {len(ratio)} phases ({losses} significant loss(es) over cells), "
+                f"slower on {len(slower)} of {len(ratio)} phases ({losses} decided loss(es) over cells), "
                 f"up to {slower.max():.2g}x on {worst}"
             )
         elif decided_by_memory:
@@ -176,7 +177,7 @@ def recommend_use_cases(
                 wins, losses, ties = _outcomes(task_cmp, top, other, uc.phases)
                 decisive = (
                     f"{top}: {ratio:.3g}x faster than {other} (geometric mean over {n} cell-phase(s)); "
-                    f"{wins} significant win(s), {losses} loss(es), {ties} within noise"
+                    f"{wins} win(s), {losses} loss(es), {ties} equivalent"
                 )
                 confidence = "high" if wins > 0 and losses == 0 else "medium" if wins > losses else "low"
                 for f in value:

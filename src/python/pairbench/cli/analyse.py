@@ -17,8 +17,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--validation-dir", type=Path, help="directory of phase-3 validation JSON")
     parser.add_argument("--out-dir", type=Path, default=Path("analysis"))
     # Defaults: nextflow_schema.json's, through StatisticsSettings (one source).
-    parser.add_argument("--alpha", type=float)
-    parser.add_argument("--noise", type=float, help="noise band for verdicts (0.02 = ±2%%)")
+    parser.add_argument("--alpha", type=float, help="1 - the confidence of every verdict's interval")
+    parser.add_argument("--delta", type=float, help="the verdicts' margin (0.05 = 5%%)")
     parser.add_argument("--resamples", type=int)
     parser.add_argument("--analysis-config", type=Path, help="config/analysis.yaml (power, ranking weights, cost)")
     parser.add_argument("--requirements", type=Path, help="requirements YAML for recommendations")
@@ -33,14 +33,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--no-figures", action="store_true", help="skip the figure (analysis/speed_ratio.svg)")
     parser.add_argument(
-        "--environment",
-        type=Path,
-        help="phase 3's environment.json: the verdicts' noise band becomes max(--noise, its measured noise floor)",
-    )
-    parser.add_argument(
         "--launches",
         type=int,
-        help="launches scheduled per comparable (cell, side); any that did not arrive is listed as missing",
+        help="launches expected at least per comparable (cell, side) (the pipeline: 1, every timed side's first "
+        "round; training cells expect their own count); any that did not arrive is listed as missing",
     )
     parser.add_argument(
         "--selection",
@@ -65,7 +61,6 @@ def run(args: argparse.Namespace) -> int:
         history_db=args.history_db,
         baseline_run=args.baseline_run or None,
         figures=not args.no_figures,
-        environment=args.environment,
         launches=args.launches,
         trace_dir=args.trace_dir,
         run_settings=(read_json(args.selection) or {}).get("run_settings") if args.selection else None,
@@ -74,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         args.results_dir,
         args.out_dir,
         None,
-        StatisticsSettings(**{k: v for k in ("alpha", "noise", "resamples") if (v := getattr(args, k)) is not None}),
+        StatisticsSettings(**{k: v for k in ("alpha", "delta", "resamples") if (v := getattr(args, k)) is not None}),
         inputs,
     )
     print(

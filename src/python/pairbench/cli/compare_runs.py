@@ -1,5 +1,6 @@
-"""Compare a stored run with a baseline run: improved / regressed / unchanged per series, by the
-same rule as the framework comparisons (significant after Holm and the CI outside the noise band)."""
+"""Compare a stored run with a baseline run: improved / regressed / unchanged / inconclusive per series,
+with the four outcomes and margin of the framework comparisons, on launch values (unpaired: two runs
+cannot be interleaved)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ import pandas as pd
 
 from pairbench.analysis import history
 from pairbench.analysis.settings import StatisticsSettings
+from pairbench.configuration.run_defaults import run_default
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, required=True, help="DuckDB results store (the history_db param)")
     parser.add_argument("--baseline", required=True, metavar="RUN_ID", help="the run to compare against")
     parser.add_argument("--run", metavar="RUN_ID", help="the run to judge (default: the latest stored run)")
-    parser.add_argument("--alpha", type=float, default=0.05)
-    parser.add_argument("--noise", type=float, default=0.02)
-    parser.add_argument("--resamples", type=int, default=5000)
+    parser.add_argument("--alpha", type=float, default=float(run_default("alpha")), help="1 - the interval's confidence")
+    parser.add_argument("--delta", type=float, default=float(run_default("delta")), help="the margin (0.05 = 5%%)")
+    parser.add_argument("--resamples", type=int, default=int(run_default("resamples")))
     parser.add_argument("--out", type=Path, help="write the per-series table as CSV")
     parser.add_argument("--steps", action="store_true", help="also list steps detected over the whole history")
     parser.add_argument("--fail-on-regression", action="store_true", help="exit 3 on a confirmed regression")
@@ -30,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     stored = history.runs(args.db)
     current = args.run or (str(stored["run_id"].iloc[-1]) if not stored.empty else "")
-    settings = StatisticsSettings(alpha=args.alpha, noise=args.noise, resamples=args.resamples)
+    settings = StatisticsSettings(alpha=args.alpha, delta=args.delta, resamples=args.resamples)
     try:
         table = history.compare_runs(args.db, args.baseline, current, settings)
     except KeyError as exc:
@@ -40,17 +42,17 @@ def run(args: argparse.Namespace) -> int:
         table.to_csv(args.out, index=False)
     counts = table["status"].value_counts().to_dict() if not table.empty else {}
     print(
-        f"{current} vs baseline {args.baseline}: "
+        f"{current} vs baseline {args.baseline} (unpaired, launch values, margin ±{args.delta:.0%}): "
         + (", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "no common series")
     )
     flagged = table[table["status"].isin(["regressed", "improved"])] if not table.empty else table
     for _, r in flagged.iterrows():
         print(
             f"  {r['status']:9s} {r['cell_id']} {r['framework']} {r['phase']}: x{r['ratio']:.3g} "
-            f"[{r['ratio_ci_low']:.3g}, {r['ratio_ci_high']:.3g}] p_holm={r['p_holm']:.2g}"
+            f"[{r['ratio_ci_low']:.3g}, {r['ratio_ci_high']:.3g}] ({r['n_reference']} vs {r['n_candidate']} launches)"
         )
     if args.steps:
-        steps = history.step_report(args.db, args.noise)
+        steps = history.step_report(args.db, args.delta)
         with pd.option_context("display.width", 200, "display.max_columns", 20):
             print(steps.to_string(index=False) if not steps.empty else "no steps detected")
     if args.fail_on_regression and counts.get("regressed", 0):

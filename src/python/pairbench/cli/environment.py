@@ -19,14 +19,6 @@ def run(args: argparse.Namespace) -> int:
     write_json(env, args.out)
     s = env["summary"]
     print(f"{s['cpu_model']} ({s['cpu_logical_cores']} logical cores), {s['memory_gb']} GiB, {s['os']}")
-    floor = env.get("noise_floor") or {}
-    if floor.get("cv") is not None:
-        from pairbench.harness.environment import robust_cv
-
-        print(
-            f"noise floor: robust CV {floor['cv']:.2%} (python {robust_cv(floor['python']):.2%}"
-            + (f", rust {robust_cv(floor['rust']):.2%})" if floor.get("rust") else ", rust not built)")
-        )
     for warning in env.get("system", {}).get("warnings", []):
         print(f"WARNING: {warning}")
     return 0

@@ -16,7 +16,7 @@ VERBS = {
     "environment": "environment",
     "validate": "validate",
     "launch": "launch",
-    "plan-launches": "plan_launches",
+    "rounds": "rounds",
     "analyse": "analyse",
     "report": "report",
     "scaling": "scaling",

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from pairbench.core.names import name_problem
+from pairbench.core.protocol import Protocol
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.=-]+")
 # File names derived from a cell id add up to ~40 characters (".sb3.predictions.scores.npy" ...), and a
@@ -42,6 +43,8 @@ class Cell:
     # Launches of this cell; 0 = the run's --launches (rl's `solve` runs one launch per seed).
     launches: int = 0
     cell_id: str = ""
+    # The measurement protocol both harnesses apply (core/protocol.py is its one source).
+    protocol: dict[str, Any] = field(default_factory=lambda: Protocol().to_json())
 
     def __post_init__(self) -> None:
         if not self.cell_id:
@@ -56,6 +59,10 @@ class Cell:
             if fw["name"] == name:
                 return fw
         raise KeyError(f"cell {self.cell_id}: no side {name!r}; allowed: {', '.join(self.side_names)}")
+
+    @property
+    def protocol_settings(self) -> Protocol:
+        return Protocol.from_json(self.protocol, f"cell {self.cell_id}")
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
@@ -119,6 +126,7 @@ _FIELD_TYPES: dict[str, type] = {
     "quality_gate": dict,
     "launches": int,
     "cell_id": str,
+    "protocol": dict,
 }
 
 

@@ -20,7 +20,7 @@ import jsonschema
 
 from pairbench.core.paths import schema_path
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 Result = dict[str, Any]
 
@@ -116,6 +116,21 @@ def cpu_model() -> str:
     return platform.machine()
 
 
+def phase_values(doc: Result) -> dict[str, tuple[float, float | None]]:
+    """One launch's value per phase, the unit the verdicts are built on: (median seconds per call,
+    median CPU seconds per call or None where not recorded). Phases without samples are left out."""
+    import statistics
+
+    out: dict[str, tuple[float, float | None]] = {}
+    for phase, timing in ((doc.get("timing") or {}).get("phases") or {}).items():
+        samples = timing.get("samples") or []
+        if not samples:
+            continue
+        cpu = timing.get("cpu_samples")
+        out[phase] = (float(statistics.median(samples)), float(statistics.median(cpu)) if cpu else None)
+    return out
+
+
 # The typed result document, field for field `ResultDoc` of pairbench-core/src/schema.rs (same names,
 # same order, same optional fields left out when absent), so both sides build results one way.
 
@@ -155,6 +170,7 @@ class PhaseTiming:
     batch: int | None = None
     warmup_s: float | None = None
     unit: str = "s"
+    cpu_samples: list[float] | None = None
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {"unit": self.unit, "warmup": self.warmup, "samples": self.samples}
@@ -162,17 +178,38 @@ class PhaseTiming:
             doc["batch"] = self.batch
         if self.warmup_s is not None:
             doc["warmup_s"] = self.warmup_s
+        if self.cpu_samples is not None:
+            doc["cpu_samples"] = self.cpu_samples
         return doc
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> PhaseTiming:
-        return cls(doc["warmup"], list(doc["samples"]), doc.get("batch"), doc.get("warmup_s"), doc["unit"])
+        cpu = doc.get("cpu_samples")
+        return cls(
+            doc["warmup"],
+            list(doc["samples"]),
+            doc.get("batch"),
+            doc.get("warmup_s"),
+            doc["unit"],
+            list(cpu) if cpu is not None else None,
+        )
 
 
 @dataclass(frozen=True)
 class Resources:
     peak_rss_mb: float | None
     cpu_percent: float | None
+    # The whole measured process's CPU seconds (the launcher's getrusage of its child; absent before 1.1).
+    cpu_user_s: float | None = None
+    cpu_sys_s: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {"peak_rss_mb": self.peak_rss_mb, "cpu_percent": self.cpu_percent}
+        if self.cpu_user_s is not None:
+            doc["cpu_user_s"] = self.cpu_user_s
+        if self.cpu_sys_s is not None:
+            doc["cpu_sys_s"] = self.cpu_sys_s
+        return doc
 
 
 @dataclass(frozen=True)
@@ -227,7 +264,7 @@ class Launch:
             "threads": self.threads,
             "quality": self.quality,
             "timing": {"phases": {p: t.to_json() for p, t in self.phases.items()}},
-            "resources": asdict(self.resources),
+            "resources": self.resources.to_json(),
             "status": self.status,
             "error": self.error,
             "started_at": self.started_at,

@@ -105,99 +105,7 @@ def system_facts() -> dict[str, Any]:
     }
 
 
-def _busy_loop(n: int) -> int:
-    acc = 0
-    for i in range(n):
-        acc ^= i
-    return acc
-
-
-def noise_floor(samples: int = 30, target_s: float = 2e-3, pin: str | None = None) -> dict[str, Any]:
-    """This machine's timing noise: the spread of a fixed, calibrated busy loop (~2 ms, pure Python,
-    no allocation or I/O), pinned as a measured launch is. What a series cannot resolve below."""
-    import statistics
-
-    from pairbench.harness.launcher import pinned_cpus
-
-    cpus = pinned_cpus(1, pin)
-    before = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
-    if cpus is not None:
-        os.sched_setaffinity(0, cpus)
-    try:
-        clock = time.perf_counter_ns
-        n = 1000
-        while True:  # calibrate: double until one loop lasts target_s
-            t0 = clock()
-            _busy_loop(n)
-            dt = (clock() - t0) / 1e9
-            if dt >= target_s or n > 1 << 30:
-                break
-            n = int(n * max(2.0, min(10.0, target_s / max(dt, 1e-9))))
-        for _ in range(5):
-            _busy_loop(n)
-        times = []
-        for _ in range(samples):
-            t0 = clock()
-            _busy_loop(n)
-            times.append((clock() - t0) / 1e9)
-    finally:
-        if before is not None and cpus is not None:
-            os.sched_setaffinity(0, before)
-    mean, med = statistics.fmean(times), statistics.median(times)
-    mad = statistics.median(abs(t - med) for t in times)
-    return {
-        "harness": "python",
-        "loop_iterations": n,
-        "samples": samples,
-        "median_s": med,
-        "cv": statistics.stdev(times) / mean,
-        "mad_rel": mad / med,
-        "pinned_cpus": cpus,
-    }
-
-
-def robust_cv(floor: dict[str, Any]) -> float:
-    """1.4826 x MAD / median: the CV a normal distribution with this MAD would have. One preemption
-    spike among 30 timings moves the plain CV by tens of percent and this not at all."""
-    return 1.4826 * float(floor["mad_rel"])
-
-
-def rust_noise_floor(samples: int = 30, pin: str | None = None) -> dict[str, Any] | None:
-    """The same busy-loop noise floor timed by the Rust harness (`pairbench-classical noise-floor`),
-    pinned as a launch is; None when the binary is not built."""
-    import json
-
-    from pairbench.harness.launcher import pinned_cpus, run_pinned, rust_binary
-
-    try:
-        binary = rust_binary({"name": "linfa", "binary": "pairbench-classical"}, None)
-    except FileNotFoundError:
-        return None
-    cpus = pinned_cpus(1, pin)
-    try:
-        out = run_pinned([binary, "noise-floor", "--samples", str(samples)], cpus, 60)
-        if out.returncode != 0:
-            return None
-        doc: dict[str, Any] = json.loads(out.stdout)
-    except (OSError, subprocess.SubprocessError, ValueError):
-        return None
-    doc["pinned_cpus"] = cpus
-    return doc
-
-
-def noise_floors() -> dict[str, Any]:
-    """Both harnesses' floors and the one the verdicts use: the larger CV of the two."""
-    sides = {"python": noise_floor(), "rust": rust_noise_floor()}
-    cvs = [robust_cv(v) for v in sides.values() if v]
-    return {
-        **sides,
-        "cv": max(cvs) if cvs else None,
-        "method": "30 timings of a calibrated ~2 ms busy loop per harness, pinned like a launch; floor = "
-        "the larger robust CV (1.4826 x MAD / median) of the two harnesses",
-    }
-
-
-def capture_environment(threads: int, measure_noise: bool = True) -> dict[str, Any]:
+def capture_environment(threads: int) -> dict[str, Any]:
     from threadpoolctl import threadpool_info
 
     vm = psutil.virtual_memory()
@@ -222,19 +130,9 @@ def capture_environment(threads: int, measure_noise: bool = True) -> dict[str, A
     }
     system = system_facts()
     summary["system_warnings"] = len(system["warnings"])
-    floor = noise_floors() if measure_noise else None
-    if floor is not None and floor["cv"] is not None:
-        summary["noise_floor_cv"] = round(floor["cv"], 5)
-        if floor["cv"] > 0.02:
-            system["warnings"].append(
-                f"timing noise floor {floor['cv']:.1%} is above the default ±2% noise band: "
-                "verdicts use the floor instead"
-            )
-            summary["system_warnings"] = len(system["warnings"])
     return {
         "summary": summary,
         "system": system,
-        "noise_floor": floor,
         "python": {
             "version": platform.python_version(),
             "executable": sys.executable,

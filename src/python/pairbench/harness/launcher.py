@@ -11,6 +11,7 @@ import dataclasses
 import fcntl
 import json
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -46,6 +47,20 @@ class LaunchOutcome:
     ok: bool
     error: str | None
     result_path: Path
+
+
+@dataclass(frozen=True)
+class ChildUsage:
+    """What the kernel accounted to the measured process (getrusage of the launcher's children, taken
+    around one child: the launcher runs one measured process at a time)."""
+
+    user_s: float
+    sys_s: float
+
+
+def _children_cpu() -> tuple[float, float]:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime, usage.ru_stime
 
 
 def rust_binary(framework: dict[str, str], implementations: dict[str, Any] | None) -> str:
@@ -199,12 +214,14 @@ def run_pinned(
     timeout_s: float,
     env: dict[str, str] | None = None,
     preexec: Callable[[], None] | None = None,
+    usage: list[ChildUsage] | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run `cmd` pinned to `cpus` (None: unpinned), capturing its output; raises TimeoutExpired.
 
     Pinned right after the fork, microseconds before its first thread pool and long before its first
     timed call; threads started later inherit it. `preexec` runs in the child before exec (the
-    launcher passes `_die_with_parent`)."""
+    launcher passes `_die_with_parent`). When `usage` is given, the child's CPU seconds are appended to it."""
+    before = _children_cpu()
     with subprocess.Popen(
         cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, preexec_fn=preexec
     ) as child:
@@ -217,11 +234,21 @@ def run_pinned(
             child.kill()
             child.communicate()
             raise
+    if usage is not None:
+        after = _children_cpu()
+        usage.append(ChildUsage(max(0.0, after[0] - before[0]), max(0.0, after[1] - before[1])))
     return subprocess.CompletedProcess(cmd, child.returncode, stdout, stderr)
 
 
-def _record_pinning(out: Path, cpus: list[int] | None, own: bool) -> None:
-    """Add what the launch was pinned to the result's metadata (both languages: the launcher knows)."""
+def _record_launch_facts(
+    out: Path,
+    cpus: list[int] | None,
+    own: bool,
+    usage: ChildUsage | None = None,
+    extra: dict[str, Any] | None = None,
+) -> None:
+    """Add what only the launcher knows to the result (both languages alike): the CPUs the launch was
+    pinned to, the whole process's CPU seconds, and `extra` metadata (its round and arm)."""
     launch = Launch.read(out)
     pinning = {
         "pinned": cpus is not None,
@@ -229,7 +256,11 @@ def _record_pinning(out: Path, cpus: list[int] | None, own: bool) -> None:
         "setting": os.environ.get(PIN_VARIABLE, "auto"),
         "own_cpus": own,
     }
-    dataclasses.replace(launch, metadata={**launch.metadata, "cpu_pinning": pinning}).write(out)
+    resources = launch.resources
+    if usage is not None:
+        resources = dataclasses.replace(resources, cpu_user_s=round(usage.user_s, 4), cpu_sys_s=round(usage.sys_s, 4))
+    metadata = {**launch.metadata, "cpu_pinning": pinning, **(extra or {})}
+    dataclasses.replace(launch, metadata=metadata, resources=resources).write(out)
 
 
 def _die_with_parent() -> None:
@@ -253,15 +284,22 @@ def run_side(
     implementations: dict[str, Any] | None = None,
     extra: list[str] | None = None,
     pin: str | None = None,
+    cpus: tuple[list[int] | None, bool] | None = None,
+    env_extra: dict[str, str] | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> LaunchOutcome:
     """Run one side once in a fresh process with pinned threads (and, unless switched off, pinned to
-    `threads` CPUs, see `pinned_cpus`); report success or the error text."""
+    `threads` CPUs, see `pinned_cpus`); report success or the error text. `cpus` (CPUs, own) are CPUs
+    the caller already claimed (the rounds runner holds one claim for every launch of a cell);
+    `env_extra` is added to the child's environment and `metadata` to its result."""
     cell = Cell.read(cell_path)
-    env = {**os.environ, **thread_env(cell.threads), "PYTHONHASHSEED": str(cell.seed)}
+    env = {**os.environ, **thread_env(cell.threads), "PYTHONHASHSEED": str(cell.seed), **(env_extra or {})}
+    usage: list[ChildUsage] = []
     try:
         cmd = side_command(cell, side, cell_path, data_dir, launch, out, implementations, extra or [])
-        with claimed_cpus(cell.threads, pin) as (cpus, own):
-            proc = run_pinned(cmd, cpus, timeout_s, env, preexec=_die_with_parent)
+        with contextlib.ExitStack() as stack:
+            pinned, own = cpus if cpus is not None else stack.enter_context(claimed_cpus(cell.threads, pin))
+            proc = run_pinned(cmd, pinned, timeout_s, env, preexec=_die_with_parent, usage=usage)
     except subprocess.TimeoutExpired:
         return LaunchOutcome(False, f"timed out after {timeout_s:g} s", out)
     except (OSError, ValueError, KeyError) as exc:
@@ -270,7 +308,7 @@ def run_side(
         tail = (proc.stderr or proc.stdout or "").strip()[-_ERROR_TAIL:]
         return LaunchOutcome(False, f"exit code {proc.returncode}: {tail or '<no output>'}", out)
     try:
-        _record_pinning(out, cpus, own)
+        _record_launch_facts(out, pinned, own, usage[0] if usage else None, metadata)
     except (ResultValidationError, FileNotFoundError) as exc:
         return LaunchOutcome(False, f"invalid result: {exc}", out)
     return LaunchOutcome(True, None, out)
@@ -319,7 +357,7 @@ def run_python_batch(
             outcomes.append(LaunchOutcome(False, f"timed out after {timeout_s:g} s", out))
             continue
         try:
-            _record_pinning(out, cpus, own)
+            _record_launch_facts(out, cpus, own)
             outcomes.append(LaunchOutcome(True, None, out))
         except (ResultValidationError, FileNotFoundError, ValueError):
             outcomes.append(None)

@@ -1,4 +1,5 @@
-"""The measurement protocol of one launch, the same on both sides (Rust: pairbench-core runner.rs).
+"""The measurement protocol of one launch, the same on both sides (Rust: pairbench-core runner.rs), with
+the settings of the cell (`core/protocol.py`: one source for both harnesses).
 
 Phase-major: every phase is warmed up and timed in its own loop, in the benchmark's phase order
 (`fit`, then `predict` on the last fitted model). So "predict" is the latency of predicting with a
@@ -10,17 +11,20 @@ it, time inference on it), with exactly `warmup` warm-up repetitions and no batc
 then train the same number of epochs and the eval curve is per epoch.
 
 Per phase (phase-major):
-- warm-up: at least `warmup` calls and, when `warmup` > 0, until WARMUP_MIN_S of warm-up has run
-  (pyperf discards at least 100 ms of loops), at most WARMUP_MAX calls. A long call ends it early:
-  once WARMUP_MAX_S has run (after at least one call), a call has paid its one-off costs, and three
-  warm-up fits of 14 s would only re-measure what the samples measure.
-- time budget: a phase stops taking samples once it has MIN_SAMPLES repetitions and its samples add
-  up to PHASE_BUDGET_S, as criterion's measurement time bounds a benchmark. Only calls of a second
-  or more reach it; the rest take every requested sample.
-- batching: a call shorter than the timer's credible floor (SAMPLE_FLOOR_S) is repeated `batch`
+- warm-up: at least `warmup` calls and, when `warmup` > 0, until `warmup_min_s` of warm-up has run
+  (pyperf discards at least 100 ms of loops), at most `warmup_max_calls` calls. A long call ends it
+  early: once `warmup_max_s` has run (after at least one call), a call has paid its one-off costs,
+  and three warm-up fits of 14 s would only re-measure what the samples measure.
+- time budget: a phase stops taking samples once it has `min_samples` repetitions and its samples
+  add up to `phase_budget_s`, as criterion's measurement time bounds a benchmark. Only calls of a
+  second or more reach it; the rest take every requested sample.
+- batching: a call shorter than the timer's credible floor (`sample_floor_s`) is repeated `batch`
   times per sample, as criterion does, and the sample is the batch's time divided by `batch`
   (still seconds per call). Latency phases (several samples per repetition) are never batched:
   each of their samples is one call, so their percentiles stay per call.
+- CPU time: every sample also records the process's CPU seconds (user + system, every thread) per
+  call, read just outside the wall-clock reads, so the analysis can set a CPU-time ratio beside the
+  wall-time ratio (threads, I/O or waiting show up as a difference between the two).
 - untimed preparation: a benchmark may prepare each call outside the timer (`prepare_phase`), e.g.
   the fresh unfitted estimator a `fit` starts from.
 """
@@ -32,16 +36,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pairbench.core.protocol import Protocol
 from pairbench.harness.benchmark import Benchmark
-
-WARMUP_MIN_S = 0.1
-WARMUP_MAX = 1000
-WARMUP_MAX_S = 1.0
-PHASE_BUDGET_S = 10.0
-MIN_SAMPLES = 5
-# perf_counter_ns costs 60-70 ns; a sample under ~100 us is dominated by timer and scheduling jitter.
-SAMPLE_FLOOR_S = 100e-6
-MAX_BATCH = 10_000
 
 
 @dataclass
@@ -50,13 +46,29 @@ class PhaseResult:
     warmup_s: float
     batch: int
     samples: list[float]
+    # CPU seconds per call, one per sample (None where not measured).
+    cpu_samples: list[float] | None = None
 
 
-def batch_size(per_call_s: float, floor_s: float = SAMPLE_FLOOR_S) -> int:
-    """Calls per sample so that one sample lasts at least `floor_s` (1 when a call already does)."""
+def batch_size(per_call_s: float, protocol: Protocol) -> int:
+    """Calls per sample so that one sample lasts at least the floor (1 when a call already does)."""
     if per_call_s <= 0 or math.isnan(per_call_s):
-        return MAX_BATCH
-    return max(1, min(MAX_BATCH, math.ceil(floor_s / per_call_s)))
+        return protocol.max_batch
+    return max(1, min(protocol.max_batch, math.ceil(protocol.sample_floor_s / per_call_s)))
+
+
+def warmup_continues(done: int, spent_s: float, warmup: int, protocol: Protocol) -> bool:
+    """Whether the warm-up takes another call after `done` calls that took `spent_s` in all."""
+    if done > 0 and spent_s >= protocol.warmup_max_s:
+        return False
+    return done < warmup or (warmup > 0 and spent_s < protocol.warmup_min_s and done < protocol.warmup_max_calls)
+
+
+def sampling_continues(repetitions: int, measured_s: float, samples: int, protocol: Protocol) -> bool:
+    """Whether a phase takes another repetition after `repetitions` that measured `measured_s`."""
+    if repetitions >= samples:
+        return False
+    return repetitions < min(samples, protocol.min_samples) or measured_s < protocol.phase_budget_s
 
 
 def run_phase_protocol(
@@ -65,76 +77,78 @@ def run_phase_protocol(
     *,
     warmup: int,
     samples: int,
-    floor_s: float = SAMPLE_FLOOR_S,
-    budget_s: float = PHASE_BUDGET_S,
+    protocol: Protocol,
     clock: Callable[[], int] = time.perf_counter_ns,
+    cpu_clock: Callable[[], int] = time.process_time_ns,
 ) -> PhaseResult:
     """Warm up and time one phase of `bench`; returns per-call seconds, `bench.repeats(phase)` samples
-    per repetition (fewer repetitions than `samples`, never under MIN_SAMPLES, once the samples add up
-    to `budget_s`). `bench.prepare_phase` runs before each timed batch, outside the timer."""
+    per repetition (fewer repetitions than `samples`, never under `min_samples`, once the samples add
+    up to the phase budget). `bench.prepare_phase` runs before each timed batch, outside the timer."""
     repeats = bench.repeats(phase)
 
-    def timed(calls: int) -> float:
+    def timed(calls: int) -> tuple[float, float]:
         bench.prepare_phase(phase, calls)
+        c0 = cpu_clock()
         t0 = clock()
         for _ in range(calls):
             bench.run_phase(phase)
-        return (clock() - t0) / 1e9
+        t1 = clock()
+        c1 = cpu_clock()
+        return (t1 - t0) / 1e9, (c1 - c0) / 1e9
 
     done, spent, recent = 0, 0.0, []
-    while (done < warmup or (warmup > 0 and spent < WARMUP_MIN_S and done < WARMUP_MAX)) and not (
-        done > 0 and spent >= WARMUP_MAX_S
-    ):
-        recent = [*recent[-9:], timed(1)]
+    while warmup_continues(done, spent, warmup, protocol):
+        recent = [*recent[-9:], timed(1)[0]]
         spent += recent[-1]
         done += 1
     adaptive = repeats == 1
     out: list[float] = []
-    measured, least = 0.0, min(samples, MIN_SAMPLES)
+    cpu: list[float] = []
+    measured = 0.0
     if adaptive and not recent and samples > 0:
         # No warm-up asked for: the first call sizes the batch. It is the first sample when it lasts the
         # floor (a call that long needs no batch; warm-up 0 asks for the cold call); else it is discarded.
-        recent = [timed(1)]
-        if recent[0] >= floor_s:
-            out, measured = [recent[0]], recent[0]
+        first, first_cpu = timed(1)
+        recent = [first]
+        if first >= protocol.sample_floor_s:
+            out, cpu, measured = [first], [first_cpu], first
     # The median of the last (up to 10) warm-up calls: one preempted call must not size the batch.
-    batch = batch_size(sorted(recent)[len(recent) // 2], floor_s) if adaptive and recent else 1
-    for rep in range(len(out), samples):
-        if rep >= least and measured >= budget_s:
-            break
+    batch = batch_size(sorted(recent)[len(recent) // 2], protocol) if adaptive and recent else 1
+    rep = len(out)
+    while sampling_continues(rep, measured, samples, protocol):
         for _ in range(repeats):
-            seconds = timed(batch)
+            seconds, cpu_seconds = timed(batch)
             measured += seconds
             out.append(seconds / batch)
-    return PhaseResult(done, round(spent, 6), batch, out)
+            cpu.append(cpu_seconds / batch)
+        rep += 1
+    return PhaseResult(done, round(spent, 6), batch, out, cpu)
 
 
-def run_protocol(
-    bench: Benchmark,
-    *,
-    warmup: int,
-    samples: int,
-    floor_s: float = SAMPLE_FLOOR_S,
-    budget_s: float = PHASE_BUDGET_S,
-) -> tuple[str, dict[str, PhaseResult]]:
+def run_protocol(bench: Benchmark, *, warmup: int, samples: int, protocol: Protocol) -> tuple[str, dict[str, PhaseResult]]:
     """Every phase of `bench`: (order, per-phase results), order 'phase-major' or 'per-repetition'."""
     phases = tuple(bench.phases)
     if not bench.stateful():
         return "phase-major", {
-            p: run_phase_protocol(bench, p, warmup=warmup, samples=samples, floor_s=floor_s, budget_s=budget_s)
-            for p in phases
+            p: run_phase_protocol(bench, p, warmup=warmup, samples=samples, protocol=protocol) for p in phases
         }
-    clock = time.perf_counter_ns
+    clock, cpu_clock = time.perf_counter_ns, time.process_time_ns
     spent = dict.fromkeys(phases, 0.0)
     out: dict[str, list[float]] = {p: [] for p in phases}
+    cpu: dict[str, list[float]] = {p: [] for p in phases}
     for rep in range(warmup + samples):
         for p in phases:
             for _ in range(bench.repeats(p)):
+                bench.prepare_phase(p, 1)
+                c0 = cpu_clock()
                 t0 = clock()
                 bench.run_phase(p)
-                dt = (clock() - t0) / 1e9
+                t1 = clock()
+                c1 = cpu_clock()
+                dt = (t1 - t0) / 1e9
                 if rep < warmup:
                     spent[p] += dt
                 else:
                     out[p].append(dt)
-    return "per-repetition", {p: PhaseResult(warmup, round(spent[p], 6), 1, out[p]) for p in phases}
+                    cpu[p].append((c1 - c0) / 1e9)
+    return "per-repetition", {p: PhaseResult(warmup, round(spent[p], 6), 1, out[p], cpu[p]) for p in phases}

@@ -134,15 +134,7 @@ def _launch(args: argparse.Namespace) -> int:
     )
     from pairbench.datasets.materialise import load_verified
     from pairbench.harness.benchmark import Benchmark, RunContext
-    from pairbench.harness.protocol import (
-        MIN_SAMPLES,
-        PHASE_BUDGET_S,
-        SAMPLE_FLOOR_S,
-        WARMUP_MAX,
-        WARMUP_MAX_S,
-        WARMUP_MIN_S,
-        run_protocol,
-    )
+    from pairbench.harness.protocol import run_protocol
     from pairbench.harness.resources import CpuMeter, peak_rss_mb
 
     started = utc_now()
@@ -158,7 +150,8 @@ def _launch(args: argparse.Namespace) -> int:
 
     meter = CpuMeter()
     meter.start()
-    order, measured = run_protocol(bench, warmup=warmup, samples=samples)
+    protocol = cell.protocol_settings
+    order, measured = run_protocol(bench, warmup=warmup, samples=samples, protocol=protocol)
     cpu_percent = meter.percent()
 
     quality = bench.quality()
@@ -185,13 +178,8 @@ def _launch(args: argparse.Namespace) -> int:
         "protocol": {
             "order": order,
             "warmup_min": warmup,
-            "warmup_min_s": WARMUP_MIN_S,
-            "warmup_max": WARMUP_MAX,
-            "warmup_max_s": WARMUP_MAX_S,
-            "sample_floor_s": SAMPLE_FLOOR_S,
             "samples_requested": samples,
-            "phase_budget_s": PHASE_BUDGET_S,
-            "min_samples": MIN_SAMPLES,
+            **protocol.to_json(),
             "cpu_percent_covers": "warm-up and timed calls",
         },
         # What the scheduler allows this process, as seen from inside it (the launcher pins it).
@@ -213,7 +201,10 @@ def _launch(args: argparse.Namespace) -> int:
         dtype=cell.dtype,
         threads=cell.threads,
         quality=quality,
-        phases={p: PhaseTiming(m.warmup, m.samples, m.batch, m.warmup_s) for p, m in measured.items()},
+        phases={
+            p: PhaseTiming(m.warmup, m.samples, m.batch, m.warmup_s, cpu_samples=m.cpu_samples)
+            for p, m in measured.items()
+        },
         resources=Resources(round(peak_rss_mb(), 3), round(cpu_percent, 2)),
         status="ok",
         error=None,

@@ -37,14 +37,6 @@ enum Command {
     },
     /// Print the algorithms this binary implements, as JSON.
     Capabilities,
-    /// Print this machine's timing noise floor as JSON: the spread of a calibrated busy loop.
-    NoiseFloor {
-        #[arg(long, default_value_t = 30)]
-        samples: usize,
-        /// Seconds one loop should last.
-        #[arg(long, default_value_t = 2e-3)]
-        target_s: f64,
-    },
     /// Write the kernel matrix K(X, X) linfa's SVMs are trained on, for the parameter-mapping test.
     KernelMatrix {
         /// Records (.npy, float64, n x d).
@@ -94,13 +86,6 @@ fn main() -> Result<()> {
             };
             let spec = svm::KernelSpec::new(&kernel, &lookup)?;
             ndarray_npy::write_npy(&out, &spec.matrix(records.view()))?;
-            Ok(())
-        }
-        Command::NoiseFloor { samples, target_s } => {
-            println!(
-                "{}",
-                pairbench_core::measure::noise_floor(samples, target_s)
-            );
             Ok(())
         }
         Command::Run {

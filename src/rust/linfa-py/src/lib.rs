@@ -36,6 +36,8 @@ fn cell(task: &str, algorithm: &str, params_json: &str, seed: i64) -> PyResult<C
         threads: 1,
         warmup: 0,
         samples: 0,
+        // Parameters only: linfa-py's timing is the Python harness's, which reads the cell file.
+        protocol: None,
     })
 }
 

@@ -23,6 +23,24 @@ pub struct Cell {
     pub threads: u32,
     pub warmup: u32,
     pub samples: u32,
+    /// The measurement protocol's settings, written by phase 1 from their one source
+    /// (`pairbench.core.protocol`); no defaults here, so both harnesses apply the same values. Optional
+    /// only for cells built in code to carry parameters (linfa-py): a run refuses a cell without it.
+    #[serde(default)]
+    pub protocol: Option<Protocol>,
+}
+
+/// See `pairbench.core.protocol.Protocol` (same fields, same meaning) and runner.rs for their use.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Protocol {
+    pub sample_floor_s: f64,
+    pub warmup_min_s: f64,
+    pub warmup_max_calls: u32,
+    pub warmup_max_s: f64,
+    pub phase_budget_s: f64,
+    pub min_samples: u32,
+    pub max_batch: u32,
 }
 
 /// Every key a side reads from the cell, none with a default in code, so the cell file holds every value
@@ -77,6 +95,16 @@ pub fn is_safe_name(name: &str) -> bool {
 }
 
 impl Cell {
+    /// The protocol settings a run applies; a cell without them is refused, naming the cell.
+    pub fn protocol(&self) -> Result<Protocol> {
+        self.protocol.with_context(|| {
+            format!(
+                "cell {}: protocol missing (phase 1 writes the measurement protocol into every cell)",
+                self.cell_id
+            )
+        })
+    }
+
     pub fn read(path: &Path) -> Result<Self> {
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("reading cell spec {}", path.display()))?;

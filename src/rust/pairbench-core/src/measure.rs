@@ -61,6 +61,17 @@ pub fn peak_rss_mb() -> f64 {
     }
 }
 
+/// This process's CPU time (user + system, every thread) in nanoseconds: CLOCK_PROCESS_CPUTIME_ID,
+/// the clock Python's `time.process_time_ns` reads, so both harnesses' CPU samples mean the same.
+pub fn process_cpu_ns() -> u64 {
+    // SAFETY: clock_gettime only writes into the zeroed struct we own.
+    unsafe {
+        let mut ts: libc::timespec = std::mem::zeroed();
+        libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts);
+        ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+    }
+}
+
 fn cpu_secs() -> f64 {
     let u = rusage();
     let tv = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
@@ -89,58 +100,6 @@ impl CpuMeter {
             0.0
         }
     }
-}
-
-/// This machine's timing noise as the Rust harness sees it: the spread of a fixed, calibrated busy
-/// loop (~`target_s`, integer work only, no allocation) over `samples` timings. The Python twin is
-/// `noise_floor` in harness/environment.py; both are recorded by phase 3's environment capture.
-pub fn noise_floor(samples: usize, target_s: f64) -> serde_json::Value {
-    fn busy(n: u64) -> u64 {
-        let mut acc = 0u64;
-        for i in 0..n {
-            acc ^= std::hint::black_box(i);
-        }
-        acc
-    }
-    let mut n: u64 = 1000;
-    loop {
-        // The fastest of three timings: one preempted calibration run would otherwise make the loop short.
-        let dt = (0..3)
-            .map(|_| {
-                time_secs(|| {
-                    std::hint::black_box(busy(n));
-                })
-            })
-            .fold(f64::INFINITY, f64::min);
-        if dt >= target_s || n > 1 << 40 {
-            break;
-        }
-        n = (n as f64 * (target_s / dt.max(1e-9)).clamp(2.0, 10.0)) as u64;
-    }
-    for _ in 0..5 {
-        std::hint::black_box(busy(n));
-    }
-    let mut times: Vec<f64> = (0..samples.max(2))
-        .map(|_| {
-            time_secs(|| {
-                std::hint::black_box(busy(n));
-            })
-        })
-        .collect();
-    let mean = times.iter().sum::<f64>() / times.len() as f64;
-    let var = times.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / (times.len() - 1) as f64;
-    times.sort_by(f64::total_cmp);
-    let median = times[times.len() / 2];
-    let mut dev: Vec<f64> = times.iter().map(|t| (t - median).abs()).collect();
-    dev.sort_by(f64::total_cmp);
-    serde_json::json!({
-        "harness": "rust",
-        "loop_iterations": n,
-        "samples": times.len(),
-        "median_s": median,
-        "cv": var.sqrt() / mean,
-        "mad_rel": dev[dev.len() / 2] / median,
-    })
 }
 
 pub fn hostname() -> String {
@@ -206,16 +165,6 @@ mod tests {
         assert_eq!(format_utc(0, 0), "1970-01-01T00:00:00.000Z");
         assert_eq!(format_utc(951_782_400, 5), "2000-02-29T00:00:00.005Z");
         assert_eq!(format_utc(1_795_525_200, 999), "2026-11-24T13:00:00.999Z");
-    }
-
-    #[test]
-    fn noise_floor_times_a_calibrated_loop() {
-        // Behaviour only (timings depend on the machine's load): a calibrated loop, timed and summarised.
-        let f = noise_floor(5, 1e-3);
-        assert!(f["loop_iterations"].as_u64().unwrap() >= 1000);
-        assert!(f["median_s"].as_f64().unwrap() > 0.0);
-        assert!(f["cv"].as_f64().unwrap() >= 0.0 && f["mad_rel"].as_f64().unwrap() >= 0.0);
-        assert_eq!(f["samples"], 5);
     }
 
     #[test]

@@ -6,9 +6,11 @@ use std::path::Path;
 use anyhow::Result;
 use serde_json::Value;
 
-use crate::cell::Cell;
+use crate::cell::{Cell, Protocol};
 use crate::dataset::Manifest;
-use crate::measure::{cpu_model, hostname, peak_rss_mb, time_secs, utc_now, CpuMeter};
+use crate::measure::{
+    cpu_model, hostname, peak_rss_mb, process_cpu_ns, time_secs, utc_now, CpuMeter,
+};
 use crate::schema::{
     DatasetInfo, Framework, PhaseTiming, Resources, ResultDoc, Status, Timing, SCHEMA_VERSION,
 };
@@ -33,6 +35,12 @@ pub trait Benchmark {
     /// the per-repetition order with exactly `warmup` repetitions and no batching.
     fn stateful(&self) -> bool {
         false
+    }
+    /// Untimed preparation before each timed batch of `calls` calls of `phase` (and before each call
+    /// of a stateful benchmark), as Python's `prepare_phase`: e.g. a fresh KV cache for a generation,
+    /// so that both sides time the same work.
+    fn prepare_phase(&mut self, _phase: &str, _calls: u32) -> Result<()> {
+        Ok(())
     }
 }
 
@@ -59,6 +67,9 @@ impl<T: Benchmark + ?Sized> Benchmark for Box<T> {
     fn stateful(&self) -> bool {
         (**self).stateful()
     }
+    fn prepare_phase(&mut self, phase: &str, calls: u32) -> Result<()> {
+        (**self).prepare_phase(phase, calls)
+    }
 }
 
 pub struct RunOptions {
@@ -68,39 +79,52 @@ pub struct RunOptions {
     pub framework: Framework,
 }
 
-/// Warm-up: at least this long (seconds) when the cell asks for any warm-up (pyperf: 100 ms).
-pub const WARMUP_MIN_S: f64 = 0.1;
-/// Warm-up: at most this many calls per phase.
-pub const WARMUP_MAX: u32 = 1000;
-/// Warm-up ends early once it has run this long (after at least one call): a long call has paid its
-/// one-off costs.
-pub const WARMUP_MAX_S: f64 = 1.0;
-/// A phase stops taking samples once they add up to this and it has `MIN_SAMPLES` repetitions
-/// (criterion's measurement time); only calls of a second or more reach it.
-pub const PHASE_BUDGET_S: f64 = 10.0;
-pub const MIN_SAMPLES: u32 = 5;
-/// A sample shorter than this is dominated by timer and scheduling jitter (`Instant` costs ~20 ns).
-pub const SAMPLE_FLOOR_S: f64 = 20e-6;
-pub const MAX_BATCH: u32 = 10_000;
-
-/// One phase's measurement: warm-up calls and seconds, calls per sample, seconds per call.
+/// One phase's measurement: warm-up calls and seconds, calls per sample, seconds per call, and CPU
+/// seconds per call (one per sample).
 pub struct PhaseRun {
     pub warmup: u32,
     pub warmup_s: f64,
     pub batch: u32,
     pub samples: Vec<f64>,
+    pub cpu_samples: Vec<f64>,
 }
 
-/// Calls per sample so that one sample lasts at least `floor_s` (1 when a call already does).
-pub fn batch_size(per_call_s: f64, floor_s: f64) -> u32 {
+/// Calls per sample so that one sample lasts at least the floor (1 when a call already does).
+pub fn batch_size(per_call_s: f64, protocol: &Protocol) -> u32 {
     if per_call_s.is_nan() || per_call_s <= 0.0 {
-        return MAX_BATCH;
+        return protocol.max_batch;
     }
-    ((floor_s / per_call_s).ceil() as u32).clamp(1, MAX_BATCH)
+    ((protocol.sample_floor_s / per_call_s).ceil() as u32).clamp(1, protocol.max_batch)
 }
 
-fn timed(bench: &mut dyn Benchmark, phase: &str, calls: u32) -> Result<f64> {
+/// Whether the warm-up takes another call after `done` calls that took `spent_s` in all.
+pub fn warmup_continues(done: u32, spent_s: f64, warmup: u32, protocol: &Protocol) -> bool {
+    if done > 0 && spent_s >= protocol.warmup_max_s {
+        return false;
+    }
+    done < warmup
+        || (warmup > 0 && spent_s < protocol.warmup_min_s && done < protocol.warmup_max_calls)
+}
+
+/// Whether a phase takes another repetition after `repetitions` that measured `measured_s`.
+pub fn sampling_continues(
+    repetitions: u32,
+    measured_s: f64,
+    samples: u32,
+    protocol: &Protocol,
+) -> bool {
+    if repetitions >= samples {
+        return false;
+    }
+    repetitions < samples.min(protocol.min_samples) || measured_s < protocol.phase_budget_s
+}
+
+/// `calls` calls of `phase` after its untimed preparation: (wall seconds, CPU seconds). The CPU clock
+/// is read just outside the wall-clock reads, so the wall interval holds only the calls.
+fn timed(bench: &mut dyn Benchmark, phase: &str, calls: u32) -> Result<(f64, f64)> {
+    bench.prepare_phase(phase, calls)?;
     let mut outcome = Ok(());
+    let cpu0 = process_cpu_ns();
     let secs = time_secs(|| {
         for _ in 0..calls {
             outcome = bench.run_phase(phase);
@@ -109,27 +133,25 @@ fn timed(bench: &mut dyn Benchmark, phase: &str, calls: u32) -> Result<f64> {
             }
         }
     });
-    outcome.map(|()| secs)
+    let cpu = process_cpu_ns().saturating_sub(cpu0) as f64 / 1e9;
+    outcome.map(|()| (secs, cpu))
 }
 
 /// The protocol of harness/protocol.py for one phase, phase-major: time-based warm-up with a cap,
 /// then up to `samples * repeats` samples of `batch` calls each (batch 1 for latency phases), fewer
-/// repetitions (never under `MIN_SAMPLES`) once the samples add up to `budget_s`.
+/// repetitions (never under `min_samples`) once the samples add up to the phase budget.
 pub fn run_phase_protocol(
     bench: &mut dyn Benchmark,
     phase: &str,
     warmup: u32,
     samples: u32,
-    floor_s: f64,
-    budget_s: f64,
+    protocol: &Protocol,
 ) -> Result<PhaseRun> {
     let repeats = bench.repeats(phase);
     let (mut done, mut spent) = (0u32, 0.0f64);
     let mut recent: Vec<f64> = Vec::with_capacity(10);
-    while (done < warmup || (warmup > 0 && spent < WARMUP_MIN_S && done < WARMUP_MAX))
-        && !(done > 0 && spent >= WARMUP_MAX_S)
-    {
-        let secs = timed(bench, phase, 1)?;
+    while warmup_continues(done, spent, warmup, protocol) {
+        let (secs, _) = timed(bench, phase, 1)?;
         if recent.len() == 10 {
             recent.remove(0);
         }
@@ -139,39 +161,42 @@ pub fn run_phase_protocol(
     }
     let adaptive = repeats == 1;
     let mut out = Vec::with_capacity((samples * repeats) as usize);
-    let (mut measured, least) = (0.0f64, samples.min(MIN_SAMPLES));
+    let mut cpu = Vec::with_capacity((samples * repeats) as usize);
+    let mut measured = 0.0f64;
     if adaptive && recent.is_empty() && samples > 0 {
         // No warm-up asked for: the first call sizes the batch. It is the first sample when it lasts
         // the floor (warm-up 0 asks for the cold call); else it is discarded.
-        let first = timed(bench, phase, 1)?;
+        let (first, first_cpu) = timed(bench, phase, 1)?;
         recent.push(first);
-        if first >= floor_s {
+        if first >= protocol.sample_floor_s {
             out.push(first);
+            cpu.push(first_cpu);
             measured = first;
         }
     }
     // The median of the last (up to 10) warm-up calls: one preempted call must not size the batch.
     recent.sort_by(f64::total_cmp);
     let batch = if adaptive && !recent.is_empty() {
-        batch_size(recent[recent.len() / 2], floor_s)
+        batch_size(recent[recent.len() / 2], protocol)
     } else {
         1
     };
-    for rep in out.len() as u32..samples {
-        if rep >= least && measured >= budget_s {
-            break;
-        }
+    let mut rep = out.len() as u32;
+    while sampling_continues(rep, measured, samples, protocol) {
         for _ in 0..repeats {
-            let secs = timed(bench, phase, batch)?;
+            let (secs, cpu_secs) = timed(bench, phase, batch)?;
             measured += secs;
             out.push(secs / f64::from(batch));
+            cpu.push(cpu_secs / f64::from(batch));
         }
+        rep += 1;
     }
     Ok(PhaseRun {
         warmup: done,
         warmup_s: (spent * 1e6).round() / 1e6,
         batch,
         samples: out,
+        cpu_samples: cpu,
     })
 }
 
@@ -180,19 +205,13 @@ pub fn run_protocol(
     bench: &mut dyn Benchmark,
     warmup: u32,
     samples: u32,
+    protocol: &Protocol,
 ) -> Result<(&'static str, BTreeMap<String, PhaseRun>)> {
     let phases = bench.phases();
     let mut runs = BTreeMap::new();
     if !bench.stateful() {
         for phase in phases {
-            let run = run_phase_protocol(
-                bench,
-                phase,
-                warmup,
-                samples,
-                SAMPLE_FLOOR_S,
-                PHASE_BUDGET_S,
-            )?;
+            let run = run_phase_protocol(bench, phase, warmup, samples, protocol)?;
             runs.insert((*phase).to_string(), run);
         }
         return Ok(("phase-major", runs));
@@ -205,18 +224,20 @@ pub fn run_protocol(
                 warmup_s: 0.0,
                 batch: 1,
                 samples: Vec::with_capacity(samples as usize),
+                cpu_samples: Vec::with_capacity(samples as usize),
             },
         );
     }
     for rep in 0..warmup + samples {
         for phase in phases {
             for _ in 0..bench.repeats(phase) {
-                let secs = timed(bench, phase, 1)?;
+                let (secs, cpu_secs) = timed(bench, phase, 1)?;
                 let run = runs.get_mut(*phase).expect("phase registered above");
                 if rep < warmup {
                     run.warmup_s += secs;
                 } else {
                     run.samples.push(secs);
+                    run.cpu_samples.push(cpu_secs);
                 }
             }
         }
@@ -233,7 +254,8 @@ pub fn run_cell(
 ) -> Result<ResultDoc> {
     let started_at = utc_now();
     let meter = CpuMeter::start();
-    let (order, runs) = run_protocol(bench, opts.warmup, opts.samples)?;
+    let protocol = cell.protocol()?;
+    let (order, runs) = run_protocol(bench, opts.warmup, opts.samples, &protocol)?;
     let cpu_percent = meter.percent();
     let quality = bench.quality()?;
 
@@ -258,18 +280,20 @@ pub fn run_cell(
     metadata.insert("thread_env".into(), serde_json::to_value(thread_env)?);
     metadata.insert(
         "protocol".into(),
-        serde_json::json!({
-            "order": order,
-            "warmup_min": opts.warmup,
-            "warmup_min_s": WARMUP_MIN_S,
-            "warmup_max": WARMUP_MAX,
-            "warmup_max_s": WARMUP_MAX_S,
-            "sample_floor_s": SAMPLE_FLOOR_S,
-            "samples_requested": opts.samples,
-            "phase_budget_s": PHASE_BUDGET_S,
-            "min_samples": MIN_SAMPLES,
-            "cpu_percent_covers": "warm-up and timed calls",
-        }),
+        {
+            let mut protocol_doc = serde_json::json!({
+                "order": order,
+                "warmup_min": opts.warmup,
+                "samples_requested": opts.samples,
+                "cpu_percent_covers": "warm-up and timed calls",
+            });
+            if let (Value::Object(doc), Value::Object(settings)) =
+                (&mut protocol_doc, serde_json::to_value(protocol)?)
+            {
+                doc.extend(settings);
+            }
+            protocol_doc
+        },
     );
     metadata.insert(
         "argv".into(),
@@ -310,6 +334,7 @@ pub fn run_cell(
                             samples: run.samples,
                             batch: Some(run.batch),
                             warmup_s: Some((run.warmup_s * 1e6).round() / 1e6),
+                            cpu_samples: Some(run.cpu_samples),
                         },
                     )
                 })
@@ -318,6 +343,8 @@ pub fn run_cell(
         resources: Resources {
             peak_rss_mb: Some((peak_rss_mb() * 1000.0).round() / 1000.0),
             cpu_percent: Some((cpu_percent * 100.0).round() / 100.0),
+            cpu_user_s: None,
+            cpu_sys_s: None,
         },
         status: Status::Ok,
         error: None,
@@ -333,6 +360,52 @@ pub fn run_cell(
 mod tests {
     use super::*;
 
+    /// The shared test vectors (tests/fixtures/protocol_vectors.json): the protocol phase 1 writes and
+    /// the decisions both harnesses must take with it; pytest checks the Python harness on the same file.
+    fn vectors() -> Value {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../tests/fixtures/protocol_vectors.json"
+        );
+        serde_json::from_str(&std::fs::read_to_string(path).expect("protocol vectors")).unwrap()
+    }
+
+    fn protocol() -> Protocol {
+        serde_json::from_value(vectors()["protocol"].clone()).unwrap()
+    }
+
+    #[test]
+    fn both_harnesses_take_the_same_decisions_on_the_shared_vectors() {
+        let v = vectors();
+        let p = protocol();
+        for case in v["batch"].as_array().unwrap() {
+            let call = case["per_call_s"].as_f64().unwrap();
+            assert_eq!(
+                u64::from(batch_size(call, &p)),
+                case["batch"].as_u64().unwrap(),
+                "batch for a {call} s call"
+            );
+        }
+        for case in v["warmup_continues"].as_array().unwrap() {
+            let got = warmup_continues(
+                case["done"].as_u64().unwrap() as u32,
+                case["spent_s"].as_f64().unwrap(),
+                case["warmup"].as_u64().unwrap() as u32,
+                &p,
+            );
+            assert_eq!(got, case["continues"].as_bool().unwrap(), "{case}");
+        }
+        for case in v["sampling_continues"].as_array().unwrap() {
+            let got = sampling_continues(
+                case["repetitions"].as_u64().unwrap() as u32,
+                case["measured_s"].as_f64().unwrap(),
+                case["samples"].as_u64().unwrap() as u32,
+                &p,
+            );
+            assert_eq!(got, case["continues"].as_bool().unwrap(), "{case}");
+        }
+    }
+
     struct Tiny {
         stateful: bool,
         log: Vec<String>,
@@ -345,6 +418,10 @@ mod tests {
         fn run_phase(&mut self, phase: &str) -> Result<()> {
             self.log.push(phase.to_string());
             std::hint::black_box((0..50u64).sum::<u64>());
+            Ok(())
+        }
+        fn prepare_phase(&mut self, phase: &str, calls: u32) -> Result<()> {
+            self.log.push(format!("prepare {phase} x{calls}"));
             Ok(())
         }
         fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
@@ -371,17 +448,23 @@ mod tests {
             stateful: false,
             log: Vec::new(),
         };
-        let (order, runs) = run_protocol(&mut t, 1, 4).unwrap();
+        let p = protocol();
+        let (order, runs) = run_protocol(&mut t, 1, 4, &p).unwrap();
         assert_eq!(order, "phase-major");
         let fit = &runs["fit"];
         assert!(fit.batch > 1, "a ~50 ns call must be batched");
         assert_eq!(fit.samples.len(), 4);
-        assert!(fit.samples.iter().all(|s| *s < SAMPLE_FLOOR_S));
-        // time-based warm-up: at least 0.1 s or the cap
-        assert!(fit.warmup_s >= WARMUP_MIN_S || fit.warmup == WARMUP_MAX);
+        assert_eq!(fit.cpu_samples.len(), 4);
+        assert!(fit.samples.iter().all(|s| *s < p.sample_floor_s));
+        // time-based warm-up: at least warmup_min_s or the cap
+        assert!(fit.warmup_s >= p.warmup_min_s || fit.warmup == p.warmup_max_calls);
         // latency phase: one call per sample, repeats samples per repetition
         assert_eq!(runs["infer"].batch, 1);
         assert_eq!(runs["infer"].samples.len(), 12);
+        // every timed batch is prepared first, outside the timer
+        let prepared = t.log.iter().filter(|l| l.starts_with("prepare fit")).count();
+        assert_eq!(prepared, fit.warmup as usize + 4);
+        assert!(t.log.contains(&format!("prepare fit x{}", fit.batch)));
     }
 
     #[test]
@@ -390,13 +473,16 @@ mod tests {
             stateful: true,
             log: Vec::new(),
         };
-        let (order, runs) = run_protocol(&mut t, 1, 2).unwrap();
+        let (order, runs) = run_protocol(&mut t, 1, 2, &protocol()).unwrap();
         assert_eq!(order, "per-repetition");
-        assert_eq!(t.log.len(), 3 * 4);
-        assert_eq!(&t.log[..4], &["fit", "infer", "infer", "infer"]);
+        let calls: Vec<_> = t.log.iter().filter(|l| !l.starts_with("prepare")).collect();
+        assert_eq!(calls.len(), 3 * 4);
+        assert_eq!(&calls[..4], &["fit", "infer", "infer", "infer"]);
+        assert_eq!(&t.log[..2], &["prepare fit x1", "fit"]);
         assert_eq!(runs["fit"].warmup, 1);
         assert_eq!(runs["fit"].samples.len(), 2);
         assert_eq!(runs["infer"].samples.len(), 6);
+        assert_eq!(runs["infer"].cpu_samples.len(), 6);
     }
 
     /// Sleeps `ms` per call: the budget is real time in Rust (no clock injection), so the test scales
@@ -425,26 +511,26 @@ mod tests {
 
     #[test]
     fn the_time_budget_stops_long_calls_at_min_samples() {
-        // 30 ms calls against a 50 ms budget: MIN_SAMPLES samples, not the 10 asked for.
+        let p = protocol();
+        let short_budget = Protocol {
+            phase_budget_s: 0.05,
+            ..p
+        };
+        // 30 ms calls against a 50 ms budget: min_samples samples, not the 10 asked for.
         let mut s = Sleepy { ms: 30, calls: 0 };
-        let run = run_phase_protocol(&mut s, "fit", 3, 10, SAMPLE_FLOOR_S, 0.05).unwrap();
-        assert_eq!(run.samples.len(), MIN_SAMPLES as usize);
-        // 30 ms calls stay under WARMUP_MAX_S: every requested warm-up, and on to WARMUP_MIN_S
-        assert!(run.warmup >= 3 && run.warmup_s >= WARMUP_MIN_S);
+        let run = run_phase_protocol(&mut s, "fit", 3, 10, &short_budget).unwrap();
+        assert_eq!(run.samples.len(), p.min_samples as usize);
+        // 30 ms calls stay under warmup_max_s: every requested warm-up, and on to warmup_min_s
+        assert!(run.warmup >= 3 && run.warmup_s >= p.warmup_min_s);
+        // a sleeping call spends wall time, not CPU time
+        assert!(run.cpu_samples.iter().all(|c| *c < 0.01), "{:?}", run.cpu_samples);
         // under the budget: every sample
         let mut s = Sleepy { ms: 1, calls: 0 };
-        let run = run_phase_protocol(&mut s, "fit", 1, 10, SAMPLE_FLOOR_S, 10.0).unwrap();
+        let run = run_phase_protocol(&mut s, "fit", 1, 10, &p).unwrap();
         assert_eq!(run.samples.len(), 10);
         // no warm-up: a first call over the floor is the first sample, not a discarded probe
         let mut s = Sleepy { ms: 1, calls: 0 };
-        let run = run_phase_protocol(&mut s, "fit", 0, 1, SAMPLE_FLOOR_S, 10.0).unwrap();
+        let run = run_phase_protocol(&mut s, "fit", 0, 1, &p).unwrap();
         assert_eq!((run.warmup, run.samples.len(), s.calls), (0, 1, 1));
-    }
-
-    #[test]
-    fn batch_size_reaches_the_floor() {
-        assert_eq!(batch_size(1e-3, 20e-6), 1);
-        assert_eq!(batch_size(5e-6, 20e-6), 4);
-        assert_eq!(batch_size(0.0, 20e-6), MAX_BATCH);
     }
 }

@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub const SCHEMA_VERSION: &str = "1.0";
+pub const SCHEMA_VERSION: &str = "1.1";
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Framework {
@@ -39,6 +39,9 @@ pub struct PhaseTiming {
     /// Seconds spent in warm-up (absent in older results).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warmup_s: Option<f64>,
+    /// CPU seconds (user + system, every thread) per call, one per sample (absent before v1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_samples: Option<Vec<f64>>,
 }
 
 fn one() -> Option<u32> {
@@ -54,6 +57,11 @@ pub struct Timing {
 pub struct Resources {
     pub peak_rss_mb: Option<f64>,
     pub cpu_percent: Option<f64>,
+    /// The whole process's CPU seconds, added by the launcher from its child's rusage (absent before v1.1).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_user_s: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_sys_s: Option<f64>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]

@@ -25,6 +25,7 @@ fn sample() -> ResultDoc {
             samples: vec![0.001, 0.0012, 0.0011],
             batch: Some(4),
             warmup_s: Some(0.1),
+            cpu_samples: Some(vec![0.001, 0.0011, 0.0011]),
         },
     );
     ResultDoc {
@@ -60,6 +61,8 @@ fn sample() -> ResultDoc {
         resources: Resources {
             peak_rss_mb: Some(12.5),
             cpu_percent: Some(99.0),
+            cpu_user_s: Some(0.8),
+            cpu_sys_s: Some(0.05),
         },
         status: Status::Ok,
         error: None,

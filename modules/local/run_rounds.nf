@@ -1,0 +1,35 @@
+// Phase 4: the rounds of one cell (pairbench rounds, harness/rounds.py). A round launches every side once,
+// each a fresh process, in a seeded random order, back to back on the CPUs the task claimed; rounds go on
+// until every pair against the baseline is decided or the cell reaches --max_rounds or --cell_budget_s.
+// One task per cell keeps the sides of a round seconds apart, on one node (Slurm included), and lets
+// -resume reuse every finished cell. A failed launch is retried inside the task and recorded as a
+// `status: failed` result; a task killed outright is retried, then recorded as lost by phase 4.
+process RUN_ROUNDS {
+    tag "${cell_id}"
+    label 'process_benchmark'
+    publishDir "${params.outdir}/raw", mode: params.publish_dir_mode, overwrite: true,
+        saveAs: { name -> name.startsWith('results/') ? name.substring('results/'.length()) : null }
+    publishDir "${params.outdir}/rounds", mode: params.publish_dir_mode, overwrite: true, pattern: '*.rounds.json'
+
+    input:
+    tuple val(cell_id), path(cell), val(sides)
+    path data
+    path implementations
+    path environment, stageAs: 'environment.json'   // ordering only: rounds follow the environment capture
+
+    output:
+    path 'results/*.json', emit: results
+    path "${cell_id}.rounds.json", emit: record
+
+    script:
+    // Every value is one quoted shell word (lib/Shell.groovy): a hostile name cannot run commands.
+    def q = Shell.&quote
+    def aa = params.aa ? '--aa' : ''
+    """
+    pairbench rounds --cell ${q(cell)} --sides ${q(sides.join(','))} --data-dir ${q(data)} \\
+        --implementations ${q(implementations)} --out-dir results --record ${q("${cell_id}.rounds.json")} \\
+        --min-rounds ${q(params.min_rounds)} --max-rounds ${q(params.max_rounds)} --budget-s ${q(params.cell_budget_s)} \\
+        --delta ${q(params.delta)} --alpha ${q(params.alpha)} --seed ${q(params.order_seed)} \\
+        --timeout ${q(params.timeout_s)} --max-attempts ${q(params.max_attempts)} ${aa}
+    """
+}
