@@ -137,3 +137,35 @@ def test_dataset_params_override_per_dataset_and_bad_ones_are_named(doc: dict, c
     key = "domains.classical_ml.tasks.clustering.algorithms.dbscan.dataset_params"
     assert f"{key}.diabetes: not a dataset of this task; allowed: " in text
     assert f"{key}.iris.epsilon: overrides no parameter of the algorithm; allowed: eps, min_samples" in text
+
+
+def test_the_name_bound_keeps_every_derived_file_name_legal(tmp_path: Path) -> None:
+    # The longest cell id (MAX_ID: longer ids end in a digest) and the longest side name allowed still give
+    # file names of at most 255 bytes wherever a side's files are named after them.
+    from pairbench.core.cells import MAX_ID, Cell
+    from pairbench.core.names import LONGEST_SUFFIX, MAX_NAME_LENGTH, config_name_problem
+    from pairbench.experiment.validation import validation_job
+    from pairbench.harness.benchmark import scores_path
+
+    side = "s" * MAX_NAME_LENGTH
+    assert config_name_problem(side) is None and config_name_problem(side + "s") is not None
+    cell = Cell(
+        run_id="r",
+        domain="classical_ml",
+        task="classification",
+        algorithm="a" * MAX_NAME_LENGTH,
+        dataset="d" * MAX_NAME_LENGTH,
+        params={f"param_{i}": 0.125 for i in range(30)},
+        frameworks=[{"name": "scikit-learn"}, {"name": side}],
+        threads=1,
+    )
+    assert len(cell.cell_id) == MAX_ID
+    job = validation_job(tmp_path / "cell.json", cell, side, tmp_path, cv=True)
+    predictions = Path(job["predictions_out"])
+    names = [
+        Path(job["out"]).name,
+        predictions.name,
+        scores_path(predictions).name,
+        Path(job["cv_predictions_dir"]).name,
+    ]
+    assert max(len(n.encode()) for n in names) == MAX_ID + 1 + MAX_NAME_LENGTH + len(LONGEST_SUFFIX) <= 255

@@ -25,7 +25,9 @@ def read_json(path: Path | None) -> dict[str, Any]:
         doc = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError([f"{path}: file not found"]) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except UnicodeDecodeError:
+        raise ConfigError([f"{path}: not a UTF-8 text file"]) from None
+    except json.JSONDecodeError as exc:
         raise ConfigError([f"{path}: not valid JSON: {exc}"]) from None
     if not isinstance(doc, dict):
         raise ConfigError([f"{path}: <root>: expected a JSON object, got {type(doc).__name__}"])

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from pairbench.configuration.schema_check import schema_problems
-from pairbench.core.names import name_problem
+from pairbench.core.names import config_name_problem, shown
 from pairbench.core.registry import algorithms, dataset_sources, task_runners
 from pairbench.datasets.materialise import DatasetSpec
 
@@ -48,7 +48,12 @@ def load_yaml(path: Path) -> dict[str, Any]:
     if not path.is_file():
         raise ConfigError([f"{path}: file not found"])
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        # A binary file passed by mistake (or a text file in another encoding): say so, not a traceback.
+        raise ConfigError([f"{path}: not a UTF-8 text file"]) from None
+    try:
+        doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: not valid YAML: {exc}"]) from exc
     if not isinstance(doc, dict):
@@ -142,15 +147,15 @@ def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
     out: dict[str, FrameworkSpec] = {}
     entries = doc.get("frameworks")
     for name, entry in entries.items() if isinstance(entries, dict) else ():
-        key = f"frameworks.{name}"
-        if why := name_problem(name):
+        key = f"frameworks.{shown(name)}"
+        if why := config_name_problem(name):
             p.add(key, why)
             continue
         if not isinstance(entry, dict):
             continue  # named by the schema
         # These become file names and command words (the binary is run, the module imported).
         for field_name in ("binary", "module", "package", "crate"):
-            if isinstance(entry.get(field_name), str) and (why := name_problem(entry[field_name])):
+            if isinstance(entry.get(field_name), str) and (why := config_name_problem(entry[field_name])):
                 p.add(f"{key}.{field_name}", why)
         domains = entry.get("domains") if isinstance(entry.get("domains"), list) else []
         for d in domains:
@@ -204,7 +209,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
     tasks: list[TaskSpec] = []
     domain_frameworks: dict[str, list[str]] = {}
     for domain, dentry in _dict(doc.get("domains")).items():
-        dkey = f"domains.{domain}"
+        dkey = f"domains.{shown(domain)}"
         if domain not in domains_known:
             p.add(dkey, "unknown domain", domains_known)
             continue
@@ -214,7 +219,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
         )
         tasks_known = sorted(t for d, t in runners if d == domain)
         for task, tentry in _dict(dentry.get("tasks")).items():
-            tkey = f"{dkey}.tasks.{task}"
+            tkey = f"{dkey}.tasks.{shown(task)}"
             if task not in tasks_known:
                 p.add(tkey, "unknown task", tasks_known)
                 continue
@@ -229,8 +234,8 @@ def _datasets(p: _Problems, entries: dict[Any, Any]) -> dict[str, DatasetSpec]:
     sources = dataset_sources()
     out: dict[str, DatasetSpec] = {}
     for name, entry in entries.items():
-        key = f"datasets.{name}"
-        if why := name_problem(name):  # the name is the dataset's folder and part of every cell id
+        key = f"datasets.{shown(name)}"
+        if why := config_name_problem(name):  # the name is the dataset's folder and part of every cell id
             p.add(key, why)
             continue
         entry = _dict(entry)
@@ -296,14 +301,19 @@ def _task(
 ) -> TaskSpec:
     ds_names = [ds for ds in _list(tentry.get("datasets")) if isinstance(ds, str)]
     for ds in ds_names:
-        if ds not in datasets:
+        if why := config_name_problem(ds):
+            p.add(f"{tkey}.datasets", why)
+        elif ds not in datasets:
             p.add(f"{tkey}.datasets", f"unknown dataset {ds!r}", sorted(datasets) or "<none>")
     algos_known = sorted(algorithms(domain, task))
     algos: dict[str, dict[str, Any]] = {}
     per_dataset: dict[str, dict[str, dict[str, Any]]] = {}
     fixtures: set[str] = set()
     for algo, aentry in _dict(tentry.get("algorithms")).items():
-        akey = f"{tkey}.algorithms.{algo}"
+        akey = f"{tkey}.algorithms.{shown(algo)}"
+        if why := config_name_problem(algo):
+            p.add(akey, why)
+            continue
         if algo not in algos_known:
             p.add(akey, "unknown algorithm", algos_known)
             continue
