@@ -14,6 +14,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -317,6 +318,80 @@ CONFIG_CASES: list[tuple[str, str, Callable[[], dict[str, Any]], list[str]]] = [
         lambda: _set(_fw(), "frameworks/linfa/sources", ["/etc/*"]),
         ["frameworks.linfa.sources: invalid value"],
     ),
+    # Every name is bounded (pairbench.core.names.MAX_NAME_LENGTH), so derived file names stay legal.
+    (
+        "dataset-name-5000-characters",
+        "benchmarks",
+        lambda: _rename_dataset(_bench(), "d" * 5000),
+        [
+            "datasets.dddddddddddddddddddddddddddddd… (5000 characters): name of 5000 characters is too long; "
+            "allowed: at most 30 characters of [A-Za-z0-9_.-]+"
+        ],
+    ),
+    (
+        "algorithm-name-too-long",
+        "benchmarks",
+        lambda: _set(_bench(), "domains/classical_ml/tasks/regression/algorithms/" + "r" * 31, {"params": {}}),
+        ["algorithms.rrrrrrrrrrrrrrrrrrrrrrrrrrrrrrr: name of 31 characters is too long; allowed: at most 30"],
+    ),
+    (
+        "framework-name-too-long",
+        "frameworks",
+        lambda: _set(_fw(), "frameworks/" + "f" * 64, {"language": "rust"}),
+        ["frameworks.ffffffffffffffffffffffffffffff… (64 characters): name of 64 characters is too long"],
+    ),
+    (
+        "binary-name-too-long",
+        "frameworks",
+        lambda: _set(_fw(), "frameworks/linfa/binary", "b" * 31),
+        ["frameworks.linfa.binary: name of 31 characters is too long; allowed: at most 30 characters"],
+    ),
+    (
+        "spec-layout-model-name-too-long",
+        "benchmarks",
+        lambda: {"large_language_models": {"transformer": {"models": ["m" * 300], "tasks": ["text_generation"]}}},
+        ["large_language_models.transformer.models: name of 300 characters is too long; allowed: at most 30"],
+    ),
+    (
+        "spec-layout-misspelt-environment",
+        "benchmarks",
+        lambda: {
+            "benchmarks": {"reinforcement_learning": {"dqn": {"environments": ["cartpol"], "algorithms": ["dqn"]}}}
+        },
+        ["benchmarks.reinforcement_learning.dqn.environments: unknown environment 'cartpol'; did you mean 'cartpole'?"],
+    ),
+    (
+        "spec-layout-gamma-text",
+        "benchmarks",
+        lambda: {
+            "benchmarks": {
+                "classical_ml": {
+                    "classification": {
+                        "datasets": ["iris"],
+                        "algorithms": ["svm"],
+                        "hyperparameters": {"gamma": "scael"},
+                    }
+                }
+            }
+        },
+        ["classification.hyperparameters.gamma: gamma 'scael' for svc; allowed: a positive number, scale, auto"],
+    ),
+    (
+        "spec-layout-batch-size-fraction",
+        "benchmarks",
+        lambda: {
+            "benchmarks": {
+                "deep_learning": {
+                    "image_classification": {
+                        "datasets": ["digits"],
+                        "architectures": ["lenet"],
+                        "hyperparameters": {"batch_size": [32, 0.5]},
+                    }
+                }
+            }
+        },
+        ["image_classification.hyperparameters.batch_size: 0.5 for lenet.batch_size: expected an integer"],
+    ),
 ]
 
 
@@ -336,6 +411,28 @@ def test_bad_config_is_named(
     assert f"{which}.yaml: " in text
     for fragment in expected:
         assert fragment in text, f"{fragment!r} not in:\n{text}"
+
+
+# The five config loaders, each given a binary file by mistake: a named error, never a traceback.
+@pytest.mark.parametrize("flag", ["benchmarks", "frameworks", "hardware", "analysis-config", "requirements"])
+def test_a_config_file_that_is_not_utf8_is_named(flag: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\xff\xfe version: 1\n")
+    code, text = run_cli(["check-config", f"--{flag}", str(path)], capsys)
+    assert code == 2 and f"{path}: not a UTF-8 text file" in text and "Traceback" not in text, text
+
+
+def test_a_5000_character_dataset_name_is_refused_at_once(tmp_path: Path) -> None:
+    from pairbench.configuration.config import ConfigError, load_catalogue
+
+    path = tmp_path / "benchmarks.yaml"
+    path.write_text(yaml.safe_dump(_rename_dataset(_bench(), "d" * 5000)))
+    load_catalogue(BENCHMARKS, FRAMEWORKS)  # warm: the plugin registry is read once per process
+    started = time.perf_counter()
+    with pytest.raises(ConfigError) as exc:
+        load_catalogue(path, FRAMEWORKS)
+    assert time.perf_counter() - started < 2.0
+    assert all(len(line) < 400 for line in exc.value.problems), "an error line must not echo the whole name"
 
 
 def test_config_and_param_problems_are_listed_together(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

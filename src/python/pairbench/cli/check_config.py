@@ -11,10 +11,10 @@ from typing import Any
 from pairbench.analysis.cost import load_machine, validate_hardware
 from pairbench.analysis.recommend import load_requirements
 from pairbench.analysis.settings import load_analysis_config
-from pairbench.cli.common import add_config_arguments, read_json
+from pairbench.cli.common import add_config_arguments, grid_line, read_json
 from pairbench.configuration.config import ConfigError, load_catalogue
 from pairbench.configuration.params import validate_params
-from pairbench.configuration.selection import RunParams, nothing_to_run, select
+from pairbench.configuration.selection import RunParams, cell_counts, nothing_to_run, select
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,10 +74,12 @@ def run(args: argparse.Namespace) -> int:
             problems.extend(run_problems(raw, args.executor, args.executor_cpus))
     if problems:
         raise ConfigError(problems)
+    counts = None
     if params is not None:
         rp = RunParams.from_params({**params, "run_id": params.get("run_id") or "check"})
-        if why := nothing_to_run(catalogue, rp, select(catalogue, rp)):
+        if why := nothing_to_run(catalogue, rp, select(catalogue, rp, resolve_data=False)):
             raise ConfigError([f"params: {why}"])
+        counts = cell_counts(catalogue, rp)
     print(
         f"config ok: {len(catalogue.tasks)} task(s), {len(catalogue.datasets)} dataset(s), "
         f"{len(catalogue.frameworks)} framework(s)"
@@ -88,7 +90,12 @@ def run(args: argparse.Namespace) -> int:
         )
     )
     for entry in catalogue.skipped:
-        print(f"  skipped {entry['kind']} {entry['name']} ({entry['domain']}/{entry['task']}): {entry['reason']}")
+        where = "/".join(x for x in (entry["domain"], entry["task"]) if x)
+        print(f"  skipped {entry['kind']} {entry['name']} ({where}): {entry['reason']}")
+    for stand_in in catalogue.mapping.get("stand_ins", []):
+        print(f"  stand-in: {stand_in['spec']} runs as {stand_in['pairbench']}: {stand_in['note']}")
+    if counts is not None:
+        print(grid_line(counts, rp.grid))
     return 0
 
 

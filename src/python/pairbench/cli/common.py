@@ -37,3 +37,11 @@ def read_json(path: Path | None) -> dict[str, Any]:
 def write_json(doc: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")
+
+
+def grid_line(counts: dict[str, int], grid: str) -> str:
+    """How many cells each grid mode makes, said before anything runs (full grids run to thousands)."""
+    other = "all" if grid == "first" else "first"
+    return f"grid: {counts[grid]} cell(s) with --grid {grid} (this run), {counts[other]} with --grid {other}" + (
+        " (--grid all runs every point of every grid)" if grid == "first" else ""
+    )

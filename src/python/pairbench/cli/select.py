@@ -6,10 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from pairbench.cli.common import add_config_arguments, read_json, write_json
+from pairbench.cli.common import add_config_arguments, grid_line, read_json, write_json
 from pairbench.configuration.config import load_catalogue
 from pairbench.configuration.params import validate_params
-from pairbench.configuration.selection import RunParams, nothing_to_run, select
+from pairbench.configuration.selection import RunParams, cell_counts, nothing_to_run, select
 from pairbench.core.cells import Cell
 
 
@@ -24,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
     params = validate_params(read_json(args.params))
     catalogue = load_catalogue(args.benchmarks, args.frameworks)
     rp = RunParams.from_params({**params, "run_id": args.run_id})
+    # Said first: the specification's grids multiply to thousands of cells, and `first` is the default.
+    print(grid_line(cell_counts(catalogue, rp), rp.grid))
     selection = select(catalogue, rp)
     write_json(selection, args.out_dir / "selection.json")
     for spec in selection["cells"]:
@@ -37,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     )
     for entry in selection["skipped"]:
         print(f"skipped {entry['kind']} {entry['name']}: {entry['reason']}")
+    for stand_in in selection["spec_mapping"].get("stand_ins", []):
+        print(f"stand-in: {stand_in['spec']} runs as {stand_in['pairbench']}: {stand_in['note']}")
     devices = selection["devices"]
     print(
         f"devices: {', '.join(devices['used'])}"

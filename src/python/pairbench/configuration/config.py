@@ -132,6 +132,9 @@ class Catalogue:
     # Run-wide settings the catalogue sets (cv_folds, alpha, power); they win over the params' defaults.
     run_settings: dict[str, Any] = field(default_factory=dict)
     layout: str = "pairbench"  # or "specification" (benchmarks: <domain>: <task>: {...})
+    # The specification's layout only: what each of its names became (entries), and the catalogue entries
+    # that stand in for one of its names (stand_ins); selection.json `spec_mapping`.
+    mapping: dict[str, Any] = field(default_factory=dict)
 
     def task_frameworks(self, task: TaskSpec) -> list[str]:
         """The sides of a task's cells, baseline first."""

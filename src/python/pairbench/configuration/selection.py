@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from pairbench.configuration.config import DEVICES, Catalogue, ConfigError, FrameworkSpec
+from pairbench.configuration.point_values import PointResolver
 from pairbench.configuration.run_defaults import run_default
 from pairbench.core.cells import Cell, make_cell_id
 from pairbench.core.paths import rust_target_dir
@@ -163,7 +164,8 @@ def effective_datasets(catalogue: Catalogue, rp: RunParams) -> dict[str, Dataset
     return out
 
 
-def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
+def select(catalogue: Catalogue, rp: RunParams, resolve_data: bool = True) -> dict[str, Any]:
+    """`resolve_data` False leaves data-dependent grid values (gamma "scale") unresolved: a count of cells."""
     domains = _wanted(rp.domains, sorted({t.domain for t in catalogue.tasks}), "domains")
     algos = wanted_algorithms(catalogue, rp.algorithms)
     dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
@@ -172,6 +174,7 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
     threads = rp.threads
     datasets = effective_datasets(catalogue, rp)
     cv_folds = int(catalogue.run_settings.get("cv_folds", rp.cv_folds))
+    resolver = PointResolver(datasets, catalogue.defaults)
 
     offered = {
         d
@@ -220,6 +223,13 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
                     (d, pt) for d in task.datasets for pt in grid_points(task.params_for(algo, d), rp.grid)
                 ):
                     point = {**point, **on_device}
+                    reason = skip_reason(task.domain, algo, ds, device) or sides_reason
+                    # Values only one library understands become numbers (gamma "scale"), and values no side
+                    # can honour the same way skip their point (pairbench.configuration.point_values).
+                    point, why_value = resolver.resolve(
+                        task.domain, algo, ds, point, data=resolve_data and reason is None
+                    )
+                    reason = reason or why_value
                     cell_threads, cell_id = threads, ""
                     if THREADS_AXIS in point:
                         where = f"{task.domain}.{task.task}.{algo}"
@@ -247,7 +257,6 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
                             **seed_launches(task.domain, task.task, rp.rl_seeds),
                         },
                     )
-                    reason = skip_reason(task.domain, algo, ds, device) or sides_reason
                     if reason is None and task.domain == "rl" and task.task == "solve" and rp.rl_seeds == 0:
                         reason = "rl_seeds 0: training to the threshold needs seeds (smoke: lockstep and actions only)"
                     decisions.append(
@@ -270,6 +279,7 @@ def select(catalogue: Catalogue, rp: RunParams) -> dict[str, Any]:
         "layout": catalogue.layout,
         "params": asdict(rp) | {"threads": threads, "cv_folds": cv_folds},
         "run_settings": catalogue.run_settings,
+        "spec_mapping": catalogue.mapping,
         "skipped": skipped_entries(catalogue, datasets, domains, dsets),
         "defaults": catalogue.defaults,
         "devices": {"used": devices, "unavailable": device_absent},
@@ -288,7 +298,7 @@ def skipped_entries(
     The cells these entries touch are also in `decisions` with the same reason; this is the view by
     dataset and framework, including the catalogue's own entries that never became a cell.
     """
-    out = [dict(s) for s in catalogue.skipped if s["domain"] in domains]
+    out = [dict(s) for s in catalogue.skipped if s["domain"] in domains or s["domain"] is None]
     for task in catalogue.tasks:
         if task.domain not in domains:
             continue
@@ -308,6 +318,14 @@ def skipped_entries(
             if why := framework_missing(catalogue.frameworks[name]):
                 out.append({"kind": "framework", "name": name, "domain": domain, "task": None, "reason": why})
     return out
+
+
+def cell_counts(catalogue: Catalogue, rp: RunParams) -> dict[str, int]:
+    """The cells `--grid first` and `--grid all` would run: said before anything runs, since full grids
+    multiply to thousands of cells."""
+    return {
+        mode: len(select(catalogue, replace(rp, grid=mode), resolve_data=False)["cells"]) for mode in ("first", "all")
+    }
 
 
 def nothing_to_run(catalogue: Catalogue, rp: RunParams, selection: dict[str, Any]) -> str | None:
