@@ -331,6 +331,14 @@ def test_run_settings_reach_the_analysis_and_the_report() -> None:
         "Skipped dataset cifar100 (deep_learning/image_classification): dataset 'cifar100': only "
         "available by download; pairbench never downloads at run time."
     )
+    cells = [
+        {"dataset": ds, "params": {"gamma": g, "gamma_from": "scale"}}
+        for ds, g in (("iris", 0.24999999999999994), ("wine", 0.07692307692307694))
+    ]
+    assert catalogue_lines({"cells": [*cells, {"dataset": "iris", "params": {"gamma": 0.1}}]}) == [
+        "gamma 'scale' (1 / (n_features · Var(X_train)), scikit-learn's definition) was computed by phase 1 on "
+        "each cell's training split and given to every side as a number: iris 0.25, wine 0.0769231."
+    ]
 
 
 def test_phase_5_uses_the_catalogues_alpha_and_power(tmp_path: Path) -> None:
@@ -452,10 +460,11 @@ def test_the_specifications_own_file_runs_through_phase_1(
     out = capsys.readouterr().out
     assert rc == 0 and sel["layout"] == "specification"
 
-    # Said before anything runs: the cells of each grid mode (LLM cells carry a [1, all] threads axis).
-    llm = 2 * (2 if all_cpus() > 1 else 1)
+    # Said before anything runs: the cells of each grid mode. The two LLM models carry a [1, all] threads
+    # axis, and their other axes make 6 (MiniLM) and 4 (SmolLM2) points under --grid all.
+    threads = 2 if all_cpus() > 1 else 1
     assert out.splitlines()[0] == (
-        f"grid: {30 + llm} cell(s) with --grid first (this run), {406 + llm} with --grid all "
+        f"grid: {30 + 2 * threads} cell(s) with --grid first (this run), {390 + 10 * threads} with --grid all "
         "(--grid all runs every point of every grid)"
     )
     cells = sel["cells"]
