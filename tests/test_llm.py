@@ -14,6 +14,7 @@ import pytest
 
 from pairbench.core.cells import Cell
 from pairbench.core.paths import rust_target_dir
+from pairbench.core.schema import read_result
 from pairbench.datasets.materialise import ChecksumError, DatasetSpec, load_verified, materialise
 from pairbench.datasets.text import decode_rows, encode_rows, text_corpus
 from pairbench.experiment.gate import apply_gate
@@ -77,6 +78,9 @@ def _cell(
     params: dict[str, Any],
     gate: dict[str, Any],
     sides: tuple[dict[str, str], ...] = (TRANSFORMERS, CANDLE),
+    *,
+    samples: int = 1,
+    warmup: int = 0,
 ) -> Path:
     cell = Cell(
         threads=1,
@@ -88,8 +92,8 @@ def _cell(
         params={**params, "device": "cpu"},
         frameworks=list(sides),
         dtype="float32",
-        samples=1,
-        warmup=0,
+        samples=samples,
+        warmup=warmup,
         quality_gate=gate,
     )
     return cell.write(tmp / "cells")
@@ -110,6 +114,8 @@ def test_corpus_round_trips_and_is_varied() -> None:
 def test_models_are_checksummed(llm_data: Path, tmp_path: Path) -> None:
     manifest = verified_model(llm_data, "tiny_bert").manifest
     assert {"config.json", "model.safetensors", "tokenizer.json"} <= set(manifest["files"])
+    # Built from the pinned weight package (its tokenizer), checked before it was read.
+    assert manifest["weight_package"]["verified"] and manifest["weight_package"]["version"] == "0.1.0"
     # A second materialisation is a no-op with the same bytes (fixed seed).
     before = manifest["sha256"]
     materialise_model(llm_data, "tiny_bert", seed=42)
@@ -199,8 +205,23 @@ def test_tch_has_no_decoder_and_fails_as_data(llm_data: Path, tmp_path: Path) ->
 
 
 def test_decoder_gate_teacher_forced_logits(llm_data: Path, tmp_path: Path) -> None:
-    cell = _cell(tmp_path, "text_generation", "tiny_llama", {"prompt_len": 32, "new_tokens": 12}, DECODER_GATE)
+    """The gate on both sides, over two generations (`validation_samples`), which also shows how a decoder is
+    timed: one repetition is one whole generation from a cache made empty outside the timer (per-repetition
+    order, so the warm-up is whole generations too), and every side times its prefill at position 0 and its
+    decode calls at positions prompt_len .. prompt_len + new_tokens - 2 in every repetition: not one cache
+    growing past prompt_len + new_tokens, nor positions shifted by a time-based warm-up."""
+    prompt, new, generations = 32, 12, 2
+    gate = {**DECODER_GATE, "validation_samples": generations}
+    cell = _cell(tmp_path, "text_generation", "tiny_llama", {"prompt_len": prompt, "new_tokens": new}, gate)
     report = validate_cell(cell, llm_data, tmp_path / "work")
+    one = {"prefill_at": 0, "decode_at": [prompt, prompt + new - 2], "decode_calls": new - 1}
+    for side in ("transformers", "candle-transformers"):
+        doc = read_result(tmp_path / "work" / f"{Path(cell).stem}.{side}.validation.json")
+        assert doc["metadata"]["protocol"]["order"] == "per-repetition", side
+        assert doc["metadata"]["generations"] == [one] * generations, side
+        phases = doc["timing"]["phases"]
+        assert len(phases["prefill"]["samples"]) == generations, side
+        assert len(phases["decode_token"]["samples"]) == generations * (new - 1), side
     cand = report["sides"]["candle-transformers"]
     assert cand["ok"], cand.get("error")
     q = cand["quality"]

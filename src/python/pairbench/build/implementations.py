@@ -116,6 +116,12 @@ def record_implementations(
         for name, record in frameworks.items():
             record["facts"] = framework_facts(name, selection["frameworks"][name], record, meta)
     out = {"pairbench_version": __version__, "git_commit": _git_commit(), "frameworks": frameworks}
+    if any(cell.get("domain") == "llm" for cell in selection.get("cells", [])):
+        from pairbench.tasks.llm.weights import verify_all
+
+        # The weight packages' files against the digests committed with the code (a failure is data here;
+        # phase 3 refuses to materialise a model from a package that fails).
+        out["llm_weights"] = verify_all()
     if with_facts:
         from pairbench.build.findings import check_findings
 

@@ -308,22 +308,24 @@ def llm_methods(selection: dict[str, Any]) -> list[str]:
     return [
         "LLM: transformers (PyTorch, attn_implementation=sdpa, eval, torch.inference_mode) vs candle-transformers "
         "(models::bert, models::llama; tokenizers crate), float32 on both, the same safetensors weights and "
-        "tokenizer.json (sha256-checked) and the same corpus bytes. Encoder: texts truncated and padded to "
-        "seq_len, mean pooling over the attention mask, L2 norm; tokenisation, forward and both timed apart. "
-        "Decoder: greedy, KV cache on, end-of-sequence ignored, a fresh cache per prompt; prefill (time to first "
-        "token) and each further token timed apart. SmolLM2 is the Q4_1 GGUF dequantised to f32 by "
-        "transformers' GGUF reader (q/k un-permuted to rotate-half); candle's Llama config is written from "
+        "tokenizer.json (sha256-checked) and the same corpus bytes. Encoder: texts truncated and padded to seq_len, "
+        "mean pooling over the attention mask, L2 norm; tokenisation, forward and both timed apart. Decoder: greedy, "
+        "KV cache on, end-of-sequence ignored; one repetition is one whole generation from a KV cache made empty "
+        "outside the timer on both sides, and the warm-up is whole generations, so time to first token (the prefill, "
+        "from position 0) and time per output token and tokens/s (decode positions prompt_len to prompt_len + "
+        "new_tokens - 2) describe the same token positions on both sides. SmolLM2 is the Q4_1 GGUF dequantised to f32"
+        " by transformers' GGUF reader (q/k un-permuted to rotate-half); candle's Llama config is written from "
         "config.json field by field (rope_theta from rope_parameters). Gate: identical token ids on every corpus "
-        "string, embedding cosine >= 0.9999, teacher-forced logits within 1e-3 with the same top-1 (near ties, "
-        "top-2 gap < 1e-4, excused), identical greedy ids, and perplexity within 0.5% on a separate public-domain "
-        "text the prompt does not contain (the Zen of Python from CPython's `this` module, at most 256 tokens).",
+        "string, embedding cosine >= 0.9999, teacher-forced logits within 1e-3 with the same top-1 (near ties, top-2 "
+        "gap < 1e-4, excused), identical greedy ids, and perplexity within 0.5% on a separate public-domain text the "
+        "prompt does not contain (the Zen of Python from CPython's `this` module, at most 256 tokens).",
         "LLM threads axis: every LLM cell runs on one core and on all of them (the catalogue's `threads: [1, all]`, "
         "in every profile; `all` = the CPUs phase 1 may use). The count is pinned on both sides (torch.set_num_threads "
         "and OMP/MKL variables in Python; RAYON_NUM_THREADS, which sizes candle's thread pool, in Rust) and each "
         "launch claims that many CPUs of its own. Scaling slopes: least squares of log median time on log prompt "
         "length (TTFT) or sequence length (encoder forward), per side and thread count; the CI redraws each point's "
         "median from its bootstrap CI (log-normal, 2,000 seeded draws). Advice: a side wins a setting when its pair's "
-        "verdict says faster (Holm-corrected test and the practical-difference threshold); embedding is judged on "
+        "verdict says faster (its paired interval wholly beyond the margin); embedding is judged on "
         "end-to-end batch latency, generation on decode tokens/s with time to first token reported beside it.",
         *tch,
     ]

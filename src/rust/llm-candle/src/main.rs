@@ -364,7 +364,8 @@ impl LlamaModel {
         })
     }
 
-    /// A fresh cache: candle's `Cache` has no reset, so every prompt gets a new one.
+    /// A fresh cache: candle's `Cache` has no reset, so every generation gets a new one (made in
+    /// `prepare_phase`, outside the timer, as the Python side makes its `DynamicCache`).
     fn cache(&self) -> Result<llama::Cache> {
         Ok(llama::Cache::new(
             true,
@@ -399,6 +400,29 @@ fn top2_gap(logits: &Tensor) -> Result<f64> {
     Ok(f64::from(a - b))
 }
 
+/// One generation's record (`generations` in hf_runner.py): the cache length at prefill and the
+/// positions of its decode calls.
+struct Generation {
+    prefill_at: usize,
+    decode_at: Vec<usize>,
+}
+
+/// The result's `generations`: per generation the cache length at prefill, the first and last decode
+/// positions and the number of decode calls (`generation_record` in hf_runner.py).
+fn generation_record(log: &[Generation]) -> Value {
+    Value::from(
+        log.iter()
+            .map(|g| {
+                let at = match (g.decode_at.first(), g.decode_at.last()) {
+                    (Some(a), Some(b)) => json!([a, b]),
+                    _ => json!([]),
+                };
+                json!({"prefill_at": g.prefill_at, "decode_at": at, "decode_calls": g.decode_at.len()})
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
 struct Decoder {
     l: Loaded,
     m: LlamaModel,
@@ -406,9 +430,11 @@ struct Decoder {
     ppl_ids: Vec<u32>,
     new_tokens: usize,
     cache: Option<llama::Cache>,
+    /// The position of the next token fed (= the cache's length before the call).
     pos: usize,
     generated: Vec<u32>,
     step_logits: Vec<Tensor>,
+    generations: Vec<Generation>,
 }
 
 impl Decoder {
@@ -446,6 +472,7 @@ impl Decoder {
                 pos: 0,
                 generated: Vec::new(),
                 step_logits: Vec::new(),
+                generations: Vec::new(),
             },
             manifest,
         ))
@@ -490,15 +517,57 @@ impl Benchmark for Decoder {
             1
         }
     }
+    /// A generation changes the cache: per-repetition order, each repetition one whole generation
+    /// from a fresh cache (warm-up: whole generations), so the timed positions are the same in every
+    /// repetition and on both sides.
+    fn stateful(&self) -> bool {
+        true
+    }
+    /// Outside the timer: a fresh, empty cache before each generation's prefill; before each decode
+    /// call, the check that it continues this generation (hf_runner.py's `prepare_phase`).
+    fn prepare_phase(&mut self, phase: &str, calls: u32) -> Result<()> {
+        if calls != 1 {
+            bail!("{phase}: {calls} calls per timed batch; a generation step is timed alone");
+        }
+        match phase {
+            "prefill" => {
+                self.cache = Some(self.m.cache()?);
+                self.pos = 0;
+                self.generated.clear();
+                self.step_logits.clear();
+                self.generations.push(Generation {
+                    prefill_at: self.pos,
+                    decode_at: Vec::new(),
+                });
+            }
+            "decode_token" => {
+                let generation = self
+                    .generations
+                    .last_mut()
+                    .filter(|_| !self.generated.is_empty())
+                    .context("decode_token before prefill")?;
+                generation.decode_at.push(self.pos);
+            }
+            other => bail!(
+                "unknown phase {other:?}; allowed: {}",
+                DECODER_PHASES.join(", ")
+            ),
+        }
+        Ok(())
+    }
     fn run_phase(&mut self, phase: &str) -> Result<()> {
         match phase {
             "prefill" => {
-                let mut cache = self.m.cache()?;
+                if self.pos != 0 {
+                    bail!("prefill without a fresh cache (prepare_phase makes it)");
+                }
+                let mut cache = self
+                    .cache
+                    .take()
+                    .context("prefill without a fresh cache (prepare_phase makes it)")?;
                 let logits = self.m.step(&self.prompt, 0, &mut cache)?;
                 self.cache = Some(cache);
                 self.pos = self.prompt.len();
-                self.generated.clear();
-                self.step_logits.clear();
                 self.push(logits)
             }
             "decode_token" => {
@@ -566,9 +635,11 @@ impl Benchmark for Decoder {
         m.insert(
             "kv_cache".into(),
             Value::from(
-                "candle_transformers::models::llama::Cache (grows by Tensor::cat each step)",
+                "candle_transformers::models::llama::Cache (grows by Tensor::cat each step), made \
+                 new before each generation (untimed)",
             ),
         );
+        m.insert("generations".into(), generation_record(&self.generations));
         m
     }
 }

