@@ -455,11 +455,9 @@ class _Translation:
         """Give `algo` the value (or axis) of its parameter `pname`; False when it has no such parameter."""
         params = b.algorithms[algo]
         if pname in params:
-            params[pname] = self.like(hkey, algo, pname, value, params[pname])
-            if domain == "classical_ml" and pname == "gamma" and algo in GAMMA_ALGORITHMS:
-                for v in value if isinstance(value, list) else [value]:
-                    if isinstance(v, str) and v not in GAMMA_RULES:
-                        self.p.add(hkey, f"gamma {v!r} for {algo}", "a positive number, " + ", ".join(GAMMA_RULES))
+            # scikit-learn's kernel gamma may also be a rule, resolved per cell (pairbench.configuration.point_values).
+            rules = GAMMA_RULES if domain == "classical_ml" and pname == "gamma" and algo in GAMMA_ALGORITHMS else ()
+            params[pname] = self.like(hkey, algo, pname, value, params[pname], rules)
             # The file's value wins over a shipped per-dataset one (DBSCAN's eps per dataset).
             for ov in b.dataset_params.get(algo, {}).values():
                 ov.pop(pname, None)
@@ -469,21 +467,23 @@ class _Translation:
             return True
         return False
 
-    def like(self, hkey: str, algo: str, pname: str, value: Any, shipped: Any) -> Any:
+    def like(self, hkey: str, algo: str, pname: str, value: Any, shipped: Any, rules: tuple[str, ...] = ()) -> Any:
         """`value` in the types of the shipped value: an integral 1000.0 for an integer parameter is 1000,
         an integer for a real one is a float (the Rust sides read them by type). A value of another kind
-        (text for a number, null) is named."""
+        (text for a number, null) is named; `rules` are the words a number may also be given as."""
         kinds = {type(v) for v in (shipped if isinstance(shipped, list) else [shipped])}
 
         def one(v: Any) -> Any:
+            if isinstance(v, str) and rules:
+                if v not in rules:
+                    self.p.add(hkey, f"{pname} {v!r} for {algo}", "a positive number, " + ", ".join(rules))
+                return v
             if type(v) in kinds:
                 return v
             if int in kinds and isinstance(v, float) and v.is_integer():
                 return int(v)
             if float in kinds and isinstance(v, int) and not isinstance(v, bool):
                 return float(v)
-            if pname == "gamma" and isinstance(v, str):
-                return v  # scale / auto, resolved per cell; anything else is named by set_param
             want = " or ".join(sorted({_KIND.get(k, k.__name__) for k in kinds}))
             self.p.add(hkey, f"{v!r} for {algo}.{pname}: expected {want}")
             return v
