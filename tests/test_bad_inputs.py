@@ -377,6 +377,22 @@ CONFIG_CASES: list[tuple[str, str, Callable[[], dict[str, Any]], list[str]]] = [
         ["classification.hyperparameters.gamma: gamma 'scael' for svc; allowed: a positive number, scale, auto"],
     ),
     (
+        "spec-layout-discount-gamma-text",
+        "benchmarks",
+        lambda: {
+            "benchmarks": {
+                "reinforcement_learning": {
+                    "dqn": {
+                        "environments": ["CartPole-v1"],
+                        "algorithms": ["dqn"],
+                        "hyperparameters": {"gamma": "scale"},
+                    }
+                }
+            }
+        },
+        ["dqn.hyperparameters.gamma: 'scale' for dqn.gamma: expected a number"],
+    ),
+    (
         "spec-layout-batch-size-fraction",
         "benchmarks",
         lambda: {
