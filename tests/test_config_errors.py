@@ -90,11 +90,11 @@ def test_missing_file_is_named(tmp_path: Path) -> None:
 
 def test_params_are_checked_against_nextflow_schema() -> None:
     with pytest.raises(ConfigError) as info:
-        validate_params({"outdir": "r", "launches": "three", "grid": "some", "lanches": 3})
+        validate_params({"outdir": "r", "min_rounds": "three", "grid": "some", "min_round": 3})
     text = str(info.value)
-    assert "--launches: 'three' is not of type 'integer'" in text
+    assert "--min_rounds: 'three' is not of type 'integer'" in text
     assert "--grid: 'some' is not one of ['first', 'all']; allowed: first, all" in text
-    assert "--lanches: unknown parameter" in text and "launches" in text
+    assert "--min_round: unknown parameter" in text and "min_rounds" in text
 
 
 def test_a_pattern_param_names_its_allowed_values() -> None:

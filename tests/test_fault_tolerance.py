@@ -54,8 +54,10 @@ ONE_CELL = [
     "diabetes",
     "--cv_folds",
     "0",
-    "--max_launches",  # fixed launches: these tests count them
-    "0",
+    "--min_rounds",  # fixed rounds: these tests count launches
+    "2",
+    "--max_rounds",
+    "2",
 ]
 
 
@@ -128,16 +130,19 @@ def _pids(pattern: list[str], ancestor: int) -> list[int]:
     return found
 
 
-def _killer(patterns: list[list[str]], ancestor: int, stop: threading.Event, killed: list[str]) -> None:
-    """SIGKILL the first process below `ancestor` matching each pattern (argv words), once each."""
+def _killer(
+    patterns: list[tuple[list[str], bool]], ancestor: int, stop: threading.Event, killed: list[str]
+) -> None:
+    """SIGKILL the first process below `ancestor` matching each pattern (argv words), once each; with
+    `parent`, its parent process instead (the launcher that started it)."""
     todo = list(patterns)
     while todo and not stop.is_set():
-        for pattern in list(todo):
+        for pattern, parent in list(todo):
             for pid in _pids(pattern, ancestor):
                 try:
-                    os.kill(pid, signal.SIGKILL)
+                    os.kill(_parent(pid) if parent else pid, signal.SIGKILL)
                     killed.append(" ".join(pattern))
-                    todo.remove(pattern)
+                    todo.remove((pattern, parent))
                 except ProcessLookupError:
                     continue
                 break
@@ -149,8 +154,6 @@ def test_hostile_paths_and_killed_launches(tmp_path: Path) -> None:
     hostile.mkdir()
     args = [
         *ONE_CELL,
-        "--launches",
-        "2",
         "--samples",
         "400",
         "--max_attempts",
@@ -172,11 +175,12 @@ def test_hostile_paths_and_killed_launches(tmp_path: Path) -> None:
         args += [f"--{param}", str(target)]
 
     stop, killed = threading.Event(), []
-    # The Rust side's first launch (its measured child), and the Python side's second launcher itself;
-    # matched by the result file phase 4 writes, so the validation runs of phase 3 are left alone.
+    # The Rust side's first launch (its measured child), and, in round 2, the cell's rounds runner itself
+    # (the parent of scikit-learn's second launch); matched by the result file phase 4 writes, so the
+    # validation runs of phase 3 are left alone.
     patterns = [
-        ["pairbench-classical", "run", ".linfa.1.json"],
-        ["launch", "--side", "scikit-learn", ".scikit-learn.2.json", "--attempt"],
+        (["pairbench-classical", "run", ".linfa.1.json"], False),
+        (["pairbench.harness.worker", ".scikit-learn.2.json"], True),
     ]
     run = nextflow(args, tmp_path)
     watcher = threading.Thread(target=_killer, args=(patterns, run.pid, stop, killed), daemon=True)
@@ -190,17 +194,21 @@ def test_hostile_paths_and_killed_launches(tmp_path: Path) -> None:
 
     outdir = hostile / "out"
     results = {(r["framework"]["name"], r["launch"]): r for r in map(read_result, (outdir / "raw").glob("*.json"))}
-    assert len(results) == 2 * len(_comparable_sides(outdir))
+    # the killed child's side left the rounds after round 1; the other two reached round 2
+    assert set(results) == {(s, 1) for s in _comparable_sides(outdir)} | {("scikit-learn", 2), ("linfa-py", 2)}
     child = results[("linfa", 1)]
     assert child["status"] == "failed" and "exit code -9" in child["error"]
     lost = results[("scikit-learn", 2)]
     assert lost["status"] == "failed" and "lost: the launcher exited with status 137" in lost["error"]
     assert lost["metadata"]["lost"]["exit_status"] == 137 and "/" in lost["metadata"]["lost"]["task_hash"]
-    untouched = {k: r["status"] for k, r in results.items() if k not in {("linfa", 1), ("scikit-learn", 2)}}
-    assert set(untouched.values()) == {"ok"}, untouched
+    # the finished launches are kept; linfa-py's round 2 is lost too when it came after scikit-learn's
+    assert results[("scikit-learn", 1)]["status"] == results[("linfa-py", 1)]["status"] == "ok"
+    assert results[("linfa-py", 2)]["status"] == "ok" or "lost" in results[("linfa-py", 2)]["metadata"]
+    (record,) = (outdir / "rounds").glob("*.rounds.json")
+    assert json.loads(record.read_text())["stop_reason"].startswith("lost in round 2")
 
     failures = pd.read_csv(outdir / "analysis" / "failures.csv")
-    assert sorted(failures["status"]) == ["failed", "lost"]
+    assert set(failures["status"]) == {"failed", "lost"} and list(failures["status"]).count("failed") == 1
     report = (outdir / "report" / "index.html").read_text()
     assert "exit code -9" in report and "status 137" in report
     assert (hostile / "h.duckdb").is_file()  # the history went where the param said, quoted
@@ -216,38 +224,33 @@ def _sha(path: Path) -> str:
 
 
 def test_sigint_in_phase_four_then_resume(tmp_path: Path) -> None:
-    args = [
-        *ONE_CELL,
-        "--launches",
-        "3",
-        "--samples",
-        "200",
-        "--outdir",
-        "out",
-        "--history_db",
-        str(tmp_path / "h.duckdb"),
-    ]
+    # Two cells, one at a time: interrupt once the first cell's rounds are done, while the second's run.
+    cells = [*ONE_CELL]
+    cells[cells.index("svr")] = "svr,ridge"
+    args = [*cells, "--max_parallel_benchmarks", "1", "--samples", "200", "--outdir", "out",
+            "--history_db", str(tmp_path / "h.duckdb")]  # fmt: skip
     # A command started with `&` by a non-interactive shell (CI scripts, nohup) inherits SIGINT ignored,
     # and a JVM that starts with SIGINT ignored never installs Nextflow's handler: restore the default.
     proc = nextflow(args, tmp_path, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    raw = tmp_path / "out" / "raw"
+    raw, rounds = tmp_path / "out" / "raw", tmp_path / "out" / "rounds"
     deadline = time.monotonic() + 400
-    while time.monotonic() < deadline and proc.poll() is None and len(list(raw.glob("*.json"))) < 2:
+    while time.monotonic() < deadline and proc.poll() is None and not list(rounds.glob("*.rounds.json")):
         time.sleep(0.2)
     assert proc.poll() is None, "the run ended before phase 4 could be interrupted"
+    time.sleep(2)  # the second cell's rounds are under way
     proc.send_signal(signal.SIGINT)
     code, out = finish(proc)
     assert code != 0
+    (done,) = [json.loads(p.read_text())["cell_id"] for p in rounds.glob("*.rounds.json")]
     before = {p.name: _sha(p) for p in raw.glob("*.json")}
-    total = 3 * len(_comparable_sides(tmp_path / "out"))
-    assert 2 <= len(before) < total, sorted(before)
+    assert before and all(name.startswith(done) for name in before), sorted(before)
 
     code, out = finish(nextflow([*args, "-resume"], tmp_path))
     assert code == 0, out[-5000:]
     assert "Cached" in out or "cached" in out
     after = {p.name: _sha(p) for p in raw.glob("*.json")}
-    assert len(after) == total
-    assert all(after[name] == sha for name, sha in before.items()), "a finished launch was re-run"
+    assert len(list(rounds.glob("*.rounds.json"))) == 2 and len(after) > len(before)
+    assert all(after[name] == sha for name, sha in before.items()), "a finished cell was re-run"
     assert (tmp_path / "out" / "report" / "index.html").is_file()
 
 
@@ -269,8 +272,6 @@ def small_disk(tmp_path: Path):
 def test_full_disk_is_named_then_resume_recovers(tmp_path: Path, small_disk: Path) -> None:
     args = [
         *ONE_CELL,
-        "--launches",
-        "1",
         "--outdir",
         str(small_disk / "out"),
         "--history_db",

@@ -50,9 +50,10 @@ def test_nextflow_config_repeats_the_schema_defaults_exactly() -> None:
 
 def test_python_defaults_are_the_schemas() -> None:
     settings, run = StatisticsSettings(), RunParams(run_id="r")
-    for name in ("alpha", "noise", "resamples"):
+    for name in ("alpha", "delta", "resamples"):
         assert getattr(settings, name) == run_default(name)
-    for name in ("launches", "samples", "warmup", "threads", "cv_folds", "grid", "devices", "domains"):
+    for name in ("min_rounds", "max_rounds", "cell_budget_s", "aa", "samples", "warmup", "threads", "cv_folds",
+                 "grid", "devices", "domains"):  # fmt: skip
         assert getattr(run, name) == run_default(name)
 
 
@@ -69,8 +70,8 @@ def test_threads_is_a_run_parameter_not_a_catalogue_default(tmp_path: Path) -> N
 def test_a_cell_states_its_threads_and_carries_no_unused_launch_count() -> None:
     with pytest.raises(TypeError, match="threads"):
         Cell(run_id="r", domain="d", task="t", algorithm="a", dataset="x", params={}, frameworks=[])  # type: ignore[call-arg]
-    # A cell's own launch count (rl's `solve`: one launch per seed) defaults to the run's and is read
-    # where launches are scheduled and counted, so it is not an unused copy of --launches.
+    # A cell's own launch count (rl's `solve`: one launch per seed; 0 = rounds) is read where launches are
+    # scheduled and counted, so it is not an unused copy of a run parameter.
     assert Cell.__dataclass_fields__["launches"].default == 0
     root = Path(__file__).resolve().parents[1]
     assert ".launches ?: 0" in (root / "workflows" / "phase4_benchmark.nf").read_text()

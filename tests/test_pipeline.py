@@ -50,19 +50,22 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     out = launch_dir / "out"
     results = [read_result(p) for p in sorted((out / "raw").glob("*.json"))]  # each valid against the schema
     assert all(r["status"] == "ok" for r in results)
-    # Adaptive launches: 1 per side, and a second for the sides of a cell the plan did not settle (its baseline
-    # and each side not settled against it).
-    plan = json.loads((out / "pipeline_info" / "launch_plan.json").read_text())
-    assert plan["cells_settled"] + plan["cells_topped_up"] == len(plan["cells"]) > 0
+    # Rounds: every timed cell has its record, and every side of it one launch per round, in the recorded order.
+    selection = json.loads((out / "selection" / "selection.json").read_text())
+    rounds = selection["params"]["min_rounds"]
     launched: dict[tuple[str, str], set[int]] = {}
     for r in results:
         launched.setdefault((r["cell_id"], r["framework"]["name"]), set()).add(r["launch"])
-    for cell in plan["cells"]:
-        topped = set(cell["topped_up_sides"])
-        assert cell["settled"] == (not topped), cell
-        for side in cell["sides"]:
-            assert launched[(cell["cell_id"], side)] == ({1, 2} if side in topped else {1}), (cell, side)
-    results = [r for r in results if r["launch"] == 1]  # the first look: the counts below are fixed
+        assert r["metadata"]["round"] == r["launch"]
+    records = [json.loads(p.read_text()) for p in sorted((out / "rounds").glob("*.rounds.json"))]
+    assert records and {rec["cell_id"] for rec in records} == {r["cell_id"] for r in results}
+    for rec in records:
+        assert [x["round"] for x in rec["rounds"]] == list(range(1, rounds + 1))
+        for x in rec["rounds"]:
+            assert sorted(x["order"]) == sorted(rec["arms"]) and all(launch["ok"] for launch in x["launches"])
+        for side in rec["arms"]:
+            assert launched[(rec["cell_id"], side)] == set(range(1, rounds + 1)), (rec["cell_id"], side)
+    results = [r for r in results if r["launch"] == 1]  # the first round: the counts below are fixed
     assert len({r["run_id"] for r in results}) == 1
     classical = [r for r in results if r["domain"] == "classical_ml"]
     assert {r["framework"]["name"] for r in classical} == {"scikit-learn", "linfa", "linfa-py"}
@@ -90,9 +93,8 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
     # The tiny models stay at one thread (the threads axis is the real models', in standard).
     assert {r["threads"] for r in llm} == {1}
 
-    selection = json.loads((out / "selection" / "selection.json").read_text())
     validations = [json.loads(p.read_text()) for p in (out / "validation").glob("*.validation.json")]
-    # Every selected cell is validated; every side that passed its gate is launched (once at the first look).
+    # Every selected cell is validated; every side that passed its gate is launched (once a round).
     assert len(validations) == len(selection["cells"])
     assert {"regression", "classification", "clustering"} <= {v["task"] for v in validations}
     assert len(results) == sum(len(v["comparable_sides"]) for v in validations)
@@ -164,10 +166,10 @@ def test_failing_benchmark_is_retried_recorded_and_reported(tmp_path: Path) -> N
             "linear",
             "--datasets",
             "diabetes",
-            "--launches",
-            "1",
-            "--max_launches",
-            "0",
+            "--min_rounds",
+            "2",
+            "--max_rounds",
+            "2",
             "--timeout_s",
             "0.2",
             "--validation_timeout_s",
@@ -178,12 +180,15 @@ def test_failing_benchmark_is_retried_recorded_and_reported(tmp_path: Path) -> N
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     results = {r["framework"]["name"]: r for r in (read_result(p) for p in (tmp_path / "out" / "raw").glob("*.json"))}
     assert results["linfa"]["status"] == "ok"
-    for side in ("scikit-learn", "linfa-py"):  # both Python sides
+    for side in ("scikit-learn", "linfa-py"):  # both Python sides: retried in the cell's rounds, then recorded
         failed = results[side]
         assert failed["status"] == "failed"
         assert "timed out after 0.2 s" in failed["error"] and "attempt 2/2" in failed["error"]
+    # with one side left the cell's rounds stop, and its record says why
+    (record,) = (tmp_path / "out" / "rounds").glob("*.rounds.json")
+    assert "fewer than two sides left" in json.loads(record.read_text())["stop_reason"]
     trace = next((tmp_path / "out" / "pipeline_info").glob("execution_trace_*.txt")).read_text()
-    assert "RUN_BENCHMARK" in trace
+    assert "RUN_ROUNDS" in trace
     report = (tmp_path / "out" / "report" / "index.html").read_text()
     assert "timed out after 0.2 s" in report
     assert "2 failed" in report

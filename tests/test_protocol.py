@@ -49,6 +49,10 @@ def test_a_wrong_protocol_names_every_problem() -> None:
         Protocol.from_json({"sample_floor_s": "1", "min_samples": 2.5, "extra": 1}, "cell x")
     text = str(err.value)
     assert text.startswith("cell x: ")
-    for part in ("protocol.warmup_min_s: missing", "protocol.extra: unknown key", "protocol.sample_floor_s: expected float",
-                 "protocol.min_samples: expected int"):  # fmt: skip
+    for part in (
+        "protocol.warmup_min_s: missing",
+        "protocol.extra: unknown key",
+        "protocol.sample_floor_s: expected float",
+        "protocol.min_samples: expected int",
+    ):
         assert part in text

@@ -17,6 +17,7 @@ from pairbench.analysis.rankings import RankingSettings, bradley_terry, elo, par
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
 from pairbench.analysis.settings import StatisticsSettings, load_analysis_config
 from pairbench.analysis.summaries import summarise
+from pairbench.analysis.tidy import launch_values_from_samples
 from pairbench.configuration.config import ConfigError
 
 
@@ -210,6 +211,7 @@ def test_step_detection_known_answers() -> None:
 
 
 def _samples(run_scale: dict[str, float], seed: int) -> pd.DataFrame:
+    """10 launches of 3 samples per framework; the launch spread (2%) is what a run against a run sees."""
     rng = np.random.default_rng(seed)
     rows = []
     for fw, scale in run_scale.items():
@@ -223,7 +225,7 @@ def _samples(run_scale: dict[str, float], seed: int) -> pd.DataFrame:
                     "dataset": "x",
                     "language": "rust",
                     "framework": fw,
-                    "launch": 1 + i % 3,
+                    "launch": 1 + i // 3,
                     "phase": "train_epoch",
                     "seed": 0,
                     "fold": "",
@@ -233,28 +235,34 @@ def _samples(run_scale: dict[str, float], seed: int) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _append(db: Path, run_id: str, samples: pd.DataFrame, settings: StatisticsSettings, day: int) -> None:
+    values = launch_values_from_samples(samples)
+    history.append_run(
+        db,
+        run_id,
+        samples,
+        summarise(samples, values, settings),
+        pd.DataFrame({"host": ["h"], "status": ["ok"]}),
+        recorded_at=dt.datetime(2026, 1, 1 + day),
+        values=values,
+    )
+
+
 def test_history_classifies_regressions_against_a_baseline(tmp_path: Path) -> None:
     db = tmp_path / "h.duckdb"
     settings = StatisticsSettings(resamples=1000)
     scales = [{"a": 1.0, "b": 1.0, "c": 1.0}, {"a": 1.3, "b": 1.0, "c": 0.7}]
     for k, sc in enumerate(scales):
-        s = _samples(sc, k)
-        launches = pd.DataFrame({"host": ["h"], "status": ["ok"]})
-        history.append_run(db, f"run{k}", s, summarise(s, settings), launches, recorded_at=dt.datetime(2026, 1, 1 + k))
+        _append(db, f"run{k}", _samples(sc, k), settings, k)
     # appending the same run again replaces it
-    s = _samples(scales[1], 1)
-    history.append_run(
-        db,
-        "run1",
-        s,
-        summarise(s, settings),
-        pd.DataFrame({"host": ["h"], "status": ["ok"]}),
-        recorded_at=dt.datetime(2026, 1, 2),
-    )
+    _append(db, "run1", _samples(scales[1], 1), settings, 1)
     assert history.runs(db)["run_id"].tolist() == ["run0", "run1"]
     table = history.compare_runs(db, "run0", "run1", settings).set_index("framework")
     assert table["status"].to_dict() == {"a": "regressed", "b": "unchanged", "c": "improved"}
     assert table.loc["a", "ratio"] == pytest.approx(1.3, rel=0.03)
+    # launch values, not samples: 10 launches a side, and the method says it is unpaired
+    assert (table["n_reference"] == 10).all() and (table["unit"] == "launches").all()
+    assert table["method"].str.startswith("unpaired").all()
     with pytest.raises(KeyError, match="known runs: run0, run1"):
         history.compare_runs(db, "nope", "run1", settings)
 
@@ -265,15 +273,7 @@ def test_compare_cli_exits_non_zero_on_a_confirmed_regression(tmp_path: Path, ca
     db = tmp_path / "h.duckdb"
     settings = StatisticsSettings(resamples=500)
     for k, sc in enumerate([{"a": 1.0}, {"a": 1.5}]):
-        s = _samples(sc, k)
-        history.append_run(
-            db,
-            f"r{k}",
-            s,
-            summarise(s, settings),
-            pd.DataFrame({"host": ["h"], "status": ["ok"]}),
-            recorded_at=dt.datetime(2026, 1, 1 + k),
-        )
+        _append(db, f"r{k}", _samples(sc, k), settings, k)
     assert main(["compare", "--db", str(db), "--baseline", "r0", "--resamples", "500"]) == 0
     assert main(["compare", "--db", str(db), "--baseline", "r0", "--resamples", "500", "--fail-on-regression"]) == 3
     assert "regressed" in capsys.readouterr().out

@@ -45,7 +45,7 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
         json.dumps(
             {
                 "run_id": "bench-10k",
-                "params": {"threads": 1, "warmup": 2, "samples": 10, "launches": 3},
+                "params": {"threads": 1, "warmup": 2, "samples": 10, "min_rounds": 6, "max_rounds": 12},
                 "defaults": {"seed": 42, "dtype": "float32"},
                 "decisions": [],
             }

@@ -27,11 +27,11 @@ def test_cell_ids_are_readable_unique_and_safe() -> None:
 
 
 def test_selection_keeps_and_skips_with_reasons(catalogue) -> None:
-    sel = select(catalogue, RunParams(run_id="r", algorithms="ridge", datasets="diabetes", launches=4))
+    sel = select(catalogue, RunParams(run_id="r", algorithms="ridge", datasets="diabetes", min_rounds=4))
     assert [c["algorithm"] for c in sel["cells"]] == ["ridge"]
     cell = Cell(**sel["cells"][0])
     assert cell.side_names == ["scikit-learn", "linfa", "linfa-py"]
-    assert sel["params"]["launches"] == 4 and cell.threads == sel["params"]["threads"] == 1  # phase 4 reads params
+    assert sel["params"]["min_rounds"] == 4 and cell.threads == sel["params"]["threads"] == 1  # phase 4 reads params
     skipped = [d for d in sel["decisions"] if not d["selected"]]
     assert skipped and all("not selected" in d["reason"] for d in skipped)
     assert set(sel["datasets"]) == {"diabetes"}

@@ -225,8 +225,8 @@ def _task_name(job: str, workdir: str) -> str:
 
 
 class Canceller(threading.Thread):
-    """Cancels a deep-learning benchmark launch (long enough to be caught running) in its job array,
-    then the job Nextflow submits on its own to retry that launch: the launch's last attempt is killed."""
+    """Cancels a deep-learning cell's rounds (long enough to be caught running) in its job array, then the
+    job Nextflow submits on its own to retry them: the cell's last attempt is killed."""
 
     MIN_RUNNING_S = 2  # past the job's start-up, so the cancel hits a running launch
 
@@ -249,7 +249,7 @@ class Canceller(threading.Thread):
         jobs = []
         for line in out.splitlines():
             job, elapsed, workdir, name = line.split("|", 3)
-            if "RUN_BENCHMARK" in name:
+            if "RUN_ROUNDS" in name:
                 seconds = sum(int(x) * 60**i for i, x in enumerate(reversed(elapsed.split("-")[-1].split(":"))))
                 jobs.append((job, seconds, workdir))
         return jobs
@@ -300,10 +300,10 @@ def test_pipeline_runs_through_sbatch(slurm: dict[str, str], tmp_path: Path) -> 
                 "ridge,lenet",
                 "--datasets",
                 "diabetes,digits",
-                "--launches",
-                "1",
-                "--max_launches",
-                "0",
+                "--min_rounds",
+                "2",
+                "--max_rounds",
+                "2",
                 "--samples",
                 "3",
                 "--warmup",
@@ -338,14 +338,14 @@ def test_pipeline_runs_through_sbatch(slurm: dict[str, str], tmp_path: Path) -> 
     submissions = re.findall(r"\[SLURM\] submitted process .* > jobId: (\d+)", (tmp_path / ".nextflow.log").read_text())
     assert sorted(submissions, key=int) == sorted({t["native_id"].split("_")[0] for t in scheduled}, key=int)
     print(f"{len(scheduled)} Slurm tasks, {len(submissions)} sbatch submissions")
-    # Benchmark launches went out as one job array (ids job_index), their retry on its own.
-    bench = [t for t in trace if "RUN_BENCHMARK" in t["name"]]
+    # The cells' rounds went out as one job array (ids job_index), a retry on its own.
+    bench = [t for t in trace if "RUN_ROUNDS" in t["name"]]
     assert len({t["native_id"].split("_")[0] for t in bench if "_" in t["native_id"]}) == 1
     for t in trace:
         assert t["submit"] and t["start"], t
 
-    # The cancelled launch: retried once (as a job of its own), its retry cancelled too, and then
-    # recorded as a failed result. Every other launch succeeded, on this node.
+    # The cancelled cell: retried once (as a job of its own), its retry cancelled too, and then its sides
+    # recorded as failed results. Every launch of the other cell succeeded, on this node.
     assert len(canceller.cancelled) == 2, canceller.log
     first, retry = canceller.cancelled
     killed = {t["native_id"]: t for t in bench if t["native_id"] in canceller.cancelled}
@@ -353,10 +353,11 @@ def test_pipeline_runs_through_sbatch(slurm: dict[str, str], tmp_path: Path) -> 
     lost_task = killed[retry]["name"]
     assert [t["attempt"] for t in bench if t["name"] == lost_task] == ["1", "2"]
     results = {p.name: read_result(p) for p in sorted((out / "raw").glob("*.json"))}  # schema-valid, all
-    assert len(results) == 3 + 3  # one launch per side: scikit-learn, linfa, linfa-py; pytorch, candle, tch
+    # ridge: 2 rounds of scikit-learn, linfa, linfa-py; lenet (cancelled): pytorch, candle, tch recorded lost
+    assert len(results) == 3 * 2 + 3
     failed = [r for r in results.values() if r["status"] == "failed"]
-    assert len(failed) == 1 and failed[0]["error"].startswith("no result after 2 attempt(s)"), failed
-    assert lost_task.endswith(f" {failed[0]['framework']['name']} #1)"), lost_task
+    assert len(failed) == 3 and all(r["error"].startswith("no result after 2 attempt(s)") for r in failed), failed
+    assert {r["algorithm"] for r in failed} == {"lenet"} and lost_task.endswith(f"({failed[0]['cell_id']})")
     ok = [r for r in results.values() if r["status"] == "ok"]
     assert all(r["host"] == socket.gethostname() and r["cpu_model"] == cpu_model() for r in ok)
 
@@ -367,4 +368,4 @@ def test_pipeline_runs_through_sbatch(slurm: dict[str, str], tmp_path: Path) -> 
     )
     assert (out / "report" / "index.html").is_file()
     analysis: dict[str, Any] = json.loads((out / "analysis" / "analysis.json").read_text(encoding="utf-8"))
-    assert analysis["n_failed"] == 1 and analysis["mixed_cpu_models"] == {}
+    assert analysis["n_failed"] == 3 and analysis["mixed_cpu_models"] == {}

@@ -14,7 +14,7 @@ from scipy import stats as sps
 from pairbench.analysis import stats
 from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
 from pairbench.analysis.settings import StatisticsSettings
-from pairbench.analysis.summaries import summarise
+from pairbench.analysis.tidy import launch_values_from_samples
 
 
 def test_shapiro_wilk_matches_the_1965_paper_example() -> None:
@@ -159,7 +159,7 @@ def _frame(spec: dict[str, tuple[float, float]], n: int = 30, seeds: int = 1, ce
                         "dataset": "x",
                         "language": "python" if fw == "pytorch" else "rust",
                         "framework": fw,
-                        "launch": 1 + i % 3,
+                        "launch": 1 + i,  # one value per launch: the launch is the unit
                         "phase": "train_epoch",
                         "seed": i % seeds,
                         "fold": "",
@@ -170,33 +170,32 @@ def _frame(spec: dict[str, tuple[float, float]], n: int = 30, seeds: int = 1, ce
 
 
 def test_three_frameworks_give_three_pairs_with_every_statistic() -> None:
-    samples = _frame({"pytorch": (2.0, 0.02), "candle": (1.0, 0.02), "tch": (2.0, 0.02)}, seeds=5)
-    table = compare_frameworks(samples, StatisticsSettings(resamples=1000), {"c0": ["pytorch", "candle", "tch"]})
+    values = launch_values_from_samples(
+        _frame({"pytorch": (2.0, 0.02), "candle": (1.0, 0.02), "tch": (2.0, 0.005)}, n=8)
+    )
+    table = compare_frameworks(values, StatisticsSettings(resamples=1000), {"c0": ["pytorch", "candle", "tch"]})
     by_pair = {(r.candidate, r.reference): r for r in table.itertuples()}
     assert set(by_pair) == {("candle", "pytorch"), ("tch", "pytorch"), ("tch", "candle")}
     assert by_pair["candle", "pytorch"].verdict == "candle faster"
     assert by_pair["tch", "candle"].verdict == "tch slower"
-    assert by_pair["tch", "pytorch"].verdict == "no meaningful difference"
-    # five seeds on each side -> paired t-test reported
-    assert table["paired"].all() and table["p_paired_t"].notna().all()
-    np.testing.assert_allclose(table["p_bonferroni"], np.minimum(table["p_value"] * 3, 1.0))
+    assert by_pair["tch", "pytorch"].verdict in ("equivalent", "inconclusive")
+    np.testing.assert_allclose(table["p_bonferroni"], np.minimum(table["p_wilcoxon"] * 3, 1.0))
 
 
-def test_unpaired_samples_report_no_paired_test_and_power_warning() -> None:
-    samples = _frame({"pytorch": (1.0, 0.3), "candle": (1.0, 0.3)}, n=5)
+def test_few_rounds_are_inconclusive_and_underpowered() -> None:
+    values = launch_values_from_samples(_frame({"pytorch": (1.0, 0.3), "candle": (1.0, 0.3)}, n=5))
     settings = StatisticsSettings(resamples=500)
-    table = compare_frameworks(samples, settings)
-    assert not table["paired"].iloc[0] and math.isnan(table["p_paired_t"].iloc[0])
-    assert table["underpowered"].iloc[0]
-    summary = summarise(samples, settings)
-    assert summary["warnings"].str.contains("power:").all()
-    assert summary["warnings"].str.contains("only 5 samples").all()
+    row = compare_frameworks(values, settings).iloc[0]
+    # 5 rounds: no 95% signed-rank interval exists, so no verdict either way
+    assert row["outcome"] == "inconclusive" and math.isnan(row["ratio_ci_low"])
+    assert row["ci_method"] == "none (too few rounds)" and row["underpowered"]
 
 
 def test_geometric_mean_speedup_per_domain() -> None:
-    samples = _frame({"pytorch": (3.0, 0.01), "candle": (1.0, 0.01)}, cells=3)
-    gm = geometric_mean_speedups(compare_frameworks(samples, StatisticsSettings(resamples=500)))
+    values = launch_values_from_samples(_frame({"pytorch": (3.0, 0.01), "candle": (1.0, 0.01)}, cells=3, n=8))
+    settings = StatisticsSettings(resamples=500)
+    gm = geometric_mean_speedups(compare_frameworks(values, settings), values, settings)
     row = gm.iloc[0]
     assert row["n_cells"] == 3 and row["geomean_speedup"] == pytest.approx(3.0, rel=0.02)
     assert row["ci_low"] < row["geomean_speedup"] < row["ci_high"]
-    assert row["n_faster"] == 3
+    assert row["n_faster"] == 3 and row["n_inconclusive"] == 0

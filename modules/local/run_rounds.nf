@@ -25,11 +25,22 @@ process RUN_ROUNDS {
     // Every value is one quoted shell word (lib/Shell.groovy): a hostile name cannot run commands.
     def q = Shell.&quote
     def aa = params.aa ? '--aa' : ''
+    def common = "--cell ${q(cell)} --sides ${q(sides.join(','))} --data-dir ${q(data)} --out-dir results " +
+                 "--record ${q("${cell_id}.rounds.json")} ${aa}"
     """
-    pairbench rounds --cell ${q(cell)} --sides ${q(sides.join(','))} --data-dir ${q(data)} \\
-        --implementations ${q(implementations)} --out-dir results --record ${q("${cell_id}.rounds.json")} \\
+    status=0
+    pairbench rounds ${common} --implementations ${q(implementations)} \\
         --min-rounds ${q(params.min_rounds)} --max-rounds ${q(params.max_rounds)} --budget-s ${q(params.cell_budget_s)} \\
         --delta ${q(params.delta)} --alpha ${q(params.alpha)} --seed ${q(params.order_seed)} \\
-        --timeout ${q(params.timeout_s)} --max-attempts ${q(params.max_attempts)} ${aa}
+        --timeout ${q(params.timeout_s)} --max-attempts ${q(params.max_attempts)} || status=\$?
+    # A runner killed from outside (kill -9, the OOM killer) leaves its finished launches and no record. Retry
+    # it; on the last attempt keep what finished and record the rest as lost, with this task's hash and exit status.
+    if [ "\$status" -ne 0 ] || [ ! -s ${q("${cell_id}.rounds.json")} ]; then
+        if [ ${q(task.attempt)} -lt ${q(params.max_attempts)} ]; then
+            exit \$(( status == 0 ? 1 : status ))
+        fi
+        pairbench rounds ${common} --record-lost "\$status" \\
+            --task-hash "\$(basename "\$(dirname "\$PWD")")/\$(basename "\$PWD")"
+    fi
     """
 }

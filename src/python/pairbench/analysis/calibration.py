@@ -33,7 +33,7 @@ def calibration_summary(comparisons: pd.DataFrame, delta: float) -> dict[str, An
     logs = logs[np.isfinite(logs)]
     false = int(null["outcome"].isin(["faster", "slower"]).sum())
     supported = paired.supported_delta(logs)
-    q1, q3 = (np.percentile(np.abs(logs), [25, 75]) if logs.size else (math.nan, math.nan))
+    q1, q3 = np.percentile(np.abs(logs), [25, 75]) if logs.size else (math.nan, math.nan)
     out: dict[str, Any] = {
         "aa_comparisons": len(null),
         "outcomes": {o: int((null["outcome"] == o).sum()) for o in paired.OUTCOMES},

@@ -77,7 +77,8 @@ def forest_svg(cmp: pd.DataFrame, delta: float, link_of: dict[int, str] | None =
         return "<p class='muted'>no timing comparisons</p>"
     rows = cmp.reset_index(drop=True)
     rows = rows.assign(
-        ratio_ci_low=rows["ratio_ci_low"].fillna(rows["ratio"]), ratio_ci_high=rows["ratio_ci_high"].fillna(rows["ratio"])
+        ratio_ci_low=rows["ratio_ci_low"].fillna(rows["ratio"]),
+        ratio_ci_high=rows["ratio_ci_high"].fillna(rows["ratio"]),
     )
     band_lo, band_hi = 1 / (1 + delta), 1 + delta
     lo = max(1e-6, float(min(rows["ratio_ci_low"].min(), band_lo)) / 1.3)

@@ -170,9 +170,7 @@ class PairedEstimate:
         return math.exp(self.log_high) if not math.isnan(self.log_high) else math.nan
 
 
-def paired_estimate(
-    d: ArrayLike, confidence: float = 0.95, resamples: int = 2000, seed: int = 0
-) -> PairedEstimate:
+def paired_estimate(d: ArrayLike, confidence: float = 0.95, resamples: int = 2000, seed: int = 0) -> PairedEstimate:
     """Hodges-Lehmann estimate of the per-round log ratios `d` with its signed-rank interval (widened by
     a block bootstrap when the rounds are autocorrelated; see the module docstring)."""
     x = _arr(d)

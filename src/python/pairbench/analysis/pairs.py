@@ -63,9 +63,7 @@ def rounds_needed(d: NDArray[np.float64], effect: float, alpha: float, power: fl
     return max(2, math.ceil((z * sd / math.log1p(effect)) ** 2))
 
 
-def pair_row(
-    cand: pd.DataFrame, ref: pd.DataFrame, settings: StatisticsSettings, seed: int = 0
-) -> dict[str, Any]:
+def pair_row(cand: pd.DataFrame, ref: pd.DataFrame, settings: StatisticsSettings, seed: int = 0) -> dict[str, Any]:
     """Every statistic of one candidate / reference pair in one phase. `cand` and `ref` are the two
     sides' launch values (columns launch, seconds, cpu_seconds); rounds pair by launch number."""
     a = cand.set_index("launch")
@@ -219,7 +217,9 @@ def geometric_mean_speedups(
         logs = np.log(sp)
         if any(np.isnan(x).all() for x in draws):
             draws = [np.array([v]) for v in logs]  # no launch values: resample cells only
-        gm, low, high = stats.hierarchical_geomean_ci(logs, draws, settings.confidence, settings.resamples, settings.seed)
+        gm, low, high = stats.hierarchical_geomean_ci(
+            logs, draws, settings.confidence, settings.resamples, settings.seed
+        )
         warning = ""
         if sp.size < settings.geomean_min_cells:
             low = high = math.nan

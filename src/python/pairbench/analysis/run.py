@@ -13,6 +13,7 @@ import pandas as pd
 
 from pairbench.analysis import history
 from pairbench.analysis.accounting import expected_launches, failures_table, trace_records
+from pairbench.analysis.calibration import calibration_summary
 from pairbench.analysis.cost import Machine, cost_table, load_machine
 from pairbench.analysis.forest import speed_ratio_figure
 from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
@@ -20,7 +21,7 @@ from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, r
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
 from pairbench.analysis.rl_training import rl_training_tables
 from pairbench.analysis.settings import AnalysisConfig, StatisticsSettings, load_analysis_config
-from pairbench.analysis.calibration import calibration_summary
+from pairbench.analysis.stopping import RoundsRule, rule_error_rates
 from pairbench.analysis.summaries import quality_by_side, resources_by_side, summarise
 from pairbench.analysis.tidy import (
     launch_values_table,
@@ -63,6 +64,9 @@ class AnalysisInputs:
     # Run-wide settings the catalogue set (selection.json `run_settings`: alpha, power): they win over
     # --alpha and analysis.yaml, as phase 1 already applied the catalogue's cv_folds.
     run_settings: dict[str, Any] | None = None
+    # The run's rounds (selection.json `params`: min_rounds, max_rounds): the stopping rule whose error
+    # rates analysis.json states.
+    rounds: dict[str, Any] | None = None
 
 
 def with_run_settings(settings: StatisticsSettings, run_settings: dict[str, Any]) -> StatisticsSettings:
@@ -265,6 +269,7 @@ def analyse(
         "run_id": run_id,
         "settings": {**asdict(settings), "confidence": settings.confidence},
         "calibration": calibration_summary(timing["comparisons"], settings.delta),
+        "stopping_rule": _stopping_rule(inputs, settings),
         "analysis_config": {"ranking": asdict(config.ranking), "cost": asdict(config.cost)},
         "requirements": asdict(requirements),
         "machine": asdict(machine) if machine else None,
@@ -284,6 +289,16 @@ def analyse(
     }
     (out_dir / "analysis.json").write_text(json.dumps(overview, indent=2, default=str) + "\n", encoding="utf-8")
     return overview
+
+
+def _stopping_rule(inputs: AnalysisInputs, settings: StatisticsSettings) -> dict[str, Any] | None:
+    """The error rates of the run's stopping rule, by simulation (analysis/stopping.py), or None when the
+    run's rounds are not known (an analysis by hand without --selection)."""
+    rounds = inputs.rounds or {}
+    if not rounds.get("min_rounds") or not rounds.get("max_rounds"):
+        return None
+    rule = RoundsRule(int(rounds["min_rounds"]), int(rounds["max_rounds"]), settings.delta, settings.confidence)
+    return rule_error_rates(rule, n_cells=1000, seed=settings.seed)
 
 
 def _counts(loaded: _Loaded, launches: pd.DataFrame, failures: pd.DataFrame) -> dict[str, Any]:

@@ -90,7 +90,9 @@ def look(
     if not open_pairs:
         return Look(rounds_done, outcomes, ratios, True, f"every pair decided after {rounds_done} rounds")
     if rounds_done >= rule.max_rounds:
-        return Look(rounds_done, outcomes, ratios, True, f"max_rounds ({rule.max_rounds}) reached; still open: {open_pairs[0]}")
+        return Look(
+            rounds_done, outcomes, ratios, True, f"max_rounds ({rule.max_rounds}) reached; still open: {open_pairs[0]}"
+        )
     more = f" (and {len(open_pairs) - 1} more)" if len(open_pairs) > 1 else ""
     return Look(rounds_done, outcomes, ratios, False, f"open: {open_pairs[0]}{more}")
 
@@ -126,10 +128,8 @@ def simulate_error_rates(
             continue
         rows = np.flatnonzero(open_)
         low, high = _interval_rows(d[rows, :k], rule.confidence, rng)
-        outcome = np.where(
-            high < lo_band, "faster",
-            np.where(low > hi_band, "slower", np.where((low >= lo_band) & (high <= hi_band), "equivalent", "inconclusive")),
-        )  # fmt: skip
+        inside = np.where((low >= lo_band) & (high <= hi_band), "equivalent", "inconclusive")
+        outcome = np.where(high < lo_band, "faster", np.where(low > hi_band, "slower", inside))
         outcome = np.where(np.isnan(low), "inconclusive", outcome)
         decided = outcome != "inconclusive"
         last = k >= rule.max_rounds
@@ -156,3 +156,45 @@ def _interval_rows(d: np.ndarray, confidence: float, rng: np.random.Generator) -
         b_low, b_high = block_bootstrap_ci(d[r], confidence, 500, int(rng.integers(1 << 31)))
         low[r], high[r] = min(low[r], b_low), max(high[r], b_high)
     return low, high
+
+
+# The spreads of per-round log ratios the methods section quotes the rule's error rates at: from an
+# idle host's best cells (1%) to a busy laptop's worst (20%).
+SPREADS = (0.01, 0.03, 0.05, 0.1, 0.2)
+
+
+def rule_error_rates(rule: RoundsRule, n_cells: int = 2000, seed: int = 0) -> dict[str, object]:
+    """What the stopping rule costs, by simulation (`simulate_error_rates`), at each of SPREADS with
+    normal and heavy (t3) tails: the false-verdict rate of an A/A pair (true ratio 1), the chance
+    that a pair on the margin's edge (true ratio 1 + delta) is called `equivalent`, and the chance
+    that a 10% effect is called `slower`. The worst of each is what the methods section states."""
+    rows = []
+    for tails in ("normal", "t3"):
+        for sigma in SPREADS:
+            null = simulate_error_rates(rule, sigma, 1.0, n_cells, seed, tails)
+            edge = simulate_error_rates(rule, sigma, 1.0 + rule.delta, n_cells, seed + 1, tails)
+            effect = simulate_error_rates(rule, sigma, 1.10, n_cells, seed + 2, tails)
+            rows.append(
+                {
+                    "tails": tails,
+                    "sigma": sigma,
+                    "false_verdict": null["faster"] + null["slower"],
+                    "aa_inconclusive": null["inconclusive"],
+                    "false_equivalent_at_edge": edge["equivalent"],
+                    "power_10pct": effect["slower"],
+                    "mean_rounds_aa": null["mean_rounds"],
+                }
+            )
+    return {
+        "rule": {
+            "min_rounds": rule.min_rounds,
+            "max_rounds": rule.max_rounds,
+            "look_every": rule.look_every,
+            "delta": rule.delta,
+            "confidence": rule.confidence,
+        },
+        "n_cells": n_cells,
+        "rows": rows,
+        "max_false_verdict": max(r["false_verdict"] for r in rows),
+        "max_false_equivalent_at_edge": max(r["false_equivalent_at_edge"] for r in rows),
+    }

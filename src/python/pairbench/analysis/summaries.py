@@ -41,7 +41,9 @@ def summarise(samples: pd.DataFrame, values: pd.DataFrame, settings: StatisticsS
         launch_values = by_launch.get(key, np.array([float(np.median(x))]))
         centre = float(np.median(launch_values))
         if launch_values.size > 1:
-            boot = np.median(launch_values[rng.integers(0, launch_values.size, (settings.resamples, launch_values.size))], axis=1)
+            boot = np.median(
+                launch_values[rng.integers(0, launch_values.size, (settings.resamples, launch_values.size))], axis=1
+            )
             low, high = stats.percentile_ci(boot, settings.confidence)
         else:
             low = high = np.nan

@@ -173,6 +173,17 @@ def launch_values_table(results: list[Result]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=[*_base_columns(), "phase", "seconds", "cpu_seconds", "n_samples"])
 
 
+def launch_values_from_samples(samples: pd.DataFrame) -> pd.DataFrame:
+    """The launch values of a samples table (the median of each launch's samples per phase; no CPU
+    times): what `launch_values_table` gives from the results themselves."""
+    keys = [c for c in (*_base_columns(), "phase") if c in samples.columns]
+    grouped = samples.groupby(keys, sort=True)["seconds"]
+    out = grouped.median().rename("seconds").to_frame()
+    out["n_samples"] = grouped.size()
+    out["cpu_seconds"] = float("nan")
+    return out.reset_index()
+
+
 def launches_table(results: list[Result]) -> pd.DataFrame:
     rows = []
     for doc in results:

@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
         launches=args.launches,
         trace_dir=args.trace_dir,
         run_settings=(read_json(args.selection) or {}).get("run_settings") if args.selection else None,
+        rounds=(read_json(args.selection) or {}).get("params") if args.selection else None,
     )
     overview = analyse(
         args.results_dir,

@@ -3,10 +3,15 @@ its recurrence take each of them (the gate's reference, computed here once for b
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from pairbench.core.registry import dataset_loader
-from pairbench.datasets.builtin import XY
+
+# Not builtin.XY: importing builtin imports scikit-learn, and the spin kernel's launches import this module.
+XY = tuple[NDArray[np.float64], NDArray[Any]]
 
 # The recurrence both sides spin: a 31-bit linear congruential generator (the constants of C's rand()).
 LCG_MULTIPLIER = 1103515245

@@ -434,6 +434,7 @@ def record_lost_launch(
     exit_status: int | None = None,
     task_hash: str = "",
     reason: str | None = None,
+    metadata: dict[str, Any] | None = None,
 ) -> int:
     """A `status: failed` result marked `lost` for a launch that left none, so the analysis lists it.
 
@@ -454,7 +455,7 @@ def record_lost_launch(
             f"without writing a result (Nextflow task {task_hash or '?'})"
         )
     print(f"pairbench launch: {cell.cell_id} {side} launch {launch}: {reason}", file=sys.stderr)
-    lost = {"lost": {"exit_status": exit_status, "task_hash": task_hash}, "recorded_on": hostname()}
+    lost = {"lost": {"exit_status": exit_status, "task_hash": task_hash}, "recorded_on": hostname(), **(metadata or {})}
     doc = failed_result(cell, side, launch, reason, data_dir, utc_now(), lost)
     if exit_status is None:  # written by another task, maybe on another node: which one ran it is unknown
         doc = dataclasses.replace(doc, host="", cpu_model=None)

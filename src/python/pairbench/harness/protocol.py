@@ -125,7 +125,9 @@ def run_phase_protocol(
     return PhaseResult(done, round(spent, 6), batch, out, cpu)
 
 
-def run_protocol(bench: Benchmark, *, warmup: int, samples: int, protocol: Protocol) -> tuple[str, dict[str, PhaseResult]]:
+def run_protocol(
+    bench: Benchmark, *, warmup: int, samples: int, protocol: Protocol
+) -> tuple[str, dict[str, PhaseResult]]:
     """Every phase of `bench`: (order, per-phase results), order 'phase-major' or 'per-repetition'."""
     phases = tuple(bench.phases)
     if not bench.stateful():

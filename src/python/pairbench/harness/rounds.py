@@ -32,7 +32,7 @@ from typing import Any
 
 from pairbench.core.cells import Cell
 from pairbench.core.schema import Result, phase_values, read_result, utc_now
-from pairbench.harness.launcher import claimed_cpus, failed_result, run_side
+from pairbench.harness.launcher import claimed_cpus, failed_result, record_lost_launch, run_side
 
 ARM_VARIABLE = "PAIRBENCH_ARM"
 SECOND_ARM = "b"
@@ -156,6 +156,8 @@ def run_rounds(
     )
     values: dict[str, dict[str, list[float]]] = {a.label: {} for a in arms}
     out_dir.mkdir(parents=True, exist_ok=True)
+    record_path = record_path or out_dir / f"{cell.cell_id}.rounds.json"
+    progress = progress_path(record_path)
     start = clock()
     with claimed_cpus(cell.threads, pin) as (cpus, own):
         record.cpus, record.own_cpus = cpus, own
@@ -163,6 +165,8 @@ def run_rounds(
         while True:
             round_no += 1
             live = [a for a in arms if a.label not in record.failed_arms]
+            # Where the runner is, for `record_lost_rounds` should it be killed in this round.
+            progress.write_text(json.dumps({"round": round_no, "failed_arms": sorted(record.failed_arms)}), "utf-8")
             order = round_order(live, settings.seed, cell.cell_id, round_no)
             launches = []
             for arm in order:
@@ -207,8 +211,14 @@ def run_rounds(
                     break
     record.finished_at = utc_now()
     record.elapsed_s = round(clock() - start, 3)
-    record.write(record_path or out_dir / f"{cell.cell_id}.rounds.json")
+    record.write(record_path)
+    progress.unlink(missing_ok=True)
     return record
+
+
+def progress_path(record_path: Path) -> Path:
+    """Where a running cell names the round it is in (and the arms that already left)."""
+    return record_path.with_name(record_path.name.removesuffix(".json") + ".progress")
 
 
 def _append_values(values: dict[str, list[float]], doc: Result | None, round_no: int) -> None:
@@ -226,3 +236,44 @@ def _pad(values: dict[str, dict[str, list[float]]], rounds: int) -> None:
     for by_phase in values.values():
         for series in by_phase.values():
             series.extend([math.nan] * (rounds - len(series)))
+
+
+def record_lost_rounds(
+    cell_path: Path,
+    sides: list[str],
+    data_dir: Path,
+    out_dir: Path,
+    record_path: Path,
+    *,
+    aa: bool = False,
+    exit_status: int | None = None,
+    task_hash: str = "",
+) -> int:
+    """After the rounds runner itself died (kill -9, the OOM killer) on its last attempt: keep every result
+    it finished, record as lost (exit status and task hash) each arm still in the rounds that has no result
+    for the round the runner was in (round 1 when it had not started), and write the rounds record if it
+    left none. Returns the number of launches recorded lost."""
+    cell = Cell.read(cell_path)
+    arms = [Arm(s) for s in sides] + ([Arm(s, SECOND_ARM) for s in sides] if aa else [])
+    out_dir.mkdir(parents=True, exist_ok=True)
+    where = progress_path(record_path)
+    state = json.loads(where.read_text(encoding="utf-8")) if where.is_file() else {"round": 1, "failed_arms": []}
+    round_no, gone = int(state["round"]), set(state["failed_arms"])
+    lost = 0
+    for arm in arms:
+        out = out_dir / arm.result_name(cell.cell_id, round_no)
+        if arm.label in gone or out.exists():
+            continue
+        record_lost_launch(
+            cell_path, arm.side, data_dir, out, launch=round_no, exit_status=exit_status, task_hash=task_hash,
+            metadata={"round": round_no, "arm": arm.arm},
+        )  # fmt: skip
+        lost += 1
+    if not record_path.exists():
+        record = RoundsRecord(cell.cell_id, 0, aa, [a.label for a in arms], {"lost_in_round": round_no})
+        record.stop_reason = (
+            f"lost in round {round_no}: the rounds runner exited with status {exit_status} "
+            f"(Nextflow task {task_hash or '?'})"
+        )
+        record.write(record_path)
+    return lost

@@ -68,7 +68,7 @@ class ReportContext:
     readiness: list[str]
     methods: list[str]
     phases: list[str]
-    noise: float
+    delta: float
     figures: Figures
     llm: LlmView
     scaling_study: ScalingStudy | None
@@ -187,7 +187,7 @@ def build_context(
     t = _tables(analysis_dir, selection, implementations)
     analysis["n_cmp"] = len(t["comparisons"])
     phases = sorted(t["summary"]["phase"].unique()) if not t["summary"].empty else []
-    noise = float(analysis.get("settings", {}).get("noise", 0.02))
+    delta = float(analysis.get("settings", {}).get("delta", 0.05))
     src = Sources(t["launches"], raw_href)
     sweep = scaling_table(t["summary"], t["launches"])
     return ReportContext(
@@ -201,8 +201,8 @@ def build_context(
         readiness=readiness_lines(t["maturity"]),
         methods=methods_lines(selection, environment, analysis, phases),
         phases=phases,
-        noise=noise,
-        figures=build_figures(t, noise, src, sweep),
+        delta=delta,
+        figures=build_figures(t, delta, src, sweep),
         llm=llm_view(t["llm"], t.get("llm_scaling"), t.get("llm_slopes")),
         scaling_study=scaling_study(scaling_dir, out_dir),
         scaling_sweep=sweep,

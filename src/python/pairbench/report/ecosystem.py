@@ -131,7 +131,8 @@ MATURITY_FORMULA = (
     "maturity = mean of the components that could be measured, each in [0, 1]: "
     "coverage = catalogue algorithms implemented / catalogue algorithms of the domain; "
     "quality = gated pairs against the baseline that passed the quality gate / gated pairs; "
-    "speed = comparisons against the baseline not slower (faster or no meaningful difference) / comparisons; "
+    "speed = decided comparisons against the baseline not slower (faster or equivalent) / decided comparisons "
+    "(inconclusive ones are left out and counted beside it); "
     "defects = 1 / (1 + findings open in this run's version); "
     "effort = min(1, baseline code lines / framework code lines) (the same benchmarks written in fewer lines "
     "score 1); build = min(1, 120 s / cold release build time) (unmeasured: left out). "
@@ -187,6 +188,8 @@ def maturity_table(
             cmp = comparisons
             if not cmp.empty:
                 cmp = cmp[(cmp["domain"] == domain) & (cmp["candidate"] == name) & (cmp["reference"] == baseline)]
+            undecided = int((cmp["outcome"] == "inconclusive").sum()) if len(cmp) else 0
+            cmp = cmp[cmp["outcome"] != "inconclusive"] if len(cmp) else cmp
             qp = quality_parity
             if not qp.empty and "candidate" in qp:
                 cells = {c["cell_id"] for c in selection.get("cells", []) if c["domain"] == domain}
@@ -219,6 +222,7 @@ def maturity_table(
                     if len(qp)
                     else "-",
                     "speed_detail": f"{int((cmp['outcome'] != 'slower').sum())}/{len(cmp)}" if len(cmp) else "-",
+                    "speed_inconclusive": undecided,
                     "open_findings": n_open(name),
                 }
             )
@@ -240,7 +244,10 @@ def readiness_lines(maturity: pd.DataFrame) -> list[str]:
         if best["gate_detail"] != "-":
             because.append(f"passes the quality gate in {best['gate_detail']} pairs")
         if best["speed_detail"] != "-":
-            because.append(f"is not slower than {best['baseline']} in {best['speed_detail']} comparisons")
+            because.append(
+                f"is not slower than {best['baseline']} in {best['speed_detail']} decided comparisons"
+                + (f" ({int(best['speed_inconclusive'])} inconclusive)" if best.get("speed_inconclusive") else "")
+            )
         because.append(f"has {int(best['open_findings'])} open defect finding(s)")
         lines.append(
             f"Rust is {best['readiness']} for {DOMAIN_WORDS.get(str(domain), domain)}, because "
@@ -284,13 +291,14 @@ def decomposition_table(comparisons: pd.DataFrame) -> pd.DataFrame:
             elif len(inv):
                 r = inv.iloc[0]
                 flip = {"faster": "slower", "slower": "faster"}
+                outcome = flip.get(r["outcome"], r["outcome"])
                 found[effect] = (
                     1 / r["ratio"],
                     1 / r["ratio_ci_high"],
                     1 / r["ratio_ci_low"],
-                    flip.get(r["outcome"], r["outcome"]),
+                    outcome,
                     r["p_holm"],
-                    r["verdict"],
+                    f"{cand} {outcome}" if outcome in flip else outcome,
                 )
         if len(found) < 3:
             continue

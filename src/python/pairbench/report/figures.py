@@ -46,9 +46,9 @@ def scaling_table(summary: pd.DataFrame, launches: pd.DataFrame) -> pd.DataFrame
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 
-def _forest(t: dict[str, pd.DataFrame], noise: float, src: Sources) -> tuple[str, str]:
+def _forest(t: dict[str, pd.DataFrame], delta: float, src: Sources) -> tuple[str, str]:
     cmp = t["comparisons"]
-    svg, shrunk = speed_forest(cmp, t["geomean_speedups"], noise, t["launches"], src.raw_href)
+    svg, shrunk = speed_forest(cmp, t["geomean_speedups"], delta, t["launches"], src.raw_href)
     note = (
         f"{len(cmp)} comparisons: the plot shows each domain's geometric mean; every comparison is in the table below."
         if shrunk
@@ -123,9 +123,9 @@ def _ecosystem(t: dict[str, pd.DataFrame], fig: Figures) -> None:
         fig.decomposition = forest_svg(decomp.reset_index(drop=True), 0.02)
 
 
-def build_figures(t: dict[str, pd.DataFrame], noise: float, src: Sources, scaling: pd.DataFrame) -> Figures:
+def build_figures(t: dict[str, pd.DataFrame], delta: float, src: Sources, scaling: pd.DataFrame) -> Figures:
     fig = Figures()
-    fig.forest, fig.forest_note = _forest(t, noise, src)
+    fig.forest, fig.forest_note = _forest(t, delta, src)
     res = t["resources"]
     fig.memory = charts.bar_chart(
         res.assign(label=res["algorithm"] + " / " + res["dataset"]) if not res.empty else res,

@@ -41,7 +41,7 @@ def _phase_text(ws: list[tuple[tuple[Any, ...], str, str, float]]) -> tuple[str,
     """(overall side or "", the sentence, its wins, the settings where another side wins)."""
     wins = Counter(w for _, _, w, _ in ws if w)
     if not wins:
-        return "", f"no meaningful difference in any of {len(ws)} settings", 0, []
+        return "", f"no side decided faster in any of {len(ws)} settings (equivalent or inconclusive)", 0, []
     (side, n), *rest = wins.most_common()
     if rest and rest[0][1] == n:  # as many settings each way: no overall answer, only the settings
         side = ""
@@ -59,15 +59,15 @@ def _phase_text(ws: list[tuple[tuple[Any, ...], str, str, float]]) -> tuple[str,
     if not side:
         tail = f"; {'; '.join(flips)}"
     if ties:
-        tail += f"; no meaningful difference at {'; '.join(ties)}"
+        tail += f"; equivalent or inconclusive at {'; '.join(ties)}"
     return side, head + tail, n, flips
 
 
 def llm_advice(comparisons: pd.DataFrame, selection: dict[str, Any]) -> pd.DataFrame:
     """For each LLM model and candidate pair: which side to use for embedding (end-to-end batch latency) and for
     generation (decode tokens/s; time to first token reported beside it), and the (batch, threads, length)
-    settings where the other side wins. Only the verdicts of the run's pairs count (Holm-corrected test plus
-    the practical-difference threshold, as every comparison): a setting without a meaningful difference is a tie."""
+    settings where the other side wins. Only the verdicts of the run's pairs count (the four outcomes at the run's
+    margin, as every comparison): a setting without a faster or slower verdict wins for neither side."""
     if comparisons.empty or "domain" not in comparisons:
         return pd.DataFrame(columns=ADVICE_COLUMNS)
     cells = cells_of(selection)

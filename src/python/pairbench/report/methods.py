@@ -15,9 +15,12 @@ from pairbench.report.templating import render
 def methods_lines(
     selection: dict[str, Any], environment: dict[str, Any], analysis: dict[str, Any], phases: list[str]
 ) -> list[str]:
-    from pairbench.harness import protocol
+    from pairbench.core.protocol import Protocol
 
     p = selection.get("params", {})
+    cells = selection.get("cells") or []
+    first = cells[0].get("protocol") if cells else None
+    protocol = Protocol.from_json(first, "selection.json cells[0]") if first else Protocol()
     text = render(
         "methods.txt.j2",
         p=p,
@@ -30,7 +33,8 @@ def methods_lines(
         rustc=environment.get("rust", {}).get("rustc", "rustc version unknown"),
         s=analysis.get("settings", {}),
         n_cmp=analysis.get("n_cmp", 0),
-        nb=analysis.get("noise_band") or {},
+        rule=analysis.get("stopping_rule"),
+        calib=analysis.get("calibration"),
         rank=analysis.get("analysis_config", {}).get("ranking", {}),
         machine=analysis.get("machine"),
     )

@@ -89,7 +89,9 @@ TRAINING_COLUMNS = [
     "seconds_to_threshold_median",
     "seconds_to_threshold_ci",
     "train_s_median",
-    "p_holm",
+    "return_difference",
+    "return_difference_ci_low",
+    "return_difference_ci_high",
     "gate",
 ]
 
@@ -99,9 +101,12 @@ TRAINING_NOTE = (
     "with a deterministic greedy evaluation from the 100 evaluation starts every eval_interval env steps. "
     "Steps and seconds are those of the first evaluation whose mean reaches the threshold; seconds are "
     "training time, evaluation time excluded. Medians over the seeds that reached it, with percentile "
-    "bootstrap 95% CIs over seeds. Gate: success rate >= min_success_rate and final returns not "
-    "significantly different from SB3's (two-sided Mann-Whitney U, Holm-corrected with the run's timing "
-    "comparisons)."
+    "bootstrap 95% CIs over seeds. Gate (a rule of its own, outside the timing verdicts): comparable when every "
+    "side reaches the threshold in at least min_success_rate of its seeds, the candidate's success rate is at most "
+    "success_margin below SB3's, and the final returns are shown equivalent seed for seed (the 90% signed-rank "
+    "interval of the per-seed differences within ±return_margin, a tenth of the threshold by default); not "
+    "comparable on a real difference (a missed success rate, or that interval wholly outside the margin); "
+    "inconclusive when the seeds cannot tell."
 )
 
 SPEED_SPLIT_COLUMNS = ["algorithm", "framework", "environment_steps_per_s", "agent_update_s", "time_to_solve_s"]
@@ -113,10 +118,7 @@ def training_table(training: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=TRAINING_COLUMNS)
     t = training.copy()
     t["gate"] = [
-        "baseline" if fw == base else ("comparable" if bool(ok) else f"not comparable: {why}")
-        for fw, base, ok, why in zip(
-            t["framework"], t["baseline"], t["comparable"], t["reasons"].fillna(""), strict=True
-        )
+        gate if not why else f"{gate}: {why}" for gate, why in zip(t["gate"], t["reasons"].fillna(""), strict=True)
     ]
     return t[[c for c in TRAINING_COLUMNS if c in t.columns]]
 

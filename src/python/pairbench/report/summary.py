@@ -54,14 +54,16 @@ def _geomean_card(g: pd.Series) -> tuple[str, Card]:
     text = (
         f"{g['candidate']} vs {g['reference']} ({g['domain']}, {g['phase']}): {head} (geometric mean over "
         f"{g['n_cells']} cells, {ci}); {g['n_faster']} faster, {g['n_slower']} slower, "
-        f"{g['n_no_difference']} no meaningful difference" + (f"; warning: {warning}" if warning else "")
+        f"{g['n_equivalent']} equivalent, {g['n_inconclusive']} inconclusive"
+        + (f"; warning: {warning}" if warning else "")
     )
     card = Card(
         kind,
         f"{g['candidate']} vs {g['reference']} · {g['phase']}",
         head,
         f"{ci}, {g['n_cells']} cells",
-        f"{g['n_faster']} faster · {g['n_slower']} slower · {g['n_no_difference']} no difference",
+        f"{g['n_faster']} faster · {g['n_slower']} slower · {g['n_equivalent']} equivalent · "
+        f"{g['n_inconclusive']} inconclusive",
         warning,
     )
     return text, card
@@ -71,6 +73,7 @@ def _reliability(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> tuple[
     summary, cmp = t["summary"], t["comparisons"]
     unstable = int(summary["unstable"].astype(bool).sum()) if "unstable" in summary else 0
     under = int(cmp["underpowered"].astype(bool).sum()) if "underpowered" in cmp else 0
+    inconclusive = int((cmp["outcome"] == "inconclusive").sum()) if "outcome" in cmp else 0
     failed = int(analysis.get("n_failed", 0))
     robust = ""
     if "mad_rel" in summary and not summary.empty:
@@ -84,13 +87,13 @@ def _reliability(analysis: dict[str, Any], t: dict[str, pd.DataFrame]) -> tuple[
         )
     text = (
         f"{analysis.get('n_ok', 0)} launches ok, {failed} failed; {unstable} of {len(summary)} timing series "
-        f"flagged unstable; {under} of {len(cmp)} comparisons under-powered{robust}"
+        f"flagged unstable; {inconclusive} of {len(cmp)} comparisons inconclusive, {under} under-powered{robust}"
     )
     card = Card(
-        "badc" if failed else "warn" if unstable or under else "good",
+        "badc" if failed else "warn" if unstable or under or inconclusive else "good",
         "reliability",
         f"{failed} failed",
-        f"{unstable}/{len(summary)} series unstable · {under}/{len(cmp)} under-powered",
+        f"{unstable}/{len(summary)} series unstable · {inconclusive}/{len(cmp)} inconclusive · {under} under-powered",
     )
     return text, card
 
