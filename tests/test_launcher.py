@@ -175,8 +175,8 @@ def test_protocol_warms_up_by_time_and_batches_sub_floor_calls(make_cell, data_d
 
 
 def test_protocol_batches_calls_below_the_floor_and_divides_back() -> None:
-    from pairbench.harness.benchmark import BenchmarkBase
     from pairbench.core.protocol import Protocol
+    from pairbench.harness.benchmark import BenchmarkBase
     from pairbench.harness.protocol import run_phase_protocol
 
     floor = Protocol().sample_floor_s

@@ -18,7 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--db", type=Path, required=True, help="DuckDB results store (the history_db param)")
     parser.add_argument("--baseline", required=True, metavar="RUN_ID", help="the run to compare against")
     parser.add_argument("--run", metavar="RUN_ID", help="the run to judge (default: the latest stored run)")
-    parser.add_argument("--alpha", type=float, default=float(run_default("alpha")), help="1 - the interval's confidence")
+    parser.add_argument(
+        "--alpha", type=float, default=float(run_default("alpha")), help="1 - the interval's confidence"
+    )
     parser.add_argument("--delta", type=float, default=float(run_default("delta")), help="the margin (0.05 = 5%%)")
     parser.add_argument("--resamples", type=int, default=int(run_default("resamples")))
     parser.add_argument("--out", type=Path, help="write the per-series table as CSV")

@@ -27,8 +27,10 @@ class RunParams:
     domains: str = field(default_factory=lambda: str(run_default("domains")))
     algorithms: str = field(default_factory=lambda: str(run_default("algorithms")))
     datasets: str = field(default_factory=lambda: str(run_default("datasets")))
-    launches: int = field(default_factory=lambda: int(run_default("launches")))
-    max_launches: int = field(default_factory=lambda: int(run_default("max_launches")))
+    min_rounds: int = field(default_factory=lambda: int(run_default("min_rounds")))
+    max_rounds: int = field(default_factory=lambda: int(run_default("max_rounds")))
+    cell_budget_s: float = field(default_factory=lambda: float(run_default("cell_budget_s")))
+    aa: bool = field(default_factory=lambda: bool(run_default("aa")))
     max_parallel_benchmarks: int = field(default_factory=lambda: int(run_default("max_parallel_benchmarks")))
     max_parallel_training: int = field(default_factory=lambda: int(run_default("max_parallel_training")))
     samples: int = field(default_factory=lambda: int(run_default("samples")))
@@ -71,6 +73,21 @@ def wanted_algorithms(catalogue: Catalogue, spec: str) -> set[str]:
     known = sorted({a for t in catalogue.tasks for a in t.algorithms})
     fixtures = {a for t in catalogue.tasks for a in t.fixtures}
     return _wanted(spec, known, "algorithms", default=set(known) - fixtures)
+
+
+# Cells that check the verdict design itself: they run in A/A runs (--aa true), or when named.
+CALIBRATION_DOMAIN = "calibration"
+
+def wanted_domains_and_algorithms(catalogue: Catalogue, rp: RunParams) -> tuple[set[str], set[str]]:
+    """--domains and --algorithms; an A/A run (--aa) also runs the calibration domain's known-effect cells
+    (analysis/calibration.py)."""
+    domains = _wanted(rp.domains, sorted({t.domain for t in catalogue.tasks}), "domains")
+    algos = wanted_algorithms(catalogue, rp.algorithms)
+    if rp.aa:
+        calibration = [t for t in catalogue.tasks if t.domain == CALIBRATION_DOMAIN]
+        domains |= {t.domain for t in calibration}
+        algos |= {a for t in calibration for a in t.algorithms}
+    return domains, algos
 
 
 # A task parameter that is the cell's thread count, not a parameter of either side: every value runs in every
@@ -166,8 +183,7 @@ def effective_datasets(catalogue: Catalogue, rp: RunParams) -> dict[str, Dataset
 
 def select(catalogue: Catalogue, rp: RunParams, resolve_data: bool = True) -> dict[str, Any]:
     """`resolve_data` False leaves data-dependent grid values (gamma "scale") unresolved: a count of cells."""
-    domains = _wanted(rp.domains, sorted({t.domain for t in catalogue.tasks}), "domains")
-    algos = wanted_algorithms(catalogue, rp.algorithms)
+    domains, algos = wanted_domains_and_algorithms(catalogue, rp)
     dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
     if rp.grid not in ("first", "all"):
         raise ConfigError([f"params: --grid: invalid value {rp.grid!r}; allowed: first, all"])
@@ -332,8 +348,7 @@ def nothing_to_run(catalogue: Catalogue, rp: RunParams, selection: dict[str, Any
     """One line saying why a selection keeps no cell (None when it keeps some), before any skip list."""
     if selection["cells"]:
         return None
-    domains = _wanted(rp.domains, sorted({t.domain for t in catalogue.tasks}), "domains")
-    algos = wanted_algorithms(catalogue, rp.algorithms)
+    domains, algos = wanted_domains_and_algorithms(catalogue, rp)
     dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
     tasks = [t for t in catalogue.tasks if t.domain in domains]
     pairs = [(a, d) for t in tasks for a in t.algorithms if a in algos for d in t.datasets if d in dsets]
