@@ -49,7 +49,7 @@ def check_params(
 # ---------------------------------------------------------------------------------------------------
 HOSTILE = "x;touch /tmp/pwned;#"
 PARAM_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
-    ("unknown-param-with-hint", {"lauches": 3}, ["--lauches: unknown parameter; did you mean --launches?"]),
+    ("unknown-param-with-hint", {"min_round": 3}, ["--min_round: unknown parameter; did you mean --min_rounds?"]),
     ("unknown-param-no-hint", {"zzz_qqq": 1}, ["--zzz_qqq: unknown parameter", "allowed: "]),
     ("misspelt-samples", {"sampels": 3}, ["did you mean --samples?"]),
     ("misspelt-threads", {"thread": 2}, ["did you mean --threads?"]),
@@ -77,7 +77,7 @@ PARAM_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("cv-folds-one", {"cv_folds": 1}, ["--cv_folds: invalid value 1", "0 (off) or an integer from 2 to 20"]),
     ("cv-folds-big", {"cv_folds": 50}, ["--cv_folds: invalid value 50"]),
     ("cv-folds-negative", {"cv_folds": -1}, ["--cv_folds: invalid value -1"]),
-    ("launches-zero", {"launches": 0}, ["--launches:", "minimum of 1"]),
+    ("min-rounds-zero", {"min_rounds": 0}, ["--min_rounds:", "minimum of 1"]),
     ("samples-text", {"samples": "ten"}, ["--samples:", "not of type 'integer'"]),
     ("warmup-negative", {"warmup": -1}, ["--warmup:"]),
     ("threads-zero", {"threads": 0}, ["--threads:"]),
@@ -91,7 +91,7 @@ PARAM_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("timeout-zero", {"timeout_s": 0}, ["--timeout_s:"]),
     ("timeout-text", {"timeout_s": "1h"}, ["--timeout_s:"]),
     ("alpha-one", {"alpha": 1.5}, ["--alpha:"]),
-    ("noise-negative", {"noise": -0.1}, ["--noise:"]),
+    ("delta-negative", {"delta": -0.1}, ["--delta:"]),
     ("resamples-small", {"resamples": 10}, ["--resamples:"]),
     ("synthetic-n-samples-small", {"synthetic_n_samples": 3}, ["--synthetic_n_samples:"]),
     ("scaling-max-fit-zero", {"scaling_max_fit_s": 0}, ["--scaling_max_fit_s:"]),
@@ -112,9 +112,9 @@ PARAM_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     ("fail-on-regression-alone", {"fail_on_regression": True}, ["--fail_on_regression: needs --baseline_run"]),
     (
-        "max-launches-not-above-launches",
-        {"launches": 3, "max_launches": 2},
-        ["--max_launches: 2 is not above --launches (3); allowed: 0 (adaptive launches off) or 4 and more"],
+        "max-rounds-below-min-rounds",
+        {"min_rounds": 6, "max_rounds": 4},
+        ["--max_rounds: 4 is below --min_rounds (6); allowed: 6 and more"],
     ),
     (
         "baseline-without-db",
@@ -128,8 +128,8 @@ PARAM_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ),
     (
         "several-problems-at-once",
-        {"launches": 0, "samples": 0, "lauches": 1},
-        ["--launches:", "--samples:", "--lauches: unknown parameter"],
+        {"min_rounds": 0, "samples": 0, "min_round": 1},
+        ["--min_rounds:", "--samples:", "--min_round: unknown parameter"],
     ),
 ]
 
@@ -455,9 +455,9 @@ def test_config_and_param_problems_are_listed_together(tmp_path: Path, capsys: p
     bench = tmp_path / "benchmarks.yaml"
     bench.write_text(yaml.safe_dump(_set(_bench(), "defaults/dtype", "float16")))
     params = tmp_path / "params.json"
-    params.write_text(json.dumps({"outdir": "r", "launches": 0}))
+    params.write_text(json.dumps({"outdir": "r", "min_rounds": 0}))
     code, text = run_cli(["check-config", "--benchmarks", str(bench), "--params", str(params)], capsys)
-    assert code == 2 and "defaults.dtype" in text and "--launches" in text
+    assert code == 2 and "defaults.dtype" in text and "--min_rounds" in text
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -108,11 +108,10 @@ def run_problems(params: dict[str, Any], executor: str, executor_cpus: int) -> l
             f"params: --threads: {threads} threads, but the local executor has {executor_cpus} core(s); "
             f"allowed: 1 to {executor_cpus}"
         )
-    launches, max_launches = params.get("launches"), params.get("max_launches")
-    if isinstance(launches, int) and isinstance(max_launches, int) and 0 < max_launches <= launches:
+    low, high = params.get("min_rounds"), params.get("max_rounds")
+    if isinstance(low, int) and isinstance(high, int) and high < low:
         problems.append(
-            f"params: --max_launches: {max_launches} is not above --launches ({launches}); "
-            f"allowed: 0 (adaptive launches off) or {launches + 1} and more"
+            f"params: --max_rounds: {high} is below --min_rounds ({low}); allowed: {low} and more"
         )
     baseline = params.get("baseline_run")
     if params.get("fail_on_regression") and not baseline:
