@@ -112,6 +112,43 @@ def test_lockstep_and_action_identity(validated: dict[str, Any]) -> None:
         gate = next(g for g in report["gates"] if g["candidate"] == side)
         assert gate["comparable"] and gate["prediction_max_abs_diff"] == 0.0
         assert gate["loss_curve_max_rel_dev"] == pytest.approx(dev)
+    # Every side built (SB3) or loaded (candle, tch: the safetensors file) its lockstep models in
+    # prepare_phase, outside the timer, and none inside a timed call.
+    for side, (result, _) in sides.items():
+        builds = result["metadata"]["model_builds"]
+        assert builds["timed"] == 0 and builds["prepared"] >= 1, f"{side}: {builds}"
+
+
+def test_the_python_env_does_the_rust_envs_reset_work() -> None:
+    """gymnasium's side resets as rl-env's `reset_to` does: the table's state set, no RNG draw (and no
+    reseeding) to overwrite, under CartPole-v1's TimeLimit only (gym.make's checking wrappers have no Rust
+    counterpart); its steps are gymnasium's own, bit for bit those of gym.make's CartPole-v1."""
+    import gymnasium as gym
+
+    from pairbench.tasks.rl.agent import TableCartPole, cartpole
+
+    states = np.array([[0.01, -0.02, 0.03, 0.04], [0.04, 0.01, -0.03, 0.02]])
+    env = cartpole(states)
+    assert isinstance(env, gym.wrappers.TimeLimit) and isinstance(env.env, TableCartPole)
+    assert env._max_episode_steps == 500
+    base = env.env
+    rng = base.np_random.bit_generator.state
+    for row in states:
+        obs, _ = env.reset(seed=3)
+        np.testing.assert_array_equal(obs, row.astype(np.float32))
+        assert np.array_equal(base.state, row)
+    assert base.np_random.bit_generator.state == rng
+    ref = gym.make("CartPole-v1")
+    ref.reset(seed=0)
+    ref.unwrapped.state = states[0].copy()  # type: ignore[attr-defined]
+    env.reset()
+    for t in range(200):
+        action = t % 3 % 2
+        got, want = env.step(action), ref.step(action)
+        np.testing.assert_array_equal(got[0], want[0])
+        assert got[1:4] == want[1:4]
+        if got[2] or got[3]:
+            break
 
 
 @pytest.mark.rust

@@ -17,6 +17,14 @@ struct Candle {
     buffers: RefCell<HashMap<String, Tensor>>,
     opt: AdamW,
     max_grad_norm: Option<f64>,
+    /// Host-device copies so far (`Engine::host_transfers`).
+    transfers: std::cell::Cell<u64>,
+}
+
+impl Candle {
+    fn transfer(&self) {
+        self.transfers.set(self.transfers.get() + 1);
+    }
 }
 
 fn channel_view(t: &Tensor) -> Result<Tensor> {
@@ -216,6 +224,18 @@ impl Ops for Candle {
         let probs = candle_nn::ops::softmax(&scores, candle_core::D::Minus1)?;
         Ok(probs.matmul(v)?)
     }
+    const RECURRENT: &'static str =
+        "per-time-step composition of candle ops (models::recurrent_composed; candle has no fused RNN)";
+    fn recurrent(
+        &self,
+        kind: &str,
+        x: &Tensor,
+        layers: usize,
+        hidden: usize,
+        _train: bool,
+    ) -> Result<Tensor> {
+        pairbench_deep::models::recurrent_composed(self, kind, x, layers, hidden)
+    }
 }
 
 impl Engine for Candle {
@@ -280,6 +300,7 @@ impl Engine for Candle {
             buffers: RefCell::new(tensors),
             opt,
             max_grad_norm,
+            transfers: std::cell::Cell::new(0),
         })
     }
 
@@ -299,10 +320,12 @@ impl Engine for Candle {
     }
 
     fn tensor_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<Tensor> {
+        self.transfer();
         Ok(Tensor::from_vec(data, shape, &self.device)?)
     }
 
     fn tensor_i64(&self, data: Vec<i64>) -> Result<Tensor> {
+        self.transfer();
         let n = data.len();
         Ok(Tensor::from_vec(data, n, &self.device)?)
     }
@@ -330,7 +353,7 @@ impl Engine for Candle {
         Ok(())
     }
 
-    fn step(&mut self, loss: &Tensor) -> Result<f32> {
+    fn step(&mut self, loss: &Tensor) -> Result<Tensor> {
         let mut grads = loss.backward()?;
         if let Some(max) = self.max_grad_norm {
             // torch's clip_grad_norm_: one L2 norm over all gradients, scale by max / (norm + 1e-6)
@@ -338,6 +361,7 @@ impl Engine for Candle {
             let mut sq = 0f64;
             for var in self.params.values() {
                 if let Some(g) = grads.get(var.as_tensor()) {
+                    self.transfer();
                     sq += f64::from(g.sqr()?.sum_all()?.to_scalar::<f32>()?);
                 }
             }
@@ -351,7 +375,7 @@ impl Engine for Candle {
             }
         }
         self.opt.step(&grads)?;
-        Ok(loss.to_scalar::<f32>()?)
+        Ok(loss.detach())
     }
 
     fn set_lr(&mut self, lr: f64) {
@@ -359,11 +383,16 @@ impl Engine for Candle {
     }
 
     fn to_vec_f32(&self, x: &Tensor) -> Result<Vec<f32>> {
+        self.transfer();
         Ok(x.flatten_all()?.to_vec1::<f32>()?)
     }
 
     fn sync(&self) -> Result<()> {
         Ok(self.device.synchronize()?)
+    }
+
+    fn host_transfers(&self) -> u64 {
+        self.transfers.get()
     }
 
     fn save(&self, path: &Path) -> Result<()> {

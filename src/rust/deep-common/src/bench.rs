@@ -14,7 +14,9 @@ use pairbench_core::metrics::regression_quality;
 use pairbench_core::runner::Benchmark;
 use serde_json::Value;
 
-use crate::models::{forward, model_params, param_count, tensor_specs, ModelConfig, TensorSpec};
+use crate::models::{
+    forward, model_params, param_count, tensor_specs, ModelConfig, TensorSpec, RNN_MODELS,
+};
 use crate::ops::{AdamWConfig, Engine};
 
 pub const IMAGE_TASK: &str = "image_classification";
@@ -343,6 +345,44 @@ fn to_f32(x: &Array2<f64>) -> Vec<f32> {
     x.iter().map(|&v| v as f32).collect()
 }
 
+/// One training epoch: a step per `batch_size` rows of `order` (the rest dropped, as `drop_last` on
+/// every side: a batch-norm batch of one row has no variance), the losses of every step. As
+/// torch_runner.py's `train_epoch`, the epoch's order goes to the device once and the losses come
+/// back once, after the last step: no host copy inside the loop, which on a GPU would wait for
+/// every step (`host_transfers` counts them; the tests hold it at two per epoch).
+pub fn train_steps<E: Engine>(
+    e: &mut E,
+    cfg: &ModelConfig,
+    x_train: &E::T,
+    y_train: &E::T,
+    order: &[i64],
+    batch_size: usize,
+    classify: bool,
+) -> Result<Vec<f64>> {
+    let steps = order.len() / batch_size.max(1);
+    let order = e.tensor_i64(order.to_vec())?;
+    let mut losses = Vec::with_capacity(steps);
+    for k in 0..steps {
+        let idx = e.narrow(&order, 0, k * batch_size, batch_size)?;
+        let xb = e.index_rows(x_train, &idx)?;
+        let yb = e.index_rows(y_train, &idx)?;
+        let out = forward(e, cfg, &xb, true)?;
+        let loss = if classify {
+            e.cross_entropy(&out, &yb)?
+        } else {
+            e.mse(&out, &yb)?
+        };
+        let loss = e.step(&loss)?;
+        losses.push(e.reshape(&loss, &[1])?);
+    }
+    e.sync()?;
+    if losses.is_empty() {
+        return Ok(Vec::new());
+    }
+    let values = e.to_vec_f32(&e.cat(&losses, 0)?)?;
+    Ok(values.into_iter().map(f64::from).collect())
+}
+
 pub struct DeepBench<E: Engine> {
     e: E,
     cfg: ModelConfig,
@@ -363,6 +403,8 @@ pub struct DeepBench<E: Engine> {
     loss_curve: Vec<f64>,
     eval_curve: Vec<f64>,
     predictions: Option<Vec<f64>>,
+    /// Host-device copies of each training epoch (the result's `host_transfers_per_epoch`).
+    transfers_per_epoch: Vec<u64>,
 }
 
 impl<E: Engine> DeepBench<E> {
@@ -407,6 +449,7 @@ impl<E: Engine> DeepBench<E> {
             loss_curve: Vec::new(),
             eval_curve: Vec::new(),
             predictions: None,
+            transfers_per_epoch: Vec::new(),
         };
         if bench.batch_size == 0 {
             bail!(
@@ -430,21 +473,19 @@ impl<E: Engine> DeepBench<E> {
             );
         }
         let row = self.order.row(self.epoch).to_vec();
-        let mut losses = Vec::new();
-        // drop_last on every side: a batch-norm batch of one row has no variance.
-        for chunk in row.chunks_exact(self.batch_size) {
-            let idx = self.e.tensor_i64(chunk.to_vec())?;
-            let xb = self.e.index_rows(&self.x_train, &idx)?;
-            let yb = self.e.index_rows(&self.y_train, &idx)?;
-            let out = forward(&self.e, &self.cfg, &xb, true)?;
-            let loss = if self.classify() {
-                self.e.cross_entropy(&out, &yb)?
-            } else {
-                self.e.mse(&out, &yb)?
-            };
-            losses.push(f64::from(self.e.step(&loss)?));
-        }
-        self.e.sync()?;
+        let before = self.e.host_transfers();
+        let classify = self.classify();
+        let losses = train_steps(
+            &mut self.e,
+            &self.cfg,
+            &self.x_train,
+            &self.y_train,
+            &row,
+            self.batch_size,
+            classify,
+        )?;
+        self.transfers_per_epoch
+            .push(self.e.host_transfers() - before);
         self.loss_curve
             .push(losses.iter().sum::<f64>() / losses.len().max(1) as f64);
         self.loss_steps.extend(losses);
@@ -452,20 +493,19 @@ impl<E: Engine> DeepBench<E> {
         Ok(())
     }
 
+    /// The test split's outputs, batches of EVAL_BATCH, read back once (torch_runner.py's `_outputs`
+    /// and its one `.cpu()`).
     fn outputs(&self) -> Result<Vec<f32>> {
         self.e.no_grad(|| {
-            let mut out = Vec::new();
+            let mut parts = Vec::new();
             let mut start = 0;
             while start < self.n_test {
                 let len = EVAL_BATCH.min(self.n_test - start);
                 let xb = self.e.narrow(&self.x_test, 0, start, len)?;
-                out.extend(
-                    self.e
-                        .to_vec_f32(&forward(&self.e, &self.cfg, &xb, false)?)?,
-                );
+                parts.push(forward(&self.e, &self.cfg, &xb, false)?);
                 start += len;
             }
-            Ok(out)
+            self.e.to_vec_f32(&self.e.cat(&parts, 0)?)
         })
     }
 
@@ -624,6 +664,13 @@ impl<E: Engine> Benchmark for DeepBench<E> {
         );
         m.insert("compute_dtype".into(), Value::from("float32"));
         m.insert("task".into(), Value::from(self.task.clone()));
+        m.insert(
+            "host_transfers_per_epoch".into(),
+            Value::from(self.transfers_per_epoch.clone()),
+        );
+        if RNN_MODELS.contains(&self.cfg.name.as_str()) {
+            m.insert("recurrent_layer".into(), Value::from(E::RECURRENT));
+        }
         m
     }
 }

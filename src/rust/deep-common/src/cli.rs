@@ -107,7 +107,11 @@ pub fn main_with<E: Engine>(extra: &[ExtraDomain]) -> Result<()> {
             let x = Array2::<f64>::read_npy(File::open(&input)?)?;
             let (y, n_out) = bench.forward_rows(&x)?;
             Array2::from_shape_vec((x.nrows(), n_out), y)?.write_npy(File::create(&out)?)?;
-            println!("{}", json!({"param_count": bench.param_count()}));
+            let mut facts = json!({"param_count": bench.param_count()});
+            if RNN_MODELS.contains(&cell.algorithm.as_str()) {
+                facts["recurrent_layer"] = Value::from(E::RECURRENT);
+            }
+            println!("{facts}");
             Ok(())
         }
         Command::Run(args) => {

@@ -250,6 +250,22 @@ fn basic_block<O: Ops>(
     o.relu(&o.add(&out, &identity)?)
 }
 
+/// [`Ops::recurrent`] composed per time step from element-wise ops and matrix products: candle's
+/// recurrent layers (candle has no fused RNN kernel that takes PyTorch's weights as they are).
+pub fn recurrent_composed<O: Ops>(
+    o: &O,
+    kind: &str,
+    x: &O::T,
+    layers: usize,
+    hidden: usize,
+) -> Result<O::T> {
+    let mut seq = x.clone();
+    for l in 0..layers {
+        seq = recurrent_layer(o, kind, &seq, l, hidden)?;
+    }
+    Ok(seq)
+}
+
 /// One recurrent layer over (N, T, F) -> all hidden states (N, T, H), PyTorch's gate layout:
 /// LSTM rows (i, f, g, o); GRU rows (r, z, n) with n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
 fn recurrent_layer<O: Ops>(o: &O, kind: &str, x: &O::T, l: usize, hidden: usize) -> Result<O::T> {
@@ -354,10 +370,7 @@ pub fn forward<O: Ops>(o: &O, cfg: &ModelConfig, x: &O::T, train: bool) -> Resul
             linear(o, &o.spatial_mean(&x)?, "fc")
         }
         kind @ ("rnn" | "lstm" | "gru") => {
-            let mut seq = x.clone();
-            for l in 0..cfg.layers {
-                seq = recurrent_layer(o, kind, &seq, l, cfg.hidden)?;
-            }
+            let seq = o.recurrent(kind, x, cfg.layers, cfg.hidden, train)?;
             let t_len = o.dims(&seq)[1];
             let last = o.narrow(&seq, 1, t_len - 1, 1)?;
             let n = o.dims(&last)[0];

@@ -99,6 +99,21 @@ pub trait Ops {
         bias: Option<&Self::T>,
         scale: f64,
     ) -> Result<Self::T>;
+    /// What [`Ops::recurrent`] runs, recorded in deep-learning results (`recurrent_layer`).
+    const RECURRENT: &'static str;
+    /// A stack of `layers` recurrent layers (`kind`: rnn (tanh), lstm or gru) over (N, T, F), no
+    /// dropout between layers, zero initial state -> the last layer's hidden states (N, T, H). The
+    /// weights are PyTorch's `rnn.weight_ih_l{l}`, `rnn.weight_hh_l{l}`, `rnn.bias_ih_l{l}`,
+    /// `rnn.bias_hh_l{l}` in its gate order. tch calls ATen's fused layer, the call torch.nn.RNN /
+    /// LSTM / GRU make; candle composes it per time step ([`crate::models::recurrent_composed`]).
+    fn recurrent(
+        &self,
+        kind: &str,
+        x: &Self::T,
+        layers: usize,
+        hidden: usize,
+        train: bool,
+    ) -> Result<Self::T>;
 }
 
 /// Everything a training/inference benchmark needs beyond the model's forward pass.
@@ -136,8 +151,10 @@ pub trait Engine: Ops + Sized {
     /// Replace a non-trainable tensor with a detached copy of `value` (a hard target-network update).
     fn set_buffer(&mut self, name: &str, value: &Self::T) -> Result<()>;
     /// Backward pass from `loss`, gradient clipping if configured, and one optimiser step; returns
-    /// the loss value.
-    fn step(&mut self, loss: &Self::T) -> Result<f32>;
+    /// the loss, detached and still where it was computed. Reading it is a host copy
+    /// ([`Engine::to_vec_f32`]), which on a GPU waits for the queued work: a deep-learning epoch reads
+    /// its losses once at its end, as the PyTorch side does.
+    fn step(&mut self, loss: &Self::T) -> Result<Self::T>;
     /// The optimiser's learning rate from the next step on (a schedule, as SB3's PPO).
     fn set_lr(&mut self, lr: f64);
     fn to_vec_f32(&self, x: &Self::T) -> Result<Vec<f32>>;
@@ -147,6 +164,11 @@ pub trait Engine: Ops + Sized {
     }
     /// Wait for queued device work, so a timer around it measures the work (a no-op on CPU).
     fn sync(&self) -> Result<()>;
+    /// Copies between host and device memory this engine has made so far: every
+    /// [`Engine::tensor_f32`], [`Engine::tensor_i64`] and [`Engine::to_vec_f32`], and any value an
+    /// operation reads back itself (candle's gradient clipping). On a GPU each one can wait for the
+    /// queued work, so the tests count them per training epoch (CPU counts the same calls).
+    fn host_transfers(&self) -> u64;
     fn save(&self, path: &Path) -> Result<()>;
 }
 

@@ -432,7 +432,9 @@ fn train_rollout<E: Engine>(
             )?;
             out.policy.push(f64::from(e.to_vec_f32(&policy_loss)?[0]));
             out.value.push(f64::from(e.to_vec_f32(&value_loss)?[0]));
-            out.total.push(f64::from(e.step(&loss)?));
+            // Read every step, as SB3's PPO.train reads its losses (`.item()`).
+            let total = e.step(&loss)?;
+            out.total.push(f64::from(e.to_vec_f32(&total)?[0]));
         }
     }
     Ok(())

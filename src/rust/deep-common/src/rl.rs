@@ -294,7 +294,9 @@ fn td_step<E: Engine>(
     // Gather of the taken action as a one-hot product: exact (x * 1 + y * 0 = x), same gradient.
     let q_taken = e.sum_last(&e.mul(&q, &e.tensor_f32(onehot, &[n, N_ACTIONS])?)?)?;
     let loss = e.huber(&q_taken, &target)?;
-    e.step(&loss)
+    let loss = e.step(&loss)?;
+    // Read every step, as SB3's DQN.train does (`losses.append(loss.item())`).
+    Ok(e.to_vec_f32(&loss)?[0])
 }
 
 /// DQN as an [`Agent`].

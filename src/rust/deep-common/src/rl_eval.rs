@@ -176,7 +176,8 @@ pub struct SolveBench<E: Engine, A: Agent> {
     tracker: EvalTracker,
     result: BTreeMap<String, Option<f64>>,
     trained: bool,
-    _engine: std::marker::PhantomData<E>,
+    /// The engine of the next `train` call, loaded by `prepare_phase` outside the timer.
+    ready: Option<E>,
 }
 
 impl<E: Engine, A: Agent> SolveBench<E, A> {
@@ -207,7 +208,7 @@ impl<E: Engine, A: Agent> SolveBench<E, A> {
             tracker: EvalTracker::new(interval, threshold),
             result: BTreeMap::new(),
             trained: false,
-            _engine: std::marker::PhantomData,
+            ready: None,
         };
         Ok((bench, split.manifest))
     }
@@ -217,7 +218,10 @@ impl<E: Engine, A: Agent> SolveBench<E, A> {
     }
 
     fn train(&mut self) -> Result<()> {
-        let mut e = self.load()?;
+        let mut e = self
+            .ready
+            .take()
+            .context("train without a prepared engine (prepare_phase loads it)")?;
         let (p, eval_states, tracker) = (&self.p, &self.eval_states, &mut self.tracker);
         tracker.start();
         let mut hook = |t: usize, e: &E| {
@@ -252,6 +256,15 @@ impl<E: Engine, A: Agent> Benchmark for SolveBench<E, A> {
 
     fn stateful(&self) -> bool {
         true
+    }
+
+    /// Outside the timer: the seed's start loaded from its safetensors file (sb3_solve.py builds its
+    /// model here too).
+    fn prepare_phase(&mut self, phase: &str, _calls: u32) -> Result<()> {
+        if phase == "train" {
+            self.ready = Some(self.load()?);
+        }
+        Ok(())
     }
 
     fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {

@@ -30,6 +30,14 @@ struct Tch {
     opt: nn::Optimizer,
     max_grad_norm: Option<f64>,
     threads: i32,
+    /// Host-device copies so far (`Engine::host_transfers`).
+    transfers: std::cell::Cell<u64>,
+}
+
+impl Tch {
+    fn transfer(&self) {
+        self.transfers.set(self.transfers.get() + 1);
+    }
 }
 
 fn dims_i64(shape: &[usize]) -> Vec<i64> {
@@ -204,6 +212,42 @@ impl Ops for Tch {
             false,
         )?))
     }
+    const RECURRENT: &'static str =
+        "ATen's fused layer (tch::Tensor::rnn_tanh / lstm / gru: what torch.nn.RNN / LSTM / GRU call)";
+    fn recurrent(&self, kind: &str, x: &T, layers: usize, hidden: usize, train: bool) -> Result<T> {
+        // torch.nn.RNN's forward: `_VF.<kind>(input, hx, self._flat_weights, bias=True, num_layers,
+        // dropout=0, self.training, bidirectional=False, batch_first=True)` with a zero hx, the
+        // weights in `_flat_weights` order (per layer: w_ih, w_hh, b_ih, b_hh) as they are.
+        let mut weights = Vec::with_capacity(4 * layers);
+        for l in 0..layers {
+            for w in ["weight_ih", "weight_hh", "bias_ih", "bias_hh"] {
+                weights.push(self.param(&format!("rnn.{w}_l{l}"))?.0);
+            }
+        }
+        let n = *x.0.size().first().context("recurrent input of rank 0")?;
+        let h0 = Tensor::zeros(
+            [layers as i64, n, hidden as i64],
+            (Kind::Float, self.device),
+        );
+        let l = layers as i64;
+        let out = match kind {
+            "rnn" => {
+                x.0.f_rnn_tanh(&h0, &weights, true, l, 0.0, train, false, true)?
+                    .0
+            }
+            "lstm" => {
+                let c0 = h0.zeros_like();
+                x.0.f_lstm(&[h0, c0], &weights, true, l, 0.0, train, false, true)?
+                    .0
+            }
+            "gru" => {
+                x.0.f_gru(&h0, &weights, true, l, 0.0, train, false, true)?
+                    .0
+            }
+            other => bail!("not a recurrent model: {other:?}; allowed: rnn, lstm, gru"),
+        };
+        Ok(T(out))
+    }
 }
 
 impl Engine for Tch {
@@ -278,6 +322,7 @@ impl Engine for Tch {
             opt: optimizer,
             max_grad_norm: opt.max_grad_norm,
             threads: tch::get_num_threads(),
+            transfers: std::cell::Cell::new(0),
         })
     }
 
@@ -293,12 +338,14 @@ impl Engine for Tch {
     }
 
     fn tensor_f32(&self, data: Vec<f32>, shape: &[usize]) -> Result<T> {
+        self.transfer();
         Ok(T(Tensor::from_slice(&data)
             .reshape(dims_i64(shape))
             .to_device(self.device)))
     }
 
     fn tensor_i64(&self, data: Vec<i64>) -> Result<T> {
+        self.transfer();
         Ok(T(Tensor::from_slice(&data).to_device(self.device)))
     }
 
@@ -327,14 +374,16 @@ impl Engine for Tch {
         Ok(())
     }
 
-    fn step(&mut self, loss: &T) -> Result<f32> {
+    fn step(&mut self, loss: &T) -> Result<T> {
         self.opt.zero_grad();
         loss.0.backward();
         if let Some(max) = self.max_grad_norm {
             self.opt.clip_grad_norm(max);
         }
         self.opt.step();
-        Ok(loss.0.double_value(&[]) as f32)
+        // No `.double_value()` here: on CUDA that host copy waited for every step, while PyTorch
+        // reads an epoch's losses once at its end.
+        Ok(T(loss.0.detach()))
     }
 
     fn set_lr(&mut self, lr: f64) {
@@ -342,6 +391,7 @@ impl Engine for Tch {
     }
 
     fn to_vec_f32(&self, x: &T) -> Result<Vec<f32>> {
+        self.transfer();
         Ok(Vec::<f32>::try_from(
             x.0.flatten(0, -1).to_device(Device::Cpu),
         )?)
@@ -357,6 +407,10 @@ impl Engine for Tch {
             tch::Cuda::synchronize(i as i64);
         }
         Ok(())
+    }
+
+    fn host_transfers(&self) -> u64 {
+        self.transfers.get()
     }
 
     fn save(&self, path: &Path) -> Result<()> {

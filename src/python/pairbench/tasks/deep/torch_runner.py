@@ -218,8 +218,16 @@ class DeepBenchmark(BenchmarkBase):
             "eval_curve": self.eval_curve,
             "eval_metric": "accuracy" if self.classify else "mse",
             "compute_dtype": "float32",
+            **self._recurrent_metadata(),
             **self._gpu_metadata(),
         }
+
+    def _recurrent_metadata(self) -> dict[str, Any]:
+        """What a recurrent model's layer runs (the Rust sides record theirs under the same key)."""
+        rnn = getattr(self.model, "rnn", None)
+        if not isinstance(rnn, torch.nn.RNNBase):
+            return {}
+        return {"recurrent_layer": f"ATen's fused layer (torch.nn.{type(rnn).__name__})"}
 
     def _gpu_metadata(self) -> dict[str, Any]:
         """The GPU's name and the peak memory torch's allocator held for this launch (peak RSS misses it)."""

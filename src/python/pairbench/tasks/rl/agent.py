@@ -6,10 +6,12 @@ names, same shape).
 
 Phases of the `policy` task, in the order the harness runs them each repetition:
   env_steps       replay the recorded action sequence on gymnasium's CartPole-v1 (environment speed;
-                  only the agents whose tables hold the actions: DQN's)
+                  only the agents whose tables hold the actions: DQN's): the environment class under its
+                  TimeLimit, reset to the table's state as the Rust env is (`cartpole`)
   infer_b1        greedy action of one observation through SB3's policy.predict (the shared weights)
   infer_b256      greedy actions of 256 observations in one call
-  train_lockstep  SB3's learn() from the shared start until the lockstep's gradient steps are done
+  train_lockstep  SB3's learn() from the shared start until the lockstep's gradient steps are done; the
+                  model is built and loaded in `prepare_phase`, outside the timer, as on the Rust side
 The quality run also evaluates the shared initial policy greedily from the 100 evaluation states.
 """
 
@@ -22,6 +24,8 @@ from typing import Any, Protocol
 import gymnasium as gym
 import numpy as np
 import torch
+from gymnasium.envs.classic_control.cartpole import CartPoleEnv
+from gymnasium.wrappers import TimeLimit
 from numpy.typing import NDArray
 from safetensors.torch import load_file
 
@@ -31,6 +35,8 @@ from pairbench.tasks.rl.spec import CommonParams, shared_start
 
 PARAM_PROBES = 16
 N_PROBES = 256
+# CartPole-v1's registered time limit (rl-env's MAX_EPISODE_STEPS).
+CARTPOLE_MAX_STEPS = 500
 
 
 class Agent(Protocol):
@@ -74,23 +80,29 @@ def agent_for(name: str) -> Agent:
     raise KeyError(f"no RL agent {name!r}; allowed: dqn, ppo")
 
 
-class TableResetEnv(gym.Wrapper):  # type: ignore[type-arg]
-    """Starts episode k from row k (cycling) of the shared initial-state table instead of numpy's RNG."""
+class TableCartPole(CartPoleEnv):
+    """gymnasium's CartPole-v1 environment class whose reset starts episode k from row k (cycling) of the
+    shared initial-state table. The reset does what the Rust env's `reset_to` does: set the state (and
+    gymnasium's `steps_beyond_terminated`), no draw from numpy's RNG to overwrite; the table is the
+    randomness, so a `seed` is not used. `step` is gymnasium's own."""
 
-    def __init__(self, env: gym.Env, states: NDArray[np.float64]) -> None:  # type: ignore[type-arg]
-        super().__init__(env)
+    def __init__(self, states: NDArray[np.float64]) -> None:
+        super().__init__()
         self.states, self.k = states, 0
 
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Any:
-        self.env.reset(seed=seed, options=options)  # resets TimeLimit's step counter
-        state = np.array(self.states[self.k % len(self.states)], dtype=np.float64)
+        del seed, options
+        self.state = np.array(self.states[self.k % len(self.states)], dtype=np.float64)
         self.k += 1
-        self.env.unwrapped.state = state  # type: ignore[attr-defined]
-        return state.astype(np.float32), {}
+        self.steps_beyond_terminated = None
+        return np.array(self.state, dtype=np.float32), {}
 
 
-def cartpole(states: NDArray[np.float64]) -> TableResetEnv:
-    return TableResetEnv(gym.make("CartPole-v1"), states)
+def cartpole(states: NDArray[np.float64]) -> gym.Env:  # type: ignore[type-arg]
+    """CartPole-v1 as the Rust env implements it: the environment class under its TimeLimit (500 steps),
+    the only wrapper with a counterpart in Rust. gym.make's checking wrappers (PassiveEnvChecker,
+    OrderEnforcing) are left out, as the Rust env has no such checks."""
+    return TimeLimit(TableCartPole(states), max_episode_steps=CARTPOLE_MAX_STEPS)
 
 
 class LockstepDone(Exception):
@@ -207,6 +219,11 @@ class LockstepBenchmark(BenchmarkBase):
         self.init = load_file(str(init))
         self.tables = read_tables(self.dir, agent)
         self.env = cartpole(split.X_train)
+        # Models for the next timed train_lockstep calls, built by prepare_phase outside the timer (as
+        # agent.rs loads its engines there); `builds` counts where each model was built.
+        self.ready: list[Any] = []
+        self.builds = {"prepared": 0, "timed": 0}
+        self._timing = False
         self.model = self._fresh_model()
         self.probe = {1: self.tables["probe_obs"][:1], N_PROBES: self.tables["probe_obs"][:N_PROBES]}
         self.phase_repeats = {"infer_b1": self.p.latency_repeats, "infer_b256": self.p.latency_repeats}
@@ -216,6 +233,8 @@ class LockstepBenchmark(BenchmarkBase):
         self.trained: Any = None
 
     def _fresh_model(self) -> Any:
+        if self._timing:
+            self.builds["timed"] += 1
         return fresh_model(
             self.agent,
             self.p,
@@ -239,8 +258,17 @@ class LockstepBenchmark(BenchmarkBase):
     def infer(self, b: int) -> None:
         self.model.policy.predict(self.probe[b], deterministic=True)
 
+    def prepare_phase(self, phase: str, calls: int) -> None:
+        """Outside the timer: SB3's model on the shared start (construction, weights, pre-drawn tables)
+        for each of the next `calls` lockstep runs; agent.rs loads its engines here too."""
+        if phase == "train_lockstep":
+            self.ready = [self._fresh_model() for _ in range(calls)]
+            self.builds["prepared"] += calls
+
     def train_lockstep(self) -> None:
-        model = self._fresh_model()
+        if not self.ready:
+            raise RuntimeError("train_lockstep without a prepared model (prepare_phase builds it)")
+        model = self.ready.pop()
         with contextlib.suppress(LockstepDone):
             model.learn(total_timesteps=self.p.total_timesteps)
         losses = self.agent.losses(model)
@@ -258,7 +286,11 @@ class LockstepBenchmark(BenchmarkBase):
         elif phase == "infer_b256":
             self.infer(N_PROBES)
         elif phase == "train_lockstep":
-            self.train_lockstep()
+            self._timing = True
+            try:
+                self.train_lockstep()
+            finally:
+                self._timing = False
         else:
             raise ValueError(f"unknown phase {phase!r}; allowed: {', '.join(self.phases)}")
 
@@ -298,6 +330,8 @@ class LockstepBenchmark(BenchmarkBase):
         if self.agent.components:
             meta["loss_components"] = {k: v for k, v in self.losses.items() if k != "total"}
         meta["lockstep_params"] = trained
+        # Where the lockstep runs' models were built: in prepare_phase (untimed), never in a timed call.
+        meta["model_builds"] = dict(self.builds)
         if "env_steps" in self.phases:
             meta["env_steps_per_phase"] = self.env_steps_done
         return {**meta, "compute_dtype": "float32", "eval_episodes": len(self.split.X_test)}
