@@ -19,7 +19,7 @@ NXF_ARGS     ?=
 CARGO        ?= cargo
 
 .DEFAULT_GOAL := help
-.PHONY: help setup python bytecode rust linfa-py nextflow chromium run smoke test test-rust test-python lint format clean
+.PHONY: help setup python bytecode rust linfa-py nextflow chromium run smoke test test-rust test-python lint format docs clean
 
 help:
 	@echo "make run     set up, then run the pipeline (PROFILE=$(PROFILE), OUTDIR=$(OUTDIR))"
@@ -106,6 +106,10 @@ format: setup
 	$(VENV)/bin/ruff check --fix src tests benchmarks
 	$(VENV)/bin/ruff format src tests benchmarks
 	$(CARGO) fmt --all
+
+# docs/usage.md's parameter tables, from nextflow_schema.json and the profiles (tests/test_docs.py holds them equal).
+docs: $(VENV_STAMP)
+	@$(VENV)/bin/python -m pairbench.configuration.params_doc
 
 clean:
 	rm -rf work .nextflow .nextflow.log* results results-smoke
