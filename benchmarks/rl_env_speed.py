@@ -7,9 +7,11 @@ Both sides replay the same episodes (tests/fixtures/rl: the recorded initial sta
 trajectories the replay test proves bit-identical), so they do the same work. Each launch is a fresh
 process, gymnasium and Rust alternating so that drift hits both alike; each replays every episode once
 as warm-up, then `--samples` times, and only the replays are timed. gymnasium's side is `gym.make`'s
-env (TimeLimit and the checker wrappers, as in the pipeline's `env_steps` phase), reset and then set
-to the recorded state, as `TableResetEnv` does; the Rust side is `cargo build --release -p
-pairbench-rl-env --example replay_speed`. One thread on both sides.
+env (TimeLimit and the checker wrappers), reset (a draw from numpy's RNG) and then set to the recorded
+state; the Rust side is `cargo build --release -p pairbench-rl-env --example replay_speed`. One thread
+on both sides. The pipeline's `env_steps` phase differs: its gymnasium env is CartPole's environment
+class under its TimeLimit, with the Rust env's reset work (set the state, no draw) and no checker
+wrappers (tasks/rl/agent.py's `cartpole`), so its figure and this script's are not the same measure.
 
 The pipeline's `env_steps` phase times CartPole only, inside the DQN cell: an Acrobot cell would need
 the agents on Acrobot. This script is the Acrobot figure until then (and CartPole's, as a cross-check).
