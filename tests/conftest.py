@@ -15,6 +15,8 @@ from pairbench.core.paths import config_dir, project_root, rust_target_dir
 from pairbench.datasets.materialise import DatasetSpec, materialise
 
 ROOT = project_root()
+# A skipped root-only test (Slurm, full disk) is named in the summary; `--root-only` runs just those.
+pytest_plugins = ("tests.root_only",)
 
 
 @pytest.fixture(scope="session")

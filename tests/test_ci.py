@@ -1,0 +1,90 @@
+"""CI runs what `make test` runs: the root-only tests are run as root there, and a skip of one is loud."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from pairbench.core.paths import project_root
+from tests.root_only import ROOT_ONLY_FIXTURES
+
+ROOT = project_root()
+
+FIXTURE_TESTS = """
+import pytest
+
+@pytest.fixture
+def small_disk():
+    pytest.skip("mounting a small tmpfs needs root")
+
+@pytest.fixture
+def cluster(small_disk):  # root-only through another fixture
+    return small_disk
+
+def test_full_disk(cluster):
+    pass
+
+def test_plain():
+    pass
+"""
+
+
+def _pytest(tmp_path: Path, *args: str) -> tuple[int, str]:
+    (tmp_path / "test_fixture.py").write_text(FIXTURE_TESTS, encoding="utf-8")
+    (tmp_path / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "tests.root_only", "-p", "no:cacheprovider", "-c",
+         str(tmp_path / "pytest.ini"), "--rootdir", str(tmp_path), str(tmp_path), *args],
+        # Installed plugins stay out: loading them took 2 s of each run, and the fixture needs none.
+        cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT), "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"},
+        capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_a_skipped_root_only_test_is_named_in_the_summary(tmp_path: Path) -> None:
+    code, out = _pytest(tmp_path)
+    assert code == 0, out
+    assert "ROOT-ONLY TESTS SKIPPED: test_full_disk — run as root to exercise the full-disk path" in out, out
+    assert "test_fixture.py::test_full_disk: mounting a small tmpfs needs root" in out, out
+
+
+def test_root_only_runs_just_those_and_a_skip_fails(tmp_path: Path) -> None:
+    code, out = _pytest(tmp_path, "--root-only")
+    assert code == 1, out
+    assert "1 deselected" in out and "1 error" in out, out
+    assert "--root-only: this test must run here, but it was skipped: mounting a small tmpfs needs root" in out, out
+
+
+def test_every_root_check_is_a_root_only_fixture() -> None:
+    """A fixture or test that checks for root must be listed in tests/root_only.py, or its skip goes unnamed."""
+    checks = set()
+    defined = set()
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                defined.add(node.name)
+                calls = {
+                    n.func.attr for n in ast.walk(node) if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute)
+                }
+                if calls & {"geteuid", "getuid"}:
+                    checks.add(node.name)
+    assert checks == set(ROOT_ONLY_FIXTURES), "root checks vs tests/root_only.py's ROOT_ONLY_FIXTURES"
+    assert set(ROOT_ONLY_FIXTURES) <= defined
+
+
+def test_ci_runs_make_test_then_the_root_only_tests_as_root() -> None:
+    lines = [x for x in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines() if x and not x.startswith("#")]
+    assert lines[-1] == "make test"
+    steps = yaml.safe_load((ROOT / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8"))["jobs"]["test"][
+        "steps"
+    ]
+    runs = [step.get("run", "") for step in steps]
+    first = runs.index("bash .ci/run")
+    root = [run for run in runs[first + 1 :] if "--root-only" in run]
+    assert len(root) == 1 and "sudo -E env" in root[0] and '"PATH=$PATH"' in root[0], runs
