@@ -42,3 +42,11 @@ def test_a_changed_weight_file_is_refused(tmp_path: Path) -> None:
 def test_the_makefile_installs_the_pinned_versions() -> None:
     line = re.search(r"^LLM_WEIGHTS\s*:=\s*(.+)$", (ROOT / "Makefile").read_text(encoding="utf-8"), re.M)
     assert line is not None and line.group(1).split() == requirements()
+
+
+def test_phase_2_records_the_check() -> None:
+    from pairbench.build.implementations import record_implementations
+
+    selection = {"frameworks": {}, "cells": [{"cell_id": "c", "domain": "llm", "frameworks": []}]}
+    record = record_implementations(selection, skip_build=True, with_facts=False)["llm_weights"]
+    assert set(record) == {p.distribution for p in PACKAGES} and all(r["verified"] for r in record.values())
