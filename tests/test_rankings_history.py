@@ -316,3 +316,38 @@ def test_power_agrees_with_statsmodels(d: float) -> None:
         assert float(stats.t_test_power(d, n)) == pytest.approx(ref, rel=1e-6)
     needed = stats.samples_for_effect_size(d)
     assert math.ceil(TTestIndPower().solve_power(effect_size=d, alpha=0.05, power=0.8) - 1e-9) == needed
+
+
+def test_a_best_available_comparison_is_not_a_language_result() -> None:
+    """ridge: scikit-learn's closed form against linfa's coordinate descent (best available); lasso: the same
+    algorithm on both sides. Only lasso feeds the language's rankings and geometric means."""
+    from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
+    from pairbench.analysis.rankings import pairwise_outcomes
+    from pairbench.core.comparisons import BEST_AVAILABLE, SAME_ALGORITHM, ComparisonSpec
+
+    rng = np.random.default_rng(9)
+    rows = []
+    for cell, scale in (("ridge", {"scikit-learn": 1.0, "linfa": 0.1, "linfa-py": 0.1}),
+                        ("lasso", {"scikit-learn": 1.0, "linfa": 2.0, "linfa-py": 2.0})):  # fmt: skip
+        for fw, s in scale.items():
+            for r in range(1, 9):
+                t = s * math.exp(rng.normal(0, 0.01))
+                rows.append({"cell_id": cell, "domain": "classical_ml", "task": "regression", "algorithm": cell,
+                             "dataset": "diabetes", "language": "rust" if fw == "linfa" else "python",
+                             "framework": fw, "launch": r, "phase": "fit", "seconds": t, "cpu_seconds": t})  # fmt: skip
+    values = pd.DataFrame(rows)
+    kinds = {"ridge": ComparisonSpec(BEST_AVAILABLE, ("scikit-learn",), "closed form vs coordinate descent")}
+    order = {c: ["scikit-learn", "linfa", "linfa-py"] for c in ("ridge", "lasso")}
+    settings = StatisticsSettings(resamples=500)
+    cmp = compare_frameworks(values, settings, order, kinds)
+    kind = {(r.cell_id, r.candidate, r.reference): r.comparison_kind for r in cmp.itertuples()}
+    assert kind[("ridge", "linfa", "scikit-learn")] == BEST_AVAILABLE
+    assert kind[("ridge", "linfa-py", "scikit-learn")] == BEST_AVAILABLE
+    assert kind[("ridge", "linfa-py", "linfa")] == SAME_ALGORITHM  # the same Rust code on both sides
+    assert kind[("lasso", "linfa", "scikit-learn")] == SAME_ALGORITHM
+    # ridge's 10x win is not a game in the language's ranking, nor a cell of its geometric mean
+    games = pairwise_outcomes(cmp)
+    assert ("linfa", "scikit-learn", 1.0) not in games and ("linfa", "scikit-learn", 0.0) in games
+    gm = geometric_mean_speedups(cmp, values, settings).set_index(["candidate", "reference"])
+    assert gm.loc[("linfa", "scikit-learn"), "n_cells"] == 1
+    assert gm.loc[("linfa", "scikit-learn"), "geomean_speedup"] == pytest.approx(0.5, rel=0.02)

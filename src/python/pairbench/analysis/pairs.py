@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 from pairbench.analysis import paired, stats
 from pairbench.analysis.settings import StatisticsSettings
 from pairbench.analysis.tidy import CELL_KEYS
+from pairbench.core.comparisons import SAME_ALGORITHM, ComparisonSpec
 
 # A pair of a side with its own second arm (A/A runs).
 AA = "aa"
@@ -138,10 +139,14 @@ def apply_corrections(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def compare_frameworks(
-    values: pd.DataFrame, settings: StatisticsSettings, side_order: dict[str, list[str]] | None = None
+    values: pd.DataFrame,
+    settings: StatisticsSettings,
+    side_order: dict[str, list[str]] | None = None,
+    kinds: dict[str, ComparisonSpec] | None = None,
 ) -> pd.DataFrame:
     """candidate time / reference time per (cell, phase, pair), from `values` (tidy.launch_values_table).
-    `side_order` maps cell_id to its frameworks, baseline first; without it, Python frameworks come first."""
+    `side_order` maps cell_id to its frameworks, baseline first; without it, Python frameworks come first.
+    `kinds` maps cell_id to what its comparisons compare (`comparison_kind`: same_algorithm by default)."""
     if values.empty:
         return pd.DataFrame()
     rows = []
@@ -166,6 +171,7 @@ def compare_frameworks(
                 "candidate_language": languages[cand],
                 "reference_language": languages[ref],
                 "kind": AA if "#" in cand else PAIR,
+                "comparison_kind": (kinds or {}).get(key[0], ComparisonSpec()).pair_kind(cand, ref),
             }
             rows.append({**head, **pair_row(sides[cand], sides[ref], settings, settings.seed + n)})
     table = apply_corrections(pd.DataFrame(rows))
@@ -183,12 +189,15 @@ def geometric_mean_speedups(
     cells no pooled interval is given (NaN): a handful of cells says nothing about the population of
     cells, so `per_cell` lists each cell's own ratio and interval instead. A pooled interval wider
     than a factor of `settings.geomean_max_ci_factor` carries a warning in `interval_warning`.
-    Inconclusive cells count with their estimate; the outcome counts say how many there were.
+    Inconclusive cells count with their estimate; the outcome counts say how many there were. Only
+    same-algorithm comparisons count: a best-available one says nothing about a language.
     """
     settings = settings or StatisticsSettings()
     if comparisons.empty:
         return pd.DataFrame()
     pairs = comparisons[comparisons["kind"] == PAIR] if "kind" in comparisons else comparisons
+    if "comparison_kind" in pairs:  # a language summary: best-available comparisons are reported on their own
+        pairs = pairs[pairs["comparison_kind"] == SAME_ALGORITHM]
     indexed = (
         {k: g.set_index("launch")["seconds"] for k, g in values.groupby([*CELL_KEYS, "framework", "phase"])}
         if not values.empty

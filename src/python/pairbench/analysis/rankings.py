@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from pairbench.analysis.tidy import CELL_KEYS
+from pairbench.core.comparisons import SAME_ALGORITHM
 
 OVERALL = "(all tasks)"
 
@@ -126,12 +127,14 @@ GAME_SCORE = {"faster": 1.0, "slower": 0.0, "equivalent": 0.5}
 
 def pairwise_outcomes(comparisons: pd.DataFrame) -> list[tuple[str, str, float]]:
     """(candidate, reference, score of the candidate): 1 faster, 0 slower, 0.5 equivalent; inconclusive
-    comparisons and A/A pairs are left out."""
+    comparisons, A/A pairs and best-available comparisons (not a language's result) are left out."""
     if comparisons.empty:
         return []
     decided = comparisons[comparisons["outcome"].isin(list(GAME_SCORE))]
     if "kind" in decided:
         decided = decided[decided["kind"] != "aa"]
+    if "comparison_kind" in decided:
+        decided = decided[decided["comparison_kind"] == SAME_ALGORITHM]
     ordered = decided.sort_values([*CELL_KEYS, "phase", "candidate", "reference"])
     return [
         (c, r, GAME_SCORE[o])
@@ -200,9 +203,15 @@ def pareto_front(points: pd.DataFrame, minimise: list[str], maximise: list[str])
 
 
 def rankings(profiles: pd.DataFrame, comparisons: pd.DataFrame, settings: RankingSettings) -> pd.DataFrame:
-    """One row per (scope, framework), scope = each task and OVERALL; sorted by weighted score."""
+    """One row per (scope, framework), scope = each task and OVERALL; sorted by weighted score. A cell with a
+    best-available comparison (different methods on its sides) is left out: a ranking is a language's."""
     if profiles.empty:
         return pd.DataFrame()
+    if not comparisons.empty and "comparison_kind" in comparisons:
+        mixed = set(comparisons.loc[comparisons["comparison_kind"] != SAME_ALGORITHM, "cell_id"])
+        profiles = profiles[~profiles["cell_id"].isin(mixed)]
+        if profiles.empty:
+            return pd.DataFrame()
     profiles = profiles.assign(weighted_score=weighted_scores(profiles, settings.weights))
     scopes = [
         (

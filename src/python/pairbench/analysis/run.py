@@ -35,6 +35,7 @@ from pairbench.analysis.tidy import (
 )
 from pairbench.analysis.usecases import recommend_use_cases
 from pairbench.analysis.validations import (
+    comparison_specs,
     cross_validation_table,
     expected_frameworks,
     load_validations,
@@ -134,7 +135,11 @@ def timing_tables(
     """Per-series summaries, pairwise comparisons and the cross-cell geometric means."""
     summary = summarise(samples, values, settings) if not samples.empty else pd.DataFrame()
     lap("summary")
-    comparisons = compare_frameworks(values, settings, side_order(validations)) if not values.empty else pd.DataFrame()
+    comparisons = (
+        compare_frameworks(values, settings, side_order(validations), comparison_specs(validations))
+        if not values.empty
+        else pd.DataFrame()
+    )
     geomeans = geometric_mean_speedups(comparisons, values, settings)
     lap("comparisons")
     return {"summary": summary, "comparisons": comparisons, "geomean_speedups": geomeans}

@@ -9,6 +9,8 @@ from typing import Any
 
 import pandas as pd
 
+from pairbench.core.comparisons import ComparisonSpec
+
 
 def load_validations(validation_dir: Path | None) -> list[dict[str, Any]]:
     if validation_dir is None or not validation_dir.is_dir():
@@ -108,3 +110,8 @@ def expected_frameworks(validations: list[dict[str, Any]]) -> dict[str, list[str
 
 def side_order(validations: list[dict[str, Any]]) -> dict[str, list[str]]:
     return {v["cell_id"]: [v["baseline"], *[g["candidate"] for g in v.get("gates", [])]] for v in validations}
+
+
+def comparison_specs(validations: list[dict[str, Any]]) -> dict[str, ComparisonSpec]:
+    """What each cell's comparisons compare (the catalogue's `comparison`, written into the cell by phase 1)."""
+    return {v["cell_id"]: ComparisonSpec.from_json(v.get("comparison")) for v in validations}

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from pairbench.configuration.schema_check import schema_problems
+from pairbench.core.comparisons import ComparisonSpec
 from pairbench.core.names import config_name_problem, shown
 from pairbench.core.registry import algorithms, dataset_sources, task_runners
 from pairbench.datasets.materialise import DatasetSpec
@@ -112,6 +113,8 @@ class TaskSpec:
     # Algorithms marked `fixture: true`: seeded test models (llm's tiny_bert) that `--algorithms all`
     # leaves out; a run that names them (smoke, the tests) still gets them.
     fixtures: frozenset[str] = frozenset()
+    # algorithm -> what its comparisons compare (pairbench.core.comparisons); absent = the same algorithm.
+    comparisons: dict[str, ComparisonSpec] = field(default_factory=dict)
 
     def params_for(self, algorithm: str, dataset: str) -> dict[str, Any]:
         return {**self.algorithms[algorithm], **self.dataset_params.get(algorithm, {}).get(dataset, {})}
@@ -226,7 +229,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
             if task not in tasks_known:
                 p.add(tkey, "unknown task", tasks_known)
                 continue
-            spec = _task(p, tkey, domain, str(task), _dict(tentry), datasets)
+            spec = _task(p, tkey, domain, str(task), _dict(tentry), datasets, domain_frameworks[domain])
             tasks.append(_task_frameworks(p, tkey, spec, tentry, domain_frameworks[domain]))
     if p.items:
         raise ConfigError(p.items)
@@ -300,7 +303,13 @@ def _task_frameworks(p: _Problems, tkey: str, spec: TaskSpec, tentry: Any, domai
 
 
 def _task(
-    p: _Problems, tkey: str, domain: str, task: str, tentry: dict[str, Any], datasets: dict[str, DatasetSpec]
+    p: _Problems,
+    tkey: str,
+    domain: str,
+    task: str,
+    tentry: dict[str, Any],
+    datasets: dict[str, DatasetSpec],
+    domain_frameworks: list[str] | None = None,
 ) -> TaskSpec:
     ds_names = [ds for ds in _list(tentry.get("datasets")) if isinstance(ds, str)]
     for ds in ds_names:
@@ -312,6 +321,7 @@ def _task(
     algos: dict[str, dict[str, Any]] = {}
     per_dataset: dict[str, dict[str, dict[str, Any]]] = {}
     fixtures: set[str] = set()
+    comparisons: dict[str, ComparisonSpec] = {}
     for algo, aentry in _dict(tentry.get("algorithms")).items():
         akey = f"{tkey}.algorithms.{shown(algo)}"
         if why := config_name_problem(algo):
@@ -324,6 +334,13 @@ def _task(
         algos[algo] = dict(_dict(aentry.get("params")))
         if aentry.get("fixture") is True:
             fixtures.add(algo)
+        if isinstance(aentry.get("comparison"), dict):
+            spec = ComparisonSpec.from_json(aentry["comparison"])
+            domain_sides = set(domain_frameworks or ())
+            for side in spec.sides:
+                if domain_sides and side not in domain_sides:
+                    p.add(f"{akey}.comparison.sides", f"unknown side {side!r}", sorted(domain_sides))
+            comparisons[algo] = spec
         # The threads axis (selection.THREADS_AXIS): a cell's thread count, checked here so a bad one names its key.
         threads = algos[algo].get("threads", 1)
         for value in threads if isinstance(threads, list) else [threads]:
@@ -349,4 +366,5 @@ def _task(
         samples=tentry.get("repetitions"),
         warmup=tentry.get("warmup"),
         fixtures=frozenset(fixtures),
+        comparisons=comparisons,
     )

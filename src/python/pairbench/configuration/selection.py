@@ -13,6 +13,7 @@ from pairbench.configuration.config import DEVICES, Catalogue, ConfigError, Fram
 from pairbench.configuration.point_values import PointResolver
 from pairbench.configuration.run_defaults import run_default
 from pairbench.core.cells import Cell, make_cell_id
+from pairbench.core.comparisons import ComparisonSpec
 from pairbench.core.paths import rust_target_dir
 from pairbench.core.registry import dataset_unavailable
 from pairbench.datasets.materialise import DatasetSpec
@@ -77,6 +78,7 @@ def wanted_algorithms(catalogue: Catalogue, spec: str) -> set[str]:
 
 # Cells that check the verdict design itself: they run in A/A runs (--aa true), or when named.
 CALIBRATION_DOMAIN = "calibration"
+
 
 def wanted_domains_and_algorithms(catalogue: Catalogue, rp: RunParams) -> tuple[set[str], set[str]]:
     """--domains and --algorithms; an A/A run (--aa) also runs the calibration domain's known-effect cells
@@ -266,6 +268,7 @@ def select(catalogue: Catalogue, rp: RunParams, resolve_data: bool = True) -> di
                         dtype=str(catalogue.defaults["dtype"]),
                         threads=cell_threads,
                         quality_gate=task.quality_gate,
+                        comparison=task.comparisons.get(algo, ComparisonSpec()).to_json(),
                         cell_id=cell_id,
                         **{
                             "warmup": rp.warmup if task.warmup is None else task.warmup,

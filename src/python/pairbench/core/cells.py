@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pairbench.core.comparisons import ComparisonSpec
 from pairbench.core.names import name_problem
 from pairbench.core.protocol import Protocol
 
@@ -45,6 +46,8 @@ class Cell:
     cell_id: str = ""
     # The measurement protocol both harnesses apply (core/protocol.py is its one source).
     protocol: dict[str, Any] = field(default_factory=lambda: Protocol().to_json())
+    # What its comparisons compare: the same algorithm, or each side's best available (core/comparisons.py).
+    comparison: dict[str, Any] = field(default_factory=lambda: ComparisonSpec().to_json())
 
     def __post_init__(self) -> None:
         if not self.cell_id:
@@ -127,6 +130,7 @@ _FIELD_TYPES: dict[str, type] = {
     "launches": int,
     "cell_id": str,
     "protocol": dict,
+    "comparison": dict,
 }
 
 

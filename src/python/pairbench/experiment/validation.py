@@ -124,6 +124,7 @@ def validate_cell(
         "dataset": cell.dataset,
         "params": cell.params,
         "quality_gate": cell.quality_gate,
+        "comparison": cell.comparison,
         "launches": cell.launches,
         "baseline": baseline,
         "sides": {},

@@ -166,6 +166,9 @@ def _tables(analysis_dir: Path, selection: dict[str, Any], implementations: dict
     t["findings"] = findings_table(implementations, selection)
     t["maturity"] = maturity_table(selection, implementations, t["ecosystem"], t["comparisons"], t["quality_parity"])
     t["decomposition"] = decomposition_table(t["comparisons"])
+    cmp = t["comparisons"]
+    if not cmp.empty and "comparison_kind" in cmp:
+        t["best_available"] = cmp[cmp["comparison_kind"] == "best_available"]
     t["skipped"] = pd.DataFrame([d for d in selection.get("decisions", []) if not d["selected"]])
     return t
 

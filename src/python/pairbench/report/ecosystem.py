@@ -131,8 +131,8 @@ MATURITY_FORMULA = (
     "maturity = mean of the components that could be measured, each in [0, 1]: "
     "coverage = catalogue algorithms implemented / catalogue algorithms of the domain; "
     "quality = gated pairs against the baseline that passed the quality gate / gated pairs; "
-    "speed = decided comparisons against the baseline not slower (faster or equivalent) / decided comparisons "
-    "(inconclusive ones are left out and counted beside it); "
+    "speed = decided same-algorithm comparisons against the baseline not slower (faster or equivalent) / decided "
+    "ones (inconclusive ones are left out and counted beside it; best-available ones are not a language's result); "
     "defects = 1 / (1 + findings open in this run's version); "
     "effort = min(1, baseline code lines / framework code lines) (the same benchmarks written in fewer lines "
     "score 1); build = min(1, 120 s / cold release build time) (unmeasured: left out). "
@@ -188,6 +188,8 @@ def maturity_table(
             cmp = comparisons
             if not cmp.empty:
                 cmp = cmp[(cmp["domain"] == domain) & (cmp["candidate"] == name) & (cmp["reference"] == baseline)]
+            if len(cmp) and "comparison_kind" in cmp:  # a language's score: same-algorithm comparisons only
+                cmp = cmp[cmp["comparison_kind"] == "same_algorithm"]
             undecided = int((cmp["outcome"] == "inconclusive").sum()) if len(cmp) else 0
             cmp = cmp[cmp["outcome"] != "inconclusive"] if len(cmp) else cmp
             qp = quality_parity

@@ -43,6 +43,8 @@ pub type Builder = fn(&Cell) -> Result<Fitter>;
 pub const ALGORITHMS: &[(&str, Builder)] = &[
     ("linear", linear),
     ("ridge", ridge),
+    // The same fit: scikit-learn's side of this pair is its coordinate descent, not its closed form.
+    ("ridge_cd", ridge),
     ("lasso", lasso),
     ("elastic_net", elastic_net),
     ("svr", svr),

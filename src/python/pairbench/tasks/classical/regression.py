@@ -47,6 +47,21 @@ def ridge(params: Params, n_train: int) -> RegressorMixin:
     )
 
 
+@algorithm("classical_ml", "regression", "ridge_cd")
+def ridge_cd(params: Params, n_train: int) -> RegressorMixin:
+    """L2-penalised least squares by cyclic coordinate descent with a duality-gap stop: the method linfa's
+    ridge uses (elastic net with l1_ratio 0), so this pair compares the same algorithm."""
+    del n_train
+    return ElasticNet(
+        alpha=float(params["alpha"]),
+        l1_ratio=0.0,
+        fit_intercept=bool(params["fit_intercept"]),
+        tol=float(params["tol"]),
+        max_iter=int(params["max_iter"]),
+        selection="cyclic",
+    )
+
+
 @algorithm("classical_ml", "regression", "lasso")
 def lasso(params: Params, n_train: int) -> RegressorMixin:
     """L1-penalised least squares by cyclic coordinate descent with a duality-gap stop."""
