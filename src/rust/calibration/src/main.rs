@@ -77,7 +77,11 @@ impl Benchmark for SpinBench {
         Ok(BTreeMap::new())
     }
     fn write_predictions(&self, path: &Path) -> Result<()> {
-        let ends: Array1<f64> = self.starts.iter().map(|s| spin(*s, GATE_STEPS) as f64).collect();
+        let ends: Array1<f64> = self
+            .starts
+            .iter()
+            .map(|s| spin(*s, GATE_STEPS) as f64)
+            .collect();
         ndarray_npy::write_npy(path, &ends)?;
         Ok(())
     }
@@ -91,7 +95,11 @@ impl Benchmark for SpinBench {
 
 fn prepare(cell: &Cell, data_dir: &Path) -> Result<(SpinBench, pairbench_core::dataset::Manifest)> {
     if cell.task != "known_effect" {
-        bail!("cell {}: task {:?} not implemented; allowed: known_effect", cell.cell_id, cell.task);
+        bail!(
+            "cell {}: task {:?} not implemented; allowed: known_effect",
+            cell.cell_id,
+            cell.task
+        );
     }
     require_params(cell, &["rust_steps", "effect"])?;
     let split: Split<f64> = load_verified(&data_dir.join(&cell.dataset))?;

@@ -278,23 +278,20 @@ pub fn run_cell(
         .map(|(k, v)| (k, Value::from(v)))
         .collect();
     metadata.insert("thread_env".into(), serde_json::to_value(thread_env)?);
-    metadata.insert(
-        "protocol".into(),
+    metadata.insert("protocol".into(), {
+        let mut protocol_doc = serde_json::json!({
+            "order": order,
+            "warmup_min": opts.warmup,
+            "samples_requested": opts.samples,
+            "cpu_percent_covers": "warm-up and timed calls",
+        });
+        if let (Value::Object(doc), Value::Object(settings)) =
+            (&mut protocol_doc, serde_json::to_value(protocol)?)
         {
-            let mut protocol_doc = serde_json::json!({
-                "order": order,
-                "warmup_min": opts.warmup,
-                "samples_requested": opts.samples,
-                "cpu_percent_covers": "warm-up and timed calls",
-            });
-            if let (Value::Object(doc), Value::Object(settings)) =
-                (&mut protocol_doc, serde_json::to_value(protocol)?)
-            {
-                doc.extend(settings);
-            }
-            protocol_doc
-        },
-    );
+            doc.extend(settings);
+        }
+        protocol_doc
+    });
     metadata.insert(
         "argv".into(),
         serde_json::to_value(std::env::args().collect::<Vec<_>>())?,
@@ -462,7 +459,11 @@ mod tests {
         assert_eq!(runs["infer"].batch, 1);
         assert_eq!(runs["infer"].samples.len(), 12);
         // every timed batch is prepared first, outside the timer
-        let prepared = t.log.iter().filter(|l| l.starts_with("prepare fit")).count();
+        let prepared = t
+            .log
+            .iter()
+            .filter(|l| l.starts_with("prepare fit"))
+            .count();
         assert_eq!(prepared, fit.warmup as usize + 4);
         assert!(t.log.contains(&format!("prepare fit x{}", fit.batch)));
     }
@@ -523,7 +524,11 @@ mod tests {
         // 30 ms calls stay under warmup_max_s: every requested warm-up, and on to warmup_min_s
         assert!(run.warmup >= 3 && run.warmup_s >= p.warmup_min_s);
         // a sleeping call spends wall time, not CPU time
-        assert!(run.cpu_samples.iter().all(|c| *c < 0.01), "{:?}", run.cpu_samples);
+        assert!(
+            run.cpu_samples.iter().all(|c| *c < 0.01),
+            "{:?}",
+            run.cpu_samples
+        );
         // under the budget: every sample
         let mut s = Sleepy { ms: 1, calls: 0 };
         let run = run_phase_protocol(&mut s, "fit", 1, 10, &p).unwrap();
