@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -136,3 +137,21 @@ def test_fixture_models_run_only_by_name(catalogue) -> None:
     assert samples == {"sentence_embedding": 4}
     everything = select(catalogue, RunParams(run_id="r"))
     assert not {c["algorithm"] for c in everything["cells"]} & {"tiny_bert", "tiny_llama"}
+
+
+def test_coverage_rotate_runs_every_algorithm_once_rotating_through_the_datasets(catalogue: Any) -> None:
+    """standard's coverage: each algorithm on one dataset of its task, the task's datasets taken in turn."""
+    rotate = select(catalogue, RunParams(run_id="r", domains="classical_ml", coverage="rotate"))
+    everything = select(catalogue, RunParams(run_id="r", domains="classical_ml"))
+    cells = [(c["task"], c["algorithm"], c["dataset"]) for c in rotate["cells"]]
+    algorithms = {
+        (t.task, a) for t in catalogue.tasks if t.domain == "classical_ml" for a in t.algorithms if a not in t.fixtures
+    }
+    assert sorted({(t, a) for t, a, _ in cells}) == sorted(algorithms) and len(cells) == len(algorithms)
+    regression = next(t for t in catalogue.tasks if t.task == "regression")
+    order = list(regression.datasets)
+    used = [d for t, _, d in cells if t == "regression"]
+    assert used == [order[i % len(order)] for i in range(len(used))]
+    assert len(everything["cells"]) > len(cells)
+    left = [d for d in rotate["decisions"] if not d["selected"] and d["domain"] == "classical_ml"]
+    assert left and all("--coverage rotate" in d["reason"] for d in left)

@@ -38,6 +38,7 @@ class RunParams:
     warmup: int = field(default_factory=lambda: int(run_default("warmup")))
     threads: int = field(default_factory=lambda: int(run_default("threads")))
     grid: str = field(default_factory=lambda: str(run_default("grid")))
+    coverage: str = field(default_factory=lambda: str(run_default("coverage")))
     synthetic_n_samples: int | None = None
     cv_folds: int = field(default_factory=lambda: int(run_default("cv_folds")))
     devices: str = field(default_factory=lambda: str(run_default("devices")))
@@ -216,6 +217,17 @@ def select(catalogue: Catalogue, rp: RunParams, resolve_data: bool = True) -> di
             return f"device {device}: {device_absent[device]}"
         return None
 
+    if rp.coverage not in ("all", "rotate"):
+        raise ConfigError([f"params: --coverage: invalid value {rp.coverage!r}; allowed: all, rotate"])
+
+    def rotated(task: Any) -> dict[str, str]:
+        """--coverage rotate: each algorithm's one dataset, rotating through the task's available ones."""
+        usable = [
+            d for d in task.datasets if d in dsets and not dataset_unavailable(datasets[d].source, datasets[d].options)
+        ]
+        chosen = [a for a in task.algorithms if a in algos]
+        return {a: usable[i % len(usable)] for i, a in enumerate(chosen)} if usable else {}
+
     decisions: list[dict[str, Any]] = []
     cells: list[Cell] = []
     for task in catalogue.tasks:
@@ -235,6 +247,7 @@ def select(catalogue: Catalogue, rp: RunParams, resolve_data: bool = True) -> di
             # A cell needs its baseline and one other side; otherwise it runs the sides that can run.
             sides_reason = why_absent if fws[0].name in absent or len(absent) == len(fws) - 1 else None
             selected = f"selected without {why_absent}" if absent else "selected"
+            rotation = rotated(task) if rp.coverage == "rotate" else {}
             for algo in task.algorithms:
                 seen: set[str] = set()
                 for ds, point in (
@@ -242,6 +255,10 @@ def select(catalogue: Catalogue, rp: RunParams, resolve_data: bool = True) -> di
                 ):
                     point = {**point, **on_device}
                     reason = skip_reason(task.domain, algo, ds, device) or sides_reason
+                    if reason is None and rotation and rotation.get(algo) != ds:
+                        reason = (
+                            f"--coverage rotate: {algo} runs on {rotation.get(algo)} in this run (all: every dataset)"
+                        )
                     # Values only one library understands become numbers (gamma "scale"), and values no side
                     # can honour the same way skip their point (pairbench.configuration.point_values).
                     point, why_value = resolver.resolve(
