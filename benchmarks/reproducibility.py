@@ -1,15 +1,20 @@
-"""Run-to-run reproducibility: run a profile twice (or take two finished runs) and compare them.
+"""Run-to-run reproducibility of the verdicts: run a profile twice (or take two finished runs) and compare.
 
-    # run the smoke profile twice, then compare
-    python benchmarks/reproducibility.py --run -- -profile smoke --domains classical_ml
-    # compare two finished runs' analysis folders
-    python benchmarks/reproducibility.py --compare results-a/analysis results-b/analysis
+    # run the standard profile twice, an hour apart, into one history store, then compare
+    .venv/bin/python benchmarks/reproducibility.py --run --gap-min 60 -- -profile standard
+    # compare two finished runs (their analysis folders; --history-db for `pairbench compare`)
+    .venv/bin/python benchmarks/reproducibility.py --compare runs/a/analysis runs/b/analysis --history-db h.duckdb
 
-Reports (targets from issue 15 in brackets):
-- the share of verdicts (comparisons.csv `outcome`) that agree between the runs [>= 95%];
-- Spearman's rank correlation of the leaderboards (rankings.csv, every scope pooled);
-- the spread of each series' median between runs: |median_b / median_a - 1|, its median and the share
-  of series within 5% [timings within ±5%].
+Reports (issue 24's targets in brackets), on the comparisons both runs made (comparisons.csv):
+- contradictory verdicts: decided in both runs and decided differently (faster in one, slower or equivalent
+  in the other) [<= 2%];
+- agreement among the comparisons decided in both runs [>= 95%], and over all of them;
+- paired ratio estimates within +-5% of each other [>= 90%];
+- the share inconclusive in each run [<= 15% in standard];
+- `pairbench compare` of the second run against the first (same commit): series flagged regressed or
+  improved [<= 5%];
+- Spearman's rank correlation of the leaderboards, and the spread of each series' median.
+Results: benchmarks/results/reproducibility.json (machine, commit, date and load inside).
 """
 
 from __future__ import annotations
@@ -23,36 +28,75 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from measured import finish, header
 from scipy import stats
+
+from pairbench.core.paths import project_root
 
 SERIES = ["cell_id", "framework", "phase"]
 PAIR = ["cell_id", "phase", "candidate", "reference"]
+DECIDED = ("faster", "slower", "equivalent")
 
 
 def run_to_run_agreement(a: Path, b: Path) -> dict[str, Any]:
-    """How far two runs of the same selection agree: verdicts, leaderboards and medians."""
+    """How far two runs of the same selection agree: verdicts, ratios, leaderboards and medians."""
     ca, cb = pd.read_csv(a / "comparisons.csv"), pd.read_csv(b / "comparisons.csv")
+    if "kind" in ca:
+        ca, cb = ca[ca["kind"] == "pair"], cb[cb["kind"] == "pair"]
     both = ca.merge(cb, on=PAIR, suffixes=("_a", "_b"))
-    agree = (both["outcome_a"] == both["outcome_b"]).mean() if len(both) else float("nan")
+    decided = both[both["outcome_a"].isin(DECIDED) & both["outcome_b"].isin(DECIDED)]
+    contradictory = decided[decided["outcome_a"] != decided["outcome_b"]]
+    ratio_moves = (both["ratio_b"] / both["ratio_a"] - 1).abs()
     sa, sb = pd.read_csv(a / "summary.csv"), pd.read_csv(b / "summary.csv")
     s = sa.merge(sb, on=SERIES, suffixes=("_a", "_b"))
     spread = (s["median_s_b"] / s["median_s_a"] - 1).abs()
     ra, rb = pd.read_csv(a / "rankings.csv"), pd.read_csv(b / "rankings.csv")
     r = ra.merge(rb, on=["scope", "framework"], suffixes=("_a", "_b"))
     rho = float(stats.spearmanr(r["rank_a"], r["rank_b"]).statistic) if len(r) > 2 else float("nan")
-    unstable = {k: int(v["unstable"].astype(bool).sum()) for k, v in (("a", sa), ("b", sb))}
+    n = len(both)
     return {
-        "comparisons_matched": len(both),
-        "verdict_agreement": float(agree),
-        "verdict_disagreements": both.loc[
-            both["outcome_a"] != both["outcome_b"], [*PAIR, "outcome_a", "outcome_b"]
+        "comparisons_matched": n,
+        "contradictory": len(contradictory),
+        "contradictory_share": len(contradictory) / n if n else float("nan"),
+        "decided_in_both": len(decided),
+        "agreement_when_decided_in_both": 1 - len(contradictory) / len(decided) if len(decided) else float("nan"),
+        "agreement_all": float((both["outcome_a"] == both["outcome_b"]).mean()) if n else float("nan"),
+        "ratio_within_5pct_share": float((ratio_moves <= 0.05).mean()) if n else float("nan"),
+        "ratio_move_median": float(ratio_moves.median()) if n else float("nan"),
+        "inconclusive_share": {
+            "a": float((ca["outcome"] == "inconclusive").mean()) if len(ca) else float("nan"),
+            "b": float((cb["outcome"] == "inconclusive").mean()) if len(cb) else float("nan"),
+        },
+        "outcomes": {
+            "a": ca["outcome"].value_counts().to_dict(),
+            "b": cb["outcome"].value_counts().to_dict(),
+        },
+        "disagreements": both.loc[
+            both["outcome_a"] != both["outcome_b"], [*PAIR, "ratio_a", "ratio_b", "outcome_a", "outcome_b"]
         ].to_dict("records"),
         "leaderboard_spearman": rho,
         "series_matched": len(s),
         "median_spread_median": float(spread.median()) if len(s) else float("nan"),
         "median_spread_share_within_5pct": float((spread <= 0.05).mean()) if len(s) else float("nan"),
-        "unstable_series": unstable,
-        "series": {k: len(v) for k, v in (("a", sa), ("b", sb))},
+    }
+
+
+def run_against_run(db: Path, a: Path, b: Path, delta: float) -> dict[str, Any]:
+    """`pairbench compare` of run b against run a: the share of series flagged regressed or improved."""
+    from pairbench.analysis import history
+    from pairbench.analysis.settings import StatisticsSettings
+
+    ids = [json.loads((x / "analysis.json").read_text())["run_id"] for x in (a, b)]
+    table = history.compare_runs(db, ids[0], ids[1], StatisticsSettings(delta=delta))
+    compared = table[table["status"].isin(["improved", "regressed", "unchanged", "inconclusive"])]
+    flagged = compared[compared["status"].isin(["improved", "regressed"])]
+    return {
+        "runs": ids,
+        "series_compared": len(compared),
+        "flagged": len(flagged),
+        "flagged_share": len(flagged) / len(compared) if len(compared) else float("nan"),
+        "status": compared["status"].value_counts().to_dict(),
+        "flagged_series": flagged[[*SERIES, "ratio", "ratio_ci_low", "ratio_ci_high", "status"]].to_dict("records"),
     }
 
 
@@ -60,39 +104,42 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="two analysis folders")
     parser.add_argument("--run", action="store_true", help="run ./nextflow run main.nf twice (arguments after --)")
+    parser.add_argument("--gap-min", type=float, default=0.0, help="minutes to wait between the two runs' starts")
     parser.add_argument("--outdir", type=Path, default=Path("reproducibility"), help="where the two runs go")
-    parser.add_argument("--out", type=Path, default=None, help="write the report JSON here")
+    parser.add_argument("--history-db", type=Path, help="the history store both runs went into (for compare)")
+    parser.add_argument("--delta", type=float, default=0.05)
+    parser.add_argument("--out", type=Path, default=project_root() / "benchmarks" / "results" / "reproducibility.json")
     parser.add_argument("nextflow_args", nargs="*", help="arguments for `nextflow run main.nf` (after --)")
     args = parser.parse_args()
-    walls = {}
+    doc = header("run-to-run reproducibility of the verdicts and run-against-run regressions, same commit",
+                 nextflow_args=args.nextflow_args, gap_min=args.gap_min, delta=args.delta)  # fmt: skip
+    walls: dict[str, float] = {}
     if args.run:
+        db = args.history_db or args.outdir / "history.duckdb"
+        args.history_db = db
+        started = time.monotonic()
         for tag in ("a", "b"):
+            if tag == "b" and args.gap_min:
+                time.sleep(max(0.0, args.gap_min * 60 - (time.monotonic() - started)))
             out = args.outdir / tag
             t0 = time.monotonic()
+            doc.setdefault("started_at", {})[tag] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
             subprocess.run(
-                [
-                    "./nextflow",
-                    "run",
-                    "main.nf",
-                    *args.nextflow_args,
-                    "--outdir",
-                    str(out),
-                    "-w",
-                    str(args.outdir / f"work-{tag}"),
-                ],
+                [str(project_root() / "nextflow"), "run", str(project_root() / "main.nf"), *args.nextflow_args,
+                 "--outdir", str(out), "-w", str(args.outdir / f"work-{tag}"), "--history_db", str(db)],
                 check=True,
-            )
+            )  # fmt: skip
             walls[tag] = round(time.monotonic() - t0, 1)
         a, b = args.outdir / "a" / "analysis", args.outdir / "b" / "analysis"
     elif args.compare:
         a, b = args.compare
     else:
         parser.error("give --compare A B or --run -- <nextflow args>")
-    report = {"a": str(a), "b": str(b), "wall_s": walls, **run_to_run_agreement(a, b)}
-    text = json.dumps(report, indent=2, default=str)
-    if args.out:
-        args.out.write_text(text + "\n")
-    print(text)
+    doc.update({"a": str(a), "b": str(b), "run_wall_s": walls, **run_to_run_agreement(a, b)})
+    if args.history_db and args.history_db.is_file():
+        doc["run_against_run"] = run_against_run(args.history_db, a, b, args.delta)
+    finish(doc, args.out)
+    print(json.dumps({k: v for k, v in doc.items() if k not in ("disagreements",)}, indent=2, default=str)[:6000])
     return 0
 
 
