@@ -126,7 +126,7 @@ def test_plugin_modules_are_discovered_without_importing_the_heavy_ones() -> Non
 
     found = plugin_modules()
     assert found["pairbench.tasks.rl.tasks"] == "rl" and found["pairbench.datasets.builtin"] is None
-    assert {d for d in found.values() if d} == {"classical_ml", "deep_learning", "rl", "llm"}
+    assert {d for d in found.values() if d} == {"classical_ml", "deep_learning", "rl", "llm", "calibration"}
     # implementation modules do the work and import the heavy libraries: never plugin modules
     assert "pairbench.tasks.deep.torch_runner" not in found and "pairbench.datasets.materialise" not in found
 
@@ -137,6 +137,8 @@ def test_plugin_modules_are_discovered_without_importing_the_heavy_ones() -> Non
         ("classical_ml", "regression", "scikit-learn", ("torch", "transformers", "stable_baselines3", "gymnasium")),
         ("rl", "policy", "stable-baselines3", ("sklearn", "torch", "transformers")),
         ("llm", "sentence_embedding", "transformers", ("sklearn", "torch", "transformers")),
+        # the calibration kernel's launches start in well under a second: no numerical library beyond numpy
+        ("calibration", "known_effect", "kernel-python", ("sklearn", "scipy", "torch", "pandas")),
     ],
 )
 def test_a_runner_lookup_imports_only_its_domain(

@@ -106,13 +106,13 @@ def _pair(cell: str, phase: str, outcome: str, speedup: float, task: str = "sent
 
 def test_advice_names_the_side_and_where_the_answer_flips() -> None:
     # Embedding: candle wins at batch 1 and 8 on one thread, transformers at batch 32 on all cores, batch 8 on
-    # all cores is a tie. Generation: candle wins decode everywhere, TTFT is mixed.
+    # all cores is equivalent. Generation: candle wins decode everywhere, TTFT is mixed.
     cells = []
     pairs = []
     for threads, batch, outcome, speedup in (
         (1, 1, "faster", 2.5),
         (1, 8, "faster", 1.5),
-        (2, 8, "no meaningful difference", 1.01),
+        (2, 8, "equivalent", 1.01),
         (2, 32, "slower", 0.5),
     ):
         cid = f"e.b{batch}.t{threads}"
@@ -129,14 +129,15 @@ def test_advice_names_the_side_and_where_the_answer_flips() -> None:
     assert (emb["side"], emb["n_wins"], emb["n_settings"]) == ("candle-transformers", 2, 4)
     assert emb["flips"] == "batch_size=32, seq_len=64, threads=2 (transformers 2x faster)"
     assert "up to 2.5x at batch_size=1, seq_len=64, threads=1" in emb["line"]
-    assert "no meaningful difference at batch_size=8, seq_len=64, threads=2" in emb["line"]
+    assert "equivalent or inconclusive at batch_size=8, seq_len=64, threads=2" in emb["line"]
     gen = advice.loc["generation"]
     assert (gen["side"], gen["flips"]) == ("candle-transformers", "")
     assert "no setting flips it" in gen["line"]
     assert "Time to first token: it depends on the setting" in gen["line"]
-    # Every setting a tie: no side is named.
-    ties = pd.DataFrame([{**p, "outcome": "no meaningful difference"} for p in pairs])
-    assert llm_advice(ties, {"cells": cells}).set_index("use").loc["embedding", "side"] == "depends"
+    # No setting decided (every one equivalent or inconclusive): no side is named.
+    for undecided in ("equivalent", "inconclusive"):
+        ties = pd.DataFrame([{**p, "outcome": undecided} for p in pairs])
+        assert llm_advice(ties, {"cells": cells}).set_index("use").loc["embedding", "side"] == "depends"
 
 
 def test_a_bad_thread_count_names_its_key(tmp_path: Path) -> None:
