@@ -258,10 +258,9 @@ def lockstep_deviation(results: Sequence[dict[str, Any]]) -> pd.DataFrame:
 
 
 def rl_training_tables(
-    results: Sequence[dict[str, Any]], validations: Sequence[dict[str, Any]], settings: Any = None
+    results: Sequence[dict[str, Any]], validations: Sequence[dict[str, Any]], confidence: float = 0.95
 ) -> dict[str, pd.DataFrame]:
-    """The rl tables to write (empty when no rl ran)."""
-    confidence = getattr(settings, "confidence", 0.95)
+    """The rl tables to write (empty when no rl ran); `confidence` is that of the time-to-threshold intervals."""
     runs, curves = solve_runs(results)
     gate = training_gate(runs, validations, confidence) if not runs.empty else pd.DataFrame(columns=GATE_COLUMNS)
     return {

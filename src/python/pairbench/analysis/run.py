@@ -230,7 +230,7 @@ def analyse(
     lap("tidy")
     timing = timing_tables(samples, values, settings, loaded.validations, lap)
     # rl's training runs have a rule of their own (analysis/rl_training.py), outside the timing verdicts.
-    rl_tables = rl_training_tables(loaded.results, loaded.validations, settings)
+    rl_tables = rl_training_tables(loaded.results, loaded.validations, settings.confidence)
     decisions, requirements, machine = decision_tables(loaded, launches, timing, config, inputs)
     lap("rankings_cost")
     run_id = str(launches["run_id"].iloc[0]) if not launches.empty else ""
