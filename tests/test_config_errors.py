@@ -142,10 +142,10 @@ def test_dataset_params_override_per_dataset_and_bad_ones_are_named(doc: dict, c
 def test_the_name_bound_keeps_every_derived_file_name_legal(tmp_path: Path) -> None:
     # The longest cell id (MAX_ID: longer ids end in a digest) and the longest side name allowed still give
     # file names of at most 255 bytes wherever a side's files are named after them.
+    from pairbench.core.benchmark import scores_path
     from pairbench.core.cells import MAX_ID, Cell
     from pairbench.core.names import LONGEST_SUFFIX, MAX_NAME_LENGTH, config_name_problem
     from pairbench.experiment.validation import validation_job
-    from pairbench.harness.benchmark import scores_path
 
     side = "s" * MAX_NAME_LENGTH
     assert config_name_problem(side) is None and config_name_problem(side + "s") is not None

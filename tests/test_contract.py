@@ -1,4 +1,4 @@
-"""The Python side's benchmark contract (harness/benchmark.py) and typed result (schema.Launch/Series),
+"""The Python side's benchmark contract (core/benchmark.py) and typed result (schema.Launch/Series),
 mirroring pairbench-core's `Benchmark` trait and `ResultDoc`."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from pairbench.core.benchmark import Benchmark, RunContext
 from pairbench.core.schema import Launch, ResultValidationError, Series, SeriesMismatch, validate_result
-from pairbench.harness.benchmark import Benchmark, RunContext
 
 
 def result_doc(launch: int = 1, **changes: Any) -> dict[str, Any]:

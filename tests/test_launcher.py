@@ -175,8 +175,8 @@ def test_protocol_warms_up_by_time_and_batches_sub_floor_calls(make_cell, data_d
 
 
 def test_protocol_batches_calls_below_the_floor_and_divides_back() -> None:
+    from pairbench.core.benchmark import BenchmarkBase
     from pairbench.core.protocol import Protocol
-    from pairbench.harness.benchmark import BenchmarkBase
     from pairbench.harness.protocol import run_phase_protocol
 
     floor = Protocol().sample_floor_s
@@ -202,8 +202,8 @@ def test_protocol_batches_calls_below_the_floor_and_divides_back() -> None:
 
 
 def test_protocol_keeps_per_repetition_order_for_stateful_benchmarks() -> None:
+    from pairbench.core.benchmark import BenchmarkBase
     from pairbench.core.protocol import Protocol
-    from pairbench.harness.benchmark import BenchmarkBase
     from pairbench.harness.protocol import run_protocol
 
     class Trainer(BenchmarkBase):
@@ -233,8 +233,8 @@ def test_protocol_keeps_per_repetition_order_for_stateful_benchmarks() -> None:
 
 
 def test_protocol_time_budget_cuts_warmup_and_samples_of_long_calls_only() -> None:
+    from pairbench.core.benchmark import BenchmarkBase
     from pairbench.core.protocol import Protocol
-    from pairbench.harness.benchmark import BenchmarkBase
     from pairbench.harness.protocol import run_phase_protocol
 
     protocol = Protocol()

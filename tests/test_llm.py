@@ -406,7 +406,7 @@ def test_report_derives_ttft_and_rates_from_the_summary() -> None:
 def test_a_cell_missing_a_param_is_refused_by_name(tmp_path: Path) -> None:
     """No setting has a default in code; the device is the run's. Same words as main.rs's unit test
     `a_missing_param_is_named`."""
-    from pairbench.harness.benchmark import RunContext
+    from pairbench.core.benchmark import RunContext
     from pairbench.tasks.llm.tasks import decoder, encoder
 
     context = RunContext(cell_id="c1", data_dir=tmp_path)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
-    from pairbench.harness.benchmark import TaskRunner
+    from pairbench.core.benchmark import TaskRunner
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 from scipy import stats
 
+from pairbench.core.benchmark import scores_path
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import scores_path
 from pairbench.metrics import score_predictions
 
 

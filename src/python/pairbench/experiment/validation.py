@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from pairbench.core.benchmark import scores_path
 from pairbench.core.cells import Cell
 from pairbench.core.schema import read_result
 from pairbench.datasets.materialise import Split, load_verified
 from pairbench.experiment.crossval import score_folds, summarise_cv
 from pairbench.experiment.gate import apply_gate, chance_levels
-from pairbench.harness.benchmark import scores_path
 from pairbench.harness.launcher import LaunchOutcome, run_python_batch, run_side
 from pairbench.metrics import score_predictions
 from pairbench.metrics.llm import LLM_TASKS, paired_quality

@@ -36,8 +36,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from pairbench.core.benchmark import Benchmark
 from pairbench.core.protocol import Protocol
-from pairbench.harness.benchmark import Benchmark
 
 
 @dataclass

@@ -120,6 +120,7 @@ def _launch(args: argparse.Namespace) -> int:
 
     from threadpoolctl import threadpool_info, threadpool_limits
 
+    from pairbench.core.benchmark import Benchmark, RunContext
     from pairbench.core.frameworks import python_framework_info
     from pairbench.core.registry import get_task_runner
     from pairbench.core.schema import (
@@ -133,7 +134,6 @@ def _launch(args: argparse.Namespace) -> int:
         utc_now,
     )
     from pairbench.datasets.materialise import load_verified
-    from pairbench.harness.benchmark import Benchmark, RunContext
     from pairbench.harness.protocol import run_protocol
     from pairbench.harness.resources import CpuMeter, peak_rss_mb
 

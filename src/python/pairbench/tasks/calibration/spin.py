@@ -9,11 +9,11 @@ import os
 from pathlib import Path
 from typing import Any
 
+from pairbench.core.benchmark import BenchmarkBase, RunContext
 from pairbench.core.cells import require_params
 from pairbench.core.registry import algorithm, get_algorithm, task_runner
 from pairbench.datasets.calibration import GATE_STEPS, LCG_INCREMENT, LCG_MASK, LCG_MULTIPLIER
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import BenchmarkBase, RunContext
 
 SECOND_ARM = "b"
 

@@ -16,9 +16,9 @@ from sklearn.base import ClassifierMixin, clone
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.svm import SVC, LinearSVC, NuSVC
 
+from pairbench.core.benchmark import BenchmarkBase, RunContext
 from pairbench.core.registry import algorithm, get_algorithm, task_runner
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import BenchmarkBase, RunContext
 from pairbench.metrics.classification import classification_quality
 from pairbench.tasks.classical.kernels import linfa_kernel_args, sklearn_kernel_args
 

@@ -15,9 +15,9 @@ from sklearn.base import clone
 from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
 from sklearn.mixture import GaussianMixture
 
+from pairbench.core.benchmark import BenchmarkBase, RunContext
 from pairbench.core.registry import algorithm, get_algorithm, task_runner
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import BenchmarkBase, RunContext
 from pairbench.metrics.clustering import clustering_quality
 
 Params = dict[str, Any]

@@ -21,9 +21,9 @@ import numpy as np
 from numpy.typing import NDArray
 from sklearn.base import BaseEstimator, ClassifierMixin, ClusterMixin, RegressorMixin
 
+from pairbench.core.benchmark import RunContext
 from pairbench.core.registry import task_runner
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import RunContext
 from pairbench.tasks.classical.classification import ClassificationBenchmark
 from pairbench.tasks.classical.clustering import ClusteringBenchmark
 from pairbench.tasks.classical.regression import RegressionBenchmark

@@ -15,9 +15,9 @@ from sklearn.base import RegressorMixin, clone
 from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
 from sklearn.svm import SVR, NuSVR
 
+from pairbench.core.benchmark import BenchmarkBase, RunContext
 from pairbench.core.registry import algorithm, get_algorithm, task_runner
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import BenchmarkBase, RunContext
 from pairbench.metrics.regression import regression_quality
 from pairbench.tasks.classical.kernels import linfa_kernel_args, sklearn_kernel_args
 

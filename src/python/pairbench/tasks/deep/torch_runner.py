@@ -17,9 +17,9 @@ import torch
 import torch.nn.functional as F
 from safetensors.torch import load_file, save_file
 
+from pairbench.core.benchmark import BenchmarkBase
 from pairbench.core.cells import require_params
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import BenchmarkBase
 from pairbench.tasks.deep.spec import CLASSIFICATION_TASKS, cell_dir, input_spec
 from pairbench.tasks.deep.torch_models import MODEL_PARAMS, build_model, state_for_export
 

@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from pairbench.core.benchmark import BenchmarkBase
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import BenchmarkBase
 from pairbench.tasks.llm.spec import (
     DECODER_PHASES,
     ENCODER_PHASES,

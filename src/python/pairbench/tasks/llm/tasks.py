@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pairbench.core.benchmark import Benchmark, RunContext
 from pairbench.core.cells import require_params
 from pairbench.core.registry import algorithm, cell_preparer, task_runner
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import Benchmark, RunContext
 from pairbench.tasks.llm import DOMAIN
 from pairbench.tasks.llm.spec import CELL_PARAMS, DECODER_TASK, ENCODER_TASK
 

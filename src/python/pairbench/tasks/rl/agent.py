@@ -29,8 +29,8 @@ from gymnasium.wrappers import TimeLimit
 from numpy.typing import NDArray
 from safetensors.torch import load_file
 
+from pairbench.core.benchmark import BenchmarkBase
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import BenchmarkBase
 from pairbench.tasks.rl.spec import CommonParams, shared_start
 
 PARAM_PROBES = 16

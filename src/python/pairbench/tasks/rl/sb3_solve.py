@@ -15,9 +15,9 @@ from typing import Any
 import torch
 from safetensors.torch import load_file
 
+from pairbench.core.benchmark import BenchmarkBase
 from pairbench.core.cells import require_params
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import BenchmarkBase
 from pairbench.tasks.rl.agent import Agent, evaluate, fresh_model, library_versions, predictions, read_tables
 from pairbench.tasks.rl.spec import cell_dir, verify_start
 from pairbench.tasks.rl.training import EvalTracker, curve_metadata, eval_callback, seed_dir

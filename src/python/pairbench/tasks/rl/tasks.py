@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pairbench.core.benchmark import Benchmark, RunContext
 from pairbench.core.registry import algorithm, cell_preparer, task_runner
 from pairbench.datasets.materialise import Split
-from pairbench.harness.benchmark import Benchmark, RunContext
 from pairbench.tasks.rl import DOMAIN
 
 POLICY_TASK = "policy"
