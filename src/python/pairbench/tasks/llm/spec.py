@@ -30,8 +30,6 @@ CELL_PARAMS = {
 }
 # Teacher-forced logits of the gate cover at most this many prompt tokens (T x vocab floats per side).
 GATE_TOKENS = 32
-# A top-1 disagreement is excused when the baseline's top-2 logit gap is below this (a near tie).
-NEAR_TIE = 1e-4
 # The perplexity text (the Zen of Python, PEP 20, public domain, shipped in CPython's `this` module),
 # written per decoder in phase 3 as its text and token ids, capped at this many tokens.
 PERPLEXITY_FILE = "perplexity.json"
