@@ -107,9 +107,13 @@ format: setup
 	$(VENV)/bin/ruff format src tests benchmarks
 	$(CARGO) fmt --all
 
-# docs/usage.md's parameter tables, from nextflow_schema.json and the profiles (tests/test_docs.py holds them equal).
+# The generated parts of the manual, each held equal to its source by a test (tests/test_docs.py,
+# tests/test_docs_pages.py): docs/usage.md's parameter tables (nextflow_schema.json, the profiles), docs/methods.md's
+# methods text (the report's template, standard's settings), docs/performance.md (benchmarks/results/*.json).
 docs: $(VENV_STAMP)
 	@$(VENV)/bin/python -m pairbench.configuration.params_doc
+	@$(VENV)/bin/python -m pairbench.report.methods_doc
+	@$(VENV)/bin/python -m pairbench.report.performance_doc
 
 clean:
 	rm -rf work .nextflow .nextflow.log* results results-smoke

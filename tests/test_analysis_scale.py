@@ -12,6 +12,7 @@ from pairbench.analysis.run import AnalysisInputs, analyse
 from pairbench.analysis.settings import StatisticsSettings
 from pairbench.cli.main import main
 from pairbench.core.paths import config_dir
+from tests.docs_support import output_tables
 from tests.synthetic_results import bench_module
 
 
@@ -31,6 +32,12 @@ def test_synthetic_records_analyse_into_every_table(tmp_path: Path) -> None:
     for name in ("summary", "comparisons", "geomean_speedups", "rankings", "recommendations", "cost"):
         assert not pd.read_csv(tmp_path / "out" / f"{name}.csv").empty, name
     assert set(overview["timings_s"]) >= {"load", "summary", "comparisons"}
+    # docs/output.md lists every table the analysis writes, and no other, each with columns it has.
+    documented = output_tables()
+    assert sorted(documented) == sorted(overview["tables"]), "docs/output.md: analysis tables differ from the code's"
+    for name, columns in documented.items():
+        header = (tmp_path / "out" / f"{name}.csv").read_text(encoding="utf-8").partition("\n")[0]
+        assert not header or set(columns) <= set(header.split(",")), (name, set(columns) - set(header.split(",")))
 
 
 def test_analyse_cli_fails_on_regression_only_when_asked(tmp_path: Path) -> None:
