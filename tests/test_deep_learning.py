@@ -23,7 +23,8 @@ from pairbench.datasets.materialise import DatasetSpec, load_verified, materiali
 from pairbench.experiment.validation import loss_curve_deviation
 from pairbench.harness.launcher import run_side
 from pairbench.metrics import QUALITY_BY_TASK
-from pairbench.tasks.deep.spec import cell_dir, input_spec, prepare_cell
+from pairbench.tasks.deep.prepare import prepare_cell
+from pairbench.tasks.deep.spec import cell_dir, input_spec
 from pairbench.tasks.deep.torch_models import build_model
 
 # Forward-pass tolerance (float32 logits, eval mode, same weights and input). Convolutions and

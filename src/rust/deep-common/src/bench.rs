@@ -31,7 +31,7 @@ const PHASES: &[&str] = &[
 const INFER_BATCHES: [usize; 3] = [1, 32, 256];
 const EVAL_BATCH: usize = 256;
 
-/// Where phase 3 put the cell's shared start (see `prepare_cell` in tasks/deep/spec.py).
+/// Where phase 3 put the cell's shared start (see `prepare_cell` in tasks/deep/prepare.py).
 pub fn cell_dir(data_dir: &Path, cell_id: &str) -> std::path::PathBuf {
     data_dir.join("_deep").join(cell_id)
 }

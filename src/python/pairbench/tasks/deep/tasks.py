@@ -65,6 +65,6 @@ for _task in (IMAGE_TASK, *SEQUENCE_TASKS):
 @cell_preparer(DOMAIN)
 def prepare(cell: dict[str, Any], data_dir: Path) -> Path:
     """Phase-3 hook: the shared initial weights and batch order of one cell."""
-    from pairbench.tasks.deep.spec import prepare_cell
+    from pairbench.tasks.deep.prepare import prepare_cell
 
     return prepare_cell(cell, data_dir)
