@@ -19,7 +19,7 @@ from pairbench.experiment.validation import component_deviations, loss_curve_dev
 from pairbench.harness.launcher import run_side
 from pairbench.tasks.rl import traces
 from pairbench.tasks.rl.ppo_spec import PpoParams
-from pairbench.tasks.rl.spec import prepare_cell
+from pairbench.tasks.rl.prepare import prepare_cell
 from tests.rl_support import DQN_PARAMS as PARAMS
 from tests.rl_support import FRAMEWORKS, PPO_PARAMS, cartpole_data, require_binary, validate
 
@@ -125,7 +125,7 @@ def test_the_python_env_does_the_rust_envs_reset_work() -> None:
     counterpart); its steps are gymnasium's own, bit for bit those of gym.make's CartPole-v1."""
     import gymnasium as gym
 
-    from pairbench.tasks.rl.agent import TableCartPole, cartpole
+    from pairbench.tasks.rl.lockstep import TableCartPole, cartpole
 
     states = np.array([[0.01, -0.02, 0.03, 0.04], [0.04, 0.01, -0.03, 0.02]])
     env = cartpole(states)

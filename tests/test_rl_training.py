@@ -17,6 +17,7 @@ from pairbench.configuration.selection import seed_launches
 from pairbench.core.cells import Cell
 from pairbench.report.rl_charts import learning_curves, lockstep_deviation
 from pairbench.tasks.rl import training
+from pairbench.tasks.rl.prepare import prepare_solve_cell
 from tests.rl_support import DQN_PARAMS, FRAMEWORKS, cartpole_data, train_every_side
 from tests.rl_support import PPO_PARAMS as ZOO_PPO_PARAMS
 
@@ -161,7 +162,7 @@ def solve_cell(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cell, Path, Pa
         **seed_launches("rl", "solve", 2),
     )
     path = cell.write(data / "cells")
-    training.prepare_solve_cell(json.loads(cell.to_json()), data)
+    prepare_solve_cell(json.loads(cell.to_json()), data)
     return cell, path, data
 
 
@@ -217,7 +218,7 @@ def ppo_solve_cell(solve_cell: tuple[Cell, Path, Path]) -> tuple[Cell, Path, Pat
     dqn, _, data = solve_cell
     cell = Cell(**{**json.loads(dqn.to_json()), "algorithm": "ppo", "params": PPO_PARAMS, "cell_id": ""})
     path = cell.write(data / "cells-ppo")
-    training.prepare_solve_cell(json.loads(cell.to_json()), data)
+    prepare_solve_cell(json.loads(cell.to_json()), data)
     return cell, path, data
 
 

@@ -1,8 +1,8 @@
 """The lockstep-agent layer of the SB3 side, written once for every agent: the shared start, the policy
 cell's phases, the lockstep record, the greedy evaluation, the probe actions and the metadata. An agent
-(DQN in sb3_runner.py, PPO in sb3_ppo.py) plugs in through `Agent`: its params, its pre-drawn tables,
-how SB3 is built and fed them, and where its losses are kept. Mirrors deep-common/src/agent.rs (same
-names, same shape).
+(DQN in sb3_runner.py, PPO in sb3_ppo.py, found by name in agents.py) plugs in through `Agent`: its
+params, its pre-drawn tables, how SB3 is built and fed them, and where its losses are kept. Mirrors
+deep-common/src/agent.rs (same names, same shape).
 
 Phases of the `policy` task, in the order the harness runs them each repetition:
   env_steps       replay the recorded action sequence on gymnasium's CartPole-v1 (environment speed;
@@ -21,22 +21,18 @@ import contextlib
 from pathlib import Path
 from typing import Any, Protocol
 
-import gymnasium as gym
 import numpy as np
 import torch
-from gymnasium.envs.classic_control.cartpole import CartPoleEnv
-from gymnasium.wrappers import TimeLimit
 from numpy.typing import NDArray
 from safetensors.torch import load_file
 
 from pairbench.core.benchmark import BenchmarkBase
 from pairbench.datasets.materialise import Split
+from pairbench.tasks.rl.lockstep import LockstepDone, cartpole
 from pairbench.tasks.rl.spec import CommonParams, shared_start
 
 PARAM_PROBES = 16
 N_PROBES = 256
-# CartPole-v1's registered time limit (rl-env's MAX_EPISODE_STEPS).
-CARTPOLE_MAX_STEPS = 500
 
 
 class Agent(Protocol):
@@ -65,48 +61,6 @@ class Agent(Protocol):
 
     def losses(self, model: Any) -> dict[str, list[float]]:
         """The per-step losses SB3 computed: `total`, then the components."""
-
-
-def agent_for(name: str) -> Agent:
-    """The agent of a cell's `algorithm` (SB3 imported only here)."""
-    if name == "dqn":
-        from pairbench.tasks.rl.sb3_runner import DQN_AGENT
-
-        return DQN_AGENT
-    if name == "ppo":
-        from pairbench.tasks.rl.sb3_ppo import PPO_AGENT
-
-        return PPO_AGENT
-    raise KeyError(f"no RL agent {name!r}; allowed: dqn, ppo")
-
-
-class TableCartPole(CartPoleEnv):
-    """gymnasium's CartPole-v1 environment class whose reset starts episode k from row k (cycling) of the
-    shared initial-state table. The reset does what the Rust env's `reset_to` does: set the state (and
-    gymnasium's `steps_beyond_terminated`), no draw from numpy's RNG to overwrite; the table is the
-    randomness, so a `seed` is not used. `step` is gymnasium's own."""
-
-    def __init__(self, states: NDArray[np.float64]) -> None:
-        super().__init__()
-        self.states, self.k = states, 0
-
-    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> Any:
-        del seed, options
-        self.state = np.array(self.states[self.k % len(self.states)], dtype=np.float64)
-        self.k += 1
-        self.steps_beyond_terminated = None
-        return np.array(self.state, dtype=np.float32), {}
-
-
-def cartpole(states: NDArray[np.float64]) -> gym.Env:  # type: ignore[type-arg]
-    """CartPole-v1 as the Rust env implements it: the environment class under its TimeLimit (500 steps),
-    the only wrapper with a counterpart in Rust. gym.make's checking wrappers (PassiveEnvChecker,
-    OrderEnforcing) are left out, as the Rust env has no such checks."""
-    return TimeLimit(TableCartPole(states), max_episode_steps=CARTPOLE_MAX_STEPS)
-
-
-class LockstepDone(Exception):
-    pass
 
 
 def evaluate(actor: torch.nn.Module, states: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -1,6 +1,6 @@
 """What a PPO cell needs besides the initial-state tables: its settings and its pre-drawn randoms.
 
-spec.py's `prepare_cell` runs once per cell when datasets are materialised (phase 3) and writes, under
+prepare.py's `prepare_cell` runs once per cell when datasets are materialised (phase 3) and writes, under
 `<data-dir>/_rl/<cell_id>/`:
   init.safetensors   the actor-critic of a seeded stable-baselines3 PPO (SB3's state-dict names)
   action_u.npy       one uniform per env per rollout step, turned into the sampled action by inverse

@@ -19,7 +19,7 @@ from stable_baselines3.common.distributions import CategoricalDistribution
 from stable_baselines3.common.vec_env import DummyVecEnv
 from stable_baselines3.ppo import ppo as sb3_ppo
 
-from pairbench.tasks.rl.agent import LockstepDone, cartpole
+from pairbench.tasks.rl.lockstep import LockstepDone, cartpole
 from pairbench.tasks.rl.ppo_spec import FIXED_IN_CODE, PPO_ARRAYS, PpoParams
 
 

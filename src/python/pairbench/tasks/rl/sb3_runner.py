@@ -15,7 +15,7 @@ from stable_baselines3.common.buffers import ReplayBuffer
 from stable_baselines3.common.vec_env import DummyVecEnv
 from stable_baselines3.dqn import dqn as sb3_dqn
 
-from pairbench.tasks.rl.agent import LockstepDone, cartpole
+from pairbench.tasks.rl.lockstep import LockstepDone, cartpole
 from pairbench.tasks.rl.spec import DQN_ARRAYS, FIXED_IN_CODE, DqnParams
 
 

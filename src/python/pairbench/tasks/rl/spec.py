@@ -1,7 +1,7 @@
-"""What an RL cell needs besides the initial-state tables: the shared start and the pre-drawn randoms,
-and the settings every agent reads the same way (`CommonParams`, agent.rs's too).
+"""What an RL cell needs besides the initial-state tables: the settings every agent reads the same way
+(`CommonParams`, agent.rs's too), DQN's own, and where its shared start and pre-drawn randoms live.
 
-`prepare_cell` runs once per cell when datasets are materialised (phase 3) and writes, under
+prepare.py's `prepare_cell` runs once per cell when datasets are materialised (phase 3) and writes, under
 `<data-dir>/_rl/<cell_id>/`, the agent's seeded SB3 start (`init.safetensors`, SB3's state-dict names),
 its pre-drawn randoms, `probe_obs.npy` and `model.json` (every file's sha256). A DQN cell's files
 (PPO's are listed in ppo_spec.py):
@@ -150,17 +150,6 @@ class DqnParams(CommonParams):
         return arrays, {"lockstep_env_steps": n_steps, "lockstep_updates": len(bounds)}
 
 
-def params_class(algorithm: str) -> type[CommonParams]:
-    """The params of a cell's agent."""
-    if algorithm == "ppo":
-        from pairbench.tasks.rl.ppo_spec import PpoParams
-
-        return PpoParams
-    if algorithm != "dqn":
-        raise KeyError(f"no RL agent {algorithm!r}; allowed: dqn, ppo")
-    return DqnParams
-
-
 def cell_dir(data_dir: Path, cell_id: str) -> Path:
     return data_dir / RL_DIR / cell_id
 
@@ -187,47 +176,6 @@ def buffer_upper_bounds(p: DqnParams) -> list[int]:
         if steps > p.learning_starts:
             bounds += [min(steps, p.buffer_size)] * p.gradient_steps
     return bounds[:n_updates]
-
-
-def prepare_cell(cell: dict[str, Any], data_dir: Path) -> Path:
-    """Write the shared start of one cell; idempotent (same seed, same bytes)."""
-    from pairbench.datasets.materialise import load_verified
-
-    p = params_class(cell["algorithm"]).from_params(cell["params"], cell["cell_id"])
-    split = load_verified(data_dir / cell["dataset"])
-    out = cell_dir(data_dir, cell["cell_id"])
-    write_start(out, p, split.X_train, int(cell["seed"]), {"cell_id": cell["cell_id"], "algorithm": cell["algorithm"]})
-    return out
-
-
-def write_start(out: Path, p: CommonParams, train_states: Any, seed: int, info: dict[str, Any]) -> None:
-    """The agent's seeded SB3 network and every pre-drawn random of one run (`seed` seeds both), with
-    the sha256 of each file in model.json (the readers check them, as every dataset split)."""
-    from safetensors.torch import save_file
-
-    from pairbench.tasks.rl.agent import agent_for, policy_state
-
-    # The shared start is drawn on cpu whatever device the cell runs on, so every side loads the same bytes.
-    model = agent_for(p.NAME).make(p, train_states, seed, "cpu")
-    out.mkdir(parents=True, exist_ok=True)
-    state = policy_state(model)
-    save_file(state, str(out / "init.safetensors"))
-    rng = np.random.default_rng(seed)
-    arrays, schedule = p.draw(rng)
-    # Spread over the non-terminal state space, not just near the start, so the identity check sees
-    # both actions and a range of action-value gaps.
-    arrays["probe_obs"] = (rng.uniform(-1, 1, size=(N_PROBES, OBS_DIM)) * PROBE_SCALE).astype(np.float32)
-    for name, array in arrays.items():
-        np.save(out / f"{name}.npy", np.ascontiguousarray(array), allow_pickle=False)
-    files = ["init.safetensors", *(f"{name}.npy" for name in arrays)]
-    info = {
-        **info,
-        "seed": seed,
-        **schedule,
-        "tensors": {k: list(v.shape) for k, v in state.items()},
-        "sha256": {name: sha256_file(out / name) for name in files},
-    }
-    (out / "model.json").write_text(json.dumps(info, indent=2) + "\n", encoding="utf-8")
 
 
 def sha256_file(path: Path) -> str:

@@ -32,7 +32,8 @@ def ppo(params: dict[str, Any]) -> Any:
 
 @task_runner(DOMAIN, POLICY_TASK)
 def make(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
-    from pairbench.tasks.rl.agent import LockstepBenchmark, agent_for
+    from pairbench.tasks.rl.agent import LockstepBenchmark
+    from pairbench.tasks.rl.agents import agent_for
 
     return LockstepBenchmark(
         agent_for(algorithm_name),
@@ -63,7 +64,7 @@ def ppo_solve(params: dict[str, Any]) -> Any:
 
 @task_runner(DOMAIN, SOLVE_TASK)
 def make_solve(algorithm_name: str, params: dict[str, Any], split: Split, context: RunContext) -> Benchmark:
-    from pairbench.tasks.rl.agent import agent_for
+    from pairbench.tasks.rl.agents import agent_for
     from pairbench.tasks.rl.sb3_solve import SolveBenchmark
 
     return SolveBenchmark(
@@ -81,9 +82,9 @@ def make_solve(algorithm_name: str, params: dict[str, Any], split: Split, contex
 def prepare(cell: dict[str, Any], data_dir: Path) -> Path:
     """Phase-3 hook: the shared initial network, the pre-drawn randoms and the probe observations."""
     if cell["task"] == SOLVE_TASK:
-        from pairbench.tasks.rl.training import prepare_solve_cell
+        from pairbench.tasks.rl.prepare import prepare_solve_cell
 
         return prepare_solve_cell(cell, data_dir)
-    from pairbench.tasks.rl.spec import prepare_cell
+    from pairbench.tasks.rl.prepare import prepare_cell
 
     return prepare_cell(cell, data_dir)

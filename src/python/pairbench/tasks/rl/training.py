@@ -114,23 +114,3 @@ def curve_metadata(tracker: EvalTracker) -> dict[str, Any]:
         # [env step, mean evaluation return, training seconds (evaluation excluded) at that step]
         "learning_curve": [[int(s), float(m), round(float(t), 6)] for s, m, t in tracker.curve],
     }
-
-
-def prepare_solve_cell(cell: dict[str, Any], data_dir: Path) -> Path:
-    """Phase 3: seed k's start (SB3 seeded with k) and its randoms for the whole budget, for every
-    launch k of the cell (`launches`, set at selection from --rl_seeds)."""
-    from pairbench.datasets.materialise import load_verified
-    from pairbench.tasks.rl.spec import cell_dir, params_class, write_start
-
-    p = params_class(cell["algorithm"]).from_params(cell["params"], cell["cell_id"])
-    if not p.covers_budget():
-        raise ValueError(
-            f'cell {cell["cell_id"]}: param "lockstep_updates"={p.lockstep_updates} stops before the budget; '
-            "allowed: at least the budget's gradient steps (the randoms must cover the whole run)"
-        )
-    split = load_verified(data_dir / cell["dataset"])
-    out = cell_dir(data_dir, cell["cell_id"])
-    for seed in range(1, max(int(cell.get("launches") or 0), 1) + 1):
-        info = {"cell_id": cell["cell_id"], "algorithm": cell["algorithm"]}
-        write_start(seed_dir(out, seed), p, split.X_train, seed, info)
-    return out
