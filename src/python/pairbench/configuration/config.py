@@ -9,145 +9,44 @@ checks that depend on the code: names, sources and their options, domains, tasks
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from pairbench.configuration.catalogue import (
+    DEVICES,
+    Catalogue,
+    ConfigError,
+    FrameworkSpec,
+    Problems,
+    TaskSpec,
+    load_yaml,
+)
 from pairbench.configuration.schema_check import schema_problems
+from pairbench.configuration.spec_layout import is_spec_layout, translate
 from pairbench.core.comparisons import ComparisonSpec
 from pairbench.core.names import config_name_problem, shown
+from pairbench.core.paths import config_dir
 from pairbench.core.registry import algorithms, dataset_sources, task_runners
 from pairbench.datasets.materialise import DatasetSpec
 
-DEVICES = ("cpu", "cuda")  # also in schemas/frameworks.schema.json (devices)
-
-
-class ConfigError(ValueError):
-    """One or more configuration problems; `problems` holds one line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("invalid configuration:\n" + "\n".join(f"  - {p}" for p in problems))
-
-
-@dataclass
-class _Problems:
-    file: str
-    items: list[str] = field(default_factory=list)
-
-    def add(self, key: str, message: str, allowed: Any = None) -> None:
-        text = f"{self.file}: {key}: {message}"
-        if allowed is not None:
-            values = allowed if isinstance(allowed, str) else ", ".join(str(a) for a in allowed)
-            text += f"; allowed: {values}"
-        self.items.append(text)
-
-
-def load_yaml(path: Path) -> dict[str, Any]:
-    if not path.is_file():
-        raise ConfigError([f"{path}: file not found"])
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        # A binary file passed by mistake (or a text file in another encoding): say so, not a traceback.
-        raise ConfigError([f"{path}: not a UTF-8 text file"]) from None
-    try:
-        doc = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ConfigError([f"{path}: not valid YAML: {exc}"]) from exc
-    if not isinstance(doc, dict):
-        raise ConfigError([f"{path}: <root>: expected a mapping, got {type(doc).__name__}"])
-    return doc
-
-
-@dataclass(frozen=True)
-class FrameworkSpec:
-    name: str
-    language: str
-    backend: str
-    domains: tuple[str, ...]
-    package: str = ""
-    module: str = ""
-    crate: str = ""
-    binary: str = ""
-    homepage: str = ""
-    license: str = ""
-    # Where its adapter can run as built by `make setup`; a GPU cell keeps only the frameworks listing it.
-    devices: tuple[str, ...] = ("cpu",)
-    # Whether frameworks.yaml lists `devices` for it: such a framework is told its device by the cell
-    # (`device`, cpu included); one without the key (classical) runs on cpu and reads no device.
-    takes_device: bool = False
-    # The project code a user of this framework writes for the benchmarks (globs from the repository
-    # root), counted by phase 2 as the framework's effort.
-    sources: tuple[str, ...] = ()
-
-    def cell_entry(self) -> dict[str, str]:
-        entry = {"name": self.name, "language": self.language, "backend": self.backend}
-        entry.update(
-            {k: v for k, v in (("package", self.package), ("crate", self.crate), ("binary", self.binary)) if v}
-        )
-        return entry
-
-
-@dataclass(frozen=True)
-class TaskSpec:
-    domain: str
-    task: str
-    quality_gate: dict[str, Any]
-    datasets: tuple[str, ...]
-    algorithms: dict[str, dict[str, Any]]
-    # algorithm -> dataset -> params replacing the algorithm's own for that dataset (e.g. DBSCAN's eps,
-    # which depends on the data's dimension and density).
-    dataset_params: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
-    # Set by the specification's layout (pairbench.configuration.spec_layout): the metrics the user asked to see, and
-    # the timed samples per launch (`repetitions`) that replace --samples for this task's cells. The default
-    # layout sets `repetitions` and `warmup` per task where one repetition is long (a whole generation).
-    metrics: tuple[str, ...] = ()
-    samples: int | None = None
-    warmup: int | None = None
-    # The sides of this task's cells when not every side of the domain implements it (llm's
-    # text_generation has no tch side): a subset of the domain's, baseline first; empty = the domain's.
-    frameworks: tuple[str, ...] = ()
-    # Algorithms marked `fixture: true`: seeded test models (llm's tiny_bert) that `--algorithms all`
-    # leaves out; a run that names them (smoke, the tests) still gets them.
-    fixtures: frozenset[str] = frozenset()
-    # algorithm -> what its comparisons compare (pairbench.core.comparisons); absent = the same algorithm.
-    comparisons: dict[str, ComparisonSpec] = field(default_factory=dict)
-
-    def params_for(self, algorithm: str, dataset: str) -> dict[str, Any]:
-        return {**self.algorithms[algorithm], **self.dataset_params.get(algorithm, {}).get(dataset, {})}
-
-
-@dataclass(frozen=True)
-class Catalogue:
-    """The validated contents of benchmarks.yaml + frameworks.yaml."""
-
-    defaults: dict[str, Any]
-    datasets: dict[str, DatasetSpec]
-    frameworks: dict[str, FrameworkSpec]
-    domain_frameworks: dict[str, list[str]]  # baseline first
-    tasks: list[TaskSpec]
-    # Entries of the catalogue that cannot run here (a dataset only available by download, an
-    # environment whose package is missing), each {kind, name, domain, task, reason}.
-    skipped: tuple[dict[str, Any], ...] = ()
-    # Run-wide settings the catalogue sets (cv_folds, alpha, power); they win over the params' defaults.
-    run_settings: dict[str, Any] = field(default_factory=dict)
-    layout: str = "pairbench"  # or "specification" (benchmarks: <domain>: <task>: {...})
-    # The specification's layout only: what each of its names became (entries), and the catalogue entries
-    # that stand in for one of its names (stand_ins); selection.json `spec_mapping`.
-    mapping: dict[str, Any] = field(default_factory=dict)
-
-    def task_frameworks(self, task: TaskSpec) -> list[str]:
-        """The sides of a task's cells, baseline first."""
-        return list(task.frameworks) or self.domain_frameworks[task.domain]
+# The catalogue's types are catalogue.py's; callers take them from here with the loaders.
+__all__ = [
+    "DEVICES",
+    "Catalogue",
+    "ConfigError",
+    "FrameworkSpec",
+    "TaskSpec",
+    "load_catalogue",
+    "load_frameworks",
+    "load_yaml",
+]
 
 
 def load_frameworks(path: Path) -> dict[str, FrameworkSpec]:
     """frameworks.yaml: its shape checked by schemas/frameworks.schema.json, names and domains here."""
     doc = load_yaml(path)
-    p = _Problems(str(path))
+    p = Problems(str(path))
     p.items.extend(schema_problems(doc, "frameworks", str(path)))
     known_domains = sorted({d for d, _ in task_runners()} | {"deep_learning", "llm", "rl"})
     out: dict[str, FrameworkSpec] = {}
@@ -201,12 +100,10 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
     """
     frameworks = load_frameworks(frameworks_path)
     doc = load_yaml(benchmarks_path)
-    # Imported here because spec_layout builds on this module's loader and problem lines.
-    from pairbench.configuration.spec_layout import is_spec_layout, load_spec_catalogue
-
     if is_spec_layout(doc):
-        return load_spec_catalogue(doc, benchmarks_path, frameworks_path)
-    p = _Problems(str(benchmarks_path))
+        # The specification's layout selects from, and overrides, the shipped catalogue.
+        return translate(doc, benchmarks_path, load_catalogue(config_dir() / "benchmarks.yaml", frameworks_path))
+    p = Problems(str(benchmarks_path))
     p.items.extend(schema_problems(doc, "benchmarks", str(benchmarks_path)))
     defaults = {"seed": 42, "dtype": "float64", "test_fraction": 0.2, **_dict(doc.get("defaults"))}
     datasets = _datasets(p, _dict(doc.get("datasets")))
@@ -236,7 +133,7 @@ def load_catalogue(benchmarks_path: Path, frameworks_path: Path) -> Catalogue:
     return Catalogue(defaults, datasets, frameworks, domain_frameworks, tasks)
 
 
-def _datasets(p: _Problems, entries: dict[Any, Any]) -> dict[str, DatasetSpec]:
+def _datasets(p: Problems, entries: dict[Any, Any]) -> dict[str, DatasetSpec]:
     sources = dataset_sources()
     out: dict[str, DatasetSpec] = {}
     for name, entry in entries.items():
@@ -262,7 +159,7 @@ def _datasets(p: _Problems, entries: dict[Any, Any]) -> dict[str, DatasetSpec]:
 
 
 def _domain_frameworks(
-    p: _Problems, dkey: str, domain: str, names: Any, frameworks: dict[str, FrameworkSpec], frameworks_path: Path
+    p: Problems, dkey: str, domain: str, names: Any, frameworks: dict[str, FrameworkSpec], frameworks_path: Path
 ) -> list[str]:
     options = sorted(n for n, f in frameworks.items() if domain in f.domains)
     if not isinstance(names, list) or len(names) < 2 or not all(isinstance(n, str) for n in names):
@@ -284,7 +181,7 @@ def _domain_frameworks(
     return [str(n) for n in names]
 
 
-def _task_frameworks(p: _Problems, tkey: str, spec: TaskSpec, tentry: Any, domain_fws: list[str]) -> TaskSpec:
+def _task_frameworks(p: Problems, tkey: str, spec: TaskSpec, tentry: Any, domain_fws: list[str]) -> TaskSpec:
     """A task's own `frameworks`: at least two of the domain's, its baseline first."""
     names = tentry.get("frameworks") if isinstance(tentry, dict) else None
     if names is None:
@@ -303,7 +200,7 @@ def _task_frameworks(p: _Problems, tkey: str, spec: TaskSpec, tentry: Any, domai
 
 
 def _task(
-    p: _Problems,
+    p: Problems,
     tkey: str,
     domain: str,
     task: str,

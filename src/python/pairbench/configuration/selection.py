@@ -9,7 +9,7 @@ import shutil
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from pairbench.configuration.config import DEVICES, Catalogue, ConfigError, FrameworkSpec
+from pairbench.configuration.catalogue import DEVICES, Catalogue, ConfigError, FrameworkSpec
 from pairbench.configuration.point_values import PointResolver
 from pairbench.configuration.run_defaults import run_default
 from pairbench.core.cells import Cell, make_cell_id

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pairbench.configuration.config import Catalogue, ConfigError, TaskSpec, _Problems, load_catalogue
+from pairbench.configuration.catalogue import Catalogue, ConfigError, Problems, TaskSpec
 from pairbench.configuration.point_values import GAMMA_ALGORITHMS, GAMMA_RULES, value_rule
 from pairbench.configuration.schema_check import schema_problems
 from pairbench.configuration.spec_names import (
@@ -63,7 +63,6 @@ from pairbench.configuration.spec_names import (
     UNUSED_PARAMS,
 )
 from pairbench.core.names import config_name_problem, shown
-from pairbench.core.paths import config_dir
 
 # What pairbench measures for every task, and the quality metrics each task's scorer computes
 # (pairbench.metrics: one scorer for every side's predictions).
@@ -172,7 +171,7 @@ class _Built:
 
 
 class _Translation:
-    def __init__(self, p: _Problems, base: Catalogue) -> None:
+    def __init__(self, p: Problems, base: Catalogue) -> None:
         self.p = p
         self.base = base
         self.shipped = {(t.domain, t.task): t for t in base.tasks}
@@ -585,7 +584,7 @@ _KIND = {bool: "true or false", int: "an integer", float: "a number", str: "text
 
 def translate(doc: dict[str, Any], path: Path, base: Catalogue) -> Catalogue:
     """The catalogue `doc` (spec layout) selects from `base`, or ConfigError listing every problem."""
-    p = _Problems(str(path))
+    p = Problems(str(path))
     doc = read_numbers(doc)
     p.items.extend(schema_problems(doc, "spec_benchmarks", str(path)))
     if p.items:  # names are only checked in a well-shaped document
@@ -635,7 +634,3 @@ def translate(doc: dict[str, Any], path: Path, base: Catalogue) -> Catalogue:
         layout="specification",
         mapping={"entries": tr.entries, "stand_ins": tr.stand_ins},
     )
-
-
-def load_spec_catalogue(doc: dict[str, Any], path: Path, frameworks_path: Path) -> Catalogue:
-    return translate(doc, path, load_catalogue(config_dir() / "benchmarks.yaml", frameworks_path))
