@@ -22,8 +22,8 @@ process ANALYSE_RESULTS {
     """
     mkdir -p raw validation
     pairbench analyse --results-dir raw --validation-dir validation --out-dir analysis \\
-        --environment environment.json --selection selection.json --launches ${q(params.launches)} --trace-dir ${q(file(params.outdir).toAbsolutePath().resolve('pipeline_info'))} \\
-        --alpha ${q(params.alpha)} --noise ${q(params.noise)} --resamples ${q(params.resamples)} \\
+        --selection selection.json --launches 1 --trace-dir ${q(file(params.outdir).toAbsolutePath().resolve('pipeline_info'))} \\
+        --alpha ${q(params.alpha)} --delta ${q(params.delta)} --resamples ${q(params.resamples)} \\
         --analysis-config ${q(params.analysis_config)} --hardware ${q(params.hardware_config)} \\
         --hardware-profile ${q(params.hardware_profile)} ${requirements} ${history} ${baseline} ${fail}
     """
