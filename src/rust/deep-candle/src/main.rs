@@ -440,7 +440,7 @@ fn cpu_dropout_rng_unseedable() -> (bool, String) {
 }
 
 fn main() -> Result<()> {
-    pairbench_deep::cli::main::<Candle>()
+    pairbench_deep::cli::main_with::<Candle>(&[pairbench_rl::agent::domain::<Candle>()])
 }
 
 #[cfg(test)]

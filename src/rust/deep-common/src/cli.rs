@@ -1,5 +1,6 @@
 //! The command line every deep-learning binary shares (`run`, `capabilities`, `forward`), the
-//! same verbs and flags as `pairbench-classical` so the launcher treats all binaries alike.
+//! same verbs and flags as `pairbench-classical` so the launcher treats all binaries alike. The other
+//! domains a binary serves through its engine (rl, llm) plug in as [`ExtraDomain`]s.
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -15,16 +16,14 @@ use serde_json::{json, Value};
 
 use pairbench_core::runner::Benchmark;
 
-use crate::agent::{self, rl_benchmark};
 use crate::bench::DeepBench;
 use crate::models::{CNN_MODELS, RNN_MODELS};
 use crate::ops::Engine;
-use crate::rl_eval;
 
 #[derive(Parser)]
 #[command(
     version,
-    about = "Rust side of pairbench's deep-learning and RL benchmarks"
+    about = "Rust side of pairbench's deep-learning benchmarks and of the further domains its binary serves"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -51,8 +50,8 @@ enum Command {
     },
 }
 
-/// A further domain a binary serves through its engine (the tch binary's llm encoder), dispatched on
-/// the cell's domain.
+/// A further domain a binary serves through its engine (rl's agents on candle and tch, the tch
+/// binary's llm encoder), dispatched on the cell's domain.
 pub struct ExtraDomain {
     pub name: &'static str,
     /// `{task: [algorithms]}`, listed under `domains.<name>` by `capabilities`.
@@ -62,8 +61,9 @@ pub struct ExtraDomain {
     pub prepare: PrepareBenchmark,
 }
 
-/// Builds a cell's benchmark and reads its dataset manifest, as `RunArgs::execute` expects.
-pub type PrepareBenchmark = fn(&Cell, &Path) -> Result<(Box<dyn Benchmark>, Manifest)>;
+/// Builds a cell's benchmark for a launch (rl's `solve` trains seed k in launch k) and reads its
+/// dataset manifest, as `RunArgs::execute` expects.
+pub type PrepareBenchmark = fn(&Cell, &Path, u32) -> Result<(Box<dyn Benchmark>, Manifest)>;
 
 pub fn main<E: Engine>() -> Result<()> {
     main_with::<E>(&[])
@@ -80,8 +80,7 @@ pub fn main_with<E: Engine>(extra: &[ExtraDomain]) -> Result<()> {
                     "image_classification": CNN_MODELS,
                     "sequence_classification": RNN_MODELS,
                     "forecasting": RNN_MODELS,
-                },
-                "rl": {agent::POLICY_TASK: agent::AGENTS, rl_eval::SOLVE_TASK: agent::AGENTS}},
+                }},
                 // Defect probes (config/findings.yaml) computed by the library itself, read in phase 2.
                 "findings": E::findings(),
             });
@@ -117,29 +116,23 @@ pub fn main_with<E: Engine>(extra: &[ExtraDomain]) -> Result<()> {
         Command::Run(args) => {
             // One binary serves several domains: the cell says which benchmark it is.
             let cell = Cell::read(&args.cell)?;
+            let launch = args.launch;
             if let Some(d) = extra.iter().find(|d| d.name == cell.domain) {
                 let side = Side {
                     framework: E::NAME,
                     version: &E::version(),
                     domain: d.name,
                 };
-                return args.execute(&side, d.prepare);
+                return args.execute(&side, |cell, data_dir| (d.prepare)(cell, data_dir, launch));
             }
-            let rl = cell.domain == agent::DOMAIN;
-            // rl's `solve` trains seed k in launch k.
-            let launch = args.launch;
             let side = Side {
                 framework: E::NAME,
                 version: &E::version(),
-                domain: if rl { agent::DOMAIN } else { "deep_learning" },
+                domain: "deep_learning",
             };
             args.execute(&side, |cell, data_dir| {
-                Ok(if rl {
-                    rl_benchmark::<E>(cell, data_dir, launch)?
-                } else {
-                    let (b, m) = DeepBench::<E>::new(cell, data_dir)?;
-                    (Box::new(b) as Box<dyn Benchmark>, m)
-                })
+                let (b, m) = DeepBench::<E>::new(cell, data_dir)?;
+                Ok((Box::new(b) as Box<dyn Benchmark>, m))
             })
         }
     }

@@ -430,8 +430,12 @@ impl Engine for Tch {
 }
 
 fn main() -> Result<()> {
-    // The llm domain's sentence encoder: pairbench-llm's BERT over the same Ops.
-    pairbench_deep::cli::main_with::<Tch>(&[pairbench_llm::encoder::domain::<Tch>()])
+    // rl's agents (pairbench-rl) and the llm domain's sentence encoder (pairbench-llm's BERT), over
+    // the same Ops.
+    pairbench_deep::cli::main_with::<Tch>(&[
+        pairbench_rl::agent::domain::<Tch>(),
+        pairbench_llm::encoder::domain::<Tch>(),
+    ])
 }
 
 #[cfg(test)]

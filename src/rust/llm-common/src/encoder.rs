@@ -166,6 +166,7 @@ impl<E: Engine> Benchmark for OpsEncoder<E> {
 fn prepare<E: Engine + 'static>(
     cell: &Cell,
     data_dir: &Path,
+    _launch: u32,
 ) -> Result<(Box<dyn Benchmark>, Manifest)> {
     if cell.task != ENCODER_TASK {
         bail!(

@@ -9,13 +9,13 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use ndarray::{Array1, Array2};
 use pairbench_core::cell::Cell;
+use pairbench_deep::bench::{count_param, number_param};
+use pairbench_deep::ops::Engine;
 use pairbench_rl_env::cartpole::{N_ACTIONS, OBS_DIM};
 use pairbench_rl_env::CartPole;
 use serde_json::Value;
 
 use crate::agent::{argmax_rows, npy, Agent, CommonParams, Outcome};
-use crate::bench::{count_param, number_param};
-use crate::ops::Engine;
 
 /// SB3's names: the online network is trained, its target copy is a buffer.
 const ONLINE: &str = "q_net.q_net";

@@ -14,12 +14,13 @@ use ndarray_npy::{ReadNpyExt, WriteNpyExt};
 use pairbench_core::cell::{require_params, Cell};
 use pairbench_core::dataset::{load_verified, Manifest};
 use pairbench_core::runner::Benchmark;
+use pairbench_deep::bench::{count_param, device_param, number_param, shared_init};
+use pairbench_deep::cli::ExtraDomain;
+use pairbench_deep::ops::{AdamWConfig, Engine};
 use pairbench_rl_env::cartpole::OBS_DIM;
 use pairbench_rl_env::CartPole;
-use serde_json::Value;
+use serde_json::{json, Value};
 
-use crate::bench::{device_param, number_param, shared_init};
-use crate::ops::{AdamWConfig, Engine};
 use crate::ppo::Ppo;
 use crate::rl::Dqn;
 use crate::rl_eval::{SolveBench, SOLVE_TASK};
@@ -113,7 +114,7 @@ impl CommonParams {
     /// the order Python's dataclass fields name them: these, then the agent's).
     pub fn from_cell(cell: &Cell, keys: &[&str]) -> Result<Self> {
         require_params(cell, &[&COMMON_KEYS[..], keys].concat())?;
-        let u = |k: &str| crate::bench::count_param(cell, k);
+        let u = |k: &str| count_param(cell, k);
         let f = |k: &str| number_param(cell, k);
         let p = Self {
             learning_rate: f("learning_rate")?,
@@ -368,6 +369,16 @@ pub fn rl_benchmark<'a, E: Engine + 'a>(
             AGENTS.join(", ")
         ),
     })
+}
+
+/// The rl domain as a deep-learning binary serves it (candle, tch): both tasks, every agent.
+pub fn domain<E: Engine + 'static>() -> ExtraDomain {
+    ExtraDomain {
+        name: DOMAIN,
+        capabilities: json!({POLICY_TASK: AGENTS, SOLVE_TASK: AGENTS}),
+        extra_capabilities: json!({}),
+        prepare: rl_benchmark::<E>,
+    }
 }
 
 /// The `policy` task of any agent: env speed (where the agent's cell times it), greedy inference at

@@ -15,12 +15,12 @@ use anyhow::{bail, Context, Result};
 use pairbench_core::cell::Cell;
 use pairbench_core::dataset::{load_verified, sha256_file, Manifest};
 use pairbench_core::runner::Benchmark;
+use pairbench_deep::bench::device_param;
+use pairbench_deep::ops::Engine;
 use pairbench_rl_env::cartpole::OBS_DIM;
 use serde_json::Value;
 
 use crate::agent::{cell_dir, evaluate, load_engine, mean, predictions, rows4, write_npy, Agent};
-use crate::bench::device_param;
-use crate::ops::Engine;
 
 pub const SOLVE_TASK: &str = "solve";
 const PHASES: &[&str] = &["train"];

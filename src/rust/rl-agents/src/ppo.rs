@@ -9,13 +9,13 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use ndarray::Array2;
 use pairbench_core::cell::Cell;
+use pairbench_deep::bench::{count_param, number_param};
+use pairbench_deep::ops::Engine;
 use pairbench_rl_env::cartpole::{N_ACTIONS, OBS_DIM};
 use pairbench_rl_env::CartPole;
 use serde_json::Value;
 
 use crate::agent::{argmax_rows, npy, Agent, CommonParams, Outcome};
-use crate::bench::{count_param, number_param};
-use crate::ops::Engine;
 
 /// SB3's advantage normalisation: (a - mean) / (std + 1e-8), std unbiased.
 const ADV_EPS: f64 = 1e-8;
