@@ -122,7 +122,7 @@ CASES: list[tuple[str, Loader, str, list[str]]] = [
             "homepage, license, devices, sources",
             "frameworks.a.devices: invalid value ['tpu']; allowed: cpu, cuda (a non-empty list of them)",
             "frameworks.a.language: invalid value 'go'; allowed: python, rust",
-            "frameworks.a.domains: unknown domain 'chess'; allowed: classical_ml, deep_learning, llm, rl",
+            "frameworks.a.domains: unknown domain 'chess'; allowed: calibration, classical_ml, deep_learning, llm, rl",
             "frameworks.b: a python framework needs `package`, the distribution whose version is recorded",
             "frameworks.b.sources: invalid value ['../x', '/etc/*', 'ok/*.py']; allowed: a list of file globs inside "
             "the repository (relative, no ..)",
@@ -154,12 +154,12 @@ CASES: list[tuple[str, Loader, str, list[str]]] = [
             "datasets.d1.options.n_samples: expected a positive integer, got -1",
             "datasets.d1.options.noise: expected a number >= 0, got -1",
             "datasets.d1.standardize: expected true or false, got 'yes'",
-            "datasets.d1.task: invalid value 'ranking'; allowed: regression, classification, clustering, control, text",
+            "datasets.d1.task: invalid value 'ranking'; allowed: regression, classification, clustering, control, text, known_effect",
             "datasets.d1.options.n_sample: not an option of source 'synthetic_linear'; allowed: n_samples, n_features, "
             "noise",
             "datasets.d2.source: unknown dataset source 'kaggle'; allowed: " + ", ".join(sorted(dataset_sources())),
             "datasets.a b: invalid name 'a b'; allowed: [A-Za-z0-9_.-]+ (and not . or ..)",
-            "domains.chess: unknown domain; allowed: classical_ml, deep_learning, llm, rl",
+            "domains.chess: unknown domain; allowed: calibration, classical_ml, deep_learning, llm, rl",
             "domains.chess.frameworks: missing required key",
             "domains.chess.tasks: missing required key",
             "domains.classical_ml.frameworks: expected a list of at least two frameworks (the first is the baseline), "
@@ -177,7 +177,7 @@ CASES: list[tuple[str, Loader, str, list[str]]] = [
             "domains.classical_ml.tasks.regression.algorithms.ridge.params.tol: expected a scalar or a non-empty "
             "list of scalars (a list is a grid axis; an empty grid has no points), got {'a': 1}",
             "domains.classical_ml.tasks.regression.algorithms.ridgee: unknown algorithm; allowed: elastic_net, lasso, "
-            "linear, nusvr, ridge, svr",
+            "linear, nusvr, ridge, ridge_cd, svr",
         ],
     ),
     (

@@ -227,7 +227,7 @@ def test_misspelt_and_wrong_names_are_errors_every_problem_at_once(tmp_path: Pat
         f"{key}.regression.datasets: dataset 'iris' is not one of regression's; allowed: {allowed_ds}",
         f"{key}.regression.datasets: unknown dataset 'diabetis'; did you mean 'diabetes'?; allowed: ",
         f"{key}.regression.algorithms: algorithm 'kmeans' is one of clustering's, not regression's; allowed: "
-        "elastic_net, lasso, linear, nusvr, ridge, svr",
+        "elastic_net, lasso, linear, nusvr, ridge, ridge_cd, svr",
         f"{key}.regression.algorithms: unknown algorithm 'lassso'; did you mean 'lasso'?; allowed: ",
         f"{key}.regression.hyperparameters.ridge.alhpa: not a parameter of ridge; allowed: alpha, fit_intercept, "
         "max_iter, tol",
@@ -260,7 +260,7 @@ def test_names_nobody_knows_are_skipped_with_their_reason_and_the_rest_runs(tmp_
     assert skipped == {
         ("dataset", "my_sales_data"): "dataset 'my_sales_data' is not in pairbench's catalogue",
         ("algorithm", "xgboost"): "algorithm 'xgboost' is not in pairbench's catalogue (its regression algorithms: "
-        "elastic_net, lasso, linear, nusvr, ridge, svr)",
+        "elastic_net, lasso, linear, nusvr, ridge, ridge_cd, svr)",
         ("metric", "bleu"): "metric 'bleu' not computed: pairbench does not compute it for regression (computed: "
         "explained_variance, inference_time, latency, mae, mape, memory_usage, mse, r2, rmse, throughput, "
         "training_time)",

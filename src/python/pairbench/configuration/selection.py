@@ -32,6 +32,7 @@ class RunParams:
     max_rounds: int = field(default_factory=lambda: int(run_default("max_rounds")))
     cell_budget_s: float = field(default_factory=lambda: float(run_default("cell_budget_s")))
     aa: bool = field(default_factory=lambda: bool(run_default("aa")))
+    order_seed: int = field(default_factory=lambda: int(run_default("order_seed")))
     max_parallel_benchmarks: int = field(default_factory=lambda: int(run_default("max_parallel_benchmarks")))
     max_parallel_training: int = field(default_factory=lambda: int(run_default("max_parallel_training")))
     samples: int = field(default_factory=lambda: int(run_default("samples")))
@@ -323,6 +324,9 @@ def select(catalogue: Catalogue, rp: RunParams, resolve_data: bool = True) -> di
         "frameworks": {n: asdict(f) for n, f in catalogue.frameworks.items()},
         "decisions": decisions,
         "cells": [asdict(c) for c in cells],
+        # The selected algorithms the catalogue marks `fixture: true` (seeded test models): a run with one
+        # is a functional check, and the analysis gives it no readiness word (analysis/readiness.py).
+        "fixtures": sorted({c.algorithm for c in cells} & {a for t in catalogue.tasks for a in t.fixtures}),
     }
 
 

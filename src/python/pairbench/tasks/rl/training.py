@@ -8,8 +8,8 @@ Each launch of a `solve` cell trains one seed (the launch index) from scratch, i
            the 100 evaluation starts (its time is measured and excluded from the training time)
 The curve (env step, mean return, training seconds so far) goes into the result's metadata; quality
 holds the steps and training seconds until the mean first reaches `threshold`, and the final mean.
-The analysis (pairbench.analysis.rl) reads them over seeds: success rate, time to threshold with
-bootstrap CIs, Mann-Whitney U of the final returns against the baseline's.
+The analysis (pairbench.analysis.rl_training) reads them over seeds: success rate, time to threshold with
+bootstrap CIs, and the training gate (success rates and the final returns' equivalence, seed for seed).
 """
 
 from __future__ import annotations
