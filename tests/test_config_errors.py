@@ -158,6 +158,8 @@ def test_the_name_bound_keeps_every_derived_file_name_legal(tmp_path: Path) -> N
         params={f"param_{i}": 0.125 for i in range(30)},
         frameworks=[{"name": "scikit-learn"}, {"name": side}],
         threads=1,
+        warmup=0,
+        samples=1,
     )
     assert len(cell.cell_id) == MAX_ID
     job = validation_job(tmp_path / "cell.json", cell, side, tmp_path, cv=True)

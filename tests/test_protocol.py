@@ -21,7 +21,18 @@ def test_the_shared_vectors_hold_the_one_source_of_the_settings() -> None:
 
 
 def test_a_cell_carries_the_protocol_both_sides_read(tmp_path: Path) -> None:
-    cell = Cell(run_id="r", domain="d", task="t", algorithm="a", dataset="x", params={}, frameworks=[], threads=1)
+    cell = Cell(
+        run_id="r",
+        domain="d",
+        task="t",
+        algorithm="a",
+        dataset="x",
+        params={},
+        frameworks=[],
+        threads=1,
+        warmup=0,
+        samples=1,
+    )
     back = Cell.read(cell.write(tmp_path))
     assert back.protocol_settings == Protocol()
 

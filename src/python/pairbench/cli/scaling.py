@@ -7,19 +7,22 @@ from pathlib import Path
 
 from pairbench.cli.common import read_json
 from pairbench.configuration.config import load_catalogue
-from pairbench.experiment.scaling import run_scaling
+from pairbench.configuration.run_defaults import run_default
+from pairbench.experiment.scaling import SAMPLES_PER_SIZE, run_scaling
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    # Defaults from their one source: the pipeline's --scaling_* params (nextflow_schema.json).
     parser.add_argument("--benchmarks", type=Path, required=True)
     parser.add_argument("--frameworks", type=Path, required=True)
+    parser.add_argument("--sizes", default=run_default("scaling_sizes"), help="comma-separated n_samples (log-spaced)")
+    parser.add_argument("--algorithms", default=run_default("scaling_algorithms"))
+    parser.add_argument("--samples", type=int, default=SAMPLES_PER_SIZE, help="timed fits per size and side")
     parser.add_argument(
-        "--sizes", default="1000,2154,4642,10000,21544,46416,100000", help="comma-separated n_samples (log-spaced)"
-    )
-    parser.add_argument("--algorithms", default="kmeans,ridge,svc,dbscan")
-    parser.add_argument("--samples", type=int, default=3, help="timed fits per size and side")
-    parser.add_argument(
-        "--max-fit-s", type=float, default=60.0, help="a side stops growing n once one fit takes longer than this"
+        "--max-fit-s",
+        type=float,
+        default=float(run_default("scaling_max_fit_s")),
+        help="a side stops growing n once one fit takes longer than this",
     )
     parser.add_argument("--threads", type=int, required=True, help="the run's --threads")
     parser.add_argument("--run-id", default="scaling")

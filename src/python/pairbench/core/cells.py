@@ -34,12 +34,13 @@ class Cell:
     params: dict[str, Any]
     # One entry per side (name, language, backend, package|binary); the first is the baseline.
     frameworks: list[dict[str, str]]
-    # Threads for every side: the run's --threads (phase 1 writes it; no default here, so no second source).
+    # Threads for every side: the run's --threads or the task's threads axis. Like the repetition counts
+    # (--warmup, --samples, or the task's own), phase 1 writes it; no default here, so no second source.
     threads: int
+    warmup: int
+    samples: int
     seed: int = 42
     dtype: str = "float64"
-    warmup: int = 2
-    samples: int = 10
     quality_gate: dict[str, Any] = field(default_factory=dict)
     # Launches of this cell; 0 = the run's --launches (rl's `solve` runs one launch per seed).
     launches: int = 0

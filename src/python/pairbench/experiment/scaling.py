@@ -34,6 +34,9 @@ class ScalingCase:
 
 
 # What each algorithm is scaled on. svc uses the linear kernel (the brief's "linear-kernel svc").
+# Timed fits per size and side: not a pipeline param (nextflow_schema.json holds the study's others), so the
+# CLI's --samples default is this one.
+SAMPLES_PER_SIZE = 3
 CASES: dict[str, ScalingCase] = {
     "kmeans": ScalingCase("synthetic_blobs", "clustering", {"n_features": 2, "centers": 4}, {"init": "k-means++"}),
     "dbscan": ScalingCase("synthetic_blobs", "clustering", {"n_features": 2, "centers": 4}, {}),
@@ -96,8 +99,8 @@ def run_scaling(
     out_dir: Path,
     *,
     run_id: str,
-    samples: int = 3,
-    max_fit_s: float = 60.0,
+    samples: int,
+    max_fit_s: float,
     threads: int,
     implementations: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
