@@ -136,6 +136,24 @@ def test_launch_is_pinned_to_threads_cpus_and_says_so(make_cell, data_dir: Path,
     assert not meta["cpu_pinning"]["pinned"] and meta["cpu_affinity"] == allowed
 
 
+def test_a_worker_started_by_hand_pins_its_cells_threads(make_cell, data_dir: Path, tmp_path: Path) -> None:
+    """The worker applies the cell's thread count itself, once, before numpy loads: started without the
+    launcher's environment, every BLAS/OpenMP pool it loads still runs the cell's count (on a machine of
+    one CPU this cannot fail; CI's have two)."""
+    import subprocess
+
+    from pairbench.harness.threads import THREAD_VARIABLES
+
+    env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
+    out = tmp_path / "r.json"
+    cmd = [sys.executable, "-m", "pairbench.harness.worker", "--framework", "scikit-learn"]
+    cmd += ["--cell", str(make_cell("linear", samples=1)), "--data-dir", str(data_dir), "--out", str(out)]
+    subprocess.run(cmd, env=env, check=True, timeout=120)
+    meta = read_result(out)["metadata"]
+    assert meta["thread_env"] == dict.fromkeys(sorted(THREAD_VARIABLES), "1")
+    assert meta["blas"] and all(pool["num_threads"] == 1 for pool in meta["blas"]), meta["blas"]
+
+
 def test_concurrent_launches_claim_cpus_of_their_own() -> None:
     """--max_parallel_benchmarks > 1: two launches at once must not be pinned to the same CPU."""
     allowed = sorted(os.sched_getaffinity(0))

@@ -17,19 +17,21 @@ workflow PHASE4_BENCHMARK {
     environment   // ordering only: no timed launch shares the cores with the environment capture
 
     main:
-    // A cell may set its own launch count (rl's `solve`: one launch per seed); 0 means rounds.
+    // Each cell file is read here once: its own launch count (rl's `solve`: one launch per seed; 0 means
+    // rounds), its sides' order and its thread count, which phase 1 wrote and each task's `cpus` asks for
+    // (conf/base.config, process_benchmark).
     by_kind = comparable
         .map { cell_id, cell, side ->
-            tuple(cell_id, cell, side, (new groovy.json.JsonSlurper().parse(cell.toFile()).launches ?: 0) as int)
+            def doc = new groovy.json.JsonSlurper().parse(cell.toFile())
+            tuple(cell_id, cell, side, (doc.launches ?: 0) as int, doc.frameworks.collect { it.name }, doc.threads as int)
         }
         .branch { row -> training: row[3] > 0; timing: true }
     // One task per cell, its comparable sides in the cell's own order (the baseline first).
     cells = by_kind.timing
-        .map { cell_id, cell, side, own -> tuple(cell_id, cell, side) }
+        .map { cell_id, cell, side, own, order, threads -> tuple(cell_id, cell, side, order, threads) }
         .groupTuple(by: 0)
-        .map { cell_id, cells, sides ->
-            def order = new groovy.json.JsonSlurper().parse(cells[0].toFile()).frameworks.collect { it.name }
-            tuple(cell_id, cells[0], sides.unique().sort { order.indexOf(it) })
+        .map { cell_id, cells, sides, orders, threads ->
+            tuple(cell_id, cells[0], sides.unique().sort { orders[0].indexOf(it) }, threads[0])
         }
     RUN_ROUNDS(cells, data, implementations, environment)
     reportProgress('phase 4', 'cells', cells, RUN_ROUNDS.out.record)
@@ -40,19 +42,21 @@ workflow PHASE4_BENCHMARK {
     training = by_kind.training
         .filter { row -> !params.aa }
         .groupTuple(by: 0)
-        .flatMap { cell_id, cells, sides, owns ->
-            (1..owns[0]).collectMany { seed -> sides.withIndex().collect { side, i -> tuple(cell_id, cells[i], side, seed) } }
+        .flatMap { cell_id, cells, sides, owns, orders, threads ->
+            (1..owns[0]).collectMany { seed ->
+                sides.withIndex().collect { side, i -> tuple(cell_id, cells[i], side, seed, threads[i]) }
+            }
         }
-    RUN_TRAINING(training.combine(timing_done).map { row -> row[0..3] }, data, implementations, environment)
+    RUN_TRAINING(training.combine(timing_done).map { row -> row[0..4] }, data, implementations, environment)
     reportProgress('phase 4, training runs', 'runs', training, RUN_TRAINING.out.result)
 
     // A cell task or a training run killed on its last attempt has no result (its errorStrategy is
     // 'ignore'): record it as failed (launch 1 of every side of a lost cell) rather than let it vanish.
     lost_cells = cells
         .join(RUN_ROUNDS.out.record.map { f -> tuple(f.name.replaceAll(/\.rounds\.json$/, ''), f) }, remainder: true)
-        .filter { row -> row[1] != null && row[3] == null }
-        .flatMap { cell_id, cell, sides, record -> sides.collect { side -> tuple(cell_id, cell, side, 1) } }
-    expected = training.map { cell_id, cell, side, seed ->
+        .filter { row -> row[1] != null && row[4] == null }
+        .flatMap { cell_id, cell, sides, threads, record -> sides.collect { side -> tuple(cell_id, cell, side, 1) } }
+    expected = training.map { cell_id, cell, side, seed, threads ->
         tuple("${cell_id}.${side}.${seed}".toString(), cell_id, cell, side, seed)
     }
     produced = RUN_TRAINING.out.result.map { f -> tuple(f.name.replaceAll(/\.json$/, ''), f) }

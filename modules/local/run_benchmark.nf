@@ -7,7 +7,7 @@ process RUN_BENCHMARK {
     publishDir "${params.outdir}/raw", mode: params.publish_dir_mode, overwrite: true
 
     input:
-    tuple val(cell_id), path(cell), val(side), val(launch)
+    tuple val(cell_id), path(cell), val(side), val(launch), val(threads)   // threads: the cell's, for `cpus`
     path data
     path implementations
     path environment, stageAs: 'environment.json'   // ordering only: launches follow the environment capture

@@ -12,7 +12,7 @@ process RUN_ROUNDS {
     publishDir "${params.outdir}/rounds", mode: params.publish_dir_mode, overwrite: true, pattern: '*.rounds.json'
 
     input:
-    tuple val(cell_id), path(cell), val(sides)
+    tuple val(cell_id), path(cell), val(sides), val(threads)   // threads: the cell's, for `cpus` (conf/base.config)
     path data
     path implementations
     path environment, stageAs: 'environment.json'   // ordering only: rounds follow the environment capture

@@ -27,7 +27,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--executor",
         default="local",
-        help="the Nextflow executor the run will use (local: --threads must fit this machine)",
+        help="the Nextflow executor the run will use (local: every cell's threads must fit this machine)",
     )
     parser.add_argument(
         "--executor-cpus",
@@ -77,8 +77,11 @@ def run(args: argparse.Namespace) -> int:
     counts = None
     if params is not None:
         rp = RunParams.from_params({**params, "run_id": params.get("run_id") or "check"})
-        if why := nothing_to_run(catalogue, rp, select(catalogue, rp, resolve_data=False)):
+        selection = select(catalogue, rp, resolve_data=False)
+        if why := nothing_to_run(catalogue, rp, selection):
             raise ConfigError([f"params: {why}"])
+        if problems := thread_problems(selection["cells"], rp.threads, args.executor, args.executor_cpus):
+            raise ConfigError(problems)
         counts = cell_counts(catalogue, rp)
     print(
         f"config ok: {len(catalogue.tasks)} task(s), {len(catalogue.datasets)} dataset(s), "
@@ -99,20 +102,31 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def thread_problems(cells: list[dict[str, Any]], run_threads: int, executor: str, executor_cpus: int) -> list[str]:
+    """A cell's threads (phase 1 writes them: --threads, or its task's threads axis) are the CPUs its benchmark
+    task asks Nextflow for (conf/base.config): on the local executor they must fit this machine."""
+    if executor != "local":
+        return []
+    allowed = f"allowed: 1 to {executor_cpus}"
+    problems: dict[str, None] = {}  # one line per setting, in the cells' order
+    for cell in cells:
+        n = int(cell["threads"])
+        if n > executor_cpus:
+            where = (
+                "params: --threads"
+                if n == run_threads
+                else f"{cell['domain']}.{cell['task']}.{cell['algorithm']}: threads (its threads axis)"
+            )
+            problems[f"{where}: {n} threads, but the local executor has {executor_cpus} core(s); {allowed}"] = None
+    return list(problems)
+
+
 def run_problems(params: dict[str, Any], executor: str, executor_cpus: int) -> list[str]:
     """Checks that need more than one param, or the machine, or the history store."""
     problems = []
-    threads = params.get("threads")
-    if executor == "local" and isinstance(threads, int) and threads > executor_cpus:
-        problems.append(
-            f"params: --threads: {threads} threads, but the local executor has {executor_cpus} core(s); "
-            f"allowed: 1 to {executor_cpus}"
-        )
     low, high = params.get("min_rounds"), params.get("max_rounds")
     if isinstance(low, int) and isinstance(high, int) and high < low:
-        problems.append(
-            f"params: --max_rounds: {high} is below --min_rounds ({low}); allowed: {low} and more"
-        )
+        problems.append(f"params: --max_rounds: {high} is below --min_rounds ({low}); allowed: {low} and more")
     baseline = params.get("baseline_run")
     if params.get("fail_on_regression") and not baseline:
         problems.append("params: --fail_on_regression: needs --baseline_run (the run to compare with)")

@@ -3,7 +3,7 @@
 
 A task runner is registered with `@task_runner(domain, task)` and called as
 `runner(algorithm_name, params, split, context)`; it returns a `Benchmark`. Importing this module
-imports no numerical library (the worker imports it before pinning its threads).
+imports no numerical library (the worker may import it before pinning its threads).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any, Protocol, runtime_checkable
 @dataclass(frozen=True)
 class RunContext:
     """What a runner may need besides the algorithm, its parameters and the data: the per-cell
-    artefacts written in phase 3 (deep learning's shared initial weights) live under `data_dir`."""
+    artefacts written in phase 3 (deep learning's shared initial weights) live under `data_dir`. No thread
+    count: the worker pins the process to the cell's before any library loads (harness/threads.py)."""
 
     cell_id: str
     data_dir: Path
-    threads: int = 1
     seed: int = 42
     # The launch index (1-based): rl's `solve` task trains seed k in launch k.
     launch: int = 1

@@ -1,8 +1,8 @@
 """The Python side's measured process: one launch of one cell, in a fresh interpreter.
 
-Run as `python -m pairbench.harness.worker --cell C --data-dir D --launch N --out R`. Thread variables
-are exported before numpy is imported (BLAS reads them once, at load time); data loading, checksum
-verification and warm-up happen outside the timed region.
+Run as `python -m pairbench.harness.worker --cell C --data-dir D --launch N --out R`. The cell's thread
+count is exported once, before numpy is imported (BLAS, OpenMP and torch read it once, at load time); data
+loading, checksum verification and warm-up happen outside the timed region.
 
 `--jobs J` runs several cells of one framework in this one interpreter instead (phase 3's validation
 batches: untimed quality runs, where a fresh interpreter per cell would mostly re-import scikit-learn).
@@ -21,6 +21,10 @@ import platform
 import sys
 from pathlib import Path
 from typing import Any
+
+# Neither imports a numerical library: the threads are pinned before one loads.
+from pairbench.core.cells import Cell
+from pairbench.harness.threads import pin_threads
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -76,16 +80,17 @@ def _run_jobs(args: argparse.Namespace) -> int:
     import json
     import traceback
 
-    from pairbench.core.cells import Cell
-
     jobs = json.loads(args.jobs.read_text(encoding="utf-8"))
-    threads = {Cell.read(Path(job["cell"])).threads for job in jobs}
+    cells = [_read_cell(Path(job["cell"])) for job in jobs]
+    threads = {cell.threads for cell in cells}
     if len(threads) > 1:
         raise ValueError(f"{args.jobs}: jobs ask for different thread counts {sorted(threads)}; allowed: one")
+    if threads:
+        pin_threads(threads.pop())  # once, for every job: they share this interpreter
     # The launcher times each job from the moment this file names it (a per-job timeout, not per batch).
     progress = progress_path(args.jobs)
     failed = 0
-    for index, job in enumerate(jobs):
+    for index, (job, cell) in enumerate(zip(jobs, cells, strict=True)):
         progress.write_text(str(index), encoding="utf-8")
         one = argparse.Namespace(
             framework=args.framework,
@@ -99,27 +104,31 @@ def _run_jobs(args: argparse.Namespace) -> int:
             cv_predictions_dir=Path(job["cv_predictions_dir"]) if job.get("cv_predictions_dir") else None,
         )
         try:
-            _launch(one)
+            _measure(one, cell)
         except Exception:  # one cell's failure must not cost the batch's others
             failed += 1
             print(f"pairbench-worker: job {job['cell']}: failed:\n{traceback.format_exc()}", file=sys.stderr)
     return 1 if failed else 0
 
 
-def _launch(args: argparse.Namespace) -> int:
-    # Import the cell type only: it pulls in no numerical library.
-    from pairbench.core.cells import Cell
-    from pairbench.harness.threads import thread_env
-
+def _read_cell(path: Path) -> Cell:
+    """The cell spec; a malformed one is a refusal (one line, exit 2)."""
     try:
-        cell = Cell.read(args.cell)
+        return Cell.read(path)
     except ValueError as exc:
         exc.refusal = True  # type: ignore[attr-defined]
         raise
-    os.environ.update(thread_env(cell.threads))
 
-    from threadpoolctl import threadpool_info, threadpool_limits
 
+def _launch(args: argparse.Namespace) -> int:
+    """One launch: the cell's threads pinned before anything numerical loads, then the measurement."""
+    cell = _read_cell(args.cell)
+    pin_threads(cell.threads)
+    return _measure(args, cell)
+
+
+def _measure(args: argparse.Namespace, cell: Cell) -> int:
+    """Run the protocol on the cell's runner and write the result; the threads are already pinned."""
     from pairbench.core.benchmark import Benchmark, RunContext
     from pairbench.core.frameworks import python_framework_info
     from pairbench.core.registry import get_task_runner
@@ -138,12 +147,9 @@ def _launch(args: argparse.Namespace) -> int:
     from pairbench.harness.resources import CpuMeter, peak_rss_mb
 
     started = utc_now()
-    threadpool_limits(cell.threads)
     split = load_verified(args.data_dir / cell.dataset)
     runner = get_task_runner(cell.domain, cell.task, args.framework)
-    context = RunContext(
-        cell_id=cell.cell_id, data_dir=args.data_dir, threads=cell.threads, seed=cell.seed, launch=args.launch
-    )
+    context = RunContext(cell_id=cell.cell_id, data_dir=args.data_dir, seed=cell.seed, launch=args.launch)
     bench: Benchmark = runner(cell.algorithm, cell.params, split, context)
     warmup = cell.warmup if args.warmup is None else args.warmup
     samples = cell.samples if args.samples is None else args.samples
@@ -157,34 +163,15 @@ def _launch(args: argparse.Namespace) -> int:
     quality = bench.quality()
     if args.predictions_out is not None:
         bench.write_predictions(args.predictions_out)
-
     if args.cv_predictions_dir is not None and split.folds is not None and cell.task != "clustering":
-        args.cv_predictions_dir.mkdir(parents=True, exist_ok=True)
-        for k in range(int(split.folds.max()) + 1):
-            fold_bench = runner(cell.algorithm, cell.params, split.fold(k), context)
-            for phase in fold_bench.phases:
-                fold_bench.run_phase(phase)
-            fold_bench.write_predictions(args.cv_predictions_dir / f"fold{k}.npy")
+        _fold_predictions(args.cv_predictions_dir, runner, cell, split, context)
 
-    metadata: dict[str, Any] = {
-        "python": platform.python_version(),
-        "implementation": platform.python_implementation(),
-        "thread_env": {k: os.environ.get(k) for k in sorted(os.environ) if k.endswith("_THREADS")},
-        "blas": [
-            {k: info.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer")}
-            for info in threadpool_info()
-        ],
-        "argv": sys.argv,
-        "protocol": {
-            "order": order,
-            "warmup_min": warmup,
-            "samples_requested": samples,
-            **protocol.to_json(),
-            "cpu_percent_covers": "warm-up and timed calls",
-        },
-        # What the scheduler allows this process, as seen from inside it (the launcher pins it).
-        "cpu_affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
-        **bench.metadata(),
+    run_facts = {
+        "order": order,
+        "warmup_min": warmup,
+        "samples_requested": samples,
+        **protocol.to_json(),
+        "cpu_percent_covers": "warm-up and timed calls",
     }
     Launch(
         run_id=cell.run_id,
@@ -212,9 +199,39 @@ def _launch(args: argparse.Namespace) -> int:
         finished_at=utc_now(),
         host=hostname(),
         cpu_model=cpu_model(),
-        metadata=metadata,
+        metadata={**_process_metadata(run_facts), **bench.metadata()},
     ).write(args.out)
     return 0
+
+
+def _fold_predictions(out_dir: Path, runner: Any, cell: Cell, split: Any, context: Any) -> None:
+    """One untimed fit per cross-validation fold, its test predictions saved as foldK.npy."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for k in range(int(split.folds.max()) + 1):
+        fold_bench = runner(cell.algorithm, cell.params, split.fold(k), context)
+        for phase in fold_bench.phases:
+            fold_bench.run_phase(phase)
+        fold_bench.write_predictions(out_dir / f"fold{k}.npy")
+
+
+def _process_metadata(protocol: dict[str, Any]) -> dict[str, Any]:
+    """What this process ran under: interpreter, the thread variables and what each BLAS/OpenMP pool took
+    from them (threadpoolctl's view), argv, the protocol as run, and the CPUs it may use."""
+    from threadpoolctl import threadpool_info
+
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "thread_env": {k: os.environ.get(k) for k in sorted(os.environ) if k.endswith("_THREADS")},
+        "blas": [
+            {k: info.get(k) for k in ("internal_api", "version", "num_threads", "threading_layer")}
+            for info in threadpool_info()
+        ],
+        "argv": sys.argv,
+        "protocol": protocol,
+        # What the scheduler allows this process, as seen from inside it (the launcher pins it).
+        "cpu_affinity": sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None,
+    }
 
 
 if __name__ == "__main__":

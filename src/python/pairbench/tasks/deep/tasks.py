@@ -52,7 +52,6 @@ def _runner_for(task: str) -> None:
             split,
             cell_id=context.cell_id,
             data_dir=context.data_dir,
-            threads=context.threads,
         )
 
     task_runner(DOMAIN, task)(make)

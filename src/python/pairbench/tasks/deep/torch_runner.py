@@ -76,9 +76,7 @@ class DeepBenchmark(BenchmarkBase):
         *,
         cell_id: str,
         data_dir: Path,
-        threads: int = 1,
     ) -> None:
-        torch.set_num_threads(threads)
         # Checked first: a cell missing any setting is refused before any data is loaded.
         require_params(cell_id, params, cell_params(algorithm_name))
         self.optimizer_settings = optimizer_settings(cell_id, params)

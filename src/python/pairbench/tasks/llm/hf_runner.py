@@ -65,15 +65,14 @@ def top2_gap(logits: torch.Tensor) -> float:
 class _Base(BenchmarkBase):
     phases: tuple[str, ...] = ()
 
-    def __init__(self, algorithm: str, params: dict[str, Any], split: Split, data_dir: Path, threads: int) -> None:
+    def __init__(self, algorithm: str, params: dict[str, Any], split: Split, data_dir: Path) -> None:
         import time
 
         from transformers import AutoTokenizer
         from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
-        torch.set_num_threads(threads)
-        self.algorithm, self.params, self.threads = algorithm, params, threads
+        self.algorithm, self.params = algorithm, params
         self.device = torch.device(str(params["device"]))
         self.model_files = verified_model(data_dir, algorithm)
         self.rows = corpus_rows(split)
@@ -110,8 +109,8 @@ class _Base(BenchmarkBase):
 class EncoderBenchmark(_Base):
     phases = ENCODER_PHASES
 
-    def __init__(self, algorithm: str, params: dict[str, Any], split: Split, data_dir: Path, threads: int) -> None:
-        super().__init__(algorithm, params, split, data_dir, threads)
+    def __init__(self, algorithm: str, params: dict[str, Any], split: Split, data_dir: Path) -> None:
+        super().__init__(algorithm, params, split, data_dir)
         self.batch_size, self.seq_len = int_param(params, "batch_size"), int_param(params, "seq_len")
         self.latency_repeats = int_param(params, "latency_repeats")
         self.texts = encoder_texts(self.rows, self.batch_size, self.seq_len)
@@ -181,8 +180,8 @@ class DecoderBenchmark(_Base):
     # fresh cache, so the timed positions are the same in every repetition and on every side.
     stateful_phases = DECODER_PHASES
 
-    def __init__(self, algorithm: str, params: dict[str, Any], split: Split, data_dir: Path, threads: int) -> None:
-        super().__init__(algorithm, params, split, data_dir, threads)
+    def __init__(self, algorithm: str, params: dict[str, Any], split: Split, data_dir: Path) -> None:
+        super().__init__(algorithm, params, split, data_dir)
         self.prompt_len, self.new_tokens = int_param(params, "prompt_len"), int_param(params, "new_tokens")
         held_out, self.ppl_ids = perplexity_text(self.model_files)
         ids = self.tokenizer(decoder_text(self.rows, held_out), add_special_tokens=False)["input_ids"]

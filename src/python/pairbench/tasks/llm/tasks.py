@@ -42,7 +42,7 @@ def encoder(algorithm_name: str, params: dict[str, Any], split: Split, context: 
     from pairbench.tasks.llm.hf_runner import EncoderBenchmark
 
     require_params(context.cell_id, params, CELL_PARAMS[ENCODER_TASK])
-    return EncoderBenchmark(algorithm_name, params, split, context.data_dir, context.threads)
+    return EncoderBenchmark(algorithm_name, params, split, context.data_dir)
 
 
 @task_runner(DOMAIN, DECODER_TASK)
@@ -50,7 +50,7 @@ def decoder(algorithm_name: str, params: dict[str, Any], split: Split, context: 
     from pairbench.tasks.llm.hf_runner import DecoderBenchmark
 
     require_params(context.cell_id, params, CELL_PARAMS[DECODER_TASK])
-    return DecoderBenchmark(algorithm_name, params, split, context.data_dir, context.threads)
+    return DecoderBenchmark(algorithm_name, params, split, context.data_dir)
 
 
 @cell_preparer(DOMAIN)

@@ -163,9 +163,7 @@ class LockstepBenchmark(BenchmarkBase):
         cell_id: str,
         data_dir: Path,
         seed: int,
-        threads: int = 1,
     ) -> None:
-        torch.set_num_threads(threads)
         self.agent, self.phases = agent, agent.phases
         self.p = agent.params.from_params(params, cell_id)
         self.split, self.seed = split, seed

@@ -12,7 +12,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import torch
 from safetensors.torch import load_file
 
 from pairbench.core.benchmark import BenchmarkBase
@@ -46,9 +45,7 @@ class SolveBenchmark(BenchmarkBase):
         cell_id: str,
         data_dir: Path,
         launch: int,
-        threads: int = 1,
     ) -> None:
-        torch.set_num_threads(threads)
         self.agent = agent
         self.p = agent.params.from_params(params, cell_id)
         self.interval, self.threshold = solve_settings(params, cell_id)

@@ -42,7 +42,6 @@ def make(algorithm_name: str, params: dict[str, Any], split: Split, context: Run
         cell_id=context.cell_id,
         data_dir=context.data_dir,
         seed=context.seed,
-        threads=context.threads,
     )
 
 
@@ -74,7 +73,6 @@ def make_solve(algorithm_name: str, params: dict[str, Any], split: Split, contex
         cell_id=context.cell_id,
         data_dir=context.data_dir,
         launch=context.launch,
-        threads=context.threads,
     )
 
 
