@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -129,116 +130,143 @@ def validate_cell(
         "baseline": baseline,
         "sides": {},
     }
-    predictions: dict[str, np.ndarray] = {}
-    scores: dict[str, np.ndarray | None] = {}
-    loss_curves: dict[str, list[float]] = {}
-    loss_components: dict[str, dict[str, list[float]]] = {}
+    outputs = SideOutputs()
     for side in cell.side_names:
         job = validation_job(cell_path, cell, side, work_dir, cv)
-        out, pred_path = Path(job["out"]), Path(job["predictions_out"])
-        options = ["--samples", str(job["samples"]), "--warmup", "0", "--predictions-out", str(pred_path)]
-        cv_args = ["--cv-predictions-dir", job["cv_predictions_dir"]] if cv else []
         outcome = (
-            done[side]
-            if side in done
-            else run_side(
-                cell_path,
-                side,
-                data_dir,
-                out,
-                timeout_s=timeout_s,
-                implementations=implementations,
-                extra=[*options, *cv_args],
-            )
+            done[side] if side in done else _run_validation(cell_path, side, data_dir, job, timeout_s, implementations)
         )
-        language = cell.side(side)["language"]
-        if not outcome.ok:
-            report["sides"][side] = {"language": language, "ok": False, "error": outcome.error}
-            continue
-        result = read_result(out)
-        predictions[side] = np.load(pred_path, allow_pickle=False)
-        spath = scores_path(pred_path)
-        scores[side] = np.load(spath, allow_pickle=False) if spath.is_file() else None
-        curve = (result.get("metadata") or {}).get("loss_steps")
-        if isinstance(curve, list) and curve:
-            loss_curves[side] = [float(v) for v in curve]
-        components = (result.get("metadata") or {}).get("loss_components")
-        if isinstance(components, dict):
-            loss_components[side] = {k: [float(v) for v in c] for k, c in components.items()}
-        report["sides"][side] = {
-            "language": language,
-            "ok": True,
-            "native_quality": result["quality"],
-            "framework": result["framework"],
-        }
+        report["sides"][side] = _read_validation(cell, side, job, outcome, outputs)
+    _score_sides(cell, split, outputs, report["sides"])
+    gates = [_gate(cell, split, side, outputs, report["sides"]) for side in cell.side_names[1:]]
+    report["gates"] = gates
+    # The folds phase 3 materialised decide (the catalogue's cross_validation_folds can set them).
+    if cv and split.folds is not None:
+        report["cv"] = _cross_validate(cell, split, outputs, work_dir)
+    comparable_sides = [g["candidate"] for g in gates if g["comparable"]]
+    report["comparable_sides"] = [baseline, *comparable_sides] if comparable_sides else []
+    report["comparable"] = bool(comparable_sides) and len(comparable_sides) == len(cell.side_names) - 1
+    report["reasons"] = [f"{g['candidate']}: {r}" for g in gates for r in g.get("reasons", [])]
+    return report
 
+
+@dataclass
+class SideOutputs:
+    """What the sides' validation runs left, by side: predictions, decision values, loss records."""
+
+    predictions: dict[str, np.ndarray] = field(default_factory=dict)
+    scores: dict[str, np.ndarray | None] = field(default_factory=dict)
+    loss_curves: dict[str, list[float]] = field(default_factory=dict)
+    loss_components: dict[str, dict[str, list[float]]] = field(default_factory=dict)
+
+
+def _run_validation(
+    cell_path: Path,
+    side: str,
+    data_dir: Path,
+    job: dict[str, Any],
+    timeout_s: float,
+    implementations: dict[str, Any] | None,
+) -> LaunchOutcome:
+    """One side's validation run on its own (the batch's job options as command-line options)."""
+    options = ["--samples", str(job["samples"]), "--warmup", "0", "--predictions-out", job["predictions_out"]]
+    cv_args = ["--cv-predictions-dir", job["cv_predictions_dir"]] if job["cv_predictions_dir"] else []
+    return run_side(
+        cell_path,
+        side,
+        data_dir,
+        Path(job["out"]),
+        timeout_s=timeout_s,
+        implementations=implementations,
+        extra=[*options, *cv_args],
+    )
+
+
+def _read_validation(
+    cell: Cell, side: str, job: dict[str, Any], outcome: LaunchOutcome, outputs: SideOutputs
+) -> dict[str, Any]:
+    """A side's report entry; its predictions, decision values and loss records go into `outputs`."""
+    language = cell.side(side)["language"]
+    if not outcome.ok:
+        return {"language": language, "ok": False, "error": outcome.error}
+    result = read_result(Path(job["out"]))
+    pred_path = Path(job["predictions_out"])
+    outputs.predictions[side] = np.load(pred_path, allow_pickle=False)
+    spath = scores_path(pred_path)
+    outputs.scores[side] = np.load(spath, allow_pickle=False) if spath.is_file() else None
+    metadata = result.get("metadata") or {}
+    curve = metadata.get("loss_steps")
+    if isinstance(curve, list) and curve:
+        outputs.loss_curves[side] = [float(v) for v in curve]
+    components = metadata.get("loss_components")
+    if isinstance(components, dict):
+        outputs.loss_components[side] = {k: [float(v) for v in c] for k, c in components.items()}
+    return {"language": language, "ok": True, "native_quality": result["quality"], "framework": result["framework"]}
+
+
+def _score_sides(cell: Cell, split: Split, outputs: SideOutputs, sides: dict[str, Any]) -> None:
+    """Every side's quality from its predictions, by one metric implementation."""
+    baseline = cell.side_names[0]
+    predictions, scores = outputs.predictions, outputs.scores
     for side, pred in predictions.items():
         if cell.task in LLM_TASKS:
             # No labels: every side (the baseline too, against itself) is scored against the baseline's outputs.
-            report["sides"][side]["quality"] = (
+            sides[side]["quality"] = (
                 paired_quality(cell.task, split, predictions[baseline], scores.get(baseline), pred, scores.get(side))
                 if baseline in predictions
                 else {}
             )
         else:
-            report["sides"][side]["quality"] = score_predictions(cell.task, split, pred, scores.get(side))
+            sides[side]["quality"] = score_predictions(cell.task, split, pred, scores.get(side))
 
-    gates: list[dict[str, Any]] = []
-    comparable_sides: list[str] = []
-    for side in cell.side_names[1:]:
-        entry: dict[str, Any] = {"candidate": side, "baseline": baseline}
-        if side not in predictions or baseline not in predictions:
-            failed = [s for s in (baseline, side) if s not in predictions]
-            reasons = [f"{s} side failed its validation run: {report['sides'][s]['error']}" for s in failed]
-            entry.update(comparable=False, reasons=reasons)
-        else:
-            verdict = apply_gate(
-                cell.quality_gate,
-                report["sides"][baseline]["quality"],
-                report["sides"][side]["quality"],
-                chance_levels(cell.task, split.y_test),
-            )
-            entry.update(verdict.to_dict())
-            if predictions[baseline].shape != predictions[side].shape:
-                entry["prediction_max_abs_diff"] = float("inf")
-            else:
-                diff = np.abs(predictions[baseline].astype(np.float64) - predictions[side].astype(np.float64))
-                entry["prediction_max_abs_diff"] = float(diff.max()) if diff.size else 0.0
-            if baseline in loss_curves and side in loss_curves:
-                entry["loss_curve_max_rel_dev"] = loss_curve_deviation(loss_curves[baseline], loss_curves[side])
-            if baseline in loss_components:
-                # Named parts of the loss (RL PPO: policy, value) are held to the same bound.
-                parts = component_deviations(loss_components[baseline], loss_components.get(side, {}))
-                entry["loss_component_max_rel_dev"] = parts
-                devs = [entry.get("loss_curve_max_rel_dev"), *parts.values()]
-                entry["loss_curve_max_rel_dev"] = None if None in devs else max(devs)  # type: ignore[type-var]
-            extra = strict_reasons(
-                cell.quality_gate, entry.get("prediction_max_abs_diff"), entry.get("loss_curve_max_rel_dev")
-            )
-            entry["reasons"] = [*entry["reasons"], *extra]
-            entry["comparable"] = verdict.comparable and not extra
-            if entry["comparable"]:
-                comparable_sides.append(side)
-        gates.append(entry)
-    report["gates"] = gates
-    # The folds phase 3 materialised decide (the catalogue's cross_validation_folds can set them).
-    if cv and split.folds is not None:
-        fold_quality = {
-            side: q
-            for side in predictions
-            if (q := score_folds(cell.task, split, work_dir / f"{cell.cell_id}.{side}.cv")) is not None
-        }
-        report["cv"] = summarise_cv(
-            fold_quality,
-            baseline,
-            str(cell.quality_gate.get("metric")),
-            int(split.folds.max()) + 1,  # type: ignore[union-attr]
-            bool((split.manifest.get("cv") or {}).get("stratified")),
-        )
-    report["comparable_sides"] = [baseline, *comparable_sides] if comparable_sides else []
-    report["comparable"] = bool(comparable_sides) and len(comparable_sides) == len(cell.side_names) - 1
-    report["reasons"] = [f"{g['candidate']}: {r}" for g in gates for r in g.get("reasons", [])]
-    return report
+
+def _gate(cell: Cell, split: Split, side: str, outputs: SideOutputs, sides: dict[str, Any]) -> dict[str, Any]:
+    """One candidate against the baseline: the quality gate, then the step-for-step checks it asks for."""
+    baseline = cell.side_names[0]
+    predictions = outputs.predictions
+    entry: dict[str, Any] = {"candidate": side, "baseline": baseline}
+    if side not in predictions or baseline not in predictions:
+        failed = [s for s in (baseline, side) if s not in predictions]
+        reasons = [f"{s} side failed its validation run: {sides[s]['error']}" for s in failed]
+        entry.update(comparable=False, reasons=reasons)
+        return entry
+    verdict = apply_gate(
+        cell.quality_gate, sides[baseline]["quality"], sides[side]["quality"], chance_levels(cell.task, split.y_test)
+    )
+    entry.update(verdict.to_dict())
+    if predictions[baseline].shape != predictions[side].shape:
+        entry["prediction_max_abs_diff"] = float("inf")
+    else:
+        diff = np.abs(predictions[baseline].astype(np.float64) - predictions[side].astype(np.float64))
+        entry["prediction_max_abs_diff"] = float(diff.max()) if diff.size else 0.0
+    if baseline in outputs.loss_curves and side in outputs.loss_curves:
+        entry["loss_curve_max_rel_dev"] = loss_curve_deviation(outputs.loss_curves[baseline], outputs.loss_curves[side])
+    if baseline in outputs.loss_components:
+        # Named parts of the loss (RL PPO: policy, value) are held to the same bound.
+        parts = component_deviations(outputs.loss_components[baseline], outputs.loss_components.get(side, {}))
+        entry["loss_component_max_rel_dev"] = parts
+        devs = [entry.get("loss_curve_max_rel_dev"), *parts.values()]
+        entry["loss_curve_max_rel_dev"] = None if None in devs else max(devs)  # type: ignore[type-var]
+    extra = strict_reasons(cell.quality_gate, entry.get("prediction_max_abs_diff"), entry.get("loss_curve_max_rel_dev"))
+    entry["reasons"] = [*entry["reasons"], *extra]
+    entry["comparable"] = verdict.comparable and not extra
+    return entry
+
+
+def _cross_validate(cell: Cell, split: Split, outputs: SideOutputs, work_dir: Path) -> dict[str, Any]:
+    """Each side's quality per fold (from the fold predictions its validation run saved), summarised."""
+    fold_quality = {
+        side: q
+        for side in outputs.predictions
+        if (q := score_folds(cell.task, split, work_dir / f"{cell.cell_id}.{side}.cv")) is not None
+    }
+    return summarise_cv(
+        fold_quality,
+        cell.side_names[0],
+        str(cell.quality_gate.get("metric")),
+        int(split.folds.max()) + 1,  # type: ignore[union-attr]
+        bool((split.manifest.get("cv") or {}).get("stratified")),
+    )
 
 
 def strict_reasons(gate: dict[str, Any], prediction_diff: float | None, loss_dev: float | None) -> list[str]:
