@@ -64,7 +64,7 @@ workflow {
     PHASE4_BENCHMARK(PHASE3_EXPERIMENT.out.comparable, PHASE3_EXPERIMENT.out.data,
                      PHASE2_IMPLEMENTATION.out.implementations, PHASE3_EXPERIMENT.out.environment)
     PHASE5_ANALYSIS(PHASE4_BENCHMARK.out.results, PHASE3_EXPERIMENT.out.validations,
-                    PHASE1_SELECTION.out.selection)
+                    PHASE1_SELECTION.out.selection, PHASE2_IMPLEMENTATION.out.implementations)
     // Opt-in (--scaling true; on in -profile full): runs after the last benchmark launch.
     if (params.scaling) {
         SCALING_STUDY(PHASE2_IMPLEMENTATION.out.implementations,

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from pairbench.analysis.ecosystem import facts_table, findings_table
 from pairbench.build.facts import cargo_metadata, count_lines, crate_closure, python_closure, workspace_package
 from pairbench.build.implementations import record_implementations
-from pairbench.report.ecosystem import facts_table, findings_table, maturity_table
 
 pytestmark = pytest.mark.rust
 
@@ -94,32 +94,14 @@ def test_report_tables_from_the_facts(implementations: dict[str, object]) -> Non
     )
     ridge = findings.set_index("finding").loc["linfa_ridge_duality_gap"]
     assert ridge["status"] == "reproduces in 0.8.1" and ridge["affected_cells"] == 1
-    import pandas as pd
-
-    from pairbench.report.ecosystem import readiness_lines
-
-    eco = pd.DataFrame([{"framework": "linfa", "domain": "classical_ml", "coverage": "13/13"}])
-    selection = {
-        "cells": [
-            {"cell_id": "c", "domain": "classical_ml", "frameworks": [{"name": "scikit-learn"}, {"name": "linfa"}]}
-        ]
-    }
-    cmp = pd.DataFrame(
-        [{"domain": "classical_ml", "candidate": "linfa", "reference": "scikit-learn", "outcome": "slower"}]
-    )
-    qp = pd.DataFrame([{"cell_id": "c", "candidate": "linfa", "baseline": "scikit-learn", "comparable": True}])
-    mat = maturity_table(selection, implementations, eco, cmp, qp)  # type: ignore[arg-type]
-    r = mat.iloc[0]
-    assert r["coverage"] == 1.0 and r["quality"] == 1.0 and r["speed"] == 0.0
-    assert r["defects"] == pytest.approx(1 / (1 + 4))  # four linfa findings reproduce
-    lines = readiness_lines(mat)
-    assert lines and lines[0].startswith(f"Rust is {r['readiness']} for classical ML, because linfa covers 13/13")
+    # The project's own code lines are labelled as such, not as the framework's effort.
+    assert row["project_code_lines"] > 50 and row["counted_by"].startswith("pygount ")
 
 
 def test_three_way_decomposition_from_comparisons() -> None:
     import pandas as pd
 
-    from pairbench.report.ecosystem import decomposition_table
+    from pairbench.analysis.decomposition import decomposition_table
 
     def row(cand: str, ref: str, ratio: float, low: float, high: float) -> dict[str, object]:
         return {
@@ -146,7 +128,14 @@ def test_three_way_decomposition_from_comparisons() -> None:
             row("linfa-py", "linfa", 2.5, 2.0, 3.0),
         ]
     )
-    d = decomposition_table(cmp).set_index("effect")
+    # The triple comes from the catalogue's sides: linfa-py is python and names linfa's crate.
+    sides = [
+        {"name": "scikit-learn", "language": "python"},
+        {"name": "linfa", "language": "rust", "crate": "linfa"},
+        {"name": "linfa-py", "language": "python", "crate": "linfa"},
+    ]
+    selection = {"cells": [{"cell_id": "c", "domain": "classical_ml", "frameworks": sides}]}
+    d = decomposition_table(cmp, selection).set_index("effect")
     assert d.loc["library", "ratio"] == 0.5 and d.loc["total", "ratio"] == 0.2
     # linfa-py / linfa = 2.5 is turned round: linfa / linfa-py = 0.4, CI [1/3, 1/2], outcome flipped.
     assert d.loc["boundary + process", "ratio"] == pytest.approx(0.4)
@@ -156,4 +145,7 @@ def test_three_way_decomposition_from_comparisons() -> None:
     )
     assert d.loc["boundary + process", "outcome"] == "faster"
     assert d.loc["library", "ratio"] * d.loc["boundary + process", "ratio"] == pytest.approx(d.loc["total", "ratio"])
-    assert decomposition_table(cmp[cmp["candidate"] != "linfa-py"]).empty  # needs all three sides
+    assert decomposition_table(cmp[cmp["candidate"] != "linfa-py"], selection).empty  # needs all three sides
+    # Without a crate in common there is no binding, whatever the frameworks are called.
+    unbound = {"cells": [{**selection["cells"][0], "frameworks": [{**f, "crate": ""} for f in sides]}]}
+    assert decomposition_table(cmp, unbound).empty

@@ -363,7 +363,8 @@ def test_gguf_conversion_greedy_completion(llm_data: Path) -> None:
 def test_report_derives_ttft_and_rates_from_the_summary() -> None:
     import pandas as pd
 
-    from pairbench.report.llm import llm_section, llm_table
+    from pairbench.analysis.domains.llm.serving import llm_table
+    from pairbench.report.domains.llm import llm_section
 
     def row(cell: str, task: str, phase: str, med: float) -> dict[str, Any]:
         return {

@@ -1,5 +1,5 @@
-"""The LLM domain's threads axis (selection), scaling slopes and executive-summary advice, on small fixtures whose
-right answers are known: no models, no pipeline."""
+"""The LLM domain's threads axis (selection), scaling slopes and advice (analysis/domains/llm/) and its report view
+(report/domains/llm.py), on small fixtures whose right answers are known: no models, no pipeline."""
 
 from __future__ import annotations
 
@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from pairbench.analysis.domains.llm.advice import llm_advice
+from pairbench.analysis.domains.llm.serving import llm_scaling, llm_slopes, llm_table, loglog_slope_ci
 from pairbench.configuration.config import ConfigError, load_catalogue
 from pairbench.configuration.selection import RunParams, all_cpus, grid_points, select, thread_count
-from pairbench.report.llm import llm_scaling, llm_slopes, llm_table, llm_view, loglog_slope_ci
-from pairbench.report.llm_advice import llm_advice
+from pairbench.report.domains.llm import llm_view
 from tests.synthetic_results import ROOT
 
 
@@ -129,15 +130,20 @@ def test_advice_names_the_side_and_where_the_answer_flips() -> None:
     assert (emb["side"], emb["n_wins"], emb["n_settings"]) == ("candle-transformers", 2, 4)
     assert emb["flips"] == "batch_size=32, seq_len=64, threads=2 (transformers 2x faster)"
     assert "up to 2.5x at batch_size=1, seq_len=64, threads=1" in emb["line"]
-    assert "equivalent or inconclusive at batch_size=8, seq_len=64, threads=2" in emb["line"]
+    assert "equivalent at batch_size=8, seq_len=64, threads=2" in emb["line"]
+    assert (emb["n_equivalent"], emb["n_inconclusive"]) == (1, 0)
     gen = advice.loc["generation"]
     assert (gen["side"], gen["flips"]) == ("candle-transformers", "")
     assert "no setting flips it" in gen["line"]
     assert "Time to first token: it depends on the setting" in gen["line"]
-    # No setting decided (every one equivalent or inconclusive): no side is named.
+    # No setting decided (every one equivalent or inconclusive): no side is named, and the two are told apart.
     for undecided in ("equivalent", "inconclusive"):
         ties = pd.DataFrame([{**p, "outcome": undecided} for p in pairs])
-        assert llm_advice(ties, {"cells": cells}).set_index("use").loc["embedding", "side"] == "depends"
+        emb = llm_advice(ties, {"cells": cells}).set_index("use").loc["embedding"]
+        assert emb["side"] == "depends" and emb["n_wins"] == 0
+        assert f"4 {undecided}" in emb["line"] and f"{undecided} at batch_size=1" in emb["line"]
+        other = {"equivalent": "inconclusive", "inconclusive": "equivalent"}[undecided]
+        assert f"{other} at" not in emb["line"]
 
 
 def test_a_bad_thread_count_names_its_key(tmp_path: Path) -> None:

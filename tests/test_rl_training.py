@@ -15,7 +15,7 @@ import pytest
 from pairbench.analysis import rl_training as rt
 from pairbench.configuration.selection import seed_launches
 from pairbench.core.cells import Cell
-from pairbench.report.rl_charts import learning_curves, lockstep_deviation
+from pairbench.report.domains.rl_charts import learning_curves, lockstep_deviation
 from pairbench.tasks.rl import training
 from pairbench.tasks.rl.prepare import prepare_solve_cell
 from tests.rl_support import DQN_PARAMS, FRAMEWORKS, cartpole_data, train_every_side
@@ -257,7 +257,7 @@ def test_ppo_short_training_gives_every_side_the_same_first_evaluation(
 
 
 def test_speed_split_keeps_dqn_and_ppo_apart() -> None:
-    from pairbench.report.rl import speed_split
+    from pairbench.analysis.domains.rl import speeds_table
 
     rl = pd.DataFrame(
         [
@@ -266,40 +266,56 @@ def test_speed_split_keeps_dqn_and_ppo_apart() -> None:
         ]
     )
     training = pd.DataFrame([{"algorithm": "ppo", "framework": "tch", "seconds_to_threshold_median": 9.0}])
-    split = speed_split(rl, training).set_index("algorithm")
+    split = speeds_table(rl, training).set_index("algorithm")
     assert split.loc["dqn", "environment_steps_per_s"] == 2e7 and split.loc["dqn", "agent_update_s"] == 1.8
     assert split.loc["ppo", "time_to_solve_s"] == 9.0 and pd.isna(split.loc["dqn", "time_to_solve_s"])
 
 
-def test_executive_summary_keeps_the_three_speeds_apart() -> None:
-    """rl_advice: one line per algorithm, each speed the best challenger against the baseline, in its own clause."""
-    from pairbench.report.rl import rl_advice, speed_split
+def test_advice_keeps_the_three_speeds_apart_and_quotes_each_verdict() -> None:
+    """rl_advice: one line per algorithm; every challenger's environment and agent-update speed with the verdict
+    of its pair (an inconclusive pair is called inconclusive, never faster), and time to solve per side with the
+    training gate's word and no verdict of its own."""
+    from pairbench.analysis.domains.rl import advice_table
 
-    sides = ["sb3", "candle", "tch"]
-    rl = pd.DataFrame(
-        {
-            "algorithm": "dqn",
-            "framework": sides,
-            "env_steps_per_s": [1e5, 2e7, 1e7],
-            "train_lockstep_s": [4.0, 8.0, 2.0],
-            "gate": ["baseline", "comparable", "comparable"],
-        }
+    def pair(cand: str, phase: str, ratio: float, low: float, high: float, outcome: str) -> dict[str, object]:
+        row = {"domain": "rl", "kind": "pair", "algorithm": "dqn", "phase": phase, "candidate": cand}
+        interval = {"ratio": ratio, "ratio_ci_low": low, "ratio_ci_high": high}
+        return {**row, "reference": "sb3", **interval, "outcome": outcome}
+
+    cmp = pd.DataFrame(
+        [
+            pair("candle", "env_steps", 0.005, 0.004, 0.006, "faster"),
+            pair("tch", "env_steps", 0.01, 0.009, 0.011, "faster"),
+            pair("candle", "train_lockstep", 0.5, 0.3, 1.2, "inconclusive"),
+            pair("tch", "train_lockstep", 0.5, 0.45, 0.55, "faster"),
+            pair("tch", "infer_b1", 3.0, 2.8, 3.2, "slower"),  # not one of the three speeds
+        ]
     )
     training = pd.DataFrame(
         [
-            {"algorithm": "dqn", "framework": "sb3", "seconds_to_threshold_median": 20.0, "gate": "baseline"},
-            {"algorithm": "dqn", "framework": "candle", "seconds_to_threshold_median": 8.0, "gate": "comparable"},
-            {"algorithm": "dqn", "framework": "tch", "seconds_to_threshold_median": 10.0, "gate": "comparable"},
+            {
+                "algorithm": "dqn",
+                "framework": fw,
+                "baseline": "sb3",
+                "seconds_to_threshold_median": secs,
+                "seconds_to_threshold_ci": ci,
+                "gate": gate,
+            }
+            for fw, secs, ci, gate in (
+                ("sb3", 20.0, "[15, 25]", "baseline"),
+                ("candle", 8.0, "[6, 10]", "comparable"),
+                ("tch", float("nan"), "", "not comparable"),
+            )
         ]
     )
-    # A solve cell's row in the RL table carries no policy figures: it must not blank the policy cell's.
-    solve_rows = rl.assign(env_steps_per_s=float("nan"), train_lockstep_s=float("nan"))
-    (line,) = rl_advice(rl, training, speed_split(pd.concat([rl, solve_rows]), training))["line"]
-    assert line.startswith("rl dqn: environment speed: candle's env 200x faster than sb3's")
-    assert "agent update speed: tch 2x faster than sb3 (2 s vs 4 s" in line
-    assert "end-to-end time to solve: candle 2.5x faster than sb3 (median 8 s vs 20 s" in line
-    slower = rl.assign(train_lockstep_s=[1.0, 8.0, 2.0])
+    ((algo, base, line),) = advice_table(cmp, training).itertuples(index=False)
+    assert (algo, base) == ("dqn", "sb3")
+    assert line.startswith("rl dqn: environment speed: candle faster than sb3 (200x, time ratio 0.005")
+    assert "tch faster than sb3 (100x" in line
+    assert "agent update speed: candle against sb3 inconclusive (time ratio 0.5 [0.3, 1.2]" in line
+    assert "candle faster than sb3 (2x" not in line and "tch faster than sb3 (2x" in line
+    assert "infer_b1" not in line and "slower" not in line
     assert (
-        "agent update speed: tch 2x slower than sb3"
-        in rl_advice(slower, training, speed_split(slower, training))["line"][0]
+        "end-to-end time to solve: sb3 median 20 s [15, 25] (baseline), candle median 8 s [6, 10] (comparable)" in line
     )
+    assert "tch no seed reached the threshold (not comparable)" in line and "no paired verdict" in line

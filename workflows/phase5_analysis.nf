@@ -5,10 +5,11 @@ workflow PHASE5_ANALYSIS {
     take:
     results
     validations
-    selection     // phase 1's selection.json: the catalogue's run-wide alpha and power
+    selection        // phase 1's selection.json: the catalogue's run-wide alpha and power, the cells
+    implementations  // phase 2's implementations.json: the facts behind the ecosystem tables
 
     main:
-    ANALYSE_RESULTS(results.collect().ifEmpty([]), validations.collect().ifEmpty([]), selection)
+    ANALYSE_RESULTS(results.collect().ifEmpty([]), validations.collect().ifEmpty([]), selection, implementations)
 
     emit:
     analysis = ANALYSE_RESULTS.out.analysis

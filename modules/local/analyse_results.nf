@@ -7,7 +7,8 @@ process ANALYSE_RESULTS {
     input:
     path results, stageAs: 'raw/*'
     path validations, stageAs: 'validation/*'
-    path selection, stageAs: 'selection.json'   // run_settings from the catalogue (alpha, power)
+    path selection, stageAs: 'selection.json'   // run_settings from the catalogue (alpha, power); cells, fixtures
+    path implementations, stageAs: 'implementations.json'   // phase 2's measured facts: the ecosystem tables
 
     output:
     path 'analysis', emit: analysis
@@ -22,7 +23,7 @@ process ANALYSE_RESULTS {
     """
     mkdir -p raw validation
     pairbench analyse --results-dir raw --validation-dir validation --out-dir analysis \\
-        --selection selection.json --launches 1 --trace-dir ${q(file(params.outdir).toAbsolutePath().resolve('pipeline_info'))} \\
+        --selection selection.json --implementations implementations.json --launches 1 --trace-dir ${q(file(params.outdir).toAbsolutePath().resolve('pipeline_info'))} \\
         --alpha ${q(params.alpha)} --delta ${q(params.delta)} --resamples ${q(params.resamples)} \\
         --analysis-config ${q(params.analysis_config)} --hardware ${q(params.hardware_config)} \\
         --hardware-profile ${q(params.hardware_profile)} ${requirements} ${history} ${baseline} ${fail}

@@ -13,13 +13,15 @@ import pandas as pd
 
 from pairbench.analysis import history
 from pairbench.analysis.accounting import expected_launches, failures_table, trace_records
+from pairbench.analysis.assessment import assessment_tables, readiness_block
 from pairbench.analysis.calibration import calibration_summary
 from pairbench.analysis.cost import Machine, cost_table, load_machine
+from pairbench.analysis.domains import DomainInputs, domain_tables
 from pairbench.analysis.forest import speed_ratio_figure
+from pairbench.analysis.overview import overview_figure
 from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
 from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, rankings
 from pairbench.analysis.recommend import Requirements, load_requirements, recommend
-from pairbench.analysis.rl_training import rl_training_tables
 from pairbench.analysis.settings import AnalysisConfig, StatisticsSettings, load_analysis_config
 from pairbench.analysis.stopping import RoundsRule, rule_error_rates
 from pairbench.analysis.summaries import quality_by_side, resources_by_side, summarise
@@ -68,6 +70,10 @@ class AnalysisInputs:
     # The run's rounds (selection.json `params`: min_rounds, max_rounds): the stopping rule whose error
     # rates analysis.json states.
     rounds: dict[str, Any] | None = None
+    # Phase 1's selection.json and phase 2's implementations.json, whole: the cells' sides, params and
+    # fixtures (domains, readiness, decomposition) and the frameworks' measured facts (ecosystem tables).
+    selection: dict[str, Any] | None = None
+    implementations: dict[str, Any] | None = None
 
 
 def with_run_settings(settings: StatisticsSettings, run_settings: dict[str, Any]) -> StatisticsSettings:
@@ -229,13 +235,26 @@ def analyse(
     launches = launches_table(loaded.results)
     lap("tidy")
     timing = timing_tables(samples, values, settings, loaded.validations, lap)
-    # rl's training runs have a rule of their own (analysis/rl_training.py), outside the timing verdicts.
-    rl_tables = rl_training_tables(loaded.results, loaded.validations, settings.confidence)
+    selection = inputs.selection or {}
+    core = {**timing, "launches": launches, "quality_parity": parity}
+    # Each domain with tables of its own (analysis/domains/; rl's training rule lies outside the timing verdicts).
+    domains = domain_tables(DomainInputs(loaded.results, loaded.validations, selection, core, settings.confidence))
     decisions, requirements, machine = decision_tables(loaded, launches, timing, config, inputs)
     lap("rankings_cost")
     run_id = str(launches["run_id"].iloc[0]) if not launches.empty else ""
     past, history_note = history_tables(inputs, run_id, samples, timing["summary"], launches, settings, values)
     lap("history")
+    counts = _counts(loaded, launches, decisions["failures"])
+    history_info = {"baseline_run": inputs.baseline_run, "note": history_note}
+    assessed = assessment_tables(
+        {**core, **decisions, **past},
+        selection,
+        inputs.implementations or {},
+        loaded.validations,
+        counts,
+        history_info,
+    )
+    lap("assessment")
 
     tables = {
         "samples": samples,
@@ -256,7 +275,8 @@ def analyse(
         "cost": decisions["cost"],
         "regressions": past["regressions"],
         "steps": past["steps"],
-        **rl_tables,
+        **domains,
+        **assessed,
     }
     for name, table in tables.items():
         table.to_csv(out_dir / f"{name}.csv", index=False)
@@ -269,16 +289,21 @@ def analyse(
                 timing["comparisons"], out_dir / "speed_ratio", settings.delta, timing["geomean_speedups"], launches
             )
         ]
+        figures += [
+            str(p.relative_to(out_dir))
+            for p in overview_figure(assessed["overview"], out_dir / "overview", settings.delta, launches)
+        ]
     lap("figures")
     overview = {
         "run_id": run_id,
         "settings": {**asdict(settings), "confidence": settings.confidence},
         "calibration": calibration_summary(timing["comparisons"], settings.delta),
         "stopping_rule": _stopping_rule(inputs, settings),
+        "readiness": readiness_block(selection),
         "analysis_config": {"ranking": asdict(config.ranking), "cost": asdict(config.cost)},
         "requirements": asdict(requirements),
         "machine": asdict(machine) if machine else None,
-        **_counts(loaded, launches, decisions["failures"]),
+        **counts,
         "mixed_cpu_models": loaded.mixed_cpu,
         "history": {
             "db": str(inputs.history_db) if inputs.history_db else None,

@@ -45,6 +45,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "over --alpha and --analysis-config",
     )
     parser.add_argument(
+        "--implementations",
+        type=Path,
+        help="phase 2's implementations.json: the frameworks' measured facts (versions, licences, build cost, "
+        "code lines, findings) for the ecosystem tables",
+    )
+    parser.add_argument(
         "--trace-dir",
         type=Path,
         help="pipeline_info/ of the run: its Nextflow trace gives a missing launch's task hash",
@@ -52,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    selection = (read_json(args.selection) or {}) if args.selection else None
     inputs = AnalysisInputs(
         validation_dir=args.validation_dir,
         analysis_config=args.analysis_config,
@@ -63,8 +70,10 @@ def run(args: argparse.Namespace) -> int:
         figures=not args.no_figures,
         launches=args.launches,
         trace_dir=args.trace_dir,
-        run_settings=(read_json(args.selection) or {}).get("run_settings") if args.selection else None,
-        rounds=(read_json(args.selection) or {}).get("params") if args.selection else None,
+        run_settings=selection.get("run_settings") if selection is not None else None,
+        rounds=selection.get("params") if selection is not None else None,
+        selection=selection,
+        implementations=(read_json(args.implementations) or {}) if args.implementations else None,
     )
     overview = analyse(
         args.results_dir,

@@ -11,26 +11,19 @@ from typing import Any
 import pandas as pd
 
 from pairbench.report.classical import ScalingStudy, scaling_study
-from pairbench.report.ecosystem import (
-    MATURITY_FORMULA,
-    decomposition_table,
-    ecosystem_table,
-    effort_table,
-    facts_table,
-    findings_table,
-    maturity_table,
-    readiness_lines,
-)
-from pairbench.report.figures import Figures, build_figures, scaling_table
-from pairbench.report.llm import LlmView, llm_scaling, llm_slopes, llm_table, llm_view
-from pairbench.report.llm_advice import llm_advice
+from pairbench.report.domains import SECTIONS as DOMAIN_SECTIONS
+from pairbench.report.figures import Figures, build_figures
 from pairbench.report.methods import methods_lines
-from pairbench.report.rl import rl_advice, rl_table, speed_split, training_table
 from pairbench.report.summary import ExecutiveSummary, executive_summary
 from pairbench.report.tables import Sources, TableView, read_csv, table_view
 
-# The analysis tables the report reads, in the order they are exported (report.json, data/, report.xlsx).
+# The analysis tables the report reads, in the order they are exported (report.json, data/, report.xlsx); the
+# domains' tables follow, in their registry's order.
 ANALYSIS_TABLES = [
+    "first_screen",
+    "readiness",
+    "overview",
+    "checks",
     "comparisons",
     "quality_parity",
     "resources",
@@ -47,7 +40,16 @@ ANALYSIS_TABLES = [
     "profiles",
     "quality",
     "cross_validation",
+    "facts",
+    "code_lines",
+    "coverage",
+    "findings",
+    "decomposition",
+    "pareto_points",
+    "profile_radar",
+    "scaling_sweep",
 ]
+DOMAIN_TABLES = [name for d in DOMAIN_SECTIONS for name in d.tables]
 
 
 def _load_json(path: Path | None) -> dict[str, Any]:
@@ -65,18 +67,27 @@ class ReportContext:
     tables: dict[str, pd.DataFrame]  # every exported table, in export order
     sources: Sources
     summary: ExecutiveSummary
-    readiness: list[str]
     methods: list[str]
     phases: list[str]
     delta: float
     figures: Figures
-    llm: LlmView
+    domain_views: dict[str, Any]  # a domain section's id -> what its templates show (report/domains/)
     scaling_study: ScalingStudy | None
-    scaling_sweep: pd.DataFrame
+    build: str = ""  # the page header's "pairbench <version> at <commit>" (implementations.json)
 
     @property
     def headline(self) -> list[str]:
-        return [*self.readiness, *self.summary.lines]
+        """The first screen's sentences: a functional check says so, then one sentence per domain."""
+        return self.summary.headline
+
+    @property
+    def readiness(self) -> dict[str, Any]:
+        """analysis.json's readiness rule: thresholds, text and the fixture models of a functional check."""
+        return dict(self.analysis.get("readiness") or {})
+
+    @property
+    def scaling_sweep(self) -> pd.DataFrame:
+        return self.frame("scaling_sweep")
 
     @property
     def cpu(self) -> str:
@@ -88,14 +99,15 @@ class ReportContext:
         return {
             "run_id": self.run_id,
             "headline": self.headline,
+            "functional_check": self.readiness.get("fixtures", []),
+            "readiness_rule": self.readiness.get("rule", ""),
+            "details": self.summary.lines,
             "methods": self.methods,
-            "readiness": self.readiness,
-            "maturity_formula": MATURITY_FORMULA,
         }
 
     @property
     def downloads(self) -> list[str]:
-        return ANALYSIS_TABLES
+        return [*ANALYSIS_TABLES, *DOMAIN_TABLES]
 
     def has(self, name: str) -> bool:
         return name in self.tables and not self.tables[name].empty
@@ -140,32 +152,10 @@ class ReportContext:
         return table_view(self.environment_frame(), table_id="t-env")
 
 
-def _tables(analysis_dir: Path, selection: dict[str, Any], implementations: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    t = {n: read_csv(analysis_dir / f"{n}.csv") for n in ANALYSIS_TABLES}
-    t["ecosystem"] = ecosystem_table(selection, implementations)
-    rl = rl_table(t["summary"], t["quality_parity"])
-    if not rl.empty:
-        t["rl"] = rl
-    for name in ("rl_training", "rl_curves", "rl_lockstep"):
-        if not (frame := read_csv(analysis_dir / f"{name}.csv")).empty:
-            t[name] = frame
-    if "rl_training" in t:
-        t["rl_training_view"] = training_table(t["rl_training"])
-    if "rl" in t or "rl_training" in t:
-        t["rl_speed_split"] = speed_split(t.get("rl", pd.DataFrame()), t.get("rl_training", pd.DataFrame()))
-        t["rl_advice"] = rl_advice(
-            t.get("rl", pd.DataFrame()), t.get("rl_training_view", pd.DataFrame()), t["rl_speed_split"]
-        )
-    t["llm"] = llm_table(t["summary"], t["launches"], selection)
-    if not t["llm"].empty:
-        t["llm_scaling"] = llm_scaling(t["summary"], selection)
-        t["llm_slopes"] = llm_slopes(t["llm_scaling"])
-        t["llm_advice"] = llm_advice(t["comparisons"], selection)
-    t["facts"] = facts_table(implementations)
-    t["effort"] = effort_table(implementations)
-    t["findings"] = findings_table(implementations, selection)
-    t["maturity"] = maturity_table(selection, implementations, t["ecosystem"], t["comparisons"], t["quality_parity"])
-    t["decomposition"] = decomposition_table(t["comparisons"])
+def _tables(analysis_dir: Path, selection: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    """Every table the analysis wrote that the report shows, and two selections of them: the best-available
+    comparisons and the cells phase 1 skipped."""
+    t = {n: read_csv(analysis_dir / f"{n}.csv") for n in [*ANALYSIS_TABLES, *DOMAIN_TABLES]}
     cmp = t["comparisons"]
     if not cmp.empty and "comparison_kind" in cmp:
         t["best_available"] = cmp[cmp["comparison_kind"] == "best_available"]
@@ -187,12 +177,12 @@ def build_context(
     environment = _load_json(environment_path)
     implementations = _load_json(implementations_path)
     analysis = _load_json(analysis_dir / "analysis.json")
-    t = _tables(analysis_dir, selection, implementations)
+    t = _tables(analysis_dir, selection)
     analysis["n_cmp"] = len(t["comparisons"])
     phases = sorted(t["summary"]["phase"].unique()) if not t["summary"].empty else []
     delta = float(analysis.get("settings", {}).get("delta", 0.05))
     src = Sources(t["launches"], raw_href)
-    sweep = scaling_table(t["summary"], t["launches"])
+    views = {d.section.id: d.view(t, src) for d in DOMAIN_SECTIONS if d.section is not None and d.view is not None}
     return ReportContext(
         run_id=selection.get("run_id", "") or analysis.get("run_id", ""),
         analysis=analysis,
@@ -200,13 +190,17 @@ def build_context(
         environment=environment.get("summary", environment),
         tables=t,
         sources=src,
-        summary=executive_summary(analysis, t),
-        readiness=readiness_lines(t["maturity"]),
+        summary=executive_summary(t),
         methods=methods_lines(selection, environment, analysis, phases),
         phases=phases,
         delta=delta,
-        figures=build_figures(t, delta, src, sweep),
-        llm=llm_view(t["llm"], t.get("llm_scaling"), t.get("llm_slopes")),
+        figures=build_figures(t, delta, src),
+        domain_views=views,
         scaling_study=scaling_study(scaling_dir, out_dir),
-        scaling_sweep=sweep,
+        build=_build_line(implementations),
     )
+
+
+def _build_line(implementations: dict[str, Any]) -> str:
+    version, commit = implementations.get("pairbench_version"), implementations.get("git_commit")
+    return " ".join(x for x in (f"pairbench {version}" if version else "", f"at {commit[:10]}" if commit else "") if x)

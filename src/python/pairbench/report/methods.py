@@ -1,14 +1,14 @@
 """The methods section: how every number was measured and tested, as plain lines (report.json's
 `methods`, report.md's list and the page's). The text is templates/methods.txt.j2, filled from the run;
-each domain appends its own notes (classical_methods, llm_methods), and the nodes that ran the launches."""
+each domain appends its own notes (report/domains/), and the nodes that ran the launches."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from pairbench.analysis.readiness import RULE_TEXT
 from pairbench.report.catalogue import catalogue_lines
-from pairbench.report.classical import classical_methods
-from pairbench.report.llm import llm_methods
+from pairbench.report.domains import SECTIONS as DOMAIN_SECTIONS
 from pairbench.report.templating import render
 
 
@@ -39,13 +39,8 @@ def methods_lines(
         machine=analysis.get("machine"),
     )
     lines = [" ".join(paragraph.split("\n")) for paragraph in text.strip().split("\n\n")]
-    return (
-        lines
-        + classical_methods(selection)
-        + llm_methods(selection)
-        + node_lines(analysis)
-        + catalogue_lines(selection)
-    )
+    domains = [line for d in DOMAIN_SECTIONS for line in d.methods(selection)]
+    return [*lines, f"Readiness: {RULE_TEXT}", *domains, *node_lines(analysis), *catalogue_lines(selection)]
 
 
 def node_lines(analysis: dict[str, Any]) -> list[str]:

@@ -1,30 +1,22 @@
-"""The report's sections, in the order of a reader's questions: what should I use (executive summary), can I
-trust it (quality gate, stability), how much faster/smaller/cheaper (speed, memory, cost), how was it
-measured (methods). The page's nav, its sections and report.md are all generated from this one list.
-
-Each section has a template, templates/sections/<id>.html.j2, and, when `markdown`, a macro <id> in
-templates/report.md.j2."""
+"""The report's sections, in the order of a reader's questions: what did the run find (the first screen: one
+picture and a sentence per domain), what should I use and can I trust it (use cases and checks, leaderboard,
+recommendations, quality gate), how much faster/smaller/cheaper (speed, memory, the domains' own sections,
+cost), how was it measured (methods). The page's nav, its sections and report.md are all generated from this
+one list; the domains' sections (report/domains/) come in where DOMAINS stands, in their registry's order."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from pairbench.report.context import ReportContext
+from pairbench.report.domains import SECTIONS as DOMAIN_SECTIONS
+from pairbench.report.section import Section
 
+DOMAINS = Section("<domains>", "")  # where the domains' sections go
 
-@dataclass(frozen=True)
-class Section:
-    id: str
-    title: str
-    markdown: bool = True
-    only_with: str = ""  # a table the run must have (non-empty) for the section to appear
-
-
-SECTIONS = [
+CORE = [
     Section("summary", "Executive summary"),
+    Section("usecases", "Use cases and checks"),
     Section("leaderboard", "Leaderboard"),
     Section("recommendations", "Recommendations"),
-    Section("llm", "LLM inference", only_with="llm"),
     Section("quality", "Quality parity (the gate)"),
     Section("crossval", "Cross-validation"),
     Section("speed", "Speed"),
@@ -33,7 +25,7 @@ SECTIONS = [
     Section("pareto", "Pareto front: time vs memory", markdown=False),
     Section("radar", "Profile per framework", markdown=False),
     Section("scaling", "Scaling"),
-    Section("rl", "Reinforcement learning", only_with="rl_speed_split"),
+    DOMAINS,
     Section("cost", "Cost and energy"),
     Section("history", "History and regressions"),
     # One row per timing series: too long to read as Markdown; data/summary.csv has it.
@@ -43,6 +35,11 @@ SECTIONS = [
     Section("methods", "Methods"),
     Section("environment", "Environment"),
     Section("downloads", "Downloads", markdown=False),
+]
+SECTIONS = [
+    s
+    for core in CORE
+    for s in ([d.section for d in DOMAIN_SECTIONS if d.section is not None] if core is DOMAINS else [core])
 ]
 
 

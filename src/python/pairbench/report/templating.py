@@ -11,9 +11,7 @@ import jinja2
 from markupsafe import Markup
 
 from pairbench.report.classical import CV_COLUMNS
-from pairbench.report.ecosystem import MATURITY_FORMULA
 from pairbench.report.exports import LEADERBOARD_COLS, md_table
-from pairbench.report.rl import RL_COLUMNS, RL_NOTE, SPEED_SPLIT_COLUMNS, TRAINING_COLUMNS, TRAINING_NOTE
 
 
 def _autoescape(name: str | None) -> bool:
@@ -38,13 +36,7 @@ def environment() -> jinja2.Environment:
     env.globals.update(
         static=static,
         CV_COLUMNS=CV_COLUMNS,
-        RL_COLUMNS=RL_COLUMNS,
-        RL_NOTE=RL_NOTE,
-        RL_TRAINING_COLUMNS=TRAINING_COLUMNS,
-        RL_TRAINING_NOTE=TRAINING_NOTE,
-        RL_SPEED_SPLIT_COLUMNS=SPEED_SPLIT_COLUMNS,
         LEADERBOARD_COLS=LEADERBOARD_COLS,
-        MATURITY_FORMULA=MATURITY_FORMULA,
     )
     env.filters["md_table"] = md_table
     env.filters["fmt"] = format  # Python's format spec: {{ x|fmt(".1%") }}
