@@ -26,16 +26,25 @@ def _times(ratio: float) -> str:
 def geomean_check(g: pd.Series) -> dict[str, Any]:
     """One geometric mean: its speed-up on the scale of its headline (faster: a speed-up, slower: a
     slow-down), its interval or, with too few cells for one, the cells' own ratios; and every outcome count."""
-    faster = g["geomean_speedup"] >= 1
-    kind = "good" if g["n_slower"] == 0 and g["n_faster"] > 0 else "warn" if g["n_faster"] else "badc"
-    low, high = (g["ci_low"], g["ci_high"]) if faster else (1 / g["ci_high"], 1 / g["ci_low"])
+    # Called faster (slower) only when its cells' verdicts went that way and none the other way, as the forest
+    # plot colours it: a geometric mean of undecided cells is a number, not a verdict.
+    only_faster, only_slower = g["n_faster"] > 0 and g["n_slower"] == 0, g["n_slower"] > 0 and g["n_faster"] == 0
+    kind = "good" if only_faster else "badc" if only_slower else "warn"
+    turned = bool(only_slower)  # a slow-down is stated on its own scale, its interval turned round
+    low, high = (1 / g["ci_high"], 1 / g["ci_low"]) if turned else (g["ci_low"], g["ci_high"])
     warning = "" if _missing(g.get("interval_warning")) else str(g.get("interval_warning") or "")
     ci = (
         f"per cell: {g.get('per_cell') or 'n/a'}"
         if _missing(g["ci_low"])
         else f"95% CI {_times(low)} to {_times(high)}"
     )
-    head = f"{_times(g['geomean_speedup'])} faster" if faster else f"{_times(1 / g['geomean_speedup'])} slower"
+    if only_faster or only_slower:
+        size = _times(1 / g["geomean_speedup"]) if turned else _times(g["geomean_speedup"])
+        head = f"{size} {'slower' if turned else 'faster'}"
+    else:
+        head = f"speed-up {_times(g['geomean_speedup'])}, " + (
+            "cells both ways" if g["n_faster"] else "no cell decided"
+        )
     counts = (
         f"{g['n_faster']} faster, {g['n_slower']} slower, {g['n_equivalent']} equivalent, "
         f"{g['n_inconclusive']} inconclusive"
