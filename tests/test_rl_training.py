@@ -319,3 +319,35 @@ def test_advice_keeps_the_three_speeds_apart_and_quotes_each_verdict() -> None:
         "end-to-end time to solve: sb3 median 20 s [15, 25] (baseline), candle median 8 s [6, 10] (comparable)" in line
     )
     assert "tch no seed reached the threshold (not comparable)" in line and "no paired verdict" in line
+
+
+def test_the_training_gate_fails_on_a_real_difference(ppo_solve_cell: tuple[Cell, Path, Path], tmp_path: Path) -> None:
+    """Two real trainings from the same seeded starts (PPO on candle, 1,536 env steps, 2 seeds): one learns,
+    the other cannot (learning rate 0). With a threshold the learner reaches (25, it gets 29 and 36), the gate
+    marks the one that cannot learn not comparable."""
+    import shutil
+
+    from pairbench.harness.launcher import run_side
+    from pairbench.tasks.rl.spec import cell_dir
+
+    base, _, data = ppo_solve_cell
+    docs = []
+    for tag, lr in (("learns", base.params["learning_rate"]), ("frozen", 0.0)):
+        cell = Cell(**{**json.loads(base.to_json()), "params": {**base.params, "learning_rate": lr, "threshold": 25.0},
+                       "cell_id": ""})  # fmt: skip
+        # the same seeded starts and randoms as the prepared cell (neither depends on the learning rate)
+        shutil.copytree(cell_dir(data, base.cell_id), cell_dir(data, cell.cell_id), dirs_exist_ok=True)
+        path = cell.write(tmp_path / tag)
+        for seed in (1, 2):
+            out = tmp_path / f"{tag}.{seed}.json"
+            assert run_side(path, "candle", data, out, launch=seed).ok
+            doc = json.loads(out.read_text())
+            docs.append({**doc, "cell_id": "solve.ppo", "framework": {**doc["framework"], "name": tag}})
+    runs, _ = rt.solve_runs(docs)
+    validations = [{"cell_id": "solve.ppo", "baseline": "learns", "launches": 2, "params": {"threshold": 25.0},
+                    "quality_gate": {"min_success_rate": 0.8}}]  # fmt: skip
+    gate = rt.training_gate(runs, validations).set_index("framework")
+    assert gate.loc["learns", "success_rate"] == 1.0 and gate.loc["frozen", "success_rate"] == 0.0
+    assert gate.loc["frozen", "gate"] == "not comparable" and not gate.loc["frozen", "comparable"]
+    assert "success rate 0% < min_success_rate 80%" in gate.loc["frozen", "reasons"]
+    assert gate.loc["learns", "gate"] == "baseline"
