@@ -546,7 +546,7 @@ CORRUPT = [
     ("garbage", b"\xff\xfe\x00garbage\x81", "not UTF-8 text"),
     ("empty", b"", "empty file"),
     ("list", b"[1, 2, 3]", "is not of type 'object'"),
-    ("wrong-version", None, "'1.0' was expected"),
+    ("wrong-version", None, "'9.9' is not one of ['1.0', '1.1']"),
 ]
 
 
