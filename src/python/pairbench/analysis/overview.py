@@ -85,10 +85,13 @@ class _Axis:
         return self.left + self.width * (math.log(v) - math.log(self.lo)) / (math.log(self.hi) - math.log(self.lo))
 
     def ticks(self, y: float) -> list[str]:
+        marks = log_ticks(self.lo, self.hi)
+        if len(marks) > self.width / 45:  # too dense for their labels: powers of ten only
+            marks = [t for t in marks if math.isclose(math.log10(t), round(math.log10(t)))] or marks[::3]
         return [
             f"<line x1='{self.x(t):.1f}' x2='{self.x(t):.1f}' y1='{y}' y2='{y + 4}' stroke='#000'/>"
             f"<text x='{self.x(t):.1f}' y='{y + 15}' text-anchor='middle'>{t:g}</text>"
-            for t in log_ticks(self.lo, self.hi)
+            for t in marks
         ]
 
 
@@ -97,12 +100,12 @@ def _legend(delta: float) -> str:
     parts, x = [], 0
     for name, colour in items:
         parts.append(f"<circle cx='{x + 5}' cy='10' r='4' fill='{colour}'/><text x='{x + 13}' y='14'>{name}</text>")
-        x += 20 + 7 * len(name)
+        x += 20 + int(6.2 * len(name))
+    hollow = "hollow: best available (different methods: not a language's result)"
     parts.append(
-        f"<circle cx='{x + 5}' cy='10' r='4' fill='#fff' stroke='#333'/><text x='{x + 13}' y='14'>hollow: best "
-        "available (different methods: not a language's result)</text>"
+        f"<circle cx='{x + 5}' cy='10' r='4' fill='#fff' stroke='#333'/><text x='{x + 13}' y='14'>{esc(hollow)}</text>"
     )
-    x += 370
+    x += 24 + int(6.2 * len(hollow))
     parts.append(
         f"<rect x='{x}' y='5' width='14' height='10' fill='#e6e6e6'/><text x='{x + 18}' y='14'>margin ±{delta:.0%}"
         "</text>"
