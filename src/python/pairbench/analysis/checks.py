@@ -30,7 +30,9 @@ def geomean_check(g: pd.Series) -> dict[str, Any]:
     # plot colours it: a geometric mean of undecided cells is a number, not a verdict.
     only_faster, only_slower = g["n_faster"] > 0 and g["n_slower"] == 0, g["n_slower"] > 0 and g["n_faster"] == 0
     kind = "good" if only_faster else "badc" if only_slower else "warn"
-    turned = bool(only_slower)  # a slow-down is stated on its own scale, its interval turned round
+    speedup = float(g["geomean_speedup"])
+    # The mean is said faster (slower) only where the verdicts and the mean agree on the direction.
+    turned = only_slower and speedup < 1  # a slow-down is stated on its own scale, its interval turned round
     low, high = (1 / g["ci_high"], 1 / g["ci_low"]) if turned else (g["ci_low"], g["ci_high"])
     warning = "" if _missing(g.get("interval_warning")) else str(g.get("interval_warning") or "")
     ci = (
@@ -38,13 +40,17 @@ def geomean_check(g: pd.Series) -> dict[str, Any]:
         if _missing(g["ci_low"])
         else f"95% CI {_times(low)} to {_times(high)}"
     )
-    if only_faster or only_slower:
-        size = _times(1 / g["geomean_speedup"]) if turned else _times(g["geomean_speedup"])
-        head = f"{size} {'slower' if turned else 'faster'}"
+    if turned:
+        head = f"{_times(1 / speedup)} slower"
+    elif only_faster and speedup >= 1:
+        head = f"{_times(speedup)} faster"
     else:
-        head = f"speed-up {_times(g['geomean_speedup'])}, " + (
-            "cells both ways" if g["n_faster"] else "no cell decided"
-        )
+        state = "no cell decided"
+        if only_slower or only_faster:
+            state = f"only {'slower' if only_slower else 'faster'} cells"
+        elif g["n_faster"]:
+            state = "cells both ways"
+        head = f"speed-up {_times(speedup)}, {state}"
     counts = (
         f"{g['n_faster']} faster, {g['n_slower']} slower, {g['n_equivalent']} equivalent, "
         f"{g['n_inconclusive']} inconclusive"

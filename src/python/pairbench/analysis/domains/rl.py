@@ -100,7 +100,12 @@ def verdict_clause(r: pd.Series) -> str:
     cand, ref, outcome = r["candidate"], r["reference"], r["outcome"]
     interval = f"time ratio {ratio:.3g} [{lo:.3g}, {hi:.3g}]"
     if outcome == "faster":
-        return f"{cand} faster than {ref} ({1 / ratio:.3g}x, {interval})"
+        speedup = 1 / ratio
+        return (
+            f"{cand} faster than {ref} ({speedup:.3g}x, {interval})"
+            if speedup < 1000
+            else (f"{cand} faster than {ref} ({speedup:,.0f}x, {interval})")
+        )
     if outcome == "slower":
         return f"{cand} slower than {ref} ({ratio:.3g}x the time, {interval})"
     if outcome == "equivalent":
