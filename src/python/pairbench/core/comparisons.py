@@ -2,7 +2,7 @@
 
 - `same_algorithm`: both sides run the same method with the same stopping rule (scikit-learn's coordinate
   descent against linfa's): a difference is the language's and the library's. Language verdicts, the
-  rankings and the maturity score use only these.
+  rankings and the readiness words use only these.
 - `best_available`: each ecosystem's usual way to solve the task (scikit-learn's closed-form ridge against
   linfa's coordinate descent): what a user choosing a stack wants to know, reported in a table of its own
   and said to be so, never counted as a language result.
