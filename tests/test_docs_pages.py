@@ -35,7 +35,7 @@ def test_methods_page_shows_the_standard_profile_and_the_run_defaults(methods_te
     schema = schema_properties(json.loads((ROOT / "nextflow_schema.json").read_text(encoding="utf-8")))
     # standard's own values (conf/standard.config), and the schema's where standard sets none
     assert "up to 12 rounds or 300 s of rounds per cell" in methods_text
-    assert "3 warm-up repetitions discarded" in methods_text
+    assert "2 warm-up repetitions discarded" in methods_text
     assert f"δ = ±{schema['delta']['default']:.1%}" in methods_text
     assert f"({schema['resamples']['default']} resamples)" in methods_text
     # one cell per task: every domain's notes, the rl training runs, no run-only figures
