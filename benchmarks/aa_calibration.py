@@ -1,7 +1,9 @@
 """A/A calibration of the verdict design: what it answers when there is nothing to find, and when there is.
 
     # an A/A run of the smoke cells: every side against a second arm of itself, interleaved like a pair
-    .venv/bin/python benchmarks/aa_calibration.py --run -- -profile smoke
+    .venv/bin/python benchmarks/aa_calibration.py --run --label smoke -- -profile smoke
+    # ... and of some standard cells (each labelled run is kept; the total counts them all)
+    .venv/bin/python benchmarks/aa_calibration.py --run --label standard -- -profile standard --algorithms ridge,gru
     # the known-effect cell (1.10x the work on one arm) ten times over, through phase 4's rounds runner
     .venv/bin/python benchmarks/aa_calibration.py --known-effect 10 --min-rounds 6 --max-rounds 12
 
@@ -10,7 +12,8 @@ the share of faster/slower verdicts among the side-against-itself comparisons (i
 5% over at least 60), the spread of their log ratios and the margin this host supports (Q3 + 3 IQR). The
 known-effect repeats must come out `slower` (target: at least 9 of 10 per harness).
 Results: benchmarks/results/aa_calibration.json (machine, commit, date and load inside); the figures of a
-run not repeated are kept from the file.
+run not repeated (another label, or the known effect) are kept from the file, and `aa_total` adds up every
+labelled A/A run.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from typing import Any
 import pandas as pd
 from measured import finish, header
 
-from pairbench.analysis.paired import log_ratios, outcome, paired_estimate
+from pairbench.analysis.paired import OUTCOMES, log_ratios, outcome, paired_estimate
 from pairbench.analysis.stopping import RoundsRule, look
 from pairbench.core.paths import project_root
 from pairbench.core.schema import phase_values, read_result
@@ -60,6 +63,17 @@ def aa_run(outdir: Path, nextflow_args: list[str]) -> dict[str, Any]:
             ["cell_id", "phase", "candidate", "ratio", "ratio_ci_low", "ratio_ci_high", "n_rounds", "outcome"],
         ].to_dict("records"),
     }
+
+
+def aa_total(runs: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """Every labelled A/A run's side-against-itself comparisons added up (issue 24: at most 5% faster or
+    slower over at least 60)."""
+    blocks = [r["calibration"] for r in runs.values() if r.get("calibration")]
+    n = sum(b["aa_comparisons"] for b in blocks)
+    false = sum(b["false_verdicts"] for b in blocks)
+    outcomes = {o: sum(b["outcomes"].get(o, 0) for b in blocks) for o in OUTCOMES}
+    return {"runs": sorted(runs), "aa_comparisons": n, "outcomes": outcomes, "false_verdicts": false,
+            "false_verdict_share": false / n if n else None}  # fmt: skip
 
 
 def known_effect(repeats: int, min_rounds: int, max_rounds: int, delta: float, samples: int) -> dict[str, Any]:
@@ -110,6 +124,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--run", action="store_true", help="an A/A pipeline run (Nextflow arguments after --)")
     parser.add_argument("--outdir", type=Path, default=Path("aa-calibration"), help="where the A/A run goes")
+    parser.add_argument("--label", default="smoke", help="the A/A run's name in the results file (a-z, 0-9, _)")
     parser.add_argument("--known-effect", type=int, default=0, metavar="N", help="repeat the known-effect cell N times")
     parser.add_argument("--min-rounds", type=int, default=6)
     parser.add_argument("--max-rounds", type=int, default=12)
@@ -123,14 +138,19 @@ def main() -> int:
     previous = json.loads(args.out.read_text()) if args.out.is_file() else {}
     doc = header("A/A calibration: false verdicts of a side against itself, and a known 1.10x effect",
                  nextflow_args=args.nextflow_args, known_effect=args.known_effect)  # fmt: skip
-    doc["aa_run"] = aa_run(args.outdir / "aa", args.nextflow_args) if args.run else previous.get("aa_run")
+    if not args.label.replace("_", "").isalnum() or not args.label.islower():
+        parser.error(f"--label {args.label!r}: expected lower-case letters, digits and _")
+    doc["aa_runs"] = dict(previous.get("aa_runs") or {})
+    if args.run:
+        doc["aa_runs"][args.label] = aa_run(args.outdir / args.label, args.nextflow_args)
+    doc["aa_total"] = aa_total(doc["aa_runs"])
     doc["known_effect"] = (
         known_effect(args.known_effect, args.min_rounds, args.max_rounds, args.delta, args.samples)
         if args.known_effect
         else previous.get("known_effect")
     )
     finish(doc, args.out)
-    print(json.dumps({k: doc[k] for k in ("aa_run", "known_effect")}, indent=1, default=str)[:4000])
+    print(json.dumps({k: doc[k] for k in ("aa_total", "known_effect")}, indent=1, default=str)[:4000])
     return 0
 
 

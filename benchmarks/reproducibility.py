@@ -2,6 +2,9 @@
 
     # run the standard profile twice, an hour apart, into one history store, then compare
     .venv/bin/python benchmarks/reproducibility.py --run --gap-min 60 -- -profile standard
+    # ... and use the hour: other measurements run between the two (each a command line, no shell)
+    .venv/bin/python benchmarks/reproducibility.py --run --gap-min 60 \
+        --between ".venv/bin/python benchmarks/aa_calibration.py --run -- -profile smoke" -- -profile standard
     # compare two finished runs (their analysis folders; --history-db for `pairbench compare`)
     .venv/bin/python benchmarks/reproducibility.py --compare runs/a/analysis runs/b/analysis --history-db h.duckdb
 
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import subprocess
 import sys
 import time
@@ -105,6 +109,9 @@ def main() -> int:
     parser.add_argument("--compare", nargs=2, type=Path, metavar=("A", "B"), help="two analysis folders")
     parser.add_argument("--run", action="store_true", help="run ./nextflow run main.nf twice (arguments after --)")
     parser.add_argument("--gap-min", type=float, default=0.0, help="minutes to wait between the two runs' starts")
+    parser.add_argument("--between", action="append", default=[],
+                        help="a command line to run after the first run, before the wait (repeatable; split "
+                             "with shlex, no shell); it must finish before the second run starts")  # fmt: skip
     parser.add_argument("--outdir", type=Path, default=Path("reproducibility"), help="where the two runs go")
     parser.add_argument("--history-db", type=Path, help="the history store both runs went into (for compare)")
     parser.add_argument("--delta", type=float, default=0.05)
@@ -119,6 +126,12 @@ def main() -> int:
         args.history_db = db
         started = time.monotonic()
         for tag in ("a", "b"):
+            if tag == "b":
+                for command in args.between:
+                    t0 = time.monotonic()
+                    subprocess.run(shlex.split(command), check=True)
+                    took = round(time.monotonic() - t0, 1)
+                    doc.setdefault("between", []).append({"command": command, "wall_s": took})
             if tag == "b" and args.gap_min:
                 time.sleep(max(0.0, args.gap_min * 60 - (time.monotonic() - started)))
             out = args.outdir / tag

@@ -150,9 +150,11 @@ def test_an_older_results_file_is_read_with_its_own_keys(tmp_path: Path) -> None
 
 SHAPES: dict[str, dict[str, Any]] = {
     "aa_calibration": {
-        "aa_run": {"nextflow_args": ["-profile", "smoke"], "wall_s": 280.0, "by_domain": {"llm": {"equivalent": 4}},
-                   "calibration": {"aa_comparisons": 64, "false_verdicts": 2, "false_verdict_share": 2 / 64,
-                                   "supported_delta": 0.04, "delta": 0.05}},
+        "aa_runs": {"smoke": {"nextflow_args": ["-profile", "smoke"], "wall_s": 280.0,
+                              "by_domain": {"llm": {"equivalent": 4}},
+                              "calibration": {"aa_comparisons": 64, "false_verdicts": 2, "false_verdict_share": 2 / 64,
+                                              "supported_delta": 0.04, "delta": 0.05}}},
+        "aa_total": {"aa_comparisons": 64, "false_verdicts": 2, "false_verdict_share": 2 / 64},
         "known_effect": {"repeats": 10, "slower_per_side": {"kernel-rust": 10},
                          "rows": [{"repeat": 1, "side": "kernel-rust", "rounds": 6, "ratio": 1.1, "ratio_ci_low": 1.09,
                                    "ratio_ci_high": 1.11, "outcome": "slower"}]},
@@ -170,7 +172,7 @@ SHAPES: dict[str, dict[str, Any]] = {
                        "pairs": [{"cell_id": "regression.ridge.diabetes", "pair": "linfa/scikit-learn", "ratio": 0.8}]},
 }  # fmt: skip
 EXPECT = {
-    "aa_calibration": "2 faster or slower verdicts in 64 comparisons",
+    "aa_calibration": "All A/A runs together: 2 faster or slower verdicts in 64 comparisons",
     "boundary_cost": "| `linear` fit | 160 | 33 µs | 110 µs | 74 µs [52, 85] |",
     "build_cost": "| linfa | pairbench-classical | 95.1 | 4.2 |",
     "reproducibility": "| contradictory verdicts (decided in both, differently) | 1.0% | ≤ 2% |",

@@ -183,3 +183,13 @@ def test_pairing_cancels_a_drift_both_sides_share_and_cpu_time_sits_beside_wall_
     assert row["pairing_gain"] > 5
     # the CPU ratio (1.0: rs burns as much CPU, e.g. on a second thread) is far from the wall ratio (0.5)
     assert row["cpu_ratio"] == pytest.approx(1.0, rel=0.02) and row["cpu_wall_mismatch"]
+
+
+def test_a_cell_left_with_one_side_has_nothing_to_compare() -> None:
+    # the other sides failed every attempt: their launches left no values
+    rows = [
+        {"cell_id": "c", "domain": "d", "task": "t", "algorithm": "a", "dataset": "x", "language": "rust",
+         "framework": "rs", "launch": r, "phase": "fit", "seconds": 1.0, "cpu_seconds": 1.0}
+        for r in (1, 2)
+    ]  # fmt: skip
+    assert compare_frameworks(pd.DataFrame(rows), StatisticsSettings(resamples=100)).empty

@@ -174,6 +174,8 @@ def compare_frameworks(
                 "comparison_kind": (kinds or {}).get(key[0], ComparisonSpec()).pair_kind(cand, ref),
             }
             rows.append({**head, **pair_row(sides[cand], sides[ref], settings, settings.seed + n)})
+    if not rows:  # every cell has at most one side left (the others failed): nothing to compare
+        return pd.DataFrame()
     table = apply_corrections(pd.DataFrame(rows))
     table["verdict"] = [verdict_text(c, o) for c, o in zip(table["candidate"], table["outcome"], strict=True)]
     return table

@@ -258,20 +258,28 @@ def variance_split(doc: dict[str, Any]) -> list[str]:
 
 def aa_calibration(doc: dict[str, Any]) -> list[str]:
     out: list[str] = []
-    run = doc.get("aa_run") or {}
-    calib = run.get("calibration") or {}
-    if run:
+    total = doc.get("aa_total") or {}
+    if total:
+        out += [
+            f"All A/A runs together: {num(total.get('false_verdicts'))} faster or slower verdicts in "
+            f"{num(total.get('aa_comparisons'))} comparisons of a side against itself "
+            f"({share(total.get('false_verdict_share'))}; target at most 5% over at least 60).",
+            "",
+        ]
+    outcomes = ("faster", "slower", "equivalent", "inconclusive")
+    for label, run in (doc.get("aa_runs") or {}).items():
+        calib = run.get("calibration") or {}
         args = " ".join(run.get("nextflow_args") or []) or "the default profile"
         out += [
-            f"A/A run (`{args} --aa true`, {num(run.get('wall_s'))} s): {num(calib.get('false_verdicts'))} faster or "
-            f"slower verdicts in {num(calib.get('aa_comparisons'))} comparisons of a side against itself "
-            f"({share(calib.get('false_verdict_share'))}; target at most 5%); the A/A spread supports a margin of "
+            f"A/A run `{label}` (`{args} --aa true`, {num(run.get('wall_s'))} s): "
+            f"{num(calib.get('false_verdicts'))} faster or slower verdicts in {num(calib.get('aa_comparisons'))} "
+            f"comparisons ({share(calib.get('false_verdict_share'))}); the A/A spread supports a margin of "
             f"±{share(calib.get('supported_delta'))} (the run's margin: ±{share(calib.get('delta'))}).",
             "",
         ]
         by_domain = run.get("by_domain") or {}
-        outcomes = ("faster", "slower", "equivalent", "inconclusive")
         out += table(["domain", *outcomes], ([d, *(num(c.get(o, 0)) for o in outcomes)] for d, c in by_domain.items()))
+        out.append("")
     known = doc.get("known_effect") or {}
     if known:
         repeats = known.get("repeats")
