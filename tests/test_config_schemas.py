@@ -154,7 +154,8 @@ CASES: list[tuple[str, Loader, str, list[str]]] = [
             "datasets.d1.options.n_samples: expected a positive integer, got -1",
             "datasets.d1.options.noise: expected a number >= 0, got -1",
             "datasets.d1.standardize: expected true or false, got 'yes'",
-            "datasets.d1.task: invalid value 'ranking'; allowed: regression, classification, clustering, control, text, known_effect",
+            "datasets.d1.task: invalid value 'ranking'; allowed: regression, classification, clustering, control, "
+            "text, known_effect",
             "datasets.d1.options.n_sample: not an option of source 'synthetic_linear'; allowed: n_samples, n_features, "
             "noise",
             "datasets.d2.source: unknown dataset source 'kaggle'; allowed: " + ", ".join(sorted(dataset_sources())),

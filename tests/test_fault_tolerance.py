@@ -130,9 +130,7 @@ def _pids(pattern: list[str], ancestor: int) -> list[int]:
     return found
 
 
-def _killer(
-    patterns: list[tuple[list[str], bool]], ancestor: int, stop: threading.Event, killed: list[str]
-) -> None:
+def _killer(patterns: list[tuple[list[str], bool]], ancestor: int, stop: threading.Event, killed: list[str]) -> None:
     """SIGKILL the first process below `ancestor` matching each pattern (argv words), once each; with
     `parent`, its parent process instead (the launcher that started it)."""
     todo = list(patterns)

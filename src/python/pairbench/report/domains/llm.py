@@ -152,8 +152,9 @@ def llm_methods(selection: dict[str, Any]) -> list[str]:
         "gap < 1e-4, excused), identical greedy ids, and perplexity within 0.5% on a separate public-domain text the "
         "prompt does not contain (the Zen of Python from CPython's `this` module, at most 256 tokens).",
         "LLM threads axis: every LLM cell runs on one core and on all of them (the catalogue's `threads: [1, all]`, "
-        "in every profile; `all` = the CPUs phase 1 may use). The count is pinned on both sides alike, before any library loads (the OMP/MKL "
-        "variables, which size torch's pools, and RAYON_NUM_THREADS, which sizes candle's) and each "
+        "in every profile; `all` = the CPUs phase 1 may use). The count is pinned on both sides alike, before any "
+        "library loads (the OMP/MKL variables, which size torch's pools, and RAYON_NUM_THREADS, which sizes "
+        "candle's) and each "
         "launch claims that many CPUs of its own. Scaling slopes: least squares of log median time on log prompt "
         "length (TTFT) or sequence length (encoder forward), per side and thread count; the CI redraws each point's "
         "median from its bootstrap CI (log-normal, 2,000 seeded draws). Advice: a side wins a setting when its pair's "
