@@ -17,6 +17,9 @@ from pairbench.core.schema import read_result
 
 ROOT = project_root()
 pytestmark = pytest.mark.pipeline
+# The smoke profile at two rounds a cell: every phase, domain and output as `-profile smoke` gives them,
+# at a third of its launches (the tests read the rounds back from the run's recorded params).
+SMOKE = ["-profile", "smoke", "--min_rounds", "2", "--max_rounds", "2"]
 
 
 def nextflow(args: list[str], cwd: Path, timeout: int = 1800) -> subprocess.CompletedProcess[str]:
@@ -38,7 +41,7 @@ def nextflow(args: list[str], cwd: Path, timeout: int = 1800) -> subprocess.Comp
 def smoke_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str], float]:
     launch_dir = tmp_path_factory.mktemp("smoke")
     t0 = time.perf_counter()
-    proc = nextflow(["-profile", "smoke", "--outdir", "out"], launch_dir)
+    proc = nextflow([*SMOKE, "--outdir", "out"], launch_dir)
     elapsed = time.perf_counter() - t0
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     print(f"smoke pipeline wall time: {elapsed:.1f} s")
@@ -146,7 +149,7 @@ def test_smoke_profile_produces_every_output(smoke_run) -> None:
 def test_resume_reuses_every_task(smoke_run) -> None:
     launch_dir, _, first = smoke_run
     t0 = time.perf_counter()
-    proc = nextflow(["-profile", "smoke", "--outdir", "out", "-resume"], launch_dir)
+    proc = nextflow([*SMOKE, "--outdir", "out", "-resume"], launch_dir)
     elapsed = time.perf_counter() - t0
     assert proc.returncode == 0, proc.stderr[-4000:]
     assert "Cached" in proc.stdout
