@@ -9,7 +9,7 @@ Cases: a >= 1 ms call (k-means fit on 1,000 blobs) and a ~100 us call (ridge pre
 Both harnesses time the same thing: `fit` starts from a fresh estimator cloned outside the timer,
 `predict` predicts with a fitted model in a steady loop.
 
-    PYTHONPATH=src/python python benchmarks/crosscheck.py --launches 5 --out crosscheck.json
+    .venv/bin/python benchmarks/crosscheck.py --launches 10   # -> benchmarks/results/crosscheck_python.json
 
 pyperf calibrates its loop count so that each value lasts >= 100 ms; pairbench batches only below
 100 us per call. Needs pyperf (a dev dependency in pyproject.toml).
@@ -23,7 +23,7 @@ the same CPU with `taskset`. Criterion's per-iteration times (`new/sample.json`:
 each sample) are the reference samples. Cases: k-means fit on 1,000 blobs (>= 1 ms) and OLS linear
 fit on diabetes (~20 us; both harnesses batch it).
 
-    PYTHONPATH=src/python python benchmarks/crosscheck.py --rust --launches 4 --out crosscheck-rust.json
+    .venv/bin/python benchmarks/crosscheck.py --rust --launches 10   # -> benchmarks/results/crosscheck_rust.json
 """
 
 from __future__ import annotations
@@ -39,9 +39,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from measured import finish, header
 
 from pairbench.analysis import stats
 from pairbench.core.cells import Cell
+from pairbench.core.paths import project_root
 from pairbench.core.schema import read_result
 from pairbench.datasets.materialise import DatasetSpec, materialise
 from pairbench.harness.launcher import pinned_cpus, run_side
@@ -315,14 +317,26 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--launches", type=int, default=5, help="launches per harness and case")
     parser.add_argument("--samples", type=int, default=10, help="samples (pairbench) / values (pyperf) per launch")
-    parser.add_argument("--out", type=Path, default=Path("crosscheck.json"))
+    parser.add_argument(
+        "--out", type=Path, help="default: benchmarks/results/crosscheck_python.json (_rust.json with --rust)"
+    )
     parser.add_argument("--rust", action="store_true", help="cross-check the linfa side against criterion.rs")
     parser.add_argument("--measurement-time", type=float, default=3.0, help="criterion seconds per run (--rust)")
     args = parser.parse_args()
     cpus = pinned_cpus(1, "auto")
     cpu = cpus[0] if cpus else 0
+    side = "rust" if args.rust else "python"
+    out = args.out or project_root() / "benchmarks" / "results" / f"crosscheck_{side}.json"
+    doc = header(
+        f"pairbench's {side} harness against {'criterion.rs' if args.rust else 'pyperf'} on the same cells, "
+        "data, calls and CPU, launches interleaved",
+        launches=args.launches,
+        samples=args.samples,
+        cpu=cpu,
+    )
     rows = rust_main(args, cpu) if args.rust else python_rows(args, cpu)
-    args.out.write_text(json.dumps({"rows": rows, "load_average_1m_end": os.getloadavg()[0]}, indent=2) + "\n")
+    doc["rows"] = rows
+    finish(doc, out)
     print(
         "| case | reference | harness median | reference median | pooled ratio (95% CI) "
         "| paired ratio (95% CI) | ratio of means |"

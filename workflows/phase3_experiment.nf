@@ -33,8 +33,8 @@ workflow PHASE3_EXPERIMENT {
         def rs = [reports].flatten()
         cell_ids.withIndex().collect { cell_id, i -> tuple(cell_id, cs[i], rs.find { it.name == "${cell_id}.validation.json" }) }
     }
-    // The busy-loop noise floor must not share the cores with validations (nor, in phase 4, with
-    // launches, which wait for this environment): it would measure them instead of the machine.
+    // The environment (with the host's load) is captured after every validation has finished, so the
+    // load it records is the machine's, not phase 3's own; phase 4's launches wait for it.
     CAPTURE_ENVIRONMENT(implementations, validated.collect().ifEmpty([]).map { 'done' })
     // One (cell, side) per side that passed the gate (plus the baseline it was compared with).
     comparable = validated

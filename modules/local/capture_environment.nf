@@ -5,7 +5,7 @@ process CAPTURE_ENVIRONMENT {
 
     input:
     path implementations
-    val after   // every validation has finished: the noise floor is timed on an otherwise idle machine
+    val after   // every validation has finished: the load recorded is the machine's, not phase 3's
 
     output:
     path 'environment.json', emit: environment
