@@ -316,12 +316,33 @@ def reproducibility(doc: dict[str, Any]) -> list[str]:
         ["series medians: median move", share(doc.get("median_spread_median")), ""],
         ["series medians within 5%", share(doc.get("median_spread_share_within_5pct")), ""],
     ]
+    walls, started = doc.get("run_wall_s") or {}, doc.get("started_at") or {}
+    if walls:
+        rows.append(["wall time of each run, first / second", f"{num(walls.get('a'))} s / {num(walls.get('b'))} s", ""])
+    if started:
+        rows.append(["started, first / second run", f"{started.get('a', '')} / {started.get('b', '')}", ""])
     if against:
         rows.append(
             [f"`pairbench compare`: series flagged regressed or improved ({num(against.get('flagged'))} of "
              f"{num(against.get('series_compared'))})", share(against.get("flagged_share")), "≤ 5%"]
         )  # fmt: skip
     return table(["figure", "value", "target"], rows)
+
+
+def crosscheck(doc: dict[str, Any]) -> list[str]:
+    rows = [
+        [f"{r.get('side', '')} {r.get('case', '')}", r.get("reference", ""), num(r.get("launches")),
+         num((r.get("harness_median_s") or math.nan) * 1e6), num((r.get("reference_median_s") or math.nan) * 1e6),
+         interval(r.get("ratio"), r.get("ci_low"), r.get("ci_high"), 4),
+         interval(r.get("paired_ratio"), r.get("paired_ci_low"), r.get("paired_ci_high"), 4),
+         num(r.get("mean_ratio"), 3)]
+        for r in doc.get("rows") or []
+    ]  # fmt: skip
+    return table(
+        ["case", "reference", "launches", "harness median, µs", "reference median, µs", "pooled ratio (95% CI)",
+         "paired ratio (95% CI)", "ratio of means"],
+        rows,
+    )  # fmt: skip
 
 
 def build_cost(doc: dict[str, Any]) -> list[str]:
@@ -333,11 +354,13 @@ def build_cost(doc: dict[str, Any]) -> list[str]:
     return table(["framework", "package", "cold build, s", "incremental build, s", "rustc", "cores", "date"], rows)
 
 
-# The files a renderer knows, by name (benchmarks/results/<name>.json, written by benchmarks/<name>.py).
+# The files a renderer knows, by name (benchmarks/results/<name>.json, written by benchmarks/<name>.py); a
+# file named <name>_<variant>.json (reproducibility_smoke, crosscheck_rust) gets <name>'s renderer.
 RENDERERS: dict[str, Renderer] = {
     "aa_calibration": aa_calibration,
     "boundary_cost": boundary_cost,
     "build_cost": build_cost,
+    "crosscheck": crosscheck,
     "reproducibility": reproducibility,
     "rl_env_speed": rl_env_speed,
     "variance_split": variance_split,
@@ -345,7 +368,8 @@ RENDERERS: dict[str, Renderer] = {
 
 
 def section(name: str, doc: dict[str, Any], root: Path) -> list[str]:
-    figures = RENDERERS.get(name, generic)(doc)
+    known = [key for key in RENDERERS if name == key or name.startswith(f"{key}_")]
+    figures = RENDERERS[max(known, key=len)](doc) if known else generic(doc)
     return [*head(name, doc, root), "", *figures] if figures else head(name, doc, root)
 
 
