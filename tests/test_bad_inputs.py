@@ -100,6 +100,12 @@ PARAM_CASES: list[tuple[str, dict[str, Any], list[str]]] = [
     ("unknown-algorithm-name", {"algorithms": "svm_typo"}, ["--algorithms: unknown name(s) svm_typo; allowed: all,"]),
     ("unknown-dataset-name", {"datasets": "diabetis"}, ["--datasets: unknown name(s) diabetis; allowed: all,"]),
     ("unknown-domain-name", {"domains": "quantum"}, ["--domains: unknown name(s) quantum"]),
+    # a huge unknown name is shown by its head and its length, not in full
+    (
+        "huge-dataset-name",
+        {"datasets": "a" * 5000},
+        ["--datasets: unknown name(s) " + "a" * 30 + "… (5000 characters)"],
+    ),
     (
         "nothing-to-run",
         {"algorithms": "svc", "datasets": "diabetes"},

@@ -14,6 +14,7 @@ from pairbench.configuration.point_values import PointResolver
 from pairbench.configuration.run_defaults import run_default
 from pairbench.core.cells import Cell, make_cell_id
 from pairbench.core.comparisons import ComparisonSpec
+from pairbench.core.names import shown
 from pairbench.core.paths import rust_target_dir
 from pairbench.core.registry import dataset_unavailable
 from pairbench.datasets.materialise import DatasetSpec
@@ -66,7 +67,10 @@ def _wanted(spec: str, known: list[str], key: str, default: set[str] | None = No
     unknown = sorted(names - set(known))
     if unknown:
         raise ConfigError(
-            [f"params: --{key}: unknown name(s) {', '.join(unknown)}; allowed: all, " + ", ".join(sorted(known))]
+            [
+                f"params: --{key}: unknown name(s) {', '.join(map(shown, unknown))}; allowed: all, "
+                + ", ".join(sorted(known))
+            ]
         )
     return names
 
