@@ -155,3 +155,11 @@ def test_coverage_rotate_runs_every_algorithm_once_rotating_through_the_datasets
     assert len(everything["cells"]) > len(cells)
     left = [d for d in rotate["decisions"] if not d["selected"] and d["domain"] == "classical_ml"]
     assert left and all("--coverage rotate" in d["reason"] for d in left)
+
+
+def test_an_aa_run_keeps_the_known_effect_cell_whatever_the_datasets_list(catalogue) -> None:
+    # smoke names its datasets; the calibration cell's (lcg_starts) is not among them, and must still run
+    rp = RunParams(run_id="r", algorithms="ridge", datasets="diabetes", aa=True)
+    cells = select(catalogue, rp)["cells"]
+    assert {c["domain"] for c in cells} == {"classical_ml", "calibration"}
+    assert not [c for c in select(catalogue, replace(rp, aa=False))["cells"] if c["domain"] == "calibration"]

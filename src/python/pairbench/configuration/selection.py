@@ -98,6 +98,15 @@ def wanted_domains_and_algorithms(catalogue: Catalogue, rp: RunParams) -> tuple[
     return domains, algos
 
 
+def wanted_datasets(catalogue: Catalogue, rp: RunParams) -> set[str]:
+    """--datasets; an A/A run also keeps the calibration domain's datasets (a profile's --datasets list,
+    smoke's for one, does not name them)."""
+    dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
+    if rp.aa:
+        dsets |= {d for t in catalogue.tasks if t.domain == CALIBRATION_DOMAIN for d in t.datasets}
+    return dsets
+
+
 # A task parameter that is the cell's thread count, not a parameter of either side: every value runs in every
 # grid mode (LLM users compare one core with all of them even in `standard`), "all" is every CPU phase 1 may
 # use, and the cells that declare it ignore --threads. Tasks without it keep the run's --threads.
@@ -192,7 +201,7 @@ def effective_datasets(catalogue: Catalogue, rp: RunParams) -> dict[str, Dataset
 def select(catalogue: Catalogue, rp: RunParams, resolve_data: bool = True) -> dict[str, Any]:
     """`resolve_data` False leaves data-dependent grid values (gamma "scale") unresolved: a count of cells."""
     domains, algos = wanted_domains_and_algorithms(catalogue, rp)
-    dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
+    dsets = wanted_datasets(catalogue, rp)
     if rp.grid not in ("first", "all"):
         raise ConfigError([f"params: --grid: invalid value {rp.grid!r}; allowed: first, all"])
     threads = rp.threads
@@ -377,7 +386,7 @@ def nothing_to_run(catalogue: Catalogue, rp: RunParams, selection: dict[str, Any
     if selection["cells"]:
         return None
     domains, algos = wanted_domains_and_algorithms(catalogue, rp)
-    dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
+    dsets = wanted_datasets(catalogue, rp)
     tasks = [t for t in catalogue.tasks if t.domain in domains]
     pairs = [(a, d) for t in tasks for a in t.algorithms if a in algos for d in t.datasets if d in dsets]
     if not pairs:
