@@ -12,9 +12,9 @@ from typing import Any
 from pairbench.configuration.catalogue import DEVICES, Catalogue, ConfigError, FrameworkSpec
 from pairbench.configuration.point_values import PointResolver
 from pairbench.configuration.run_defaults import run_default
+from pairbench.configuration.wanted import wanted_names
 from pairbench.core.cells import Cell, make_cell_id
 from pairbench.core.comparisons import ComparisonSpec
-from pairbench.core.names import shown
 from pairbench.core.paths import rust_target_dir
 from pairbench.core.registry import dataset_unavailable
 from pairbench.datasets.materialise import DatasetSpec
@@ -57,54 +57,6 @@ def seed_launches(domain: str, task: str, rl_seeds: int) -> dict[str, int]:
     if domain == "rl" and task == "solve":
         return {"launches": rl_seeds, "warmup": 0, "samples": 1}
     return {}
-
-
-def _wanted(spec: str, known: list[str], key: str, default: set[str] | None = None) -> set[str]:
-    """The names a --key list selects; `all` is `default` when given (every known name otherwise)."""
-    if spec in ("all", "", "*"):
-        return set(known) if default is None else default
-    names = {s.strip() for s in spec.split(",") if s.strip()}
-    unknown = sorted(names - set(known))
-    if unknown:
-        raise ConfigError(
-            [
-                f"params: --{key}: unknown name(s) {', '.join(map(shown, unknown))}; allowed: all, "
-                + ", ".join(sorted(known))
-            ]
-        )
-    return names
-
-
-def wanted_algorithms(catalogue: Catalogue, spec: str) -> set[str]:
-    """--algorithms: `all` is every algorithm but the fixtures (seeded test models), which run only by name."""
-    known = sorted({a for t in catalogue.tasks for a in t.algorithms})
-    fixtures = {a for t in catalogue.tasks for a in t.fixtures}
-    return _wanted(spec, known, "algorithms", default=set(known) - fixtures)
-
-
-# Cells that check the verdict design itself: they run in A/A runs (--aa true), or when named.
-CALIBRATION_DOMAIN = "calibration"
-
-
-def wanted_domains_and_algorithms(catalogue: Catalogue, rp: RunParams) -> tuple[set[str], set[str]]:
-    """--domains and --algorithms; an A/A run (--aa) also runs the calibration domain's known-effect cells
-    (analysis/calibration.py)."""
-    domains = _wanted(rp.domains, sorted({t.domain for t in catalogue.tasks}), "domains")
-    algos = wanted_algorithms(catalogue, rp.algorithms)
-    if rp.aa:
-        calibration = [t for t in catalogue.tasks if t.domain == CALIBRATION_DOMAIN]
-        domains |= {t.domain for t in calibration}
-        algos |= {a for t in calibration for a in t.algorithms}
-    return domains, algos
-
-
-def wanted_datasets(catalogue: Catalogue, rp: RunParams) -> set[str]:
-    """--datasets; an A/A run also keeps the calibration domain's datasets (a profile's --datasets list,
-    smoke's for one, does not name them)."""
-    dsets = _wanted(rp.datasets, sorted(catalogue.datasets), "datasets")
-    if rp.aa:
-        dsets |= {d for t in catalogue.tasks if t.domain == CALIBRATION_DOMAIN for d in t.datasets}
-    return dsets
 
 
 # A task parameter that is the cell's thread count, not a parameter of either side: every value runs in every
@@ -200,8 +152,7 @@ def effective_datasets(catalogue: Catalogue, rp: RunParams) -> dict[str, Dataset
 
 def select(catalogue: Catalogue, rp: RunParams, resolve_data: bool = True) -> dict[str, Any]:
     """`resolve_data` False leaves data-dependent grid values (gamma "scale") unresolved: a count of cells."""
-    domains, algos = wanted_domains_and_algorithms(catalogue, rp)
-    dsets = wanted_datasets(catalogue, rp)
+    domains, algos, dsets = wanted_names(catalogue, rp.domains, rp.algorithms, rp.datasets, rp.aa)
     if rp.grid not in ("first", "all"):
         raise ConfigError([f"params: --grid: invalid value {rp.grid!r}; allowed: first, all"])
     threads = rp.threads
@@ -385,8 +336,7 @@ def nothing_to_run(catalogue: Catalogue, rp: RunParams, selection: dict[str, Any
     """One line saying why a selection keeps no cell (None when it keeps some), before any skip list."""
     if selection["cells"]:
         return None
-    domains, algos = wanted_domains_and_algorithms(catalogue, rp)
-    dsets = wanted_datasets(catalogue, rp)
+    domains, algos, dsets = wanted_names(catalogue, rp.domains, rp.algorithms, rp.datasets, rp.aa)
     tasks = [t for t in catalogue.tasks if t.domain in domains]
     pairs = [(a, d) for t in tasks for a in t.algorithms if a in algos for d in t.datasets if d in dsets]
     if not pairs:

@@ -338,11 +338,8 @@ def crosscheck(doc: dict[str, Any]) -> list[str]:
          num(r.get("mean_ratio"), 3)]
         for r in doc.get("rows") or []
     ]  # fmt: skip
-    return table(
-        ["case", "reference", "launches", "harness median, µs", "reference median, µs", "pooled ratio (95% CI)",
-         "paired ratio (95% CI)", "ratio of means"],
-        rows,
-    )  # fmt: skip
+    return table(["case", "reference", "launches", "harness median, µs", "reference median, µs",
+                  "pooled ratio (95% CI)", "paired ratio (95% CI)", "ratio of means"], rows)  # fmt: skip
 
 
 def build_cost(doc: dict[str, Any]) -> list[str]:
@@ -354,8 +351,7 @@ def build_cost(doc: dict[str, Any]) -> list[str]:
     return table(["framework", "package", "cold build, s", "incremental build, s", "rustc", "cores", "date"], rows)
 
 
-# The files a renderer knows, by name (benchmarks/results/<name>.json, written by benchmarks/<name>.py); a
-# file named <name>_<variant>.json (reproducibility_smoke, crosscheck_rust) gets <name>'s renderer.
+# The files a renderer knows: benchmarks/results/<name>.json or <name>_<variant>.json, by benchmarks/<name>.py.
 RENDERERS: dict[str, Renderer] = {
     "aa_calibration": aa_calibration,
     "boundary_cost": boundary_cost,
@@ -368,8 +364,8 @@ RENDERERS: dict[str, Renderer] = {
 
 
 def section(name: str, doc: dict[str, Any], root: Path) -> list[str]:
-    known = [key for key in RENDERERS if name == key or name.startswith(f"{key}_")]
-    figures = RENDERERS[max(known, key=len)](doc) if known else generic(doc)
+    known = max((key for key in RENDERERS if name == key or name.startswith(f"{key}_")), key=len, default=None)
+    figures = RENDERERS[known](doc) if known else generic(doc)
     return [*head(name, doc, root), "", *figures] if figures else head(name, doc, root)
 
 
