@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import shlex
 import subprocess
 import sys
@@ -91,17 +92,47 @@ def run_against_run(db: Path, a: Path, b: Path, delta: float) -> dict[str, Any]:
     from pairbench.analysis.settings import StatisticsSettings
 
     ids = [json.loads((x / "analysis.json").read_text())["run_id"] for x in (a, b)]
-    table = history.compare_runs(db, ids[0], ids[1], StatisticsSettings(delta=delta))
+    settings = StatisticsSettings(delta=delta)
+    table = history.compare_runs(db, ids[0], ids[1], settings)
     compared = table[table["status"].isin(["improved", "regressed", "unchanged", "inconclusive"])]
     flagged = compared[compared["status"].isin(["improved", "regressed"])]
+    absolute = history.compare_runs(db, ids[0], ids[1], settings, relative=False)
+    absolute = absolute[absolute["status"].isin(["improved", "regressed", "unchanged", "inconclusive"])]
+    shift = table.attrs["run_shift"]
     return {
         "runs": ids,
         "series_compared": len(compared),
         "flagged": len(flagged),
         "flagged_share": len(flagged) / len(compared) if len(compared) else float("nan"),
         "status": compared["status"].value_counts().to_dict(),
-        "flagged_series": flagged[[*SERIES, "ratio", "ratio_ci_low", "ratio_ci_high", "status"]].to_dict("records"),
+        "run_shift": {
+            "ratio": shift.ratio,
+            "ci": [math.exp(shift.log_low), math.exp(shift.log_high)],
+            "outcome": shift.outcome(delta),
+            "series": shift.n_series,
+            "applied": shift.applied,
+        },
+        "flagged_absolute": int(absolute["status"].isin(["improved", "regressed"]).sum()),
+        "status_absolute": absolute["status"].value_counts().to_dict(),
+        "flagged_series": flagged[
+            [*SERIES, "ratio", "relative_ratio", "relative_ci_low", "relative_ci_high", "status"]
+        ].to_dict("records"),
     }
+
+
+RUN_FACTS = ("run_wall_s", "started_at", "between", "settings", "commit", "measured_at", "load_average_1_5_15_min")
+
+
+def _carry_over_runs(doc: dict[str, Any], out: Path, a: Path, b: Path) -> None:
+    """Re-analysing the two runs `out` already describes keeps what was measured when they ran (walls, start
+    times, the commit they ran) and records this analysis' commit and date beside them."""
+    if not out.is_file():
+        return
+    before = json.loads(out.read_text())
+    if (before.get("a"), before.get("b")) != (str(a), str(b)):
+        return
+    doc["reanalysed"] = {"commit": doc["commit"], "measured_at": doc["measured_at"]}
+    doc.update({k: before[k] for k in RUN_FACTS if k in before})
 
 
 def main() -> int:
@@ -147,9 +178,11 @@ def main() -> int:
         a, b = args.outdir / "a" / "analysis", args.outdir / "b" / "analysis"
     elif args.compare:
         a, b = args.compare
+        _carry_over_runs(doc, args.out, a, b)
     else:
         parser.error("give --compare A B or --run -- <nextflow args>")
-    doc.update({"a": str(a), "b": str(b), "run_wall_s": walls, **run_to_run_agreement(a, b)})
+    doc.update({"a": str(a), "b": str(b), **run_to_run_agreement(a, b)})
+    doc.setdefault("run_wall_s", walls)
     if args.history_db and args.history_db.is_file():
         doc["run_against_run"] = run_against_run(args.history_db, a, b, args.delta)
     finish(doc, args.out)

@@ -267,6 +267,25 @@ def test_history_classifies_regressions_against_a_baseline(tmp_path: Path) -> No
         history.compare_runs(db, "nope", "run1", settings)
 
 
+def test_a_shift_of_every_series_is_the_run_wide_shift_not_a_regression_of_each(tmp_path: Path) -> None:
+    # a host 8% slower in the second run moves all 20 series; one of them is also 40% slower by itself
+    db = tmp_path / "h.duckdb"
+    settings = StatisticsSettings(resamples=200)
+    names = [f"fw{k:02d}" for k in range(20)]
+    _append(db, "r0", _samples(dict.fromkeys(names, 1.0), 0), settings, 0)
+    _append(db, "r1", _samples({**dict.fromkeys(names, 1.08), "fw07": 1.08 * 1.4}, 1), settings, 1)
+    table = history.compare_runs(db, "r0", "r1", settings).set_index("framework")
+    shift = table.attrs["run_shift"]
+    assert shift.applied and shift.n_series == 20 and shift.ratio == pytest.approx(1.08, rel=0.02)
+    assert shift.outcome(settings.delta) == "slower"
+    assert table["status"].value_counts().to_dict() == {"unchanged": 19, "regressed": 1}
+    assert table.loc["fw07", "status"] == "regressed"
+    assert table.loc["fw07", "relative_ratio"] == pytest.approx(1.4, rel=0.03)
+    # judged on their own ratios, every series is "regressed"
+    absolute = history.compare_runs(db, "r0", "r1", settings, relative=False)
+    assert (absolute["status"] == "regressed").all() and not absolute.attrs["run_shift"].applied
+
+
 def test_compare_cli_exits_non_zero_on_a_confirmed_regression(tmp_path: Path, capsys) -> None:
     from pairbench.cli.main import main
 
@@ -274,26 +293,10 @@ def test_compare_cli_exits_non_zero_on_a_confirmed_regression(tmp_path: Path, ca
     settings = StatisticsSettings(resamples=500)
     for k, sc in enumerate([{"a": 1.0}, {"a": 1.5}]):
         _append(db, f"r{k}", _samples(sc, k), settings, k)
-    assert main(["compare", "--db", str(db), "--baseline", "r0", "--resamples", "500"]) == 0
-    assert main(["compare", "--db", str(db), "--baseline", "r0", "--resamples", "500", "--fail-on-regression"]) == 3
+    assert main(["compare", "--db", str(db), "--baseline", "r0"]) == 0
+    assert main(["compare", "--db", str(db), "--baseline", "r0", "--fail-on-regression"]) == 3
     assert "regressed" in capsys.readouterr().out
-    assert (
-        main(
-            [
-                "compare",
-                "--db",
-                str(db),
-                "--baseline",
-                "r1",
-                "--run",
-                "r0",
-                "--resamples",
-                "500",
-                "--fail-on-regression",
-            ]
-        )
-        == 0
-    )
+    assert main(["compare", "--db", str(db), "--baseline", "r1", "--run", "r0", "--fail-on-regression"]) == 0
 
 
 def test_median_rank_draws_match_brute_force_resampling() -> None:

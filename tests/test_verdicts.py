@@ -53,6 +53,21 @@ def test_signed_rank_interval_matches_the_published_critical_values(n: int, crit
 
 
 @pytest.mark.parametrize(
+    ("m", "n", "critical"), [(5, 5, 2), (6, 6, 5), (7, 7, 8), (8, 8, 13), (6, 12, 14), (12, 12, 37)]
+)
+def test_two_sample_shift_interval_matches_the_published_critical_values(m: int, n: int, critical: int) -> None:
+    # `pairbench compare` (two runs, unpaired): two-sided 5% critical values of Mann-Whitney's U; the interval is
+    # [D_(U+1), D_(mn-U)] of the m n sorted differences of the log launch values.
+    rng = np.random.default_rng(m * 100 + n)
+    candidate, reference = np.exp(rng.normal(0.1, 0.1, m)), np.exp(rng.normal(0.0, 0.1, n))
+    diffs = np.sort(np.subtract.outer(np.log(candidate), np.log(reference)).ravel())
+    centre, low, high = paired.shift_estimate(candidate, reference, 0.95)
+    assert (low, high) == (diffs[critical], diffs[m * n - critical - 1])
+    assert centre == pytest.approx(float(np.median(diffs)))
+    assert math.isnan(paired.shift_estimate([1.0, 1.1, 1.2], [1.0, 1.1, 1.2])[1])  # 3 a side: no 95% interval
+
+
+@pytest.mark.parametrize(
     ("low", "high", "expected"),
     [
         (0.80, 0.90, "faster"),

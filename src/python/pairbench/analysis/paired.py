@@ -236,6 +236,41 @@ def unpaired_estimate(
     return math.exp(centre), math.exp(float(low)), math.exp(float(high))
 
 
+@lru_cache(maxsize=256)
+def rank_sum_null(m: int, n: int) -> tuple[float, ...]:
+    """P(U = u) for u = 0 .. m n under the null (no ties): the exact distribution of the Mann-Whitney
+    statistic of samples of sizes m and n, by counting the m-subsets of ranks {1..m+n} with each sum."""
+    top = m * n
+    # ways[k][s]: k ranks chosen so far, their sum minus k(k+1)/2 (the smallest possible) equal to s
+    ways = np.zeros((m + 1, top + 1), dtype=np.float64)
+    ways[0, 0] = 1.0
+    for rank in range(1, m + n + 1):
+        for k in range(min(m, rank), 0, -1):
+            shift = rank - k  # adding `rank` as the k-th smallest raises the excess by rank - k
+            if shift <= top:
+                ways[k, shift:] += ways[k - 1, : top + 1 - shift]
+    return tuple(ways[m] / ways[m].sum())
+
+
+def shift_estimate(candidate: ArrayLike, reference: ArrayLike, confidence: float = 0.95) -> tuple[float, float, float]:
+    """The log shift between two unpaired samples of launch values (log(candidate) - log(reference)):
+    the two-sample Hodges-Lehmann estimate (the median of all m n differences) with the exact
+    distribution-free interval from the Mann-Whitney null (Hollander & Wolfe, sec. 4.3): two order
+    statistics of the sorted differences. Like the paired interval it needs no resampling and keeps its
+    coverage at six launches a side, where a percentile bootstrap of medians does not. NaN bounds when
+    the samples are too small for an interval at this confidence."""
+    c, r = np.log(_arr(candidate)), np.log(_arr(reference))
+    if c.size == 0 or r.size == 0:
+        return math.nan, math.nan, math.nan
+    diffs = np.sort(np.subtract.outer(c, r).ravel())
+    centre = float(np.median(diffs))
+    cdf = np.cumsum(rank_sum_null(c.size, r.size))
+    k = int(np.searchsorted(cdf, (1.0 - confidence) / 2.0 + 1e-12, side="right"))
+    if k == 0:
+        return centre, math.nan, math.nan
+    return centre, float(diffs[k - 1]), float(diffs[diffs.size - k])
+
+
 def supported_delta(aa_log_ratios: ArrayLike) -> float:
     """The margin this host supports, from A/A comparisons (each side against itself): rustc-perf's
     significance threshold, Q3 + 3 IQR of the absolute A/A log ratio estimates, as a relative change."""

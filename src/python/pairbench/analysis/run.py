@@ -311,6 +311,9 @@ def analyse(
             "n_regressed": int((past["regressions"]["status"] == "regressed").sum())
             if not past["regressions"].empty
             else 0,
+            "run_shift": asdict(past["regressions"].attrs["run_shift"])
+            if "run_shift" in past["regressions"].attrs
+            else None,
             "note": history_note,
         },
         "figures": figures,
