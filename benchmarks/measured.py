@@ -42,8 +42,10 @@ def header(what: str, **settings: Any) -> dict[str, Any]:
 
 
 def finish(doc: dict[str, Any], out: Path) -> None:
-    """Add the end load and the wall time, and write `doc` to `out` (JSON)."""
-    doc["load_average_1_5_15_min"]["end"] = list(os.getloadavg())
-    doc["wall_s"] = round(time.monotonic() - doc.pop("_t0"), 1)
+    """Add the end load and the wall time (unless `doc` carries those of an earlier measurement it
+    re-analyses), and write `doc` to `out` (JSON)."""
+    doc["load_average_1_5_15_min"].setdefault("end", list(os.getloadavg()))
+    doc.setdefault("wall_s", round(time.monotonic() - doc.pop("_t0"), 1))
+    doc.pop("_t0", None)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")

@@ -120,7 +120,10 @@ def run_against_run(db: Path, a: Path, b: Path, delta: float) -> dict[str, Any]:
     }
 
 
-RUN_FACTS = ("run_wall_s", "started_at", "between", "settings", "commit", "measured_at", "load_average_1_5_15_min")
+RUN_FACTS = (
+    "run_wall_s", "started_at", "between", "settings", "commit", "dirty", "measured_at", "load_average_1_5_15_min",
+    "wall_s",
+)  # fmt: skip
 
 
 def _carry_over_runs(doc: dict[str, Any], out: Path, a: Path, b: Path) -> None:
