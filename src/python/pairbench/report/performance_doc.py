@@ -326,6 +326,20 @@ def reproducibility(doc: dict[str, Any]) -> list[str]:
             [f"`pairbench compare`: series flagged regressed or improved ({num(against.get('flagged'))} of "
              f"{num(against.get('series_compared'))})", share(against.get("flagged_share")), "≤ 5%"]
         )  # fmt: skip
+        shift = against.get("run_shift") or {}
+        if shift:
+            low, high = shift.get("ci") or (math.nan, math.nan)
+            rows.append(
+                [f"… every series together, second run over first (median of {num(shift.get('series'))})",
+                 f"{interval(shift.get('ratio'), low, high)}, {shift.get('outcome', '')}", ""]
+            )  # fmt: skip
+        if "flagged_absolute" in against:
+            rows.append(["… series flagged on their own ratios (`--absolute`)", num(against["flagged_absolute"]), ""])
+    reanalysed = doc.get("reanalysed") or {}
+    if reanalysed:
+        rows.append(
+            ["re-analysed at", f"{str(reanalysed.get('commit', ''))[:7]}, {reanalysed.get('measured_at', '')}", ""]
+        )
     return table(["figure", "value", "target"], rows)
 
 
