@@ -26,16 +26,16 @@ SIDES = [
 @pytest.fixture(scope="module")
 def calibration_cell(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("rounds")
-    spec = DatasetSpec("lcg_starts", "lcg_starts", "known_effect", False, {"n_samples": 20})
-    materialise(spec, root / "data" / "lcg_starts", seed=42, test_fraction=0.2, dtype="float64")
+    spec = DatasetSpec("chain_starts", "chain_starts", "known_effect", False, {"n_samples": 20})
+    materialise(spec, root / "data" / "chain_starts", seed=42, test_fraction=0.2, dtype="float64")
     cell = Cell(
         run_id="test",
         domain="calibration",
         task="known_effect",
         algorithm="spin",
-        dataset="lcg_starts",
+        dataset="chain_starts",
         # ~2 ms a call on each side: a launch is interpreter or binary start plus a few calls
-        params={"python_steps": 20000, "rust_steps": 1000000, "effect": 1.1},
+        params={"steps": 40, "effect": 1.1},
         frameworks=SIDES,
         threads=1,
         warmup=0,
@@ -81,7 +81,7 @@ def test_round_order_is_random_seeded_and_recorded(calibration_cell: tuple[Path,
     assert len(docs) == 12 and all(d["status"] == "ok" for d in docs)
     for d in docs:
         meta = d["metadata"]
-        steps = d["params"]["python_steps" if d["language"] == "python" else "rust_steps"]
+        steps = d["params"]["steps"]
         assert meta["round"] == d["launch"]
         assert meta["steps_per_call"] == (round(steps * 1.1) if meta["arm"] == "b" else steps)
         assert meta["cpu_pinning"]["cpus"] == record.cpus  # one claim for every launch of the cell
@@ -119,7 +119,7 @@ def test_a_side_that_fails_leaves_the_rounds_with_its_error_recorded(
 ) -> None:
     cell, data = calibration_cell
     doc = json.loads(cell.read_text())
-    doc["params"].pop("rust_steps")  # the Rust side refuses the cell, naming the missing param
+    doc["params"].pop("steps")  # both sides refuse the cell, naming the missing param
     broken = tmp_path / "cells" / cell.name
     broken.parent.mkdir()
     broken.write_text(json.dumps(doc))
@@ -128,4 +128,4 @@ def test_a_side_that_fails_leaves_the_rounds_with_its_error_recorded(
                         record_path=tmp_path / "r.json")  # fmt: skip
     assert len(record.rounds) == 1 and "fewer than two sides left" in record.stop_reason
     failed = read_result(next((tmp_path / "raw").glob("*kernel-rust.1.json")))
-    assert failed["status"] == "failed" and 'param \\"rust_steps\\" missing' in json.dumps(failed["error"])
+    assert failed["status"] == "failed" and 'param \\"steps\\" missing' in json.dumps(failed["error"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from pairbench.metrics.calibration import lcg_quality
+from pairbench.metrics.calibration import chain_quality
 from pairbench.metrics.classification import classification_quality
 from pairbench.metrics.clustering import clustering_quality
 from pairbench.metrics.deep import accuracy_quality
@@ -23,7 +23,7 @@ QUALITY_BY_TASK: dict[str, QualityFn] = {
     "forecasting": regression_quality,
     "policy": return_quality,
     "solve": return_quality,  # the seeded start's returns and probe actions, as policy
-    "known_effect": lcg_quality,  # the calibration kernel: the same recurrence on both sides
+    "known_effect": chain_quality,  # the calibration kernel: the same chain on both sides
 }
 
 

@@ -1,4 +1,4 @@
-"""Quality of the calibration kernel: did a side spin the same recurrence (exact match on every start)."""
+"""Quality of the calibration kernel: did a side run the same chain (exact match on every start)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 
 
-def lcg_quality(y_true: Any, y_pred: Any) -> dict[str, float | None]:
+def chain_quality(y_true: Any, y_pred: Any) -> dict[str, float | None]:
     expected = np.asarray(y_true, dtype=np.float64).ravel()
     got = np.asarray(y_pred, dtype=np.float64).ravel()
     if got.shape != expected.shape:

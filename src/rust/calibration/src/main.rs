@@ -1,8 +1,10 @@
 //! `pairbench-calibration`: the Rust side of the calibration kernel (the Python twin is
-//! `pairbench.tasks.calibration.spin`). A fixed number of steps of a 31-bit linear congruential
-//! generator per call, in the Rust harness: no allocation or I/O, so its cost is steps x a constant. In
-//! an A/A run the second arm (`PAIRBENCH_ARM=b`) spins `effect` times as many steps, the known effect
-//! the verdicts must find.
+//! `pairbench.tasks.calibration.spin`). A fixed number of steps of a SHA-256 chain per call,
+//! `state = sha256(state || BLOCK)`, in the Rust harness: no I/O, so its cost is steps x a constant.
+//! SHA-256 runs on the CPU's SHA extensions where it has them, as OpenSSL does for the Python side; the
+//! chain is chosen because it is insensitive to the host load that makes an interpreter loop run at two
+//! speeds on shared VMs (pairbench.datasets.calibration). In an A/A run the second arm
+//! (`PAIRBENCH_ARM=b`) runs `effect` times as many steps, the known effect the verdicts must find.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,14 +17,47 @@ use pairbench_core::cli::{RunArgs, Side};
 use pairbench_core::dataset::{load_verified, Split};
 use pairbench_core::runner::Benchmark;
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
-/// The recurrence, as `pairbench.datasets.calibration` (the constants of C's `rand()`).
-const LCG_MULTIPLIER: u64 = 1_103_515_245;
-const LCG_INCREMENT: u64 = 12_345;
-const LCG_MASK: u64 = 0x7FFF_FFFF;
+/// The chain, as `pairbench.datasets.calibration`: a 32-byte state and a 64 KiB block whose byte i is
+/// (167 i + 13) mod 256.
+const BLOCK_BYTES: usize = 65_536;
 /// Steps from every test start whose end states the quality gate checks against Python's.
-const GATE_STEPS: u64 = 1000;
+const GATE_STEPS: u64 = 8;
+/// The gate compares the first 6 bytes of the final state (little-endian): exact in a float64.
+const GATE_BYTES: usize = 6;
 const SECOND_ARM: &str = "b";
+
+type State = [u8; 32];
+
+fn block() -> Vec<u8> {
+    (0..BLOCK_BYTES)
+        .map(|i| (167usize.wrapping_mul(i).wrapping_add(13) & 0xFF) as u8)
+        .collect()
+}
+
+/// The 32-byte state a seeded start stands for: the start, little-endian, zero-padded.
+fn start_state(start: u64) -> State {
+    let mut state = [0u8; 32];
+    state[..8].copy_from_slice(&start.to_le_bytes());
+    state
+}
+
+fn chain(mut state: State, steps: u64, block: &[u8]) -> State {
+    for _ in 0..steps {
+        let mut h = Sha256::new();
+        h.update(state);
+        h.update(block);
+        state = h.finalize().into();
+    }
+    state
+}
+
+fn gate_value(state: &State) -> f64 {
+    let mut bytes = [0u8; 8];
+    bytes[..GATE_BYTES].copy_from_slice(&state[..GATE_BYTES]);
+    u64::from_le_bytes(bytes) as f64
+}
 
 #[derive(Parser)]
 #[command(version, about = "Rust side of pairbench's calibration kernel")]
@@ -42,13 +77,6 @@ enum Command {
     Capabilities,
 }
 
-fn spin(mut x: u64, steps: u64) -> u64 {
-    for _ in 0..steps {
-        x = (x.wrapping_mul(LCG_MULTIPLIER).wrapping_add(LCG_INCREMENT)) & LCG_MASK;
-    }
-    x
-}
-
 /// Steps per call of one arm: `steps`, or round(steps x effect) for an A/A run's second arm.
 fn arm_steps(steps: u64, effect: f64, arm: Option<&str>) -> u64 {
     if arm == Some(SECOND_ARM) {
@@ -60,7 +88,8 @@ fn arm_steps(steps: u64, effect: f64, arm: Option<&str>) -> u64 {
 
 struct SpinBench {
     steps: u64,
-    state: u64,
+    state: State,
+    block: Vec<u8>,
     starts: Vec<u64>,
 }
 
@@ -69,8 +98,12 @@ impl Benchmark for SpinBench {
         &["spin"]
     }
     fn run_phase(&mut self, _phase: &str) -> Result<()> {
-        // black_box: the loop's result must not be computed once and reused, nor the loop removed.
-        self.state = std::hint::black_box(spin(std::hint::black_box(self.state), self.steps));
+        // black_box: the chain's result must not be computed once and reused, nor the loop removed.
+        self.state = std::hint::black_box(chain(
+            std::hint::black_box(self.state),
+            self.steps,
+            &self.block,
+        ));
         Ok(())
     }
     fn quality(&self) -> Result<BTreeMap<String, Option<f64>>> {
@@ -80,7 +113,7 @@ impl Benchmark for SpinBench {
         let ends: Array1<f64> = self
             .starts
             .iter()
-            .map(|s| spin(*s, GATE_STEPS) as f64)
+            .map(|s| gate_value(&chain(start_state(*s), GATE_STEPS, &self.block)))
             .collect();
         ndarray_npy::write_npy(path, &ends)?;
         Ok(())
@@ -101,16 +134,17 @@ fn prepare(cell: &Cell, data_dir: &Path) -> Result<(SpinBench, pairbench_core::d
             cell.task
         );
     }
-    require_params(cell, &["rust_steps", "effect"])?;
+    require_params(cell, &["steps", "effect"])?;
     let split: Split<f64> = load_verified(&data_dir.join(&cell.dataset))?;
     let steps = arm_steps(
-        cell.param_u32("rust_steps").map(u64::from)?,
+        cell.param_u32("steps").map(u64::from)?,
         cell.param_f64("effect")?,
         std::env::var("PAIRBENCH_ARM").ok().as_deref(),
     );
     let bench = SpinBench {
         steps,
-        state: split.x_train[[0, 0]] as u64,
+        state: start_state(split.x_train[[0, 0]] as u64),
+        block: block(),
         starts: split.x_test.column(0).iter().map(|v| *v as u64).collect(),
     };
     Ok((bench, split.manifest))
@@ -143,10 +177,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_recurrence_matches_pythons_first_steps() {
-        // (12345 * 1103515245 + 12345) & 0x7fffffff, by hand: 1406932606; then the next step.
-        assert_eq!(spin(12_345, 1), 1_406_932_606);
-        assert_eq!(spin(12_345, 2), spin(1_406_932_606, 1));
+    fn the_chain_matches_sha256sum_of_the_state_and_the_block() {
+        // `sha256sum` of the 32-byte state of start 12345 followed by the 64 KiB block.
+        let one = chain(start_state(12_345), 1, &block());
+        let hex: String = one.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(
+            hex,
+            "fcb0624c5931783bfc24f04698a6d2e303858e694bcaef1681d5a24bb6fe57b2"
+        );
+        assert_eq!(gate_value(&one), 54_259_603_386_620.0);
+        assert_eq!(
+            chain(start_state(12_345), 2, &block()),
+            chain(one, 1, &block())
+        );
         assert_eq!(arm_steps(1000, 1.1, Some("b")), 1100);
         assert_eq!(arm_steps(1000, 1.1, Some("a")), 1000);
         assert_eq!(arm_steps(1000, 1.1, None), 1000);
