@@ -35,7 +35,7 @@ def calibration_cell(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Pa
         algorithm="spin",
         dataset="chain_starts",
         # ~2 ms a call on each side: a launch is interpreter or binary start plus a few calls
-        params={"steps": 40, "effect": 1.1},
+        params={"steps": 10, "effect": 1.1},
         frameworks=SIDES,
         threads=1,
         warmup=0,

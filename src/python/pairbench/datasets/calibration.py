@@ -1,7 +1,7 @@
 """The calibration domain's data: seeded starting states of the calibration kernel, a SHA-256 chain, and
 where GATE_STEPS steps take each of them (the gate's reference, computed here once for both sides).
 
-One step hashes the 32-byte state followed by a fixed 64 KiB block: `state = sha256(state || BLOCK)`. The
+One step hashes the 32-byte state followed by a fixed 256 KiB block: `state = sha256(state || BLOCK)`. The
 work is SHA-256's compression function, which both sides run on the CPU's SHA extensions where it has them
 (OpenSSL behind hashlib; RustCrypto's sha2). It is chosen for what it is *not* sensitive to: on this
 project's 2-core VM an interpreter loop runs at two speeds, about 6 and 10.5 ms for the same call,
@@ -23,7 +23,7 @@ from pairbench.core.registry import dataset_loader
 XY = tuple[NDArray[np.float64], NDArray[Any]]
 
 STATE_BYTES = 32
-BLOCK_BYTES = 65536
+BLOCK_BYTES = 262144
 # Byte i of the block is (167 i + 13) mod 256, on both sides.
 BLOCK = bytes((167 * i + 13) & 0xFF for i in range(BLOCK_BYTES))
 GATE_STEPS = 8

@@ -19,9 +19,9 @@ use pairbench_core::runner::Benchmark;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-/// The chain, as `pairbench.datasets.calibration`: a 32-byte state and a 64 KiB block whose byte i is
+/// The chain, as `pairbench.datasets.calibration`: a 32-byte state and a 256 KiB block whose byte i is
 /// (167 i + 13) mod 256.
-const BLOCK_BYTES: usize = 65_536;
+const BLOCK_BYTES: usize = 262_144;
 /// Steps from every test start whose end states the quality gate checks against Python's.
 const GATE_STEPS: u64 = 8;
 /// The gate compares the first 6 bytes of the final state (little-endian): exact in a float64.
@@ -178,14 +178,14 @@ mod tests {
 
     #[test]
     fn the_chain_matches_sha256sum_of_the_state_and_the_block() {
-        // `sha256sum` of the 32-byte state of start 12345 followed by the 64 KiB block.
+        // `sha256sum` of the 32-byte state of start 12345 followed by the 256 KiB block.
         let one = chain(start_state(12_345), 1, &block());
         let hex: String = one.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(
             hex,
-            "fcb0624c5931783bfc24f04698a6d2e303858e694bcaef1681d5a24bb6fe57b2"
+            "4b85a9acec9cc43367a4511aa1629432674daa2564073ed014fede4827972893"
         );
-        assert_eq!(gate_value(&one), 54_259_603_386_620.0);
+        assert_eq!(gate_value(&one), 172_540_323_005_771.0);
         assert_eq!(
             chain(start_state(12_345), 2, &block()),
             chain(one, 1, &block())
