@@ -141,11 +141,13 @@ def main() -> int:
     if not args.label.replace("_", "").isalnum() or not args.label.islower():
         parser.error(f"--label {args.label!r}: expected lower-case letters, digits and _")
     doc["aa_runs"] = dict(previous.get("aa_runs") or {})
+    # each part keeps the commit and time it was measured at: a later call may measure only the other part
+    measured = {"commit": doc["commit"], "measured_at": doc["measured_at"]}
     if args.run:
-        doc["aa_runs"][args.label] = aa_run(args.outdir / args.label, args.nextflow_args)
+        doc["aa_runs"][args.label] = {**aa_run(args.outdir / args.label, args.nextflow_args), **measured}
     doc["aa_total"] = aa_total(doc["aa_runs"])
     doc["known_effect"] = (
-        known_effect(args.known_effect, args.min_rounds, args.max_rounds, args.delta, args.samples)
+        {**known_effect(args.known_effect, args.min_rounds, args.max_rounds, args.delta, args.samples), **measured}
         if args.known_effect
         else previous.get("known_effect")
     )

@@ -158,7 +158,7 @@ def test_coverage_rotate_runs_every_algorithm_once_rotating_through_the_datasets
 
 
 def test_an_aa_run_keeps_the_known_effect_cell_whatever_the_datasets_list(catalogue) -> None:
-    # smoke names its datasets; the calibration cell's (lcg_starts) is not among them, and must still run
+    # smoke names its datasets; the calibration cell's (chain_starts) is not among them, and must still run
     rp = RunParams(run_id="r", algorithms="ridge", datasets="diabetes", aa=True)
     cells = select(catalogue, rp)["cells"]
     assert {c["domain"] for c in cells} == {"classical_ml", "calibration"}

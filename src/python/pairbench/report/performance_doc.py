@@ -1,17 +1,11 @@
 """docs/performance.md's generated part: one section per measurement file in benchmarks/results/, so that a
-figure quoted in the manual is the figure a benchmark script wrote, with the machine, commit, date and load it
-was measured under.
+figure quoted in the manual is the figure a benchmark script wrote, with the machine, commit, date and load.
 
-Every file gets the same head (what was measured; where, when, at which commit, under which load; the
-script's settings), read from the keys benchmarks/measured.py writes (`what`, `measured_at`, `host`,
-`cpu_model`, `cpus`, `commit`, `dirty`, `load_average_1_5_15_min`, `settings`, `wall_s`) and from the older
-spellings of the files written before it (`cpu`, settings as top-level numbers, a date per framework). Its
-key figures come from the renderer registered for its name in RENDERERS, or, for a file no renderer knows,
-from `generic`: its numbers, and a table per list of records. A new file in benchmarks/results/ therefore
-appears on the page at the next `make docs` without a change here.
-
-`make docs` rewrites the block (`python -m pairbench.report.performance_doc`); `--check` exits 1 when the
-page is stale, and tests/test_docs_pages.py holds the two equal.
+Every file gets the same head (what; where, when, at which commit, under which load; the script's settings),
+from benchmarks/measured.py's keys (HEAD_KEYS) and the older spellings of files written before it. Its key
+figures come from the renderer registered for its name in RENDERERS, or from `generic` (its numbers, and a
+table per list of records), so a new file appears on the page at the next `make docs` without a change here.
+`make docs` rewrites the block; `--check` exits 1 when the page is stale (tests/test_docs_pages.py).
 """
 
 from __future__ import annotations
@@ -270,8 +264,9 @@ def aa_calibration(doc: dict[str, Any]) -> list[str]:
     for label, run in (doc.get("aa_runs") or {}).items():
         calib = run.get("calibration") or {}
         args = " ".join(run.get("nextflow_args") or []) or "the default profile"
+        when = f", commit `{str(run['commit'])[:7]}`, {run.get('measured_at', '')}" if run.get("commit") else ""
         out += [
-            f"A/A run `{label}` (`{args} --aa true`, {num(run.get('wall_s'))} s): "
+            f"A/A run `{label}` (`{args} --aa true`, {num(run.get('wall_s'))} s{when}): "
             f"{num(calib.get('false_verdicts'))} faster or slower verdicts in {num(calib.get('aa_comparisons'))} "
             f"comparisons ({share(calib.get('false_verdict_share'))}); the A/A spread supports a margin of "
             f"±{share(calib.get('supported_delta'))} (the run's margin: ±{share(calib.get('delta'))}).",
@@ -284,9 +279,10 @@ def aa_calibration(doc: dict[str, Any]) -> list[str]:
     if known:
         repeats = known.get("repeats")
         detected = known.get("slower_per_side") or {}
+        when = f" (commit `{str(known['commit'])[:7]}`, {known.get('measured_at', '')})" if known.get("commit") else ""
         out += [
             "",
-            f"Known effect (1.10x the work on one arm), {num(repeats)} repeats: "
+            f"Known effect (1.10x the work on one arm), {num(repeats)} repeats{when}: "
             + ", ".join(f"{side} slower in {num(n)} of {num(repeats)}" for side, n in detected.items())
             + " (target: at least 9 of 10).",
             "",
@@ -321,25 +317,16 @@ def reproducibility(doc: dict[str, Any]) -> list[str]:
         rows.append(["wall time of each run, first / second", f"{num(walls.get('a'))} s / {num(walls.get('b'))} s", ""])
     if started:
         rows.append(["started, first / second run", f"{started.get('a', '')} / {started.get('b', '')}", ""])
-    if against:
-        rows.append(
-            [f"`pairbench compare`: series flagged regressed or improved ({num(against.get('flagged'))} of "
-             f"{num(against.get('series_compared'))})", share(against.get("flagged_share")), "≤ 5%"]
-        )  # fmt: skip
-        shift = against.get("run_shift") or {}
-        if shift:
-            low, high = shift.get("ci") or (math.nan, math.nan)
-            rows.append(
-                [f"… every series together, second run over first (median of {num(shift.get('series'))})",
-                 f"{interval(shift.get('ratio'), low, high)}, {shift.get('outcome', '')}", ""]
-            )  # fmt: skip
-        if "flagged_absolute" in against:
-            rows.append(["… series flagged on their own ratios (`--absolute`)", num(against["flagged_absolute"]), ""])
-    reanalysed = doc.get("reanalysed") or {}
-    if reanalysed:
-        rows.append(
-            ["re-analysed at", f"{str(reanalysed.get('commit', ''))[:7]}, {reanalysed.get('measured_at', '')}", ""]
-        )
+    shift, again = against.get("run_shift") or {}, doc.get("reanalysed") or {}
+    low, high = shift.get("ci") or (math.nan, math.nan)
+    rows += [
+        [f"`pairbench compare`: series flagged regressed or improved ({num(against.get('flagged'))} of "
+         f"{num(against.get('series_compared'))})", share(against.get("flagged_share")), "≤ 5%"],
+        [f"… every series together, second run over first (median of {num(shift.get('series'))})",
+         f"{interval(shift.get('ratio'), low, high)}, {shift.get('outcome', '')}", ""],
+        ["… series flagged on their own ratios (`--absolute`)", num(against.get("flagged_absolute")), ""],
+        ["re-analysed at", f"{str(again.get('commit', ''))[:7]}, {again.get('measured_at', '')}", ""],
+    ][: 4 if again else 3 if shift else 1 if against else 0]  # fmt: skip
     return table(["figure", "value", "target"], rows)
 
 
