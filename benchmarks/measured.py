@@ -46,6 +46,5 @@ def finish(doc: dict[str, Any], out: Path) -> None:
     re-analyses), and write `doc` to `out` (JSON)."""
     doc["load_average_1_5_15_min"].setdefault("end", list(os.getloadavg()))
     doc.setdefault("wall_s", round(time.monotonic() - doc.pop("_t0"), 1))
-    doc.pop("_t0", None)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2, default=str) + "\n", encoding="utf-8")

@@ -88,7 +88,7 @@ def run_to_run_agreement(a: Path, b: Path) -> dict[str, Any]:
 
 def run_against_run(db: Path, a: Path, b: Path, delta: float) -> dict[str, Any]:
     """`pairbench compare` of run b against run a: the share of series flagged regressed or improved."""
-    from pairbench.analysis import history
+    from pairbench.analysis import history, paired
     from pairbench.analysis.settings import StatisticsSettings
 
     ids = [json.loads((x / "analysis.json").read_text())["run_id"] for x in (a, b)]
@@ -96,8 +96,12 @@ def run_against_run(db: Path, a: Path, b: Path, delta: float) -> dict[str, Any]:
     table = history.compare_runs(db, ids[0], ids[1], settings)
     compared = table[table["status"].isin(["improved", "regressed", "unchanged", "inconclusive"])]
     flagged = compared[compared["status"].isin(["improved", "regressed"])]
-    absolute = history.compare_runs(db, ids[0], ids[1], settings, relative=False)
-    absolute = absolute[absolute["status"].isin(["improved", "regressed", "unchanged", "inconclusive"])]
+    # the same series judged on their own ratios (`pairbench compare --absolute`), from the same table
+    raw = [
+        paired.outcome(lo, hi, delta)
+        for lo, hi in zip(compared["ratio_ci_low"], compared["ratio_ci_high"], strict=True)
+    ]
+    absolute = pd.Series(raw, dtype=object).map(history.STATUS)
     shift = table.attrs["run_shift"]
     return {
         "runs": ids,
@@ -112,8 +116,8 @@ def run_against_run(db: Path, a: Path, b: Path, delta: float) -> dict[str, Any]:
             "series": shift.n_series,
             "applied": shift.applied,
         },
-        "flagged_absolute": int(absolute["status"].isin(["improved", "regressed"]).sum()),
-        "status_absolute": absolute["status"].value_counts().to_dict(),
+        "flagged_absolute": int(absolute.isin(["improved", "regressed"]).sum()),
+        "status_absolute": absolute.value_counts().to_dict(),
         "flagged_series": flagged[
             [*SERIES, "ratio", "relative_ratio", "relative_ci_low", "relative_ci_high", "status"]
         ].to_dict("records"),

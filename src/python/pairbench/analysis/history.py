@@ -9,7 +9,7 @@ the sample, is the unit: samples inside one launch would make a host swing betwe
 significant.
 
 A host swing between the runs still moves every series at once: two standard runs of one commit 88 min
-apart on this project's 2-core VM differed by a median 7.8% over 215 series, 88% of them the same way
+apart on this project's 2-core VM differed by x1.07 (the median shift) over 215 series, 88% of them one way
 (benchmarks/results/reproducibility.json). A per-series test cannot tell that from a change of code, so
 the run-wide shift is estimated first, as the median of every common series' shift (median-of-ratios
 normalisation, as DESeq2 sizes its libraries), with a distribution-free interval; each series is then
