@@ -56,6 +56,7 @@ $(LLM_STAMP): $(VENV_STAMP) Makefile $(LLM_PINS)
 # `cargo fetch` downloads every locked crate, including those of members CI never builds (the criterion
 # cross-check), so that phase 2's `cargo metadata --offline` resolves the whole workspace.
 rust: python
+	@[ -z "$(CARGO_CACHE)" ] || bash scripts/cargo_cache.sh restore "$(CARGO_CACHE)"
 	@echo "==> rust: cargo fetch --locked; cargo build --release --locked"
 	@$(CARGO) fetch --locked --quiet
 	@$(CARGO) build --release --locked
@@ -86,15 +87,24 @@ run: setup
 smoke: setup
 	./nextflow run main.nf -profile smoke --outdir $(OUTDIR)-smoke $(NXF_ARGS)
 
+# `make test` seeds a fresh clone's target/release from a copy kept outside the clone and refreshes that
+# copy after the Rust tests (scripts/cargo_cache.sh: cargo still decides what is stale). `make run` does
+# not. CARGO_CACHE= turns it off.
+test: CARGO_CACHE ?= $(HOME)/.cache/pairbench/cargo-target
 test: setup test-rust test-python
 
 test-rust:
 	@echo "==> cargo test --release"
 	@$(CARGO) test --release --locked
+	@[ -z "$(CARGO_CACHE)" ] || bash scripts/cargo_cache.sh save "$(CARGO_CACHE)"
+
+# Two pytest-xdist workers: one runs the modules that run the whole pipeline, one after the other, while
+# the other takes the rest (tests/conftest.py groups them). PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= 2
 
 test-python:
-	@echo "==> pytest"
-	@$(VENV)/bin/python -m pytest --durations=25
+	@echo "==> pytest ($(PYTEST_WORKERS) workers)"
+	@$(VENV)/bin/python -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --durations=25
 
 lint: setup
 	$(VENV)/bin/ruff check src tests benchmarks

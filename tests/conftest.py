@@ -19,6 +19,18 @@ ROOT = project_root()
 pytest_plugins = ("tests.root_only",)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (`make test` runs two workers, `--dist loadgroup`): a module's tests stay on one
+    worker, so its module fixtures are built once, and the modules that run the whole pipeline share one
+    worker, so two of their Nextflow runs (each using both cores) never overlap."""
+    if not config.pluginmanager.hasplugin("xdist"):
+        return
+    pipeline = {item.nodeid.split("::")[0] for item in items if item.get_closest_marker("pipeline")}
+    for item in items:
+        module = item.nodeid.split("::")[0]
+        item.add_marker(pytest.mark.xdist_group("pipeline" if module in pipeline else module))
+
+
 @pytest.fixture(scope="session")
 def catalogue() -> Any:
     return load_catalogue(config_dir() / "benchmarks.yaml", config_dir() / "frameworks.yaml")

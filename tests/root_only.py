@@ -22,6 +22,7 @@ ROOT_ONLY_FIXTURES = {
     "small_disk": "the full-disk path",
 }
 _ROOT_ONLY = pytest.StashKey[dict[str, str]]()
+_PROPERTY = "root_only"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,14 +53,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport]:
     report = yield
-    if report.skipped and item.config.getoption("root_only") and item.nodeid in item.config.stash[_ROOT_ONLY]:
+    path = item.config.stash[_ROOT_ONLY].get(item.nodeid)
+    if path is None:
+        return report
+    # Carried on the report: under pytest-xdist the summary is written by a process that collected nothing.
+    report.user_properties.append((_PROPERTY, path))
+    if report.skipped and item.config.getoption("root_only"):
         report.outcome = "failed"
         report.longrepr = f"--root-only: this test must run here, but it was skipped: {_reason(report)}"
     return report
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    root_only = config.stash.get(_ROOT_ONLY, {})
+    root_only = {
+        r.nodeid: dict(r.user_properties)[_PROPERTY]
+        for r in terminalreporter.stats.get("skipped", [])
+        if _PROPERTY in dict(r.user_properties)
+    }
     skipped = [r for r in terminalreporter.stats.get("skipped", []) if r.nodeid in root_only]
     if not skipped:
         return

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import yaml
 
 from pairbench.core.paths import project_root
@@ -47,8 +48,9 @@ def _pytest(tmp_path: Path, *args: str) -> tuple[int, str]:
     return proc.returncode, proc.stdout + proc.stderr
 
 
-def test_a_skipped_root_only_test_is_named_in_the_summary(tmp_path: Path) -> None:
-    code, out = _pytest(tmp_path)
+@pytest.mark.parametrize("workers", [(), ("-p", "xdist.plugin", "-n", "2")], ids=["serial", "xdist"])
+def test_a_skipped_root_only_test_is_named_in_the_summary(tmp_path: Path, workers: tuple[str, ...]) -> None:
+    code, out = _pytest(tmp_path, *workers)
     assert code == 0, out
     assert "ROOT-ONLY TESTS SKIPPED: test_full_disk — run as root to exercise the full-disk path" in out, out
     assert "test_fixture.py::test_full_disk: mounting a small tmpfs needs root" in out, out
