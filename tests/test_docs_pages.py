@@ -101,6 +101,12 @@ def test_every_renderer_belongs_to_a_script() -> None:
     assert not missing, f"renderers without a benchmarks/<name>.py: {missing}"
 
 
+def test_a_results_file_written_with_out_names_the_script_that_wrote_it() -> None:
+    assert performance_doc.writer("reproducibility_smoke", ROOT) == Path("benchmarks/reproducibility.py")
+    assert performance_doc.writer("kernel_spread", ROOT) == Path("benchmarks/kernel_spread.py")
+    assert performance_doc.writer("no_such_script", ROOT) is None
+
+
 HEAD = {
     "what": "a new measurement",
     "measured_at": "2026-12-01T10:00:00Z",

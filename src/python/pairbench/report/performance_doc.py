@@ -140,8 +140,15 @@ def settings_of(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def writer(name: str, root: Path) -> Path | None:
+    """The script that wrote `<name>.json`: `benchmarks/<name>.py`, or for a variant it wrote with `--out`
+    (reproducibility_smoke.json), the script whose name the file's name starts with, up to an underscore."""
+    stems = [name] + [name[:i] for i in range(len(name) - 1, 0, -1) if name[i] == "_"]
+    return next((Path("benchmarks") / f"{s}.py" for s in stems if (root / "benchmarks" / f"{s}.py").is_file()), None)
+
+
 def head(name: str, doc: dict[str, Any], root: Path) -> list[str]:
-    script = Path("benchmarks") / f"{name}.py"
+    script = writer(name, root)
     path = (RESULTS / f"{name}.json").as_posix()
     parts = [v for v in (doc.get("frameworks") or {}).values() if isinstance(v, dict)]
     host = doc.get("host") or ", ".join(sorted({str(v["host"]) for v in parts if "host" in v})) or NOT_RECORDED
@@ -151,7 +158,7 @@ def head(name: str, doc: dict[str, Any], root: Path) -> list[str]:
     if doc.get("dirty"):
         commit += " (with uncommitted changes)"
     wall = f"; the script ran {num(doc['wall_s'])} s" if isinstance(doc.get("wall_s"), (int, float)) else ""
-    written = f"[`{script}`](../{script.as_posix()})" if (root / script).is_file() else "a script not in benchmarks/"
+    written = f"[`{script}`](../{script.as_posix()})" if script else "a script not in benchmarks/"
     out = [
         f"## {name}",
         "",
