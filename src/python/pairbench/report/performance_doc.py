@@ -140,15 +140,9 @@ def settings_of(doc: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def writer(name: str, root: Path) -> Path | None:
-    """The script that wrote `<name>.json`: `benchmarks/<name>.py`, or for a variant it wrote with `--out`
-    (reproducibility_smoke.json), the script whose name the file's name starts with, up to an underscore."""
-    stems = [name] + [name[:i] for i in range(len(name) - 1, 0, -1) if name[i] == "_"]
-    return next((Path("benchmarks") / f"{s}.py" for s in stems if (root / "benchmarks" / f"{s}.py").is_file()), None)
-
-
 def head(name: str, doc: dict[str, Any], root: Path) -> list[str]:
-    script = writer(name, root)
+    stems = [name] + [name[:i] for i in range(len(name) - 1, 0, -1) if name[i] == "_"]  # x_smoke.json: x.py --out
+    script = next((Path("benchmarks") / f"{s}.py" for s in stems if (root / "benchmarks" / f"{s}.py").is_file()), None)
     path = (RESULTS / f"{name}.json").as_posix()
     parts = [v for v in (doc.get("frameworks") or {}).values() if isinstance(v, dict)]
     host = doc.get("host") or ", ".join(sorted({str(v["host"]) for v in parts if "host" in v})) or NOT_RECORDED
