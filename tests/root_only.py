@@ -65,16 +65,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
-    root_only = {
-        r.nodeid: dict(r.user_properties)[_PROPERTY]
-        for r in terminalreporter.stats.get("skipped", [])
-        if _PROPERTY in dict(r.user_properties)
-    }
-    skipped = [r for r in terminalreporter.stats.get("skipped", []) if r.nodeid in root_only]
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if _PROPERTY in dict(r.user_properties)]
     if not skipped:
         return
     names = ", ".join(dict.fromkeys(r.nodeid.rsplit("::", 1)[-1] for r in skipped))
-    paths = " and ".join(dict.fromkeys(path for r in skipped for path in root_only[r.nodeid].split(" and ")))
+    paths = " and ".join(dict.fromkeys(p for r in skipped for p in dict(r.user_properties)[_PROPERTY].split(" and ")))
     terminalreporter.write_sep(
         "!", f"ROOT-ONLY TESTS SKIPPED: {names} — run as root to exercise {paths}", red=True, bold=True
     )
