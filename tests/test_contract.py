@@ -157,6 +157,43 @@ def test_a_runner_lookup_imports_only_its_domain(
     assert proc.stdout.strip() == ""
 
 
+def test_reading_the_catalogue_imports_no_numerical_library() -> None:
+    """The config check and phase 1 register every plugin (each pipeline start pays for what they import):
+    no estimator library, no torch, no pandas until a step does the work."""
+    import subprocess
+    import sys
+
+    heavy = ("sklearn", "scipy", "torch", "pandas", "transformers", "stable_baselines3", "gymnasium")
+    code = (
+        "import sys; from pairbench.core import registry; registry.task_runners(); registry.dataset_sources(); "
+        "registry.algorithms(); from pairbench.analysis.cost import load_machine; "
+        f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.strip() == ""
+
+
+def test_a_machine_without_the_nvidia_driver_has_no_cuda_without_importing_torch() -> None:
+    import ctypes
+    import subprocess
+    import sys
+
+    try:
+        ctypes.CDLL("libcuda.so.1")
+        pytest.skip("the NVIDIA driver loads here: torch is asked")
+    except OSError:
+        pass
+    code = (
+        "import sys; from pairbench.configuration.selection import cuda_unavailable; "
+        "print(cuda_unavailable()); print('torch' in sys.modules)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert proc.stdout.splitlines() == [
+        "no NVIDIA driver here (libcuda.so.1 does not load), so no CUDA device can be used",
+        "False",
+    ]
+
+
 def test_analysis_refuses_to_pool_launches_that_measured_different_things(tmp_path: Path) -> None:
     from pairbench.analysis.run import AnalysisInputs, load_inputs
     from pairbench.analysis.tidy import MIXED_SERIES

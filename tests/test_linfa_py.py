@@ -74,7 +74,7 @@ def test_linfa_py_through_the_gate(
 def test_sklearn_style_estimators_on_numpy(linfa_py: object) -> None:
     from sklearn.base import clone
 
-    from pairbench.tasks.classical.linfa_py import LinfaClassifier, LinfaClusterer, LinfaRegressor
+    from pairbench.tasks.classical.linfa_py_estimators import LinfaClassifier, LinfaClusterer, LinfaRegressor
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 4))

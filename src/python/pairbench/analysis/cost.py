@@ -12,14 +12,15 @@ from __future__ import annotations
 import fnmatch
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-from pairbench.analysis.tidy import CELL_KEYS
 from pairbench.configuration.config import ConfigError, load_yaml
 from pairbench.configuration.schema_check import schema_problems
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,10 @@ def _matches(phase: str, patterns: list[str]) -> bool:
 def cost_table(
     summary: pd.DataFrame, launches: pd.DataFrame, machine: Machine, settings: CostSettings | None = None
 ) -> pd.DataFrame:
+    import pandas as pd  # on use (with tidy, which imports it): the config check reads the loaders above
+
+    from pairbench.analysis.tidy import CELL_KEYS
+
     settings = settings or CostSettings()
     if summary.empty:
         return pd.DataFrame()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import importlib.util
 import itertools
 import os
@@ -104,7 +105,15 @@ def framework_missing(fw: FrameworkSpec) -> str | None:
 
 
 def cuda_unavailable() -> str | None:
-    """Why no CUDA device can be used here, or None when torch sees one."""
+    """Why no CUDA device can be used here, or None when torch sees one.
+
+    Every CUDA framework (torch, candle, tch) needs the NVIDIA driver's library: where it does not load
+    there is no device to look for, and phase 1 skips importing torch (about 4 s on a CPU-only machine).
+    """
+    try:
+        ctypes.CDLL("libcuda.so.1")
+    except OSError:
+        return "no NVIDIA driver here (libcuda.so.1 does not load), so no CUDA device can be used"
     if importlib.util.find_spec("torch") is None:
         return "torch is not importable, so no CUDA device can be detected"
     import torch

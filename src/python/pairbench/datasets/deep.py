@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn import datasets as skd
 
 from pairbench.core.registry import dataset_check, dataset_loader
 from pairbench.datasets.builtin import XY
@@ -32,6 +31,8 @@ def _check_shape(image_shape: list[int], expected: tuple[int, int, int], name: s
 @dataset_loader("digits_images")
 def digits_images(seed: int, image_shape: list[int] | None = None) -> XY:
     """scikit-learn's 1797 8x8 digits as 1x8x8 images scaled to [0, 1] (pixel counts are 0..16)."""
+    from sklearn import datasets as skd
+
     del seed
     _check_shape(image_shape or [1, 8, 8], (1, 8, 8), "digits_images")
     bunch = skd.load_digits()

@@ -1,9 +1,11 @@
-"""Seeded synthetic datasets: the same seed gives the same bytes (checked by sha256 in the manifest)."""
+"""Seeded synthetic datasets: the same seed gives the same bytes (checked by sha256 in the manifest).
+
+Each generator imports scikit-learn when it runs (pairbench.datasets.builtin says why).
+"""
 
 from __future__ import annotations
 
 import numpy as np
-from sklearn import datasets as skd
 
 from pairbench.core.registry import dataset_loader
 from pairbench.datasets.builtin import XY
@@ -12,6 +14,8 @@ from pairbench.datasets.builtin import XY
 @dataset_loader("synthetic_linear")
 def synthetic_linear(seed: int, n_samples: int = 2000, n_features: int = 20, noise: float = 10.0) -> XY:
     """Dense linear target with Gaussian noise (all features informative)."""
+    from sklearn import datasets as skd
+
     X, y = skd.make_regression(
         n_samples=n_samples, n_features=n_features, n_informative=n_features, noise=noise, random_state=seed
     )
@@ -21,6 +25,8 @@ def synthetic_linear(seed: int, n_samples: int = 2000, n_features: int = 20, noi
 @dataset_loader("synthetic_nonlinear")
 def synthetic_nonlinear(seed: int, n_samples: int = 2000, n_features: int = 10, noise: float = 1.0) -> XY:
     """Friedman #1: y = 10 sin(pi x1 x2) + 20 (x3 - 0.5)^2 + 10 x4 + 5 x5 + noise; a linear model's R^2 ~0.75."""
+    from sklearn import datasets as skd
+
     X, y = skd.make_friedman1(n_samples=n_samples, n_features=n_features, noise=noise, random_state=seed)
     return X.astype(np.float64), y.astype(np.float64)
 
@@ -30,6 +36,8 @@ def synthetic_sparse(
     seed: int, n_samples: int = 2000, n_features: int = 200, n_informative: int = 10, noise: float = 5.0
 ) -> XY:
     """Few informative features among many: where L1 penalties should shine."""
+    from sklearn import datasets as skd
+
     X, y = skd.make_regression(
         n_samples=n_samples, n_features=n_features, n_informative=n_informative, noise=noise, random_state=seed
     )
@@ -41,6 +49,8 @@ def synthetic_classification(
     seed: int, n_samples: int = 2000, n_features: int = 20, n_informative: int = 10, n_classes: int = 3
 ) -> XY:
     """Gaussian clusters on hypercube vertices (Guyon 2003), some features redundant, 1% label noise."""
+    from sklearn import datasets as skd
+
     X, y = skd.make_classification(
         n_samples=n_samples,
         n_features=n_features,
@@ -58,6 +68,8 @@ def synthetic_blobs(
     seed: int, n_samples: int = 2000, n_features: int = 2, centers: int = 4, cluster_std: float = 1.0
 ) -> XY:
     """Isotropic Gaussian blobs: the case k-means and GMMs are made for."""
+    from sklearn import datasets as skd
+
     X, y = skd.make_blobs(
         n_samples=n_samples, n_features=n_features, centers=centers, cluster_std=cluster_std, random_state=seed
     )
@@ -67,6 +79,8 @@ def synthetic_blobs(
 @dataset_loader("synthetic_moons")
 def synthetic_moons(seed: int, n_samples: int = 2000, noise: float = 0.05) -> XY:
     """Two interleaving half circles: separable by density (DBSCAN, single linkage), not by k-means."""
+    from sklearn import datasets as skd
+
     X, y = skd.make_moons(n_samples=n_samples, noise=noise, random_state=seed)
     return X.astype(np.float64), y.astype(np.int64)
 
@@ -74,5 +88,7 @@ def synthetic_moons(seed: int, n_samples: int = 2000, noise: float = 0.05) -> XY
 @dataset_loader("synthetic_circles")
 def synthetic_circles(seed: int, n_samples: int = 2000, noise: float = 0.05, factor: float = 0.5) -> XY:
     """Two concentric circles: another density-separable shape."""
+    from sklearn import datasets as skd
+
     X, y = skd.make_circles(n_samples=n_samples, noise=noise, factor=factor, random_state=seed)
     return X.astype(np.float64), y.astype(np.int64)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import stats
 
 
 def regression_quality(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, float | None]:
@@ -13,6 +12,8 @@ def regression_quality(y_true: ArrayLike, y_pred: ArrayLike) -> dict[str, float 
     MAPE follows scikit-learn (a fraction, with |y| floored at machine epsilon); R^2 and explained
     variance are None for a constant target, where they are undefined.
     """
+    from scipy import stats  # on use: the regression task module is imported wherever the catalogue is read
+
     t = np.asarray(y_true, dtype=np.float64).ravel()
     p = np.asarray(y_pred, dtype=np.float64).ravel()
     if t.shape != p.shape or t.size == 0:

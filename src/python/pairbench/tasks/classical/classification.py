@@ -8,13 +8,10 @@ A two-class problem is one binary model on both sides.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.base import ClassifierMixin, clone
-from sklearn.multiclass import OneVsRestClassifier
-from sklearn.svm import SVC, LinearSVC, NuSVC
 
 from pairbench.core.benchmark import BenchmarkBase, RunContext
 from pairbench.core.registry import algorithm, get_algorithm, task_runner
@@ -22,16 +19,23 @@ from pairbench.datasets.materialise import Split
 from pairbench.metrics.classification import classification_quality
 from pairbench.tasks.classical.kernels import linfa_kernel_args, sklearn_kernel_args
 
+if TYPE_CHECKING:
+    from sklearn.base import ClassifierMixin
+
 Params = dict[str, Any]
 
 
 def _ovr(estimator: ClassifierMixin) -> ClassifierMixin:
+    from sklearn.multiclass import OneVsRestClassifier
+
     return OneVsRestClassifier(estimator)
 
 
 @algorithm("classical_ml", "classification", "svc")
 def svc(params: Params, n_train: int) -> ClassifierMixin:
     """C-SVC by libsvm's SMO, one binary model per class."""
+    from sklearn.svm import SVC
+
     del n_train
     return _ovr(
         SVC(
@@ -47,6 +51,8 @@ def svc(params: Params, n_train: int) -> ClassifierMixin:
 @algorithm("classical_ml", "classification", "nusvc")
 def nusvc(params: Params, n_train: int) -> ClassifierMixin:
     """nu-SVC by libsvm's SMO, one binary model per class."""
+    from sklearn.svm import NuSVC
+
     del n_train
     return _ovr(
         NuSVC(
@@ -67,6 +73,8 @@ def linearsvc(params: Params, n_train: int) -> ClassifierMixin:
     with the same C. liblinear penalises the intercept as the weight of a constant feature of value
     `intercept_scaling` (penalty b² / (2 s²)); SMO does not, so a large s makes both solve the same problem.
     """
+    from sklearn.svm import LinearSVC
+
     del n_train
     return _ovr(
         LinearSVC(
@@ -87,6 +95,8 @@ class ClassificationBenchmark(BenchmarkBase):
 
     def __init__(self, algorithm_name: str, params: Params, split: Split, template: Any = None) -> None:
         """`template`: an unfitted estimator of another Python framework (linfa-py), timed the same way."""
+        from sklearn.base import clone  # imported on use: see pairbench.tasks.classical
+
         self.split = split
         self.params = params
         self.template = (
@@ -98,17 +108,18 @@ class ClassificationBenchmark(BenchmarkBase):
         )
         self.model: Any = None
         self._fresh: list[Any] = []
+        self._clone = clone
         self.predictions: NDArray[np.int64] | None = None
         self.scores: NDArray[np.float64] | None = None
 
     def prepare_phase(self, phase: str, calls: int) -> None:
         """Untimed: the fresh, unfitted estimators the next `calls` fits start from (clone costs ~44 us,
         5% of a 0.9 ms ridge fit, and is not part of fitting)."""
-        self._fresh = [clone(self.template) for _ in range(calls)] if phase == "fit" else []
+        self._fresh = [self._clone(self.template) for _ in range(calls)] if phase == "fit" else []
 
     def run_phase(self, phase: str) -> None:
         if phase == "fit":
-            fresh = self._fresh.pop() if self._fresh else clone(self.template)
+            fresh = self._fresh.pop() if self._fresh else self._clone(self.template)
             self.model = fresh.fit(self.split.X_train, self.split.y_train)
         elif phase == "predict":
             assert self.model is not None, "predict before fit"

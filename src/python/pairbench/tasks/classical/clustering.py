@@ -11,9 +11,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.base import clone
-from sklearn.cluster import DBSCAN, AgglomerativeClustering, KMeans
-from sklearn.mixture import GaussianMixture
 
 from pairbench.core.benchmark import BenchmarkBase, RunContext
 from pairbench.core.registry import algorithm, get_algorithm, task_runner
@@ -32,6 +29,8 @@ def kmeans(params: Params, X: NDArray[np.float64], seed: int) -> Any:
     tol x mean feature variance. linfa stops when the (unsquared) norm is below its tolerance; the Rust
     side therefore uses sqrt(tol x mean variance) — the same rule.
     """
+    from sklearn.cluster import KMeans
+
     k = int(params["n_clusters"])
     init = str(params["init"])
     if init not in KMEANS_INITS:
@@ -52,6 +51,8 @@ def kmeans(params: Params, X: NDArray[np.float64], seed: int) -> Any:
 @algorithm("classical_ml", "clustering", "dbscan")
 def dbscan(params: Params, X: NDArray[np.float64], seed: int) -> Any:
     """DBSCAN, Euclidean; min_samples counts the point itself on both sides."""
+    from sklearn.cluster import DBSCAN
+
     del X, seed
     return DBSCAN(eps=float(params["eps"]), min_samples=int(params["min_samples"]), metric="euclidean")
 
@@ -59,6 +60,8 @@ def dbscan(params: Params, X: NDArray[np.float64], seed: int) -> Any:
 @algorithm("classical_ml", "clustering", "agglomerative")
 def agglomerative(params: Params, X: NDArray[np.float64], seed: int) -> Any:
     """Agglomerative clustering on Euclidean distances, cut at n_clusters."""
+    from sklearn.cluster import AgglomerativeClustering
+
     del X, seed
     return AgglomerativeClustering(
         n_clusters=int(params["n_clusters"]), linkage=str(params["linkage"]), metric="euclidean"
@@ -68,6 +71,8 @@ def agglomerative(params: Params, X: NDArray[np.float64], seed: int) -> Any:
 @algorithm("classical_ml", "clustering", "gaussian_mixture")
 def gaussian_mixture(params: Params, X: NDArray[np.float64], seed: int) -> Any:
     """EM for a Gaussian mixture, k-means initialisation, labels = most probable component."""
+    from sklearn.mixture import GaussianMixture
+
     del X
     return GaussianMixture(
         n_components=int(params["n_clusters"]),
@@ -88,6 +93,8 @@ class ClusteringBenchmark(BenchmarkBase):
 
     def __init__(self, algorithm_name: str, params: Params, split: Split, template: Any = None) -> None:
         """`template`: an unfitted estimator of another Python framework (linfa-py), timed the same way."""
+        from sklearn.base import clone  # imported on use: see pairbench.tasks.classical
+
         self.split = split
         seed = int(split.manifest.get("seed", 42))
         self.template = (
@@ -97,16 +104,17 @@ class ClusteringBenchmark(BenchmarkBase):
         )
         self.model: Any = None
         self._fresh: list[Any] = []
+        self._clone = clone
         self.predictions: NDArray[np.int64] | None = None
 
     def prepare_phase(self, phase: str, calls: int) -> None:
         """Untimed: the fresh, unfitted estimators the next `calls` fits start from."""
-        self._fresh = [clone(self.template) for _ in range(calls)] if phase == "fit" else []
+        self._fresh = [self._clone(self.template) for _ in range(calls)] if phase == "fit" else []
 
     def run_phase(self, phase: str) -> None:
         if phase != "fit":
             raise ValueError(f"unknown phase {phase!r}; allowed: {', '.join(self.phases)}")
-        model = self._fresh.pop() if self._fresh else clone(self.template)
+        model = self._fresh.pop() if self._fresh else self._clone(self.template)
         if hasattr(model, "fit_predict"):
             labels = model.fit_predict(self.split.X_train)
         else:

@@ -1,6 +1,6 @@
 """linfa-py: linfa called from Python through PyO3 (the `linfa_py` extension, src/rust/linfa-py).
 
-The estimators below are scikit-learn estimators in shape (`BaseEstimator`, `fit` / `predict` /
+The estimators (`linfa_py_estimators`) are scikit-learn estimators in shape (`BaseEstimator`, `fit` / `predict` /
 `decision_function` / `fit_predict` on numpy arrays), and the task runners reuse the scikit-learn
 benchmark classes unchanged, so the timed calls are made exactly as they are for scikit-learn. Behind
 each call is the same Rust function the `pairbench-classical` binary runs (its `ALGORITHMS` tables), so:
@@ -10,16 +10,14 @@ each call is the same Rust function the `pairbench-classical` binary runs (its `
 - scikit-learn -> linfa is both together.
 
 numpy arrays cross without a copy: the extension borrows float64/int64 memory as ndarray views.
+They live in their own module, imported on use: they subclass scikit-learn's, and this module registers
+runners for every step that reads the catalogue (see pairbench.tasks.classical).
 """
 
 from __future__ import annotations
 
 import json
 from typing import Any
-
-import numpy as np
-from numpy.typing import NDArray
-from sklearn.base import BaseEstimator, ClassifierMixin, ClusterMixin, RegressorMixin
 
 from pairbench.core.benchmark import RunContext
 from pairbench.core.registry import task_runner
@@ -32,83 +30,22 @@ FRAMEWORK = "linfa-py"
 Params = dict[str, Any]
 
 
-def _module() -> Any:
-    # Imported on use: pairbench imports without the extension (phase 1 then skips linfa-py with why).
-    import linfa_py
-
-    return linfa_py
-
-
-class _LinfaEstimator(BaseEstimator):
-    """`algorithm` and `params` select one entry of the Rust side's ALGORITHMS table, as the cell does."""
-
-    def __init__(self, algorithm: str = "", params: Params | None = None, seed: int = 42) -> None:
-        self.algorithm = algorithm
-        self.params = params
-        self.seed = seed
-
-    def _params_json(self) -> str:
-        return json.dumps(self.params or {})
-
-    def linfa_metadata(self) -> dict[str, Any]:
-        model = getattr(self, "model_", None)
-        return json.loads(model.metadata()) if model is not None else {}
-
-
-class LinfaRegressor(RegressorMixin, _LinfaEstimator):
-    def fit(self, X: NDArray[np.float64], y: NDArray[np.float64]) -> LinfaRegressor:
-        self.model_ = _module().Regressor(self.algorithm, self._params_json(), self.seed)
-        self.model_.fit(X, y)
-        return self
-
-    def predict(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
-        return self.model_.predict(X)
-
-
-class LinfaClassifier(ClassifierMixin, _LinfaEstimator):
-    """One-vs-rest inside Rust, as in the binary; decision values as scikit-learn's OvR returns them."""
-
-    def fit(self, X: NDArray[np.float64], y: NDArray[np.int64]) -> LinfaClassifier:
-        self.model_ = _module().Classifier(self.algorithm, self._params_json(), self.seed)
-        self.model_.fit(X, y)
-        self.classes_ = np.asarray(self.model_.classes, dtype=np.int64)
-        return self
-
-    def decision_function(self, X: NDArray[np.float64]) -> NDArray[np.float64]:
-        scores = self.model_.decision(X)
-        return scores[:, 0] if scores.shape[1] == 1 else scores
-
-    def predict(self, X: NDArray[np.float64]) -> NDArray[np.int64]:
-        scores = self.decision_function(X)
-        if scores.ndim == 1:
-            return np.where(scores > 0, self.classes_[1], self.classes_[0])
-        return self.classes_[np.argmax(scores, axis=1)]
-
-
-class LinfaClusterer(ClusterMixin, _LinfaEstimator):
-    def fit_predict(self, X: NDArray[np.float64], y: Any = None, **kwargs: Any) -> NDArray[np.int64]:
-        del y, kwargs
-        self.model_ = _module().Clusterer(self.algorithm, self._params_json(), self.seed)
-        self.labels_ = self.model_.fit_predict(X)
-        return self.labels_
-
-    def fit(self, X: NDArray[np.float64], y: Any = None) -> LinfaClusterer:
-        self.fit_predict(X, y)
-        return self
-
-
 def _metadata(bench: Any) -> dict[str, Any]:
+    from pairbench.tasks.classical.linfa_py_estimators import extension
+
     model = bench.model
     return {
         "estimator": f"linfa_py.{type(bench.template).__name__}",
         "binding": "PyO3 + rust-numpy (zero-copy in)",
-        "linfa_version": _module().LINFA_VERSION,
+        "linfa_version": extension().LINFA_VERSION,
         **(model.linfa_metadata() if model is not None else {}),
     }
 
 
 class LinfaRegressionBenchmark(RegressionBenchmark):
     def __init__(self, algorithm_name: str, params: Params, split: Split) -> None:
+        from pairbench.tasks.classical.linfa_py_estimators import LinfaRegressor
+
         super().__init__(algorithm_name, params, split, template=LinfaRegressor(algorithm_name, params))
 
     def metadata(self) -> dict[str, Any]:
@@ -117,6 +54,8 @@ class LinfaRegressionBenchmark(RegressionBenchmark):
 
 class LinfaClassificationBenchmark(ClassificationBenchmark):
     def __init__(self, algorithm_name: str, params: Params, split: Split) -> None:
+        from pairbench.tasks.classical.linfa_py_estimators import LinfaClassifier
+
         super().__init__(algorithm_name, params, split, template=LinfaClassifier(algorithm_name, params))
 
     def metadata(self) -> dict[str, Any]:
@@ -125,6 +64,8 @@ class LinfaClassificationBenchmark(ClassificationBenchmark):
 
 class LinfaClusteringBenchmark(ClusteringBenchmark):
     def __init__(self, algorithm_name: str, params: Params, split: Split) -> None:
+        from pairbench.tasks.classical.linfa_py_estimators import LinfaClusterer
+
         seed = int(split.manifest.get("seed", 42))
         super().__init__(algorithm_name, params, split, template=LinfaClusterer(algorithm_name, params, seed))
 
@@ -158,5 +99,7 @@ def clustering_runner(
 
 def capabilities() -> dict[str, Any]:
     """What the extension implements (the binary's tables), for phase 2 and the ecosystem table."""
-    caps: dict[str, Any] = json.loads(_module().capabilities())
+    import linfa_py  # on use: pairbench imports without the extension (phase 1 then says why it is absent)
+
+    caps: dict[str, Any] = json.loads(linfa_py.capabilities())
     return caps

@@ -7,13 +7,10 @@ so the same `alpha` means the same objective on both sides; see `ridge` for the 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import NDArray
-from sklearn.base import RegressorMixin, clone
-from sklearn.linear_model import ElasticNet, Lasso, LinearRegression, Ridge
-from sklearn.svm import SVR, NuSVR
 
 from pairbench.core.benchmark import BenchmarkBase, RunContext
 from pairbench.core.registry import algorithm, get_algorithm, task_runner
@@ -21,12 +18,17 @@ from pairbench.datasets.materialise import Split
 from pairbench.metrics.regression import regression_quality
 from pairbench.tasks.classical.kernels import linfa_kernel_args, sklearn_kernel_args
 
+if TYPE_CHECKING:
+    from sklearn.base import RegressorMixin
+
 Params = dict[str, Any]
 
 
 @algorithm("classical_ml", "regression", "linear")
 def linear(params: Params, n_train: int) -> RegressorMixin:
     """Ordinary least squares (scipy lstsq)."""
+    from sklearn.linear_model import LinearRegression
+
     del n_train
     return LinearRegression(fit_intercept=bool(params["fit_intercept"]))
 
@@ -38,6 +40,8 @@ def ridge(params: Params, n_train: int) -> RegressorMixin:
     scikit-learn's Ridge minimises ||y - Xw||^2 + a ||w||^2; with a = alpha * n_train that is the
     elastic-net objective above with l1_ratio = 0 (times 2n), i.e. the same minimiser linfa seeks.
     """
+    from sklearn.linear_model import Ridge
+
     return Ridge(
         alpha=float(params["alpha"]) * n_train,
         fit_intercept=bool(params["fit_intercept"]),
@@ -51,6 +55,8 @@ def ridge(params: Params, n_train: int) -> RegressorMixin:
 def ridge_cd(params: Params, n_train: int) -> RegressorMixin:
     """L2-penalised least squares by cyclic coordinate descent with a duality-gap stop: the method linfa's
     ridge uses (elastic net with l1_ratio 0), so this pair compares the same algorithm."""
+    from sklearn.linear_model import ElasticNet
+
     del n_train
     return ElasticNet(
         alpha=float(params["alpha"]),
@@ -65,6 +71,8 @@ def ridge_cd(params: Params, n_train: int) -> RegressorMixin:
 @algorithm("classical_ml", "regression", "lasso")
 def lasso(params: Params, n_train: int) -> RegressorMixin:
     """L1-penalised least squares by cyclic coordinate descent with a duality-gap stop."""
+    from sklearn.linear_model import Lasso
+
     del n_train
     return Lasso(
         alpha=float(params["alpha"]),
@@ -78,6 +86,8 @@ def lasso(params: Params, n_train: int) -> RegressorMixin:
 @algorithm("classical_ml", "regression", "elastic_net")
 def elastic_net(params: Params, n_train: int) -> RegressorMixin:
     """Mixed L1/L2 penalty by cyclic coordinate descent with a duality-gap stop."""
+    from sklearn.linear_model import ElasticNet
+
     del n_train
     return ElasticNet(
         alpha=float(params["alpha"]),
@@ -92,6 +102,8 @@ def elastic_net(params: Params, n_train: int) -> RegressorMixin:
 @algorithm("classical_ml", "regression", "svr")
 def svr(params: Params, n_train: int) -> RegressorMixin:
     """epsilon-SVR by libsvm's SMO (kernel mapping: pairbench.tasks.classical.kernels)."""
+    from sklearn.svm import SVR
+
     del n_train
     return SVR(
         C=float(params["C"]),
@@ -106,6 +118,8 @@ def svr(params: Params, n_train: int) -> RegressorMixin:
 @algorithm("classical_ml", "regression", "nusvr")
 def nusvr(params: Params, n_train: int) -> RegressorMixin:
     """nu-SVR by libsvm's SMO."""
+    from sklearn.svm import NuSVR
+
     del n_train
     return NuSVR(
         C=float(params["C"]),
@@ -124,6 +138,8 @@ class RegressionBenchmark(BenchmarkBase):
 
     def __init__(self, algorithm_name: str, params: Params, split: Split, template: Any = None) -> None:
         """`template`: an unfitted estimator of another Python framework (linfa-py), timed the same way."""
+        from sklearn.base import clone  # imported on use: see pairbench.tasks.classical
+
         self.split = split
         self.params = params
         self.template = (
@@ -133,16 +149,17 @@ class RegressionBenchmark(BenchmarkBase):
         )
         self.model: RegressorMixin | None = None
         self._fresh: list[Any] = []
+        self._clone = clone
         self.predictions: NDArray[np.float64] | None = None
 
     def prepare_phase(self, phase: str, calls: int) -> None:
         """Untimed: the fresh, unfitted estimators the next `calls` fits start from (clone costs ~44 us,
         5% of a 0.9 ms ridge fit, and is not part of fitting)."""
-        self._fresh = [clone(self.template) for _ in range(calls)] if phase == "fit" else []
+        self._fresh = [self._clone(self.template) for _ in range(calls)] if phase == "fit" else []
 
     def run_phase(self, phase: str) -> None:
         if phase == "fit":
-            fresh = self._fresh.pop() if self._fresh else clone(self.template)
+            fresh = self._fresh.pop() if self._fresh else self._clone(self.template)
             self.model = fresh.fit(self.split.X_train, self.split.y_train)
         elif phase == "predict":
             assert self.model is not None, "predict before fit"
@@ -155,6 +172,8 @@ class RegressionBenchmark(BenchmarkBase):
         return regression_quality(self.split.y_test, self.predictions)
 
     def metadata(self) -> dict[str, Any]:
+        from sklearn.svm import SVR, NuSVR
+
         model = self.model
         meta: dict[str, Any] = {
             "estimator": type(self.template).__name__,
