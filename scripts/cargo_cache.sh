@@ -10,9 +10,10 @@
 # features and profile; workspace crates by path and mtime, and a fresh clone's sources are newer than
 # any copied artifact, so they are always rebuilt. Build-script outputs that name the old target dir
 # are rewritten by cargo itself. The one output that names a path outside the target dir is torch-sys's
-# (the venv's libtorch, which it does not re-check when VIRTUAL_ENV changes): it is dropped unless it
-# names this clone's venv, and cargo rebuilds it and tch. The key covers the toolchain, Cargo.lock and
-# pyproject.toml (the torch pin). Never fails the caller: a cache that cannot be used is just not used.
+# (the venv's libtorch, which it does not re-check when VIRTUAL_ENV changes): it is pointed at this
+# clone's venv (rebuilding torch-sys and tch took about 4 minutes at another clone path). The key covers
+# the toolchain, Cargo.lock and pyproject.toml (the torch pin). Never fails the caller: a cache that
+# cannot be used is just not used.
 set -uo pipefail
 cmd="${1:-}" dir="${2:-}"
 [[ -n "$dir" && ( "$cmd" == restore || "$cmd" == save ) ]] || { echo "usage: $0 restore|save DIR" >&2; exit 2; }
@@ -28,14 +29,22 @@ restore)
     cp -a "$slot/release" target/release.partial && mv target/release.partial target/release || {
         rm -rf target/release.partial; exit 0
     }
-    venv_lib="$PWD/.venv/"
+    # torch-sys's output names the venv it was built in (libtorch's link path) and is not re-run when the
+    # venv moves. The key pins torch, so this clone's venv holds the same libtorch: point the output at it
+    # (its compiled wrapper stays valid). A path with other characters than
+    # [A-Za-z0-9_./+-] (sed would read them) drops torch-sys and tch instead, to be rebuilt.
+    venv="$PWD/.venv"
     for out in target/release/build/torch-sys-*/output; do
         [[ -f "$out" ]] || continue
-        if ! grep -q "libtorch_lib=$venv_lib" "$out"; then
-            (cd target/release && rm -rf build/torch-sys-* .fingerprint/torch-sys-* .fingerprint/tch-* \
-                build/tch-* deps/libtorch_sys-* deps/libtch-* deps/torch_sys-* deps/tch-*)
-            break
+        old="$(sed -n 's#^cargo:libtorch_lib=\(.*\)/lib/python[^/]*/site-packages/torch/lib$#\1#p' "$out")"
+        [[ -z "$old" || "$old" == "$venv" ]] && continue
+        if [[ "$old$venv" =~ ^[A-Za-z0-9_./+-]+$ ]]; then
+            stamp="$(stat -c %Y "$out")"
+            sed -i "s#$old/#$venv/#g" "$out" && touch -d "@$stamp" "$out" && continue
         fi
+        (cd target/release && rm -rf build/torch-sys-* .fingerprint/torch-sys-* .fingerprint/tch-* \
+            build/tch-* deps/libtorch_sys-* deps/libtch-* deps/torch_sys-* deps/tch-*)
+        break
     done
     ;;
 save)

