@@ -39,8 +39,9 @@ restore)
         old="$(sed -n 's#^cargo:libtorch_lib=\(.*\)/lib/python[^/]*/site-packages/torch/lib$#\1#p' "$out")"
         [[ -z "$old" || "$old" == "$venv" ]] && continue
         if [[ "$old$venv" =~ ^[A-Za-z0-9_./+-]+$ ]]; then
-            stamp="$(stat -c %Y "$out")"
-            sed -i "s#$old/#$venv/#g" "$out" && touch -d "@$stamp" "$out" && continue
+            # The file keeps its mtime to the nanosecond: cargo compares it with the build script's.
+            sed "s#$old/#$venv/#g" "$out" > "$out.new" && touch -r "$out" "$out.new" && mv "$out.new" "$out" \
+                && continue
         fi
         (cd target/release && rm -rf build/torch-sys-* .fingerprint/torch-sys-* .fingerprint/tch-* \
             build/tch-* deps/libtorch_sys-* deps/libtch-* deps/torch_sys-* deps/tch-*)

@@ -90,3 +90,28 @@ def test_ci_runs_make_test_then_the_root_only_tests_as_root() -> None:
     first = runs.index("bash .ci/run")
     root = [run for run in runs[first + 1 :] if "--root-only" in run]
     assert len(root) == 1 and "sudo -E env" in root[0] and '"PATH=$PATH"' in root[0], runs
+
+
+def test_the_rust_cache_points_torch_sys_at_this_clones_venv(tmp_path: Path) -> None:
+    """A cached torch-sys output built in another clone names that clone's venv; restoring it into this
+    clone rewrites the path and keeps the file's mtime to the nanosecond (cargo compares it with its build
+    script's, and a rounded one made cargo rebuild torch-sys and tch: 4 minutes)."""
+    cache, clone, other = tmp_path / "cache", tmp_path / "clone", "/elsewhere/clone/.venv"
+    clone.mkdir()
+    for name in ("Cargo.lock", "pyproject.toml"):
+        (clone / name).write_text((ROOT / name).read_text())
+    built = clone / "target" / "release" / "build" / "torch-sys-0123"
+    built.mkdir(parents=True)
+    lib = "lib/python3.11/site-packages/torch/lib"
+    (built / "output").write_text(f"cargo:rustc-link-search=native={other}/{lib}\ncargo:libtorch_lib={other}/{lib}\n")
+    os.utime(built / "output", ns=(1_796_673_023_471_822_345, 1_796_673_023_471_822_345))
+    script = str(ROOT / "scripts" / "cargo_cache.sh")
+    subprocess.run(["bash", script, "save", str(cache)], cwd=clone, check=True)
+    subprocess.run(["rm", "-rf", str(clone / "target")], check=True)
+    subprocess.run(["bash", script, "restore", str(cache)], cwd=clone, check=True, capture_output=True)
+    restored = clone / "target" / "release" / "build" / "torch-sys-0123" / "output"
+    assert restored.read_text().splitlines() == [
+        f"cargo:rustc-link-search=native={clone}/.venv/{lib}",
+        f"cargo:libtorch_lib={clone}/.venv/{lib}",
+    ]
+    assert restored.stat().st_mtime_ns == 1_796_673_023_471_822_345
