@@ -11,10 +11,9 @@ import pytest
 import yaml
 
 from pairbench.analysis.cost import load_machine, validate_hardware
-from pairbench.analysis.recommend import REQUIREMENT_KEYS, WEIGHT_KEYS, load_requirements
 from pairbench.analysis.settings import load_analysis_config
-from pairbench.analysis.usecases import DEFAULT_USE_CASES
 from pairbench.configuration.config import DEVICES, ConfigError, load_catalogue, load_frameworks
+from pairbench.configuration.requirements import DEFAULT_USE_CASES, REQUIREMENT_KEYS, WEIGHT_KEYS, load_requirements
 from pairbench.configuration.schema_check import dotted, load_schema, schema_problems
 from pairbench.core.paths import config_dir
 from pairbench.core.registry import dataset_sources

@@ -159,14 +159,15 @@ def test_a_runner_lookup_imports_only_its_domain(
 
 def test_reading_the_catalogue_imports_no_numerical_library() -> None:
     """The config check and phase 1 register every plugin (each pipeline start pays for what they import):
-    no estimator library, no torch, no pandas until a step does the work."""
+    no estimator library, no torch, no pandas until a step does the work. The config check's own module
+    (which reads the hardware and requirements files too) is held to the same rule."""
     import subprocess
     import sys
 
     heavy = ("sklearn", "scipy", "torch", "pandas", "transformers", "stable_baselines3", "gymnasium")
     code = (
         "import sys; from pairbench.core import registry; registry.task_runners(); registry.dataset_sources(); "
-        "registry.algorithms(); from pairbench.analysis.cost import load_machine; "
+        "registry.algorithms(); from pairbench.analysis.cost import load_machine; import pairbench.cli.check_config; "
         f"print(','.join(m for m in {heavy!r} if m in sys.modules))"
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

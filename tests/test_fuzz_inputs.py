@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pairbench.analysis.cost import load_machine
-from pairbench.analysis.recommend import load_requirements
 from pairbench.analysis.settings import load_analysis_config
 from pairbench.configuration.config import ConfigError, load_catalogue, load_frameworks
+from pairbench.configuration.requirements import load_requirements
 from pairbench.core.cells import Cell
 from pairbench.core.paths import config_dir
 from pairbench.core.schema import ResultValidationError, read_result

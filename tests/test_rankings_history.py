@@ -13,12 +13,13 @@ from statsmodels.stats.power import TTestIndPower
 
 from pairbench.analysis import history, stats
 from pairbench.analysis.cost import Machine, cost_table, load_machine
-from pairbench.analysis.rankings import RankingSettings, bradley_terry, elo, pareto_front, rankings
-from pairbench.analysis.recommend import Requirements, load_requirements, recommend
-from pairbench.analysis.settings import StatisticsSettings, load_analysis_config
+from pairbench.analysis.rankings import bradley_terry, elo, pareto_front, rankings
+from pairbench.analysis.recommend import recommend
+from pairbench.analysis.settings import RankingSettings, StatisticsSettings, load_analysis_config
 from pairbench.analysis.summaries import summarise
 from pairbench.analysis.tidy import launch_values_from_samples
 from pairbench.configuration.config import ConfigError
+from pairbench.configuration.requirements import Requirements, load_requirements
 
 
 def test_bradley_terry_two_players_recovers_the_win_ratio() -> None:

@@ -12,11 +12,12 @@ import pytest
 
 from pairbench.analysis import stats
 from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
-from pairbench.analysis.recommend import Requirements, recommend
+from pairbench.analysis.recommend import recommend
 from pairbench.analysis.settings import StatisticsSettings
 from pairbench.analysis.summaries import summarise
 from pairbench.analysis.tidy import launch_values_from_samples
 from pairbench.analysis.usecases import NO_COMPARISON, recommend_use_cases
+from pairbench.configuration.requirements import Requirements, load_requirements
 
 
 def _samples(ratios: list[float], sd: float = 0.02, n: int = 8) -> pd.DataFrame:
@@ -139,8 +140,6 @@ def test_use_case_recommendations_name_the_deciding_factor_and_trade_off() -> No
 
 
 def test_use_case_weights_from_the_requirements_file_change_the_choice(tmp_path: pytest.TempPathFactory) -> None:
-    from pairbench.analysis.recommend import load_requirements
-
     path = tmp_path / "req.yaml"  # type: ignore[operator]
     path.write_text("use_cases:\n  memory_constrained: {weight: 10}\n  single_request_latency: {weight: 0}\n")
     req = load_requirements(path)

@@ -9,25 +9,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from pairbench.analysis.settings import RankingSettings
 from pairbench.analysis.tidy import CELL_KEYS
 from pairbench.core.comparisons import SAME_ALGORITHM
 
 OVERALL = "(all tasks)"
-
-
-@dataclass(frozen=True)
-class RankingSettings:
-    weights: dict[str, float] = field(default_factory=lambda: {"speed": 0.5, "memory": 0.2, "quality": 0.3})
-    elo_k: float = 32.0
-    elo_initial: float = 1500.0
-    # Pseudo-wins each way between every compared pair, so an undefeated framework gets a finite strength.
-    bt_prior_wins: float = 0.5
 
 
 def framework_profiles(

@@ -1,70 +1,19 @@
 """Requirements (latency budget, memory budget, quality floor, weights) -> a ranked framework
-choice per task, with the reason and a confidence derived from the CIs.
-
-Requirements file (YAML):
-    version: 1
-    weights: {speed: 0.5, memory: 0.2, quality: 0.3}
-    default: {latency_budget_s: null, latency_phase: null, memory_budget_mb: null, quality_floor: null}
-    tasks:
-      <task>: {latency_budget_s: 0.01, latency_phase: <phase>, memory_budget_mb: 512, quality_floor: 0.4}
-    use_cases:   # optional; weights combine the per-use-case choices (analysis/usecases.py)
-      training_throughput: {weight: 1.0, phases: [fit, train_epoch]}
-      memory_constrained: {weight: 2.0}
-A latency budget applies to `latency_phase`, or to every phase when that is null.
+choice per task, with the reason and a confidence derived from the CIs. The requirements file and its
+loader are in configuration/requirements.py.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from pairbench.analysis.rankings import weighted_scores
-from pairbench.analysis.usecases import DEFAULT_USE_CASES, NO_COMPARISON, UseCase, speed_trade_off
-from pairbench.configuration.config import ConfigError, load_yaml
-from pairbench.configuration.schema_check import schema_problems
-
-REQUIREMENT_KEYS = ("latency_budget_s", "latency_phase", "memory_budget_mb", "quality_floor")
-WEIGHT_KEYS = ("speed", "memory", "quality")
-
-
-@dataclass(frozen=True)
-class Requirements:
-    weights: dict[str, float] = field(default_factory=lambda: {"speed": 0.5, "memory": 0.2, "quality": 0.3})
-    default: dict[str, Any] = field(default_factory=dict)
-    tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
-    use_cases: dict[str, dict[str, Any]] = field(default_factory=dict)
-
-    def use_case_list(self) -> tuple[UseCase, ...]:
-        """The default use cases with this file's weights and phases applied."""
-        out = []
-        for uc in DEFAULT_USE_CASES:
-            spec = self.use_cases.get(uc.name) or {}
-            phases = tuple(str(p) for p in spec["phases"]) if "phases" in spec else uc.phases
-            out.append(UseCase(uc.name, uc.label, float(spec.get("weight", uc.weight)), phases))
-        return tuple(out)
-
-    def for_task(self, task: str) -> dict[str, Any]:
-        return {**{k: None for k in REQUIREMENT_KEYS}, **self.default, **self.tasks.get(task, {})}
-
-
-def load_requirements(path: Path) -> Requirements:
-    """A requirements file, checked against schemas/requirements.schema.json (every problem listed)."""
-    doc = load_yaml(path)
-    if problems := schema_problems(doc, "requirements", str(path)):
-        raise ConfigError(problems)
-    weights = doc.get("weights") or {}
-    use_cases = doc.get("use_cases") or {}
-    return Requirements(
-        {**Requirements().weights, **{k: float(v) for k, v in weights.items()}},
-        dict(doc.get("default") or {}),
-        {str(t): dict(s or {}) for t, s in (doc.get("tasks") or {}).items()},
-        {str(k): dict(v or {}) for k, v in use_cases.items()},
-    )
+from pairbench.analysis.usecases import NO_COMPARISON, speed_trade_off
+from pairbench.configuration.requirements import Requirements
 
 
 def _check(framework_rows: pd.DataFrame, summary: pd.DataFrame, req: dict[str, Any]) -> tuple[str, list[str]]:

@@ -21,7 +21,7 @@ from pairbench.analysis.forest import speed_ratio_figure
 from pairbench.analysis.overview import overview_figure
 from pairbench.analysis.pairs import compare_frameworks, geometric_mean_speedups
 from pairbench.analysis.rankings import framework_profiles, gate_metrics_from, rankings
-from pairbench.analysis.recommend import Requirements, load_requirements, recommend
+from pairbench.analysis.recommend import recommend
 from pairbench.analysis.settings import AnalysisConfig, StatisticsSettings, load_analysis_config
 from pairbench.analysis.stopping import RoundsRule, rule_error_rates
 from pairbench.analysis.summaries import quality_by_side, resources_by_side, summarise
@@ -45,6 +45,7 @@ from pairbench.analysis.validations import (
     side_order,
 )
 from pairbench.configuration.config import ConfigError
+from pairbench.configuration.requirements import Requirements, load_requirements
 from pairbench.core.schema import Result
 
 

@@ -16,23 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from pairbench.configuration.requirements import DEFAULT_USE_CASES, UseCase
+
 NO_COMPARISON = "none — comparison missing"
-
-
-@dataclass(frozen=True)
-class UseCase:
-    name: str
-    label: str
-    weight: float
-    phases: tuple[str, ...]  # empty: decided by memory
-
-
-DEFAULT_USE_CASES = (
-    UseCase("training_throughput", "training throughput", 1.0, ("fit", "train_epoch")),
-    UseCase("batch_inference", "batch inference", 1.0, ("predict", "eval_epoch", "infer_b32", "infer_b256")),
-    UseCase("single_request_latency", "single-request latency", 1.0, ("infer_b1",)),
-    UseCase("memory_constrained", "memory-constrained deployment", 1.0, ()),
-)
 
 
 def _rel_times(summary: pd.DataFrame, phases: tuple[str, ...]) -> pd.DataFrame:

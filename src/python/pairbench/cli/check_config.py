@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 from pairbench.analysis.cost import load_machine, validate_hardware
-from pairbench.analysis.recommend import load_requirements
 from pairbench.analysis.settings import load_analysis_config
 from pairbench.cli.common import add_config_arguments, grid_line, read_json
 from pairbench.configuration.config import ConfigError, load_catalogue
 from pairbench.configuration.params import validate_params
+from pairbench.configuration.requirements import load_requirements
 from pairbench.configuration.selection import RunParams, cell_counts, nothing_to_run, select
 
 
