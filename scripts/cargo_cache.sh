@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A copy of target/release kept outside the clone, so that a fresh clone's `make test` does not compile
-# the ~500 locked registry crates, torch-sys and tch again (its Rust builds: 22 minutes cold, 8-9 warm,
-# on 2 cores).
+# the ~500 locked registry crates, torch-sys and tch again (its Rust builds and tests: about 18 minutes
+# cold, 7 warm, on 2 cores).
 #
 #   cargo_cache.sh restore DIR   seed target/release from DIR/<key> when this clone has no target/release
 #   cargo_cache.sh save DIR      replace DIR/<key> by this clone's target/release; keep the 2 newest keys
