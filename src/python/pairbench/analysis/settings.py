@@ -9,6 +9,7 @@ from pathlib import Path
 
 from pairbench.analysis.cost import CostSettings
 from pairbench.configuration.config import ConfigError, load_yaml
+from pairbench.configuration.requirements import DEFAULT_WEIGHTS
 from pairbench.configuration.run_defaults import run_default
 from pairbench.configuration.schema_check import schema_problems
 
@@ -17,7 +18,7 @@ from pairbench.configuration.schema_check import schema_problems
 class RankingSettings:
     """How analysis/rankings.py weighs and rates frameworks (analysis.yaml's `ranking:`)."""
 
-    weights: dict[str, float] = field(default_factory=lambda: {"speed": 0.5, "memory": 0.2, "quality": 0.3})
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     elo_k: float = 32.0
     elo_initial: float = 1500.0
     # Pseudo-wins each way between every compared pair, so an undefeated framework gets a finite strength.

@@ -26,6 +26,8 @@ from pairbench.configuration.schema_check import schema_problems
 
 REQUIREMENT_KEYS = ("latency_budget_s", "latency_phase", "memory_budget_mb", "quality_floor")
 WEIGHT_KEYS = ("speed", "memory", "quality")
+# The weights of speed, memory and quality when neither the requirements file nor analysis.yaml sets them.
+DEFAULT_WEIGHTS = {"speed": 0.5, "memory": 0.2, "quality": 0.3}
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ DEFAULT_USE_CASES = (
 
 @dataclass(frozen=True)
 class Requirements:
-    weights: dict[str, float] = field(default_factory=lambda: {"speed": 0.5, "memory": 0.2, "quality": 0.3})
+    weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_WEIGHTS))
     default: dict[str, Any] = field(default_factory=dict)
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     use_cases: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -72,7 +74,7 @@ def load_requirements(path: Path) -> Requirements:
     weights = doc.get("weights") or {}
     use_cases = doc.get("use_cases") or {}
     return Requirements(
-        {**Requirements().weights, **{k: float(v) for k, v in weights.items()}},
+        {**DEFAULT_WEIGHTS, **{k: float(v) for k, v in weights.items()}},
         dict(doc.get("default") or {}),
         {str(t): dict(s or {}) for t, s in (doc.get("tasks") or {}).items()},
         {str(k): dict(v or {}) for k, v in use_cases.items()},

@@ -45,10 +45,9 @@ def _validator(name: str = "result") -> jsonschema.Draft202012Validator:
     for jsonschema's import (about 0.12 s of every Python launch)."""
     import jsonschema
 
-    jsonschema.Draft202012Validator.check_schema(load_schema(name))
-    return jsonschema.Draft202012Validator(
-        load_schema(name), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    schema = load_schema(name)
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
 
 
 @lru_cache(maxsize=4)

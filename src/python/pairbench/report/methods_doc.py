@@ -29,11 +29,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pairbench.analysis.cost import load_machine
 from pairbench.analysis.run import AnalysisInputs, resolve_settings
 from pairbench.analysis.settings import StatisticsSettings
+from pairbench.configuration.config import load_yaml
 from pairbench.configuration.params_doc import profile_files, profile_params
 from pairbench.configuration.run_defaults import schema_properties
 from pairbench.configuration.selection import RunParams, seed_launches
@@ -72,9 +71,8 @@ def profile_run_params(root: Path, profile: str = PROFILE) -> dict[str, Any]:
 def representative_selection(root: Path, params: dict[str, Any]) -> dict[str, Any]:
     """selection.json as phase 1 writes it, cut to what the methods read (see the module docstring)."""
     rp = RunParams.from_params({**params, "run_id": "docs"})
-    # Only its layout is read (domains, tasks, sides, fixtures): libyaml's loader, 10x the pure-Python one's speed.
-    text = (root / "config" / "benchmarks.yaml").read_text(encoding="utf-8")
-    catalogue = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    # Only its layout is read (domains, tasks, sides, fixtures): the catalogue's YAML, not its full check.
+    catalogue = load_yaml(root / "config" / "benchmarks.yaml")
     cells = []
     for domain, dentry in catalogue["domains"].items():
         if domain in LEFT_OUT_DOMAINS:
