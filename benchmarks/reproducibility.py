@@ -12,7 +12,10 @@ Reports (issue 24's targets in brackets), on the comparisons both runs made (com
 - contradictory verdicts: decided in both runs and decided differently (faster in one, slower or equivalent
   in the other) [<= 2%];
 - agreement among the comparisons decided in both runs [>= 95%], and over all of them;
-- paired ratio estimates within +-5% of each other [>= 90%];
+- paired ratio estimates within +-5% of each other [>= 90%], and what that target would cost: whether the
+  moves are as large as the runs' own intervals said (the share beyond the two runs' combined 95% interval,
+  about 5% when the intervals are honest), and how many times the rounds would bring 90% of the moves
+  within +-5% (moves shrink as one over the square root of the rounds), against the rounds' task time;
 - the share inconclusive in each run [<= 15% in standard];
 - `pairbench compare` of the second run against the first (same commit): series flagged regressed or
   improved [<= 5%];
@@ -34,6 +37,7 @@ from typing import Any
 
 import pandas as pd
 from measured import finish, header
+from nextflow_overhead import duration_s
 from scipy import stats
 
 from pairbench.core.paths import project_root
@@ -41,6 +45,41 @@ from pairbench.core.paths import project_root
 SERIES = ["cell_id", "framework", "phase"]
 PAIR = ["cell_id", "phase", "candidate", "reference"]
 DECIDED = ("faster", "slower", "equivalent")
+WITHIN = 0.05  # the run-to-run target: paired ratios within +-5% of each other
+SHARE = 0.90  # ... for at least this share of the comparisons
+
+
+def ratio_precision(both: pd.DataFrame) -> dict[str, Any]:
+    """Are the run-to-run moves of the paired ratios what the runs' intervals predicted, and how many times
+    the rounds would bring SHARE of them within +-WITHIN (a move's spread shrinks as 1/sqrt(rounds))."""
+    moves = (both["ratio_b"] / both["ratio_a"]).map(math.log).abs()
+
+    def standard_error(run: str) -> pd.Series:
+        z = stats.norm.ppf(0.5 + both[f"ci_confidence_{run}"] / 2)
+        return (both[f"ratio_ci_high_{run}"].map(math.log) - both[f"ratio_ci_low_{run}"].map(math.log)) / (2 * z)
+
+    combined = (standard_error("a") ** 2 + standard_error("b") ** 2) ** 0.5
+    with_interval = combined.notna() & (combined > 0)
+    beyond = moves[with_interval] > stats.norm.ppf(0.975) * combined[with_interval]
+    quantile = float(moves.quantile(SHARE)) if len(moves) else float("nan")
+    return {
+        "ratio_move_p90": math.expm1(quantile),
+        "ratio_moves_beyond_95pct_intervals": int(beyond.sum()),
+        "ratio_moves_with_intervals": int(with_interval.sum()),
+        "ratio_moves_beyond_95pct_intervals_share": float(beyond.mean()) if len(beyond) else float("nan"),
+        "rounds_factor_for_target": (quantile / math.log1p(WITHIN)) ** 2,
+        "rounds_median": float(both["n_rounds_a"].median()) if "n_rounds_a" in both else float("nan"),
+    }
+
+
+def rounds_task_s(analysis: Path) -> float | None:
+    """Task seconds of the run's RUN_ROUNDS tasks, from the Nextflow trace beside its analysis folder."""
+    traces = sorted((analysis.parent / "pipeline_info").glob("execution_trace_*.txt"))
+    if not traces:
+        return None
+    rows = pd.read_csv(traces[-1], sep="\t", dtype=str)
+    rounds = rows[rows["name"].str.contains("RUN_ROUNDS", na=False)]
+    return round(sum(duration_s(t) for t in rounds["realtime"].fillna("")), 1)
 
 
 def run_to_run_agreement(a: Path, b: Path) -> dict[str, Any]:
@@ -66,8 +105,10 @@ def run_to_run_agreement(a: Path, b: Path) -> dict[str, Any]:
         "decided_in_both": len(decided),
         "agreement_when_decided_in_both": 1 - len(contradictory) / len(decided) if len(decided) else float("nan"),
         "agreement_all": float((both["outcome_a"] == both["outcome_b"]).mean()) if n else float("nan"),
-        "ratio_within_5pct_share": float((ratio_moves <= 0.05).mean()) if n else float("nan"),
+        "ratio_within_5pct_share": float((ratio_moves <= WITHIN).mean()) if n else float("nan"),
         "ratio_move_median": float(ratio_moves.median()) if n else float("nan"),
+        **(ratio_precision(both) if n else {}),
+        "rounds_task_s": {"a": rounds_task_s(a), "b": rounds_task_s(b)},
         "inconclusive_share": {
             "a": float((ca["outcome"] == "inconclusive").mean()) if len(ca) else float("nan"),
             "b": float((cb["outcome"] == "inconclusive").mean()) if len(cb) else float("nan"),

@@ -14,12 +14,13 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from pairbench.core.paths import project_root
 from pairbench.report.doc_pages import update_page
+from pairbench.report.formatting import duration, interval, num, records_table, share, table
 
 RESULTS = Path("benchmarks") / "results"
 # The keys of a file's head (benchmarks/measured.py's, and the older spellings); the rest are its figures.
@@ -28,80 +29,8 @@ HEAD_KEYS = frozenset(
      "load_average_1m_end", "settings", "wall_s"}
 )  # fmt: skip
 NOT_RECORDED = "not recorded"
-MAX_ROWS = 40  # a longer list is cut, and the page says how many rows the file has
 
 Renderer = Callable[[dict[str, Any]], list[str]]
-
-
-# ---- formatting ---------------------------------------------------------------------------------------
-
-
-def num(value: Any, digits: int = 4) -> str:
-    """A number as a reader wants it: integers with thousands separators, others to `digits` figures."""
-    if value is None or isinstance(value, str):
-        return "" if value is None else value
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "n/a"
-        if value.is_integer() and abs(value) < 1e15:
-            return f"{int(value):,}"
-        return f"{value:,.{digits}g}"
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        return ", ".join(num(v, digits) for v in value)
-    return json.dumps(value, default=str)
-
-
-def share(value: Any) -> str:
-    return "n/a" if not isinstance(value, (int, float)) or math.isnan(value) else f"{value:.1%}"
-
-
-def interval(value: Any, low: Any, high: Any, digits: int = 3) -> str:
-    """`value [low, high]`, each to `digits` figures."""
-    parts = [num(v, digits) if isinstance(v, (int, float)) else "n/a" for v in (value, low, high)]
-    return f"{parts[0]} [{parts[1]}, {parts[2]}]"
-
-
-UNITS = ((1.0, "s"), (1e-3, "ms"), (1e-6, "µs"), (1e-9, "ns"))
-
-
-def _unit(seconds: float) -> tuple[float, str]:
-    size = abs(seconds)
-    return next(((scale, name) for scale, name in UNITS if size >= scale), UNITS[-1])
-
-
-def duration(value: Any, low: Any = None, high: Any = None) -> str:
-    """Seconds in the unit that suits the value (ns to s), 3 figures; with `low` and `high`, its interval
-    in the same unit."""
-    if not isinstance(value, (int, float)) or math.isnan(value):
-        return "n/a"
-    scale, name = _unit(float(value)) if value else (1.0, "s")
-    if low is None and high is None:
-        return f"{num(value / scale, 3)} {name}"
-    bounds = [num(v / scale, 3) if isinstance(v, (int, float)) else "n/a" for v in (low, high)]
-    return f"{num(value / scale, 3)} {name} [{bounds[0]}, {bounds[1]}]"
-
-
-def cell(text: Any) -> str:
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def table(header: list[str], rows: Iterable[list[Any]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    out += ["| " + " | ".join(cell(c) for c in row) + " |" for row in rows]
-    return out
-
-
-def records_table(records: list[dict[str, Any]], columns: list[str] | None = None) -> list[str]:
-    """A table of a list of records: the given columns, or every key in first-seen order; cut at MAX_ROWS."""
-    keys = columns or list(dict.fromkeys(k for r in records for k in r))
-    out = table([f"`{k}`" for k in keys], ([num(r.get(k)) for k in keys] for r in records[:MAX_ROWS]))
-    if len(records) > MAX_ROWS:
-        out += ["", f"{MAX_ROWS} of {len(records)} rows; the file has them all."]
-    return out
 
 
 # ---- the head every file gets -------------------------------------------------------------------------
@@ -299,6 +228,23 @@ def aa_calibration(doc: dict[str, Any]) -> list[str]:
     return out or generic(doc)
 
 
+def _ratio_precision_rows(doc: dict[str, Any]) -> list[list[str]]:
+    """What the ±5% target would cost: are the moves what the intervals said, and how many more rounds."""
+    if "rounds_factor_for_target" not in doc:
+        return []
+    factor, median = doc.get("rounds_factor_for_target") or math.nan, doc.get("rounds_median") or math.nan
+    task = [v for v in (doc.get("rounds_task_s") or {}).values() if isinstance(v, int | float)]
+    cost = f"; a run's rounds took {sum(task) / len(task) / 60:.0f} min of task time" if task else ""
+    beyond = f"{num(doc.get('ratio_moves_beyond_95pct_intervals'))} of {num(doc.get('ratio_moves_with_intervals'))}"
+    return [
+        ["… 90% of the moves within", share(doc.get("ratio_move_p90")), ""],
+        [f"… moves beyond the two runs' combined 95% interval ({beyond})",
+         share(doc.get("ratio_moves_beyond_95pct_intervals_share")), "about 5%"],
+        [f"… rounds a cell for 90% within ±5% ({num(factor, 3)} times the median {num(median)}{cost})",
+         num(round(factor * median)) if math.isfinite(factor * median) else "n/a", ""],
+    ]  # fmt: skip
+
+
 def reproducibility(doc: dict[str, Any]) -> list[str]:
     incon = doc.get("inconclusive_share") or {}
     against = doc.get("run_against_run") or {}
@@ -308,6 +254,7 @@ def reproducibility(doc: dict[str, Any]) -> list[str]:
         ["agreement among comparisons decided in both runs", share(doc.get("agreement_when_decided_in_both")), "≥ 95%"],
         ["agreement over all comparisons", share(doc.get("agreement_all")), ""],
         ["paired ratios within ±5% of each other", share(doc.get("ratio_within_5pct_share")), "≥ 90%"],
+        *_ratio_precision_rows(doc),
         ["inconclusive, first / second run", f"{share(incon.get('a'))} / {share(incon.get('b'))}", "≤ 15%"],
         ["leaderboard Spearman rank correlation", num(doc.get("leaderboard_spearman"), 3), ""],
         ["series medians: median move", share(doc.get("median_spread_median")), ""],
