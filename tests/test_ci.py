@@ -115,3 +115,63 @@ def test_the_rust_cache_points_torch_sys_at_this_clones_venv(tmp_path: Path) -> 
         f"cargo:libtorch_lib={clone}/.venv/{lib}",
     ]
     assert restored.stat().st_mtime_ns == 1_796_673_023_471_822_345
+
+
+# The cargo selections `make test` builds on one target directory (the test build adds dev-dependencies).
+CARGO_SELECTIONS = {
+    "default members": [],
+    "pairbench-tch (build_tch.sh)": ["-p", "pairbench-tch"],
+    "pairbench-linfa-py (maturin)": ["-p", "pairbench-linfa-py"],
+    "default members, tests": ["-e", "dev"],
+}
+
+
+def _resolved_features(args: list[str]) -> dict[str, set[str]]:
+    """`name version` -> the features cargo turns on for it in this selection (its build and target copies
+    together)."""
+    tree = subprocess.run(
+        ["cargo", "tree", "--offline", "--locked", *args, "-e", "normal", "-e", "build",
+         "--prefix", "none", "-f", "{p}|{f}"],
+        cwd=ROOT, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    out: dict[str, set[str]] = {}
+    for line in tree.splitlines():
+        package, _, features = line.removesuffix(" (*)").partition("|")
+        name_version = " ".join(package.split()[:2])
+        out.setdefault(name_version, set()).update(f for f in features.split(",") if f)
+    return out
+
+
+def test_every_cargo_selection_turns_on_the_same_features_of_a_shared_crate() -> None:
+    """Else cargo compiles the crate, and all above it, once per selection (pairbench-tch compiled 98 crates
+    twice, minutes of a cold build): src/rust/workspace-hack/Cargo.toml turns on the union, and names the fix."""
+    resolved = {name: _resolved_features(args) for name, args in CARGO_SELECTIONS.items()}
+    base = resolved["default members"]
+    differ = [
+        f"{crate}: {name} {sorted(features - base[crate])} / default members {sorted(base[crate] - features)}"
+        for name, features_of in resolved.items()
+        for crate, features in features_of.items()
+        if crate in base and features != base[crate]
+    ]
+    assert not differ, "features differ between cargo selections; add them to the workspace hack:\n" + "\n".join(differ)
+    assert "pairbench-workspace-hack v0.1.0" in resolved["pairbench-tch (build_tch.sh)"]
+
+
+def test_a_rust_target_without_a_test_harness_has_no_tests() -> None:
+    """`test = false` saves `cargo test` a harness for a target with no tests; a #[test] added there later would
+    never run."""
+    import tomllib
+
+    silent = []
+    for manifest in sorted((ROOT / "src" / "rust").glob("*/Cargo.toml")):
+        crate = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        targets = [crate.get("lib", {}) | {"path": crate.get("lib", {}).get("path", "src/lib.rs")}]
+        targets += crate.get("bin", [])
+        for target in targets:
+            if target.get("test", True) is False:
+                # the target's own file, and for a library every module under src/ that is not a binary's
+                files = [manifest.parent / target["path"]]
+                if "lib" in crate and target is targets[0]:
+                    files = [f for f in (manifest.parent / "src").rglob("*.rs") if f.name != "main.rs"]
+                silent += [str(f.relative_to(ROOT)) for f in files if "#[test]" in f.read_text(encoding="utf-8")]
+    assert not silent, f"#[test] in a target built with `test = false`: {silent}"
