@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A copy of target/release kept outside the clone, so that a fresh clone's `make test` does not compile
-# the ~500 locked registry crates, torch-sys and tch again (its Rust builds and tests: about 18 minutes
+# the ~500 locked registry crates, torch-sys and tch again (its Rust builds and tests: about 16 minutes
 # cold, 7 warm, on 2 cores).
 #
 #   cargo_cache.sh restore DIR   seed target/release from DIR/<key> when this clone has no target/release
